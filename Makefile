@@ -1,0 +1,133 @@
+# alliance: build, test, demo, install.
+#
+#   make            build allianced and alliancectl into build/
+#   make test       unit and integration tests; ends with "N passed, N failed"
+#   make demo       three partners on loopback, start to finish
+#   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
+#   make SANITIZE=address,undefined test     the same under sanitizers (build-san/)
+#   make V=1        show the commands
+#
+# The first build installs the Debian packages it lacks (tools/install-deps).
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+PKG_CONFIG ?= pkg-config
+PROTOC_C ?= protoc-c
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -Wall -Wextra -Wstrict-prototypes -Wvla -Wwrite-strings -MMD -MP
+VERSION := 0.1.0
+CPPFLAGS += -D_GNU_SOURCE -DALLIANCE_VERSION='"$(VERSION)"' -Ilib
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+BUILD ?= build-san
+else
+BUILD ?= build
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+DEB_PACKAGES := libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev \
+	libjansson-dev libinih-dev libcmocka-dev pkg-config
+PKGS := libzmq libprotobuf-c libsodium jansson inih
+
+GEN := $(BUILD)/gen
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(GEN)/alliance.pb-c.o
+LIBA := $(BUILD)/liballiance.a
+BINS := $(BUILD)/allianced $(BUILD)/alliancectl
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BINS := $(BUILD)/tests/mklog
+
+all: $(BINS)
+
+# Package flags come from pkg-config after the packages are there; config.mk
+# is made once (re-made when this Makefile changes) and read on a restart.
+NO_CONFIG_GOALS := clean distclean
+ifeq ($(filter-out $(NO_CONFIG_GOALS),$(or $(MAKECMDGOALS),all)),)
+else
+-include $(BUILD)/config.mk
+endif
+
+$(BUILD)/config.mk: Makefile tools/install-deps
+	$(Q)mkdir -p $(@D)
+	$(Q)tools/install-deps $(DEB_PACKAGES)
+	$(Q){ echo "DEP_CFLAGS := $$($(PKG_CONFIG) --cflags $(PKGS))"; \
+	      echo "DEP_LIBS := $$($(PKG_CONFIG) --libs $(PKGS))"; \
+	      echo "CMOCKA_LIBS := $$($(PKG_CONFIG) --libs cmocka)"; } > $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(GEN)/alliance.pb-c.c $(GEN)/alliance.pb-c.h: proto/alliance.proto $(BUILD)/config.mk
+	@echo "  PROTOC  $<"
+	$(Q)mkdir -p $(GEN)
+	$(Q)$(PROTOC_C) --proto_path=proto --c_out=$(GEN) $<
+
+$(GEN)/alliance.pb-c.o: $(GEN)/alliance.pb-c.c
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(filter-out -W%,$(CFLAGS)) -c -o $@ $<
+
+# Only wire.c sees the generated code: it alone gets the include path.
+$(BUILD)/lib/wire.o: CPPFLAGS += -I$(GEN)
+$(BUILD)/lib/wire.o: $(GEN)/alliance.pb-c.h
+
+$(BUILD)/lib/%.o: lib/%.c $(BUILD)/config.mk
+	@echo "  CC      $<"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.c $(BUILD)/config.mk
+	@echo "  CC      $<"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/allianced: $(BUILD)/daemon/allianced.o $(LIBA)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+CTL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard clients/*.c))
+$(BUILD)/alliancectl: $(CTL_OBJ) $(LIBA)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/unit/testutil.o $(LIBA)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/mklog: $(BUILD)/tests/tools/mklog.o $(LIBA)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+# Run everything, or only the tests named: make test T="log charter cli_charter"
+test: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
+	$(Q)BUILD=$(BUILD) tests/run $(T)
+
+unit: $(UNIT_BINS)
+	$(Q)BUILD=$(BUILD) tests/run --unit $(T)
+
+demo: $(BINS) $(TOOL_BINS)
+	$(Q)BUILD=$(BUILD) demo/demo.sh
+
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all test unit demo install clean
+.SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,177 @@
+/* alliancectl: the command line of alliance.
+ *
+ * main() strips the global options (-H HOME), finds the subcommand in the
+ * table below and hands it the rest. Subcommands live in clients/, in files
+ * named for them (charter_cmd.c),
+ * one function each; the command-line contract is ../shared/DESIGN.md §8.
+ */
+#include "ctl.h"
+#include "card.h"
+#include "err.h"
+#include "file.h"
+#include "key.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ctl_global_home;
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "charter", cmd_charter, "create, sign and show the alliance's charter" },
+	{ "audit", cmd_audit, "verify logs offline against the charter" },
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: alliancectl [-H HOME] COMMAND [ARGS]\n\n"
+		   "Coordinate a strategic alliance through signed, auditable messages.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nOptions:\n"
+		   "  -H, --home HOME  the partner's home (default: $ALLIANCE_HOME)\n"
+		   "  -h, --help       this help; 'alliancectl COMMAND --help' for a command\n"
+		   "  --version        print the version\n\n"
+		   "See README.md and docs/ for the protocol, the log format and the trust model.\n");
+}
+
+int ctl_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("alliancectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CTL_EXIT_FAIL;
+}
+
+int ctl_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("alliancectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'alliancectl %s --help')\n", cmd);
+	return CTL_EXIT_USAGE;
+}
+
+const char *ctl_home(const char *opt)
+{
+	if (opt)
+		return opt;
+	if (ctl_global_home)
+		return ctl_global_home;
+	const char *env = getenv("ALLIANCE_HOME");
+	if (env && *env)
+		return env;
+	ctl_error("no home given: use -H HOME or set ALLIANCE_HOME");
+	return NULL;
+}
+
+int ctl_read_card(const char *arg, struct al_member *out)
+{
+	char why[AL_ERRLEN];
+	/* A card has no spaces and contains '='; anything else may be a file. */
+	if (!strchr(arg, '=')) {
+		uint8_t *buf;
+		size_t len;
+		int rc = file_read(arg, 64 * 1024, &buf, &len, why);
+		if (rc == AL_E_NOENT)
+			return ctl_error("'%s' is neither a member card nor a file holding one "
+					 "(a card is the last line 'allianced init' printed)", arg);
+		if (rc)
+			return ctl_error("%s", why);
+		char *s = (char *)buf, *last = NULL;
+		for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
+			char *p = line;
+			while (isspace((unsigned char)*p))
+				p++;
+			if (*p)
+				last = p;
+		}
+		rc = last ? card_parse(last, out, why) : AL_E_PARSE;
+		free(buf);
+		if (rc)
+			return ctl_error("file '%s' holds no valid member card%s%s", arg,
+					 last ? ": " : "", last ? why : "");
+		return 0;
+	}
+	if (card_parse(arg, out, why))
+		return ctl_error("%s", why);
+	return 0;
+}
+
+void ctl_print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	if (s) {
+		puts(s);
+		free(s);
+	}
+	json_decref(j);
+}
+
+int main(int argc, char **argv)
+{
+	if (key_init()) {
+		fprintf(stderr, "alliancectl: libsodium failed to initialise\n");
+		return CTL_EXIT_FAIL;
+	}
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf("alliancectl %s\n", ALLIANCE_VERSION);
+			return 0;
+		} else if (!strcmp(a, "-H") || !strcmp(a, "--home")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "alliancectl: %s needs a directory\n", a);
+				return CTL_EXIT_USAGE;
+			}
+			ctl_global_home = argv[++i];
+		} else if (!strncmp(a, "--home=", 7)) {
+			ctl_global_home = a + 7;
+		} else if (!strncmp(a, "-H", 2)) {
+			ctl_global_home = a + 2;
+		} else {
+			fprintf(stderr, "alliancectl: unknown option '%s' (see 'alliancectl --help')\n", a);
+			return CTL_EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[i], "help")) {
+		if (i + 1 < argc) {
+			char *help_argv[] = { argv[i + 1], (char *)"--help", NULL };
+			for (size_t c = 0; c < N_COMMANDS; c++)
+				if (!strcmp(commands[c].name, argv[i + 1]))
+					return commands[c].fn(2, help_argv);
+		}
+		usage(stdout);
+		return 0;
+	}
+	for (size_t c = 0; c < N_COMMANDS; c++)
+		if (!strcmp(commands[c].name, argv[i]))
+			return commands[c].fn(argc - i, argv + i);
+	fprintf(stderr, "alliancectl: unknown command '%s' (commands:", argv[i]);
+	for (size_t c = 0; c < N_COMMANDS; c++)
+		fprintf(stderr, " %s", commands[c].name);
+	fprintf(stderr, "; see 'alliancectl --help')\n");
+	return CTL_EXIT_USAGE;
+}

@@ -1,0 +1,281 @@
+/* audit_cmd.c: alliancectl audit: verify logs offline against the charter. */
+#include "ctl.h"
+#include "audit.h"
+#include "charter.h"
+#include "err.h"
+#include "hex.h"
+#include "home.h"
+#include "when.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char audit_usage[] =
+	"usage: alliancectl audit HOME|LOG [--charter FILE] [--against HOME|LOG ...]\n"
+	"                         [--alliance ID|TITLE] [--as-of WHEN] [--json]\n\n"
+	"Verify a log offline with nothing but the charter: every record's framing and\n"
+	"checksum, signature, membership, alliance id, chain link and sequence number,\n"
+	"timestamps, duplicates and equivocations (also the proofs a home has kept).\n"
+	"With --against, every message the logs share must be identical.\n\n"
+	"  HOME|LOG          a partner's home (the alliance's log in it), an alliance\n"
+	"                    directory (HOME/alliances/ID), or a log file\n"
+	"  --charter FILE    the signed charter (default: the one in the first home)\n"
+	"  --against X       another home or log to cross-check (repeatable)\n"
+	"  --alliance ID     which alliance of a home that joined several (id or title)\n"
+	"  --as-of WHEN      evaluation time for the trust table (default: now)\n"
+	"  --json            {\"ok\", \"records\", \"faults\": [{log, record, offset, reason}],\n"
+	"                    \"trust\": [...]}\n\n"
+	"Exit status: 0 when the logs are clean, 1 when any fault is found, 2 when\n"
+	"the audit cannot run (bad arguments, unreadable files).\n";
+
+struct source {
+	const char *label;
+	char log[4096];
+	char proofs[4096];
+	char charter[4096]; /* the charter beside the log, if any */
+	bool has_proofs;
+};
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool exists(const char *p)
+{
+	return access(p, F_OK) == 0;
+}
+
+/* Does the alliance directory dir match --alliance sel (id prefix or title)? */
+static bool matches(const char *dir, const char *sel)
+{
+	const char *base = strrchr(dir, '/');
+	base = base ? base + 1 : dir;
+	if (strlen(sel) >= 4 && !strncmp(base, sel, strlen(sel)))
+		return true;
+	char path[4096], why[AL_ERRLEN];
+	struct al_charter *c;
+	if (snprintf(path, sizeof path, "%s/charter", dir) >= (int)sizeof path ||
+	    charter_load(path, &c, why))
+		return false;
+	bool m = !strcmp(c->title, sel);
+	charter_destroy(&c);
+	return m;
+}
+
+/* Point s at the log that arg names. */
+static int resolve(const char *arg, const struct al_charter *c, const char *sel,
+		   struct source *s)
+{
+	char path[4096], why[AL_ERRLEN];
+	memset(s, 0, sizeof *s);
+	s->label = arg;
+	if (!is_dir(arg)) {
+		if (!exists(arg))
+			return ctl_error("'%s' does not exist (give a home, an alliance directory "
+					 "or a log file)", arg);
+		snprintf(s->log, sizeof s->log, "%s", arg);
+		return 0;
+	}
+	char dir[4096];
+	snprintf(path, sizeof path, "%s/log", arg);
+	if (exists(path)) {
+		snprintf(dir, sizeof dir, "%s", arg);
+	} else {
+		al_hash *ids;
+		size_t n;
+		if (home_alliances(arg, &ids, &n, why))
+			return ctl_error("%s", why);
+		size_t pick = n, hits = 0;
+		for (size_t i = 0; i < n; i++) {
+			home_alliance_dir(arg, &ids[i], dir, sizeof dir);
+			bool ok = c ? !memcmp(&ids[i], &c->id, AL_HASHLEN)
+				    : sel ? matches(dir, sel) : true;
+			if (ok)
+				pick = i, hits++;
+		}
+		if (hits == 1)
+			home_alliance_dir(arg, &ids[pick], dir, sizeof dir);
+		free(ids);
+		if (n == 0)
+			return ctl_error("'%s' holds no alliance log (is it a home that has joined "
+					 "an alliance?)", arg);
+		if (hits == 0)
+			return ctl_error("home '%s' has not joined %s", arg,
+					 c ? "the alliance of that charter" : "that alliance");
+		if (hits > 1)
+			return ctl_error("home '%s' has joined %zu alliances: pick one with "
+					 "--alliance ID|TITLE or --charter FILE", arg, n);
+	}
+	if (snprintf(s->log, sizeof s->log, "%s/log", dir) >= (int)sizeof s->log ||
+	    snprintf(s->proofs, sizeof s->proofs, "%s/equivocations", dir) >= (int)sizeof s->proofs ||
+	    snprintf(s->charter, sizeof s->charter, "%s/charter", dir) >= (int)sizeof s->charter)
+		return ctl_error("path '%s' is too long", dir);
+	s->has_proofs = true;
+	return 0;
+}
+
+static json_t *fault_json(const struct al_audit_fault *f)
+{
+	return json_pack("{s:s, s:I, s:I, s:s}", "log", f->log, "record", (json_int_t)f->record,
+			 "offset", (json_int_t)f->offset, "reason", f->reason);
+}
+
+static json_t *feeds_json(const struct al_charter *c, const struct al_feeds *f)
+{
+	json_t *o = json_object();
+	for (size_t m = 0; m < c->n_members; m++)
+		json_object_set_new(o, c->members[m].name,
+				    json_integer((json_int_t)feeds_head(f, &c->members[m].sign_key,
+									NULL)));
+	return o;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	enum { O_CHARTER = 256, O_AGAINST, O_ASOF, O_JSON, O_ALLIANCE };
+	static const struct option opts[] = {
+		{ "charter", required_argument, NULL, O_CHARTER },
+		{ "against", required_argument, NULL, O_AGAINST },
+		{ "as-of", required_argument, NULL, O_ASOF },
+		{ "alliance", required_argument, NULL, O_ALLIANCE },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *charter_file = NULL, *sel = NULL;
+	const char **against = NULL;
+	size_t n_against = 0;
+	int json = 0, opt, rc = CTL_EXIT_USAGE;
+	int64_t now = when_now(), as_of = now;
+	char why[AL_ERRLEN];
+	struct al_charter *c = NULL;
+	struct source *src = NULL;
+	struct al_audit_source *asrc = NULL;
+	struct al_audit a = { 0 };
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hH:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(audit_usage, stdout);
+			rc = 0;
+			goto out;
+		case 'H':
+			break; /* the audit reads the HOME|LOG it is given */
+		case O_CHARTER:
+			charter_file = optarg;
+			break;
+		case O_AGAINST: {
+			const char **v = realloc(against, (n_against + 1) * sizeof *v);
+			if (!v)
+				goto out;
+			against = v;
+			v[n_against++] = optarg;
+			break;
+		}
+		case O_ASOF:
+			if (when_parse(optarg, now, &as_of, why)) {
+				rc = ctl_usage("audit", "--as-of: %s", why);
+				goto out;
+			}
+			break;
+		case O_ALLIANCE:
+			sel = optarg;
+			break;
+		case O_JSON:
+			json = 1;
+			break;
+		default:
+			rc = ctl_usage("audit", "bad option");
+			goto out;
+		}
+	}
+	if (optind + 1 != argc) {
+		rc = ctl_usage("audit", optind >= argc ? "audit needs a HOME or LOG"
+						       : "audit takes one HOME or LOG (use --against for more)");
+		goto out;
+	}
+	rc = CTL_EXIT_USAGE;
+	if (charter_file && charter_load(charter_file, &c, why)) {
+		ctl_error("%s", why);
+		goto out;
+	}
+	size_t n = 1 + n_against;
+	src = calloc(n, sizeof *src);
+	asrc = calloc(n, sizeof *asrc);
+	if (!src || !asrc)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (resolve(i == 0 ? argv[optind] : against[i - 1], c, sel, &src[i]))
+			goto out;
+		/* Without --charter, the first home's own copy is the reference. */
+		if (!c && src[i].charter[0] && charter_load(src[i].charter, &c, why)) {
+			ctl_error("%s", why);
+			goto out;
+		}
+	}
+	if (!c) {
+		ctl_error("auditing a log file needs the charter: add --charter FILE");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		asrc[i].label = src[i].label;
+		asrc[i].log = src[i].log;
+		asrc[i].proofs = src[i].has_proofs ? src[i].proofs : NULL;
+	}
+	if (audit_run(c, asrc, n, now > as_of ? now : as_of, &a, why)) {
+		ctl_error("%s", why);
+		goto out;
+	}
+	char hex[2 * AL_HASHLEN + 1], t[AL_WHENLEN];
+	hex_encode(c->id.b, AL_HASHLEN, hex);
+	if (json) {
+		json_t *faults = json_array(), *logs = json_array();
+		for (size_t i = 0; i < a.n_faults; i++)
+			json_array_append_new(faults, fault_json(&a.faults[i]));
+		for (size_t i = 0; i < a.n_logs; i++)
+			json_array_append_new(logs, json_pack("{s:s, s:I, s:o}", "log", a.logs[i].label,
+				"records", (json_int_t)a.logs[i].records, "feeds",
+				feeds_json(c, a.logs[i].feeds)));
+		/* The trust table is recomputed here once the ledger exists
+		 * (issue 4); until then it is empty, never made up. */
+		ctl_print_json(json_pack("{s:b, s:I, s:o, s:o, s:s, s:s, s:o}", "ok", a.ok,
+					 "records", (json_int_t)a.records, "faults", faults,
+					 "trust", json_array(), "alliance", hex, "as_of",
+					 when_format(as_of, t), "logs", logs));
+	} else {
+		printf("audit of %zu log%s against charter '%s' (id %.16s...)\n", a.n_logs,
+		       a.n_logs == 1 ? "" : "s", c->title, hex);
+		for (size_t i = 0; i < a.n_logs; i++) {
+			printf("  %s: %" PRIu64 " records; feeds", a.logs[i].label, a.logs[i].records);
+			for (size_t m = 0; m < c->n_members; m++)
+				printf(" %s %" PRIu64, c->members[m].name,
+				       feeds_head(a.logs[i].feeds, &c->members[m].sign_key, NULL));
+			printf("\n");
+		}
+		for (size_t i = 0; i < a.n_faults; i++)
+			printf("FAULT %s record %" PRIu64 " offset %" PRIu64 ": %s\n", a.faults[i].log,
+			       a.faults[i].record, a.faults[i].offset, a.faults[i].reason);
+		if (a.ok)
+			printf("audit OK: %" PRIu64 " records verified, no faults\n", a.records);
+		else
+			printf("audit FAILED: %zu fault%s in %" PRIu64 " records\n", a.n_faults,
+			       a.n_faults == 1 ? "" : "s", a.records);
+	}
+	rc = a.ok ? 0 : CTL_EXIT_FAIL;
+out:
+	audit_clear(&a);
+	charter_destroy(&c);
+	free(src);
+	free(asrc);
+	free(against);
+	return rc;
+}

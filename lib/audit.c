@@ -1,0 +1,209 @@
+/* audit.c: offline verification of logs; see audit.h. */
+#include "audit.h"
+#include "envelope.h"
+#include "err.h"
+#include "log.h"
+#include "wire.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int add_fault(struct al_audit *a, const char *log, uint64_t record, uint64_t offset,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int add_fault(struct al_audit *a, const char *log, uint64_t record, uint64_t offset,
+		     const char *fmt, ...)
+{
+	char reason[AL_ERRLEN];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	struct al_audit_fault *v = realloc(a->faults, (a->n_faults + 1) * sizeof *v);
+	if (!v)
+		return AL_E_NOMEM;
+	a->faults = v;
+	struct al_audit_fault *f = &v[a->n_faults];
+	f->log = strdup(log);
+	f->reason = strdup(reason);
+	f->record = record;
+	f->offset = offset;
+	if (!f->log || !f->reason) {
+		free(f->log);
+		free(f->reason);
+		return AL_E_NOMEM;
+	}
+	a->n_faults++;
+	a->ok = false;
+	return AL_OK;
+}
+
+struct scan {
+	struct al_audit *a;
+	const struct al_charter *c;
+	struct al_audit_log *log;
+	int64_t now;
+};
+
+static int on_record(void *arg, const struct al_log_rec *r)
+{
+	struct scan *s = arg;
+	struct al_envelope e;
+	char why[AL_ERRLEN];
+	s->a->records++;
+	s->log->records++;
+	enum al_reason verdict = feeds_check(s->c, s->log->feeds, r->data, r->len, s->now, &e, why);
+	int rc = AL_OK;
+	if (verdict == AL_ACCEPT) {
+		struct al_feed_entry fe = { r->index, r->offset, e.hash, e.b.timestamp };
+		rc = feeds_add(s->log->feeds, &e.b.author, e.b.seq, &fe);
+	} else if (verdict == AL_DUPLICATE) {
+		const struct al_feed_entry *first = feeds_get(s->log->feeds, &e.b.author, e.b.seq);
+		rc = add_fault(s->a, s->log->label, r->index, r->offset,
+			       "duplicate: %s (first stored as record %" PRIu64 ")", why,
+			       first->index);
+	} else {
+		rc = add_fault(s->a, s->log->label, r->index, r->offset, "%s: %s",
+			       feeds_reason_tag(verdict), why);
+	}
+	envelope_clear(&e);
+	return rc;
+}
+
+static int on_fault(void *arg, const struct al_log_fault *f)
+{
+	struct scan *s = arg;
+	s->a->records++; /* the damaged stretch stands where a record was */
+	s->log->records++;
+	return add_fault(s->a, s->log->label, f->index, f->offset, "%s: %s",
+			 f->kind == AL_LOG_TORN ? "torn" : "corrupt", f->reason);
+}
+
+/* Each proof: two validly signed envelopes, same author and seq, different. */
+static int check_proof(void *arg, const struct al_log_rec *r)
+{
+	struct scan *s = arg;
+	uint8_t *x, *y;
+	size_t xl, yl;
+	char why[AL_ERRLEN];
+	struct al_envelope a, b;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	int rc = wire_equivocation_unpack(r->data, r->len, &x, &xl, &y, &yl, why);
+	if (rc)
+		return rc == AL_E_NOMEM ? rc
+			: add_fault(s->a, s->log->label, r->index, r->offset,
+				    "invalid equivocation proof: %s", why);
+	if (envelope_open(x, xl, &a, why) || envelope_open(y, yl, &b, why) ||
+	    !envelope_verify(&a) || !envelope_verify(&b) ||
+	    memcmp(&a.b.author, &b.b.author, AL_KEYLEN) || a.b.seq != b.b.seq ||
+	    memcmp(&a.b.alliance, &s->c->id, AL_HASHLEN) ||
+	    memcmp(&b.b.alliance, &s->c->id, AL_HASHLEN) ||
+	    !memcmp(&a.hash, &b.hash, AL_HASHLEN)) {
+		rc = add_fault(s->a, s->log->label, r->index, r->offset,
+			       "invalid equivocation proof: not two different messages signed "
+			       "by one member at one sequence number");
+	} else {
+		char nb[AL_NAME_MAX + 1];
+		rc = add_fault(s->a, s->log->label, r->index, r->offset,
+			       "equivocation: %s signed two different messages as %s/%" PRIu64,
+			       charter_name_of(s->c, &a.b.author, nb),
+			       charter_name_of(s->c, &a.b.author, nb), a.b.seq);
+	}
+	envelope_clear(&a);
+	envelope_clear(&b);
+	free(x);
+	free(y);
+	return rc;
+}
+
+/* Shared (author, seq) must be the same envelope in every log. */
+static int cross_check(struct al_audit *a, const struct al_charter *c)
+{
+	for (size_t k = 1; k < a->n_logs; k++) {
+		struct al_audit_log *base = &a->logs[0], *other = &a->logs[k];
+		for (size_t m = 0; m < c->n_members; m++) {
+			const al_key *who = &c->members[m].sign_key;
+			uint64_t h0 = feeds_head(base->feeds, who, NULL);
+			uint64_t hk = feeds_head(other->feeds, who, NULL);
+			for (uint64_t seq = 1; seq <= h0 && seq <= hk; seq++) {
+				const struct al_feed_entry *x = feeds_get(base->feeds, who, seq);
+				const struct al_feed_entry *y = feeds_get(other->feeds, who, seq);
+				if (!memcmp(&x->hash, &y->hash, AL_HASHLEN))
+					continue;
+				int rc = add_fault(a, other->label, y->index, y->offset,
+						   "equivocation: '%s' and '%s' hold different "
+						   "messages as %s/%" PRIu64, base->label,
+						   other->label, c->members[m].name, seq);
+				if (rc)
+					return rc;
+				break; /* later ones differ too: the chains split here */
+			}
+		}
+	}
+	return AL_OK;
+}
+
+int audit_run(const struct al_charter *c, const struct al_audit_source *src, size_t n,
+	      int64_t now, struct al_audit *a, char *why)
+{
+	memset(a, 0, sizeof *a);
+	a->ok = true;
+	int rc = AL_OK;
+	if (!(a->logs = calloc(n ? n : 1, sizeof *a->logs)))
+		return AL_E_NOMEM;
+	if (!charter_in_force(c)) {
+		char missing[1024] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < c->n_members; i++)
+			if (!charter_signed_by(c, &c->members[i].sign_key))
+				used += (size_t)snprintf(missing + used, sizeof missing - used, "%s%s",
+							 used ? ", " : "", c->members[i].name);
+		if ((rc = add_fault(a, "charter", 0, 0,
+				    "the charter is not in force: not signed by %s", missing)))
+			goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct al_audit_log *l = &a->logs[a->n_logs++];
+		if (!(l->label = strdup(src[i].label)) || (rc = feeds_new(&l->feeds))) {
+			rc = AL_E_NOMEM;
+			goto out;
+		}
+		struct scan s = { a, c, l, now };
+		if ((rc = log_scan(src[i].log, on_record, on_fault, &s, why)))
+			goto out;
+		if (src[i].proofs) {
+			struct al_audit_log proofs = { .label = (char *)src[i].proofs };
+			struct scan ps = { a, c, &proofs, now };
+			rc = log_scan(src[i].proofs, check_proof, on_fault, &ps, why);
+			a->records -= proofs.records; /* proofs are not log records */
+			if (rc == AL_E_NOENT)
+				rc = AL_OK; /* no proofs kept: none found */
+			if (rc)
+				goto out;
+		}
+	}
+	rc = cross_check(a, c);
+out:
+	if (rc)
+		audit_clear(a);
+	return rc;
+}
+
+void audit_clear(struct al_audit *a)
+{
+	for (size_t i = 0; i < a->n_faults; i++) {
+		free(a->faults[i].log);
+		free(a->faults[i].reason);
+	}
+	free(a->faults);
+	for (size_t i = 0; i < a->n_logs; i++) {
+		free(a->logs[i].label);
+		feeds_destroy(&a->logs[i].feeds);
+	}
+	free(a->logs);
+	memset(a, 0, sizeof *a);
+}

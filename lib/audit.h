@@ -1,0 +1,53 @@
+/* audit.h: verify logs offline with nothing but the charter.
+ *
+ * Every record of every log is framed, parsed and run through feeds_check()
+ * from an empty index, so each signature, chain link, sequence gap,
+ * duplicate and equivocation is found; torn tails and corruption are
+ * reported where they are. Equivocation proofs kept beside a log are
+ * checked and reported. Given several logs, every (author, seq) they share
+ * must be the same envelope. The audit never changes a file.
+ */
+#ifndef AL_AUDIT_H
+#define AL_AUDIT_H
+
+#include "charter.h"
+#include "feeds.h"
+
+struct al_audit_source {
+	const char *label;  /* how faults name it (the path the user gave) */
+	const char *log;    /* log file */
+	const char *proofs; /* equivocation proofs file, or NULL */
+};
+
+struct al_audit_fault {
+	char *log;        /* label of the source */
+	uint64_t record;  /* 0-based record index in that file */
+	uint64_t offset;  /* byte offset of the record's frame */
+	char *reason;
+};
+
+struct al_audit_log {
+	char *label;
+	uint64_t records;
+	struct al_feeds *feeds; /* what the log holds */
+};
+
+struct al_audit {
+	bool ok;
+	uint64_t records; /* records read, all logs */
+	size_t n_faults;
+	struct al_audit_fault *faults;
+	size_t n_logs;
+	struct al_audit_log *logs;
+};
+
+/* Audit sources[0..n) against charter c; now (ms) bounds timestamps.
+ * Faults are findings, not errors: the return value is 0 unless the audit
+ * itself could not run (a log that cannot be opened: AL_E_NOENT/AL_E_IO,
+ * AL_E_NOMEM). The caller clears *out with audit_clear. */
+int audit_run(const struct al_charter *c, const struct al_audit_source *sources, size_t n,
+	      int64_t now, struct al_audit *out, char *why);
+
+void audit_clear(struct al_audit *a);
+
+#endif

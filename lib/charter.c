@@ -1,0 +1,288 @@
+/* charter.c: building, checking, signing and storing charters. */
+#include "charter.h"
+#include "card.h"
+#include "err.h"
+#include "file.h"
+#include "hex.h"
+#include "wire.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHARTER_CONTEXT "alliance/charter/v1"
+
+void charter_default_params(struct al_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->half_life = 90 * 86400; /* experience depreciates over a quarter */
+	p->grace = 3 * 86400;
+	p->skew = 300;
+	p->w_on_time = 1000;
+	p->w_late = 500;
+	p->w_missed = 1000;
+	p->w_disputed = 1000;
+	p->w_rating = 250;
+	p->warn_trust = 400;
+	p->warn_uncertainty = 250;
+	p->warn_misses = 2;
+	p->warn_reciprocity = 250;
+	p->value_unit = 1;
+}
+
+/* The checks shared by charter_build and charter_parse. */
+static int check_fields(const struct al_charter *c, char *why)
+{
+	char err[AL_ERRLEN];
+	if (c->version != AL_FORMAT_VERSION)
+		return al_errf(why, AL_E_CHARTER, "charter format version %u is not supported "
+			       "(this build reads version %d)", c->version, AL_FORMAT_VERSION);
+	if (!c->title || !*c->title)
+		return al_errf(why, AL_E_CHARTER, "the charter has no title (give --title)");
+	if (c->n_members < 2)
+		return al_errf(why, AL_E_CHARTER,
+			       "an alliance needs at least two members (give --member CARD for each)");
+	for (size_t i = 0; i < c->n_members; i++) {
+		const struct al_member *m = &c->members[i];
+		if (card_check_name(m->name, err) || card_check_endpoint(m->endpoint, err))
+			return al_errf(why, AL_E_CHARTER, "member %zu: %s", i + 1, err);
+		for (size_t j = 0; j < i; j++) {
+			const struct al_member *o = &c->members[j];
+			if (strcmp(m->name, o->name) == 0)
+				return al_errf(why, AL_E_CHARTER,
+					       "member name '%s' appears twice", m->name);
+			if (!memcmp(&m->sign_key, &o->sign_key, AL_KEYLEN) ||
+			    !memcmp(&m->transport_key, &o->transport_key, AL_KEYLEN) ||
+			    !memcmp(&m->sign_key, &o->transport_key, AL_KEYLEN) ||
+			    !memcmp(&m->transport_key, &o->sign_key, AL_KEYLEN))
+				return al_errf(why, AL_E_CHARTER,
+					       "members '%s' and '%s' share a key", o->name, m->name);
+		}
+	}
+	for (size_t i = 0; i < c->n_resolvers; i++) {
+		char list[1024];
+		if (!charter_member_named(c, c->resolvers[i]))
+			return al_errf(why, AL_E_CHARTER,
+				       "resolver '%s' is not a member (members: %s)", c->resolvers[i],
+				       charter_member_list(c, list, sizeof list));
+	}
+	if (c->quorum < 1 || c->quorum > c->n_members)
+		return al_errf(why, AL_E_CHARTER, "quorum %u must be between 1 and %zu members",
+			       c->quorum, c->n_members);
+	const struct al_params *p = &c->params;
+	if (p->half_life == 0)
+		return al_errf(why, AL_E_CHARTER, "the trust half-life must be positive");
+	if (p->value_unit == 0)
+		return al_errf(why, AL_E_CHARTER, "the value unit must be positive");
+	if (p->w_on_time > 10000 || p->w_late > 10000 || p->w_missed > 10000 ||
+	    p->w_disputed > 10000 || p->w_rating > 10000 || p->warn_trust > 1000 ||
+	    p->warn_uncertainty > 1000)
+		return al_errf(why, AL_E_CHARTER, "a trust weight or threshold is out of range");
+	return AL_OK;
+}
+
+int charter_build(struct al_charter *c, char *why)
+{
+	int rc = check_fields(c, why);
+	if (rc)
+		return rc;
+	free(c->bytes);
+	c->bytes = NULL;
+	rc = wire_charter_pack(c, &c->bytes, &c->len);
+	if (rc)
+		return rc;
+	key_hash(c->bytes, c->len, &c->id);
+	return AL_OK;
+}
+
+static int verify_sigs(const struct al_charter *c, char *why)
+{
+	for (size_t i = 0; i < c->n_sigs; i++) {
+		const struct al_charter_sig *s = &c->sigs[i];
+		const struct al_member *m = charter_member(c, &s->signer);
+		char hex[2 * AL_KEYLEN + 1];
+		if (!m)
+			return al_errf(why, AL_E_CHARTER,
+				       "signature %zu is by key %s, which is not a member", i + 1,
+				       hex_encode(s->signer.b, AL_KEYLEN, hex));
+		for (size_t j = 0; j < i; j++)
+			if (!memcmp(&c->sigs[j].signer, &s->signer, AL_KEYLEN))
+				return al_errf(why, AL_E_CHARTER, "'%s' signed twice", m->name);
+		if (!key_verify(&s->signer, CHARTER_CONTEXT, c->id.b, AL_HASHLEN, s->sig))
+			return al_errf(why, AL_E_CHARTER,
+				       "the signature by '%s' does not verify: the charter was "
+				       "changed after it was signed, or the signature is forged",
+				       m->name);
+	}
+	return AL_OK;
+}
+
+int charter_parse(const uint8_t *buf, size_t len, struct al_charter **out, char *why)
+{
+	*out = NULL;
+	struct al_charter *c = calloc(1, sizeof *c);
+	if (!c)
+		return AL_E_NOMEM;
+	char err[AL_ERRLEN];
+	int rc = wire_signed_charter_unpack(buf, len, c, err);
+	if (rc == AL_OK)
+		rc = wire_charter_unpack(c->bytes, c->len, c, err);
+	if (rc) {
+		if (rc == AL_E_PARSE)
+			rc = al_errf(why, AL_E_CHARTER, "not a valid charter: %s", err);
+		else
+			al_errf(why, rc, "%s", err);
+		goto out;
+	}
+	key_hash(c->bytes, c->len, &c->id);
+	if ((rc = check_fields(c, why)) || (rc = verify_sigs(c, why)))
+		goto out;
+	*out = c;
+	return AL_OK;
+out:
+	charter_destroy(&c);
+	return rc;
+}
+
+int charter_load(const char *path, struct al_charter **out, char *why)
+{
+	uint8_t *buf;
+	size_t len;
+	*out = NULL;
+	int rc = file_read(path, AL_CHARTER_MAX, &buf, &len, why);
+	if (rc)
+		return rc;
+	char err[AL_ERRLEN];
+	rc = charter_parse(buf, len, out, err);
+	if (rc)
+		al_errf(why, rc, "charter '%s': %s", path, err);
+	free(buf);
+	return rc;
+}
+
+int charter_copy(const struct al_charter *c, struct al_charter **out, char *why)
+{
+	uint8_t *buf;
+	size_t len;
+	*out = NULL;
+	int rc = wire_signed_charter_pack(c, &buf, &len);
+	if (rc)
+		return rc;
+	rc = charter_parse(buf, len, out, why);
+	free(buf);
+	return rc;
+}
+
+int charter_save(const struct al_charter *c, const char *path, bool exclusive, char *why)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc = wire_signed_charter_pack(c, &buf, &len);
+	if (rc)
+		return rc;
+	if (exclusive)
+		rc = file_create(path, buf, len, 0644, why);
+	else
+		rc = file_replace(path, buf, len, 0644, why);
+	free(buf);
+	return rc;
+}
+
+int charter_sign(struct al_charter *c, const struct al_identity *id, char *why)
+{
+	const struct al_member *m = charter_member(c, &id->sign_pk);
+	if (!m) {
+		char list[1024];
+		return al_errf(why, AL_E_CHARTER,
+			       "this home's signing key is not a member of charter '%s' (members: %s)",
+			       c->title, charter_member_list(c, list, sizeof list));
+	}
+	if (charter_signed_by(c, &id->sign_pk))
+		return al_errf(why, AL_E_CHARTER, "'%s' has already signed charter '%s'", m->name,
+			       c->title);
+	struct al_charter_sig *sigs = realloc(c->sigs, (c->n_sigs + 1) * sizeof *sigs);
+	if (!sigs)
+		return AL_E_NOMEM;
+	c->sigs = sigs;
+	struct al_charter_sig *s = &sigs[c->n_sigs];
+	s->signer = id->sign_pk;
+	int rc = key_sign(id, CHARTER_CONTEXT, c->id.b, AL_HASHLEN, s->sig);
+	if (rc)
+		return rc;
+	c->n_sigs++;
+	return AL_OK;
+}
+
+bool charter_signed_by(const struct al_charter *c, const al_key *signer)
+{
+	for (size_t i = 0; i < c->n_sigs; i++)
+		if (!memcmp(&c->sigs[i].signer, signer, AL_KEYLEN))
+			return true;
+	return false;
+}
+
+bool charter_in_force(const struct al_charter *c)
+{
+	for (size_t i = 0; i < c->n_members; i++)
+		if (!charter_signed_by(c, &c->members[i].sign_key))
+			return false;
+	return true;
+}
+
+const struct al_member *charter_member(const struct al_charter *c, const al_key *k)
+{
+	for (size_t i = 0; i < c->n_members; i++)
+		if (!memcmp(&c->members[i].sign_key, k, AL_KEYLEN))
+			return &c->members[i];
+	return NULL;
+}
+
+const struct al_member *charter_member_named(const struct al_charter *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_members; i++)
+		if (!strcmp(c->members[i].name, name))
+			return &c->members[i];
+	return NULL;
+}
+
+char *charter_member_list(const struct al_charter *c, char *buf, size_t n)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->n_members && used < n; i++)
+		used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "",
+					 c->members[i].name);
+	return buf;
+}
+
+const char *charter_name_of(const struct al_charter *c, const al_key *k, char *buf)
+{
+	const struct al_member *m = charter_member(c, k);
+	if (m)
+		return m->name;
+	char hex[2 * AL_KEYLEN + 1];
+	hex_encode(k->b, AL_KEYLEN, hex);
+	snprintf(buf, AL_NAME_MAX + 1, "%.8s", hex);
+	return buf;
+}
+
+void charter_destroy(struct al_charter **cp)
+{
+	struct al_charter *c = *cp;
+	if (!c)
+		return;
+	free(c->title);
+	free(c->scope);
+	free(c->resolver_role);
+	for (size_t i = 0; i < c->n_objectives; i++)
+		free(c->objectives[i]);
+	free(c->objectives);
+	for (size_t i = 0; i < c->n_resolvers; i++)
+		free(c->resolvers[i]);
+	free(c->resolvers);
+	free(c->members);
+	free(c->bytes);
+	free(c->sigs);
+	free(c);
+	*cp = NULL;
+}

@@ -1,0 +1,64 @@
+/* envelope.c: sealing and opening envelopes; see envelope.h. */
+#include "envelope.h"
+#include "err.h"
+#include "wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ENVELOPE_CONTEXT "alliance/envelope/v1"
+
+void envelope_clear(struct al_envelope *e)
+{
+	free(e->bytes);
+	free(e->body);
+	msg_body_clear(&e->b);
+	memset(e, 0, sizeof *e);
+}
+
+int envelope_open(const uint8_t *buf, size_t len, struct al_envelope *e, char *why)
+{
+	memset(e, 0, sizeof *e);
+	if (len > AL_MAX_ENVELOPE)
+		return al_errf(why, AL_E_PARSE, "envelope of %zu bytes exceeds the %d-byte limit",
+			       len, AL_MAX_ENVELOPE);
+	int rc = wire_envelope_unpack(buf, len, &e->body, &e->body_len, e->sig, why);
+	if (rc == AL_OK)
+		rc = wire_body_unpack(e->body, e->body_len, &e->b, why);
+	if (rc == AL_OK && !(e->bytes = malloc(len)))
+		rc = AL_E_NOMEM;
+	if (rc) {
+		envelope_clear(e);
+		return rc;
+	}
+	memcpy(e->bytes, buf, len);
+	e->len = len;
+	key_hash(buf, len, &e->hash);
+	return AL_OK;
+}
+
+bool envelope_verify(const struct al_envelope *e)
+{
+	return key_verify(&e->b.author, ENVELOPE_CONTEXT, e->body, e->body_len, e->sig);
+}
+
+int envelope_seal(const struct al_identity *id, const struct al_body *b, struct al_envelope *out)
+{
+	uint8_t *body = NULL, *env = NULL;
+	size_t body_len, env_len;
+	uint8_t sig[AL_SIGLEN];
+	memset(out, 0, sizeof *out);
+	if (memcmp(&b->author, &id->sign_pk, AL_KEYLEN) != 0)
+		return AL_E_INVAL;
+	int rc = wire_body_pack(b, &body, &body_len);
+	if (rc == AL_OK)
+		rc = key_sign(id, ENVELOPE_CONTEXT, body, body_len, sig);
+	if (rc == AL_OK)
+		rc = wire_envelope_pack(body, body_len, sig, &env, &env_len);
+	/* Parse what we made, so the caller holds exactly what a peer will. */
+	if (rc == AL_OK)
+		rc = envelope_open(env, env_len, out, NULL);
+	free(body);
+	free(env);
+	return rc;
+}

@@ -1,0 +1,26 @@
+/* fault.h: failure injection for faults that are hard to cause for real.
+ *
+ * Tests (and integration tests, through the environment variable
+ * ALLIANCE_FAULT="point:n[,point:n]") make the n-th call at a point fail:
+ * "fsync:3" fails the third fsync, "write:1" makes the first log write short.
+ * In normal runs nothing is set and fault_hit() is one branch.
+ */
+#ifndef AL_FAULT_H
+#define AL_FAULT_H
+
+#include <stdbool.h>
+
+enum al_fault_point {
+	AL_FAULT_FSYNC,  /* fsync/fdatasync returns EIO */
+	AL_FAULT_WRITE,  /* a write stops halfway (short write, then EIO) */
+	AL_FAULT_NPOINTS
+};
+
+/* Arm point to fail on its n-th call from now (n >= 1); n = 0 disarms. */
+void fault_arm(enum al_fault_point point, unsigned n);
+
+/* Called at the point: true when this call must fail. Reads ALLIANCE_FAULT
+ * the first time it is called. */
+bool fault_hit(enum al_fault_point point);
+
+#endif

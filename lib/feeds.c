@@ -1,0 +1,230 @@
+/* feeds.c: the (author, seq) index and feeds_check(); see feeds.h. */
+#include "feeds.h"
+#include "err.h"
+#include "when.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct feed {
+	al_key author;
+	size_t n, cap;
+	struct al_feed_entry *e; /* e[i] is seq i + 1 */
+};
+
+struct al_feeds {
+	size_t n, cap;
+	struct feed *v;
+	uint64_t count;
+};
+
+const char *feeds_reason_tag(enum al_reason r)
+{
+	static const char *const tags[AL_REASON_COUNT] = {
+		"accepted", "duplicate", "oversize", "malformed", "bad-version",
+		"wrong-alliance", "unknown-author", "bad-signature", "bad-frontier",
+		"out-of-order", "broken-chain", "equivocation", "future-timestamp",
+		"backwards-timestamp",
+	};
+	return (unsigned)r < AL_REASON_COUNT ? tags[r] : "unknown";
+}
+
+int feeds_new(struct al_feeds **out)
+{
+	*out = calloc(1, sizeof **out);
+	return *out ? AL_OK : AL_E_NOMEM;
+}
+
+void feeds_destroy(struct al_feeds **fp)
+{
+	struct al_feeds *f = *fp;
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		free(f->v[i].e);
+	free(f->v);
+	free(f);
+	*fp = NULL;
+}
+
+static struct feed *find(const struct al_feeds *f, const al_key *author)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!memcmp(&f->v[i].author, author, AL_KEYLEN))
+			return &f->v[i];
+	return NULL;
+}
+
+uint64_t feeds_head(const struct al_feeds *f, const al_key *author,
+		    const struct al_feed_entry **last)
+{
+	struct feed *fd = find(f, author);
+	if (last)
+		*last = fd && fd->n ? &fd->e[fd->n - 1] : NULL;
+	return fd ? fd->n : 0;
+}
+
+const struct al_feed_entry *feeds_get(const struct al_feeds *f, const al_key *author,
+				      uint64_t seq)
+{
+	struct feed *fd = find(f, author);
+	if (!fd || seq == 0 || seq > fd->n)
+		return NULL;
+	return &fd->e[seq - 1];
+}
+
+uint64_t feeds_count(const struct al_feeds *f)
+{
+	return f->count;
+}
+
+int feeds_add(struct al_feeds *f, const al_key *author, uint64_t seq,
+	      const struct al_feed_entry *e)
+{
+	struct feed *fd = find(f, author);
+	if (!fd) {
+		if (f->n == f->cap) {
+			size_t cap = f->cap ? 2 * f->cap : 8;
+			struct feed *v = realloc(f->v, cap * sizeof *v);
+			if (!v)
+				return AL_E_NOMEM;
+			f->v = v;
+			f->cap = cap;
+		}
+		fd = &f->v[f->n++];
+		memset(fd, 0, sizeof *fd);
+		fd->author = *author;
+	}
+	if (seq != fd->n + 1)
+		return AL_E_INVAL;
+	if (fd->n == fd->cap) {
+		size_t cap = fd->cap ? 2 * fd->cap : 64;
+		struct al_feed_entry *v = realloc(fd->e, cap * sizeof *v);
+		if (!v)
+			return AL_E_NOMEM;
+		fd->e = v;
+		fd->cap = cap;
+	}
+	fd->e[fd->n++] = *e;
+	f->count++;
+	return AL_OK;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return memcmp(&((const struct al_frontier_entry *)a)->author,
+		      &((const struct al_frontier_entry *)b)->author, AL_KEYLEN);
+}
+
+long feeds_frontier(const struct al_feeds *f, struct al_frontier_entry **out)
+{
+	*out = calloc(f->n ? f->n : 1, sizeof **out);
+	if (!*out)
+		return -1;
+	long n = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		if (!f->v[i].n)
+			continue;
+		struct al_frontier_entry *e = &(*out)[n++];
+		e->author = f->v[i].author;
+		e->seq = f->v[i].n;
+		e->hash = f->v[i].e[f->v[i].n - 1].hash;
+	}
+	qsort(*out, (size_t)n, sizeof **out, cmp_entry);
+	return n;
+}
+
+/* ------------------------------------------------------------ validation */
+
+static enum al_reason reject(char *why, enum al_reason r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum al_reason reject(char *why, enum al_reason r, const char *fmt, ...)
+{
+	if (why) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(why, AL_ERRLEN, fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
+			   const uint8_t *buf, size_t len, int64_t now,
+			   struct al_envelope *env, char *why)
+{
+	char err[AL_ERRLEN];
+	memset(env, 0, sizeof *env);
+	if (len > AL_MAX_ENVELOPE)
+		return reject(why, AL_R_OVERSIZE, "message of %zu bytes exceeds the %d-byte limit",
+			      len, AL_MAX_ENVELOPE);
+	int rc = envelope_open(buf, len, env, err);
+	if (rc)
+		return reject(why, AL_R_MALFORMED, "malformed message: %s",
+			      rc == AL_E_NOMEM ? "out of memory" : err);
+	const struct al_body *b = &env->b;
+	if (b->version != AL_FORMAT_VERSION)
+		return reject(why, AL_R_VERSION, "message format version %u is not %d",
+			      b->version, AL_FORMAT_VERSION);
+	if (memcmp(&b->alliance, &c->id, AL_HASHLEN) != 0)
+		return reject(why, AL_R_ALLIANCE, "message is signed for another alliance");
+	const struct al_member *m = charter_member(c, &b->author);
+	if (!m)
+		return reject(why, AL_R_AUTHOR, "author of the message is not a member");
+	if (!envelope_verify(env))
+		return reject(why, AL_R_SIGNATURE, "%s/%" PRIu64 ": signature does not verify",
+			      m->name, b->seq);
+	if (b->seq == 0)
+		return reject(why, AL_R_MALFORMED, "%s/0: sequence numbers start at 1", m->name);
+	for (size_t i = 0; i < b->n_frontier; i++) {
+		if (!charter_member(c, &b->frontier[i].author))
+			return reject(why, AL_R_FRONTIER,
+				      "%s/%" PRIu64 ": frontier names a non-member", m->name, b->seq);
+		for (size_t j = 0; j < i; j++)
+			if (!memcmp(&b->frontier[i].author, &b->frontier[j].author, AL_KEYLEN))
+				return reject(why, AL_R_FRONTIER,
+					      "%s/%" PRIu64 ": frontier names a feed twice",
+					      m->name, b->seq);
+	}
+
+	const struct al_feed_entry *last;
+	uint64_t head = feeds_head(f, &b->author, &last);
+	if (b->seq <= head) {
+		const struct al_feed_entry *held = feeds_get(f, &b->author, b->seq);
+		if (!memcmp(&held->hash, &env->hash, AL_HASHLEN))
+			return reject(why, AL_DUPLICATE, "%s/%" PRIu64 " is already held", m->name,
+				      b->seq);
+		return reject(why, AL_R_EQUIVOCATION,
+			      "%s/%" PRIu64 ": equivocation: a different message with this "
+			      "author and sequence number is already held", m->name, b->seq);
+	}
+	if (b->seq > head + 1)
+		return reject(why, AL_R_AHEAD,
+			      "%s/%" PRIu64 " arrived before %s/%" PRIu64 " (have up to %" PRIu64 ")",
+			      m->name, b->seq, m->name, head + 1, head);
+	if (b->seq == 1 ? b->has_prev
+			: !b->has_prev || memcmp(&b->prev, &last->hash, AL_HASHLEN) != 0)
+		return reject(why, AL_R_PREV,
+			      b->seq == 1 ? "%s/%" PRIu64 ": the first message must not name a previous one"
+					  : "%s/%" PRIu64 ": previous hash does not match the held chain",
+			      m->name, b->seq);
+	int64_t skew_ms = (int64_t)c->params.skew * 1000;
+	if (b->timestamp > now + skew_ms) {
+		char t[AL_WHENLEN], n[AL_WHENLEN];
+		return reject(why, AL_R_FUTURE,
+			      "%s/%" PRIu64 ": timestamp %s is ahead of %s by more than the "
+			      "charter's %" PRIu64 "s skew window", m->name, b->seq,
+			      when_format(b->timestamp, t), when_format(now, n), c->params.skew);
+	}
+	if (last && b->timestamp < last->timestamp)
+		return reject(why, AL_R_BACKWARDS,
+			      "%s/%" PRIu64 ": timestamp is earlier than %s/%" PRIu64 "'s",
+			      m->name, b->seq, m->name, head);
+	if (why)
+		why[0] = '\0';
+	return AL_ACCEPT;
+}

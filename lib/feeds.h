@@ -1,0 +1,78 @@
+/* feeds.h: every author's feed as held here, and the one validation rule.
+ *
+ * The index maps (author, seq) to the record's log offset, envelope hash and
+ * timestamp; it is rebuilt by replaying the log. feeds_check() is the single
+ * function that decides whether an envelope may enter a log: the daemon,
+ * the store and the audit all call it, so they reject for the same reasons.
+ */
+#ifndef AL_FEEDS_H
+#define AL_FEEDS_H
+
+#include "charter.h"
+#include "envelope.h"
+#include "msg.h"
+
+struct al_feed_entry {
+	uint64_t index;    /* its record's ordinal in the log */
+	uint64_t offset;   /* of its record in the log */
+	al_hash hash;      /* of the envelope */
+	int64_t timestamp; /* ms */
+};
+
+/* Why an envelope was or was not admitted. */
+enum al_reason {
+	AL_ACCEPT = 0,     /* next in its author's chain: append it */
+	AL_DUPLICATE,      /* identical to one held: ignore (idempotent) */
+	AL_R_OVERSIZE,     /* larger than AL_MAX_ENVELOPE */
+	AL_R_MALFORMED,    /* not a well-formed envelope and body */
+	AL_R_VERSION,      /* unknown format version */
+	AL_R_ALLIANCE,     /* signed for another alliance */
+	AL_R_AUTHOR,       /* author is not a member */
+	AL_R_SIGNATURE,    /* signature does not verify over the stored bytes */
+	AL_R_FRONTIER,     /* frontier names a non-member or a feed twice */
+	AL_R_AHEAD,        /* sequence gap: predecessors are missing */
+	AL_R_PREV,         /* previous hash does not match the held chain */
+	AL_R_EQUIVOCATION, /* a different envelope holds this (author, seq) */
+	AL_R_FUTURE,       /* timestamp beyond the charter's skew window */
+	AL_R_BACKWARDS,    /* timestamp before the author's previous message */
+	AL_REASON_COUNT
+};
+
+/* Short stable tag ("bad-signature") for counters and JSON. */
+const char *feeds_reason_tag(enum al_reason r);
+
+struct al_feeds;
+
+int feeds_new(struct al_feeds **out);
+void feeds_destroy(struct al_feeds **f);
+
+/* Last sequence number held of author's feed (0 when none); *last (may be
+ * NULL) points at its entry, valid until the next feeds_add. */
+uint64_t feeds_head(const struct al_feeds *f, const al_key *author,
+		    const struct al_feed_entry **last);
+
+/* The entry at (author, seq), or NULL. */
+const struct al_feed_entry *feeds_get(const struct al_feeds *f, const al_key *author,
+				      uint64_t seq);
+
+/* Record (author, seq) at the head of its feed: seq must be head + 1.
+ * Returns 0, AL_E_INVAL or AL_E_NOMEM. */
+int feeds_add(struct al_feeds *f, const al_key *author, uint64_t seq,
+	      const struct al_feed_entry *e);
+
+/* The frontier: every feed held, in a stable order (by author key). The
+ * caller frees *out. Returns the number of entries (or -1, out of memory). */
+long feeds_frontier(const struct al_feeds *f, struct al_frontier_entry **out);
+
+/* Total records indexed. */
+uint64_t feeds_count(const struct al_feeds *f);
+
+/* Decide whether buf may enter the log of charter c whose feeds are f, at
+ * receiver time now (ms). Opens buf into *env when it parses (the caller
+ * then clears it, whatever the verdict). why describes any rejection in a
+ * sentence that names the message (author/seq) when it is known. */
+enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
+			   const uint8_t *buf, size_t len, int64_t now,
+			   struct al_envelope *env, char *why);
+
+#endif

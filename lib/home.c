@@ -1,0 +1,242 @@
+/* home.c: creating and opening a partner's home; see home.h. */
+#include "home.h"
+#include "card.h"
+#include "err.h"
+#include "file.h"
+#include "hex.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int home_path(const char *dir, const char *rel, char *buf, size_t n)
+{
+	return snprintf(buf, n, "%s/%s", dir, rel) >= (int)n ? AL_E_INVAL : AL_OK;
+}
+
+int home_alliance_dir(const char *dir, const al_hash *id, char *buf, size_t n)
+{
+	char hex[2 * AL_HASHLEN + 1];
+	return snprintf(buf, n, "%s/alliances/%s", dir, hex_encode(id->b, AL_HASHLEN, hex)) >=
+			       (int)n ? AL_E_INVAL : AL_OK;
+}
+
+static int write_config(const char *path, const struct al_member *m, char *why)
+{
+	char sk[2 * AL_KEYLEN + 1], tk[2 * AL_KEYLEN + 1], buf[2048];
+	int n = snprintf(buf, sizeof buf,
+			 "# allianced configuration: see docs/config.md\n"
+			 "[member]\n"
+			 "# this partner's name in every charter it signs\n"
+			 "name = %s\n"
+			 "# where the daemon listens for the other partners' daemons\n"
+			 "listen = %s\n"
+			 "# public keys of sign.key and transport.key (checked at start)\n"
+			 "sign_public = %s\n"
+			 "transport_public = %s\n"
+			 "\n"
+			 "[daemon]\n"
+			 "# error, warn, info or debug\n"
+			 "log_level = info\n",
+			 m->name, m->endpoint, hex_encode(m->sign_key.b, AL_KEYLEN, sk),
+			 hex_encode(m->transport_key.b, AL_KEYLEN, tk));
+	return file_create(path, buf, (size_t)n, 0600, why);
+}
+
+int home_init(const char *dir, const char *name, const char *listen, struct al_home **out,
+	      char *why)
+{
+	char path[4096], sign[4096], transport[4096];
+	*out = NULL;
+	int rc;
+	if ((rc = card_check_name(name, why)) || (rc = card_check_endpoint(listen, why)))
+		return rc;
+	if ((rc = home_path(dir, AL_CONFIG_FILE, path, sizeof path)) ||
+	    (rc = home_path(dir, "sign.key", sign, sizeof sign)) ||
+	    (rc = home_path(dir, "transport.key", transport, sizeof transport)))
+		return al_errf(why, rc, "home path '%s' is too long", dir);
+	if (access(path, F_OK) == 0 || access(sign, F_OK) == 0)
+		return al_errf(why, AL_E_EXIST,
+			       "'%s' is already a home (it has %s or sign.key); "
+			       "choose another directory, keys are never overwritten",
+			       dir, AL_CONFIG_FILE);
+	if ((rc = file_mkdirs(dir, 0700, why)))
+		return rc;
+	struct al_home *h = calloc(1, sizeof *h);
+	if (!h || !(h->dir = strdup(dir))) {
+		free(h);
+		return AL_E_NOMEM;
+	}
+	if ((rc = key_generate(NULL, NULL, &h->id)))
+		goto fail;
+	snprintf(h->self.name, sizeof h->self.name, "%s", name);
+	snprintf(h->self.endpoint, sizeof h->self.endpoint, "%s", listen);
+	snprintf(h->log_level, sizeof h->log_level, "info");
+	h->self.sign_key = h->id->sign_pk;
+	h->self.transport_key = h->id->transport_pk;
+	if ((rc = key_save(h->id, sign, transport, why)) ||
+	    (rc = write_config(path, &h->self, why)))
+		goto fail;
+	char card[AL_CARDLEN + 1];
+	card_format(&h->self, card);
+	strcat(card, "\n");
+	if ((rc = home_path(dir, "member.card", path, sizeof path)) ||
+	    (rc = file_create(path, card, strlen(card), 0644, why)) ||
+	    (rc = home_path(dir, "alliances", path, sizeof path)) ||
+	    (rc = file_mkdirs(path, 0700, why)) || (rc = file_sync_dir(dir, 1, why)))
+		goto fail;
+	*out = h;
+	return AL_OK;
+fail:
+	home_close(&h);
+	return rc;
+}
+
+struct conf {
+	struct al_home *h;
+	char *why;
+	int rc;
+	bool has_sign, has_transport;
+	al_key sign, transport;
+};
+
+static int on_ini(void *user, const char *section, const char *key, const char *value)
+{
+	struct conf *cf = user;
+	struct al_home *h = cf->h;
+	if (!strcmp(section, "member") && !strcmp(key, "name")) {
+		if (card_check_name(value, cf->why))
+			goto bad;
+		snprintf(h->self.name, sizeof h->self.name, "%s", value);
+	} else if (!strcmp(section, "member") && !strcmp(key, "listen")) {
+		if (card_check_endpoint(value, cf->why))
+			goto bad;
+		snprintf(h->self.endpoint, sizeof h->self.endpoint, "%s", value);
+	} else if (!strcmp(section, "member") && !strcmp(key, "sign_public")) {
+		if (hex_decode(value, cf->sign.b, AL_KEYLEN))
+			goto badkey;
+		cf->has_sign = true;
+	} else if (!strcmp(section, "member") && !strcmp(key, "transport_public")) {
+		if (hex_decode(value, cf->transport.b, AL_KEYLEN))
+			goto badkey;
+		cf->has_transport = true;
+	} else if (!strcmp(section, "daemon") && !strcmp(key, "log_level")) {
+		if (strcmp(value, "error") && strcmp(value, "warn") && strcmp(value, "info") &&
+		    strcmp(value, "debug")) {
+			al_errf(cf->why, AL_E_PARSE,
+				"bad log_level '%s' (use error, warn, info or debug)", value);
+			goto fail;
+		}
+		snprintf(h->log_level, sizeof h->log_level, "%s", value);
+	} else {
+		al_errf(cf->why, AL_E_PARSE, "unknown setting '%s' in section [%s]", key, section);
+		goto fail;
+	}
+	return 1;
+badkey:
+	al_errf(cf->why, AL_E_PARSE, "%s must be 64 hex digits", key);
+	goto fail;
+bad:
+fail:
+	cf->rc = AL_E_PARSE;
+	return 0;
+}
+
+int home_open(const char *dir, struct al_home **out, char *why)
+{
+	char path[4096], sign[4096], transport[4096], err[AL_ERRLEN] = "";
+	*out = NULL;
+	int rc;
+	if ((rc = home_path(dir, AL_CONFIG_FILE, path, sizeof path)) ||
+	    (rc = home_path(dir, "sign.key", sign, sizeof sign)) ||
+	    (rc = home_path(dir, "transport.key", transport, sizeof transport)))
+		return al_errf(why, rc, "home path '%s' is too long", dir);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return al_errf(why, errno == ENOENT ? AL_E_NOENT : AL_E_IO,
+			       "'%s' is not an alliance home (no %s: create one with "
+			       "'allianced init %s --name NAME --listen tcp://HOST:PORT')",
+			       dir, AL_CONFIG_FILE, dir);
+	struct al_home *h = calloc(1, sizeof *h);
+	if (!h || !(h->dir = strdup(dir))) {
+		free(h);
+		fclose(f);
+		return AL_E_NOMEM;
+	}
+	snprintf(h->log_level, sizeof h->log_level, "info");
+	struct conf cf = { .h = h, .why = err, .rc = AL_OK };
+	int line = ini_parse_file(f, on_ini, &cf);
+	fclose(f);
+	if (line != 0 || cf.rc) {
+		rc = al_errf(why, AL_E_PARSE, "'%s' line %d: %s", path, line,
+			     err[0] ? err : "not valid INI");
+		goto fail;
+	}
+	if (!h->self.name[0] || !h->self.endpoint[0] || !cf.has_sign || !cf.has_transport) {
+		rc = al_errf(why, AL_E_PARSE, "'%s' lacks name, listen, sign_public or "
+			     "transport_public in [member]", path);
+		goto fail;
+	}
+	if ((rc = key_load(sign, transport, &h->id, why)))
+		goto fail;
+	if (memcmp(&h->id->sign_pk, &cf.sign, AL_KEYLEN) ||
+	    memcmp(&h->id->transport_pk, &cf.transport, AL_KEYLEN)) {
+		rc = al_errf(why, AL_E_CRYPTO, "the keys in '%s' do not match the public keys in "
+			     "'%s' (a key file was replaced?)", dir, path);
+		goto fail;
+	}
+	h->self.sign_key = h->id->sign_pk;
+	h->self.transport_key = h->id->transport_pk;
+	*out = h;
+	return AL_OK;
+fail:
+	home_close(&h);
+	return rc;
+}
+
+void home_close(struct al_home **hp)
+{
+	struct al_home *h = *hp;
+	if (!h)
+		return;
+	key_destroy(&h->id);
+	free(h->dir);
+	free(h);
+	*hp = NULL;
+}
+
+int home_alliances(const char *dir, al_hash **ids, size_t *n, char *why)
+{
+	char path[4096];
+	*ids = NULL;
+	*n = 0;
+	if (home_path(dir, "alliances", path, sizeof path))
+		return al_errf(why, AL_E_INVAL, "home path '%s' is too long", dir);
+	DIR *d = opendir(path);
+	if (!d) {
+		if (errno == ENOENT)
+			return AL_OK;
+		return al_errf(why, AL_E_IO, "cannot list '%s': %s", path, strerror(errno));
+	}
+	struct dirent *de;
+	int rc = AL_OK;
+	while ((de = readdir(d))) {
+		al_hash id;
+		if (hex_decode(de->d_name, id.b, AL_HASHLEN))
+			continue;
+		al_hash *v = realloc(*ids, (*n + 1) * sizeof *v);
+		if (!v) {
+			rc = AL_E_NOMEM;
+			break;
+		}
+		*ids = v;
+		v[(*n)++] = id;
+	}
+	closedir(d);
+	return rc;
+}

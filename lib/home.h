@@ -1,0 +1,50 @@
+/* home.h: a partner's home directory, like a database's data directory.
+ *
+ *   HOME/allianced.conf         config (INI, docs/config.md)
+ *   HOME/sign.key               Ed25519 seed, hex, mode 0600
+ *   HOME/transport.key          X25519 secret, hex, mode 0600
+ *   HOME/member.card            this partner's member card
+ *   HOME/alliances/ID/          one store per alliance joined (store.h)
+ *
+ * The home directory is created mode 0700. home_open() refuses a home
+ * whose keys are readable by others or do not match the config.
+ */
+#ifndef AL_HOME_H
+#define AL_HOME_H
+
+#include "key.h"
+#include "msg.h"
+
+#define AL_CONFIG_FILE "allianced.conf"
+
+struct al_home {
+	char *dir;
+	struct al_member self; /* name, keys, endpoint (listen) */
+	char log_level[16];
+	struct al_identity *id;
+};
+
+/* Create a new home in dir (which may exist but must not hold a config or
+ * keys), with fresh keys. Returns 0, AL_E_EXIST, AL_E_INVAL (bad name or
+ * endpoint, why says which), AL_E_IO, AL_E_FSYNC. */
+int home_init(const char *dir, const char *name, const char *listen, struct al_home **out,
+	      char *why);
+
+/* Open an existing home: config and keys. Returns 0, AL_E_NOENT (no home
+ * there: why says to run 'allianced init'), AL_E_PARSE (bad config),
+ * AL_E_PERM (unsafe key file), AL_E_CRYPTO (keys do not match the config). */
+int home_open(const char *dir, struct al_home **out, char *why);
+
+void home_close(struct al_home **h);
+
+/* dir/rel into buf. Returns 0 or AL_E_INVAL when it does not fit. */
+int home_path(const char *dir, const char *rel, char *buf, size_t n);
+
+/* HOME/alliances/<hex id> into buf. */
+int home_alliance_dir(const char *dir, const al_hash *id, char *buf, size_t n);
+
+/* The alliance ids joined in dir (the HOME/alliances folders), caller frees *ids.
+ * Returns 0 (possibly *n = 0), AL_E_IO or AL_E_NOMEM. */
+int home_alliances(const char *dir, al_hash **ids, size_t *n, char *why);
+
+#endif

@@ -1,0 +1,425 @@
+/* log.c: the append-only log file; see log.h for the contract.
+ *
+ * The scanner is shared by recovery (log_open) and the audit (log_scan), so
+ * both agree on what a torn tail and what corruption is: at a damaged frame,
+ * look for the next valid frame; if there is one, the stretch between is
+ * corruption, otherwise everything from the damage on is a torn tail.
+ */
+#include "log.h"
+#include "err.h"
+#include "fault.h"
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+struct al_log {
+	int fd;
+	char *path;
+	uint64_t size;    /* end of the last appended record */
+	uint64_t durable; /* end of the last record covered by a sync */
+	uint64_t records;
+	bool failed;
+};
+
+/* ------------------------------------------------------------ CRC-32C */
+
+static uint32_t crc_table[256];
+
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+uint32_t log_crc32c(uint32_t crc, const uint8_t *p, size_t n)
+{
+	if (!crc_table[1])
+		crc_init();
+	crc = ~crc;
+	while (n--)
+		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* The checksum covers the length too, so a damaged length is caught. */
+static uint32_t frame_crc(const uint8_t *lenbytes, const uint8_t *data, size_t len)
+{
+	return log_crc32c(log_crc32c(0, lenbytes, 4), data, len);
+}
+
+/* ------------------------------------------------------------ scanning */
+
+/* Is there a whole, valid frame at off? Sets *why_bad when not. */
+static bool frame_ok(const uint8_t *m, uint64_t size, uint64_t off, const char **why_bad)
+{
+	if (size - off < AL_LOG_FRAME) {
+		*why_bad = "partial record header";
+		return false;
+	}
+	uint32_t len = get_u32(m + off);
+	if (len == 0 || len > AL_LOG_MAX_RECORD) {
+		*why_bad = "impossible record length";
+		return false;
+	}
+	if (size - off - AL_LOG_FRAME < len) {
+		*why_bad = "record extends past the end of the file";
+		return false;
+	}
+	if (get_u32(m + off + 4) != frame_crc(m + off, m + off + AL_LOG_FRAME, len)) {
+		*why_bad = "checksum mismatch";
+		return false;
+	}
+	return true;
+}
+
+static uint64_t next_valid_frame(const uint8_t *m, uint64_t size, uint64_t from)
+{
+	const char *ignored;
+	for (uint64_t off = from; off + AL_LOG_FRAME <= size; off++)
+		if (frame_ok(m, size, off, &ignored))
+			return off;
+	return size;
+}
+
+/* Scan mapped bytes m[0..size). */
+static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
+		    log_fault_fn on_fault, void *arg)
+{
+	struct al_log_fault f;
+	int rc;
+	if (size < AL_LOG_HEADER_LEN || memcmp(m, AL_LOG_HEADER, AL_LOG_HEADER_LEN) != 0) {
+		memset(&f, 0, sizeof f);
+		/* A header cut short at creation is a torn tail, not corruption. */
+		bool torn = size < AL_LOG_HEADER_LEN && memcmp(m, AL_LOG_HEADER, size) == 0;
+		f.kind = torn ? AL_LOG_TORN : AL_LOG_CORRUPT;
+		f.length = size;
+		snprintf(f.reason, sizeof f.reason, torn ? "file header cut short" :
+			 "not an alliance log (bad file header)");
+		return on_fault ? on_fault(arg, &f) : AL_E_CORRUPT;
+	}
+	uint64_t off = AL_LOG_HEADER_LEN, index = 0;
+	while (off < size) {
+		const char *why_bad;
+		if (frame_ok(m, size, off, &why_bad)) {
+			uint32_t len = get_u32(m + off);
+			struct al_log_rec r = { index, off, m + off + AL_LOG_FRAME, len };
+			if (on_record && (rc = on_record(arg, &r)))
+				return rc;
+			off += AL_LOG_FRAME + len;
+			index++;
+			continue;
+		}
+		uint64_t next = next_valid_frame(m, size, off + 1);
+		memset(&f, 0, sizeof f);
+		f.index = index;
+		f.offset = off;
+		f.length = next - off;
+		if (next < size) {
+			f.kind = AL_LOG_CORRUPT;
+			snprintf(f.reason, sizeof f.reason,
+				 "%s; %" PRIu64 " bytes skipped to the next valid record", why_bad,
+				 f.length);
+		} else {
+			f.kind = AL_LOG_TORN;
+			snprintf(f.reason, sizeof f.reason, "torn tail: %s (%" PRIu64 " bytes)",
+				 why_bad, f.length);
+		}
+		if (!on_fault)
+			return f.kind == AL_LOG_TORN ? 0 : AL_E_CORRUPT;
+		if ((rc = on_fault(arg, &f)))
+			return rc;
+		off = next;
+		index++;
+	}
+	return AL_OK;
+}
+
+/* Map the file read-only (an empty file maps to an empty buffer). */
+static int map_file(int fd, const char *path, const uint8_t **m, uint64_t *size, char *why)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return al_errf(why, AL_E_IO, "cannot stat '%s': %s", path, strerror(errno));
+	*size = (uint64_t)st.st_size;
+	*m = (const uint8_t *)"";
+	if (*size == 0)
+		return AL_OK;
+	void *p = mmap(NULL, (size_t)*size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return al_errf(why, AL_E_IO, "cannot map '%s': %s", path, strerror(errno));
+	*m = p;
+	return AL_OK;
+}
+
+static void unmap(const uint8_t *m, uint64_t size)
+{
+	if (size)
+		munmap((void *)m, (size_t)size);
+}
+
+int log_scan(const char *path, log_record_fn on_record, log_fault_fn on_fault, void *arg,
+	     char *why)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return al_errf(why, errno == ENOENT ? AL_E_NOENT : AL_E_IO,
+			       "cannot open log '%s': %s", path, strerror(errno));
+	const uint8_t *m;
+	uint64_t size;
+	int rc = map_file(fd, path, &m, &size, why);
+	close(fd);
+	if (rc)
+		return rc;
+	rc = scan_mem(m, size, on_record, on_fault, arg);
+	unmap(m, size);
+	return rc;
+}
+
+/* ------------------------------------------------------------ writing */
+
+struct open_state {
+	log_record_fn on_record;
+	void *arg;
+	struct al_log *l;
+	bool torn, corrupt;
+	struct al_log_fault fault;
+};
+
+static int open_on_record(void *arg, const struct al_log_rec *r)
+{
+	struct open_state *s = arg;
+	s->l->records = r->index + 1;
+	s->l->size = r->offset + AL_LOG_FRAME + r->len;
+	return s->on_record ? s->on_record(s->arg, r) : 0;
+}
+
+static int open_on_fault(void *arg, const struct al_log_fault *f)
+{
+	struct open_state *s = arg;
+	s->fault = *f;
+	if (f->kind == AL_LOG_TORN) {
+		s->torn = true;
+		return 0; /* nothing valid follows: the scan ends here */
+	}
+	s->corrupt = true;
+	return AL_E_CORRUPT;
+}
+
+/* Keep the torn bytes, then cut them off durably. */
+static int cut_tail(struct al_log *l, const uint8_t *m, uint64_t size, uint64_t from,
+		    struct al_log_recovery *rec, char *why)
+{
+	char broken[4096] = "";
+	if (size > from) {
+		snprintf(broken, sizeof broken, "%s.%" PRIu64 ".broken", l->path, from);
+		int rc = file_replace(broken, m + from, (size_t)(size - from), 0600, why);
+		if (rc)
+			return rc;
+	}
+	if (ftruncate(l->fd, (off_t)from) < 0)
+		return al_errf(why, AL_E_IO, "cannot cut the torn tail of '%s': %s", l->path,
+			       strerror(errno));
+	if (file_fsync(l->fd) < 0)
+		return al_errf(why, AL_E_FSYNC, "fsync of '%s' failed: %s", l->path,
+			       strerror(errno));
+	if (rec) {
+		rec->cut_bytes = size - from;
+		rec->cut_offset = from;
+		snprintf(rec->broken_path, sizeof rec->broken_path, "%s", broken);
+	}
+	return AL_OK;
+}
+
+static int create_log(const char *path, char *why)
+{
+	int rc = file_create(path, AL_LOG_HEADER, AL_LOG_HEADER_LEN, 0600, why);
+	return rc == AL_E_EXIST ? AL_OK : rc; /* lost a race: fine, it exists */
+}
+
+int log_open(const char *path, bool create, log_record_fn on_record, void *arg,
+	     struct al_log_recovery *rec, struct al_log **out, char *why)
+{
+	*out = NULL;
+	if (rec)
+		memset(rec, 0, sizeof *rec);
+	int rc;
+	if (create && access(path, F_OK) < 0 && errno == ENOENT && (rc = create_log(path, why)))
+		return rc;
+	struct al_log *l = calloc(1, sizeof *l);
+	if (!l || !(l->path = strdup(path))) {
+		free(l);
+		return AL_E_NOMEM;
+	}
+	l->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (l->fd < 0) {
+		rc = al_errf(why, errno == ENOENT ? AL_E_NOENT : AL_E_IO,
+			     "cannot open log '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	const uint8_t *m;
+	uint64_t size;
+	if ((rc = map_file(l->fd, path, &m, &size, why)))
+		goto fail;
+	struct open_state s = { on_record, arg, l, false, false, { 0 } };
+	l->size = AL_LOG_HEADER_LEN;
+	rc = scan_mem(m, size, open_on_record, open_on_fault, &s);
+	if (rc == AL_E_CORRUPT && s.corrupt) {
+		if (s.fault.offset == 0) /* the file header itself */
+			al_errf(why, rc, "log '%s': %s", path, s.fault.reason);
+		else
+			al_errf(why, rc, "log '%s' is corrupt at record %" PRIu64 ", offset %" PRIu64
+				": %s (this is not a torn tail; restore the file or audit it)",
+				path, s.fault.index, s.fault.offset, s.fault.reason);
+	} else if (rc == AL_OK && s.torn) {
+		if (s.fault.offset == 0) {
+			/* Even the header was torn: start the file again. */
+			rc = cut_tail(l, m, size, 0, rec, why);
+			if (rc == AL_OK && pwrite(l->fd, AL_LOG_HEADER, AL_LOG_HEADER_LEN, 0) !=
+						   AL_LOG_HEADER_LEN)
+				rc = al_errf(why, AL_E_IO, "cannot rewrite the header of '%s'", path);
+			if (rc == AL_OK && file_fsync(l->fd) < 0)
+				rc = al_errf(why, AL_E_FSYNC, "fsync of '%s' failed", path);
+		} else {
+			rc = cut_tail(l, m, size, s.fault.offset, rec, why);
+		}
+	}
+	unmap(m, size);
+	if (rc)
+		goto fail;
+	l->durable = l->size;
+	*out = l;
+	return AL_OK;
+fail:
+	log_close(&l);
+	return rc;
+}
+
+int log_append(struct al_log *l, const uint8_t *data, size_t len, uint64_t *offset, char *why)
+{
+	if (l->failed)
+		return al_errf(why, AL_E_FAILED, "log '%s' stopped after a fatal error", l->path);
+	if (len == 0 || len > AL_LOG_MAX_RECORD)
+		return al_errf(why, AL_E_INVAL, "record of %zu bytes (1 to %d allowed)", len,
+			       AL_LOG_MAX_RECORD);
+	uint8_t frame[AL_LOG_FRAME];
+	put_u32(frame, (uint32_t)len);
+	put_u32(frame + 4, frame_crc(frame, data, len));
+	struct iovec iov[2] = { { frame, sizeof frame }, { (void *)data, len } };
+	size_t total = sizeof frame + len;
+	ssize_t n;
+	if (fault_hit(AL_FAULT_WRITE)) {
+		iov[1].iov_len = len / 2;
+		n = pwritev(l->fd, iov, 2, (off_t)l->size);
+		if (n >= 0) {
+			n = -1;
+			errno = EIO;
+		}
+	} else {
+		n = pwritev(l->fd, iov, 2, (off_t)l->size);
+	}
+	if (n != (ssize_t)total) {
+		int err = n < 0 ? errno : ENOSPC;
+		/* Take back a partial record so the next append is not behind
+		 * garbage; if even that fails, stop. */
+		if (ftruncate(l->fd, (off_t)l->size) < 0)
+			l->failed = true;
+		return al_errf(why, l->failed ? AL_E_FAILED : AL_E_IO,
+			       "cannot append to log '%s': %s", l->path, strerror(err));
+	}
+	if (offset)
+		*offset = l->size;
+	l->size += total;
+	l->records++;
+	return AL_OK;
+}
+
+int log_sync(struct al_log *l, char *why)
+{
+	if (l->failed)
+		return al_errf(why, AL_E_FAILED, "log '%s' stopped after a fatal error", l->path);
+	if (l->durable == l->size)
+		return AL_OK;
+	int rc = fault_hit(AL_FAULT_FSYNC) ? (errno = EIO, -1) : fdatasync(l->fd);
+	if (rc < 0) {
+		/* After a failed fsync the kernel may have dropped the dirty
+		 * pages: nothing since the last sync can be trusted. */
+		l->failed = true;
+		return al_errf(why, AL_E_FSYNC, "fsync of log '%s' failed: %s (fatal)", l->path,
+			       strerror(errno));
+	}
+	l->durable = l->size;
+	return AL_OK;
+}
+
+int log_read(struct al_log *l, uint64_t offset, uint8_t **data, size_t *len, char *why)
+{
+	*data = NULL;
+	*len = 0;
+	uint8_t frame[AL_LOG_FRAME];
+	if (offset < AL_LOG_HEADER_LEN || offset + AL_LOG_FRAME > l->size)
+		return al_errf(why, AL_E_INVAL, "no record at offset %" PRIu64, offset);
+	if (pread(l->fd, frame, sizeof frame, (off_t)offset) != (ssize_t)sizeof frame)
+		return al_errf(why, AL_E_IO, "cannot read '%s': %s", l->path, strerror(errno));
+	uint32_t n = get_u32(frame);
+	if (n == 0 || n > AL_LOG_MAX_RECORD || offset + AL_LOG_FRAME + n > l->size)
+		return al_errf(why, AL_E_CORRUPT, "log '%s': bad record length at offset %" PRIu64,
+			       l->path, offset);
+	uint8_t *buf = malloc(n);
+	if (!buf)
+		return AL_E_NOMEM;
+	if (pread(l->fd, buf, n, (off_t)(offset + AL_LOG_FRAME)) != (ssize_t)n) {
+		free(buf);
+		return al_errf(why, AL_E_IO, "cannot read '%s': %s", l->path, strerror(errno));
+	}
+	if (get_u32(frame + 4) != frame_crc(frame, buf, n)) {
+		free(buf);
+		return al_errf(why, AL_E_CORRUPT, "log '%s': checksum mismatch at offset %" PRIu64,
+			       l->path, offset);
+	}
+	*data = buf;
+	*len = n;
+	return AL_OK;
+}
+
+uint64_t log_records(const struct al_log *l) { return l->records; }
+uint64_t log_size(const struct al_log *l) { return l->size; }
+uint64_t log_durable(const struct al_log *l) { return l->durable; }
+const char *log_path(const struct al_log *l) { return l->path; }
+
+void log_close(struct al_log **lp)
+{
+	struct al_log *l = *lp;
+	if (!l)
+		return;
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->path);
+	free(l);
+	*lp = NULL;
+}

@@ -1,0 +1,97 @@
+/* log.h: the append-only log file: framed records, group commit, recovery.
+ *
+ * Format (docs/log-format.md): a 16-byte header "alliance-log-v1\n", then
+ * records of [u32 length][u32 CRC-32C of length and payload][payload], little
+ * endian. The payload is opaque here (an envelope, or an equivocation proof).
+ *
+ * Durability: log_append() writes but does not sync; log_sync() makes every
+ * record appended so far durable with one fdatasync (group commit). Nothing
+ * may be acknowledged before the log_sync() that covers it. A failed fsync
+ * puts the log in a failed state (every later call returns AL_E_FAILED):
+ * the caller must stop, never retry and carry on.
+ *
+ * Recovery: a damaged tail after which no valid record follows is a torn
+ * write; log_open() cuts it and keeps the cut bytes as PATH.OFFSET.broken.
+ * A damaged record followed by valid ones is corruption: log_open() fails
+ * naming the file, record and offset. log_scan() reports both and goes on.
+ */
+#ifndef AL_LOG_H
+#define AL_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AL_LOG_HEADER "alliance-log-v1\n"
+#define AL_LOG_HEADER_LEN 16
+#define AL_LOG_FRAME 8
+#define AL_LOG_MAX_RECORD (256 * 1024)
+
+struct al_log;
+
+struct al_log_rec {
+	uint64_t index;  /* 0-based ordinal of the record in the file */
+	uint64_t offset; /* of its frame */
+	const uint8_t *data;
+	size_t len;
+};
+
+enum al_log_fault_kind { AL_LOG_TORN, AL_LOG_CORRUPT };
+
+struct al_log_fault {
+	enum al_log_fault_kind kind;
+	uint64_t index;  /* the record that would have stood there */
+	uint64_t offset;
+	uint64_t length; /* bytes skipped (corrupt) or left at the tail (torn) */
+	char reason[160];
+};
+
+/* Return 0 to go on, anything else to stop the scan with that value. */
+typedef int (*log_record_fn)(void *arg, const struct al_log_rec *rec);
+typedef int (*log_fault_fn)(void *arg, const struct al_log_fault *f);
+
+/* Read every record of the file at path, calling on_record for each valid
+ * one and on_fault for each fault (after a corrupt stretch it resumes at
+ * the next valid frame). Read-only. Returns 0, what a callback returned,
+ * AL_E_NOENT, AL_E_IO or AL_E_NOMEM. */
+int log_scan(const char *path, log_record_fn on_record, log_fault_fn on_fault, void *arg,
+	     char *why);
+
+struct al_log_recovery {
+	uint64_t cut_bytes;     /* torn tail removed, 0 if none */
+	uint64_t cut_offset;
+	char broken_path[4096]; /* where the cut bytes were kept */
+};
+
+/* Open (creating it when create) the log at path for appending. Every valid
+ * record is passed to on_record (NULL to skip); a non-zero return aborts.
+ * A torn tail is cut (recovery says so); corruption is AL_E_CORRUPT with why
+ * naming file, record and offset. The caller owns *out. */
+int log_open(const char *path, bool create, log_record_fn on_record, void *arg,
+	     struct al_log_recovery *recovery, struct al_log **out, char *why);
+
+/* Append one record; *offset (may be NULL) receives its frame offset.
+ * Not durable until log_sync(). Returns 0, AL_E_INVAL (empty or too large),
+ * AL_E_IO (nothing appended) or AL_E_FAILED. */
+int log_append(struct al_log *l, const uint8_t *data, size_t len, uint64_t *offset, char *why);
+
+/* Make everything appended durable. Returns 0, AL_E_FSYNC (the log is now
+ * failed) or AL_E_FAILED. */
+int log_sync(struct al_log *l, char *why);
+
+/* Read the record whose frame is at offset into a new buffer (caller frees).
+ * Returns 0, AL_E_INVAL (no record there), AL_E_CORRUPT or AL_E_IO. */
+int log_read(struct al_log *l, uint64_t offset, uint8_t **data, size_t *len, char *why);
+
+uint64_t log_records(const struct al_log *l);
+uint64_t log_size(const struct al_log *l);      /* bytes appended */
+uint64_t log_durable(const struct al_log *l);   /* bytes covered by a sync */
+const char *log_path(const struct al_log *l);
+
+/* Close (does not sync) and null *l. */
+void log_close(struct al_log **l);
+
+/* CRC-32C (Castagnoli) of data, continuing from crc (0 to start). */
+uint32_t log_crc32c(uint32_t crc, const uint8_t *data, size_t len);
+
+#endif

@@ -1,0 +1,45 @@
+/* msg.c: freeing bodies and naming kinds. */
+#include "msg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void msg_body_clear(struct al_body *b)
+{
+	free(b->frontier);
+	switch (b->kind) {
+	case AL_KIND_TASK:
+		free(b->u.task.title);
+		free(b->u.task.depends);
+		free(b->u.task.deliverable);
+		break;
+	case AL_KIND_COMMITMENT:
+		free(b->u.commitment.what);
+		free(b->u.commitment.to);
+		break;
+	case AL_KIND_RESPONSE: free(b->u.response.reason); break;
+	case AL_KIND_DELIVERY:
+		free(b->u.delivery.evidence_ref);
+		free(b->u.delivery.note);
+		break;
+	case AL_KIND_VERDICT: free(b->u.verdict.comment); break;
+	case AL_KIND_RELEASE: free(b->u.release.reason); break;
+	case AL_KIND_FEEDBACK: free(b->u.feedback.comment); break;
+	case AL_KIND_ESCALATION: free(b->u.escalation.reason); break;
+	case AL_KIND_RESOLUTION: free(b->u.resolution.comment); break;
+	case AL_KIND_AMENDMENT: free(b->u.amendment.reason); break;
+	default: break;
+	}
+	memset(b, 0, sizeof *b);
+}
+
+const char *msg_kind_name(enum al_kind kind)
+{
+	static const char *const names[AL_KIND_COUNT] = {
+		"none", "task", "commitment", "response", "delivery", "verdict",
+		"release", "feedback", "escalation", "resolution", "receipt", "amendment",
+	};
+	if ((unsigned)kind < AL_KIND_COUNT)
+		return names[kind];
+	return "unknown";
+}

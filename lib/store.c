@@ -1,0 +1,209 @@
+/* store.c: one alliance's log, index and equivocation proofs. */
+#include "store.h"
+#include "err.h"
+#include "wire.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int path_in(char *buf, size_t n, const char *dir, const char *name)
+{
+	return snprintf(buf, n, "%s/%s", dir, name) >= (int)n ? AL_E_INVAL : AL_OK;
+}
+
+struct replay {
+	struct al_store *s;
+	const char *path;
+	char *why;
+};
+
+/* Replaying our own log: every record must extend its author's chain. */
+static int replay_record(void *arg, const struct al_log_rec *r)
+{
+	struct replay *rp = arg;
+	struct al_envelope e;
+	char err[AL_ERRLEN];
+	int rc = envelope_open(r->data, r->len, &e, err);
+	if (rc)
+		return al_errf(rp->why, AL_E_CORRUPT, "log '%s' record %" PRIu64 " at offset %"
+			       PRIu64 ": %s", rp->path, r->index, r->offset, err);
+	const struct al_feed_entry *last;
+	uint64_t head = feeds_head(rp->s->feeds, &e.b.author, &last);
+	bool linked = e.b.seq == head + 1 &&
+		      (head == 0 ? !e.b.has_prev
+				 : e.b.has_prev && !memcmp(&e.b.prev, &last->hash, AL_HASHLEN));
+	if (!linked) {
+		envelope_clear(&e);
+		return al_errf(rp->why, AL_E_CORRUPT,
+			       "log '%s' record %" PRIu64 " at offset %" PRIu64 " does not extend "
+			       "its author's chain (run 'alliancectl audit' on it)", rp->path,
+			       r->index, r->offset);
+	}
+	struct al_feed_entry fe = { r->index, r->offset, e.hash, e.b.timestamp };
+	rc = feeds_add(rp->s->feeds, &e.b.author, e.b.seq, &fe);
+	envelope_clear(&e);
+	return rc;
+}
+
+static int count_proof(void *arg, const struct al_log_rec *r)
+{
+	(void)r;
+	((struct al_store *)arg)->n_proofs++;
+	return 0;
+}
+
+int store_open(const char *dir, bool create, const struct al_charter *c,
+	       struct al_log_recovery *recovery, struct al_store **out, char *why)
+{
+	char path[4096];
+	*out = NULL;
+	struct al_store *s = calloc(1, sizeof *s);
+	if (!s || !(s->dir = strdup(dir))) {
+		free(s);
+		return AL_E_NOMEM;
+	}
+	int rc = feeds_new(&s->feeds);
+	if (rc)
+		goto fail;
+	if ((rc = path_in(path, sizeof path, dir, "charter")))
+		goto fail;
+	if (create) {
+		if ((rc = charter_save(c, path, true, why)))
+			goto fail;
+		if ((rc = charter_copy(c, &s->charter, why)))
+			goto fail;
+	} else if ((rc = charter_load(path, &s->charter, why))) {
+		goto fail;
+	}
+	if ((rc = path_in(path, sizeof path, dir, "log")))
+		goto fail;
+	struct replay rp = { s, path, why };
+	if ((rc = log_open(path, create, replay_record, &rp, recovery, &s->log, why)))
+		goto fail;
+	if ((rc = path_in(path, sizeof path, dir, "equivocations")) ||
+	    (rc = log_open(path, true, count_proof, s, NULL, &s->equivocations, why)))
+		goto fail;
+	*out = s;
+	return AL_OK;
+fail:
+	store_close(&s);
+	return rc;
+}
+
+void store_close(struct al_store **sp)
+{
+	struct al_store *s = *sp;
+	if (!s)
+		return;
+	log_close(&s->log);
+	log_close(&s->equivocations);
+	feeds_destroy(&s->feeds);
+	charter_destroy(&s->charter);
+	free(s->dir);
+	free(s);
+	*sp = NULL;
+}
+
+int store_get(struct al_store *s, const al_key *author, uint64_t seq, uint8_t **buf,
+	      size_t *len, char *why)
+{
+	const struct al_feed_entry *e = feeds_get(s->feeds, author, seq);
+	if (!e)
+		return al_errf(why, AL_E_NOENT, "no message %" PRIu64 " in that feed", seq);
+	return log_read(s->log, e->offset, buf, len, why);
+}
+
+/* Keep the proof that e's author signed two messages at one sequence number. */
+static int keep_proof(struct al_store *s, const struct al_envelope *e, char *why)
+{
+	uint8_t *held, *proof;
+	size_t held_len, proof_len;
+	int rc = store_get(s, &e->b.author, e->b.seq, &held, &held_len, why);
+	if (rc)
+		return rc;
+	rc = wire_equivocation_pack(held, held_len, e->bytes, e->len, &proof, &proof_len);
+	free(held);
+	if (rc)
+		return rc;
+	rc = log_append(s->equivocations, proof, proof_len, NULL, why);
+	free(proof);
+	if (rc == AL_OK)
+		rc = log_sync(s->equivocations, why);
+	if (rc == AL_OK)
+		s->n_proofs++;
+	return rc;
+}
+
+int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
+		enum al_reason *reason, struct al_ref *id, char *why)
+{
+	struct al_envelope e;
+	*reason = feeds_check(s->charter, s->feeds, buf, len, now, &e, why);
+	s->counts[*reason]++;
+	int rc = AL_OK;
+	if (*reason == AL_R_EQUIVOCATION) {
+		rc = keep_proof(s, &e, NULL);
+	} else if (*reason == AL_ACCEPT) {
+		uint64_t off;
+		rc = log_append(s->log, e.bytes, e.len, &off, why);
+		if (rc == AL_OK) {
+			struct al_feed_entry fe = { log_records(s->log) - 1, off, e.hash,
+						    e.b.timestamp };
+			rc = feeds_add(s->feeds, &e.b.author, e.b.seq, &fe);
+		}
+		if (rc == AL_OK && id) {
+			id->author = e.b.author;
+			id->seq = e.b.seq;
+		}
+	}
+	envelope_clear(&e);
+	return rc;
+}
+
+int store_author(struct al_store *s, const struct al_identity *id, struct al_body *b,
+		 int64_t now, struct al_ref *out_id, char *why)
+{
+	const struct al_feed_entry *last;
+	struct al_envelope e;
+	struct al_frontier_entry *fr = NULL;
+	b->version = AL_FORMAT_VERSION;
+	b->alliance = s->charter->id;
+	b->author = id->sign_pk;
+	b->seq = feeds_head(s->feeds, &id->sign_pk, &last) + 1;
+	b->has_prev = last != NULL;
+	if (last)
+		b->prev = last->hash;
+	b->timestamp = last && last->timestamp > now ? last->timestamp : now;
+	long n = feeds_frontier(s->feeds, &fr);
+	if (n < 0)
+		return AL_E_NOMEM;
+	/* The frontier tells what the author held of the other feeds. */
+	long k = 0;
+	for (long i = 0; i < n; i++)
+		if (memcmp(&fr[i].author, &id->sign_pk, AL_KEYLEN))
+			fr[k++] = fr[i];
+	b->frontier = fr;
+	b->n_frontier = (size_t)k;
+	int rc = envelope_seal(id, b, &e);
+	b->frontier = NULL;
+	b->n_frontier = 0;
+	free(fr);
+	if (rc)
+		return rc;
+	enum al_reason r;
+	char err[AL_ERRLEN];
+	rc = store_offer(s, e.bytes, e.len, now, &r, out_id, err);
+	envelope_clear(&e);
+	if (rc == AL_OK && r != AL_ACCEPT)
+		rc = al_errf(why, AL_E_REJECT, "%s", err);
+	else if (rc)
+		al_errf(why, rc, "%s", err);
+	return rc;
+}
+
+int store_sync(struct al_store *s, char *why)
+{
+	return log_sync(s->log, why);
+}

@@ -1,0 +1,34 @@
+/* when.h: the times and durations people type, and how times are printed.
+ *
+ * Internally a time is int64 milliseconds since 1970-01-01T00:00:00Z and a
+ * duration is seconds. People write ISO-8601 times (2026-11-22T10:00:00Z,
+ * 2026-11-22T12:00:00+02:00, 2026-11-22) or offsets from now (+30s, +2h,
+ * +14d, -1h); durations are 30s, 90m, 72h, 14d, 2w (a bare number = seconds).
+ */
+#ifndef AL_WHEN_H
+#define AL_WHEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AL_WHENLEN 32
+
+/* Current wall-clock time in ms. */
+int64_t when_now(void);
+
+/* Parse WHEN relative to now_ms into *out_ms. Returns 0 or AL_E_PARSE with
+ * why naming the bad value and the accepted forms. */
+int when_parse(const char *s, int64_t now_ms, int64_t *out_ms, char *why);
+
+/* Parse a duration (no sign) into seconds. Returns 0 or AL_E_PARSE. */
+int duration_parse(const char *s, uint64_t *out_s, char *why);
+
+/* Format ms as ISO-8601 UTC ("2026-11-22T10:00:00Z", with .mmm when the
+ * milliseconds are not zero) into buf (AL_WHENLEN bytes). Returns buf. */
+char *when_format(int64_t ms, char *buf);
+
+/* Format seconds as the largest exact unit ("14d", "36h", "90s") into buf
+ * (AL_WHENLEN bytes). Returns buf. */
+char *duration_format(uint64_t s, char *buf);
+
+#endif
