@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# alliancectl charter new / sign / show, as DESIGN §8 says, with its errors.
+. "$(dirname "$0")/../lib.sh"
+
+init_partners acme globex initech || { not_ok "init partners"; finish; }
+check "charter new from cards and card files" \
+	alliancectl charter new "$T/c" --title "Acme-Globex R&D" --member "$(cat "$T/acme.card")" \
+	--member "$T/globex.card" --member $(cat "$T/initech.card") --grace 2d --half-life 30d \
+	--objective "ship the widget" --resolver acme --quorum 2
+fails "charter new never overwrites" alliancectl charter new "$T/c" --title X \
+	--member "$T/acme.card" --member "$T/globex.card"
+
+show=$(alliancectl charter show "$T/c" --json)
+check "show --json is valid JSON" python3 -c 'import json,sys; json.loads(sys.argv[1])' "$show"
+j() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print($2)" "$show"; }
+check "title" test "$(j "$show" "d['title']")" = "Acme-Globex R&D"
+check "three members in order" test "$(j "$show" "','.join(m['name'] for m in d['members'])")" = "acme,globex,initech"
+check "grace 2d in seconds" test "$(j "$show" "d['params']['grace']")" = 172800
+check "half-life 30d in seconds" test "$(j "$show" "d['params']['half_life']")" = 2592000
+check "the resolver" test "$(j "$show" "d['resolvers']")" = "['acme']"
+check "not in force before signing" test "$(j "$show" "d['in_force']")" = False
+id=$(j "$show" "d['id']")
+
+check "acme signs" alliancectl charter sign "$T/c" -H "$T/acme"
+check "-H before the command works too" alliancectl -H "$T/globex" charter sign "$T/c"
+check "ALLIANCE_HOME works" env ALLIANCE_HOME="$T/initech" alliancectl charter sign "$T/c"
+show=$(alliancectl charter show "$T/c" --json)
+check "in force once all signed" test "$(j "$show" "d['in_force']")" = True
+check "signing does not change the alliance id" test "$(j "$show" "d['id']")" = "$id"
+check "every member is marked signed" test "$(j "$show" "all(m['signed'] for m in d['members'])")" = True
+contains "text show says in force" "$(alliancectl charter show "$T/c")" "in force"
+
+cp "$T/c" "$T/c.before"
+fails "signing twice is refused" alliancectl charter sign "$T/c" -H "$T/acme"
+alliancectl charter sign "$T/c" -H "$T/acme" 2>"$T/err"
+contains "...and says who" "$(cat "$T/err")" "'acme' has already signed"
+check "a refused signature changes nothing" cmp "$T/c" "$T/c.before"
+
+allianced init "$T/outsider" --name outsider --listen "tcp://127.0.0.1:$(free_port)" >/dev/null
+fails "a non-member cannot sign" alliancectl charter sign "$T/c" -H "$T/outsider"
+alliancectl charter sign "$T/c" -H "$T/outsider" 2>"$T/err"
+contains "...and the error lists the members" "$(cat "$T/err")" "acme, globex, initech"
+
+# Tamper with the signed bytes: every signature must fail.
+python3 - "$T/c" "$T/tampered" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+i = b.find(b'ship the widget')
+b[i] ^= 0x20
+open(sys.argv[2], 'wb').write(b)
+PY
+fails "a tampered charter is refused by show" alliancectl charter show "$T/tampered"
+alliancectl charter show "$T/tampered" 2>"$T/err"
+contains "...saying it was changed after signing" "$(cat "$T/err")" "changed after it was signed"
+fails "a tampered charter cannot be signed" alliancectl charter sign "$T/tampered" -H "$T/globex"
+printf 'not a charter' >"$T/junk"
+fails "garbage is not a charter" alliancectl charter show "$T/junk"
+fails "a missing file is an error" alliancectl charter show "$T/nope"
+
+fails "one member is not an alliance" alliancectl charter new "$T/c1" --title Solo --member "$T/acme.card"
+fails "a malformed card is refused" alliancectl charter new "$T/c2" --title X --member "acme:ed25519=zz" --member "$T/globex.card"
+alliancectl charter new "$T/c2" --title X --member "acme:ed25519=zz" --member "$T/globex.card" 2>"$T/err"
+contains "...quoting it" "$(cat "$T/err")" "acme:ed25519=zz"
+check "...and writes nothing" test ! -e "$T/c2"
+fails "the same member twice is refused" alliancectl charter new "$T/c3" --title X --member "$T/acme.card" --member "$T/acme.card"
+fails "a resolver must be a member" alliancectl charter new "$T/c4" --title X --member "$T/acme.card" --member "$T/globex.card" --resolver hooli
+fails "a bad duration names itself" alliancectl charter new "$T/c5" --title X --member "$T/acme.card" --member "$T/globex.card" --grace 3days
+alliancectl charter new "$T/c5" --title X --member "$T/acme.card" --member "$T/globex.card" --grace 3days 2>"$T/err"
+contains "...with the form to use" "$(cat "$T/err")" "'3days'"
+
+# A key readable by others is refused.
+chmod 644 "$T/globex/sign.key"
+fails "a world-readable key is refused" alliancectl charter sign "$T/c" -H "$T/globex"
+alliancectl charter sign "$T/c" -H "$T/globex" 2>"$T/err"
+contains "...with the fix" "$(cat "$T/err")" "chmod 600"
+chmod 600 "$T/globex/sign.key"
+
+check "charter --help" alliancectl charter --help
+check "charter new --help" alliancectl charter new --help
+check "charter sign --help" alliancectl charter sign --help
+check "charter show --help" alliancectl charter show --help
+fails "an unknown command is a usage error" alliancectl chartr new x
+finish

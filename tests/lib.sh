@@ -1,0 +1,46 @@
+# tests/lib.sh: what the integration tests share. Source it from a test.
+#
+# Each check prints a TAP line ("ok - what" / "not ok - what"), which
+# tests/run counts. Every test works in its own temporary directory,
+# removed on exit. Tests drive only the real binaries (allianced,
+# alliancectl) that tests/run puts first on PATH.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-build}
+T=$(mktemp -d "${TMPDIR:-/tmp}/alliance-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+FAILS=0
+
+ok()     { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
+
+# check "what" command...: passes when the command exits 0.
+check() { local what=$1; shift; if "$@" >"$T/.out" 2>&1; then ok "$what"; else not_ok "$what"; sed 's/^/#   /' "$T/.out"; fi; }
+# fails "what" command...: passes when the command exits non-zero.
+fails() { local what=$1; shift; if "$@" >"$T/.out" 2>&1; then not_ok "$what (it succeeded)"; sed 's/^/#   /' "$T/.out"; else ok "$what"; fi; }
+# contains "what" haystack needle
+contains() { if grep -qF -- "$3" <<<"$2"; then ok "$1"; else not_ok "$1: '$3' not in:"; sed 's/^/#   /' <<<"$2"; fi; }
+
+# A free TCP port on 127.0.0.1 (the kernel picks it).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+# init_partners a b c: homes in $T/a ... with free ports; cards in $T/a.card.
+init_partners() {
+	local n
+	for n in "$@"; do
+		allianced init "$T/$n" --name "$n" --listen "tcp://127.0.0.1:$(free_port)" >"$T/$n.init" || return 1
+		tail -n 1 "$T/$n.init" >"$T/$n.card"
+	done
+}
+
+# make_charter FILE a b c: a charter with these members, signed by all.
+make_charter() {
+	local file=$1; shift
+	local args=() n
+	for n in "$@"; do args+=(--member "$T/$n.card"); done
+	alliancectl charter new "$file" --title "Test alliance" "${args[@]}" >/dev/null || return 1
+	for n in "$@"; do alliancectl charter sign "$file" -H "$T/$n" >/dev/null || return 1; done
+}
+
+finish() { exit $((FAILS > 0)); }

@@ -1,0 +1,205 @@
+/* test_charter.c: building, signing, loading and tampering with charters. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "charter.h"
+#include "err.h"
+#include "hex.h"
+
+#define N 3
+
+static void destroy_ids(struct al_identity **ids, int n)
+{
+	for (int i = 0; i < n; i++)
+		key_destroy(&ids[i]);
+}
+
+static void deterministic_id(void **state)
+{
+	(void)state;
+	struct al_identity *ids[N], *ids2[N];
+	struct al_charter *a = tu_charter(N, false, ids), *b = tu_charter(N, false, ids2);
+	assert_int_equal(a->len, b->len);
+	assert_memory_equal(a->bytes, b->bytes, a->len);
+	assert_memory_equal(&a->id, &b->id, AL_HASHLEN);
+	/* The id is the hash of the exact bytes. */
+	al_hash h;
+	key_hash(a->bytes, a->len, &h);
+	assert_memory_equal(&h, &a->id, AL_HASHLEN);
+	/* Any field changes the id. */
+	b->quorum = 3;
+	assert_int_equal(charter_build(b, NULL), 0);
+	assert_memory_not_equal(&a->id, &b->id, AL_HASHLEN);
+	charter_destroy(&a);
+	charter_destroy(&b);
+	assert_null(a);
+	destroy_ids(ids, N);
+	destroy_ids(ids2, N);
+}
+
+static void sign_save_load(void **state)
+{
+	(void)state;
+	struct al_identity *ids[N];
+	struct al_charter *c = tu_charter(N, false, ids), *back;
+	char *dir = tu_tmpdir(), why[AL_ERRLEN];
+	const char *path = tu_path(0, dir, "c.charter");
+	assert_false(charter_in_force(c));
+	assert_int_equal(charter_save(c, path, true, why), 0);
+	assert_int_equal(charter_save(c, path, true, why), AL_E_EXIST); /* never overwritten */
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(charter_load(path, &back, why), 0);
+		assert_false(charter_in_force(back));
+		assert_int_equal(back->n_sigs, (size_t)i);
+		assert_int_equal(charter_sign(back, ids[i], why), 0);
+		assert_true(charter_signed_by(back, &ids[i]->sign_pk));
+		/* Signing twice is refused and names the member. */
+		assert_int_equal(charter_sign(back, ids[i], why), AL_E_CHARTER);
+		assert_non_null(strstr(why, "already signed"));
+		assert_int_equal(charter_save(back, path, false, why), 0);
+		charter_destroy(&back);
+	}
+	assert_int_equal(charter_load(path, &back, why), 0);
+	assert_true(charter_in_force(back));
+	assert_memory_equal(&back->id, &c->id, AL_HASHLEN);
+	assert_string_equal(back->title, "Unit alliance");
+	assert_int_equal(back->n_members, N);
+	assert_string_equal(back->members[2].name, "m2");
+	assert_memory_equal(&back->params, &c->params, sizeof c->params);
+	assert_non_null(charter_member_named(back, "m1"));
+	assert_null(charter_member_named(back, "m9"));
+	char list[64];
+	assert_string_equal(charter_member_list(back, list, sizeof list), "m0, m1, m2");
+	charter_destroy(&back);
+	charter_destroy(&c);
+	destroy_ids(ids, N);
+	tu_rmdir(dir);
+}
+
+static void non_member_cannot_sign(void **state)
+{
+	(void)state;
+	struct al_identity *ids[N], *stranger = tu_identity(7);
+	struct al_charter *c = tu_charter(N, false, ids);
+	char why[AL_ERRLEN];
+	assert_int_equal(charter_sign(c, stranger, why), AL_E_CHARTER);
+	assert_non_null(strstr(why, "not a member"));
+	assert_non_null(strstr(why, "m0, m1, m2"));
+	assert_int_equal(c->n_sigs, 0);
+	charter_destroy(&c);
+	key_destroy(&stranger);
+	destroy_ids(ids, N);
+}
+
+static void tampered_charter_is_refused(void **state)
+{
+	(void)state;
+	struct al_identity *ids[N];
+	struct al_charter *c = tu_charter(N, true, ids), *back;
+	char *dir = tu_tmpdir(), why[AL_ERRLEN];
+	const char *path = tu_path(0, dir, "c.charter");
+	assert_int_equal(charter_save(c, path, true, why), 0);
+	size_t len;
+	uint8_t *orig = tu_read(path, &len);
+	/* Change the title inside the signed bytes: "Unit" -> "Unix". */
+	uint8_t *copy = malloc(len);
+	memcpy(copy, orig, len);
+	uint8_t *t = memmem(copy, len, "Unit alliance", 13);
+	assert_non_null(t);
+	t[3] = 'x';
+	tu_write(path, copy, len);
+	assert_int_equal(charter_load(path, &back, why), AL_E_CHARTER);
+	assert_null(back);
+	assert_non_null(strstr(why, "does not verify"));
+	assert_non_null(strstr(why, path));
+	/* Flip a bit of a signature. */
+	memcpy(copy, orig, len);
+	copy[len - 3] ^= 0x10;
+	tu_write(path, copy, len);
+	assert_int_equal(charter_load(path, &back, why), AL_E_CHARTER);
+	/* Every single-byte change anywhere is refused. */
+	for (size_t i = 0; i < len; i++) {
+		memcpy(copy, orig, len);
+		copy[i] ^= 0x01;
+		if (charter_parse(copy, len, &back, why) == 0) {
+			/* Only a change that leaves the same charter and valid
+			 * signatures could parse: there is none. */
+			charter_destroy(&back);
+			fail_msg("byte %zu flipped and the charter still loaded", i);
+		}
+	}
+	/* Not a charter at all. */
+	assert_int_not_equal(charter_parse((const uint8_t *)"hello", 5, &back, why), 0);
+	tu_write(path, orig, len);
+	assert_int_equal(charter_load(path, &back, why), 0);
+	charter_destroy(&back);
+	free(copy);
+	free(orig);
+	charter_destroy(&c);
+	destroy_ids(ids, N);
+	tu_rmdir(dir);
+}
+
+static void field_checks(void **state)
+{
+	(void)state;
+	struct al_identity *ids[N];
+	struct al_charter *c = tu_charter(N, false, ids);
+	char why[AL_ERRLEN];
+
+	c->quorum = 4;
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	assert_non_null(strstr(why, "quorum"));
+	c->quorum = 0;
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	c->quorum = 2;
+
+	free(c->resolvers[0]);
+	c->resolvers[0] = strdup("outsider");
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	assert_non_null(strstr(why, "'outsider'"));
+	free(c->resolvers[0]);
+	c->resolvers[0] = strdup("m1");
+
+	strcpy(c->members[2].name, "m0");
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	assert_non_null(strstr(why, "twice"));
+	strcpy(c->members[2].name, "m2");
+
+	al_key saved = c->members[2].sign_key;
+	c->members[2].sign_key = c->members[0].sign_key;
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	assert_non_null(strstr(why, "share a key"));
+	c->members[2].sign_key = saved;
+
+	c->n_members = 1;
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	assert_non_null(strstr(why, "two members"));
+	c->n_members = N;
+
+	c->params.half_life = 0;
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	c->params.half_life = 86400;
+
+	strcpy(c->members[1].endpoint, "nowhere");
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	strcpy(c->members[1].endpoint, "tcp://127.0.0.1:7001");
+
+	assert_int_equal(charter_build(c, why), 0);
+	charter_destroy(&c);
+	destroy_ids(ids, N);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(deterministic_id),
+		cmocka_unit_test(sign_save_load),
+		cmocka_unit_test(non_member_cannot_sign),
+		cmocka_unit_test(tampered_charter_is_refused),
+		cmocka_unit_test(field_checks),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,109 @@
+/* test_when.c: the times and durations people type. */
+#include "testutil.h"
+
+#include <string.h>
+
+#include "err.h"
+#include "when.h"
+
+static const int64_t NOW = 1767225600000; /* 2026-01-01T00:00:00Z */
+
+static void iso_times(void **state)
+{
+	(void)state;
+	static const struct { const char *in; int64_t ms; } ok[] = {
+		{ "2026-01-01T00:00:00Z", 1767225600000 },
+		{ "2026-01-01", 1767225600000 },
+		{ "2026-01-01T02:00:00+02:00", 1767225600000 },
+		{ "2026-01-01T02:00:00+0200", 1767225600000 },
+		{ "2025-12-31T19:00:00-05:00", 1767225600000 },
+		{ "2026-01-01T00:00Z", 1767225600000 },
+		{ "2026-01-01T00:00:00.250Z", 1767225600250 },
+		{ "2026-01-01 00:00:01z", 1767225601000 },
+		{ "1970-01-01T00:00:00Z", 0 },
+		{ "2028-02-29T00:00:00Z", 1835395200000 },
+	};
+	char why[AL_ERRLEN];
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		int64_t ms = -1;
+		if (when_parse(ok[i].in, NOW, &ms, why))
+			fail_msg("'%s' refused: %s", ok[i].in, why);
+		assert_int_equal(ms, ok[i].ms);
+	}
+	static const char *const bad[] = {
+		"", "yesterday", "2026-13-01", "2026-02-30", "2027-02-29T00:00:00Z",
+		"2026-01-01T00:00:00", /* local time: not reproducible */
+		"2026-01-01T25:00:00Z", "2026-01-01T00:00:00Zjunk", "2026-1-1", "+", "+5x", "++5s",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int64_t ms;
+		if (when_parse(bad[i], NOW, &ms, why) != AL_E_PARSE)
+			fail_msg("'%s' accepted", bad[i]);
+		assert_non_null(strstr(why, "ISO-8601"));
+	}
+}
+
+static void offsets_from_now(void **state)
+{
+	(void)state;
+	char why[AL_ERRLEN];
+	int64_t ms;
+	assert_int_equal(when_parse("+30s", NOW, &ms, why), 0);
+	assert_int_equal(ms, NOW + 30000);
+	assert_int_equal(when_parse("+2h", NOW, &ms, why), 0);
+	assert_int_equal(ms, NOW + 7200000);
+	assert_int_equal(when_parse("+14d", NOW, &ms, why), 0);
+	assert_int_equal(ms, NOW + 14 * 86400000LL);
+	assert_int_equal(when_parse("-1h", NOW, &ms, why), 0);
+	assert_int_equal(ms, NOW - 3600000);
+	assert_int_equal(when_parse("+90m", NOW, &ms, why), 0);
+	assert_int_equal(ms, NOW + 5400000);
+	assert_int_equal(when_parse("+1w", NOW, &ms, why), 0);
+	assert_int_equal(ms, NOW + 7 * 86400000LL);
+	assert_int_equal(when_parse("+99999999999999999999d", NOW, &ms, why), AL_E_PARSE);
+}
+
+static void durations(void **state)
+{
+	(void)state;
+	char why[AL_ERRLEN], buf[AL_WHENLEN];
+	uint64_t s;
+	assert_int_equal(duration_parse("72h", &s, why), 0);
+	assert_int_equal(s, 72 * 3600);
+	assert_int_equal(duration_parse("300", &s, why), 0);
+	assert_int_equal(s, 300);
+	assert_int_equal(duration_parse("-3d", &s, why), AL_E_PARSE);
+	assert_int_equal(duration_parse("3 days", &s, why), AL_E_PARSE);
+	assert_non_null(strstr(why, "'3 days'"));
+	assert_string_equal(duration_format(90 * 86400, buf), "90d");
+	assert_string_equal(duration_format(14 * 86400, buf), "2w");
+	assert_string_equal(duration_format(36 * 3600, buf), "36h");
+	assert_string_equal(duration_format(300, buf), "5m");
+	assert_string_equal(duration_format(61, buf), "61s");
+}
+
+static void formatting(void **state)
+{
+	(void)state;
+	char buf[AL_WHENLEN], why[AL_ERRLEN];
+	assert_string_equal(when_format(NOW, buf), "2026-01-01T00:00:00Z");
+	assert_string_equal(when_format(NOW + 5, buf), "2026-01-01T00:00:00.005Z");
+	assert_string_equal(when_format(-1500, buf), "1969-12-31T23:59:58.500Z");
+	/* Whatever is printed parses back to the same instant. */
+	for (int64_t t = -86400000; t < 4102444800000; t += 123456789011) {
+		int64_t back;
+		assert_int_equal(when_parse(when_format(t, buf), NOW, &back, why), 0);
+		assert_int_equal(back, t);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(iso_times),
+		cmocka_unit_test(offsets_from_now),
+		cmocka_unit_test(durations),
+		cmocka_unit_test(formatting),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

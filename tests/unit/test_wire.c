@@ -1,0 +1,262 @@
+/* test_wire.c: the wire format: every kind round-trips; bad shapes are refused. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "wire.h"
+
+static al_key key_of(int b)
+{
+	al_key k;
+	memset(k.b, b, sizeof k.b);
+	return k;
+}
+
+static void base(struct al_body *b, enum al_kind kind)
+{
+	memset(b, 0, sizeof *b);
+	b->version = AL_FORMAT_VERSION;
+	memset(b->alliance.b, 0xaa, AL_HASHLEN);
+	b->author = key_of(1);
+	b->seq = 7;
+	b->has_prev = true;
+	memset(b->prev.b, 0xbb, AL_HASHLEN);
+	b->timestamp = 1767225600123;
+	b->kind = kind;
+}
+
+/* Pack, unpack, pack again: the same bytes, and the fields came back. */
+static void round_trip(const struct al_body *b, struct al_body *out)
+{
+	uint8_t *x, *y;
+	size_t xl, yl;
+	char why[AL_ERRLEN];
+	assert_int_equal(wire_body_pack(b, &x, &xl), 0);
+	int rc = wire_body_unpack(x, xl, out, why);
+	if (rc)
+		fail_msg("unpack %s: %s", msg_kind_name(b->kind), why);
+	assert_int_equal(wire_body_pack(out, &y, &yl), 0);
+	assert_int_equal(xl, yl);
+	assert_memory_equal(x, y, xl);
+	assert_int_equal(out->kind, b->kind);
+	assert_int_equal(out->seq, b->seq);
+	assert_int_equal(out->timestamp, b->timestamp);
+	assert_true(out->has_prev);
+	assert_memory_equal(&out->prev, &b->prev, AL_HASHLEN);
+	assert_memory_equal(&out->author, &b->author, AL_KEYLEN);
+	free(x);
+	free(y);
+}
+
+static void every_kind_round_trips(void **state)
+{
+	(void)state;
+	struct al_body b, o;
+	al_key to[2] = { key_of(2), key_of(3) };
+	struct al_ref deps[2] = { { key_of(4), 1 }, { key_of(5), 9 } };
+	struct al_frontier_entry fr[2] = { { key_of(2), 3, { { 0 } } }, { key_of(3), 0, { { 0 } } } };
+	memset(fr[0].hash.b, 0xcc, AL_HASHLEN);
+
+	base(&b, AL_KIND_TASK);
+	b.frontier = fr;
+	b.n_frontier = 2;
+	b.u.task = (struct al_task){ (char *)"design review", key_of(2), 1767225700000, 2, deps,
+				     (char *)"a report" };
+	round_trip(&b, &o);
+	assert_string_equal(o.u.task.title, "design review");
+	assert_int_equal(o.u.task.n_depends, 2);
+	assert_int_equal(o.u.task.depends[1].seq, 9);
+	assert_int_equal(o.n_frontier, 2);
+	assert_int_equal(o.frontier[0].seq, 3);
+	assert_memory_equal(&o.frontier[0].hash, &fr[0].hash, AL_HASHLEN);
+	msg_body_clear(&o);
+
+	base(&b, AL_KIND_COMMITMENT);
+	b.u.commitment = (struct al_commitment){ (char *)"prototype", 2, to, 1767225900000, 5000,
+						 { key_of(4), 2 } };
+	round_trip(&b, &o);
+	assert_string_equal(o.u.commitment.what, "prototype");
+	assert_int_equal(o.u.commitment.n_to, 2);
+	assert_memory_equal(&o.u.commitment.to[1], &to[1], AL_KEYLEN);
+	assert_int_equal(o.u.commitment.value, 5000);
+	assert_int_equal(o.u.commitment.task.seq, 2);
+	msg_body_clear(&o);
+
+	base(&b, AL_KIND_RESPONSE);
+	b.u.response = (struct al_response){ { key_of(2), 4 }, AL_ANSWER_COUNTER, (char *)"later",
+					     1767226000000, 40 };
+	round_trip(&b, &o);
+	assert_int_equal(o.u.response.answer, AL_ANSWER_COUNTER);
+	assert_int_equal(o.u.response.counter_value, 40);
+	assert_string_equal(o.u.response.reason, "later");
+	msg_body_clear(&o);
+
+	base(&b, AL_KIND_DELIVERY);
+	b.u.delivery = (struct al_delivery){ { key_of(1), 2 }, true, { { 0 } }, (char *)"doc.pdf",
+					     (char *)"done" };
+	memset(b.u.delivery.evidence_hash.b, 0xdd, AL_HASHLEN);
+	round_trip(&b, &o);
+	assert_true(o.u.delivery.has_evidence);
+	assert_memory_equal(&o.u.delivery.evidence_hash, &b.u.delivery.evidence_hash, AL_HASHLEN);
+	assert_string_equal(o.u.delivery.note, "done");
+	msg_body_clear(&o);
+
+	base(&b, AL_KIND_VERDICT);
+	b.u.verdict = (struct al_verdict){ { key_of(2), 2 }, AL_OUTCOME_CONFIRM, 4, 5, (char *)"good" };
+	round_trip(&b, &o);
+	assert_int_equal(o.u.verdict.quality, 4);
+	assert_int_equal(o.u.verdict.timeliness, 5);
+	msg_body_clear(&o);
+
+	base(&b, AL_KIND_RELEASE);
+	b.u.release = (struct al_release){ { key_of(2), 2 }, (char *)"no longer needed" };
+	round_trip(&b, &o);
+	assert_string_equal(o.u.release.reason, "no longer needed");
+	msg_body_clear(&o);
+
+	base(&b, AL_KIND_FEEDBACK);
+	b.u.feedback = (struct al_feedback){ key_of(3), 2, (char *)"slow answers" };
+	round_trip(&b, &o);
+	assert_int_equal(o.u.feedback.rating, 2);
+	msg_body_clear(&o);
+
+	base(&b, AL_KIND_ESCALATION);
+	b.u.escalation = (struct al_escalation){ { key_of(2), 5 }, (char *)"disputed" };
+	round_trip(&b, &o);
+	assert_int_equal(o.u.escalation.subject.seq, 5);
+	msg_body_clear(&o);
+
+	base(&b, AL_KIND_RESOLUTION);
+	b.u.resolution = (struct al_resolution){ { key_of(2), 5 }, AL_RULING_UPHOLD, (char *)"upheld" };
+	round_trip(&b, &o);
+	assert_int_equal(o.u.resolution.ruling, AL_RULING_UPHOLD);
+	msg_body_clear(&o);
+
+	base(&b, AL_KIND_RECEIPT);
+	round_trip(&b, &o);
+	msg_body_clear(&o);
+
+	base(&b, AL_KIND_AMENDMENT);
+	b.u.amendment.has_add = true;
+	strcpy(b.u.amendment.add.name, "hooli");
+	b.u.amendment.add.sign_key = key_of(6);
+	b.u.amendment.add.transport_key = key_of(7);
+	strcpy(b.u.amendment.add.endpoint, "tcp://10.0.0.1:7000");
+	b.u.amendment.has_params = true;
+	charter_default_params(&b.u.amendment.params);
+	b.u.amendment.reason = (char *)"hooli joins";
+	round_trip(&b, &o);
+	assert_true(o.u.amendment.has_add);
+	assert_string_equal(o.u.amendment.add.name, "hooli");
+	assert_false(o.u.amendment.has_remove);
+	assert_true(o.u.amendment.has_params);
+	assert_memory_equal(&o.u.amendment.params, &b.u.amendment.params, sizeof(struct al_params));
+	msg_body_clear(&o);
+}
+
+static void refuses_bad_shapes(void **state)
+{
+	(void)state;
+	struct al_body b, o;
+	uint8_t *x;
+	size_t xl;
+	char why[AL_ERRLEN];
+	base(&b, AL_KIND_RECEIPT);
+	assert_int_equal(wire_body_pack(&b, &x, &xl), 0);
+
+	/* An unknown field (number 99, varint 1) is hidden data: refused. */
+	uint8_t *y = malloc(xl + 3);
+	memcpy(y, x, xl);
+	y[xl] = 0x98, y[xl + 1] = 0x06, y[xl + 2] = 0x01;
+	assert_int_equal(wire_body_unpack(y, xl + 3, &o, why), AL_E_PARSE);
+	assert_non_null(strstr(why, "unknown"));
+	/* Truncated bytes. */
+	assert_int_equal(wire_body_unpack(x, xl - 1, &o, why), AL_E_PARSE);
+	free(y);
+	free(x);
+
+	/* The kind field and the payload must agree. */
+	base(&b, AL_KIND_RECEIPT);
+	b.kind = AL_KIND_FEEDBACK; /* packs a feedback payload ... */
+	b.u.feedback.comment = (char *)"";
+	assert_int_equal(wire_body_pack(&b, &x, &xl), 0);
+	/* ... then rewrite the kind field (tag 0x40) from 7 to 10 (receipt). */
+	uint8_t *k = memchr(x, 0x40, xl);
+	assert_non_null(k);
+	assert_int_equal(k[1], AL_KIND_FEEDBACK);
+	k[1] = AL_KIND_RECEIPT;
+	assert_int_equal(wire_body_unpack(x, xl, &o, why), AL_E_PARSE);
+	assert_non_null(strstr(why, "payload"));
+	free(x);
+
+	/* No kind at all. */
+	base(&b, AL_KIND_NONE);
+	assert_int_equal(wire_body_pack(&b, &x, &xl), 0);
+	assert_int_equal(wire_body_unpack(x, xl, &o, why), AL_E_PARSE);
+	free(x);
+
+	/* A frontier entry with seq > 0 must carry a hash. */
+	base(&b, AL_KIND_RECEIPT);
+	struct al_frontier_entry fe = { key_of(2), 3, { { 0 } } };
+	b.frontier = &fe;
+	b.n_frontier = 1;
+	assert_int_equal(wire_body_pack(&b, &x, &xl), 0);
+	assert_int_equal(wire_body_unpack(x, xl, &o, why), 0); /* packed with the hash */
+	msg_body_clear(&o);
+	free(x);
+}
+
+static void envelope_shapes(void **state)
+{
+	(void)state;
+	uint8_t sig[AL_SIGLEN], sig2[AL_SIGLEN], *env, *body;
+	size_t len, body_len;
+	char why[AL_ERRLEN];
+	memset(sig, 0x5a, sizeof sig);
+	const uint8_t payload[] = { 1, 2, 3 };
+	assert_int_equal(wire_envelope_pack(payload, 3, sig, &env, &len), 0);
+	assert_int_equal(wire_envelope_unpack(env, len, &body, &body_len, sig2, why), 0);
+	assert_int_equal(body_len, 3);
+	assert_memory_equal(body, payload, 3);
+	assert_memory_equal(sig, sig2, AL_SIGLEN);
+	free(body);
+	/* Cut the signature short. */
+	assert_int_not_equal(wire_envelope_unpack(env, len - 1, &body, &body_len, sig2, why), 0);
+	assert_null(body);
+	free(env);
+	/* An empty body. */
+	assert_int_equal(wire_envelope_pack(payload, 0, sig, &env, &len), 0);
+	assert_int_equal(wire_envelope_unpack(env, len, &body, &body_len, sig2, why), AL_E_PARSE);
+	free(env);
+}
+
+static void equivocation_round_trip(void **state)
+{
+	(void)state;
+	uint8_t *p, *a, *b;
+	size_t pl, al, bl;
+	char why[AL_ERRLEN];
+	assert_int_equal(wire_equivocation_pack((const uint8_t *)"first", 5,
+						(const uint8_t *)"second", 6, &p, &pl), 0);
+	assert_int_equal(wire_equivocation_unpack(p, pl, &a, &al, &b, &bl, why), 0);
+	assert_int_equal(al, 5);
+	assert_int_equal(bl, 6);
+	assert_memory_equal(a, "first", 5);
+	assert_memory_equal(b, "second", 6);
+	free(a);
+	free(b);
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_kind_round_trips),
+		cmocka_unit_test(refuses_bad_shapes),
+		cmocka_unit_test(envelope_shapes),
+		cmocka_unit_test(equivocation_round_trip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
