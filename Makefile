@@ -5,6 +5,7 @@
 #   make demo       three partners on loopback, start to finish
 #   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
 #   make SANITIZE=address,undefined test     the same under sanitizers (build-san/)
+#   make fuzz       libFuzzer on every parser of untrusted input (FUZZ_SECONDS=60 each)
 #   make V=1        show the commands
 #
 # The first build installs the Debian packages it lacks (tools/install-deps).
@@ -46,6 +47,9 @@ BINS := $(BUILD)/allianced $(BUILD)/alliancectl
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(BUILD)/tests/mklog
+FUZZ_TARGETS := envelope charter text log
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_%)
+FUZZ_SECONDS ?= 60
 
 all: $(BINS)
 
@@ -110,8 +114,19 @@ $(BUILD)/tests/mklog: $(BUILD)/tests/tools/mklog.o $(LIBA)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
+# The fuzz targets with the standalone driver: the smoke that make test runs.
+$(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/common.o \
+		$(BUILD)/tests/fuzz/driver.o $(LIBA)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+# Real coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS per target.
+fuzz: $(GEN)/alliance.pb-c.c $(BUILD)/tests/fuzz_envelope
+	$(Q)tools/install-deps clang libclang-rt-14-dev
+	$(Q)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-libfuzzer $(FUZZ_TARGETS)
+
 # Run everything, or only the tests named: make test T="log charter cli_charter"
-test: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
+test: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS)
 	$(Q)BUILD=$(BUILD) tests/run $(T)
 
 unit: $(UNIT_BINS)
@@ -125,9 +140,9 @@ install: $(BINS)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all test unit demo install clean
+.PHONY: all test unit demo fuzz install clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -95,6 +95,7 @@ static void refuses_malformed_key_file(void **state)
 	close(fd);
 	assert_int_equal(key_load(sk, tk, &back, why), 0);
 	assert_memory_equal(&back->sign_pk, &id->sign_pk, AL_KEYLEN);
+	key_destroy(&back);
 	/* A symlink is not followed. */
 	unlink(sk);
 	assert_int_equal(symlink(tk, sk), 0);
