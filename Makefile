@@ -5,6 +5,7 @@
 #   make demo       three partners on loopback, start to finish
 #   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
 #   make SANITIZE=address,undefined test     the same under sanitizers (build-san/)
+#   make bench      the pipeline against raw libsodium and fdatasync
 #   make fuzz       libFuzzer on every parser of untrusted input (FUZZ_SECONDS=60 each)
 #   make V=1        show the commands
 #
@@ -120,6 +121,14 @@ $(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/common.o
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
+$(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(LIBA)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+# Speed against the machine's own limits, measured in the same run.
+bench: $(BUILD)/bench/bench
+	$(Q)$(BUILD)/bench/bench $(BENCH_N)
+
 # Real coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS per target.
 fuzz: $(GEN)/alliance.pb-c.c $(BUILD)/tests/fuzz_envelope
 	$(Q)tools/install-deps clang libclang-rt-14-dev
@@ -142,7 +151,7 @@ install: $(BINS)
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all test unit demo fuzz install clean
+.PHONY: all test unit demo fuzz bench install clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
