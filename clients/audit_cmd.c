@@ -16,14 +16,15 @@
 #include <unistd.h>
 
 static const char audit_usage[] =
-	"usage: alliancectl audit HOME|LOG [--charter FILE] [--against HOME|LOG ...]\n"
+	"usage: alliancectl audit [HOME|LOG] [--charter FILE] [--against HOME|LOG ...]\n"
 	"                         [--alliance ID|TITLE] [--as-of WHEN] [--json]\n\n"
 	"Verify a log offline with nothing but the charter: every record's framing and\n"
 	"checksum, signature, membership, alliance id, chain link and sequence number,\n"
 	"timestamps, duplicates and equivocations (also the proofs a home has kept).\n"
 	"With --against, every message the logs share must be identical.\n\n"
 	"  HOME|LOG          a partner's home (the alliance's log in it), an alliance\n"
-	"                    directory (HOME/alliances/ID), or a log file\n"
+	"                    directory (HOME/alliances/ID), or a log file; default:\n"
+	"                    the home of -H HOME or $ALLIANCE_HOME\n"
 	"  --charter FILE    the signed charter (default: the one in the first home)\n"
 	"  --against X       another home or log to cross-check (repeatable)\n"
 	"  --alliance ID     which alliance of a home that joined several (id or title)\n"
@@ -150,7 +151,7 @@ int cmd_audit(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *charter_file = NULL, *sel = NULL;
+	const char *charter_file = NULL, *sel = NULL, *home_opt = NULL, *first;
 	const char **against = NULL;
 	size_t n_against = 0;
 	int json = 0, opt, rc = CTL_EXIT_USAGE;
@@ -169,7 +170,8 @@ int cmd_audit(int argc, char **argv)
 			rc = 0;
 			goto out;
 		case 'H':
-			break; /* the audit reads the HOME|LOG it is given */
+			home_opt = optarg;
+			break;
 		case O_CHARTER:
 			charter_file = optarg;
 			break;
@@ -198,11 +200,14 @@ int cmd_audit(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind + 1 != argc) {
-		rc = ctl_usage("audit", optind >= argc ? "audit needs a HOME or LOG"
-						       : "audit takes one HOME or LOG (use --against for more)");
+	if (optind + 1 < argc) {
+		rc = ctl_usage("audit", "audit takes one HOME or LOG (use --against for more)");
 		goto out;
 	}
+	/* Without a HOME|LOG, audit the home given with -H or $ALLIANCE_HOME. */
+	first = optind < argc ? argv[optind] : ctl_home(home_opt);
+	if (!first)
+		goto out;
 	rc = CTL_EXIT_USAGE;
 	if (charter_file && charter_load(charter_file, &c, why)) {
 		ctl_error("%s", why);
@@ -214,7 +219,7 @@ int cmd_audit(int argc, char **argv)
 	if (!src || !asrc)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		if (resolve(i == 0 ? argv[optind] : against[i - 1], c, sel, &src[i]))
+		if (resolve(i == 0 ? first : against[i - 1], c, sel, &src[i]))
 			goto out;
 		/* Without --charter, the first home's own copy is the reference. */
 		if (!c && src[i].charter[0] && charter_load(src[i].charter, &c, why)) {

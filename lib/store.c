@@ -47,11 +47,45 @@ static int replay_record(void *arg, const struct al_log_rec *r)
 	return rc;
 }
 
-static int count_proof(void *arg, const struct al_log_rec *r)
+static bool proven(const struct al_store *s, const al_key *author, uint64_t seq)
 {
-	(void)r;
-	((struct al_store *)arg)->n_proofs++;
-	return 0;
+	for (size_t i = 0; i < s->n_proofs; i++)
+		if (s->proven[i].seq == seq && !memcmp(&s->proven[i].author, author, AL_KEYLEN))
+			return true;
+	return false;
+}
+
+static int add_proven(struct al_store *s, const al_key *author, uint64_t seq)
+{
+	struct al_ref *v = realloc(s->proven, (s->n_proofs + 1) * sizeof *v);
+	if (!v)
+		return AL_E_NOMEM;
+	s->proven = v;
+	v[s->n_proofs].author = *author;
+	v[s->n_proofs++].seq = seq;
+	return AL_OK;
+}
+
+/* Remember which (author, seq) each stored proof covers. */
+static int load_proof(void *arg, const struct al_log_rec *r)
+{
+	struct al_store *s = arg;
+	uint8_t *a, *b;
+	size_t al, bl;
+	struct al_envelope e;
+	int rc = wire_equivocation_unpack(r->data, r->len, &a, &al, &b, &bl, NULL);
+	if (rc)
+		return rc == AL_E_NOMEM ? rc : AL_OK; /* the audit reports bad proofs */
+	rc = envelope_open(a, al, &e, NULL);
+	if (rc == AL_OK) {
+		rc = add_proven(s, &e.b.author, e.b.seq);
+		envelope_clear(&e);
+	} else if (rc != AL_E_NOMEM) {
+		rc = AL_OK;
+	}
+	free(a);
+	free(b);
+	return rc;
 }
 
 int store_open(const char *dir, bool create, const struct al_charter *c,
@@ -83,7 +117,7 @@ int store_open(const char *dir, bool create, const struct al_charter *c,
 	if ((rc = log_open(path, create, replay_record, &rp, recovery, &s->log, why)))
 		goto fail;
 	if ((rc = path_in(path, sizeof path, dir, "equivocations")) ||
-	    (rc = log_open(path, true, count_proof, s, NULL, &s->equivocations, why)))
+	    (rc = log_open(path, true, load_proof, s, NULL, &s->equivocations, why)))
 		goto fail;
 	*out = s;
 	return AL_OK;
@@ -101,6 +135,7 @@ void store_close(struct al_store **sp)
 	log_close(&s->equivocations);
 	feeds_destroy(&s->feeds);
 	charter_destroy(&s->charter);
+	free(s->proven);
 	free(s->dir);
 	free(s);
 	*sp = NULL;
@@ -120,6 +155,8 @@ static int keep_proof(struct al_store *s, const struct al_envelope *e, char *why
 {
 	uint8_t *held, *proof;
 	size_t held_len, proof_len;
+	if (proven(s, &e->b.author, e->b.seq))
+		return AL_OK;
 	int rc = store_get(s, &e->b.author, e->b.seq, &held, &held_len, why);
 	if (rc)
 		return rc;
@@ -132,7 +169,7 @@ static int keep_proof(struct al_store *s, const struct al_envelope *e, char *why
 	if (rc == AL_OK)
 		rc = log_sync(s->equivocations, why);
 	if (rc == AL_OK)
-		s->n_proofs++;
+		rc = add_proven(s, &e->b.author, e->b.seq);
 	return rc;
 }
 

@@ -70,6 +70,10 @@ out=$(alliancectl audit "$T/acme" --against "$T/acme2" --json)
 contains "...as an equivocation of acme/5" "$(j "$out" "d['faults'][0]['reason']")" "acme/5"
 out=$(alliancectl audit "$T/globex" --json)
 contains "a home that received both keeps and reports the proof" "$(j "$out" "' '.join(f['reason'] for f in d['faults'])")" "equivocation"
+"$MKLOG" copy "$T/acme2" "$T/globex" >/dev/null 2>&1   # the same conflict again
+out=$(alliancectl audit "$T/globex" --json)
+check "the same conflict is proven once" test "$(j "$out" "sum('equivocation' in f['reason'] for f in d['faults'])")" = 1
+check "without HOME|LOG, audit uses -H" alliancectl -H "$T/initech" audit
 
 fails "a missing log is an error" alliancectl audit "$T/nowhere" --charter "$T/c"
 alliancectl audit "$T/nowhere" --charter "$T/c"; rc=$?

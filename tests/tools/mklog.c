@@ -91,7 +91,7 @@ static int author(int argc, char **argv)
 	for (long k = 0; k < count; k++) {
 		struct al_body b;
 		struct al_ref ref;
-		char what[64];
+		char what[96];
 		memset(&b, 0, sizeof b);
 		snprintf(what, sizeof what, "deliverable %ld of %s", k + 1, h->self.name);
 		b.kind = AL_KIND_COMMITMENT;
