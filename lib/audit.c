@@ -120,23 +120,25 @@ static int check_proof(void *arg, const struct al_log_rec *r)
 	return rc;
 }
 
-/* Shared (author, seq) must be the same envelope in every log. */
+/* Shared (author, seq) must be the same envelope in every log: each log's
+ * message is compared with the first log that holds that (author, seq). */
 static int cross_check(struct al_audit *a, const struct al_charter *c)
 {
-	for (size_t k = 1; k < a->n_logs; k++) {
-		struct al_audit_log *base = &a->logs[0], *other = &a->logs[k];
-		for (size_t m = 0; m < c->n_members; m++) {
-			const al_key *who = &c->members[m].sign_key;
-			uint64_t h0 = feeds_head(base->feeds, who, NULL);
+	for (size_t m = 0; m < c->n_members; m++) {
+		const al_key *who = &c->members[m].sign_key;
+		for (size_t k = 1; k < a->n_logs; k++) {
+			struct al_audit_log *other = &a->logs[k];
 			uint64_t hk = feeds_head(other->feeds, who, NULL);
-			for (uint64_t seq = 1; seq <= h0 && seq <= hk; seq++) {
-				const struct al_feed_entry *x = feeds_get(base->feeds, who, seq);
-				const struct al_feed_entry *y = feeds_get(other->feeds, who, seq);
-				if (!memcmp(&x->hash, &y->hash, AL_HASHLEN))
+			for (uint64_t seq = 1; seq <= hk; seq++) {
+				const struct al_feed_entry *y = feeds_get(other->feeds, who, seq), *x = NULL;
+				size_t j = 0;
+				for (; j < k && !x; j++)
+					x = feeds_get(a->logs[j].feeds, who, seq);
+				if (!x || !memcmp(&x->hash, &y->hash, AL_HASHLEN))
 					continue;
 				int rc = add_fault(a, other->label, y->index, y->offset,
 						   "equivocation: '%s' and '%s' hold different "
-						   "messages as %s/%" PRIu64, base->label,
+						   "messages as %s/%" PRIu64, a->logs[j - 1].label,
 						   other->label, c->members[m].name, seq);
 				if (rc)
 					return rc;

@@ -20,7 +20,8 @@ struct al_audit_source {
 };
 
 struct al_audit_fault {
-	char *log;        /* label of the source */
+	char *log;        /* label of the source; for a fault in a proofs file,
+			   * that file's path (record and offset are in it) */
 	uint64_t record;  /* 0-based record index in that file */
 	uint64_t offset;  /* byte offset of the record's frame */
 	char *reason;
