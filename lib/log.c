@@ -121,7 +121,9 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 		f.length = size;
 		snprintf(f.reason, sizeof f.reason, torn ? "file header cut short" :
 			 "not an alliance log (bad file header)");
-		return on_fault ? on_fault(arg, &f) : AL_E_CORRUPT;
+		if (on_fault)
+			return on_fault(arg, &f);
+		return torn ? AL_OK : AL_E_CORRUPT;
 	}
 	uint64_t off = AL_LOG_HEADER_LEN, index = 0;
 	while (off < size) {

@@ -7,8 +7,8 @@
  * Durability: log_append() writes but does not sync; log_sync() makes every
  * record appended so far durable with one fdatasync (group commit). Nothing
  * may be acknowledged before the log_sync() that covers it. A failed fsync
- * puts the log in a failed state (every later call returns AL_E_FAILED):
- * the caller must stop, never retry and carry on.
+ * puts the log in a failed state (every later append or sync returns
+ * AL_E_FAILED): the caller must stop, never retry and carry on.
  *
  * Recovery: a damaged tail after which no valid record follows is a torn
  * write; log_open() cuts it and keeps the cut bytes as PATH.OFFSET.broken.
@@ -52,8 +52,9 @@ typedef int (*log_fault_fn)(void *arg, const struct al_log_fault *f);
 
 /* Read every record of the file at path, calling on_record for each valid
  * one and on_fault for each fault (after a corrupt stretch it resumes at
- * the next valid frame). Read-only. Returns 0, what a callback returned,
- * AL_E_NOENT, AL_E_IO or AL_E_NOMEM. */
+ * the next valid frame). Without on_fault, a torn tail ends the scan quietly
+ * and corruption stops it with AL_E_CORRUPT. Read-only. Returns 0, what a
+ * callback returned, AL_E_CORRUPT, AL_E_NOENT, AL_E_IO or AL_E_NOMEM. */
 int log_scan(const char *path, log_record_fn on_record, log_fault_fn on_fault, void *arg,
 	     char *why);
 

@@ -1,0 +1,828 @@
+/* test_log.c: the append-only log file. Round trips through close and
+ * reopen, the durability accounting of group commit, recovery from a torn
+ * tail cut at every possible length, detection of every flipped bit, the
+ * fatal fsync and the taken-back short write (through fault injection),
+ * and known answers for CRC-32C and the frame layout. */
+#include "testutil.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "fault.h"
+#include "log.h"
+
+#define MAXREC 16
+
+/* ------------------------------------------------------------ helpers */
+
+/* Deterministic, structureless payload bytes (no accidental valid frames). */
+static void fill(uint8_t *p, size_t n, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (uint8_t)(x >> 11);
+	}
+}
+
+/* What a scan or an open delivered. */
+struct seen {
+	size_t n;
+	struct {
+		uint64_t index, offset;
+		size_t len;
+		uint8_t *data;
+	} rec[MAXREC];
+	size_t nf;
+	struct al_log_fault fault[MAXREC];
+	int stop_at; /* return 42 from on_record at this index (-1: never) */
+};
+
+static void seen_init(struct seen *s)
+{
+	memset(s, 0, sizeof *s);
+	s->stop_at = -1;
+}
+
+static void seen_free(struct seen *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->rec[i].data);
+	seen_init(s);
+}
+
+static int on_rec(void *arg, const struct al_log_rec *r)
+{
+	struct seen *s = arg;
+	if (s->stop_at >= 0 && r->index == (uint64_t)s->stop_at)
+		return 42;
+	assert_true(s->n < MAXREC);
+	s->rec[s->n].index = r->index;
+	s->rec[s->n].offset = r->offset;
+	s->rec[s->n].len = r->len;
+	s->rec[s->n].data = malloc(r->len);
+	assert_non_null(s->rec[s->n].data);
+	memcpy(s->rec[s->n].data, r->data, r->len);
+	s->n++;
+	return 0;
+}
+
+static int on_fault(void *arg, const struct al_log_fault *f)
+{
+	struct seen *s = arg;
+	assert_true(s->nf < MAXREC);
+	s->fault[s->nf++] = *f;
+	return 0;
+}
+
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	return (uint64_t)st.st_size;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+/* A log of n records of the given lengths (payload i filled from seed i),
+ * synced and closed. off[i] receives record i's frame offset. */
+static void make_log(const char *path, size_t n, const size_t *lens, uint64_t *off)
+{
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	uint8_t buf[1024];
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(lens[i] <= sizeof buf);
+		fill(buf, lens[i], (uint32_t)i);
+		assert_int_equal(log_append(l, buf, lens[i], &off[i], why), 0);
+	}
+	assert_int_equal(log_sync(l, why), 0);
+	log_close(&l);
+	assert_null(l);
+}
+
+/* Delivered record j is record i of make_log(lens, off). */
+static void assert_record(const struct seen *s, size_t j, size_t i, const size_t *lens,
+			  const uint64_t *off)
+{
+	uint8_t buf[1024];
+	assert_true(j < s->n);
+	fill(buf, lens[i], (uint32_t)i);
+	assert_int_equal(s->rec[j].index, i);
+	assert_int_equal(s->rec[j].offset, off[i]);
+	assert_int_equal(s->rec[j].len, lens[i]);
+	assert_memory_equal(s->rec[j].data, buf, lens[i]);
+}
+
+/* The records delivered are exactly records idx[0..k) of make_log(lens, off). */
+static void assert_records(const struct seen *s, const size_t *idx, size_t k, const size_t *lens,
+			   const uint64_t *off)
+{
+	assert_int_equal(s->n, k);
+	for (size_t j = 0; j < k; j++)
+		assert_record(s, j, idx[j], lens, off);
+}
+
+struct fx {
+	char *dir;
+};
+
+static int setup(void **state)
+{
+	struct fx *x = calloc(1, sizeof *x);
+	assert_non_null(x);
+	x->dir = tu_tmpdir();
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *x = *state;
+	fault_arm(AL_FAULT_FSYNC, 0);
+	fault_arm(AL_FAULT_WRITE, 0);
+	tu_rmdir(x->dir);
+	free(x);
+	return 0;
+}
+
+/* ------------------------------------------------------------ round trip */
+
+static void append_sync_reopen(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	const size_t lens[] = { 1, 37, 300, 8, 64 };
+	const size_t n = sizeof lens / sizeof *lens;
+	uint64_t off[5];
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	uint8_t buf[1024];
+
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), 0);
+	assert_int_equal(log_records(l), 0);
+	assert_int_equal(log_size(l), AL_LOG_HEADER_LEN);
+	assert_string_equal(log_path(l), path);
+	uint64_t expect = AL_LOG_HEADER_LEN;
+	for (size_t i = 0; i < n; i++) {
+		fill(buf, lens[i], (uint32_t)i);
+		assert_int_equal(log_append(l, buf, lens[i], &off[i], why), 0);
+		assert_int_equal(off[i], expect);
+		expect += AL_LOG_FRAME + lens[i];
+		assert_int_equal(log_records(l), i + 1);
+		assert_int_equal(log_size(l), expect);
+	}
+	assert_int_equal(log_sync(l, why), 0);
+	assert_int_equal(log_durable(l), expect);
+	/* Readable before close too. */
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *d;
+		size_t len;
+		fill(buf, lens[i], (uint32_t)i);
+		assert_int_equal(log_read(l, off[i], &d, &len, why), 0);
+		assert_int_equal(len, lens[i]);
+		assert_memory_equal(d, buf, len);
+		free(d);
+	}
+	log_close(&l);
+	assert_null(l);
+	assert_int_equal(file_size(path), expect);
+
+	struct seen s;
+	struct al_log_recovery rec;
+	const size_t all[] = { 0, 1, 2, 3, 4 };
+	seen_init(&s);
+	memset(&rec, 0xff, sizeof rec);
+	assert_int_equal(log_open(path, false, on_rec, &s, &rec, &l, why), 0);
+	assert_int_equal(rec.cut_bytes, 0);
+	assert_records(&s, all, n, lens, off);
+	assert_int_equal(log_records(l), n);
+	assert_int_equal(log_size(l), expect);
+	assert_int_equal(log_durable(l), expect);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *d;
+		size_t len;
+		fill(buf, lens[i], (uint32_t)i);
+		assert_int_equal(log_read(l, off[i], &d, &len, why), 0);
+		assert_int_equal(len, lens[i]);
+		assert_memory_equal(d, buf, len);
+		free(d);
+	}
+	/* No record at the header, inside a frame, or at the end. */
+	uint8_t *d = (uint8_t *)"x";
+	size_t len = 1;
+	assert_int_equal(log_read(l, 0, &d, &len, why), AL_E_INVAL);
+	assert_null(d);
+	assert_int_equal(len, 0);
+	assert_int_equal(log_read(l, expect, &d, &len, why), AL_E_INVAL);
+	assert_int_not_equal(log_read(l, off[2] + 1, &d, &len, why), 0);
+	assert_null(d);
+	/* Appending after a reopen continues the file. */
+	fill(buf, 10, 99);
+	uint64_t o;
+	assert_int_equal(log_append(l, buf, 10, &o, why), 0);
+	assert_int_equal(o, expect);
+	assert_int_equal(log_records(l), n + 1);
+	log_close(&l);
+	seen_free(&s);
+
+	/* log_scan sees the same, plus the unsynced-but-written sixth. */
+	seen_init(&s);
+	assert_int_equal(log_scan(path, on_rec, on_fault, &s, why), 0);
+	assert_int_equal(s.nf, 0);
+	assert_int_equal(s.n, n + 1);
+	for (size_t i = 0; i < n; i++)
+		assert_record(&s, i, i, lens, off);
+	assert_int_equal(s.rec[n].offset, expect);
+	assert_memory_equal(s.rec[n].data, buf, 10);
+	seen_free(&s);
+}
+
+static void frame_layout_known_answer(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), 0);
+	assert_int_equal(log_append(l, (const uint8_t *)"123456789", 9, NULL, why), 0);
+	assert_int_equal(log_sync(l, why), 0);
+	log_close(&l);
+
+	size_t len;
+	uint8_t *m = tu_read(path, &len);
+	assert_int_equal(len, AL_LOG_HEADER_LEN + AL_LOG_FRAME + 9);
+	assert_memory_equal(m, AL_LOG_HEADER, AL_LOG_HEADER_LEN);
+	const uint8_t lenle[4] = { 9, 0, 0, 0 };
+	assert_memory_equal(m + 16, lenle, 4);
+	uint32_t crc = log_crc32c(log_crc32c(0, lenle, 4), (const uint8_t *)"123456789", 9);
+	const uint8_t crcle[4] = { (uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
+				   (uint8_t)(crc >> 24) };
+	assert_memory_equal(m + 20, crcle, 4);
+	assert_memory_equal(m + 24, "123456789", 9);
+	free(m);
+}
+
+static void crc32c_known_answer(void **state)
+{
+	(void)state;
+	const uint8_t *v = (const uint8_t *)"123456789";
+	assert_int_equal(log_crc32c(0, v, 9), 0xE3069283u);
+	assert_int_equal(log_crc32c(log_crc32c(0, v, 4), v + 4, 5), 0xE3069283u);
+	assert_int_equal(log_crc32c(0, v, 0), 0);
+	/* RFC 3720 B.4: 32 bytes of zeros, and of 0xff. */
+	uint8_t z[32];
+	memset(z, 0, sizeof z);
+	assert_int_equal(log_crc32c(0, z, sizeof z), 0x8A9136AAu);
+	memset(z, 0xff, sizeof z);
+	assert_int_equal(log_crc32c(0, z, sizeof z), 0x62A8AB43u);
+}
+
+/* ------------------------------------------------------------ durability */
+
+static void durable_only_after_sync(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	uint8_t buf[50];
+	fill(buf, sizeof buf, 1);
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), 0);
+	assert_int_equal(log_durable(l), AL_LOG_HEADER_LEN);
+	assert_int_equal(log_append(l, buf, sizeof buf, NULL, why), 0);
+	assert_true(log_durable(l) < log_size(l));
+	assert_int_equal(log_durable(l), AL_LOG_HEADER_LEN);
+	assert_int_equal(log_append(l, buf, 7, NULL, why), 0);
+	assert_int_equal(log_durable(l), AL_LOG_HEADER_LEN);
+	assert_int_equal(log_sync(l, why), 0);
+	assert_int_equal(log_durable(l), log_size(l));
+	assert_int_equal(log_size(l), AL_LOG_HEADER_LEN + 2 * AL_LOG_FRAME + 57);
+	/* A sync with nothing new is a no-op that succeeds. */
+	assert_int_equal(log_sync(l, why), 0);
+	assert_int_equal(log_append(l, buf, 1, NULL, why), 0);
+	assert_true(log_durable(l) < log_size(l));
+	assert_int_equal(log_sync(l, why), 0);
+	assert_int_equal(log_durable(l), log_size(l));
+	log_close(&l);
+}
+
+/* ------------------------------------------------------------ torn tails */
+
+static void torn_tail_every_length(void **state)
+{
+	struct fx *x = *state;
+	char orig[4096], path[4096], broken[4200];
+	snprintf(orig, sizeof orig, "%s/orig", x->dir);
+	snprintf(path, sizeof path, "%s/log", x->dir);
+	const size_t lens[] = { 20, 33, 100 };
+	uint64_t off[3];
+	make_log(orig, 3, lens, off);
+	size_t full;
+	uint8_t *m = tu_read(orig, &full);
+	assert_int_equal(full, off[2] + AL_LOG_FRAME + lens[2]);
+	snprintf(broken, sizeof broken, "%s.%" PRIu64 ".broken", path, off[2]);
+	const size_t first2[] = { 0, 1 };
+	char why[AL_ERRLEN];
+	uint8_t extra[17];
+	fill(extra, sizeof extra, 77);
+
+	for (size_t cut = off[2] + 1; cut < full; cut++) {
+		struct seen s;
+		struct al_log_recovery rec;
+		struct al_log *l;
+		unlink(broken);
+		tu_write(path, m, cut);
+
+		/* The audit's view: two good records, one torn tail. */
+		seen_init(&s);
+		assert_int_equal(log_scan(path, on_rec, on_fault, &s, why), 0);
+		assert_records(&s, first2, 2, lens, off);
+		assert_int_equal(s.nf, 1);
+		assert_int_equal(s.fault[0].kind, AL_LOG_TORN);
+		assert_int_equal(s.fault[0].index, 2);
+		assert_int_equal(s.fault[0].offset, off[2]);
+		assert_int_equal(s.fault[0].length, cut - off[2]);
+		seen_free(&s);
+		/* Without a fault callback a torn tail is not an error. */
+		assert_int_equal(log_scan(path, NULL, NULL, NULL, why), 0);
+
+		/* Recovery cuts it and keeps what it cut. */
+		seen_init(&s);
+		assert_int_equal(log_open(path, false, on_rec, &s, &rec, &l, why), 0);
+		assert_records(&s, first2, 2, lens, off);
+		seen_free(&s);
+		assert_int_equal(rec.cut_bytes, cut - off[2]);
+		assert_int_equal(rec.cut_offset, off[2]);
+		assert_string_equal(rec.broken_path, broken);
+		size_t blen;
+		uint8_t *b = tu_read(rec.broken_path, &blen);
+		assert_int_equal(blen, cut - off[2]);
+		assert_memory_equal(b, m + off[2], blen);
+		free(b);
+		assert_int_equal(file_size(path), off[2]);
+		assert_int_equal(log_size(l), off[2]);
+		assert_int_equal(log_durable(l), off[2]);
+		assert_int_equal(log_records(l), 2);
+
+		/* It takes a new record where the torn one stood. */
+		uint64_t o;
+		assert_int_equal(log_append(l, extra, sizeof extra, &o, why), 0);
+		assert_int_equal(o, off[2]);
+		assert_int_equal(log_sync(l, why), 0);
+		log_close(&l);
+		seen_init(&s);
+		assert_int_equal(log_open(path, false, on_rec, &s, &rec, &l, why), 0);
+		assert_int_equal(rec.cut_bytes, 0);
+		assert_int_equal(s.n, 3);
+		assert_int_equal(s.rec[2].index, 2);
+		assert_int_equal(s.rec[2].offset, off[2]);
+		assert_int_equal(s.rec[2].len, sizeof extra);
+		assert_memory_equal(s.rec[2].data, extra, sizeof extra);
+		assert_int_equal(log_records(l), 3);
+		seen_free(&s);
+		log_close(&l);
+	}
+	free(m);
+}
+
+/* A crash that extended the file with zeros (no data reached it). */
+static void zero_filled_tail_is_torn(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	const size_t lens[] = { 12, 40 };
+	uint64_t off[2];
+	make_log(path, 2, lens, off);
+	size_t len;
+	uint8_t *m = tu_read(path, &len);
+	uint8_t *z = calloc(1, len + 4096);
+	assert_non_null(z);
+	memcpy(z, m, len);
+	tu_write(path, z, len + 4096);
+	struct al_log_recovery rec;
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	assert_int_equal(log_open(path, false, NULL, NULL, &rec, &l, why), 0);
+	assert_int_equal(rec.cut_bytes, 4096);
+	assert_int_equal(rec.cut_offset, len);
+	assert_int_equal(log_records(l), 2);
+	assert_int_equal(file_size(path), len);
+	log_close(&l);
+	free(z);
+	free(m);
+}
+
+static void torn_header_is_repaired(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	char why[AL_ERRLEN];
+	for (size_t cut = 0; cut < AL_LOG_HEADER_LEN; cut++) {
+		struct seen s;
+		struct al_log_recovery rec;
+		struct al_log *l;
+		tu_write(path, (const uint8_t *)AL_LOG_HEADER, cut);
+
+		seen_init(&s);
+		assert_int_equal(log_scan(path, on_rec, on_fault, &s, why), 0);
+		assert_int_equal(s.n, 0);
+		assert_int_equal(s.nf, 1);
+		assert_int_equal(s.fault[0].kind, AL_LOG_TORN);
+		assert_int_equal(s.fault[0].offset, 0);
+		assert_int_equal(s.fault[0].length, cut);
+
+		for (int create = 0; create < 2; create++) {
+			tu_write(path, (const uint8_t *)AL_LOG_HEADER, cut);
+			assert_int_equal(log_open(path, create, on_rec, &s, &rec, &l, why), 0);
+			assert_int_equal(s.n, 0);
+			assert_int_equal(rec.cut_bytes, cut);
+			assert_int_equal(rec.cut_offset, 0);
+			if (cut > 0) {
+				size_t blen;
+				uint8_t *b = tu_read(rec.broken_path, &blen);
+				assert_int_equal(blen, cut);
+				assert_memory_equal(b, AL_LOG_HEADER, cut);
+				free(b);
+			}
+			assert_int_equal(log_records(l), 0);
+			assert_int_equal(log_size(l), AL_LOG_HEADER_LEN);
+			size_t len;
+			uint8_t *m = tu_read(path, &len);
+			assert_int_equal(len, AL_LOG_HEADER_LEN);
+			assert_memory_equal(m, AL_LOG_HEADER, AL_LOG_HEADER_LEN);
+			free(m);
+			uint64_t o;
+			assert_int_equal(log_append(l, (const uint8_t *)"abc", 3, &o, why), 0);
+			assert_int_equal(o, AL_LOG_HEADER_LEN);
+			assert_int_equal(log_sync(l, why), 0);
+			log_close(&l);
+			assert_int_equal(log_open(path, false, on_rec, &s, &rec, &l, why), 0);
+			assert_int_equal(rec.cut_bytes, 0);
+			assert_int_equal(s.n, 1);
+			assert_int_equal(s.rec[0].len, 3);
+			assert_memory_equal(s.rec[0].data, "abc", 3);
+			log_close(&l);
+			seen_free(&s);
+		}
+	}
+}
+
+/* Without a fault callback log_scan() stops at corruption but passes over a
+ * torn tail (0); a header cut short at creation is a torn tail too. */
+static void torn_header_scan_without_callback(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	char why[AL_ERRLEN];
+	for (size_t cut = 0; cut < AL_LOG_HEADER_LEN; cut++) {
+		tu_write(path, (const uint8_t *)AL_LOG_HEADER, cut);
+		int rc = log_scan(path, NULL, NULL, NULL, why);
+		if (rc != 0)
+			fail_msg("header cut at %zu: log_scan without on_fault returned %d, "
+				 "as for corruption (a torn record tail returns 0)", cut, rc);
+	}
+}
+
+/* ------------------------------------------------------------ flipped bits */
+
+static void every_flipped_bit_is_noticed(void **state)
+{
+	struct fx *x = *state;
+	char orig[4096], path[4096], pat[64];
+	snprintf(orig, sizeof orig, "%s/orig", x->dir);
+	snprintf(path, sizeof path, "%s/log", x->dir);
+	const size_t lens[] = { 5, 9, 7 };
+	uint64_t off[3];
+	make_log(orig, 3, lens, off);
+	size_t full;
+	uint8_t *m = tu_read(orig, &full);
+	assert_int_equal(full, off[2] + AL_LOG_FRAME + lens[2]);
+	uint8_t *c = malloc(full);
+	assert_non_null(c);
+	char why[AL_ERRLEN];
+	const size_t others[2][2] = { { 1, 2 }, { 0, 2 } };
+
+	for (size_t at = 0; at < full; at++) {
+		for (int bit = 0; bit < 8; bit++) {
+			struct seen s;
+			struct al_log *l;
+			struct al_log_recovery rec;
+			memcpy(c, m, full);
+			c[at] ^= (uint8_t)(1u << bit);
+			tu_write(path, c, full);
+
+			seen_init(&s);
+			int rc = log_scan(path, on_rec, on_fault, &s, why);
+			assert_int_equal(rc, 0);
+			if (s.nf == 0)
+				fail_msg("flipping bit %d of byte %zu went unnoticed", bit, at);
+			seen_free(&s);
+
+			if (at < AL_LOG_HEADER_LEN) {
+				/* A bad header is never recreated. */
+				assert_int_equal(log_open(path, true, NULL, NULL, &rec, &l, why),
+						 AL_E_CORRUPT);
+				assert_null(l);
+				assert_non_null(strstr(why, path));
+				size_t len;
+				uint8_t *after = tu_read(path, &len);
+				assert_int_equal(len, full);
+				assert_memory_equal(after, c, full);
+				free(after);
+			} else if (at < off[2]) {
+				/* Damage followed by a valid record: corruption. */
+				size_t r = at < off[1] ? 0 : 1;
+				seen_init(&s);
+				assert_int_equal(log_scan(path, on_rec, on_fault, &s, why), 0);
+				assert_int_equal(s.nf, 1);
+				assert_int_equal(s.fault[0].kind, AL_LOG_CORRUPT);
+				assert_int_equal(s.fault[0].index, r);
+				assert_int_equal(s.fault[0].offset, off[r]);
+				assert_int_equal(s.fault[0].length, off[r + 1] - off[r]);
+				assert_records(&s, others[r], 2, lens, off);
+				seen_free(&s);
+				assert_int_equal(log_scan(path, NULL, NULL, NULL, why), AL_E_CORRUPT);
+
+				why[0] = '\0';
+				assert_int_equal(log_open(path, false, NULL, NULL, &rec, &l, why),
+						 AL_E_CORRUPT);
+				assert_null(l);
+				assert_non_null(strstr(why, path));
+				snprintf(pat, sizeof pat, "record %zu", r);
+				if (!strstr(why, pat))
+					fail_msg("'%s' does not name %s", why, pat);
+				snprintf(pat, sizeof pat, "offset %" PRIu64, off[r]);
+				if (!strstr(why, pat))
+					fail_msg("'%s' does not name %s", why, pat);
+				/* The file is left as it was for the operator. */
+				size_t len;
+				uint8_t *after = tu_read(path, &len);
+				assert_int_equal(len, full);
+				assert_memory_equal(after, c, full);
+				free(after);
+			} else {
+				/* Damage in the last record: nothing valid follows. */
+				assert_int_equal(log_open(path, false, NULL, NULL, &rec, &l, why), 0);
+				assert_int_equal(rec.cut_offset, off[2]);
+				assert_int_equal(rec.cut_bytes, full - off[2]);
+				assert_int_equal(log_records(l), 2);
+				log_close(&l);
+			}
+		}
+	}
+	free(c);
+	free(m);
+}
+
+static void scan_resynchronises(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	const size_t lens[] = { 30, 30, 30 };
+	uint64_t off[3];
+	make_log(path, 3, lens, off);
+	size_t len;
+	uint8_t *m = tu_read(path, &len);
+	/* Overwrite the middle record's payload wholesale. */
+	memset(m + off[1] + AL_LOG_FRAME, 0xa5, lens[1]);
+	tu_write(path, m, len);
+	free(m);
+
+	struct seen s;
+	char why[AL_ERRLEN];
+	const size_t ends[] = { 0, 2 };
+	seen_init(&s);
+	assert_int_equal(log_scan(path, on_rec, on_fault, &s, why), 0);
+	assert_records(&s, ends, 2, lens, off);
+	assert_int_equal(s.nf, 1);
+	assert_int_equal(s.fault[0].kind, AL_LOG_CORRUPT);
+	assert_int_equal(s.fault[0].index, 1);
+	assert_int_equal(s.fault[0].offset, off[1]);
+	assert_int_equal(s.fault[0].length, off[2] - off[1]);
+	seen_free(&s);
+}
+
+/* ------------------------------------------------------------ callbacks */
+
+static void callback_return_stops(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	const size_t lens[] = { 3, 4, 5 };
+	uint64_t off[3];
+	make_log(path, 3, lens, off);
+	struct seen s;
+	struct al_log *l = (struct al_log *)&s;
+	char why[AL_ERRLEN];
+	seen_init(&s);
+	s.stop_at = 1;
+	assert_int_equal(log_scan(path, on_rec, on_fault, &s, why), 42);
+	assert_int_equal(s.n, 1);
+	seen_free(&s);
+	s.stop_at = 1;
+	assert_int_equal(log_open(path, false, on_rec, &s, NULL, &l, why), 42);
+	assert_null(l);
+	assert_int_equal(s.n, 1);
+	seen_free(&s);
+}
+
+static void missing_and_wrong_files(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	assert_int_equal(log_scan(path, NULL, NULL, NULL, why), AL_E_NOENT);
+	assert_int_equal(log_open(path, false, NULL, NULL, NULL, &l, why), AL_E_NOENT);
+	assert_null(l);
+	assert_false(exists(path));
+
+	/* Another format's header (same length) is not silently recreated. */
+	const char other[] = "alliance-log-v2\nsomething after";
+	tu_write(path, (const uint8_t *)other, sizeof other - 1);
+	struct seen s;
+	seen_init(&s);
+	assert_int_equal(log_scan(path, on_rec, on_fault, &s, why), 0);
+	assert_int_equal(s.nf, 1);
+	assert_int_equal(s.fault[0].kind, AL_LOG_CORRUPT);
+	seen_free(&s);
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), AL_E_CORRUPT);
+	assert_null(l);
+	assert_non_null(strstr(why, path));
+	size_t len;
+	uint8_t *m = tu_read(path, &len);
+	assert_int_equal(len, sizeof other - 1);
+	assert_memory_equal(m, other, len);
+	free(m);
+
+	/* Short, and not a prefix of the header: not a torn creation. */
+	tu_write(path, (const uint8_t *)"hello", 5);
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), AL_E_CORRUPT);
+	assert_null(l);
+	assert_int_equal(file_size(path), 5);
+}
+
+/* ------------------------------------------------------------ appends */
+
+static void append_rejects_bad_lengths(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	uint8_t *big = malloc(AL_LOG_MAX_RECORD + 1);
+	assert_non_null(big);
+	fill(big, AL_LOG_MAX_RECORD + 1, 5);
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), 0);
+	assert_int_equal(log_append(l, big, 0, NULL, why), AL_E_INVAL);
+	assert_int_equal(log_append(l, big, AL_LOG_MAX_RECORD + 1, NULL, why), AL_E_INVAL);
+	assert_int_equal(log_records(l), 0);
+	assert_int_equal(log_size(l), AL_LOG_HEADER_LEN);
+	assert_int_equal(file_size(path), AL_LOG_HEADER_LEN);
+	/* The largest record allowed goes in and comes back. */
+	uint64_t o;
+	assert_int_equal(log_append(l, big, AL_LOG_MAX_RECORD, &o, why), 0);
+	assert_int_equal(log_sync(l, why), 0);
+	log_close(&l);
+	struct seen s;
+	seen_init(&s);
+	assert_int_equal(log_open(path, false, NULL, NULL, NULL, &l, why), 0);
+	assert_int_equal(log_records(l), 1);
+	uint8_t *d;
+	size_t len;
+	assert_int_equal(log_read(l, o, &d, &len, why), 0);
+	assert_int_equal(len, AL_LOG_MAX_RECORD);
+	assert_memory_equal(d, big, len);
+	free(d);
+	log_close(&l);
+	free(big);
+}
+
+static void failed_fsync_is_fatal(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), 0);
+	assert_int_equal(log_append(l, (const uint8_t *)"one", 3, NULL, why), 0);
+	assert_int_equal(log_sync(l, why), 0);
+	uint64_t durable = log_durable(l);
+
+	fault_arm(AL_FAULT_FSYNC, 1);
+	assert_int_equal(log_append(l, (const uint8_t *)"two", 3, NULL, why), 0);
+	assert_int_equal(log_sync(l, why), AL_E_FSYNC);
+	assert_non_null(strstr(why, path));
+	assert_int_equal(log_durable(l), durable);
+	/* Never retried: everything after is refused. */
+	uint64_t size = log_size(l);
+	assert_int_equal(log_append(l, (const uint8_t *)"three", 5, NULL, why), AL_E_FAILED);
+	assert_int_equal(log_sync(l, why), AL_E_FAILED);
+	assert_int_equal(log_sync(l, why), AL_E_FAILED);
+	assert_int_equal(log_size(l), size);
+	assert_int_equal(file_size(path), size);
+	log_close(&l);
+	fault_arm(AL_FAULT_FSYNC, 0);
+}
+
+static void nth_fsync_fails(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), 0);
+	fault_arm(AL_FAULT_FSYNC, 2);
+	assert_int_equal(log_append(l, (const uint8_t *)"a", 1, NULL, why), 0);
+	assert_int_equal(log_sync(l, why), 0);
+	assert_int_equal(log_append(l, (const uint8_t *)"b", 1, NULL, why), 0);
+	assert_int_equal(log_sync(l, why), AL_E_FSYNC);
+	assert_int_equal(log_append(l, (const uint8_t *)"c", 1, NULL, why), AL_E_FAILED);
+	log_close(&l);
+	fault_arm(AL_FAULT_FSYNC, 0);
+}
+
+static void short_write_is_taken_back(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	uint8_t a[40], b[100], c[25];
+	fill(a, sizeof a, 1);
+	fill(b, sizeof b, 2);
+	fill(c, sizeof c, 3);
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), 0);
+	assert_int_equal(log_append(l, a, sizeof a, NULL, why), 0);
+	assert_int_equal(log_sync(l, why), 0);
+	uint64_t size = log_size(l);
+	assert_int_equal(file_size(path), size);
+
+	fault_arm(AL_FAULT_WRITE, 1);
+	uint64_t o = 12345;
+	assert_int_equal(log_append(l, b, sizeof b, &o, why), AL_E_IO);
+	assert_int_equal(o, 12345); /* no offset for a record that is not there */
+	assert_int_equal(file_size(path), size);
+	assert_int_equal(log_size(l), size);
+	assert_int_equal(log_records(l), 1);
+	/* Not fatal: the next append lands where the failed one would have. */
+	assert_int_equal(log_append(l, c, sizeof c, &o, why), 0);
+	assert_int_equal(o, size);
+	assert_int_equal(log_sync(l, why), 0);
+	log_close(&l);
+	fault_arm(AL_FAULT_WRITE, 0);
+
+	struct seen s;
+	struct al_log_recovery rec;
+	seen_init(&s);
+	assert_int_equal(log_open(path, false, on_rec, &s, &rec, &l, why), 0);
+	assert_int_equal(rec.cut_bytes, 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.rec[0].len, sizeof a);
+	assert_memory_equal(s.rec[0].data, a, sizeof a);
+	assert_int_equal(s.rec[1].offset, size);
+	assert_int_equal(s.rec[1].len, sizeof c);
+	assert_memory_equal(s.rec[1].data, c, sizeof c);
+	assert_int_equal(log_records(l), 2);
+	seen_free(&s);
+	log_close(&l);
+	seen_init(&s);
+	assert_int_equal(log_scan(path, NULL, on_fault, &s, why), 0);
+	assert_int_equal(s.nf, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(append_sync_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(frame_layout_known_answer, setup, teardown),
+		cmocka_unit_test(crc32c_known_answer),
+		cmocka_unit_test_setup_teardown(durable_only_after_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(torn_tail_every_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(zero_filled_tail_is_torn, setup, teardown),
+		cmocka_unit_test_setup_teardown(torn_header_is_repaired, setup, teardown),
+		cmocka_unit_test_setup_teardown(torn_header_scan_without_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(every_flipped_bit_is_noticed, setup, teardown),
+		cmocka_unit_test_setup_teardown(scan_resynchronises, setup, teardown),
+		cmocka_unit_test_setup_teardown(callback_return_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(missing_and_wrong_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(append_rejects_bad_lengths, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_fsync_is_fatal, setup, teardown),
+		cmocka_unit_test_setup_teardown(nth_fsync_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(short_write_is_taken_back, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

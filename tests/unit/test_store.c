@@ -1,0 +1,586 @@
+/* test_store.c: one alliance's directory: what is authored survives a
+ * reopen, what is offered is admitted or refused for feeds_check()'s
+ * reasons (and refused messages never reach the log), equivocation proofs
+ * are kept and persist, and a damaged log is cut (torn) or refused (corrupt). */
+#include "testutil.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "err.h"
+#include "feeds.h"
+#include "log.h"
+#include "wire.h"
+
+#define N 3
+#define T0 1767225600000LL /* 2026-01-01T00:00:00Z, the charter's creation */
+#define NOW (T0 + 60000)
+
+struct fx {
+	struct al_identity *ids[N];
+	struct al_charter *c;
+	char *dir[3]; /* stores A, B, C */
+};
+
+static int setup(void **state)
+{
+	struct fx *x = calloc(1, sizeof *x);
+	assert_non_null(x);
+	x->c = tu_charter(N, true, x->ids);
+	for (int i = 0; i < 3; i++)
+		x->dir[i] = tu_tmpdir();
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *x = *state;
+	for (int i = 0; i < 3; i++)
+		tu_rmdir(x->dir[i]);
+	for (int i = 0; i < N; i++)
+		key_destroy(&x->ids[i]);
+	charter_destroy(&x->c);
+	free(x);
+	return 0;
+}
+
+static struct al_store *create(const struct fx *x, int i)
+{
+	struct al_store *s;
+	struct al_log_recovery rec;
+	char why[AL_ERRLEN];
+	int rc = store_open(x->dir[i], true, x->c, &rec, &s, why);
+	if (rc)
+		fail_msg("store_open: %s", why);
+	assert_int_equal(rec.cut_bytes, 0);
+	return s;
+}
+
+static struct al_store *reopen(const struct fx *x, int i, struct al_log_recovery *rec)
+{
+	struct al_store *s;
+	char why[AL_ERRLEN];
+	int rc = store_open(x->dir[i], false, NULL, rec, &s, why);
+	if (rc)
+		fail_msg("store_open: %s", why);
+	return s;
+}
+
+/* The envelope of (author, seq) held in s (caller frees). */
+static uint8_t *get(struct al_store *s, const struct al_identity *id, uint64_t seq, size_t *len)
+{
+	uint8_t *buf;
+	char why[AL_ERRLEN];
+	int rc = store_get(s, &id->sign_pk, seq, &buf, len, why);
+	if (rc)
+		fail_msg("store_get: %s", why);
+	return buf;
+}
+
+static void sync_store(struct al_store *s)
+{
+	char why[AL_ERRLEN];
+	assert_int_equal(store_sync(s, why), 0);
+	assert_int_equal(log_durable(s->log), log_size(s->log));
+}
+
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	return (uint64_t)st.st_size;
+}
+
+static int count_rec(void *arg, const struct al_log_rec *r)
+{
+	(void)r;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+static int count_fault(void *arg, const struct al_log_fault *f)
+{
+	(void)f;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/* ------------------------------------------------------------ round trip */
+
+static void author_sync_reopen(void **state)
+{
+	struct fx *x = *state;
+	struct al_store *s = create(x, 0);
+	char why[AL_ERRLEN];
+	/* Interleaved feeds: m0 x3, m1 x2, m2 x1. */
+	const int who[] = { 0, 1, 0, 2, 1, 0 };
+	uint64_t expect_seq[N] = { 0 };
+	for (size_t k = 0; k < sizeof who / sizeof *who; k++) {
+		int i = who[k];
+		assert_int_equal(tu_commit(s, x->ids[i], NOW + (int64_t)k * 1000), ++expect_seq[i]);
+	}
+	assert_true(log_durable(s->log) < log_size(s->log));
+	sync_store(s);
+	assert_int_equal(feeds_count(s->feeds), 6);
+	assert_int_equal(log_records(s->log), 6);
+	assert_int_equal(s->counts[AL_ACCEPT], 6);
+
+	struct al_feed_entry head[N];
+	uint8_t *env[N][4] = { { NULL } };
+	size_t env_len[N][4];
+	for (int i = 0; i < N; i++) {
+		const struct al_feed_entry *last;
+		assert_int_equal(feeds_head(s->feeds, &x->ids[i]->sign_pk, &last), expect_seq[i]);
+		assert_non_null(last);
+		head[i] = *last;
+		for (uint64_t q = 1; q <= expect_seq[i]; q++)
+			env[i][q] = get(s, x->ids[i], q, &env_len[i][q]);
+	}
+	struct al_frontier_entry *fr;
+	long nfr = feeds_frontier(s->feeds, &fr);
+	assert_int_equal(nfr, N);
+	uint64_t size = log_size(s->log);
+	al_hash cid = s->charter->id;
+	store_close(&s);
+	assert_null(s);
+
+	struct al_log_recovery rec;
+	s = reopen(x, 0, &rec);
+	assert_int_equal(rec.cut_bytes, 0);
+	assert_memory_equal(&s->charter->id, &cid, sizeof cid);
+	assert_memory_equal(&s->charter->id, &x->c->id, sizeof cid);
+	assert_int_equal(feeds_count(s->feeds), 6);
+	assert_int_equal(log_records(s->log), 6);
+	assert_int_equal(log_size(s->log), size);
+	for (int i = 0; i < N; i++) {
+		const struct al_feed_entry *last;
+		assert_int_equal(feeds_head(s->feeds, &x->ids[i]->sign_pk, &last), expect_seq[i]);
+		assert_non_null(last);
+		assert_int_equal(last->index, head[i].index);
+		assert_int_equal(last->offset, head[i].offset);
+		assert_int_equal(last->timestamp, head[i].timestamp);
+		assert_memory_equal(&last->hash, &head[i].hash, AL_HASHLEN);
+		for (uint64_t q = 1; q <= expect_seq[i]; q++) {
+			size_t len;
+			uint8_t *b = get(s, x->ids[i], q, &len);
+			assert_int_equal(len, env_len[i][q]);
+			assert_memory_equal(b, env[i][q], len);
+			free(b);
+			free(env[i][q]);
+		}
+		uint8_t *b;
+		size_t len;
+		assert_int_equal(store_get(s, &x->ids[i]->sign_pk, expect_seq[i] + 1, &b, &len, why),
+				 AL_E_NOENT);
+	}
+	struct al_frontier_entry *fr2;
+	assert_int_equal(feeds_frontier(s->feeds, &fr2), nfr);
+	assert_memory_equal(fr2, fr, (size_t)nfr * sizeof *fr);
+	free(fr);
+	free(fr2);
+	/* Counts are since open. */
+	assert_int_equal(s->counts[AL_ACCEPT], 0);
+	/* The feed goes on where it stopped. */
+	assert_int_equal(tu_commit(s, x->ids[2], NOW + 10000), 2);
+	store_close(&s);
+}
+
+static void author_timestamp_never_goes_back(void **state)
+{
+	struct fx *x = *state;
+	struct al_store *s = create(x, 0);
+	const struct al_feed_entry *last;
+	assert_int_equal(tu_commit(s, x->ids[0], NOW + 5000), 1);
+	/* A clock that stepped back: the message keeps the previous time. */
+	assert_int_equal(tu_commit(s, x->ids[0], NOW), 2);
+	assert_int_equal(feeds_head(s->feeds, &x->ids[0]->sign_pk, &last), 2);
+	assert_int_equal(last->timestamp, NOW + 5000);
+	assert_int_equal(tu_commit(s, x->ids[0], NOW + 9000), 3);
+	assert_int_equal(feeds_head(s->feeds, &x->ids[0]->sign_pk, &last), 3);
+	assert_int_equal(last->timestamp, NOW + 9000);
+	store_close(&s);
+}
+
+/* ------------------------------------------------------------ offers */
+
+static void duplicate_appends_nothing(void **state)
+{
+	struct fx *x = *state;
+	struct al_store *s = create(x, 0);
+	char why[AL_ERRLEN];
+	tu_commit(s, x->ids[1], NOW);
+	sync_store(s);
+	size_t len;
+	uint8_t *env = get(s, x->ids[1], 1, &len);
+	uint64_t size = log_size(s->log);
+	enum al_reason r;
+	struct al_ref id;
+	for (int k = 1; k <= 2; k++) {
+		assert_int_equal(store_offer(s, env, len, NOW, &r, &id, why), 0);
+		assert_int_equal(r, AL_DUPLICATE);
+		assert_int_equal(log_size(s->log), size);
+		assert_int_equal(log_records(s->log), 1);
+		assert_int_equal(feeds_count(s->feeds), 1);
+		assert_int_equal(s->counts[AL_DUPLICATE], (uint64_t)k);
+	}
+	assert_int_equal(file_size(tu_path(0, x->dir[0], "log")), size);
+	free(env);
+	store_close(&s);
+}
+
+static void equivocation_is_proven_once(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *a = create(x, 0);
+	struct al_store *b = create(x, 1);
+	tu_commit(a, x->ids[1], NOW);
+	tu_commit(b, x->ids[1], NOW + 1); /* same author, same seq, another message */
+	sync_store(a);
+	sync_store(b);
+	size_t alen, blen;
+	uint8_t *aenv = get(a, x->ids[1], 1, &alen);
+	uint8_t *benv = get(b, x->ids[1], 1, &blen);
+	assert_true(alen != blen || memcmp(aenv, benv, alen) != 0);
+
+	const char *logpath = tu_path(0, x->dir[0], "log");
+	size_t before_len;
+	uint8_t *before = tu_read(logpath, &before_len);
+	uint64_t size = log_size(a->log);
+	assert_int_equal(a->n_proofs, 0);
+
+	enum al_reason r;
+	for (int k = 1; k <= 2; k++) {
+		assert_int_equal(store_offer(a, benv, blen, NOW + 2, &r, NULL, why), 0);
+		assert_int_equal(r, AL_R_EQUIVOCATION);
+		assert_int_equal(a->counts[AL_R_EQUIVOCATION], (uint64_t)k);
+		assert_int_equal(log_size(a->log), size);
+		assert_int_equal(log_records(a->log), 1);
+		/* One proof per (author, seq), however often it is offered. */
+		assert_int_equal(a->n_proofs, 1);
+		assert_memory_equal(&a->proven[0].author, &x->ids[1]->sign_pk, AL_KEYLEN);
+		assert_int_equal(a->proven[0].seq, 1);
+		assert_int_equal(log_records(a->equivocations), 1);
+	}
+	/* The first message stays the one held. */
+	size_t len;
+	uint8_t *held = get(a, x->ids[1], 1, &len);
+	assert_int_equal(len, alen);
+	assert_memory_equal(held, aenv, alen);
+	free(held);
+	store_close(&a);
+	size_t after_len;
+	uint8_t *after = tu_read(logpath, &after_len);
+	assert_int_equal(after_len, before_len);
+	assert_memory_equal(after, before, before_len);
+	free(after);
+	free(before);
+
+	struct al_log_recovery rec;
+	a = reopen(x, 0, &rec);
+	assert_int_equal(a->n_proofs, 1);
+	assert_memory_equal(&a->proven[0].author, &x->ids[1]->sign_pk, AL_KEYLEN);
+	assert_int_equal(a->proven[0].seq, 1);
+	assert_int_equal(feeds_count(a->feeds), 1);
+	/* Still proven after the reopen: offering it again adds no proof. */
+	assert_int_equal(store_offer(a, benv, blen, NOW + 2, &r, NULL, why), 0);
+	assert_int_equal(r, AL_R_EQUIVOCATION);
+	assert_int_equal(a->n_proofs, 1);
+	assert_int_equal(log_records(a->equivocations), 1);
+	store_close(&a);
+
+	/* The proof on disk is the pair: held first, then the conflicting one. */
+	const char *eqpath = tu_path(1, x->dir[0], "equivocations");
+	size_t nrec = 0; /* records and faults: exactly one record, no fault */
+	assert_int_equal(log_scan(eqpath, count_rec, count_fault, &nrec, why), 0);
+	assert_int_equal(nrec, 1);
+	struct al_log *l;
+	assert_int_equal(log_open(eqpath, false, NULL, NULL, NULL, &l, why), 0);
+	uint8_t *proof, *p1, *p2;
+	size_t plen, l1, l2;
+	assert_int_equal(log_read(l, AL_LOG_HEADER_LEN, &proof, &plen, why), 0);
+	log_close(&l);
+	assert_int_equal(wire_equivocation_unpack(proof, plen, &p1, &l1, &p2, &l2, why), 0);
+	assert_int_equal(l1, alen);
+	assert_memory_equal(p1, aenv, alen);
+	assert_int_equal(l2, blen);
+	assert_memory_equal(p2, benv, blen);
+	free(p1);
+	free(p2);
+	free(proof);
+	free(aenv);
+	free(benv);
+	store_close(&b);
+}
+
+static void relay_in_order(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *a = create(x, 0);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(tu_commit(a, x->ids[0], NOW + k), (uint64_t)k + 1);
+	sync_store(a);
+	uint8_t *env[4];
+	size_t len[4];
+	for (uint64_t q = 1; q <= 3; q++)
+		env[q] = get(a, x->ids[0], q, &len[q]);
+
+	/* Out of order into a fresh store: refused, nothing appended. */
+	struct al_store *c = create(x, 2);
+	enum al_reason r;
+	struct al_ref id;
+	assert_int_equal(store_offer(c, env[2], len[2], NOW + 10, &r, NULL, why), 0);
+	assert_int_equal(r, AL_R_AHEAD);
+	assert_int_equal(log_size(c->log), AL_LOG_HEADER_LEN);
+	assert_int_equal(log_records(c->log), 0);
+	assert_int_equal(feeds_count(c->feeds), 0);
+	assert_int_equal(c->counts[AL_R_AHEAD], 1);
+
+	/* In order: each one is next in its chain. */
+	for (uint64_t q = 1; q <= 3; q++) {
+		memset(&id, 0, sizeof id);
+		assert_int_equal(store_offer(c, env[q], len[q], NOW + 10, &r, &id, why), 0);
+		if (r != AL_ACCEPT)
+			fail_msg("m0/%" PRIu64 " refused: %s", q, why);
+		assert_memory_equal(&id.author, &x->ids[0]->sign_pk, AL_KEYLEN);
+		assert_int_equal(id.seq, q);
+		assert_int_equal(log_records(c->log), q);
+	}
+	assert_int_equal(c->counts[AL_ACCEPT], 3);
+	sync_store(c);
+	const struct al_feed_entry *ea, *ec;
+	assert_int_equal(feeds_head(c->feeds, &x->ids[0]->sign_pk, &ec), 3);
+	assert_int_equal(feeds_head(a->feeds, &x->ids[0]->sign_pk, &ea), 3);
+	assert_memory_equal(&ec->hash, &ea->hash, AL_HASHLEN);
+	store_close(&c);
+
+	/* The relayed copy survives a reopen byte for byte. */
+	struct al_log_recovery rec;
+	c = reopen(x, 2, &rec);
+	for (uint64_t q = 1; q <= 3; q++) {
+		size_t l;
+		uint8_t *b = get(c, x->ids[0], q, &l);
+		assert_int_equal(l, len[q]);
+		assert_memory_equal(b, env[q], l);
+		free(b);
+		free(env[q]);
+	}
+	store_close(&c);
+	store_close(&a);
+}
+
+static void future_timestamp_refused(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	int64_t skew_ms = (int64_t)x->c->params.skew * 1000;
+	assert_true(skew_ms > 0);
+	struct al_store *a = create(x, 0);
+	/* A sender whose clock runs one millisecond past the window. */
+	tu_commit(a, x->ids[1], NOW + skew_ms + 1);
+	size_t len;
+	uint8_t *env = get(a, x->ids[1], 1, &len);
+	struct al_store *b = create(x, 1);
+	enum al_reason r;
+	assert_int_equal(store_offer(b, env, len, NOW, &r, NULL, why), 0);
+	assert_int_equal(r, AL_R_FUTURE);
+	assert_int_equal(log_records(b->log), 0);
+	assert_int_equal(log_size(b->log), AL_LOG_HEADER_LEN);
+	assert_int_equal(feeds_head(b->feeds, &x->ids[1]->sign_pk, NULL), 0);
+	assert_int_equal(b->counts[AL_R_FUTURE], 1);
+	/* A millisecond later it is at the edge of the window: admitted. */
+	assert_int_equal(store_offer(b, env, len, NOW + 1, &r, NULL, why), 0);
+	assert_int_equal(r, AL_ACCEPT);
+	assert_int_equal(log_records(b->log), 1);
+	free(env);
+	store_close(&b);
+	store_close(&a);
+}
+
+static void counts_by_reason(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *a = create(x, 0);
+	tu_commit(a, x->ids[0], NOW);
+	tu_commit(a, x->ids[0], NOW);
+	size_t l1, l2;
+	uint8_t *e1 = get(a, x->ids[0], 1, &l1);
+	uint8_t *e2 = get(a, x->ids[0], 2, &l2);
+	struct al_store *b = create(x, 1);
+	enum al_reason r;
+	const uint8_t junk[] = { 0xde, 0xad, 0xbe, 0xef, 0x01 };
+
+	uint64_t want[AL_REASON_COUNT] = { 0 };
+	struct {
+		const uint8_t *buf;
+		size_t len;
+		enum al_reason r;
+	} offers[] = {
+		{ e2, l2, AL_R_AHEAD },   { junk, sizeof junk, AL_R_MALFORMED },
+		{ e1, l1, AL_ACCEPT },    { e1, l1, AL_DUPLICATE },
+		{ e1, l1, AL_DUPLICATE }, { e2, l2, AL_ACCEPT },
+		{ e2, l2, AL_DUPLICATE },
+	};
+	for (size_t k = 0; k < sizeof offers / sizeof *offers; k++) {
+		assert_int_equal(store_offer(b, offers[k].buf, offers[k].len, NOW, &r, NULL, why), 0);
+		assert_int_equal(r, offers[k].r);
+		want[r]++;
+		for (int i = 0; i < AL_REASON_COUNT; i++)
+			assert_int_equal(b->counts[i], want[i]);
+	}
+	assert_int_equal(log_records(b->log), 2);
+	/* Authoring counts as an accepted offer. */
+	assert_int_equal(a->counts[AL_ACCEPT], 2);
+	free(e1);
+	free(e2);
+	store_close(&b);
+	store_close(&a);
+}
+
+/* ------------------------------------------------------------ damage */
+
+static void torn_tail_is_cut_on_open(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *s = create(x, 0);
+	tu_commit(s, x->ids[0], NOW);
+	tu_commit(s, x->ids[1], NOW);
+	tu_commit(s, x->ids[0], NOW); /* m0/2, the last record */
+	sync_store(s);
+	const struct al_feed_entry *last;
+	assert_int_equal(feeds_head(s->feeds, &x->ids[0]->sign_pk, &last), 2);
+	uint64_t lastoff = last->offset;
+	store_close(&s);
+
+	char path[4096];
+	snprintf(path, sizeof path, "%s/log", x->dir[0]);
+	size_t len;
+	uint8_t *m = tu_read(path, &len);
+	tu_write(path, m, len - 5);
+
+	struct al_log_recovery rec;
+	assert_int_equal(store_open(x->dir[0], false, NULL, &rec, &s, why), 0);
+	assert_int_equal(rec.cut_bytes, len - 5 - lastoff);
+	assert_int_equal(rec.cut_offset, lastoff);
+	size_t blen;
+	uint8_t *b = tu_read(rec.broken_path, &blen);
+	assert_int_equal(blen, len - 5 - lastoff);
+	assert_memory_equal(b, m + lastoff, blen);
+	free(b);
+	assert_int_equal(file_size(path), lastoff);
+	assert_int_equal(feeds_count(s->feeds), 2);
+	assert_int_equal(feeds_head(s->feeds, &x->ids[0]->sign_pk, NULL), 1);
+	assert_int_equal(feeds_head(s->feeds, &x->ids[1]->sign_pk, NULL), 1);
+	/* The lost message's place is free again. */
+	assert_int_equal(tu_commit(s, x->ids[0], NOW + 1), 2);
+	sync_store(s);
+	store_close(&s);
+	s = reopen(x, 0, &rec);
+	assert_int_equal(rec.cut_bytes, 0);
+	assert_int_equal(feeds_count(s->feeds), 3);
+	store_close(&s);
+	free(m);
+}
+
+static void corrupt_middle_refuses_open(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN], pat[64];
+	struct al_store *s = create(x, 0);
+	tu_commit(s, x->ids[0], NOW);
+	tu_commit(s, x->ids[1], NOW);
+	tu_commit(s, x->ids[2], NOW);
+	sync_store(s);
+	const struct al_feed_entry *mid;
+	assert_int_equal(feeds_head(s->feeds, &x->ids[1]->sign_pk, &mid), 1);
+	uint64_t midoff = mid->offset;
+	assert_int_equal(mid->index, 1);
+	store_close(&s);
+
+	char path[4096];
+	snprintf(path, sizeof path, "%s/log", x->dir[0]);
+	size_t len;
+	uint8_t *m = tu_read(path, &len);
+	m[midoff + AL_LOG_FRAME + 10] ^= 0x01;
+	tu_write(path, m, len);
+	free(m);
+
+	struct al_log_recovery rec;
+	s = (struct al_store *)&rec;
+	why[0] = '\0';
+	assert_int_equal(store_open(x->dir[0], false, NULL, &rec, &s, why), AL_E_CORRUPT);
+	assert_null(s);
+	assert_non_null(strstr(why, path));
+	assert_non_null(strstr(why, "record 1"));
+	snprintf(pat, sizeof pat, "offset %" PRIu64, midoff);
+	if (!strstr(why, pat))
+		fail_msg("'%s' does not name %s", why, pat);
+	assert_int_equal(file_size(path), len);
+}
+
+/* A well-framed record that does not extend its author's chain (here a
+ * copy of the first) is corruption the checksum cannot see. */
+static void broken_chain_refuses_open(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *s = create(x, 0);
+	tu_commit(s, x->ids[0], NOW);
+	tu_commit(s, x->ids[1], NOW);
+	sync_store(s);
+	size_t elen;
+	uint8_t *env = get(s, x->ids[0], 1, &elen);
+	uint64_t at;
+	assert_int_equal(log_append(s->log, env, elen, &at, why), 0);
+	assert_int_equal(log_sync(s->log, why), 0);
+	store_close(&s);
+	free(env);
+
+	struct al_log_recovery rec;
+	assert_int_equal(store_open(x->dir[0], false, NULL, &rec, &s, why), AL_E_CORRUPT);
+	assert_null(s);
+	assert_non_null(strstr(why, "record 2"));
+	char pat[64];
+	snprintf(pat, sizeof pat, "offset %" PRIu64, at);
+	assert_non_null(strstr(why, pat));
+}
+
+static void open_needs_a_store(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *s;
+	struct al_log_recovery rec;
+	assert_int_equal(store_open(x->dir[0], false, NULL, &rec, &s, why), AL_E_NOENT);
+	assert_null(s);
+	/* Creating writes the charter; creating again refuses to overwrite it. */
+	s = create(x, 0);
+	store_close(&s);
+	assert_int_not_equal(store_open(x->dir[0], true, x->c, &rec, &s, why), 0);
+	assert_null(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(author_sync_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(author_timestamp_never_goes_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(duplicate_appends_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(equivocation_is_proven_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(relay_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(future_timestamp_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(counts_by_reason, setup, teardown),
+		cmocka_unit_test_setup_teardown(torn_tail_is_cut_on_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(corrupt_middle_refuses_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(broken_chain_refuses_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(open_needs_a_store, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
