@@ -341,9 +341,8 @@ static int charter_sign_cmd(int argc, char **argv)
 	char waiting[1024];
 	list_unsigned(c, waiting, sizeof waiting);
 	if (charter_in_force(c))
-		printf("%s signed charter '%s' (%zu of %zu): the charter is in force\n"
-		       "next: each partner's daemon adopts it with 'alliancectl join %s -H HOME'\n",
-		       m->name, c->title, n_signed(c), c->n_members, file);
+		printf("%s signed charter '%s' (%zu of %zu): the charter is in force\n",
+		       m->name, c->title, n_signed(c), c->n_members);
 	else
 		printf("%s signed charter '%s' (%zu of %zu); waiting for %s\n", m->name, c->title,
 		       n_signed(c), c->n_members, waiting);
