@@ -98,7 +98,8 @@ $(LIBA): $(LIB_OBJ)
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(BUILD)/allianced: $(BUILD)/daemon/allianced.o $(LIBA)
+DAEMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/*.c))
+$(BUILD)/allianced: $(DAEMON_OBJ) $(LIBA)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 

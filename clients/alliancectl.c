@@ -25,6 +25,8 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "charter", cmd_charter, "create, sign and show the alliance's charter" },
+	{ "join", cmd_join, "have the daemon adopt a signed charter" },
+	{ "status", cmd_status, "the daemon, its alliances, members and counters" },
 	{ "audit", cmd_audit, "verify logs offline against the charter" },
 };
 

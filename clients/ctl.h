@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "control.h"
 #include "msg.h"
 
 #define CTL_EXIT_FAIL 1
@@ -35,8 +36,16 @@ int ctl_read_card(const char *arg, struct al_member *out);
 /* Dump j (stolen) as one indented JSON document and a newline. */
 void ctl_print_json(json_t *j);
 
+/* Send rq to the daemon of home and wait for its reply (at most
+ * $ALLIANCE_TIMEOUT seconds, default 10). On failure prints the error
+ * (no daemon, no answer, the daemon's refusal) and returns CTL_EXIT_FAIL;
+ * on success fills *rp (control_reply_clear it) and returns 0. */
+int ctl_call(const char *home, const struct al_request *rq, struct al_reply *rp);
+
 /* Subcommands. */
 int cmd_charter(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_join(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

@@ -1,11 +1,11 @@
 /* allianced: the partner daemon.
  *
- * `allianced init` creates a partner's home (keys, config, member card).
- * The daemon proper (`allianced run`: peer links over CurveZMQ, the control
- * socket, replication) is built on the core library in lib/ and arrives
- * with issue 3; until then init is the only command.
+ * `allianced init` creates a partner's home (keys, config, member card);
+ * `allianced run` is the daemon (daemon.c: one reactor, the control socket;
+ * peer links and replication arrive with the rest of issue 3).
  */
 #include "card.h"
+#include "daemon.h"
 #include "err.h"
 #include "home.h"
 #include "key.h"
@@ -16,11 +16,14 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"usage: allianced init HOME --name NAME --listen tcp://HOST:PORT\n\n"
+	"usage: allianced init HOME --name NAME --listen tcp://HOST:PORT\n"
+	"       allianced run HOME\n\n"
 	"Commands:\n"
 	"  init   create a partner's home: an Ed25519 signing key, a separate X25519\n"
 	"         transport key for CurveZMQ (both mode 0600), allianced.conf; print\n"
-	"         the member card as the last line\n\n"
+	"         the member card as the last line\n"
+	"  run    run the daemon in the foreground; stop it with SIGTERM or SIGINT\n"
+	"         (Ctrl-C): it flushes its logs, closes and exits 0\n\n"
 	"HOME defaults to $ALLIANCE_HOME. See README.md and docs/config.md.\n";
 
 static const char init_usage[] =
@@ -105,7 +108,21 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "init"))
 		return cmd_init(argc - 1, argv + 1);
-	fprintf(stderr, "allianced: unknown command '%s' (commands: init; see 'allianced --help')\n",
+	if (!strcmp(argv[1], "run")) {
+		const char *home = argc > 2 ? argv[2] : getenv("ALLIANCE_HOME");
+		if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
+			fputs("usage: allianced run HOME\n\nRun the daemon of HOME (default: "
+			      "$ALLIANCE_HOME) in the foreground,\nlogging to stderr. SIGTERM or "
+			      "SIGINT stops it cleanly (exit 0).\n", stdout);
+			return 0;
+		}
+		if (!home || !*home || argc > 3) {
+			fprintf(stderr, "allianced: usage: allianced run HOME\n");
+			return 2;
+		}
+		return daemon_run(home);
+	}
+	fprintf(stderr, "allianced: unknown command '%s' (commands: init, run; see 'allianced --help')\n",
 		argv[1]);
 	return 2;
 }

@@ -803,3 +803,89 @@ out:
 	alliance__equivocation__free_unpacked(pb, NULL);
 	return rc;
 }
+
+/* ------------------------------------------------------------ control */
+
+int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
+{
+	Alliance__Request pb = ALLIANCE__REQUEST__INIT;
+	Alliance__StatusRequest st = ALLIANCE__STATUS_REQUEST__INIT;
+	Alliance__JoinRequest jn = ALLIANCE__JOIN_REQUEST__INIT;
+	pb.alliance = STR(r->alliance);
+	switch (r->op) {
+	case AL_OP_STATUS:
+		pb.op_case = ALLIANCE__REQUEST__OP_STATUS;
+		pb.status = &st;
+		break;
+	case AL_OP_JOIN:
+		pb.op_case = ALLIANCE__REQUEST__OP_JOIN;
+		jn.signed_charter = BIN(r->charter, r->charter_len);
+		pb.join = &jn;
+		break;
+	default:
+		break;
+	}
+	return pack_msg(&pb.base, out, len);
+}
+
+int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, char *why)
+{
+	memset(r, 0, sizeof *r);
+	Alliance__Request *pb = alliance__request__unpack(NULL, len, buf);
+	if (!pb)
+		return al_errf(why, AL_E_PARSE, "not a valid control request");
+	int rc = AL_OK;
+	if (!(r->alliance = dup_str(pb->alliance))) {
+		rc = AL_E_NOMEM;
+		goto out;
+	}
+	switch (pb->op_case) {
+	case ALLIANCE__REQUEST__OP_STATUS:
+		r->op = AL_OP_STATUS;
+		break;
+	case ALLIANCE__REQUEST__OP_JOIN:
+		r->op = AL_OP_JOIN;
+		r->charter_len = pb->join->signed_charter.len;
+		if (!(r->charter = malloc(r->charter_len ? r->charter_len : 1))) {
+			rc = AL_E_NOMEM;
+			goto out;
+		}
+		if (r->charter_len)
+			memcpy(r->charter, pb->join->signed_charter.data, r->charter_len);
+		break;
+	default:
+		rc = al_errf(why, AL_E_PARSE, "unknown control request (is alliancectl newer "
+			     "than allianced?)");
+	}
+out:
+	alliance__request__free_unpacked(pb, NULL);
+	if (rc)
+		control_request_clear(r);
+	return rc;
+}
+
+int wire_reply_pack(const struct al_reply *r, uint8_t **out, size_t *len)
+{
+	Alliance__Reply pb = ALLIANCE__REPLY__INIT;
+	pb.ok = r->ok != 0;
+	pb.error = STR(r->error);
+	pb.json = STR(r->json);
+	return pack_msg(&pb.base, out, len);
+}
+
+int wire_reply_unpack(const uint8_t *buf, size_t len, struct al_reply *r, char *why)
+{
+	memset(r, 0, sizeof *r);
+	Alliance__Reply *pb = alliance__reply__unpack(NULL, len, buf);
+	if (!pb)
+		return al_errf(why, AL_E_PARSE, "not a valid control reply");
+	r->ok = pb->ok;
+	r->error = dup_str(pb->error);
+	r->json = dup_str(pb->json);
+	alliance__reply__free_unpacked(pb, NULL);
+	if (!r->error || !r->json) {
+		control_reply_clear(r);
+		return AL_E_NOMEM;
+	}
+	return AL_OK;
+}

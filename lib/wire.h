@@ -14,6 +14,7 @@
 #define AL_WIRE_H
 
 #include "charter.h"
+#include "control.h"
 #include "msg.h"
 
 int wire_body_pack(const struct al_body *b, uint8_t **out, size_t *len);
@@ -42,5 +43,11 @@ int wire_equivocation_pack(const uint8_t *a, size_t alen, const uint8_t *b, size
 			   uint8_t **out, size_t *len);
 int wire_equivocation_unpack(const uint8_t *buf, size_t len, uint8_t **a, size_t *alen,
 			     uint8_t **b, size_t *blen, char *why);
+
+/* Control requests and replies (control.h). */
+int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len);
+int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *out, char *why);
+int wire_reply_pack(const struct al_reply *r, uint8_t **out, size_t *len);
+int wire_reply_unpack(const uint8_t *buf, size_t len, struct al_reply *out, char *why);
 
 #endif

@@ -8,7 +8,15 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-build}
 T=$(mktemp -d "${TMPDIR:-/tmp}/alliance-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+DAEMONS=()
+# Daemons started by a test always stop, whatever happens to the test.
+cleanup() {
+	local p
+	for p in "${DAEMONS[@]}"; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
 cd "$T" || exit 1
 FAILS=0
 
@@ -41,6 +49,32 @@ make_charter() {
 	for n in "$@"; do args+=(--member "$T/$n.card"); done
 	alliancectl charter new "$file" --title "Test alliance" "${args[@]}" >/dev/null || return 1
 	for n in "$@"; do alliancectl charter sign "$file" -H "$T/$n" >/dev/null || return 1; done
+}
+
+# start_daemon NAME: allianced run $T/NAME in the background (log in
+# $T/NAME.log), waiting until its control socket answers. Sets PID_NAME.
+start_daemon() {
+	local n=$1 i
+	allianced run "$T/$n" 2>>"$T/$n.log" &
+	local pid=$!
+	DAEMONS+=("$pid")
+	eval "PID_$n=$pid"
+	for i in $(seq 100); do
+		ALLIANCE_TIMEOUT=1 alliancectl -H "$T/$n" status >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# stop_daemon NAME: SIGTERM, then wait (at most 10 s) for a clean exit;
+# returns the daemon's exit status.
+stop_daemon() {
+	local n=$1 pid i
+	eval "pid=\$PID_$n"
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	wait "$pid"
 }
 
 finish() { exit $((FAILS > 0)); }

@@ -1,0 +1,67 @@
+/* join_cmd.c: alliancectl join FILE: the daemon adopts a signed charter. */
+#include "ctl.h"
+#include "charter.h"
+#include "err.h"
+#include "file.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char join_usage[] =
+	"usage: alliancectl join FILE [-H HOME]\n\n"
+	"Have the running daemon of HOME adopt the charter in FILE: it must be signed\n"
+	"by every member, and this home must be one of them. The daemon keeps it\n"
+	"across restarts; joining the same charter again changes nothing.\n";
+
+int cmd_join(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *home_opt = NULL;
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hH:", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(join_usage, stdout);
+			return 0;
+		} else if (opt == 'H') {
+			home_opt = optarg;
+		} else {
+			return ctl_usage("join", "bad option");
+		}
+	}
+	if (optind + 1 != argc)
+		return ctl_usage("join", "join needs one charter FILE");
+	const char *home = ctl_home(home_opt);
+	if (!home)
+		return CTL_EXIT_USAGE;
+	char why[AL_ERRLEN];
+	struct al_charter *c;
+	/* Check it here first, so the error names the file. */
+	if (charter_load(argv[optind], &c, why))
+		return ctl_error("%s", why);
+	struct al_request rq = { .op = AL_OP_JOIN, .alliance = (char *)"" };
+	struct al_reply rp;
+	if (file_read(argv[optind], AL_CHARTER_MAX, &rq.charter, &rq.charter_len, why)) {
+		charter_destroy(&c);
+		return ctl_error("%s", why);
+	}
+	int rc = ctl_call(home, &rq, &rp);
+	free(rq.charter);
+	if (rc == 0) {
+		json_t *j = json_loads(rp.json, 0, NULL);
+		if (j && json_is_true(json_object_get(j, "already")))
+			printf("already a member of '%s': nothing changed\n", c->title);
+		else
+			printf("joined alliance '%s'\n", c->title);
+		json_decref(j);
+		control_reply_clear(&rp);
+	}
+	charter_destroy(&c);
+	return rc;
+}

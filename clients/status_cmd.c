@@ -1,0 +1,90 @@
+/* status_cmd.c: alliancectl status: the daemon, its alliances and counters. */
+#include "ctl.h"
+#include "err.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char status_usage[] =
+	"usage: alliancectl status [-H HOME] [--alliance ID|TITLE] [--json]\n\n"
+	"What the daemon of HOME is doing: its name and endpoint, every alliance it\n"
+	"has joined, each member's feed as held here, and the count of messages\n"
+	"accepted and rejected by reason.\n";
+
+int cmd_status(int argc, char **argv)
+{
+	enum { O_JSON = 256, O_ALLIANCE };
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, O_JSON },
+		{ "alliance", required_argument, NULL, O_ALLIANCE },
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *home_opt = NULL, *sel = "";
+	int opt, json = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hH:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h': fputs(status_usage, stdout); return 0;
+		case 'H': home_opt = optarg; break;
+		case O_JSON: json = 1; break;
+		case O_ALLIANCE: sel = optarg; break;
+		default: return ctl_usage("status", "bad option");
+		}
+	}
+	if (optind != argc)
+		return ctl_usage("status", "unexpected argument '%s'", argv[optind]);
+	const char *home = ctl_home(home_opt);
+	if (!home)
+		return CTL_EXIT_USAGE;
+	struct al_request rq = { .op = AL_OP_STATUS, .alliance = (char *)sel };
+	struct al_reply rp;
+	if (ctl_call(home, &rq, &rp))
+		return CTL_EXIT_FAIL;
+	json_t *j = json_loads(rp.json, 0, NULL);
+	control_reply_clear(&rp);
+	if (!j)
+		return ctl_error("the daemon sent a status that is not JSON");
+	if (json) {
+		ctl_print_json(j);
+		return 0;
+	}
+	json_t *dm = json_object_get(j, "daemon"), *al = json_object_get(j, "alliances");
+	printf("daemon    %s (pid %lld), listening on %s, since %s\n",
+	       json_string_value(json_object_get(dm, "name")),
+	       (long long)json_integer_value(json_object_get(dm, "pid")),
+	       json_string_value(json_object_get(dm, "listen")),
+	       json_string_value(json_object_get(dm, "started")));
+	if (json_array_size(al) == 0)
+		printf("alliances none yet: join one with 'alliancectl join CHARTER'\n");
+	size_t i;
+	json_t *a;
+	json_array_foreach(al, i, a) {
+		printf("alliance  '%s' (%.16s...) %s, %lld records, %lld equivocations\n",
+		       json_string_value(json_object_get(a, "title")),
+		       json_string_value(json_object_get(a, "id")),
+		       json_is_true(json_object_get(a, "in_force")) ? "in force" : "NOT in force",
+		       (long long)json_integer_value(json_object_get(a, "records")),
+		       (long long)json_integer_value(json_object_get(a, "equivocations")));
+		size_t k;
+		json_t *m;
+		json_array_foreach(json_object_get(a, "members"), k, m)
+			printf("  member  %-16s %-28s feed at %lld\n",
+			       json_string_value(json_object_get(m, "name")),
+			       json_string_value(json_object_get(m, "endpoint")),
+			       (long long)json_integer_value(json_object_get(m, "seq")));
+		const char *tag;
+		json_t *v;
+		int any = 0;
+		printf("  counts ");
+		json_object_foreach(json_object_get(a, "counters"), tag, v)
+			if (json_integer_value(v))
+				any = printf(" %s %lld", tag, (long long)json_integer_value(v));
+		printf("%s\n", any ? "" : " no messages offered since start");
+	}
+	json_decref(j);
+	return 0;
+}

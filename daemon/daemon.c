@@ -1,0 +1,439 @@
+/* daemon.c: the reactor, the alliances it serves and the control socket.
+ *
+ * Everything happens on one thread in the loop of daemon_run(): poll the
+ * sockets, handle what is ready, run housekeeping once a second. A control
+ * request is one ZeroMQ message from a REQ client (ROUTER envelope: client
+ * id, empty delimiter, body) answered with one reply; handlers are a table
+ * by operation. The core library (lib/) does all validation and storage.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "charter.h"
+#include "control.h"
+#include "err.h"
+#include "file.h"
+#include "hex.h"
+#include "home.h"
+#include "store.h"
+#include "when.h"
+#include "wire.h"
+
+enum level { L_ERROR, L_WARN, L_INFO, L_DEBUG };
+
+struct daemon {
+	struct al_home *home;
+	char home_abs[PATH_MAX];
+	enum level level;
+	int lock_fd;
+	int64_t started;
+	void *zctx;
+	void *control;
+	char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct al_store **stores;
+	size_t n_stores;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	if (lv > d->level)
+		return;
+	char t[AL_WHENLEN];
+	va_list ap;
+	fprintf(stderr, "%s allianced[%s] %s: ", when_format(when_now(), t),
+		d->home ? d->home->self.name : "-", names[lv]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------ alliances */
+
+static int add_store(struct daemon *d, struct al_store *s)
+{
+	struct al_store **v = realloc(d->stores, (d->n_stores + 1) * sizeof *v);
+	if (!v)
+		return AL_E_NOMEM;
+	d->stores = v;
+	v[d->n_stores++] = s;
+	return AL_OK;
+}
+
+static int open_stores(struct daemon *d)
+{
+	al_hash *ids;
+	size_t n;
+	char why[AL_ERRLEN], dir[PATH_MAX];
+	if (home_alliances(d->home->dir, &ids, &n, why)) {
+		dlog(d, L_ERROR, "%s", why);
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct al_store *s;
+		struct al_log_recovery rec;
+		home_alliance_dir(d->home->dir, &ids[i], dir, sizeof dir);
+		if (store_open(dir, false, NULL, &rec, &s, why)) {
+			dlog(d, L_ERROR, "cannot open alliance in %s: %s", dir, why);
+			rc = -1;
+			break;
+		}
+		if (rec.cut_bytes)
+			dlog(d, L_WARN, "log %s/log had a torn tail: cut %" PRIu64 " bytes at offset %"
+			     PRIu64 ", kept in %s", dir, rec.cut_bytes, rec.cut_offset, rec.broken_path);
+		dlog(d, L_INFO, "serving alliance '%s' (%" PRIu64 " records)", s->charter->title,
+		     log_records(s->log));
+		if (add_store(d, s)) {
+			store_close(&s);
+			rc = -1;
+		}
+	}
+	free(ids);
+	return rc;
+}
+
+/* The alliance a request names: id, hex prefix (4+ digits) or title; with
+ * one alliance joined, "" names it. NULL with why when none or ambiguous. */
+static struct al_store *find_store(struct daemon *d, const char *sel, char *why)
+{
+	struct al_store *hit = NULL;
+	size_t hits = 0;
+	for (size_t i = 0; i < d->n_stores; i++) {
+		struct al_store *s = d->stores[i];
+		char hex[2 * AL_HASHLEN + 1];
+		hex_encode(s->charter->id.b, AL_HASHLEN, hex);
+		bool m = !*sel || !strcmp(s->charter->title, sel) ||
+			 (strlen(sel) >= 4 && !strncmp(hex, sel, strlen(sel)));
+		if (m)
+			hit = s, hits++;
+	}
+	if (hits == 1)
+		return hit;
+	if (d->n_stores == 0)
+		al_errf(why, AL_E_NOENT, "this daemon has joined no alliance yet "
+			"(run 'alliancectl join CHARTER')");
+	else if (hits == 0)
+		al_errf(why, AL_E_NOENT, "no alliance '%s' here (give its id or title)", sel);
+	else
+		al_errf(why, AL_E_INVAL, "this daemon serves %zu alliances: pick one with "
+			"--alliance ID|TITLE", d->n_stores);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ handlers */
+
+static json_t *alliance_status(const struct al_store *s)
+{
+	const struct al_charter *c = s->charter;
+	char hex[2 * AL_HASHLEN + 1];
+	json_t *members = json_array(), *counters = json_object();
+	for (size_t i = 0; i < c->n_members; i++)
+		json_array_append_new(members, json_pack("{s:s, s:s, s:I}", "name", c->members[i].name,
+			"endpoint", c->members[i].endpoint, "seq",
+			(json_int_t)feeds_head(s->feeds, &c->members[i].sign_key, NULL)));
+	for (int r = 0; r < AL_REASON_COUNT; r++)
+		json_object_set_new(counters, feeds_reason_tag((enum al_reason)r),
+				    json_integer((json_int_t)s->counts[r]));
+	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:I}", "id",
+			 hex_encode(c->id.b, AL_HASHLEN, hex), "title", c->title, "in_force",
+			 charter_in_force(c), "records", (json_int_t)log_records(s->log),
+			 "durable_bytes", (json_int_t)log_durable(s->log), "members", members,
+			 "counters", counters, "equivocations", (json_int_t)s->n_proofs);
+}
+
+static int handle_status(struct daemon *d, const struct al_request *rq, struct al_reply *rp)
+{
+	char t[AL_WHENLEN], why[AL_ERRLEN];
+	json_t *alliances = json_array();
+	if (*rq->alliance) { /* --alliance: that one only */
+		struct al_store *s = find_store(d, rq->alliance, why);
+		if (!s) {
+			json_decref(alliances);
+			rp->error = strdup(why);
+			return AL_OK;
+		}
+		json_array_append_new(alliances, alliance_status(s));
+	} else {
+		for (size_t i = 0; i < d->n_stores; i++)
+			json_array_append_new(alliances, alliance_status(d->stores[i]));
+	}
+	json_t *j = json_pack("{s:{s:s, s:s, s:i, s:s, s:s}, s:o}", "daemon", "name",
+			      d->home->self.name, "listen", d->home->self.endpoint, "pid",
+			      (int)getpid(), "started", when_format(d->started, t), "version",
+			      ALLIANCE_VERSION, "alliances", alliances);
+	rp->json = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	rp->ok = rp->json != NULL;
+	return AL_OK;
+}
+
+static int handle_join(struct daemon *d, const struct al_request *rq, struct al_reply *rp)
+{
+	char why[AL_ERRLEN], dir[PATH_MAX], hex[2 * AL_HASHLEN + 1];
+	struct al_charter *c = NULL;
+	struct al_store *s = NULL;
+	int rc = charter_parse(rq->charter, rq->charter_len, &c, why);
+	if (rc)
+		goto fail;
+	hex_encode(c->id.b, AL_HASHLEN, hex);
+	const struct al_member *me = charter_member(c, &d->home->self.sign_key);
+	if (!charter_in_force(c)) {
+		rc = al_errf(why, AL_E_CHARTER, "charter '%s' is not in force: every member must "
+			     "sign it first ('alliancectl charter show FILE' says who has not)", c->title);
+		goto fail;
+	}
+	if (!me || memcmp(&me->transport_key, &d->home->self.transport_key, AL_KEYLEN)) {
+		rc = al_errf(why, AL_E_CHARTER, "this home ('%s') is not a member of charter '%s' "
+			     "with its current keys", d->home->self.name, c->title);
+		goto fail;
+	}
+	for (size_t i = 0; i < d->n_stores; i++) {
+		if (!memcmp(&d->stores[i]->charter->id, &c->id, AL_HASHLEN)) {
+			rp->json = strdup("{\"joined\": false, \"already\": true}");
+			rp->ok = 1;
+			charter_destroy(&c);
+			return AL_OK;
+		}
+	}
+	home_alliance_dir(d->home->dir, &c->id, dir, sizeof dir);
+	if ((rc = file_mkdirs(dir, 0700, why)) || (rc = store_open(dir, true, c, NULL, &s, why)))
+		goto fail;
+	if ((rc = add_store(d, s))) {
+		store_close(&s);
+		goto fail;
+	}
+	dlog(d, L_INFO, "joined alliance '%s' (%s)", c->title, hex);
+	json_t *j = json_pack("{s:b, s:s, s:s}", "joined", 1, "alliance", hex, "title", c->title);
+	rp->json = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	rp->ok = 1;
+	charter_destroy(&c);
+	return AL_OK;
+fail:
+	charter_destroy(&c);
+	rp->error = strdup(why);
+	return rc == AL_E_NOMEM || rc == AL_E_FSYNC ? rc : AL_OK;
+}
+
+static const struct handler {
+	enum al_op op;
+	int (*fn)(struct daemon *d, const struct al_request *rq, struct al_reply *rp);
+} handlers[] = {
+	{ AL_OP_STATUS, handle_status },
+	{ AL_OP_JOIN, handle_join },
+};
+
+/* ------------------------------------------------------------ control socket */
+
+static int on_control(struct daemon *d)
+{
+	zmq_msg_t part[3];
+	int n = 0, more = 1;
+	while (more) {
+		zmq_msg_t m;
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, d->control, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&m);
+			break;
+		}
+		more = zmq_msg_more(&m);
+		if (n < 3)
+			part[n++] = m;
+		else
+			zmq_msg_close(&m); /* not a REQ envelope: ignore the rest */
+	}
+	if (n != 3 || zmq_msg_size(&part[1]) != 0) {
+		dlog(d, L_WARN, "control: ignored a malformed request (%d parts)", n);
+		for (int i = 0; i < n; i++)
+			zmq_msg_close(&part[i]);
+		return 0;
+	}
+	struct al_request rq;
+	struct al_reply rp = { 0 };
+	char why[AL_ERRLEN];
+	int rc = AL_OK;
+	if (wire_request_unpack(zmq_msg_data(&part[2]), zmq_msg_size(&part[2]), &rq, why)) {
+		rp.error = strdup(why);
+	} else {
+		size_t i = 0;
+		while (i < sizeof handlers / sizeof handlers[0] && handlers[i].op != rq.op)
+			i++;
+		if (i < sizeof handlers / sizeof handlers[0])
+			rc = handlers[i].fn(d, &rq, &rp);
+		else
+			rp.error = strdup("this request is not supported by this daemon");
+		control_request_clear(&rq);
+	}
+	uint8_t *buf;
+	size_t len;
+	if (wire_reply_pack(&rp, &buf, &len) == AL_OK) {
+		zmq_send(d->control, zmq_msg_data(&part[0]), zmq_msg_size(&part[0]), ZMQ_SNDMORE);
+		zmq_send(d->control, "", 0, ZMQ_SNDMORE);
+		zmq_send(d->control, buf, len, 0);
+		free(buf);
+	}
+	control_reply_clear(&rp);
+	for (int i = 0; i < 3; i++)
+		zmq_msg_close(&part[i]);
+	return rc;
+}
+
+static int bind_control(struct daemon *d)
+{
+	char endpoint[sizeof d->control_path + 8];
+	if (snprintf(d->control_path, sizeof d->control_path, "%s/control.sock", d->home_abs) >=
+	    (int)sizeof d->control_path) {
+		dlog(d, L_ERROR, "home path '%s' is too long for a control socket (at most %zu "
+		     "characters); move the home", d->home_abs, sizeof d->control_path - 14);
+		return -1;
+	}
+	snprintf(endpoint, sizeof endpoint, "ipc://%s", d->control_path);
+	d->control = zmq_socket(d->zctx, ZMQ_ROUTER);
+	int zero = 0, mandatory = 1;
+	/* Linger 0: replies to clients that gave up are dropped at stop;
+	 * ROUTER_MANDATORY: a reply to a vanished client fails, not vanishes. */
+	zmq_setsockopt(d->control, ZMQ_LINGER, &zero, sizeof zero);
+	zmq_setsockopt(d->control, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
+	mode_t old = umask(0077); /* the socket file is born owner-only */
+	int rc = zmq_bind(d->control, endpoint);
+	umask(old);
+	if (rc < 0) {
+		dlog(d, L_ERROR, "cannot bind the control socket %s: %s", endpoint, zmq_strerror(errno));
+		return -1;
+	}
+	chmod(d->control_path, 0600);
+	return 0;
+}
+
+/* One daemon per home: an exclusive lock on HOME/allianced.pid. */
+static int take_lock(struct daemon *d)
+{
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/allianced.pid", d->home_abs);
+	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (d->lock_fd < 0) {
+		dlog(d, L_ERROR, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		char pid[32] = "";
+		ssize_t n = pread(d->lock_fd, pid, sizeof pid - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		dlog(d, L_ERROR, "another allianced (pid %s) is running for %s", pid[0] ? pid : "?",
+		     d->home_abs);
+		return -1;
+	}
+	char buf[32];
+	int n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+	if (ftruncate(d->lock_fd, 0) < 0 || pwrite(d->lock_fd, buf, (size_t)n, 0) != n)
+		dlog(d, L_WARN, "cannot write the pid to %s", path);
+	return 0;
+}
+
+static void shutdown_daemon(struct daemon *d)
+{
+	char why[AL_ERRLEN];
+	for (size_t i = 0; i < d->n_stores; i++) {
+		if (store_sync(d->stores[i], why))
+			dlog(d, L_ERROR, "%s", why);
+		store_close(&d->stores[i]);
+	}
+	free(d->stores);
+	if (d->control) {
+		zmq_close(d->control);
+		unlink(d->control_path);
+	}
+	if (d->zctx)
+		zmq_ctx_term(d->zctx);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd); /* releases the lock */
+	home_close(&d->home);
+}
+
+int daemon_run(const char *home_dir)
+{
+	struct daemon d;
+	char why[AL_ERRLEN];
+	memset(&d, 0, sizeof d);
+	d.lock_fd = -1;
+	d.level = L_INFO;
+	d.started = when_now();
+	int status = 1;
+	if (home_open(home_dir, &d.home, why)) {
+		fprintf(stderr, "allianced: %s\n", why);
+		return 1;
+	}
+	static const char *const levels[] = { "error", "warn", "info", "debug" };
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(d.home->log_level, levels[i]))
+			d.level = (enum level)i;
+	if (!realpath(home_dir, d.home_abs)) {
+		dlog(&d, L_ERROR, "cannot resolve %s: %s", home_dir, strerror(errno));
+		goto out;
+	}
+	if (take_lock(&d) || open_stores(&d))
+		goto out;
+	d.zctx = zmq_ctx_new();
+	if (!d.zctx || bind_control(&d))
+		goto out;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	dlog(&d, L_INFO, "running: home %s, %zu alliance%s, control %s", d.home_abs, d.n_stores,
+	     d.n_stores == 1 ? "" : "s", d.control_path);
+
+	while (!stop_signal) {
+		zmq_pollitem_t items[] = { { d.control, 0, ZMQ_POLLIN, 0 } };
+		int n = zmq_poll(items, 1, 1000);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			dlog(&d, L_ERROR, "zmq_poll: %s", zmq_strerror(errno));
+			goto out;
+		}
+		if (items[0].revents & ZMQ_POLLIN) {
+			int rc = on_control(&d);
+			if (rc == AL_E_FSYNC || rc == AL_E_FAILED) {
+				dlog(&d, L_ERROR, "fatal storage error: stopping");
+				goto out;
+			}
+		}
+	}
+	dlog(&d, L_INFO, "stopping on %s", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	status = 0;
+out:
+	shutdown_daemon(&d);
+	return status;
+}

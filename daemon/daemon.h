@@ -1,0 +1,17 @@
+/* daemon.h: allianced's one reactor.
+ *
+ * daemon_run() owns the process from start to clean stop: it opens the
+ * home and every alliance store it has joined, takes the home's lock (one
+ * daemon per home), binds the control socket HOME/control.sock (owner-only)
+ * and loops over zmq_poll. Signal handlers only set a flag. It returns the
+ * exit status: 0 after a clean stop on SIGTERM/SIGINT, 1 on a fatal error
+ * (a failed fsync among them).
+ *
+ * Peer links over CurveZMQ, replication and authoring come next (issue 3).
+ */
+#ifndef DAEMON_H
+#define DAEMON_H
+
+int daemon_run(const char *home_dir);
+
+#endif
