@@ -57,6 +57,18 @@ static char *dup_str(const char *s)
 	return strdup(s ? s : "");
 }
 
+/* A malloc'd copy of a bytes field (never NULL on success, even when empty). */
+static int dup_bin(const ProtobufCBinaryData *d, uint8_t **out, size_t *len)
+{
+	*out = malloc(d->len ? d->len : 1);
+	if (!*out)
+		return AL_E_NOMEM;
+	if (d->len)
+		memcpy(*out, d->data, d->len);
+	*len = d->len;
+	return AL_OK;
+}
+
 static void put_ref(Alliance__MsgRef *pb, const struct al_ref *r)
 {
 	alliance__msg_ref__init(pb);
@@ -592,16 +604,8 @@ int wire_envelope_unpack(const uint8_t *buf, size_t len, uint8_t **body, size_t 
 			     pb->signature.len, AL_SIGLEN);
 	else if (pb->body.len == 0)
 		rc = al_errf(why, AL_E_PARSE, "envelope has an empty body");
-	if (rc == AL_OK) {
-		*body = malloc(pb->body.len);
-		if (!*body) {
-			rc = AL_E_NOMEM;
-		} else {
-			memcpy(*body, pb->body.data, pb->body.len);
-			*body_len = pb->body.len;
-			memcpy(sig, pb->signature.data, AL_SIGLEN);
-		}
-	}
+	if (rc == AL_OK && (rc = dup_bin(&pb->body, body, body_len)) == AL_OK)
+		memcpy(sig, pb->signature.data, AL_SIGLEN);
 	alliance__envelope__free_unpacked(pb, NULL);
 	return rc;
 }
@@ -740,10 +744,8 @@ int wire_signed_charter_unpack(const uint8_t *buf, size_t len, struct al_charter
 		rc = al_errf(why, AL_E_PARSE, "not a charter file (no charter inside)");
 		goto out;
 	}
-	if (!(c->bytes = malloc(pb->charter.len)))
+	if (dup_bin(&pb->charter, &c->bytes, &c->len))
 		goto out;
-	memcpy(c->bytes, pb->charter.data, pb->charter.len);
-	c->len = pb->charter.len;
 	if (!(c->sigs = calloc(pb->n_signatures ? pb->n_signatures : 1, sizeof *c->sigs)))
 		goto out;
 	c->n_sigs = pb->n_signatures;
@@ -786,18 +788,11 @@ int wire_equivocation_unpack(const uint8_t *buf, size_t len, uint8_t **a, size_t
 		rc = al_errf(why, AL_E_PARSE, "equivocation proof lacks an envelope");
 		goto out;
 	}
-	*a = malloc(pb->first.len);
-	*b = malloc(pb->second.len);
-	if (!*a || !*b) {
+	if (dup_bin(&pb->first, a, alen) || dup_bin(&pb->second, b, blen)) {
 		free(*a);
-		free(*b);
-		*a = *b = NULL;
+		*a = NULL;
 		goto out;
 	}
-	memcpy(*a, pb->first.data, pb->first.len);
-	*alen = pb->first.len;
-	memcpy(*b, pb->second.data, pb->second.len);
-	*blen = pb->second.len;
 	rc = AL_OK;
 out:
 	alliance__equivocation__free_unpacked(pb, NULL);
@@ -845,13 +840,7 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, ch
 		break;
 	case ALLIANCE__REQUEST__OP_JOIN:
 		r->op = AL_OP_JOIN;
-		r->charter_len = pb->join->signed_charter.len;
-		if (!(r->charter = malloc(r->charter_len ? r->charter_len : 1))) {
-			rc = AL_E_NOMEM;
-			goto out;
-		}
-		if (r->charter_len)
-			memcpy(r->charter, pb->join->signed_charter.data, r->charter_len);
+		rc = dup_bin(&pb->join->signed_charter, &r->charter, &r->charter_len);
 		break;
 	default:
 		rc = al_errf(why, AL_E_PARSE, "unknown control request (is alliancectl newer "
