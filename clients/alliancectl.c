@@ -26,6 +26,7 @@ static const struct command {
 } commands[] = {
 	{ "charter", cmd_charter, "create, sign and show the alliance's charter" },
 	{ "join", cmd_join, "have the daemon adopt a signed charter" },
+	{ "commit", cmd_commit, "promise a deliverable to other members, by a due time" },
 	{ "status", cmd_status, "the daemon, its alliances, members and counters" },
 	{ "audit", cmd_audit, "verify logs offline against the charter" },
 };

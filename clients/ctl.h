@@ -46,6 +46,7 @@ int ctl_call(const char *home, const struct al_request *rq, struct al_reply *rp)
 int cmd_charter(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_join(int argc, char **argv);
+int cmd_commit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 
 #endif

@@ -37,6 +37,20 @@
 
 enum level { L_ERROR, L_WARN, L_INFO, L_DEBUG };
 
+/* A handler that appended to a log returns AFTER_SYNC: its reply waits
+ * for the group commit that covers it. */
+#define AFTER_SYNC 1
+/* At most this many control requests are handled per poll round, then the
+ * round's appends are synced and their replies sent. */
+#define CONTROL_BATCH 256
+
+struct pending_reply {
+	uint8_t *client; /* ROUTER identity */
+	size_t client_len;
+	uint8_t *reply;
+	size_t reply_len;
+};
+
 struct daemon {
 	struct al_home *home;
 	char home_abs[PATH_MAX];
@@ -48,6 +62,8 @@ struct daemon {
 	char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct al_store **stores;
 	size_t n_stores;
+	struct pending_reply *pending; /* acknowledgements waiting for fsync */
+	size_t n_pending;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -243,16 +259,189 @@ fail:
 	return rc == AL_E_NOMEM || rc == AL_E_FSYNC ? rc : AL_OK;
 }
 
+/* "name/seq" of a message held in s into *ref. */
+static int parse_id(const struct al_store *s, const char *id, struct al_ref *ref, char *why)
+{
+	const char *slash = strrchr(id, '/');
+	char name[AL_NAME_MAX + 1], *end;
+	if (!slash || slash == id || (size_t)(slash - id) > AL_NAME_MAX)
+		return al_errf(why, AL_E_INVAL, "bad id '%s' (ids look like acme/12)", id);
+	memcpy(name, id, (size_t)(slash - id));
+	name[slash - id] = '\0';
+	const struct al_member *m = charter_member_named(s->charter, name);
+	unsigned long long seq = strtoull(slash + 1, &end, 10);
+	if (!m || *end || !slash[1] || !seq)
+		return al_errf(why, AL_E_INVAL, "bad id '%s' (ids look like acme/12)", id);
+	if (!feeds_get(s->feeds, &m->sign_key, seq))
+		return al_errf(why, AL_E_NOENT, "no message '%s' here", id);
+	ref->author = m->sign_key;
+	ref->seq = seq;
+	return AL_OK;
+}
+
+/* Check one commitment as stated; fill b (keys into *to, caller frees). */
+static int check_item(const struct al_store *s, const struct al_member *self,
+		      const struct al_commit_item *it, size_t n, struct al_body *b, al_key **to,
+		      char *why)
+{
+	char list[1024], err[AL_ERRLEN];
+	const struct al_charter *c = s->charter;
+	memset(b, 0, sizeof *b);
+	*to = NULL;
+	if (!*it->what || strlen(it->what) > 4096)
+		return al_errf(why, AL_E_INVAL, "commitment %zu: say what you will deliver "
+			       "(1 to 4096 characters)", n);
+	if (it->n_to == 0)
+		return al_errf(why, AL_E_INVAL, "commitment %zu: name at least one beneficiary "
+			       "with --to (members: %s)", n, charter_member_list(c, list, sizeof list));
+	if (!(*to = calloc(it->n_to, sizeof **to)))
+		return AL_E_NOMEM;
+	for (size_t k = 0; k < it->n_to; k++) {
+		const struct al_member *m = charter_member_named(c, it->to[k]);
+		if (!m)
+			return al_errf(why, AL_E_INVAL, "commitment %zu: no member named '%s' in "
+				       "charter '%s' (members: %s)", n, it->to[k], c->title,
+				       charter_member_list(c, list, sizeof list));
+		if (m == self)
+			return al_errf(why, AL_E_INVAL, "commitment %zu: '%s' cannot promise "
+				       "something to itself", n, m->name);
+		for (size_t j = 0; j < k; j++)
+			if (!memcmp(&(*to)[j], &m->sign_key, AL_KEYLEN))
+				return al_errf(why, AL_E_INVAL, "commitment %zu: '%s' is named "
+					       "twice in --to", n, m->name);
+		(*to)[k] = m->sign_key;
+	}
+	if (it->due <= 0)
+		return al_errf(why, AL_E_INVAL, "commitment %zu: give a due time (--due)", n);
+	b->kind = AL_KIND_COMMITMENT;
+	b->u.commitment.what = it->what;
+	b->u.commitment.to = *to;
+	b->u.commitment.n_to = it->n_to;
+	b->u.commitment.due = it->due;
+	b->u.commitment.value = it->value;
+	if (*it->task && parse_id(s, it->task, &b->u.commitment.task, err))
+		return al_errf(why, AL_E_INVAL, "commitment %zu: --task: %s", n, err);
+	return AL_OK;
+}
+
+/* New commitments: all checked first, then all authored; the reply (their
+ * ids) waits for the fsync that covers them. */
+static int handle_commit(struct daemon *d, const struct al_request *rq, struct al_reply *rp)
+{
+	char why[AL_ERRLEN];
+	struct al_store *s = find_store(d, rq->alliance, why);
+	struct al_body *bodies = NULL;
+	al_key **tos = NULL;
+	int rc = AL_OK;
+	if (!s)
+		goto fail;
+	const struct al_member *self = charter_member(s->charter, &d->home->self.sign_key);
+	if (rq->n_items == 0) {
+		al_errf(why, AL_E_INVAL, "no commitment given");
+		goto fail;
+	}
+	bodies = calloc(rq->n_items, sizeof *bodies);
+	tos = calloc(rq->n_items, sizeof *tos);
+	if (!bodies || !tos) {
+		rc = AL_E_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < rq->n_items; i++)
+		if ((rc = check_item(s, self, &rq->items[i], i + 1, &bodies[i], &tos[i], why)))
+			goto fail;
+	json_t *ids = json_array();
+	for (size_t i = 0; i < rq->n_items; i++) {
+		struct al_ref ref;
+		char id[AL_NAME_MAX + 24];
+		if ((rc = store_author(s, d->home->id, &bodies[i], when_now(), &ref, why))) {
+			json_decref(ids);
+			dlog(d, L_ERROR, "cannot author a commitment: %s", why);
+			goto fail;
+		}
+		snprintf(id, sizeof id, "%s/%" PRIu64, self->name, ref.seq);
+		json_array_append_new(ids, json_string(id));
+	}
+	rp->json = json_dumps(ids, JSON_COMPACT);
+	json_decref(ids);
+	rp->ok = 1;
+	rc = AFTER_SYNC;
+	goto out;
+fail:
+	rp->error = strdup(why);
+	if (rc != AL_E_NOMEM && rc != AL_E_IO && rc != AL_E_FSYNC && rc != AL_E_FAILED)
+		rc = AL_OK;
+out:
+	for (size_t i = 0; tos && i < rq->n_items; i++)
+		free(tos[i]);
+	free(tos);
+	free(bodies); /* their strings are the request's */
+	return rc;
+}
+
 static const struct handler {
 	enum al_op op;
 	int (*fn)(struct daemon *d, const struct al_request *rq, struct al_reply *rp);
 } handlers[] = {
 	{ AL_OP_STATUS, handle_status },
 	{ AL_OP_JOIN, handle_join },
+	{ AL_OP_COMMIT, handle_commit },
 };
 
 /* ------------------------------------------------------------ control socket */
 
+static int queue_reply(struct daemon *d, zmq_msg_t *client, uint8_t *buf, size_t len)
+{
+	struct pending_reply *v = realloc(d->pending, (d->n_pending + 1) * sizeof *v);
+	if (!v)
+		return AL_E_NOMEM;
+	d->pending = v;
+	struct pending_reply *p = &v[d->n_pending];
+	p->client_len = zmq_msg_size(client);
+	if (!(p->client = malloc(p->client_len ? p->client_len : 1)))
+		return AL_E_NOMEM;
+	memcpy(p->client, zmq_msg_data(client), p->client_len);
+	p->reply = buf;
+	p->reply_len = len;
+	d->n_pending++;
+	return AL_OK;
+}
+
+static void send_reply(struct daemon *d, const void *client, size_t client_len,
+		       const uint8_t *buf, size_t len)
+{
+	/* A client that gave up is gone: ROUTER_MANDATORY makes that an error
+	 * here (EHOSTUNREACH), which only means nobody is waiting. */
+	if (zmq_send(d->control, client, client_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(d->control, "", 0, ZMQ_SNDMORE) < 0 || zmq_send(d->control, buf, len, 0) < 0)
+		dlog(d, L_DEBUG, "control: reply not delivered: %s", zmq_strerror(errno));
+}
+
+/* Group commit: one fsync per store covers every append of this round;
+ * only then are the waiting acknowledgements sent. */
+static int flush(struct daemon *d)
+{
+	char why[AL_ERRLEN];
+	for (size_t i = 0; i < d->n_stores; i++) {
+		if (log_durable(d->stores[i]->log) == log_size(d->stores[i]->log))
+			continue;
+		int rc = store_sync(d->stores[i], why);
+		if (rc) {
+			dlog(d, L_ERROR, "%s", why);
+			return rc; /* fatal: no acknowledgement goes out */
+		}
+	}
+	for (size_t i = 0; i < d->n_pending; i++) {
+		struct pending_reply *p = &d->pending[i];
+		send_reply(d, p->client, p->client_len, p->reply, p->reply_len);
+		free(p->client);
+		free(p->reply);
+	}
+	d->n_pending = 0;
+	return AL_OK;
+}
+
+/* Handle one control request if there is one. Returns 1 when there was
+ * none, 0 when one was handled, or a fatal error. */
 static int on_control(struct daemon *d)
 {
 	zmq_msg_t part[3];
@@ -262,6 +451,8 @@ static int on_control(struct daemon *d)
 		zmq_msg_init(&m);
 		if (zmq_msg_recv(&m, d->control, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&m);
+			if (n == 0)
+				return 1;
 			break;
 		}
 		more = zmq_msg_more(&m);
@@ -295,10 +486,14 @@ static int on_control(struct daemon *d)
 	uint8_t *buf;
 	size_t len;
 	if (wire_reply_pack(&rp, &buf, &len) == AL_OK) {
-		zmq_send(d->control, zmq_msg_data(&part[0]), zmq_msg_size(&part[0]), ZMQ_SNDMORE);
-		zmq_send(d->control, "", 0, ZMQ_SNDMORE);
-		zmq_send(d->control, buf, len, 0);
-		free(buf);
+		if (rc == AFTER_SYNC) {
+			rc = queue_reply(d, &part[0], buf, len);
+			if (rc)
+				free(buf);
+		} else {
+			send_reply(d, zmq_msg_data(&part[0]), zmq_msg_size(&part[0]), buf, len);
+			free(buf);
+		}
 	}
 	control_reply_clear(&rp);
 	for (int i = 0; i < 3; i++)
@@ -362,6 +557,11 @@ static int take_lock(struct daemon *d)
 static void shutdown_daemon(struct daemon *d)
 {
 	char why[AL_ERRLEN];
+	for (size_t i = 0; i < d->n_pending; i++) { /* never acknowledged */
+		free(d->pending[i].client);
+		free(d->pending[i].reply);
+	}
+	free(d->pending);
 	for (size_t i = 0; i < d->n_stores; i++) {
 		if (store_sync(d->stores[i], why))
 			dlog(d, L_ERROR, "%s", why);
@@ -424,9 +624,12 @@ int daemon_run(const char *home_dir)
 			goto out;
 		}
 		if (items[0].revents & ZMQ_POLLIN) {
-			int rc = on_control(&d);
-			if (rc == AL_E_FSYNC || rc == AL_E_FAILED) {
-				dlog(&d, L_ERROR, "fatal storage error: stopping");
+			int rc = 0;
+			for (int k = 0; k < CONTROL_BATCH && rc == 0; k++)
+				rc = on_control(&d);
+			if (rc < 0 || (rc = flush(&d)) < 0) {
+				dlog(&d, L_ERROR, "fatal storage error (%s): stopping without "
+				     "acknowledging", al_strerror(rc));
 				goto out;
 			}
 		}

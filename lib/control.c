@@ -8,6 +8,14 @@ void control_request_clear(struct al_request *r)
 {
 	free(r->alliance);
 	free(r->charter);
+	for (size_t i = 0; i < r->n_items; i++) {
+		free(r->items[i].what);
+		for (size_t k = 0; k < r->items[i].n_to; k++)
+			free(r->items[i].to[k]);
+		free(r->items[i].to);
+		free(r->items[i].task);
+	}
+	free(r->items);
 	memset(r, 0, sizeof *r);
 }
 

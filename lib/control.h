@@ -10,13 +10,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum al_op { AL_OP_NONE, AL_OP_STATUS, AL_OP_JOIN };
+enum al_op { AL_OP_NONE, AL_OP_STATUS, AL_OP_JOIN, AL_OP_COMMIT };
+
+/* One commitment as the CLI states it: names, not keys. */
+struct al_commit_item {
+	char *what;
+	size_t n_to;
+	char **to;   /* member names */
+	int64_t due; /* ms */
+	uint64_t value;
+	char *task;  /* "name/seq" or "" */
+};
 
 struct al_request {
 	enum al_op op;
 	char *alliance;   /* selector: id, hex prefix or title; "" = the only one */
 	uint8_t *charter; /* AL_OP_JOIN: the charter file's bytes */
 	size_t charter_len;
+	size_t n_items;   /* AL_OP_COMMIT */
+	struct al_commit_item *items;
 };
 
 struct al_reply {

@@ -806,6 +806,9 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 	Alliance__Request pb = ALLIANCE__REQUEST__INIT;
 	Alliance__StatusRequest st = ALLIANCE__STATUS_REQUEST__INIT;
 	Alliance__JoinRequest jn = ALLIANCE__JOIN_REQUEST__INIT;
+	Alliance__CommitRequest cm = ALLIANCE__COMMIT_REQUEST__INIT;
+	Alliance__CommitItem *it = NULL, **itp = NULL;
+	int rc;
 	pb.alliance = STR(r->alliance);
 	switch (r->op) {
 	case AL_OP_STATUS:
@@ -817,10 +820,36 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 		jn.signed_charter = BIN(r->charter, r->charter_len);
 		pb.join = &jn;
 		break;
+	case AL_OP_COMMIT:
+		pb.op_case = ALLIANCE__REQUEST__OP_COMMIT;
+		it = calloc(r->n_items ? r->n_items : 1, sizeof *it);
+		itp = calloc(r->n_items ? r->n_items : 1, sizeof *itp);
+		if (!it || !itp) {
+			rc = AL_E_NOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < r->n_items; i++) {
+			alliance__commit_item__init(&it[i]);
+			it[i].what = STR(r->items[i].what);
+			it[i].n_to = r->items[i].n_to;
+			it[i].to = r->items[i].to;
+			it[i].due = r->items[i].due;
+			it[i].value = r->items[i].value;
+			it[i].task = STR(r->items[i].task);
+			itp[i] = &it[i];
+		}
+		cm.n_items = r->n_items;
+		cm.items = itp;
+		pb.commit = &cm;
+		break;
 	default:
 		break;
 	}
-	return pack_msg(&pb.base, out, len);
+	rc = pack_msg(&pb.base, out, len);
+out:
+	free(it);
+	free(itp);
+	return rc;
 }
 
 int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, char *why)
@@ -842,6 +871,32 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, ch
 		r->op = AL_OP_JOIN;
 		rc = dup_bin(&pb->join->signed_charter, &r->charter, &r->charter_len);
 		break;
+	case ALLIANCE__REQUEST__OP_COMMIT: {
+		const Alliance__CommitRequest *cm = pb->commit;
+		r->op = AL_OP_COMMIT;
+		if (!(r->items = calloc(cm->n_items ? cm->n_items : 1, sizeof *r->items))) {
+			rc = AL_E_NOMEM;
+			break;
+		}
+		r->n_items = cm->n_items;
+		for (size_t i = 0; i < cm->n_items && rc == AL_OK; i++) {
+			struct al_commit_item *o = &r->items[i];
+			o->due = cm->items[i]->due;
+			o->value = cm->items[i]->value;
+			if (!(o->what = dup_str(cm->items[i]->what)) ||
+			    !(o->task = dup_str(cm->items[i]->task)) ||
+			    !(o->to = calloc(cm->items[i]->n_to ? cm->items[i]->n_to : 1, sizeof *o->to))) {
+				rc = AL_E_NOMEM;
+				break;
+			}
+			for (size_t k = 0; k < cm->items[i]->n_to; k++, o->n_to++)
+				if (!(o->to[k] = dup_str(cm->items[i]->to[k]))) {
+					rc = AL_E_NOMEM;
+					break;
+				}
+		}
+		break;
+	}
 	default:
 		rc = al_errf(why, AL_E_PARSE, "unknown control request (is alliancectl newer "
 			     "than allianced?)");

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# alliancectl commit through a real daemon: ids, batches, refusals that
+# change nothing, concurrent clients, and nothing acknowledged lost across
+# kill -9; a failed fsync stops the daemon without acknowledging.
+. "$(dirname "$0")/../lib.sh"
+
+init_partners acme globex initech && make_charter "$T/c" acme globex initech || { not_ok "setup"; finish; }
+start_daemon acme && alliancectl join "$T/c" -H "$T/acme" >/dev/null || { not_ok "daemon"; finish; }
+A=(-H "$T/acme")
+seq_of() { alliancectl "${A[@]}" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print([m['seq'] for m in d['alliances'][0]['members'] if m['name']=='$1'][0])"; }
+
+check "commit prints the new id" test "$(alliancectl commit "a prototype" --to globex --due +14d --value 500 "${A[@]}")" = acme/1
+check "a commitment to several members" test "$(alliancectl commit "specs" --to globex,initech --due 2030-01-01T00:00:00Z "${A[@]}")" = acme/2
+out=$(printf '%s\n' '{"what": "x", "to": ["globex"], "due": "+1d"}' '' \
+	'{"what": "y", "to": "globex,initech", "due": "+2d", "value": 7, "task": "acme/1"}' |
+	alliancectl commit --batch - "${A[@]}")
+check "--batch prints one id per line, in order" test "$(echo $out)" = "acme/3 acme/4"
+printf '%s\n' '{"what": "from a file", "to": "initech", "due": "+3d"}' >"$T/batch.jsonl"
+check "--batch FILE" test "$(alliancectl commit --batch "$T/batch.jsonl" "${A[@]}")" = acme/5
+
+before=$(seq_of acme)
+fails "an unknown beneficiary is refused" alliancectl commit x --to globx --due +1d "${A[@]}"
+contains "...naming it and the members" "$(alliancectl commit x --to globx --due +1d "${A[@]}" 2>&1)" "no member named 'globx'"
+fails "a promise to oneself is refused" alliancectl commit x --to acme --due +1d "${A[@]}"
+fails "a bad due time is refused" alliancectl commit x --to globex --due tomorrow "${A[@]}"
+contains "...with the accepted forms" "$(alliancectl commit x --to globex --due tomorrow "${A[@]}" 2>&1)" "ISO-8601"
+fails "a bad value is refused" alliancectl commit x --to globex --due +1d --value -3 "${A[@]}"
+fails "an unknown task is refused" alliancectl commit x --to globex --due +1d --task globex/9 "${A[@]}"
+printf '%s\n' '{"what": "ok", "to": "globex", "due": "+1d"}' '{"what": "bad", "to": "nobody", "due": "+1d"}' >"$T/bad.jsonl"
+fails "a batch with one bad line is refused" alliancectl commit --batch "$T/bad.jsonl" "${A[@]}"
+printf '%s\n' '{"what": "ok", "to": "globex", "due": "+1d"}' 'not json' >"$T/bad2.jsonl"
+contains "...naming the line" "$(alliancectl commit --batch "$T/bad2.jsonl" "${A[@]}" 2>&1)" "line 2"
+check "refusals commit nothing, not even the good lines" test "$(seq_of acme)" = "$before"
+
+# Concurrent clients: each gets its own id; one fsync may cover several.
+clients=()
+for i in $(seq 1 20); do alliancectl commit "job $i" --to globex --due +1d "${A[@]}" >"$T/c$i.id" & clients+=($!); done
+wait "${clients[@]}"   # not a bare wait: the daemon is a child too
+check "20 concurrent commits get 20 distinct ids" test "$(cat "$T"/c*.id | sort -u | wc -l)" -eq 20
+check "...and the feed holds them all" test "$(seq_of acme)" -eq $((before + 20))
+
+# kill -9 right after acknowledgements: nothing acknowledged is lost.
+for i in $(seq 1 10); do alliancectl commit "late $i" --to initech --due +1d "${A[@]}" >>"$T/acked"; done
+last=$(tail -n 1 "$T/acked")
+kill -KILL "$PID_acme"; wait "$PID_acme" 2>/dev/null
+check "the daemon restarts after kill -9" start_daemon acme
+check "every acknowledged commitment survived (up to $last)" test "$(seq_of acme)" -ge "${last#acme/}"
+check "the log audits clean after the crash" alliancectl audit "$T/acme"
+check "authoring continues the same feed" test "$(alliancectl commit after --to globex --due +1d "${A[@]}")" = "acme/$(( ${last#acme/} + 1 ))"
+stop_daemon acme
+
+# A failed fsync is fatal: the daemon stops and acknowledges nothing.
+ALLIANCE_FAULT=fsync:1 allianced run "$T/acme" 2>"$T/fault.log" &
+fpid=$!
+DAEMONS+=("$fpid")
+for i in $(seq 100); do [ -S "$T/acme/control.sock" ] && break; sleep 0.05; done
+n=$(alliancectl audit "$T/acme" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')
+fails "a commit whose fsync fails is not acknowledged" env ALLIANCE_TIMEOUT=3 alliancectl commit doomed --to globex --due +1d "${A[@]}"
+wait "$fpid"
+check "...and the daemon exits with status 1" test $? -eq 1
+contains "...saying why" "$(cat "$T/fault.log")" "fsync"
+check "the home still audits clean" alliancectl audit "$T/acme"
+check "alliancectl commit --help" alliancectl commit --help
+finish
