@@ -47,8 +47,8 @@ LIBA := $(BUILD)/liballiance.a
 BINS := $(BUILD)/allianced $(BUILD)/alliancectl
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOL_BINS := $(BUILD)/tests/mklog
-FUZZ_TARGETS := envelope charter text log
+TOOL_BINS := $(BUILD)/tests/mklog $(BUILD)/tests/peerprobe
+FUZZ_TARGETS := envelope charter text log peer
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_%)
 FUZZ_SECONDS ?= 60
 
@@ -112,7 +112,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/unit/testutil
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(CMOCKA_LIBS)
 
-$(BUILD)/tests/mklog: $(BUILD)/tests/tools/mklog.o $(LIBA)
+$(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBA)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 

@@ -10,8 +10,10 @@
 static const char status_usage[] =
 	"usage: alliancectl status [-H HOME] [--alliance ID|TITLE] [--json]\n\n"
 	"What the daemon of HOME is doing: its name and endpoint, every alliance it\n"
-	"has joined, each member's feed as held here, and the count of messages\n"
-	"accepted and rejected by reason.\n";
+	"has joined, each member's feed as held here, the link to each other\n"
+	"member's daemon (connection, last heard, what it holds of our feed and\n"
+	"what its own signed messages acknowledge), the count of messages accepted\n"
+	"and rejected by reason, and the latest rejections with their reasons.\n";
 
 int cmd_status(int argc, char **argv)
 {
@@ -76,6 +78,20 @@ int cmd_status(int argc, char **argv)
 			       json_string_value(json_object_get(m, "name")),
 			       json_string_value(json_object_get(m, "endpoint")),
 			       (long long)json_integer_value(json_object_get(m, "seq")));
+		printf("  authoring %s\n", json_string_value(json_object_get(a, "authoring")));
+		json_array_foreach(json_object_get(a, "links"), k, m) {
+			json_t *heard = json_object_get(m, "last_heard");
+			printf("  link    %-16s %-5s %-12s last heard %s, holds our feed to %lld, "
+			       "signed ack %lld, in %lld, out %lld\n",
+			       json_string_value(json_object_get(m, "member")),
+			       json_string_value(json_object_get(m, "state")),
+			       json_string_value(json_object_get(m, "connection")),
+			       json_is_string(heard) ? json_string_value(heard) : "never",
+			       (long long)json_integer_value(json_object_get(m, "holds_ours")),
+			       (long long)json_integer_value(json_object_get(m, "acked")),
+			       (long long)json_integer_value(json_object_get(m, "received")),
+			       (long long)json_integer_value(json_object_get(m, "sent")));
+		}
 		const char *tag;
 		json_t *v;
 		int any = 0;
@@ -85,6 +101,19 @@ int cmd_status(int argc, char **argv)
 				any = printf(" %s %lld", tag, (long long)json_integer_value(v));
 		printf("%s\n", any ? "" : " no messages offered since start");
 	}
+	json_t *pc = json_object_get(j, "peer_counters"), *rs = json_object_get(j, "rejections");
+	printf("peers     %lld handshakes refused, %lld malformed, %lld from non-members\n",
+	       (long long)json_integer_value(json_object_get(pc, "handshakes_refused")),
+	       (long long)json_integer_value(json_object_get(pc, "malformed")),
+	       (long long)json_integer_value(json_object_get(pc, "not_member")));
+	if (json_array_size(rs))
+		printf("rejections (latest %zu of %lld)\n", json_array_size(rs),
+		       (long long)json_integer_value(json_object_get(pc, "rejections")));
+	json_array_foreach(rs, i, a)
+		printf("  %s  from %s: %s: %s\n", json_string_value(json_object_get(a, "at")),
+		       json_string_value(json_object_get(a, "from")),
+		       json_string_value(json_object_get(a, "reason")),
+		       json_string_value(json_object_get(a, "detail")));
 	json_decref(j);
 	return 0;
 }

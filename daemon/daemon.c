@@ -7,6 +7,7 @@
  * by operation. The core library (lib/) does all validation and storage.
  */
 #include "daemon.h"
+#include "reactor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,36 +36,12 @@
 #include "when.h"
 #include "wire.h"
 
-enum level { L_ERROR, L_WARN, L_INFO, L_DEBUG };
-
 /* A handler that appended to a log returns AFTER_SYNC: its reply waits
  * for the group commit that covers it. */
 #define AFTER_SYNC 1
 /* At most this many control requests are handled per poll round, then the
  * round's appends are synced and their replies sent. */
 #define CONTROL_BATCH 256
-
-struct pending_reply {
-	uint8_t *client; /* ROUTER identity */
-	size_t client_len;
-	uint8_t *reply;
-	size_t reply_len;
-};
-
-struct daemon {
-	struct al_home *home;
-	char home_abs[PATH_MAX];
-	enum level level;
-	int lock_fd;
-	int64_t started;
-	void *zctx;
-	void *control;
-	char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct al_store **stores;
-	size_t n_stores;
-	struct pending_reply *pending; /* acknowledgements waiting for fsync */
-	size_t n_pending;
-};
 
 static volatile sig_atomic_t stop_signal;
 
@@ -73,10 +50,7 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
+void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };
 	if (lv > d->level)
@@ -93,14 +67,77 @@ static void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
 
 /* ------------------------------------------------------------ alliances */
 
-static int add_store(struct daemon *d, struct al_store *s)
+void note_rejection(struct daemon *d, const struct alliance *a, const char *from,
+		    const char *reason, const char *why)
 {
-	struct al_store **v = realloc(d->stores, (d->n_stores + 1) * sizeof *v);
+	struct rejection *r = &d->rejections[d->n_rejections++ % REJECT_RING];
+	r->at = when_now();
+	snprintf(r->alliance, sizeof r->alliance, "%s", a ? a->s->charter->title : "");
+	snprintf(r->from, sizeof r->from, "%s", from);
+	r->reason = reason;
+	snprintf(r->why, sizeof r->why, "%s", why);
+	dlog(d, L_WARN, "rejected from %s: %s: %s", from, reason, why);
+}
+
+/* The clean-stop mark: HOME/alliances/ID/clean holds this member's feed
+ * head and the log's size, written after the last sync of a clean stop and
+ * removed at start. Without it (a crash, or a copy of the home) the daemon
+ * learns its own head from its peers before it authors again. */
+static void clean_mark_path(const struct al_store *s, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s/clean", s->dir);
+}
+
+static void clean_mark_text(const struct daemon *d, const struct al_store *s, char *buf,
+			    size_t n)
+{
+	snprintf(buf, n, "%" PRIu64 " %" PRIu64 "\n",
+		 feeds_head(s->feeds, &d->home->self.sign_key, NULL), log_size(s->log));
+}
+
+/* Was the last stop clean for s? Consumes the mark. -1: cannot remove it. */
+static int take_clean_mark(struct daemon *d, const struct al_store *s)
+{
+	char path[PATH_MAX], want[64], why[AL_ERRLEN];
+	uint8_t *buf;
+	size_t len;
+	clean_mark_path(s, path, sizeof path);
+	if (file_read(path, 63, &buf, &len, why))
+		return 0;
+	clean_mark_text(d, s, want, sizeof want);
+	int clean = len == strlen(want) && !memcmp(buf, want, len);
+	free(buf);
+	if (unlink(path) < 0 || file_sync_dir(s->dir, 1, why)) {
+		dlog(d, L_ERROR, "cannot remove %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return clean;
+}
+
+static int add_alliance(struct daemon *d, struct al_store *s, bool own_ok)
+{
+	struct alliance **v = realloc(d->alls, (d->n_alls + 1) * sizeof *v), *a;
 	if (!v)
 		return AL_E_NOMEM;
-	d->stores = v;
-	v[d->n_stores++] = s;
-	return AL_OK;
+	d->alls = v;
+	if (!(a = calloc(1, sizeof *a)))
+		return AL_E_NOMEM;
+	a->s = s;
+	a->own_ok = own_ok;
+	a->self = (size_t)(charter_member(s->charter, &d->home->self.sign_key) - s->charter->members);
+	v[d->n_alls++] = a;
+	return d->router ? peers_add(d, a) : AL_OK;
+}
+
+static void free_alliance(struct alliance *a)
+{
+	for (size_t m = 0; a->links && m < a->s->charter->n_members; m++) {
+		free(a->links[m].have);
+		free(a->links[m].sent);
+	}
+	free(a->links);
+	store_close(&a->s);
+	free(a);
 }
 
 static int open_stores(struct daemon *d)
@@ -122,13 +159,22 @@ static int open_stores(struct daemon *d)
 			rc = -1;
 			break;
 		}
+		if (!charter_member(s->charter, &d->home->self.sign_key)) {
+			dlog(d, L_ERROR, "%s: this home is not a member of '%s'", dir, s->charter->title);
+			store_close(&s);
+			rc = -1;
+			break;
+		}
 		if (rec.cut_bytes)
 			dlog(d, L_WARN, "log %s/log had a torn tail: cut %" PRIu64 " bytes at offset %"
 			     PRIu64 ", kept in %s", dir, rec.cut_bytes, rec.cut_offset, rec.broken_path);
-		dlog(d, L_INFO, "serving alliance '%s' (%" PRIu64 " records)", s->charter->title,
-		     log_records(s->log));
-		if (add_store(d, s)) {
-			store_close(&s);
+		int clean = take_clean_mark(d, s);
+		dlog(d, L_INFO, "serving alliance '%s' (%" PRIu64 " records)%s", s->charter->title,
+		     log_records(s->log), clean > 0 ? "" : ": not stopped cleanly, so authoring "
+		     "waits until peers confirm this member's feed head");
+		if (clean < 0 || add_alliance(d, s, clean > 0)) {
+			if (clean >= 0)
+				store_close(&s);
 			rc = -1;
 		}
 	}
@@ -138,36 +184,37 @@ static int open_stores(struct daemon *d)
 
 /* The alliance a request names: id, hex prefix (4+ digits) or title; with
  * one alliance joined, "" names it. NULL with why when none or ambiguous. */
-static struct al_store *find_store(struct daemon *d, const char *sel, char *why)
+static struct alliance *find_alliance(struct daemon *d, const char *sel, char *why)
 {
-	struct al_store *hit = NULL;
+	struct alliance *hit = NULL;
 	size_t hits = 0;
-	for (size_t i = 0; i < d->n_stores; i++) {
-		struct al_store *s = d->stores[i];
+	for (size_t i = 0; i < d->n_alls; i++) {
+		struct al_store *s = d->alls[i]->s;
 		char hex[2 * AL_HASHLEN + 1];
 		hex_encode(s->charter->id.b, AL_HASHLEN, hex);
 		bool m = !*sel || !strcmp(s->charter->title, sel) ||
 			 (strlen(sel) >= 4 && !strncmp(hex, sel, strlen(sel)));
 		if (m)
-			hit = s, hits++;
+			hit = d->alls[i], hits++;
 	}
 	if (hits == 1)
 		return hit;
-	if (d->n_stores == 0)
+	if (d->n_alls == 0)
 		al_errf(why, AL_E_NOENT, "this daemon has joined no alliance yet "
 			"(run 'alliancectl join CHARTER')");
 	else if (hits == 0)
 		al_errf(why, AL_E_NOENT, "no alliance '%s' here (give its id or title)", sel);
 	else
 		al_errf(why, AL_E_INVAL, "this daemon serves %zu alliances: pick one with "
-			"--alliance ID|TITLE", d->n_stores);
+			"--alliance ID|TITLE", d->n_alls);
 	return NULL;
 }
 
 /* ------------------------------------------------------------ handlers */
 
-static json_t *alliance_status(const struct al_store *s)
+static json_t *alliance_status(const struct daemon *d, const struct alliance *a, int64_t now)
 {
+	const struct al_store *s = a->s;
 	const struct al_charter *c = s->charter;
 	char hex[2 * AL_HASHLEN + 1];
 	json_t *members = json_array(), *counters = json_object();
@@ -178,33 +225,57 @@ static json_t *alliance_status(const struct al_store *s)
 	for (int r = 0; r < AL_REASON_COUNT; r++)
 		json_object_set_new(counters, feeds_reason_tag((enum al_reason)r),
 				    json_integer((json_int_t)s->counts[r]));
-	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:I}", "id",
-			 hex_encode(c->id.b, AL_HASHLEN, hex), "title", c->title, "in_force",
-			 charter_in_force(c), "records", (json_int_t)log_records(s->log),
-			 "durable_bytes", (json_int_t)log_durable(s->log), "members", members,
-			 "counters", counters, "equivocations", (json_int_t)s->n_proofs);
+	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:o, s:o, s:o, s:I}", "id",
+			 hex_encode(c->id.b, AL_HASHLEN, hex), "title", c->title, "self",
+			 c->members[a->self].name, "in_force", charter_in_force(c), "authoring",
+			 a->own_ok ? "open" : "waiting for peers to confirm this member's feed head",
+			 "records", (json_int_t)log_records(s->log), "durable_bytes",
+			 (json_int_t)log_durable(s->log), "members", members, "links",
+			 peers_links_json(d, a, now), "counters", counters, "equivocations",
+			 (json_int_t)s->n_proofs);
+}
+
+static json_t *rejections_json(const struct daemon *d)
+{
+	json_t *v = json_array();
+	uint64_t n = d->n_rejections < REJECT_RING ? d->n_rejections : REJECT_RING;
+	for (uint64_t k = d->n_rejections - n; k < d->n_rejections; k++) {
+		const struct rejection *r = &d->rejections[k % REJECT_RING];
+		char t[AL_WHENLEN];
+		json_array_append_new(v, json_pack("{s:s, s:s, s:s, s:s, s:s}", "at",
+						   when_format(r->at, t), "alliance", r->alliance,
+						   "from", r->from, "reason", r->reason, "detail",
+						   r->why));
+	}
+	return v;
 }
 
 static int handle_status(struct daemon *d, const struct al_request *rq, struct al_reply *rp)
 {
 	char t[AL_WHENLEN], why[AL_ERRLEN];
+	int64_t now = when_now();
 	json_t *alliances = json_array();
 	if (*rq->alliance) { /* --alliance: that one only */
-		struct al_store *s = find_store(d, rq->alliance, why);
-		if (!s) {
+		struct alliance *a = find_alliance(d, rq->alliance, why);
+		if (!a) {
 			json_decref(alliances);
 			rp->error = strdup(why);
 			return AL_OK;
 		}
-		json_array_append_new(alliances, alliance_status(s));
+		json_array_append_new(alliances, alliance_status(d, a, now));
 	} else {
-		for (size_t i = 0; i < d->n_stores; i++)
-			json_array_append_new(alliances, alliance_status(d->stores[i]));
+		for (size_t i = 0; i < d->n_alls; i++)
+			json_array_append_new(alliances, alliance_status(d, d->alls[i], now));
 	}
-	json_t *j = json_pack("{s:{s:s, s:s, s:i, s:s, s:s}, s:o}", "daemon", "name",
-			      d->home->self.name, "listen", d->home->self.endpoint, "pid",
-			      (int)getpid(), "started", when_format(d->started, t), "version",
-			      ALLIANCE_VERSION, "alliances", alliances);
+	json_t *j = json_pack("{s:{s:s, s:s, s:i, s:s, s:s}, s:o, s:{s:I, s:I, s:I, s:I}, s:o}",
+			      "daemon", "name", d->home->self.name, "listen",
+			      d->home->self.endpoint, "pid", (int)getpid(), "started",
+			      when_format(d->started, t), "version", ALLIANCE_VERSION,
+			      "alliances", alliances, "peer_counters", "handshakes_refused",
+			      (json_int_t)d->handshakes_refused, "malformed",
+			      (json_int_t)d->peer_malformed, "not_member",
+			      (json_int_t)d->peer_unknown, "rejections",
+			      (json_int_t)d->n_rejections, "rejections", rejections_json(d));
 	rp->json = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	rp->ok = rp->json != NULL;
@@ -231,8 +302,8 @@ static int handle_join(struct daemon *d, const struct al_request *rq, struct al_
 			     "with its current keys", d->home->self.name, c->title);
 		goto fail;
 	}
-	for (size_t i = 0; i < d->n_stores; i++) {
-		if (!memcmp(&d->stores[i]->charter->id, &c->id, AL_HASHLEN)) {
+	for (size_t i = 0; i < d->n_alls; i++) {
+		if (!memcmp(&d->alls[i]->s->charter->id, &c->id, AL_HASHLEN)) {
 			rp->json = strdup("{\"joined\": false, \"already\": true}");
 			rp->ok = 1;
 			charter_destroy(&c);
@@ -242,7 +313,9 @@ static int handle_join(struct daemon *d, const struct al_request *rq, struct al_
 	home_alliance_dir(d->home->dir, &c->id, dir, sizeof dir);
 	if ((rc = file_mkdirs(dir, 0700, why)) || (rc = store_open(dir, true, c, NULL, &s, why)))
 		goto fail;
-	if ((rc = add_store(d, s))) {
+	/* A new feed, unless these keys authored elsewhere before: peers
+	 * tell, as after a crash. */
+	if ((rc = add_alliance(d, s, false))) {
 		store_close(&s);
 		goto fail;
 	}
@@ -329,12 +402,20 @@ static int check_item(const struct al_store *s, const struct al_member *self,
 static int handle_commit(struct daemon *d, const struct al_request *rq, struct al_reply *rp)
 {
 	char why[AL_ERRLEN];
-	struct al_store *s = find_store(d, rq->alliance, why);
+	struct alliance *a = find_alliance(d, rq->alliance, why);
+	struct al_store *s = a ? a->s : NULL;
 	struct al_body *bodies = NULL;
 	al_key **tos = NULL;
 	int rc = AL_OK;
-	if (!s)
+	if (!a)
 		goto fail;
+	if (!a->own_ok) {
+		al_errf(why, AL_E_INVAL, "not yet: after a crash or a new join, allianced learns "
+			"this member's feed head from its peers before it authors, so that it never "
+			"forks its feed, and no peer has answered yet ('alliancectl status' shows the "
+			"links); retry when a peer is up");
+		goto fail;
+	}
 	const struct al_member *self = charter_member(s->charter, &d->home->self.sign_key);
 	if (rq->n_items == 0) {
 		al_errf(why, AL_E_INVAL, "no commitment given");
@@ -421,10 +502,11 @@ static void send_reply(struct daemon *d, const void *client, size_t client_len,
 static int flush(struct daemon *d)
 {
 	char why[AL_ERRLEN];
-	for (size_t i = 0; i < d->n_stores; i++) {
-		if (log_durable(d->stores[i]->log) == log_size(d->stores[i]->log))
+	for (size_t i = 0; i < d->n_alls; i++) {
+		struct al_store *s = d->alls[i]->s;
+		if (log_durable(s->log) == log_size(s->log))
 			continue;
-		int rc = store_sync(d->stores[i], why);
+		int rc = store_sync(s, why);
 		if (rc) {
 			dlog(d, L_ERROR, "%s", why);
 			return rc; /* fatal: no acknowledgement goes out */
@@ -562,12 +644,19 @@ static void shutdown_daemon(struct daemon *d)
 		free(d->pending[i].reply);
 	}
 	free(d->pending);
-	for (size_t i = 0; i < d->n_stores; i++) {
-		if (store_sync(d->stores[i], why))
+	peers_stop(d);
+	for (size_t i = 0; i < d->n_alls; i++) {
+		struct al_store *s = d->alls[i]->s;
+		char path[PATH_MAX], text[64];
+		clean_mark_path(s, path, sizeof path);
+		clean_mark_text(d, s, text, sizeof text);
+		if (store_sync(s, why))
 			dlog(d, L_ERROR, "%s", why);
-		store_close(&d->stores[i]);
+		else if (d->clean_stop && file_replace(path, text, strlen(text), 0600, why))
+			dlog(d, L_WARN, "%s", why);
+		free_alliance(d->alls[i]);
 	}
-	free(d->stores);
+	free(d->alls);
 	if (d->control) {
 		zmq_close(d->control);
 		unlink(d->control_path);
@@ -600,41 +689,73 @@ int daemon_run(const char *home_dir)
 		dlog(&d, L_ERROR, "cannot resolve %s: %s", home_dir, strerror(errno));
 		goto out;
 	}
-	if (take_lock(&d) || open_stores(&d))
-		goto out;
 	d.zctx = zmq_ctx_new();
-	if (!d.zctx || bind_control(&d))
+	if (take_lock(&d) || !d.zctx || open_stores(&d) || bind_control(&d) || peers_start(&d))
 		goto out;
+	for (size_t i = 0; i < d.n_alls; i++)
+		if (peers_add(&d, d.alls[i])) {
+			dlog(&d, L_ERROR, "out of memory");
+			goto out;
+		}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	dlog(&d, L_INFO, "running: home %s, %zu alliance%s, control %s", d.home_abs, d.n_stores,
-	     d.n_stores == 1 ? "" : "s", d.control_path);
+	dlog(&d, L_INFO, "running: home %s, %zu alliance%s, control %s", d.home_abs, d.n_alls,
+	     d.n_alls == 1 ? "" : "s", d.control_path);
 
+	/* Each round: take in control requests and peer messages, author
+	 * receipts that are due, sync once (group commit), acknowledge, then
+	 * send peers what they lack (only durable records leave). */
 	while (!stop_signal) {
-		zmq_pollitem_t items[] = { { d.control, 0, ZMQ_POLLIN, 0 } };
-		int n = zmq_poll(items, 1, 1000);
+		size_t np = d.n_peers; /* a join in this round may add peers */
+		zmq_pollitem_t *items = calloc(3 + np, sizeof *items);
+		if (!items) {
+			dlog(&d, L_ERROR, "out of memory");
+			goto out;
+		}
+		items[0] = (zmq_pollitem_t){ d.control, 0, ZMQ_POLLIN, 0 };
+		items[1] = (zmq_pollitem_t){ d.router, 0, ZMQ_POLLIN, 0 };
+		items[2] = (zmq_pollitem_t){ d.zap, 0, ZMQ_POLLIN, 0 };
+		for (size_t i = 0; i < np; i++)
+			items[3 + i] = (zmq_pollitem_t){ d.peers[i]->mon, 0, ZMQ_POLLIN, 0 };
+		int n = zmq_poll(items, (int)(3 + np), HEARTBEAT_MS / 4);
 		if (n < 0) {
+			free(items);
 			if (errno == EINTR)
 				continue;
 			dlog(&d, L_ERROR, "zmq_poll: %s", zmq_strerror(errno));
 			goto out;
 		}
-		if (items[0].revents & ZMQ_POLLIN) {
-			int rc = 0;
+		for (size_t i = 0; i < np; i++)
+			if (items[3 + i].revents & ZMQ_POLLIN)
+				while (peers_on_monitor(&d, d.peers[i]) == 0)
+					;
+		int rc = 0;
+		if (items[2].revents & ZMQ_POLLIN)
+			while (peers_on_zap(&d) == 0)
+				;
+		if (items[0].revents & ZMQ_POLLIN)
 			for (int k = 0; k < CONTROL_BATCH && rc == 0; k++)
 				rc = on_control(&d);
-			if (rc < 0 || (rc = flush(&d)) < 0) {
-				dlog(&d, L_ERROR, "fatal storage error (%s): stopping without "
-				     "acknowledging", al_strerror(rc));
-				goto out;
-			}
+		if (rc >= 0 && (items[1].revents & ZMQ_POLLIN))
+			for (int k = 0; k < PEER_ROUND && (rc = peers_on_router(&d)) == 0; k++)
+				;
+		free(items);
+		int64_t now = when_now();
+		if (rc >= 0)
+			rc = peers_receipts(&d, now);
+		if (rc < 0 || (rc = flush(&d)) < 0) {
+			dlog(&d, L_ERROR, "fatal storage error (%s): stopping without "
+			     "acknowledging", al_strerror(rc));
+			goto out;
 		}
+		peers_pump(&d, now);
 	}
 	dlog(&d, L_INFO, "stopping on %s", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	d.clean_stop = true;
 	status = 0;
 out:
 	shutdown_daemon(&d);

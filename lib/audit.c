@@ -58,7 +58,7 @@ static int on_record(void *arg, const struct al_log_rec *r)
 	enum al_reason verdict = feeds_check(s->c, s->log->feeds, r->data, r->len, s->now, &e, why);
 	int rc = AL_OK;
 	if (verdict == AL_ACCEPT) {
-		struct al_feed_entry fe = { r->index, r->offset, e.hash, e.b.timestamp };
+		struct al_feed_entry fe = { r->index, r->offset, e.hash, e.b.timestamp, e.b.kind };
 		rc = feeds_add(s->log->feeds, &e.b.author, e.b.seq, &fe);
 	} else if (verdict == AL_DUPLICATE) {
 		const struct al_feed_entry *first = feeds_get(s->log->feeds, &e.b.author, e.b.seq);

@@ -7,7 +7,7 @@
 static unsigned countdown[AL_FAULT_NPOINTS];
 static bool env_read;
 
-static const char *const names[AL_FAULT_NPOINTS] = { "fsync", "write" };
+static const char *const names[AL_FAULT_NPOINTS] = { "fsync", "write", "logsync" };
 
 static void read_env(void)
 {

@@ -2,7 +2,8 @@
  *
  * Tests (and integration tests, through the environment variable
  * ALLIANCE_FAULT="point:n[,point:n]") make the n-th call at a point fail:
- * "fsync:3" fails the third fsync, "write:1" makes the first log write short.
+ * "fsync:3" fails the third fsync, "write:1" makes the first log write short,
+ * "logsync:1" fails the first group commit of a log (and no other fsync).
  * In normal runs nothing is set and fault_hit() is one branch.
  */
 #ifndef AL_FAULT_H
@@ -13,6 +14,7 @@
 enum al_fault_point {
 	AL_FAULT_FSYNC,  /* fsync/fdatasync returns EIO */
 	AL_FAULT_WRITE,  /* a write stops halfway (short write, then EIO) */
+	AL_FAULT_LOGSYNC, /* a log's group-commit fdatasync returns EIO */
 	AL_FAULT_NPOINTS
 };
 

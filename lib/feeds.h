@@ -17,6 +17,7 @@ struct al_feed_entry {
 	uint64_t offset;   /* of its record in the log */
 	al_hash hash;      /* of the envelope */
 	int64_t timestamp; /* ms */
+	enum al_kind kind;
 };
 
 /* Why an envelope was or was not admitted. */

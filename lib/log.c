@@ -367,7 +367,8 @@ int log_sync(struct al_log *l, char *why)
 		return al_errf(why, AL_E_FAILED, "log '%s' stopped after a fatal error", l->path);
 	if (l->durable == l->size)
 		return AL_OK;
-	int rc = fault_hit(AL_FAULT_FSYNC) ? (errno = EIO, -1) : fdatasync(l->fd);
+	bool fail = fault_hit(AL_FAULT_FSYNC) || fault_hit(AL_FAULT_LOGSYNC);
+	int rc = fail ? (errno = EIO, -1) : fdatasync(l->fd);
 	if (rc < 0) {
 		/* After a failed fsync the kernel may have dropped the dirty
 		 * pages: nothing since the last sync can be trusted. */

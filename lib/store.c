@@ -41,7 +41,7 @@ static int replay_record(void *arg, const struct al_log_rec *r)
 			       "its author's chain (run 'alliancectl audit' on it)", rp->path,
 			       r->index, r->offset);
 	}
-	struct al_feed_entry fe = { r->index, r->offset, e.hash, e.b.timestamp };
+	struct al_feed_entry fe = { r->index, r->offset, e.hash, e.b.timestamp, e.b.kind };
 	rc = feeds_add(rp->s->feeds, &e.b.author, e.b.seq, &fe);
 	envelope_clear(&e);
 	return rc;
@@ -187,7 +187,7 @@ int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
 		rc = log_append(s->log, e.bytes, e.len, &off, why);
 		if (rc == AL_OK) {
 			struct al_feed_entry fe = { log_records(s->log) - 1, off, e.hash,
-						    e.b.timestamp };
+						    e.b.timestamp, e.b.kind };
 			rc = feeds_add(s->feeds, &e.b.author, e.b.seq, &fe);
 		}
 		if (rc == AL_OK && id) {

@@ -158,6 +158,60 @@ static int get_member(const Alliance__Member *pb, struct al_member *m, char *why
 /* ------------------------------------------------------------ body */
 
 /* Kind <-> oneof case: the proto numbers payloads 15 + kind. */
+/* Frontier entries as protobuf-c arrays; the caller frees *fe and *fep
+ * (both NULL when n is 0). */
+static int put_frontier(const struct al_frontier_entry *f, size_t n,
+			Alliance__FrontierEntry **fe, Alliance__FrontierEntry ***fep)
+{
+	*fe = NULL;
+	*fep = NULL;
+	if (!n)
+		return AL_OK;
+	*fe = calloc(n, sizeof **fe);
+	*fep = calloc(n, sizeof **fep);
+	if (!*fe || !*fep)
+		return AL_E_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		Alliance__FrontierEntry *e = &(*fe)[i];
+		alliance__frontier_entry__init(e);
+		e->author = BIN(f[i].author.b, AL_KEYLEN);
+		e->seq = f[i].seq;
+		if (f[i].seq)
+			e->hash = BIN(f[i].hash.b, AL_HASHLEN);
+		(*fep)[i] = e;
+	}
+	return AL_OK;
+}
+
+/* Checked copies of frontier entries into *out (the caller frees it). */
+static int get_frontier(Alliance__FrontierEntry **pe, size_t n, struct al_frontier_entry **out,
+			size_t *n_out, char *why)
+{
+	int rc = AL_OK;
+	*out = NULL;
+	*n_out = 0;
+	if (!n)
+		return AL_OK;
+	if (!(*out = calloc(n, sizeof **out)))
+		return AL_E_NOMEM;
+	*n_out = n;
+	for (size_t i = 0; i < n && rc == AL_OK; i++) {
+		const Alliance__FrontierEntry *e = pe[i];
+		struct al_frontier_entry *o = &(*out)[i];
+		bool has_hash;
+		if (UNKNOWN(e))
+			return al_errf(why, AL_E_PARSE, "frontier entry has unknown fields");
+		o->seq = e->seq;
+		rc = get32(&e->author, o->author.b, "frontier author", why);
+		if (rc == AL_OK)
+			rc = opt32(&e->hash, o->hash.b, &has_hash, "frontier hash", why);
+		if (rc == AL_OK && has_hash != (e->seq != 0))
+			rc = al_errf(why, AL_E_PARSE,
+				     "frontier entry must have a hash exactly when seq > 0");
+	}
+	return rc;
+}
+
 static Alliance__Body__PayloadCase case_of(enum al_kind k)
 {
 	return (Alliance__Body__PayloadCase)(15 + (int)k);
@@ -191,22 +245,10 @@ int wire_body_pack(const struct al_body *b, uint8_t **out, size_t *len)
 	if (b->has_prev)
 		pb.prev = BIN(b->prev.b, AL_HASHLEN);
 	pb.timestamp = b->timestamp;
-	if (b->n_frontier) {
-		fe = calloc(b->n_frontier, sizeof *fe);
-		fep = calloc(b->n_frontier, sizeof *fep);
-		if (!fe || !fep)
-			goto out;
-		for (size_t i = 0; i < b->n_frontier; i++) {
-			alliance__frontier_entry__init(&fe[i]);
-			fe[i].author = BIN(b->frontier[i].author.b, AL_KEYLEN);
-			fe[i].seq = b->frontier[i].seq;
-			if (b->frontier[i].seq)
-				fe[i].hash = BIN(b->frontier[i].hash.b, AL_HASHLEN);
-			fep[i] = &fe[i];
-		}
-		pb.n_frontier = b->n_frontier;
-		pb.frontier = fep;
-	}
+	if (put_frontier(b->frontier, b->n_frontier, &fe, &fep))
+		goto out;
+	pb.n_frontier = b->n_frontier;
+	pb.frontier = fep;
 	pb.kind = (Alliance__Kind)b->kind;
 	if (b->kind > AL_KIND_NONE && b->kind < AL_KIND_COUNT)
 		pb.payload_case = case_of(b->kind);
@@ -531,32 +573,8 @@ int wire_body_unpack(const uint8_t *buf, size_t len, struct al_body *b, char *wh
 		rc = opt32(&pb->prev, b->prev.b, &b->has_prev, "previous hash", why);
 	if (rc)
 		goto out;
-	if (pb->n_frontier) {
-		b->frontier = calloc(pb->n_frontier, sizeof *b->frontier);
-		if (!b->frontier) {
-			rc = AL_E_NOMEM;
-			goto out;
-		}
-		b->n_frontier = pb->n_frontier;
-		for (size_t i = 0; i < pb->n_frontier && rc == AL_OK; i++) {
-			const Alliance__FrontierEntry *e = pb->frontier[i];
-			struct al_frontier_entry *o = &b->frontier[i];
-			bool has_hash;
-			if (UNKNOWN(e)) {
-				rc = al_errf(why, AL_E_PARSE, "frontier entry has unknown fields");
-				break;
-			}
-			o->seq = e->seq;
-			rc = get32(&e->author, o->author.b, "frontier author", why);
-			if (rc == AL_OK)
-				rc = opt32(&e->hash, o->hash.b, &has_hash, "frontier hash", why);
-			if (rc == AL_OK && has_hash != (e->seq != 0))
-				rc = al_errf(why, AL_E_PARSE,
-					     "frontier entry must have a hash exactly when seq > 0");
-		}
-		if (rc)
-			goto out;
-	}
+	if ((rc = get_frontier(pb->frontier, pb->n_frontier, &b->frontier, &b->n_frontier, why)))
+		goto out;
 	/* The kind is signed twice: as a field and as the payload's number.
 	 * They must agree, so a message cannot be read as another kind. */
 	if (pb->kind <= ALLIANCE__KIND__KIND_UNSPECIFIED || (int)pb->kind >= AL_KIND_COUNT) {
@@ -932,4 +950,92 @@ int wire_reply_unpack(const uint8_t *buf, size_t len, struct al_reply *r, char *
 		return AL_E_NOMEM;
 	}
 	return AL_OK;
+}
+
+/* ------------------------------------------------------------ peers */
+
+int wire_peer_pack(const struct al_peer_msg *m, uint8_t **out, size_t *len)
+{
+	Alliance__PeerMessage pb = ALLIANCE__PEER_MESSAGE__INIT;
+	Alliance__Have have = ALLIANCE__HAVE__INIT;
+	Alliance__Batch batch = ALLIANCE__BATCH__INIT;
+	Alliance__FrontierEntry *fe = NULL, **fep = NULL;
+	ProtobufCBinaryData *env = NULL;
+	int rc = AL_E_NOMEM;
+	pb.alliance = BIN(m->alliance.b, AL_HASHLEN);
+	if (m->op == AL_PEER_HAVE) {
+		if (put_frontier(m->have, m->n_have, &fe, &fep))
+			goto out;
+		have.n_frontier = m->n_have;
+		have.frontier = fep;
+		pb.op_case = ALLIANCE__PEER_MESSAGE__OP_HAVE;
+		pb.have = &have;
+	} else if (m->op == AL_PEER_BATCH) {
+		if (m->n_env && !(env = calloc(m->n_env, sizeof *env)))
+			goto out;
+		for (size_t i = 0; i < m->n_env; i++)
+			env[i] = BIN(m->env[i], m->env_len[i]);
+		batch.n_envelopes = m->n_env;
+		batch.envelopes = env;
+		pb.op_case = ALLIANCE__PEER_MESSAGE__OP_BATCH;
+		pb.batch = &batch;
+	}
+	rc = pack_msg(&pb.base, out, len);
+out:
+	free(fe);
+	free(fep);
+	free(env);
+	return rc;
+}
+
+int wire_peer_unpack(const uint8_t *buf, size_t len, struct al_peer_msg *m, char *why)
+{
+	memset(m, 0, sizeof *m);
+	Alliance__PeerMessage *pb = alliance__peer_message__unpack(NULL, len, buf);
+	if (!pb)
+		return al_errf(why, AL_E_PARSE, "not a valid peer message");
+	int rc = UNKNOWN(pb) ? al_errf(why, AL_E_PARSE, "peer message has unknown fields")
+			     : get32(&pb->alliance, m->alliance.b, "alliance id", why);
+	if (rc)
+		goto out;
+	switch (pb->op_case) {
+	case ALLIANCE__PEER_MESSAGE__OP_HAVE:
+		m->op = AL_PEER_HAVE;
+		rc = get_frontier(pb->have->frontier, pb->have->n_frontier, &m->have, &m->n_have,
+				  why);
+		break;
+	case ALLIANCE__PEER_MESSAGE__OP_BATCH: {
+		const Alliance__Batch *b = pb->batch;
+		m->op = AL_PEER_BATCH;
+		if (!b->n_envelopes)
+			break;
+		m->env = calloc(b->n_envelopes, sizeof *m->env);
+		m->env_len = calloc(b->n_envelopes, sizeof *m->env_len);
+		if (!m->env || !m->env_len) {
+			rc = AL_E_NOMEM;
+			break;
+		}
+		for (; m->n_env < b->n_envelopes && rc == AL_OK; m->n_env++)
+			rc = dup_bin(&b->envelopes[m->n_env], &m->env[m->n_env],
+				     &m->env_len[m->n_env]);
+		break;
+	}
+	default:
+		rc = al_errf(why, AL_E_PARSE, "unknown peer message (is the peer's allianced newer?)");
+	}
+out:
+	alliance__peer_message__free_unpacked(pb, NULL);
+	if (rc)
+		wire_peer_clear(m);
+	return rc;
+}
+
+void wire_peer_clear(struct al_peer_msg *m)
+{
+	free(m->have);
+	for (size_t i = 0; i < m->n_env; i++)
+		free(m->env[i]);
+	free(m->env);
+	free(m->env_len);
+	memset(m, 0, sizeof *m);
 }

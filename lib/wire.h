@@ -50,4 +50,23 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *out, 
 int wire_reply_pack(const struct al_reply *r, uint8_t **out, size_t *len);
 int wire_reply_unpack(const uint8_t *buf, size_t len, struct al_reply *out, char *why);
 
+/* Peer messages between daemons (one per ZeroMQ message). For pack, env
+ * points at the caller's envelope bytes; unpack makes malloc'd copies that
+ * wire_peer_clear frees. */
+enum al_peer_op { AL_PEER_NONE, AL_PEER_HAVE, AL_PEER_BATCH };
+
+struct al_peer_msg {
+	al_hash alliance;
+	enum al_peer_op op;
+	struct al_frontier_entry *have; /* AL_PEER_HAVE */
+	size_t n_have;
+	uint8_t **env;                  /* AL_PEER_BATCH */
+	size_t *env_len;
+	size_t n_env;
+};
+
+int wire_peer_pack(const struct al_peer_msg *m, uint8_t **out, size_t *len);
+int wire_peer_unpack(const uint8_t *buf, size_t len, struct al_peer_msg *out, char *why);
+void wire_peer_clear(struct al_peer_msg *m);
+
 #endif

@@ -77,4 +77,37 @@ stop_daemon() {
 	wait "$pid"
 }
 
+# start_alliance a b c: homes, a charter signed by all ($T/charter), every
+# daemon started and joined, and authoring open everywhere (peers
+# confirmed each member's feed head).
+start_alliance() {
+	local n
+	init_partners "$@" && make_charter "$T/charter" "$@" || return 1
+	for n in "$@"; do start_daemon "$n" || return 1; done
+	for n in "$@"; do alliancectl join "$T/charter" -H "$T/$n" >/dev/null || return 1; done
+	for n in "$@"; do eventually 20 authoring_open "$n" || return 1; done
+}
+
+# eventually SECONDS command...: retry every 0.1 s until it succeeds; the
+# last try's output is shown when it never does.
+eventually() {
+	local s=$1 i; shift
+	for i in $(seq $((s * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	"$@"
+}
+
+# jq_status HOME PYTHON-EXPR: evaluate an expression over d = status --json.
+jq_status() {
+	alliancectl -H "$T/$1" status --json |
+		python3 -c "import json,sys; d=json.load(sys.stdin); a=d['alliances'][0] if d['alliances'] else None; print($2)"
+}
+# seq_in HOME MEMBER: the last sequence number of MEMBER's feed held in HOME.
+seq_in() { jq_status "$1" "[m['seq'] for m in a['members'] if m['name']=='$2'][0]"; }
+authoring_open() { test "$(jq_status "$1" "a['authoring']")" = open; }
+# holds SEQ MEMBER HOME...: every HOME holds MEMBER's feed up to SEQ.
+holds() {
+	local want=$1 m=$2 h; shift 2
+	for h in "$@"; do [ "$(seq_in "$h" "$m")" -ge "$want" ] || { echo "$h holds $m up to $(seq_in "$h" "$m"), not $want"; return 1; }; done
+}
+
 finish() { exit $((FAILS > 0)); }

@@ -4,10 +4,9 @@
 # kill -9; a failed fsync stops the daemon without acknowledging.
 . "$(dirname "$0")/../lib.sh"
 
-init_partners acme globex initech && make_charter "$T/c" acme globex initech || { not_ok "setup"; finish; }
-start_daemon acme && alliancectl join "$T/c" -H "$T/acme" >/dev/null || { not_ok "daemon"; finish; }
+start_alliance acme globex initech || { not_ok "three daemons joined and authoring"; finish; }
 A=(-H "$T/acme")
-seq_of() { alliancectl "${A[@]}" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print([m['seq'] for m in d['alliances'][0]['members'] if m['name']=='$1'][0])"; }
+seq_of() { seq_in acme "$1"; }
 
 check "commit prints the new id" test "$(alliancectl commit "a prototype" --to globex --due +14d --value 500 "${A[@]}")" = acme/1
 check "a commitment to several members" test "$(alliancectl commit "specs" --to globex,initech --due 2030-01-01T00:00:00Z "${A[@]}")" = acme/2
@@ -46,11 +45,14 @@ kill -KILL "$PID_acme"; wait "$PID_acme" 2>/dev/null
 check "the daemon restarts after kill -9" start_daemon acme
 check "every acknowledged commitment survived (up to $last)" test "$(seq_of acme)" -ge "${last#acme/}"
 check "the log audits clean after the crash" alliancectl audit "$T/acme"
+check "after the crash, peers confirm acme's head before it authors" eventually 15 authoring_open acme
 check "authoring continues the same feed" test "$(alliancectl commit after --to globex --due +1d "${A[@]}")" = "acme/$(( ${last#acme/} + 1 ))"
-stop_daemon acme
+stop_daemon globex; stop_daemon initech; stop_daemon acme
 
-# A failed fsync is fatal: the daemon stops and acknowledges nothing.
-ALLIANCE_FAULT=fsync:1 allianced run "$T/acme" 2>"$T/fault.log" &
+# A failed fsync is fatal: the daemon stops and acknowledges nothing. (Its
+# peers are down and it stopped cleanly, so the commit is the first thing
+# it syncs.)
+ALLIANCE_FAULT=logsync:1 allianced run "$T/acme" 2>"$T/fault.log" &
 fpid=$!
 DAEMONS+=("$fpid")
 for i in $(seq 100); do [ -S "$T/acme/control.sock" ] && break; sleep 0.05; done

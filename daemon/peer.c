@@ -1,0 +1,695 @@
+/* peer.c: links to the other partners' daemons, and replication.
+ *
+ * Every daemon binds one ROUTER on its listen endpoint as a CURVE server
+ * and connects one DEALER, as a CURVE client, to each peer daemon. It
+ * receives only on the ROUTER and sends only on its DEALERs, so a link is
+ * two one-way channels and nothing is ever routed back by identity.
+ *
+ * Who is talking is decided by the ZAP handler below: it admits a CURVE
+ * client only when its transport key belongs to a member of an alliance
+ * this daemon has joined, and names the connection by that key (the ZAP
+ * user id). Each message is then checked against the alliance it names;
+ * nothing the peer says about itself is trusted.
+ *
+ * Replication is frontier-driven. Every HEARTBEAT_MS, and whenever it has
+ * taken something in, a daemon sends each peer a Have (what it holds of
+ * every feed). On a Have, the other side pushes what is missing, in chain
+ * order, from any author: a relay cannot alter signed messages. Only
+ * durable records are sent. What was sent and not confirmed by a Have
+ * within RESEND_MS is sent again; duplicates are harmless. The log is the
+ * send queue, so nothing is lost when a peer is down.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "charter.h"
+#include "err.h"
+#include "hex.h"
+#include "reactor.h"
+#include "when.h"
+#include "wire.h"
+
+#define ZAP_DOMAIN "alliance"
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* a DRAFT option in libzmq 4.3 */
+#endif
+
+static void setopt(void *sock, int opt, int v)
+{
+	zmq_setsockopt(sock, opt, &v, sizeof v);
+}
+
+/* Options both ends of a link share, and why. */
+static void link_options(void *sock)
+{
+	/* ZMTP heartbeats find a dead TCP connection within seconds instead
+	 * of the kernel's hours. */
+	setopt(sock, ZMQ_HEARTBEAT_IVL, HEARTBEAT_MS);
+	setopt(sock, ZMQ_HEARTBEAT_TIMEOUT, 3 * HEARTBEAT_MS);
+	setopt(sock, ZMQ_HEARTBEAT_TTL, 3 * HEARTBEAT_MS);
+	/* A half-finished handshake (or garbage) is dropped after 3 s. */
+	setopt(sock, ZMQ_HANDSHAKE_IVL, 3000);
+	/* The log is the send queue: nothing in a socket buffer needs to
+	 * outlive the process, so stopping never waits. */
+	setopt(sock, ZMQ_LINGER, 0);
+	/* A peer cannot make us allocate more than one full Batch. */
+	int64_t max = PEER_MAXMSG;
+	zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+}
+
+static struct peer *peer_by_key(const struct daemon *d, const al_key *k)
+{
+	for (size_t i = 0; i < d->n_peers; i++)
+		if (!memcmp(&d->peers[i]->transport_key, k, AL_KEYLEN))
+			return d->peers[i];
+	return NULL;
+}
+
+/* Is k the transport key of a member of some alliance joined here? */
+static bool admitted(const struct daemon *d, const uint8_t *k)
+{
+	for (size_t i = 0; i < d->n_alls; i++) {
+		const struct al_charter *c = d->alls[i]->s->charter;
+		for (size_t m = 0; m < c->n_members; m++)
+			if (!memcmp(c->members[m].transport_key.b, k, AL_KEYLEN))
+				return true;
+	}
+	return false;
+}
+
+int peers_start(struct daemon *d)
+{
+	const char *ep = d->home->self.endpoint;
+	if (!zmq_has("curve")) {
+		dlog(d, L_ERROR, "this libzmq has no CURVE support: links cannot be secured");
+		return -1;
+	}
+	/* The ZAP handler must be bound before any CURVE socket exists. */
+	d->zap = zmq_socket(d->zctx, ZMQ_REP);
+	setopt(d->zap, ZMQ_LINGER, 0);
+	if (zmq_bind(d->zap, "inproc://zeromq.zap.01") < 0) {
+		dlog(d, L_ERROR, "cannot bind the ZAP handler: %s", zmq_strerror(errno));
+		return -1;
+	}
+	d->router = zmq_socket(d->zctx, ZMQ_ROUTER);
+	link_options(d->router);
+	setopt(d->router, ZMQ_CURVE_SERVER, 1);
+	zmq_setsockopt(d->router, ZMQ_CURVE_SECRETKEY, d->home->id->transport_sk, AL_KEYLEN);
+	/* CURVE without ZAP admits any client that knows our public key:
+	 * name a domain and enforce it, so no handler means no entry. Stable
+	 * libzmq 4.3 builds refuse the DRAFT option ENFORCE_DOMAIN; there the
+	 * guarantee is that our handler is bound before this socket exists and
+	 * closed only after it (peers_stop), so every handshake reaches it. */
+	zmq_setsockopt(d->router, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN));
+	if (zmq_setsockopt(d->router, ZMQ_ZAP_ENFORCE_DOMAIN, &(int){ 1 }, sizeof(int)) < 0)
+		dlog(d, L_DEBUG, "ZAP_ENFORCE_DOMAIN not available (%s): the handler is always "
+		     "bound", zmq_strerror(errno));
+	/* We never send on the ROUTER; should that change, a message to a
+	 * peer that is gone must fail, not vanish. */
+	setopt(d->router, ZMQ_ROUTER_MANDATORY, 1);
+	setopt(d->router, ZMQ_RCVHWM, 4 * PEER_HWM);
+	if (zmq_bind(d->router, ep) < 0) {
+		dlog(d, L_ERROR, "cannot listen on %s: %s (is another daemon using it? the endpoint "
+		     "is 'listen' in allianced.conf)", ep, zmq_strerror(errno));
+		return -1;
+	}
+	dlog(d, L_INFO, "listening for peers on %s (CURVE, members only)", ep);
+	return 0;
+}
+
+static struct peer *peer_open(struct daemon *d, const struct al_member *m)
+{
+	struct peer *p = peer_by_key(d, &m->transport_key);
+	if (p)
+		return p;
+	struct peer **v = realloc(d->peers, (d->n_peers + 1) * sizeof *v);
+	if (!v || !(p = calloc(1, sizeof *p)))
+		return NULL;
+	d->peers = v;
+	p->transport_key = m->transport_key;
+	snprintf(p->endpoint, sizeof p->endpoint, "%s", m->endpoint);
+	p->sock = zmq_socket(d->zctx, ZMQ_DEALER);
+	link_options(p->sock);
+	zmq_setsockopt(p->sock, ZMQ_CURVE_SERVERKEY, m->transport_key.b, AL_KEYLEN);
+	zmq_setsockopt(p->sock, ZMQ_CURVE_PUBLICKEY, d->home->self.transport_key.b, AL_KEYLEN);
+	zmq_setsockopt(p->sock, ZMQ_CURVE_SECRETKEY, d->home->id->transport_sk, AL_KEYLEN);
+	/* Queue nothing for a peer that is not connected (IMMEDIATE): sends
+	 * fail with EAGAIN and the log keeps what it would have held. A
+	 * small HWM is the backpressure of a bulk catch-up. */
+	setopt(p->sock, ZMQ_IMMEDIATE, 1);
+	setopt(p->sock, ZMQ_SNDHWM, PEER_HWM);
+	/* Reconnect quickly at first, backing off to 5 s for a peer that
+	 * stays down. */
+	setopt(p->sock, ZMQ_RECONNECT_IVL, 100);
+	setopt(p->sock, ZMQ_RECONNECT_IVL_MAX, 5000);
+	/* Connection events tell the link's state, and a handshake the peer
+	 * refused (it has not joined yet, or does not know our key) is
+	 * retried by us: libzmq does not retry a refused handshake. */
+	char mon[64];
+	snprintf(mon, sizeof mon, "inproc://peer-monitor-%zu", d->n_peers);
+	zmq_socket_monitor(p->sock, mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+				 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+				 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+				 ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+	p->mon = zmq_socket(d->zctx, ZMQ_PAIR);
+	setopt(p->mon, ZMQ_LINGER, 0);
+	zmq_connect(p->mon, mon);
+	p->state = P_CONNECTING;
+	p->since = when_now();
+	if (zmq_connect(p->sock, m->endpoint) < 0) {
+		dlog(d, L_WARN, "cannot connect to %s at %s: %s", m->name, m->endpoint,
+		     zmq_strerror(errno));
+	}
+	d->peers[d->n_peers++] = p;
+	return p;
+}
+
+int peers_add(struct daemon *d, struct alliance *a)
+{
+	const struct al_charter *c = a->s->charter;
+	if (!(a->links = calloc(c->n_members, sizeof *a->links)))
+		return AL_E_NOMEM;
+	for (size_t m = 0; m < c->n_members; m++) {
+		struct link *l = &a->links[m];
+		if (!(l->have = calloc(c->n_members, sizeof *l->have)) ||
+		    !(l->sent = calloc(c->n_members, sizeof *l->sent)))
+			return AL_E_NOMEM;
+		if (m == a->self)
+			continue;
+		if (!(l->peer = peer_open(d, &c->members[m])))
+			return AL_E_NOMEM;
+	}
+	return AL_OK;
+}
+
+static const char *peer_state_name(enum peer_state s)
+{
+	static const char *const names[] = { "connecting", "connected", "disconnected",
+					      "refused" };
+	return names[s];
+}
+
+/* One event from a DEALER's monitor: [u16 event, u32 value][endpoint]. */
+int peers_on_monitor(struct daemon *d, struct peer *p)
+{
+	zmq_msg_t ev, ep;
+	zmq_msg_init(&ev);
+	zmq_msg_init(&ep);
+	if (zmq_msg_recv(&ev, p->mon, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&ev);
+		zmq_msg_close(&ep);
+		return 1;
+	}
+	if (zmq_msg_more(&ev))
+		zmq_msg_recv(&ep, p->mon, 0);
+	uint16_t event = 0;
+	uint32_t value = 0;
+	if (zmq_msg_size(&ev) >= 6) {
+		memcpy(&event, zmq_msg_data(&ev), 2);
+		memcpy(&value, (uint8_t *)zmq_msg_data(&ev) + 2, 4);
+	}
+	enum peer_state was = p->state;
+	int64_t now = when_now();
+	switch (event) {
+	case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+		p->state = P_CONNECTED;
+		break;
+	case ZMQ_EVENT_DISCONNECTED:
+		if (p->state != P_REFUSED)
+			p->state = P_DISCONNECTED;
+		break;
+	case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+		p->state = P_REFUSED;
+		p->refusals++;
+		p->retry_at = now + 2000;
+		break;
+	default: /* a protocol failure: libzmq reconnects by itself */
+		p->state = P_DISCONNECTED;
+		break;
+	}
+	if (p->state != was) {
+		p->since = now;
+		if (p->state == P_REFUSED)
+			dlog(d, p->refusals == 1 ? L_WARN : L_DEBUG, "the daemon at %s refused our "
+			     "handshake (status %u): it has not joined this alliance yet, or its "
+			     "charter does not list our transport key; retrying", p->endpoint, value);
+		else
+			dlog(d, L_INFO, "link to %s: %s", p->endpoint, peer_state_name(p->state));
+	}
+	zmq_msg_close(&ev);
+	zmq_msg_close(&ep);
+	return 0;
+}
+
+/* A refused handshake is not retried by libzmq: connect again, slowly. */
+static void retry_refused(struct daemon *d, struct peer *p, int64_t now)
+{
+	if (p->state != P_REFUSED || now < p->retry_at)
+		return;
+	zmq_disconnect(p->sock, p->endpoint);
+	if (zmq_connect(p->sock, p->endpoint) < 0)
+		dlog(d, L_WARN, "cannot connect to %s: %s", p->endpoint, zmq_strerror(errno));
+	p->state = P_CONNECTING;
+	p->since = now;
+	p->retry_at = 0;
+}
+
+/* ------------------------------------------------------------ ZAP */
+
+/* One ZAP request (RFC 27): version, request id, domain, address,
+ * identity, mechanism, credentials. Answered 200 with the client's
+ * transport key in hex as user id, or 400. */
+int peers_on_zap(struct daemon *d)
+{
+	zmq_msg_t f[8];
+	int n = 0, more = 1;
+	while (more) {
+		zmq_msg_t m;
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, d->zap, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&m);
+			if (n == 0)
+				return 1;
+			break;
+		}
+		more = zmq_msg_more(&m);
+		if (n < 8)
+			f[n++] = m;
+		else
+			zmq_msg_close(&m);
+	}
+	const char *status = "400", *text = "not a member";
+	char uid[2 * AL_KEYLEN + 1] = "", addr[64] = "?", keyhex[2 * AL_KEYLEN + 1] = "?";
+	if (n >= 4)
+		snprintf(addr, sizeof addr, "%.*s", (int)zmq_msg_size(&f[3]),
+			 (const char *)zmq_msg_data(&f[3]));
+	bool curve = n >= 7 && zmq_msg_size(&f[5]) == 5 && !memcmp(zmq_msg_data(&f[5]), "CURVE", 5);
+	bool domain = n >= 3 && zmq_msg_size(&f[2]) == strlen(ZAP_DOMAIN) &&
+		      !memcmp(zmq_msg_data(&f[2]), ZAP_DOMAIN, strlen(ZAP_DOMAIN));
+	if (curve && zmq_msg_size(&f[6]) == AL_KEYLEN) {
+		hex_encode(zmq_msg_data(&f[6]), AL_KEYLEN, keyhex);
+		if (domain && admitted(d, zmq_msg_data(&f[6]))) {
+			status = "200";
+			text = "OK";
+			snprintf(uid, sizeof uid, "%s", keyhex);
+		}
+	}
+	if (*status != '2') {
+		d->handshakes_refused++;
+		char why[AL_ERRLEN];
+		snprintf(why, sizeof why, "handshake from %s refused: transport key %.16s... is not a "
+			 "member's", addr, keyhex);
+		note_rejection(d, NULL, addr, "not-member", why);
+	} else {
+		dlog(d, L_DEBUG, "ZAP: admitted %.16s... from %s", keyhex, addr);
+	}
+	if (n >= 2) { /* REP must answer whatever it got */
+		zmq_send(d->zap, "1.0", 3, ZMQ_SNDMORE);
+		zmq_send(d->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
+		zmq_send(d->zap, status, 3, ZMQ_SNDMORE);
+		zmq_send(d->zap, text, strlen(text), ZMQ_SNDMORE);
+		zmq_send(d->zap, uid, strlen(uid), ZMQ_SNDMORE);
+		zmq_send(d->zap, "", 0, 0);
+	} else {
+		zmq_send(d->zap, "", 0, 0);
+	}
+	for (int i = 0; i < n; i++)
+		zmq_msg_close(&f[i]);
+	return 0;
+}
+
+/* ------------------------------------------------------------ receiving */
+
+static struct alliance *alliance_by_id(const struct daemon *d, const al_hash *id)
+{
+	for (size_t i = 0; i < d->n_alls; i++)
+		if (!memcmp(&d->alls[i]->s->charter->id, id, AL_HASHLEN))
+			return d->alls[i];
+	return NULL;
+}
+
+/* The member of a whose transport key is uid (hex), or -1. */
+static long member_by_uid(const struct alliance *a, const char *uid)
+{
+	uint8_t k[AL_KEYLEN];
+	if (!uid || strlen(uid) != 2 * AL_KEYLEN || hex_decode(uid, k, AL_KEYLEN))
+		return -1;
+	const struct al_charter *c = a->s->charter;
+	for (size_t m = 0; m < c->n_members; m++)
+		if (!memcmp(c->members[m].transport_key.b, k, AL_KEYLEN))
+			return (long)m;
+	return -1;
+}
+
+static void on_have(struct daemon *d, struct alliance *a, size_t from,
+		    const struct al_peer_msg *pm, int64_t now)
+{
+	const struct al_charter *c = a->s->charter;
+	struct link *l = &a->links[from];
+	bool back = !l->heard || now - l->heard > LINK_TIMEOUT_MS;
+	if (back) {
+		dlog(d, L_INFO, "%s: link to %s is up", c->title, c->members[from].name);
+		l->want_have = true;
+	}
+	for (size_t i = 0; i < pm->n_have; i++) {
+		const struct al_member *m = charter_member(c, &pm->have[i].author);
+		if (!m)
+			continue; /* a feed we do not know: nothing to send */
+		size_t k = (size_t)(m - c->members);
+		if (pm->have[i].seq != l->have[k])
+			l->progress = now;
+		l->have[k] = pm->have[i].seq;
+	}
+	for (size_t k = 0; k < c->n_members; k++) {
+		/* Newly up, or nothing new for a while: what we sent may have
+		 * been lost (the peer restarted, the connection dropped). */
+		if (back || l->sent[k] < l->have[k] ||
+		    (l->sent[k] > l->have[k] && now - l->progress > RESEND_MS))
+			l->sent[k] = l->have[k];
+	}
+	/* Our own feed's head: after a crash, learn it before authoring. */
+	if (!a->own_ok) {
+		uint64_t head = feeds_head(a->s->feeds, &c->members[a->self].sign_key, NULL);
+		bool all = true, any = false, behind = false;
+		for (size_t k = 0; k < c->n_members; k++) {
+			if (k == a->self)
+				continue;
+			if (!a->links[k].heard && k != from) { /* from: heard right now */
+				all = false;
+				continue;
+			}
+			any = true;
+			if (a->links[k].have[a->self] > head)
+				behind = true;
+		}
+		if (any && !behind && (all || now - d->started > OWN_WAIT_MS)) {
+			a->own_ok = true;
+			dlog(d, L_INFO, "%s: peers confirm this member's feed ends at %" PRIu64
+			     ": authoring is open", c->title, head);
+		}
+	}
+}
+
+static int on_batch(struct daemon *d, struct alliance *a, size_t from,
+		    const struct al_peer_msg *pm, int64_t now)
+{
+	const struct al_charter *c = a->s->charter;
+	struct link *l = &a->links[from];
+	for (size_t i = 0; i < pm->n_env; i++) {
+		enum al_reason r;
+		char why[AL_ERRLEN];
+		struct al_ref id;
+		int rc = store_offer(a->s, pm->env[i], pm->env_len[i], now, &r, &id, why);
+		if (rc) {
+			dlog(d, L_ERROR, "%s: %s", c->title, why);
+			return rc; /* the store failed: fatal */
+		}
+		l->msgs_in++;
+		if (r == AL_ACCEPT) {
+			const struct al_feed_entry *e = feeds_get(a->s->feeds, &id.author, id.seq);
+			/* Receipts are not receipted, so receipts never answer
+			 * receipts; our own messages coming back need none. */
+			if (e && e->kind != AL_KIND_RECEIPT && !a->unreceipted &&
+			    memcmp(&id.author, &c->members[a->self].sign_key, AL_KEYLEN))
+				a->unreceipted = now;
+		} else if (r == AL_R_AHEAD) {
+			l->want_have = true; /* tell it where we are: it resends */
+		} else if (r != AL_DUPLICATE) {
+			note_rejection(d, a, c->members[from].name, feeds_reason_tag(r), why);
+		}
+	}
+	l->want_have = true; /* our Have confirms what came in */
+	return AL_OK;
+}
+
+int peers_on_router(struct daemon *d)
+{
+	zmq_msg_t id, body;
+	zmq_msg_init(&id);
+	zmq_msg_init(&body);
+	if (zmq_msg_recv(&id, d->router, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&id);
+		zmq_msg_close(&body);
+		return 1;
+	}
+	int rc = AL_OK, extra = 0;
+	if (!zmq_msg_more(&id) || zmq_msg_recv(&body, d->router, 0) < 0) {
+		zmq_msg_close(&id);
+		zmq_msg_close(&body);
+		return 0;
+	}
+	while (zmq_msg_more(&body) || extra) { /* one frame per message: drop the rest */
+		zmq_msg_t x;
+		zmq_msg_init(&x);
+		extra = zmq_msg_recv(&x, d->router, 0) >= 0 && zmq_msg_more(&x);
+		zmq_msg_close(&x);
+		if (!extra)
+			break;
+	}
+	const char *uid = zmq_msg_gets(&body, "User-Id");
+	char why[AL_ERRLEN], from[24];
+	snprintf(from, sizeof from, "%.16s", uid ? uid : "?");
+	struct al_peer_msg pm;
+	int64_t now = when_now();
+	if (wire_peer_unpack(zmq_msg_data(&body), zmq_msg_size(&body), &pm, why)) {
+		d->peer_malformed++;
+		note_rejection(d, NULL, from, "malformed", why);
+		goto out;
+	}
+	struct alliance *a = alliance_by_id(d, &pm.alliance);
+	long m = a ? member_by_uid(a, uid) : -1;
+	if (!a || m < 0 || (size_t)m == a->self) {
+		d->peer_unknown++;
+		char hex[2 * AL_HASHLEN + 1];
+		snprintf(why, sizeof why, "a message for alliance %.16s... from a daemon that is not "
+			 "a member of it here", hex_encode(pm.alliance.b, AL_HASHLEN, hex));
+		note_rejection(d, a, from, "not-member", why);
+		wire_peer_clear(&pm);
+		goto out;
+	}
+	if (pm.op == AL_PEER_HAVE)
+		on_have(d, a, (size_t)m, &pm, now);
+	else
+		rc = on_batch(d, a, (size_t)m, &pm, now);
+	a->links[m].heard = now;
+	wire_peer_clear(&pm);
+out:
+	zmq_msg_close(&id);
+	zmq_msg_close(&body);
+	return rc;
+}
+
+/* ------------------------------------------------------------ receipts */
+
+/* A receipt is a bare frontier: authored when others' messages have come
+ * in and we have said nothing since, at most once per RECEIPT_DELAY_MS.
+ * Receipts do not start the clock, so receipts never answer receipts. */
+int peers_receipts(struct daemon *d, int64_t now)
+{
+	for (size_t i = 0; i < d->n_alls; i++) {
+		struct alliance *a = d->alls[i];
+		if (!a->unreceipted || !a->own_ok || now - a->unreceipted < RECEIPT_DELAY_MS)
+			continue;
+		struct al_body b;
+		struct al_ref id;
+		char why[AL_ERRLEN];
+		memset(&b, 0, sizeof b);
+		b.kind = AL_KIND_RECEIPT;
+		int rc = store_author(a->s, d->home->id, &b, now, &id, why);
+		if (rc) {
+			dlog(d, L_ERROR, "%s: cannot author a receipt: %s", a->s->charter->title, why);
+			if (rc == AL_E_IO || rc == AL_E_FSYNC || rc == AL_E_FAILED)
+				return rc;
+		}
+		a->unreceipted = 0;
+	}
+	return AL_OK;
+}
+
+/* ------------------------------------------------------------ sending */
+
+static int send_msg(struct peer *p, const struct al_peer_msg *pm)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc = wire_peer_pack(pm, &buf, &len);
+	if (rc)
+		return rc;
+	rc = zmq_send(p->sock, buf, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+	free(buf);
+	return rc;
+}
+
+static void send_have(struct daemon *d, struct alliance *a, struct link *l, int64_t now)
+{
+	struct al_peer_msg pm = { .op = AL_PEER_HAVE };
+	pm.alliance = a->s->charter->id;
+	long n = feeds_frontier(a->s->feeds, &pm.have);
+	if (n < 0)
+		return;
+	pm.n_have = (size_t)n;
+	if (send_msg(l->peer, &pm) == 0) {
+		l->have_sent = now;
+		l->want_have = false;
+	} else if (errno != EAGAIN) {
+		dlog(d, L_DEBUG, "send to %s: %s", l->peer->endpoint, zmq_strerror(errno));
+	}
+	free(pm.have);
+}
+
+/* One Batch of durable envelopes l lacks, in chain order. Returns 1 when
+ * one was sent, 0 when there is nothing to send or the peer is full. */
+static int send_batch(struct daemon *d, struct alliance *a, struct link *l)
+{
+	const struct al_charter *c = a->s->charter;
+	uint64_t durable = log_durable(a->s->log);
+	uint64_t *upto = calloc(c->n_members, sizeof *upto);
+	struct al_peer_msg pm = { .op = AL_PEER_BATCH };
+	size_t cap = 0, bytes = 0;
+	int sent = 0;
+	if (!upto)
+		return 0;
+	pm.alliance = c->id;
+	for (size_t k = 0; k < c->n_members && bytes < BATCH_BYTES; k++) {
+		const al_key *author = &c->members[k].sign_key;
+		uint64_t head = feeds_head(a->s->feeds, author, NULL);
+		upto[k] = l->sent[k];
+		for (uint64_t q = l->sent[k] + 1; q <= head && bytes < BATCH_BYTES; q++) {
+			const struct al_feed_entry *e = feeds_get(a->s->feeds, author, q);
+			uint8_t *buf;
+			size_t len;
+			char why[AL_ERRLEN];
+			if (!e || e->offset >= durable)
+				break; /* only what is durable leaves this daemon */
+			if (pm.n_env && bytes + AL_MAX_ENVELOPE > BATCH_BYTES)
+				break;
+			if (store_get(a->s, author, q, &buf, &len, why)) {
+				dlog(d, L_ERROR, "%s: %s", c->title, why);
+				break;
+			}
+			if (pm.n_env == cap) {
+				size_t nc = cap ? 2 * cap : 64;
+				uint8_t **ev = realloc(pm.env, nc * sizeof *ev);
+				size_t *lv = ev ? realloc(pm.env_len, nc * sizeof *lv) : NULL;
+				if (ev)
+					pm.env = ev;
+				if (!ev || !lv) {
+					free(buf);
+					goto out;
+				}
+				pm.env_len = lv;
+				cap = nc;
+			}
+			pm.env[pm.n_env] = buf;
+			pm.env_len[pm.n_env++] = len;
+			bytes += len;
+			upto[k] = q;
+		}
+	}
+	if (pm.n_env && send_msg(l->peer, &pm) == 0) {
+		for (size_t k = 0; k < c->n_members; k++)
+			l->sent[k] = upto[k];
+		l->msgs_out += pm.n_env;
+		sent = 1;
+	}
+out:
+	wire_peer_clear(&pm);
+	free(upto);
+	return sent;
+}
+
+/* After the round's group commit: Haves that are due, then what each live
+ * peer lacks, a few Batches at a time so the loop stays responsive. */
+void peers_pump(struct daemon *d, int64_t now)
+{
+	for (size_t i = 0; i < d->n_peers; i++)
+		retry_refused(d, d->peers[i], now);
+	for (size_t i = 0; i < d->n_alls; i++) {
+		struct alliance *a = d->alls[i];
+		for (size_t m = 0; m < a->s->charter->n_members; m++) {
+			struct link *l = &a->links[m];
+			if (m == a->self)
+				continue;
+			if (l->want_have || now - l->have_sent >= HEARTBEAT_MS)
+				send_have(d, a, l, now);
+			if (!l->heard || now - l->heard > LINK_TIMEOUT_MS)
+				continue; /* its Have tells us what it lacks */
+			for (int k = 0; k < PEER_ROUND && send_batch(d, a, l); k++)
+				;
+		}
+	}
+}
+
+/* ------------------------------------------------------------ status */
+
+/* What the member's own latest signed message says it holds of feed k. */
+static uint64_t signed_ack(const struct alliance *a, size_t member, size_t k, int64_t *at)
+{
+	const struct al_charter *c = a->s->charter;
+	uint64_t head = feeds_head(a->s->feeds, &c->members[member].sign_key, NULL), seq = 0;
+	uint8_t *buf;
+	size_t len;
+	char why[AL_ERRLEN];
+	struct al_envelope e;
+	*at = 0;
+	if (!head || store_get(a->s, &c->members[member].sign_key, head, &buf, &len, why))
+		return 0;
+	if (envelope_open(buf, len, &e, why) == AL_OK) {
+		for (size_t i = 0; i < e.b.n_frontier; i++)
+			if (!memcmp(&e.b.frontier[i].author, &c->members[k].sign_key, AL_KEYLEN))
+				seq = e.b.frontier[i].seq;
+		*at = e.b.timestamp;
+		envelope_clear(&e);
+	}
+	free(buf);
+	return seq;
+}
+
+json_t *peers_links_json(const struct daemon *d, const struct alliance *a, int64_t now)
+{
+	(void)d;
+	const struct al_charter *c = a->s->charter;
+	json_t *v = json_array();
+	for (size_t m = 0; m < c->n_members; m++) {
+		const struct link *l = &a->links[m];
+		char t[AL_WHENLEN];
+		int64_t at;
+		if (m == a->self)
+			continue;
+		const char *state = !l->heard ? "never" : now - l->heard > LINK_TIMEOUT_MS ? "down"
+											 : "up";
+		json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "member",
+				      c->members[m].name, "endpoint", c->members[m].endpoint,
+				      "state", state, "holds_ours", (json_int_t)l->have[a->self],
+				      "acked", (json_int_t)signed_ack(a, m, a->self, &at),
+				      "received", (json_int_t)l->msgs_in, "sent",
+				      (json_int_t)l->msgs_out);
+		json_object_set_new(j, "connection", json_string(peer_state_name(l->peer->state)));
+		json_object_set_new(j, "last_heard",
+				    l->heard ? json_string(when_format(l->heard, t)) : json_null());
+		json_array_append_new(v, j);
+	}
+	return v;
+}
+
+void peers_stop(struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_peers; i++) {
+		zmq_socket_monitor(d->peers[i]->sock, NULL, 0);
+		zmq_close(d->peers[i]->mon);
+		zmq_close(d->peers[i]->sock);
+		free(d->peers[i]);
+	}
+	free(d->peers);
+	d->peers = NULL;
+	d->n_peers = 0;
+	if (d->router)
+		zmq_close(d->router);
+	if (d->zap)
+		zmq_close(d->zap);
+	d->router = d->zap = NULL;
+}

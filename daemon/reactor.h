@@ -1,0 +1,130 @@
+/* reactor.h: what the two halves of allianced's one reactor share.
+ *
+ * daemon.c owns the loop, the control socket and the group commit;
+ * peer.c owns the links to the other partners' daemons (CurveZMQ, ZAP),
+ * replication and receipts. Both run on the one thread of daemon_run().
+ */
+#ifndef REACTOR_H
+#define REACTOR_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/un.h>
+
+#include "err.h"
+#include "feeds.h"
+#include "home.h"
+#include "store.h"
+
+/* Timers (ms). */
+#define HEARTBEAT_MS 1000     /* a Have to every peer at least this often */
+#define LINK_TIMEOUT_MS 4000  /* a peer silent this long is shown down */
+#define RESEND_MS 3000        /* sent but not confirmed by a Have this long: send again */
+#define RECEIPT_DELAY_MS 1000 /* receipts are batched over this long */
+#define OWN_WAIT_MS 3000      /* after a crash, how long to wait for every peer */
+
+/* Sizes. */
+#define BATCH_BYTES (256 * 1024) /* envelopes per Batch message (at least one) */
+#define PEER_MAXMSG (BATCH_BYTES + AL_MAX_ENVELOPE + 4096)
+#define PEER_HWM 16              /* Batches queued per peer before EAGAIN */
+#define PEER_ROUND 8             /* peer messages handled per poll round */
+#define REJECT_RING 32           /* rejections kept for status */
+
+enum level { L_ERROR, L_WARN, L_INFO, L_DEBUG };
+
+/* One DEALER per distinct peer daemon (by transport key), shared by
+ * every alliance the two have in common. */
+enum peer_state { P_CONNECTING, P_CONNECTED, P_DISCONNECTED, P_REFUSED };
+
+struct peer {
+	al_key transport_key;
+	char endpoint[AL_ENDPOINT_MAX];
+	void *sock;
+	void *mon;           /* PAIR: the DEALER's connection events */
+	enum peer_state state;
+	int64_t since;       /* of the state */
+	int64_t retry_at;    /* refused: connect again then */
+	uint64_t refusals;   /* handshakes the peer refused */
+};
+
+/* What one alliance knows of one other member's daemon. Arrays are
+ * indexed by member (the charter's order). */
+struct link {
+	struct peer *peer;
+	int64_t heard;      /* last valid message from it (ms), 0: not this run */
+	int64_t progress;   /* last time its Have showed something new */
+	int64_t have_sent;  /* last Have we sent it */
+	bool want_have;     /* send it our Have at the next pump */
+	uint64_t *have;     /* what its last Have said it holds */
+	uint64_t *sent;     /* what we have sent it, up to */
+	uint64_t msgs_in, msgs_out;
+};
+
+struct alliance {
+	struct al_store *s;
+	size_t self;        /* our index among the charter's members */
+	bool own_ok;        /* our feed's head is known: we may author */
+	int64_t unreceipted; /* first message taken in since our last one, 0: none */
+	struct link *links; /* one per member; links[self] unused */
+};
+
+struct rejection {
+	int64_t at;
+	char alliance[64];
+	char from[AL_NAME_MAX + 1];
+	const char *reason; /* stable tag */
+	char why[AL_ERRLEN];
+};
+
+struct pending_reply {
+	uint8_t *client; /* ROUTER identity */
+	size_t client_len;
+	uint8_t *reply;
+	size_t reply_len;
+};
+
+struct daemon {
+	struct al_home *home;
+	char home_abs[PATH_MAX];
+	enum level level;
+	int lock_fd;
+	int64_t started;
+	void *zctx;
+	void *control;
+	char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct alliance **alls;
+	size_t n_alls;
+	struct pending_reply *pending; /* acknowledgements waiting for fsync */
+	size_t n_pending;
+	/* peer.c */
+	void *router; /* bound on the listen endpoint: CURVE server */
+	void *zap;    /* the ZAP handler (REP on inproc://zeromq.zap.01) */
+	struct peer **peers;
+	size_t n_peers;
+	uint64_t handshakes_refused, peer_malformed, peer_unknown;
+	struct rejection rejections[REJECT_RING];
+	uint64_t n_rejections;
+	bool clean_stop; /* stopping on a signal, every store synced */
+};
+
+void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Keep a rejection for status (and log it). */
+void note_rejection(struct daemon *d, const struct alliance *a, const char *from,
+		    const char *reason, const char *why);
+
+/* peer.c */
+int peers_start(struct daemon *d);
+int peers_add(struct daemon *d, struct alliance *a);
+int peers_on_zap(struct daemon *d);
+int peers_on_monitor(struct daemon *d, struct peer *p);
+int peers_on_router(struct daemon *d); /* 1: nothing waiting; <0 fatal */
+int peers_receipts(struct daemon *d, int64_t now);
+void peers_pump(struct daemon *d, int64_t now);
+json_t *peers_links_json(const struct daemon *d, const struct alliance *a, int64_t now);
+void peers_stop(struct daemon *d);
+
+#endif
