@@ -27,7 +27,8 @@ static const struct command {
 	{ "charter", cmd_charter, "create, sign and show the alliance's charter" },
 	{ "join", cmd_join, "have the daemon adopt a signed charter" },
 	{ "commit", cmd_commit, "promise a deliverable to other members, by a due time" },
-	{ "status", cmd_status, "the daemon, its alliances, members and counters" },
+	{ "status", cmd_status, "the daemon, its alliances, links, counters and rejections" },
+	{ "log", cmd_log, "every message of the alliance, in arrival order (--follow)" },
 	{ "audit", cmd_audit, "verify logs offline against the charter" },
 };
 

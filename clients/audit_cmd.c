@@ -34,94 +34,6 @@ static const char audit_usage[] =
 	"Exit status: 0 when the logs are clean, 1 when any fault is found, 2 when\n"
 	"the audit cannot run (bad arguments, unreadable files).\n";
 
-struct source {
-	const char *label;
-	char log[4096];
-	char proofs[4096];
-	char charter[4096]; /* the charter beside the log, if any */
-	bool has_proofs;
-};
-
-static bool is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static bool exists(const char *p)
-{
-	return access(p, F_OK) == 0;
-}
-
-/* Does the alliance directory dir match --alliance sel (id prefix or title)? */
-static bool matches(const char *dir, const char *sel)
-{
-	const char *base = strrchr(dir, '/');
-	base = base ? base + 1 : dir;
-	if (strlen(sel) >= 4 && !strncmp(base, sel, strlen(sel)))
-		return true;
-	char path[4096], why[AL_ERRLEN];
-	struct al_charter *c;
-	if (snprintf(path, sizeof path, "%s/charter", dir) >= (int)sizeof path ||
-	    charter_load(path, &c, why))
-		return false;
-	bool m = !strcmp(c->title, sel);
-	charter_destroy(&c);
-	return m;
-}
-
-/* Point s at the log that arg names. */
-static int resolve(const char *arg, const struct al_charter *c, const char *sel,
-		   struct source *s)
-{
-	char path[4096], why[AL_ERRLEN];
-	memset(s, 0, sizeof *s);
-	s->label = arg;
-	if (!is_dir(arg)) {
-		if (!exists(arg))
-			return ctl_error("'%s' does not exist (give a home, an alliance directory "
-					 "or a log file)", arg);
-		snprintf(s->log, sizeof s->log, "%s", arg);
-		return 0;
-	}
-	char dir[4096];
-	snprintf(path, sizeof path, "%s/log", arg);
-	if (exists(path)) {
-		snprintf(dir, sizeof dir, "%s", arg);
-	} else {
-		al_hash *ids;
-		size_t n;
-		if (home_alliances(arg, &ids, &n, why))
-			return ctl_error("%s", why);
-		size_t pick = n, hits = 0;
-		for (size_t i = 0; i < n; i++) {
-			home_alliance_dir(arg, &ids[i], dir, sizeof dir);
-			bool ok = c ? !memcmp(&ids[i], &c->id, AL_HASHLEN)
-				    : sel ? matches(dir, sel) : true;
-			if (ok)
-				pick = i, hits++;
-		}
-		if (hits == 1)
-			home_alliance_dir(arg, &ids[pick], dir, sizeof dir);
-		free(ids);
-		if (n == 0)
-			return ctl_error("'%s' holds no alliance log (is it a home that has joined "
-					 "an alliance?)", arg);
-		if (hits == 0)
-			return ctl_error("home '%s' has not joined %s", arg,
-					 c ? "the alliance of that charter" : "that alliance");
-		if (hits > 1)
-			return ctl_error("home '%s' has joined %zu alliances: pick one with "
-					 "--alliance ID|TITLE or --charter FILE", arg, n);
-	}
-	if (snprintf(s->log, sizeof s->log, "%s/log", dir) >= (int)sizeof s->log ||
-	    snprintf(s->proofs, sizeof s->proofs, "%s/equivocations", dir) >= (int)sizeof s->proofs ||
-	    snprintf(s->charter, sizeof s->charter, "%s/charter", dir) >= (int)sizeof s->charter)
-		return ctl_error("path '%s' is too long", dir);
-	s->has_proofs = true;
-	return 0;
-}
-
 static json_t *fault_json(const struct al_audit_fault *f)
 {
 	return json_pack("{s:s, s:I, s:I, s:s}", "log", f->log, "record", (json_int_t)f->record,
@@ -158,7 +70,7 @@ int cmd_audit(int argc, char **argv)
 	int64_t now = when_now(), as_of = now;
 	char why[AL_ERRLEN];
 	struct al_charter *c = NULL;
-	struct source *src = NULL;
+	struct ctl_source *src = NULL;
 	struct al_audit_source *asrc = NULL;
 	struct al_audit a = { 0 };
 
@@ -219,7 +131,7 @@ int cmd_audit(int argc, char **argv)
 	if (!src || !asrc)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		if (resolve(i == 0 ? first : against[i - 1], c, sel, &src[i]))
+		if (ctl_resolve(i == 0 ? first : against[i - 1], c, sel, &src[i]))
 			goto out;
 		/* Without --charter, the first home's own copy is the reference. */
 		if (!c && src[i].charter[0] && charter_load(src[i].charter, &c, why)) {

@@ -9,6 +9,7 @@
 #define CTL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "control.h"
 #include "msg.h"
@@ -42,11 +43,34 @@ void ctl_print_json(json_t *j);
  * on success fills *rp (control_reply_clear it) and returns 0. */
 int ctl_call(const char *home, const struct al_request *rq, struct al_reply *rp);
 
+/* A log to read offline, as named on the command line. */
+struct ctl_source {
+	const char *label;
+	char log[4096];
+	char proofs[4096];
+	char charter[4096]; /* the charter beside the log, if any */
+	bool has_proofs;
+};
+
+/* Point s at the log that arg names: a log file, an alliance directory, or
+ * a home (its one alliance; with several, the one of charter c or of
+ * --alliance sel). Prints the error and returns CTL_EXIT_FAIL, or 0. */
+struct al_charter;
+int ctl_resolve(const char *arg, const struct al_charter *c, const char *sel,
+		struct ctl_source *s);
+
 /* Subcommands. */
 int cmd_charter(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_join(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+
+/* A message as JSON (members named by c, which may be NULL), and the
+ * one-line summary of such a JSON message that the text views print. */
+struct al_envelope;
+json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e);
+void ctl_message_line(const json_t *j, char *buf, size_t n);
 
 #endif

@@ -1,29 +1,71 @@
 #!/usr/bin/env bash
-# make demo: three partner firms set up an alliance on this machine, record
-# commitments in their signed logs, and an auditor checks the logs.
-#
-# What runs today (issue 2): identities, the charter, the signed hash-chained
-# logs and the offline audit. The daemons that exchange messages over
-# ZeroMQ come with issue 3; until then the messages are authored and relayed
-# by the test tool mklog, through the same core library the daemon will use.
+# make demo: three partner firms set up an alliance on this machine, each
+# runs its daemon, commitments flow between them over CurveZMQ, one daemon
+# is down for a while and catches up, and an auditor checks the three logs
+# against the charter and each other. Everything runs in a temporary
+# directory on 127.0.0.1; every daemon is stopped, whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 PATH="$PWD/$BUILD:$PATH"
-PATH="$PWD/$BUILD/tests:$PATH" # mklog
 D=$(mktemp -d "${TMPDIR:-/tmp}/alliance-demo.XXXXXX")
-trap 'rm -rf "$D"' EXIT
+declare -A PID=()
+cleanup() {
+	local p
+	for p in "${PID[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$D"
+}
+trap cleanup EXIT
 cd "$D"
+FIRMS=(acme globex initech)
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# status FIRM EXPR: a Python expression over a = the alliance's status.
+status() {
+	alliancectl -H "$1" status --json |
+		python3 -c "import json,sys; a=json.load(sys.stdin)['alliances'][0]; print($2)"
+}
+# wait_for WHAT FIRM EXPR: until EXPR is True at FIRM (at most 20 s).
+wait_for() {
+	local i
+	for i in $(seq 200); do
+		[ "$(status "$2" "$3" 2>/dev/null)" = True ] && return 0
+		sleep 0.1
+	done
+	echo "demo: timed out waiting until $1" >&2
+	exit 1
+}
+start() {
+	allianced run "$1" 2>>"$1.log" &
+	PID[$1]=$!
+	local i
+	for i in $(seq 100); do ALLIANCE_TIMEOUT=1 alliancectl -H "$1" status >/dev/null 2>&1 && return 0; sleep 0.05; done
+	echo "demo: allianced for $1 did not start:" >&2
+	cat "$1.log" >&2
+	exit 1
+}
+stop() { kill -TERM "${PID[$1]}"; wait "${PID[$1]}"; unset "PID[$1]"; }
+same_everywhere() {
+	local f ref
+	ref=$(status acme "[m['seq'] for m in a['members']]")
+	for f in globex initech; do [ "$(status "$f" "[m['seq'] for m in a['members']]")" = "$ref" ] || return 1; done
+}
 
-step "1. Each firm creates its home: keys and a member card"
-port=7100
-for firm in acme globex initech; do
-	port=$((port + 1))
-	run allianced init "$firm" --name "$firm" --listen "tcp://127.0.0.1:$port" | tail -n 1 >"$firm.card"
-	echo "   card: $(cut -c1-60 "$firm.card")..."
+# wait_same: until the three daemons hold the same feeds (at most 20 s).
+wait_same() {
+	local i
+	for i in $(seq 100); do same_everywhere && return 0; sleep 0.2; done
+	echo "demo: the daemons did not converge" >&2
+	exit 1
+}
+
+step "1. Each firm creates its home: keys, config and a member card"
+for firm in "${FIRMS[@]}"; do
+	run allianced init "$firm" --name "$firm" --listen "tcp://127.0.0.1:$(free_port)" | tail -n 1 >"$firm.card"
+	echo "   card: $(cut -c1-70 "$firm.card")..."
 done
 
 step "2. The alliance manager writes the charter from the three cards"
@@ -32,31 +74,47 @@ run alliancectl charter new alliance.charter --title "Acme-Globex-Initech R&D" \
 	--objective "a joint prototype by spring" --resolver acme --grace 2d --half-life 60d
 
 step "3. Every firm signs it; it is in force when all have"
-for firm in acme globex initech; do run alliancectl charter sign alliance.charter -H "$firm"; done
+for firm in "${FIRMS[@]}"; do run alliancectl charter sign alliance.charter -H "$firm"; done
 run alliancectl charter show alliance.charter
 
-step "4. Each firm records commitments in its own signed, hash-chained feed"
-run mklog author acme --charter alliance.charter --count 3
-run mklog author globex --charter alliance.charter --count 2
-run mklog author initech --charter alliance.charter --count 4
+step "4. Each firm starts its daemon and joins the alliance"
+for firm in "${FIRMS[@]}"; do start "$firm"; echo "   allianced run $firm (pid ${PID[$firm]}), log in $firm.log"; done
+for firm in "${FIRMS[@]}"; do run alliancectl join alliance.charter -H "$firm"; done
+for firm in "${FIRMS[@]}"; do wait_for "$firm's peers confirm its feed" "$firm" "a['authoring'] == 'open'"; done
+echo "   the three daemons are linked (CurveZMQ, members' keys only)"
 
-step "5. The feeds are relayed, so every firm holds the whole alliance's log"
-for a in acme globex initech; do
-	for b in acme globex initech; do
-		[ "$a" = "$b" ] || run mklog copy "$a" "$b"
-	done
-done
+step "5. Commitments flow: each is signed, durable, then pushed to every partner"
+run alliancectl -H acme commit "working prototype" --to globex --due +14d --value 500
+run alliancectl -H globex commit "interface specification" --to acme,initech --due +3d --value 200
+printf '%s\n' '{"what": "test rig", "to": ["acme"], "due": "+10d", "value": 300}' \
+	'{"what": "field trial report", "to": "acme,globex", "due": "+30d", "value": 150}' >initech.jsonl
+run alliancectl -H initech commit --batch initech.jsonl
+wait_same
+run alliancectl -H initech status
 
-step "6. Someone edits one byte of globex's log; the audit names the record"
-log=$(ls -d globex/alliances/*)/log
-cp "$log" tampered.log
-python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[400]^=1; open(p,'wb').write(b)" tampered.log
+step "6. initech's daemon is down for a while; the others go on"
+stop initech
+echo "   initech stopped"
+run alliancectl -H acme commit "prototype firmware" --to initech --due +21d --value 250
+run alliancectl -H globex commit "enclosure drawings" --to acme --due +7d --value 80
+start initech
+echo "   initech restarted: its peers send what it missed"
+wait_for "initech catches up" initech "[m['seq'] for m in a['members'] if m['name']=='acme'][0] >= 2"
+wait_same
+run alliancectl -H initech log
+
+step "7. Someone edits one byte of a copy of globex's log; the audit names the record"
+cp globex/alliances/*/log tampered.log
+python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[300]^=1; open(p,'wb').write(b)" tampered.log
 if run alliancectl audit tampered.log --charter alliance.charter; then
 	echo "demo: the tampered log passed the audit: this is a bug" >&2
 	exit 1
 fi
-step "7. At the end, an auditor checks all three logs against the charter and each other"
+
+step "8. The daemons stop; an auditor checks all three logs against the charter and each other"
+for firm in "${FIRMS[@]}"; do stop "$firm"; done
 run alliancectl audit acme --against globex --against initech --charter alliance.charter
 
 echo
-echo "demo: done: a tampered copy is caught; the three real logs audit clean and agree."
+echo "demo: done: three daemons replicated every commitment, one caught up after an outage,"
+echo "demo: a tampered copy was caught, and the three real logs audit clean and agree."

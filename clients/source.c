@@ -1,0 +1,93 @@
+/* source.c: what alliancectl reads offline: a home, an alliance directory
+ * or a bare log file, resolved to the log (and the charter and proofs
+ * beside it). Shared by audit and log. */
+#include "ctl.h"
+#include "charter.h"
+#include "err.h"
+#include "home.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool exists(const char *p)
+{
+	return access(p, F_OK) == 0;
+}
+
+/* Does the alliance directory dir match --alliance sel (id prefix or title)? */
+static bool matches(const char *dir, const char *sel)
+{
+	const char *base = strrchr(dir, '/');
+	base = base ? base + 1 : dir;
+	if (strlen(sel) >= 4 && !strncmp(base, sel, strlen(sel)))
+		return true;
+	char path[4096], why[AL_ERRLEN];
+	struct al_charter *c;
+	if (snprintf(path, sizeof path, "%s/charter", dir) >= (int)sizeof path ||
+	    charter_load(path, &c, why))
+		return false;
+	bool m = !strcmp(c->title, sel);
+	charter_destroy(&c);
+	return m;
+}
+
+/* Point s at the log that arg names. */
+int ctl_resolve(const char *arg, const struct al_charter *c, const char *sel,
+		struct ctl_source *s)
+{
+	char path[4096], why[AL_ERRLEN];
+	memset(s, 0, sizeof *s);
+	s->label = arg;
+	if (!is_dir(arg)) {
+		if (!exists(arg))
+			return ctl_error("'%s' does not exist (give a home, an alliance directory "
+					 "or a log file)", arg);
+		snprintf(s->log, sizeof s->log, "%s", arg);
+		return 0;
+	}
+	char dir[4096];
+	snprintf(path, sizeof path, "%s/log", arg);
+	if (exists(path)) {
+		snprintf(dir, sizeof dir, "%s", arg);
+	} else {
+		al_hash *ids;
+		size_t n;
+		if (home_alliances(arg, &ids, &n, why))
+			return ctl_error("%s", why);
+		size_t pick = n, hits = 0;
+		for (size_t i = 0; i < n; i++) {
+			home_alliance_dir(arg, &ids[i], dir, sizeof dir);
+			bool ok = c ? !memcmp(&ids[i], &c->id, AL_HASHLEN)
+				    : sel ? matches(dir, sel) : true;
+			if (ok)
+				pick = i, hits++;
+		}
+		if (hits == 1)
+			home_alliance_dir(arg, &ids[pick], dir, sizeof dir);
+		free(ids);
+		if (n == 0)
+			return ctl_error("'%s' holds no alliance log (is it a home that has joined "
+					 "an alliance?)", arg);
+		if (hits == 0)
+			return ctl_error("home '%s' has not joined %s", arg,
+					 c ? "the alliance of that charter" : "that alliance");
+		if (hits > 1)
+			return ctl_error("home '%s' has joined %zu alliances: pick one with "
+					 "--alliance ID|TITLE or --charter FILE", arg, n);
+	}
+	if (snprintf(s->log, sizeof s->log, "%s/log", dir) >= (int)sizeof s->log ||
+	    snprintf(s->proofs, sizeof s->proofs, "%s/equivocations", dir) >= (int)sizeof s->proofs ||
+	    snprintf(s->charter, sizeof s->charter, "%s/charter", dir) >= (int)sizeof s->charter)
+		return ctl_error("path '%s' is too long", dir);
+	s->has_proofs = true;
+	return 0;
+}
