@@ -28,6 +28,7 @@ static const struct command {
 	{ "join", cmd_join, "have the daemon adopt a signed charter" },
 	{ "commit", cmd_commit, "promise a deliverable to other members, by a due time" },
 	{ "status", cmd_status, "the daemon, its alliances, links, counters and rejections" },
+	{ "commitments", cmd_commitments, "every commitment and its state (--state, --as-of)" },
 	{ "log", cmd_log, "every message of the alliance, in arrival order (--follow)" },
 	{ "audit", cmd_audit, "verify logs offline against the charter" },
 };

@@ -59,6 +59,12 @@ struct al_charter;
 int ctl_resolve(const char *arg, const struct al_charter *c, const char *sel,
 		struct ctl_source *s);
 
+/* Resolve arg as ctl_resolve does and load the charter: charter_path, or
+ * the one beside the log (*c stays NULL when there is none and
+ * !need_charter). Prints the error and returns CTL_EXIT_FAIL, or 0. */
+int ctl_open_log(const char *arg, const char *charter_path, const char *sel, bool need_charter,
+		 struct ctl_source *src, struct al_charter **c);
+
 /* Subcommands. */
 int cmd_charter(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
@@ -66,6 +72,7 @@ int cmd_join(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_commitments(int argc, char **argv);
 
 /* A message as JSON (members named by c, which may be NULL), and the
  * one-line summary of such a JSON message that the text views print. */

@@ -117,20 +117,8 @@ int cmd_log(int argc, char **argv)
 	char why[AL_ERRLEN];
 	struct al_charter *c = NULL;
 	struct ctl_source src;
-	if (charter_path && charter_load(charter_path, &c, why))
-		return ctl_error("%s", why);
-	if (ctl_resolve(arg, c, sel, &src)) {
-		charter_destroy(&c);
+	if (ctl_open_log(arg, charter_path, sel, false, &src, &c))
 		return CTL_EXIT_FAIL;
-	}
-	if (!src.charter[0]) { /* a bare log file: a charter beside it names the members */
-		const char *slash = strrchr(src.log, '/');
-		int dl = slash ? (int)(slash - src.log) : 1;
-		snprintf(src.charter, sizeof src.charter, "%.*s/charter", dl, slash ? src.log : ".");
-	}
-	if (!c && access(src.charter, F_OK) == 0 &&
-	    charter_load(src.charter, &c, why))
-		return ctl_error("%s", why);
 	p.c = c;
 	p.all = json_array();
 	struct sigaction sa;

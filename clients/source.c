@@ -91,3 +91,26 @@ int ctl_resolve(const char *arg, const struct al_charter *c, const char *sel,
 	s->has_proofs = true;
 	return 0;
 }
+
+int ctl_open_log(const char *arg, const char *charter_path, const char *sel, bool need_charter,
+		 struct ctl_source *src, struct al_charter **c)
+{
+	char why[AL_ERRLEN];
+	*c = NULL;
+	if (charter_path && charter_load(charter_path, c, why))
+		return ctl_error("%s", why);
+	if (ctl_resolve(arg, *c, sel, src)) {
+		charter_destroy(c);
+		return CTL_EXIT_FAIL;
+	}
+	if (!src->charter[0]) { /* a bare log file: a charter beside it names the members */
+		const char *slash = strrchr(src->log, '/');
+		snprintf(src->charter, sizeof src->charter, "%.*s/charter",
+			 slash ? (int)(slash - src->log) : 1, slash ? src->log : ".");
+	}
+	if (!*c && access(src->charter, F_OK) == 0 && charter_load(src->charter, c, why))
+		return ctl_error("%s", why);
+	if (!*c && need_charter)
+		return ctl_error("no charter beside '%s': give it with --charter FILE", src->log);
+	return 0;
+}

@@ -109,5 +109,25 @@ peerprobe "$T/acme.card" --as "$T/globex" --batch "$other" "$T/env/0.env" >/dev/
 check "a message for an alliance acme has not joined is refused" eventually 5 test "$(jq_status acme "d['peer_counters']['not_member']")" -ge 1
 check "acme serves on after all of it" audit_all
 
+# --- commitments: one table everywhere, states that follow the clock
+asof=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+table() { alliancectl commitments -H "$T/$1" --as-of "$asof" --json; }
+same_tables() { [ "$(table acme)" = "$(table globex)" ] && [ "$(table acme)" = "$(table initech)" ]; }
+check "commitments --as-of T --json is byte-identical in the three homes" eventually 15 same_tables
+count() { alliancectl commitments -H "$T/acme" "$@" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+total=$(count)
+check "every commitment authored is listed ($total)" test "$total" -ge 80
+check "all are proposed now" test "$(count --state proposed)" -eq "$total"
+check "after their due time (+8d) they are overdue" test "$(count --state overdue --as-of +8d)" -eq "$total"
+check "after the charter's grace too (+11d) they are missed" test "$(count --state missed --as-of +11d)" -eq "$total"
+contains "the text table names promisor, beneficiaries and state" "$(alliancectl commitments -H "$T/globex")" "acme       globex"
+fails "a state that does not exist is refused" alliancectl commitments -H "$T/acme" --state pending
+contains "...naming the states" "$(alliancectl commitments -H "$T/acme" --state pending 2>&1)" "overdue, missed"
+check "alliancectl commitments --help" alliancectl commitments --help
+check "alliancectl log --help" alliancectl log --help
+contains "log lists every message in arrival order" "$(alliancectl log -H "$T/initech")" "commitment  \"acme job 1\" to globex"
+check "log --json is an array of every record" test "$(alliancectl log -H "$T/initech" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" -eq "$(jq_status initech "a['records']")"
+
 for n in "${ALL[@]}"; do check "$n stops cleanly" stop_daemon "$n"; done
+check "log works with the daemon stopped, on the log file itself" test "$(alliancectl log "$T"/acme/alliances/*/log | wc -l)" -eq "$(alliancectl log -H "$T/acme" | wc -l)"
 finish

@@ -1,0 +1,249 @@
+/* ledger.c: replay messages in canonical causal order into commitment
+ * states. See ledger.h for the order and the rules. */
+#include "ledger.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+static long member_of(const struct al_charter *c, const al_key *k)
+{
+	const struct al_member *m = charter_member(c, k);
+	return m ? (long)(m - c->members) : -1;
+}
+
+static struct al_cstatus *find(struct al_ledger *l, const struct al_ref *r)
+{
+	for (size_t i = 0; i < l->n_items; i++) /* few commitments per alliance */
+		if (l->items[i].id.seq == r->seq && !memcmp(&l->items[i].id.author, &r->author,
+							      AL_KEYLEN))
+			return &l->items[i];
+	return NULL;
+}
+
+static bool beneficiary(const struct al_cstatus *s, size_t m)
+{
+	for (size_t i = 0; i < s->n_to; i++)
+		if (s->to[i] == m)
+			return true;
+	return false;
+}
+
+static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t author)
+{
+	const struct al_commitment *cm = &b->u.commitment;
+	size_t *to = calloc(cm->n_to ? cm->n_to : 1, sizeof *to);
+	if (!to)
+		return AL_E_NOMEM;
+	for (size_t i = 0; i < cm->n_to; i++) {
+		long m = member_of(l->c, &cm->to[i]);
+		if (m < 0 || (size_t)m == author) { /* to a stranger, or to oneself */
+			free(to);
+			l->violations[author]++;
+			return AL_OK;
+		}
+		to[i] = (size_t)m;
+	}
+	struct al_cstatus *v = realloc(l->items, (l->n_items + 1) * sizeof *v);
+	char *what = strdup(cm->what ? cm->what : "");
+	if (!v || !what) {
+		free(to);
+		free(what);
+		if (v)
+			l->items = v;
+		return AL_E_NOMEM;
+	}
+	l->items = v;
+	struct al_cstatus *s = &v[l->n_items++];
+	memset(s, 0, sizeof *s);
+	s->id = (struct al_ref){ b->author, b->seq };
+	s->promisor = author;
+	s->what = what;
+	s->n_to = cm->n_to;
+	s->to = to;
+	s->due = cm->due;
+	s->value = cm->value;
+	s->task = cm->task;
+	s->state = AL_C_PROPOSED;
+	s->created = b->timestamp;
+	return AL_OK;
+}
+
+/* Apply one message; a rule it breaks is its author's violation. */
+static int apply(struct al_ledger *l, const struct al_body *b)
+{
+	long a = member_of(l->c, &b->author);
+	struct al_cstatus *s;
+	bool ok = true;
+	if (a < 0)
+		return AL_OK; /* cannot happen in a validated log */
+	l->applied++;
+	switch (b->kind) {
+	case AL_KIND_COMMITMENT:
+		return add_commitment(l, b, (size_t)a);
+	case AL_KIND_RESPONSE:
+		s = find(l, &b->u.response.commitment);
+		ok = s && beneficiary(s, (size_t)a) && s->state == AL_C_PROPOSED;
+		if (ok && b->u.response.answer == AL_ANSWER_ACCEPT)
+			s->state = AL_C_ACCEPTED;
+		else if (ok && b->u.response.answer == AL_ANSWER_DECLINE)
+			s->state = AL_C_DECLINED;
+		break;
+	case AL_KIND_DELIVERY:
+		s = find(l, &b->u.delivery.commitment);
+		ok = s && s->promisor == (size_t)a &&
+		     (s->state == AL_C_PROPOSED || s->state == AL_C_ACCEPTED);
+		if (ok) {
+			s->state = AL_C_DELIVERED;
+			s->delivered_at = b->timestamp;
+		}
+		break;
+	case AL_KIND_VERDICT:
+		s = find(l, &b->u.verdict.commitment);
+		ok = s && beneficiary(s, (size_t)a) && s->state == AL_C_DELIVERED;
+		if (ok && b->u.verdict.outcome == AL_OUTCOME_CONFIRM)
+			s->state = AL_C_CONFIRMED;
+		else if (ok && b->u.verdict.outcome == AL_OUTCOME_DISPUTE)
+			s->state = AL_C_DISPUTED;
+		else
+			ok = false;
+		break;
+	default: /* other kinds get their meaning with issue 4 */
+		break;
+	}
+	if (!ok)
+		l->violations[a]++;
+	return AL_OK;
+}
+
+/* Has everything e's author had seen (its frontier) been applied? */
+static bool ready(const struct al_charter *c, const struct al_envelope *e, const uint64_t *done)
+{
+	for (size_t i = 0; i < e->b.n_frontier; i++) {
+		long m = member_of(c, &e->b.frontier[i].author);
+		if (m >= 0 && done[m] < e->b.frontier[i].seq)
+			return false;
+	}
+	return true;
+}
+
+static bool earlier(const struct al_envelope *x, const struct al_envelope *y)
+{
+	if (x->b.timestamp != y->b.timestamp)
+		return x->b.timestamp < y->b.timestamp;
+	return memcmp(&x->b.author, &y->b.author, AL_KEYLEN) < 0;
+}
+
+static int by_seq(const void *pa, const void *pb)
+{
+	const struct al_envelope *a = *(struct al_envelope *const *)pa;
+	const struct al_envelope *b = *(struct al_envelope *const *)pb;
+	return a->b.seq < b->b.seq ? -1 : a->b.seq > b->b.seq;
+}
+
+int ledger_build(const struct al_charter *c, struct al_envelope *const *env, size_t n,
+		 struct al_ledger **out)
+{
+	size_t m = c->n_members;
+	struct al_ledger *l = calloc(1, sizeof *l);
+	struct al_envelope ***feed = calloc(m, sizeof *feed);
+	size_t *len = calloc(m, sizeof *len), *next = calloc(m, sizeof *next);
+	uint64_t *done = calloc(m, sizeof *done);
+	int rc = AL_E_NOMEM;
+	*out = NULL;
+	if (!l || !feed || !len || !next || !done || !(l->violations = calloc(m, sizeof(uint64_t))))
+		goto out;
+	l->c = c;
+	/* Each member's feed, in sequence. */
+	for (size_t i = 0; i < n; i++) {
+		long k = member_of(c, &env[i]->b.author);
+		if (k >= 0)
+			len[k]++;
+	}
+	for (size_t k = 0; k < m; k++)
+		if (!(feed[k] = calloc(len[k] ? len[k] : 1, sizeof **feed)))
+			goto out;
+	for (size_t i = 0; i < n; i++) {
+		long k = member_of(c, &env[i]->b.author);
+		if (k >= 0)
+			feed[k][next[k]++] = env[i];
+	}
+	for (size_t k = 0; k < m; k++) {
+		qsort(feed[k], len[k], sizeof **feed, by_seq);
+		next[k] = 0;
+	}
+	/* Merge: at each step, the earliest feed head that is ready; when none
+	 * is (a frontier names a message this log lacks), the earliest head. */
+	for (;;) {
+		long pick = -1, fallback = -1;
+		for (size_t k = 0; k < m; k++) {
+			if (next[k] >= len[k])
+				continue;
+			const struct al_envelope *e = feed[k][next[k]];
+			if (fallback < 0 || earlier(e, feed[fallback][next[fallback]]))
+				fallback = (long)k;
+			if (ready(c, e, done) && (pick < 0 || earlier(e, feed[pick][next[pick]])))
+				pick = (long)k;
+		}
+		if (pick < 0)
+			pick = fallback;
+		if (pick < 0)
+			break;
+		const struct al_envelope *e = feed[pick][next[pick]++];
+		done[pick] = e->b.seq;
+		if ((rc = apply(l, &e->b)))
+			goto out;
+	}
+	rc = AL_OK;
+	*out = l;
+	l = NULL;
+out:
+	ledger_destroy(&l);
+	for (size_t k = 0; feed && k < m; k++)
+		free(feed[k]);
+	free(feed);
+	free(len);
+	free(next);
+	free(done);
+	return rc;
+}
+
+enum al_cstate ledger_state_at(const struct al_ledger *l, const struct al_cstatus *s,
+			       int64_t as_of)
+{
+	if ((s->state == AL_C_PROPOSED || s->state == AL_C_ACCEPTED) && as_of > s->due) {
+		int64_t grace = (int64_t)l->c->params.grace * 1000;
+		return as_of > s->due + grace ? AL_C_MISSED : AL_C_OVERDUE;
+	}
+	return s->state;
+}
+
+bool ledger_late(const struct al_cstatus *s)
+{
+	return s->delivered_at && s->delivered_at > s->due;
+}
+
+const char *ledger_state_name(enum al_cstate s)
+{
+	static const char *const names[AL_C_COUNT] = {
+		"proposed", "accepted", "declined", "delivered", "confirmed",
+		"disputed", "resolved", "released", "overdue",   "missed",
+	};
+	return s < AL_C_COUNT ? names[s] : "unknown";
+}
+
+void ledger_destroy(struct al_ledger **lp)
+{
+	struct al_ledger *l = *lp;
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n_items; i++) {
+		free(l->items[i].what);
+		free(l->items[i].to);
+	}
+	free(l->items);
+	free(l->violations);
+	free(l);
+	*lp = NULL;
+}

@@ -1,0 +1,75 @@
+/* ledger.h: what the messages mean: the state of every commitment.
+ *
+ * The ledger is a pure function of the set of messages and an evaluation
+ * time. Logs of different members hold the same messages in different
+ * arrival orders, so messages are applied in one canonical order that
+ * respects causality: an author's messages in sequence, and a message
+ * after everything its signed frontier says its author had seen; among
+ * the messages ready at a step, the earliest (timestamp, author key).
+ * Every member, and an auditor, thus computes the same ledger.
+ *
+ * A signed, in-chain message that breaks the rules (a delivery by someone
+ * other than the promisor, an answer from a non-beneficiary, a verdict on
+ * something not delivered) stays in the log, changes nothing, and counts
+ * as a violation by its author.
+ */
+#ifndef AL_LEDGER_H
+#define AL_LEDGER_H
+
+#include "charter.h"
+#include "envelope.h"
+
+enum al_cstate {
+	AL_C_PROPOSED,
+	AL_C_ACCEPTED,
+	AL_C_DECLINED,
+	AL_C_DELIVERED,
+	AL_C_CONFIRMED,
+	AL_C_DISPUTED,
+	AL_C_RESOLVED,
+	AL_C_RELEASED,
+	AL_C_OVERDUE, /* only as evaluated at a time */
+	AL_C_MISSED,  /* only as evaluated at a time */
+	AL_C_COUNT
+};
+
+struct al_cstatus {
+	struct al_ref id;     /* the commitment message */
+	size_t promisor;      /* member index */
+	char *what;
+	size_t n_to;
+	size_t *to;           /* member indices */
+	int64_t due;          /* ms */
+	uint64_t value;
+	struct al_ref task;
+	enum al_cstate state; /* as the messages left it, before time */
+	int64_t delivered_at; /* ms, 0 if never */
+	int64_t created;      /* the commitment's timestamp */
+};
+
+struct al_ledger {
+	const struct al_charter *c; /* borrowed */
+	struct al_cstatus *items;   /* in canonical order */
+	size_t n_items;
+	uint64_t *violations;       /* per member */
+	uint64_t applied;           /* messages applied */
+};
+
+/* Build the ledger of charter c from n envelopes (any order; each already
+ * validated into a log). Returns 0 or AL_E_NOMEM. */
+int ledger_build(const struct al_charter *c, struct al_envelope *const *env, size_t n,
+		 struct al_ledger **out);
+
+/* The state of a commitment at time as_of (ms): overdue once its due time
+ * passes undelivered, missed once the charter's grace passes too. */
+enum al_cstate ledger_state_at(const struct al_ledger *l, const struct al_cstatus *s,
+			       int64_t as_of);
+
+/* Delivered after the due time. */
+bool ledger_late(const struct al_cstatus *s);
+
+const char *ledger_state_name(enum al_cstate s);
+
+void ledger_destroy(struct al_ledger **l);
+
+#endif
