@@ -5,7 +5,7 @@
 #   make demo       three partners on loopback, start to finish
 #   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
 #   make SANITIZE=address,undefined test     the same under sanitizers (build-san/)
-#   make bench      the pipeline against raw libsodium and fdatasync
+#   make bench      the pipeline against raw libsodium, fdatasync and ZeroMQ
 #   make fuzz       libFuzzer on every parser of untrusted input (FUZZ_SECONDS=60 each)
 #   make V=1        show the commands
 #
@@ -128,7 +128,8 @@ $(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(LIBA)
 
 # Speed against the machine's own limits, measured in the same run.
 bench: $(BUILD)/bench/bench
-	$(Q)$(BUILD)/bench/bench $(BENCH_N)
+	$(Q)BENCH_RAW=$(BUILD)/bench/raw.txt $(BUILD)/bench/bench $(BENCH_N)
+	$(Q)BUILD=$(BUILD) BENCH_RAW=$(BUILD)/bench/raw.txt bench/replication.sh $(BENCH_REPL_N)
 
 # Real coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS per target.
 fuzz: $(GEN)/alliance.pb-c.c $(BUILD)/tests/fuzz_envelope

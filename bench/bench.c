@@ -5,6 +5,10 @@
  *   raw Ed25519 sign / verify (libsodium)   vs envelope_seal / feeds_check
  *   raw fdatasync of a small write           vs store_offer + group commit
  *   audit of a 20k-record log (records/s)
+ *   raw ZeroMQ: envelope-sized messages over CURVE on loopback TCP
+ *
+ * It also writes the raw rates to the file named by $BENCH_RAW (if set),
+ * as "name rate" lines, for bench/replication.sh to compare against.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -13,6 +17,7 @@
 #include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "audit.h"
 #include "charter.h"
@@ -77,6 +82,48 @@ static void fill(struct al_body *b, const struct al_charter *c, const al_key *to
 	(void)c;
 }
 
+/* Messages/s of size len from a CURVE DEALER to a CURVE ROUTER over
+ * loopback TCP, one thread: send in bursts that fit the pipes, then drain. */
+static double raw_zmq_curve(int n, size_t len)
+{
+	uint8_t spk[32], ssk[32], cpk[32], csk[32];
+	crypto_box_keypair(spk, ssk);
+	crypto_box_keypair(cpk, csk);
+	void *ctx = zmq_ctx_new(), *r = zmq_socket(ctx, ZMQ_ROUTER), *d = zmq_socket(ctx, ZMQ_DEALER);
+	int one = 1, zero = 0, hwm = 100000;
+	zmq_setsockopt(r, ZMQ_CURVE_SERVER, &one, sizeof one);
+	zmq_setsockopt(r, ZMQ_CURVE_SECRETKEY, ssk, 32);
+	zmq_setsockopt(d, ZMQ_CURVE_SERVERKEY, spk, 32);
+	zmq_setsockopt(d, ZMQ_CURVE_PUBLICKEY, cpk, 32);
+	zmq_setsockopt(d, ZMQ_CURVE_SECRETKEY, csk, 32);
+	zmq_setsockopt(d, ZMQ_SNDHWM, &hwm, sizeof hwm);
+	zmq_setsockopt(r, ZMQ_RCVHWM, &hwm, sizeof hwm);
+	zmq_setsockopt(r, ZMQ_LINGER, &zero, sizeof zero);
+	zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
+	char ep[64];
+	size_t eplen = sizeof ep;
+	if (zmq_bind(r, "tcp://127.0.0.1:*") || zmq_getsockopt(r, ZMQ_LAST_ENDPOINT, ep, &eplen) ||
+	    zmq_connect(d, ep))
+		return 0;
+	uint8_t *buf = calloc(1, len), id[256];
+	zmq_send(d, buf, len, 0); /* the handshake, outside the clock */
+	zmq_recv(r, id, sizeof id, 0);
+	zmq_recv(r, buf, len, 0);
+	double t = now_s();
+	for (int i = 0; i < n; i++)
+		zmq_send(d, buf, len, 0);
+	for (int i = 0; i < n; i++) {
+		zmq_recv(r, id, sizeof id, 0);
+		zmq_recv(r, buf, len, 0);
+	}
+	double rate = n / (now_s() - t);
+	free(buf);
+	zmq_close(d);
+	zmq_close(r);
+	zmq_ctx_term(ctx);
+	return rate;
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 20000;
@@ -131,7 +178,7 @@ int main(int argc, char **argv)
 		struct al_envelope e;
 		if (feeds_check(c, f, envs[i].bytes, envs[i].len, when_now(), &e, why) != AL_ACCEPT)
 			return fprintf(stderr, "bench: %s\n", why), 1;
-		struct al_feed_entry fe = { (uint64_t)i, 0, e.hash, e.b.timestamp };
+		struct al_feed_entry fe = { (uint64_t)i, 0, e.hash, e.b.timestamp, e.b.kind };
 		feeds_add(f, &e.b.author, e.b.seq, &fe);
 		envelope_clear(&e);
 	}
@@ -190,6 +237,16 @@ int main(int argc, char **argv)
 	row("audit (records verified)", records / (now_s() - t), "/s", raw_verify);
 	audit_clear(&a);
 	store_close(&s);
+
+	double zmq_rate = raw_zmq_curve(n, envs[0].len);
+	row("raw ZeroMQ CURVE, loopback (envelope-sized)", zmq_rate, "/s", 0);
+	const char *raw = getenv("BENCH_RAW");
+	FILE *out = raw ? fopen(raw, "w") : NULL;
+	if (out) {
+		fprintf(out, "sign %.0f\nverify %.0f\nzmq_curve %.0f\nfsync %.0f\n", raw_sign,
+			raw_verify, zmq_rate, raw_sync);
+		fclose(out);
+	}
 
 	char cmd[4300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -12,8 +12,8 @@ DAEMONS=()
 # Daemons started by a test always stop, whatever happens to the test.
 cleanup() {
 	local p
-	for p in "${DAEMONS[@]}"; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	for p in "${DAEMONS[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill -KILL "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
 	rm -rf "$T"
 }
 trap cleanup EXIT
