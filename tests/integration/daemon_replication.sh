@@ -128,6 +128,14 @@ check "alliancectl log --help" alliancectl log --help
 contains "log lists every message in arrival order" "$(alliancectl log -H "$T/initech")" "commitment  \"acme job 1\" to globex"
 check "log --json is an array of every record" test "$(alliancectl log -H "$T/initech" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" -eq "$(jq_status initech "a['records']")"
 
+alliancectl log -H "$T/globex" --follow --json >"$T/follow.jsonl" 2>&1 &
+follower=$!
+sleep 0.5
+id=$(alliancectl -H "$T/initech" commit "followed" --to globex --due +1d)
+check "log --follow prints a new message as it arrives, one JSON object per line" eventually 10 grep -q "\"id\":\"$id\"" "$T/follow.jsonl"
+kill -INT "$follower"; wait "$follower"
+check "...and stops cleanly on Ctrl-C" test $? -eq 0
+
 for n in "${ALL[@]}"; do check "$n stops cleanly" stop_daemon "$n"; done
 check "log works with the daemon stopped, on the log file itself" test "$(alliancectl log "$T"/acme/alliances/*/log | wc -l)" -eq "$(alliancectl log -H "$T/acme" | wc -l)"
 finish
