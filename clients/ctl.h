@@ -73,6 +73,11 @@ int cmd_commit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_commitments(int argc, char **argv);
+int cmd_accept(int argc, char **argv);
+int cmd_decline(int argc, char **argv);
+int cmd_deliver(int argc, char **argv);
+int cmd_confirm(int argc, char **argv);
+int cmd_dispute(int argc, char **argv);
 
 /* A message as JSON (members named by c, which may be NULL), and the
  * one-line summary of such a JSON message that the text views print. */

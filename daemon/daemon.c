@@ -32,6 +32,7 @@
 #include "file.h"
 #include "hex.h"
 #include "home.h"
+#include "ledger.h"
 #include "store.h"
 #include "when.h"
 #include "wire.h"
@@ -332,6 +333,18 @@ fail:
 	return rc == AL_E_NOMEM || rc == AL_E_FSYNC ? rc : AL_OK;
 }
 
+/* Is authoring open for a (see docs/replication.md)? */
+static bool may_author(const struct alliance *a, char *why)
+{
+	if (a->own_ok)
+		return true;
+	al_errf(why, AL_E_INVAL, "not yet: after a crash or a new join, allianced learns this "
+		"member's feed head from its peers before it authors, so that it never forks its "
+		"feed, and no peer has answered yet ('alliancectl status' shows the links); retry "
+		"when a peer is up");
+	return false;
+}
+
 /* "name/seq" of a message held in s into *ref. */
 static int parse_id(const struct al_store *s, const char *id, struct al_ref *ref, char *why)
 {
@@ -409,13 +422,8 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 	int rc = AL_OK;
 	if (!a)
 		goto fail;
-	if (!a->own_ok) {
-		al_errf(why, AL_E_INVAL, "not yet: after a crash or a new join, allianced learns "
-			"this member's feed head from its peers before it authors, so that it never "
-			"forks its feed, and no peer has answered yet ('alliancectl status' shows the "
-			"links); retry when a peer is up");
+	if (!may_author(a, why))
 		goto fail;
-	}
 	const struct al_member *self = charter_member(s->charter, &d->home->self.sign_key);
 	if (rq->n_items == 0) {
 		al_errf(why, AL_E_INVAL, "no commitment given");
@@ -459,6 +467,80 @@ out:
 	return rc;
 }
 
+/* A step in a commitment's life: the body for the verb, checked against
+ * the ledger's rules before it is signed. */
+static int act_body(const struct al_act *act, const struct al_ref *ref, struct al_body *b,
+		    char *why)
+{
+	memset(b, 0, sizeof *b);
+	if (!strcmp(act->verb, "accept") || !strcmp(act->verb, "decline")) {
+		b->kind = AL_KIND_RESPONSE;
+		b->u.response.commitment = *ref;
+		b->u.response.answer = act->verb[0] == 'a' ? AL_ANSWER_ACCEPT : AL_ANSWER_DECLINE;
+		b->u.response.reason = act->text;
+	} else if (!strcmp(act->verb, "deliver")) {
+		b->kind = AL_KIND_DELIVERY;
+		b->u.delivery.commitment = *ref;
+		b->u.delivery.has_evidence = act->has_evidence;
+		memcpy(b->u.delivery.evidence_hash.b, act->evidence, AL_HASHLEN);
+		b->u.delivery.evidence_ref = act->evidence_ref;
+		b->u.delivery.note = act->text;
+	} else if (!strcmp(act->verb, "confirm") || !strcmp(act->verb, "dispute")) {
+		bool confirm = act->verb[0] == 'c';
+		if (confirm && (act->quality < 1 || act->quality > 5 || act->timeliness < 1 ||
+				act->timeliness > 5))
+			return al_errf(why, AL_E_INVAL, "a confirmation rates quality and timeliness "
+				       "from 1 to 5 (--rating)");
+		if (!confirm && !*act->text)
+			return al_errf(why, AL_E_INVAL, "say why you dispute it (--reason TEXT)");
+		b->kind = AL_KIND_VERDICT;
+		b->u.verdict.commitment = *ref;
+		b->u.verdict.outcome = confirm ? AL_OUTCOME_CONFIRM : AL_OUTCOME_DISPUTE;
+		b->u.verdict.quality = act->quality;
+		b->u.verdict.timeliness = act->timeliness;
+		b->u.verdict.comment = act->text;
+	} else {
+		return al_errf(why, AL_E_INVAL, "unknown step '%s' (accept, decline, deliver, "
+			       "confirm, dispute)", act->verb);
+	}
+	if (strlen(act->text) > 4096)
+		return al_errf(why, AL_E_INVAL, "the text is longer than 4096 characters");
+	return AL_OK;
+}
+
+static int handle_act(struct daemon *d, const struct al_request *rq, struct al_reply *rp)
+{
+	char why[AL_ERRLEN], id[AL_NAME_MAX + 24];
+	struct alliance *a = find_alliance(d, rq->alliance, why);
+	struct al_ledger *l = NULL;
+	struct al_ref ref, out;
+	struct al_body b;
+	int rc = AL_OK;
+	if (!a || !may_author(a, why) || parse_id(a->s, rq->act.id, &ref, why) ||
+	    act_body(&rq->act, &ref, &b, why))
+		goto fail;
+	if ((rc = ledger_from_store(a->s, &l, why)))
+		goto fail;
+	if (ledger_check(l, &d->home->self.sign_key, &b, why))
+		goto fail;
+	if ((rc = store_author(a->s, d->home->id, &b, when_now(), &out, why))) {
+		dlog(d, L_ERROR, "cannot author a %s: %s", msg_kind_name(b.kind), why);
+		goto fail;
+	}
+	ledger_destroy(&l);
+	snprintf(id, sizeof id, "%s/%" PRIu64, a->s->charter->members[a->self].name, out.seq);
+	json_t *j = json_pack("{s:s}", "id", id);
+	rp->json = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	rp->ok = 1;
+	return AFTER_SYNC;
+fail:
+	ledger_destroy(&l);
+	rp->error = strdup(why);
+	return rc == AL_E_NOMEM || rc == AL_E_IO || rc == AL_E_FSYNC || rc == AL_E_FAILED ? rc
+											   : AL_OK;
+}
+
 static const struct handler {
 	enum al_op op;
 	int (*fn)(struct daemon *d, const struct al_request *rq, struct al_reply *rp);
@@ -466,6 +548,7 @@ static const struct handler {
 	{ AL_OP_STATUS, handle_status },
 	{ AL_OP_JOIN, handle_join },
 	{ AL_OP_COMMIT, handle_commit },
+	{ AL_OP_ACT, handle_act },
 };
 
 /* ------------------------------------------------------------ control socket */

@@ -16,6 +16,10 @@ void control_request_clear(struct al_request *r)
 		free(r->items[i].task);
 	}
 	free(r->items);
+	free(r->act.verb);
+	free(r->act.id);
+	free(r->act.text);
+	free(r->act.evidence_ref);
 	memset(r, 0, sizeof *r);
 }
 

@@ -7,10 +7,11 @@
 #ifndef AL_CONTROL_H
 #define AL_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-enum al_op { AL_OP_NONE, AL_OP_STATUS, AL_OP_JOIN, AL_OP_COMMIT };
+enum al_op { AL_OP_NONE, AL_OP_STATUS, AL_OP_JOIN, AL_OP_COMMIT, AL_OP_ACT };
 
 /* One commitment as the CLI states it: names, not keys. */
 struct al_commit_item {
@@ -29,6 +30,15 @@ struct al_request {
 	size_t charter_len;
 	size_t n_items;   /* AL_OP_COMMIT */
 	struct al_commit_item *items;
+	struct al_act {   /* AL_OP_ACT */
+		char *verb;  /* accept, decline, deliver, confirm, dispute */
+		char *id;    /* the commitment, "name/seq" */
+		char *text;  /* reason, note or comment */
+		bool has_evidence;
+		uint8_t evidence[32];
+		char *evidence_ref;
+		uint32_t quality, timeliness;
+	} act;
 };
 
 struct al_reply {

@@ -6,6 +6,10 @@
 #include <string.h>
 
 #include "err.h"
+#include "store.h"
+
+#include <stdarg.h>
+#include <stdio.h>
 
 static long member_of(const struct al_charter *c, const al_key *k)
 {
@@ -13,13 +17,18 @@ static long member_of(const struct al_charter *c, const al_key *k)
 	return m ? (long)(m - c->members) : -1;
 }
 
-static struct al_cstatus *find(struct al_ledger *l, const struct al_ref *r)
+const struct al_cstatus *ledger_find(const struct al_ledger *l, const struct al_ref *r)
 {
-	for (size_t i = 0; i < l->n_items; i++) /* few commitments per alliance */
+	for (size_t i = 0; i < l->n_items; i++)
 		if (l->items[i].id.seq == r->seq && !memcmp(&l->items[i].id.author, &r->author,
 							      AL_KEYLEN))
 			return &l->items[i];
 	return NULL;
+}
+
+static struct al_cstatus *find(struct al_ledger *l, const struct al_ref *r)
+{
+	return (struct al_cstatus *)ledger_find(l, r);
 }
 
 static bool beneficiary(const struct al_cstatus *s, size_t m)
@@ -37,13 +46,7 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t a
 	if (!to)
 		return AL_E_NOMEM;
 	for (size_t i = 0; i < cm->n_to; i++) {
-		long m = member_of(l->c, &cm->to[i]);
-		if (m < 0 || (size_t)m == author) { /* to a stranger, or to oneself */
-			free(to);
-			l->violations[author]++;
-			return AL_OK;
-		}
-		to[i] = (size_t)m;
+		to[i] = (size_t)member_of(l->c, &cm->to[i]); /* checked by allowed() */
 	}
 	struct al_cstatus *v = realloc(l->items, (l->n_items + 1) * sizeof *v);
 	char *what = strdup(cm->what ? cm->what : "");
@@ -70,50 +73,122 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t a
 	return AL_OK;
 }
 
+/* Say why (when asked) and answer no. */
+static bool refuse(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool refuse(char *why, const char *fmt, ...)
+{
+	if (why) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(why, AL_ERRLEN, fmt, ap);
+		va_end(ap);
+	}
+	return false;
+}
+
+/* The rules: may member a send b, given the ledger so far? On false, why
+ * (may be NULL) says which rule b breaks. *target is the commitment b is
+ * about (NULL for new ones). */
+static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
+		    struct al_cstatus **target, char *why)
+{
+	const struct al_charter *c = l->c;
+	const struct al_ref *ref = NULL;
+	char idbuf[AL_NAME_MAX + 24];
+	*target = NULL;
+	switch (b->kind) {
+	case AL_KIND_COMMITMENT:
+		for (size_t i = 0; i < b->u.commitment.n_to; i++) {
+			long m = member_of(c, &b->u.commitment.to[i]);
+			if (m < 0 || (size_t)m == a)
+				return refuse(why, "a commitment must be to other "
+					       "members");
+		}
+		return true;
+	case AL_KIND_RESPONSE: ref = &b->u.response.commitment; break;
+	case AL_KIND_DELIVERY: ref = &b->u.delivery.commitment; break;
+	case AL_KIND_VERDICT: ref = &b->u.verdict.commitment; break;
+	default: return true; /* other kinds get their rules with issue 4 */
+	}
+	struct al_cstatus *s = find(l, ref);
+	const struct al_member *pm = charter_member(c, &ref->author);
+	snprintf(idbuf, sizeof idbuf, "%s/%llu", pm ? pm->name : "?", (unsigned long long)ref->seq);
+	if (!s)
+		return refuse(why, "%s is not a commitment", idbuf);
+	*target = s;
+	const char *state = ledger_state_name(s->state), *who = c->members[a].name;
+	switch (b->kind) {
+	case AL_KIND_RESPONSE:
+		if (!beneficiary(s, a))
+			return refuse(why, "only a beneficiary of %s may accept or "
+				       "decline it, and %s is not one", idbuf, who);
+		if (s->state != AL_C_PROPOSED)
+			return refuse(why, "%s is %s: only a proposed commitment can "
+				       "be accepted or declined", idbuf, state);
+		return true;
+	case AL_KIND_DELIVERY:
+		if (s->promisor != a)
+			return refuse(why, "only %s, the promisor, may deliver %s",
+				       c->members[s->promisor].name, idbuf);
+		if (s->state != AL_C_PROPOSED && s->state != AL_C_ACCEPTED)
+			return refuse(why, "%s is %s: only a proposed or accepted "
+				       "commitment can be delivered", idbuf, state);
+		return true;
+	default: /* verdict */
+		if (!beneficiary(s, a))
+			return refuse(why, "only a beneficiary of %s may confirm or "
+				       "dispute it, and %s is not one", idbuf, who);
+		if (s->state != AL_C_DELIVERED)
+			return refuse(why, "%s is %s: only a delivered commitment can "
+				       "be confirmed or disputed", idbuf, state);
+		if (b->u.verdict.outcome != AL_OUTCOME_CONFIRM &&
+		    b->u.verdict.outcome != AL_OUTCOME_DISPUTE)
+			return refuse(why, "a verdict confirms or disputes");
+		return true;
+	}
+}
+
+int ledger_check(struct al_ledger *l, const al_key *author, const struct al_body *b, char *why)
+{
+	struct al_cstatus *s;
+	long a = member_of(l->c, author);
+	if (a < 0)
+		return al_errf(why, AL_E_INVAL, "the author is not a member");
+	return allowed(l, (size_t)a, b, &s, why) ? AL_OK : AL_E_INVAL;
+}
+
 /* Apply one message; a rule it breaks is its author's violation. */
 static int apply(struct al_ledger *l, const struct al_body *b)
 {
 	long a = member_of(l->c, &b->author);
 	struct al_cstatus *s;
-	bool ok = true;
 	if (a < 0)
 		return AL_OK; /* cannot happen in a validated log */
 	l->applied++;
+	if (!allowed(l, (size_t)a, b, &s, NULL)) {
+		l->violations[a]++;
+		return AL_OK;
+	}
 	switch (b->kind) {
 	case AL_KIND_COMMITMENT:
 		return add_commitment(l, b, (size_t)a);
 	case AL_KIND_RESPONSE:
-		s = find(l, &b->u.response.commitment);
-		ok = s && beneficiary(s, (size_t)a) && s->state == AL_C_PROPOSED;
-		if (ok && b->u.response.answer == AL_ANSWER_ACCEPT)
+		if (b->u.response.answer == AL_ANSWER_ACCEPT)
 			s->state = AL_C_ACCEPTED;
-		else if (ok && b->u.response.answer == AL_ANSWER_DECLINE)
+		else if (b->u.response.answer == AL_ANSWER_DECLINE)
 			s->state = AL_C_DECLINED;
 		break;
 	case AL_KIND_DELIVERY:
-		s = find(l, &b->u.delivery.commitment);
-		ok = s && s->promisor == (size_t)a &&
-		     (s->state == AL_C_PROPOSED || s->state == AL_C_ACCEPTED);
-		if (ok) {
-			s->state = AL_C_DELIVERED;
-			s->delivered_at = b->timestamp;
-		}
+		s->state = AL_C_DELIVERED;
+		s->delivered_at = b->timestamp;
 		break;
 	case AL_KIND_VERDICT:
-		s = find(l, &b->u.verdict.commitment);
-		ok = s && beneficiary(s, (size_t)a) && s->state == AL_C_DELIVERED;
-		if (ok && b->u.verdict.outcome == AL_OUTCOME_CONFIRM)
-			s->state = AL_C_CONFIRMED;
-		else if (ok && b->u.verdict.outcome == AL_OUTCOME_DISPUTE)
-			s->state = AL_C_DISPUTED;
-		else
-			ok = false;
+		s->state = b->u.verdict.outcome == AL_OUTCOME_CONFIRM ? AL_C_CONFIRMED
+								     : AL_C_DISPUTED;
 		break;
-	default: /* other kinds get their meaning with issue 4 */
+	default:
 		break;
 	}
-	if (!ok)
-		l->violations[a]++;
 	return AL_OK;
 }
 
@@ -246,4 +321,37 @@ void ledger_destroy(struct al_ledger **lp)
 	free(l->violations);
 	free(l);
 	*lp = NULL;
+}
+
+int ledger_from_store(struct al_store *st, struct al_ledger **out, char *why)
+{
+	const struct al_charter *c = st->charter;
+	uint64_t n = feeds_count(st->feeds);
+	struct al_envelope **env = calloc(n ? n : 1, sizeof *env);
+	size_t k = 0;
+	int rc = env ? AL_OK : AL_E_NOMEM;
+	for (size_t m = 0; m < c->n_members && rc == AL_OK; m++) {
+		uint64_t head = feeds_head(st->feeds, &c->members[m].sign_key, NULL);
+		for (uint64_t q = 1; q <= head && rc == AL_OK && k < n; q++) {
+			uint8_t *buf;
+			size_t len;
+			if ((rc = store_get(st, &c->members[m].sign_key, q, &buf, &len, why)))
+				break;
+			if (!(env[k] = calloc(1, sizeof **env)))
+				rc = AL_E_NOMEM;
+			else if ((rc = envelope_open(buf, len, env[k], why)) == AL_OK)
+				k++;
+			else
+				free(env[k]);
+			free(buf);
+		}
+	}
+	if (rc == AL_OK)
+		rc = ledger_build(c, env, k, out);
+	for (size_t i = 0; i < k; i++) {
+		envelope_clear(env[i]);
+		free(env[i]);
+	}
+	free(env);
+	return rc;
 }

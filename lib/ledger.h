@@ -60,6 +60,17 @@ struct al_ledger {
 int ledger_build(const struct al_charter *c, struct al_envelope *const *env, size_t n,
 		 struct al_ledger **out);
 
+/* Would author's message b be legal now? 0, or AL_E_INVAL with why naming
+ * the rule it breaks (the same rules the replay counts violations by). */
+int ledger_check(struct al_ledger *l, const al_key *author, const struct al_body *b, char *why);
+
+/* The commitment whose message is r, or NULL. */
+const struct al_cstatus *ledger_find(const struct al_ledger *l, const struct al_ref *r);
+
+/* The ledger of everything store s holds (reads every record). */
+struct al_store;
+int ledger_from_store(struct al_store *s, struct al_ledger **out, char *why);
+
 /* The state of a commitment at time as_of (ms): overdue once its due time
  * passes undelivered, missed once the charter's grace passes too. */
 enum al_cstate ledger_state_at(const struct al_ledger *l, const struct al_cstatus *s,

@@ -825,6 +825,7 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 	Alliance__StatusRequest st = ALLIANCE__STATUS_REQUEST__INIT;
 	Alliance__JoinRequest jn = ALLIANCE__JOIN_REQUEST__INIT;
 	Alliance__CommitRequest cm = ALLIANCE__COMMIT_REQUEST__INIT;
+	Alliance__ActRequest act = ALLIANCE__ACT_REQUEST__INIT;
 	Alliance__CommitItem *it = NULL, **itp = NULL;
 	int rc;
 	pb.alliance = STR(r->alliance);
@@ -859,6 +860,18 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 		cm.n_items = r->n_items;
 		cm.items = itp;
 		pb.commit = &cm;
+		break;
+	case AL_OP_ACT:
+		pb.op_case = ALLIANCE__REQUEST__OP_ACT;
+		act.verb = STR(r->act.verb);
+		act.id = STR(r->act.id);
+		act.text = STR(r->act.text);
+		if (r->act.has_evidence)
+			act.evidence = BIN(r->act.evidence, 32);
+		act.evidence_ref = STR(r->act.evidence_ref);
+		act.quality = r->act.quality;
+		act.timeliness = r->act.timeliness;
+		pb.act = &act;
 		break;
 	default:
 		break;
@@ -913,6 +926,20 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, ch
 					break;
 				}
 		}
+		break;
+	}
+	case ALLIANCE__REQUEST__OP_ACT: {
+		const Alliance__ActRequest *a = pb->act;
+		bool has;
+		r->op = AL_OP_ACT;
+		r->act.quality = a->quality;
+		r->act.timeliness = a->timeliness;
+		if (!(r->act.verb = dup_str(a->verb)) || !(r->act.id = dup_str(a->id)) ||
+		    !(r->act.text = dup_str(a->text)) ||
+		    !(r->act.evidence_ref = dup_str(a->evidence_ref)))
+			rc = AL_E_NOMEM;
+		else if ((rc = opt32(&a->evidence, r->act.evidence, &has, "evidence hash", why)) == AL_OK)
+			r->act.has_evidence = has;
 		break;
 	}
 	default:

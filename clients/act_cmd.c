@@ -1,0 +1,156 @@
+/* act_cmd.c: the steps of a commitment's life, each signed by this home's
+ * member through its daemon: accept, decline, deliver, confirm, dispute.
+ * The daemon checks each against the ledger's rules and acknowledges it
+ * once durable; it prints the new message's id. */
+#include "ctl.h"
+#include "err.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct verb {
+	const char *name;
+	const char *usage;
+} verbs[] = {
+	{ "accept", "usage: alliancectl accept ID [-H HOME] [--alliance ID|TITLE]\n\n"
+		    "As a beneficiary of commitment ID (e.g. acme/3), accept it.\n" },
+	{ "decline", "usage: alliancectl decline ID [--reason TEXT] [-H HOME] [--alliance ID|TITLE]\n\n"
+		     "As a beneficiary of commitment ID, decline it (no penalty for anyone).\n" },
+	{ "deliver", "usage: alliancectl deliver ID [--evidence FILE] [--note TEXT] [-H HOME]\n"
+		     "                           [--alliance ID|TITLE]\n\n"
+		     "As the promisor of commitment ID, say it is done. An evidence file is\n"
+		     "hashed (BLAKE2b-256), not copied: the hash goes into the signed message,\n"
+		     "so anyone holding the file later can show it is the one delivered.\n" },
+	{ "confirm", "usage: alliancectl confirm ID --rating 1..5 [--timeliness 1..5] [--comment TEXT]\n"
+		     "                           [-H HOME] [--alliance ID|TITLE]\n\n"
+		     "As a beneficiary of delivered commitment ID, confirm it, rating its\n"
+		     "quality (and its timeliness; default: the same rating).\n" },
+	{ "dispute", "usage: alliancectl dispute ID --reason TEXT [-H HOME] [--alliance ID|TITLE]\n\n"
+		     "As a beneficiary of delivered commitment ID, dispute it, saying why.\n" },
+};
+
+static int rating(const char *s, const char *opt, uint32_t *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || !*s || v < 1 || v > 5)
+		return ctl_usage("confirm", "%s '%s': give a whole number from 1 to 5", opt, s);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* BLAKE2b-256 of a file of any size, read in pieces. */
+static int hash_file(const char *path, uint8_t out[32])
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return ctl_error("cannot read evidence file '%s': %s", path, strerror(errno));
+	crypto_generichash_state st;
+	uint8_t buf[65536];
+	size_t n;
+	crypto_generichash_init(&st, NULL, 0, 32);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		crypto_generichash_update(&st, buf, n);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad)
+		return ctl_error("cannot read evidence file '%s'", path);
+	crypto_generichash_final(&st, out, 32);
+	return 0;
+}
+
+static int act(const struct verb *v, int argc, char **argv)
+{
+	enum { O_ALLIANCE = 256, O_REASON, O_NOTE, O_COMMENT, O_EVIDENCE, O_RATING, O_TIMELINESS };
+	static const struct option opts[] = {
+		{ "alliance", required_argument, NULL, O_ALLIANCE },
+		{ "reason", required_argument, NULL, O_REASON },
+		{ "note", required_argument, NULL, O_NOTE },
+		{ "comment", required_argument, NULL, O_COMMENT },
+		{ "evidence", required_argument, NULL, O_EVIDENCE },
+		{ "rating", required_argument, NULL, O_RATING },
+		{ "timeliness", required_argument, NULL, O_TIMELINESS },
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *home_opt = NULL, *text = NULL, *evidence = NULL;
+	struct al_request rq = { .op = AL_OP_ACT, .alliance = (char *)"" };
+	bool confirm = !strcmp(v->name, "confirm");
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hH:", opts, NULL)) != -1) {
+		/* Each verb takes only the options its usage names. */
+		const char *name = opt >= 256 ? opts[opt - 256].name : NULL;
+		char flag[32];
+		snprintf(flag, sizeof flag, "--%s ", name ? name : "");
+		if (name && !strstr(v->usage, flag))
+			return ctl_usage(v->name, "%s takes no --%s", v->name, name);
+		switch (opt) {
+		case 'h': fputs(v->usage, stdout); return 0;
+		case 'H': home_opt = optarg; break;
+		case O_ALLIANCE: rq.alliance = optarg; break;
+		case O_REASON:
+		case O_NOTE:
+		case O_COMMENT: text = optarg; break;
+		case O_EVIDENCE: evidence = optarg; break;
+		case O_RATING:
+			if (rating(optarg, "--rating", &rq.act.quality))
+				return CTL_EXIT_USAGE;
+			break;
+		case O_TIMELINESS:
+			if (rating(optarg, "--timeliness", &rq.act.timeliness))
+				return CTL_EXIT_USAGE;
+			break;
+		default: return ctl_usage(v->name, "bad option");
+		}
+	}
+	if (optind + 1 != argc)
+		return ctl_usage(v->name, "%s needs one commitment ID (like acme/3)", v->name);
+	if (confirm && !rq.act.quality)
+		return ctl_usage(v->name, "confirm needs --rating 1..5");
+	if (!strcmp(v->name, "dispute") && !text)
+		return ctl_usage(v->name, "dispute needs --reason TEXT");
+	if (confirm && !rq.act.timeliness)
+		rq.act.timeliness = rq.act.quality;
+	const char *home = ctl_home(home_opt);
+	if (!home)
+		return CTL_EXIT_USAGE;
+	if (evidence) {
+		if (sodium_init() < 0 || hash_file(evidence, rq.act.evidence))
+			return CTL_EXIT_FAIL;
+		rq.act.has_evidence = true;
+	}
+	rq.act.verb = (char *)v->name;
+	rq.act.id = argv[optind];
+	rq.act.text = (char *)(text ? text : "");
+	rq.act.evidence_ref = (char *)(evidence ? evidence : "");
+	struct al_reply rp;
+	if (ctl_call(home, &rq, &rp))
+		return CTL_EXIT_FAIL;
+	json_t *j = json_loads(rp.json, 0, NULL);
+	control_reply_clear(&rp);
+	if (!j || !json_is_string(json_object_get(j, "id"))) {
+		json_decref(j);
+		return ctl_error("the daemon's answer has no id");
+	}
+	printf("%s\n", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+	return 0;
+}
+
+#define VERB(fn, i)                                  \
+	int fn(int argc, char **argv)                \
+	{                                            \
+		return act(&verbs[i], argc, argv);   \
+	}
+VERB(cmd_accept, 0)
+VERB(cmd_decline, 1)
+VERB(cmd_deliver, 2)
+VERB(cmd_confirm, 3)
+VERB(cmd_dispute, 4)

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# A commitment's life across three daemons, driven only through alliancectl:
+# accept, decline, deliver (with hashed evidence), confirm, dispute; the
+# rules refuse what a member may not do, naming the rule, and change
+# nothing; every home derives the same states.
+. "$(dirname "$0")/../lib.sh"
+
+start_alliance acme globex initech || { not_ok "three daemons joined and authoring"; finish; }
+A=(-H "$T/acme"); G=(-H "$T/globex"); I=(-H "$T/initech")
+state() { alliancectl -H "$T/$1" commitments --json | python3 -c "import json,sys; print([c['state'] for c in json.load(sys.stdin) if c['id']=='$2'][0])"; }
+late() { alliancectl -H "$T/$1" commitments --json | python3 -c "import json,sys; print([c['late'] for c in json.load(sys.stdin) if c['id']=='$2'][0])"; }
+everywhere() { local want=$1 id=$2 h; for h in acme globex initech; do [ "$(state "$h" "$id")" = "$want" ] || return 1; done; }
+
+c1=$(alliancectl "${A[@]}" commit "prototype" --to globex --due +14d --value 500)
+c2=$(alliancectl "${A[@]}" commit "specs" --to initech --due +7d --value 100)
+c3=$(alliancectl "${G[@]}" commit "test rig" --to initech --due +7d --value 50)
+check "the commitments reach every home" eventually 10 holds 2 acme globex initech
+check "...where they are proposed" everywhere proposed "$c1"
+
+check "globex accepts $c1" alliancectl "${G[@]}" accept "$c1"
+check "...accepted in every home" eventually 10 everywhere accepted "$c1"
+fails "initech may not accept $c1 (not a beneficiary)" alliancectl "${I[@]}" accept "$c1"
+contains "...the refusal names the rule" "$(alliancectl "${I[@]}" accept "$c1" 2>&1)" "only a beneficiary of $c1"
+fails "acme may not accept its own promise" alliancectl "${A[@]}" accept "$c1"
+fails "globex may not deliver acme's commitment" alliancectl "${G[@]}" deliver "$c1"
+contains "...naming the promisor" "$(alliancectl "${G[@]}" deliver "$c1" 2>&1)" "only acme, the promisor"
+fails "globex may not confirm what is not delivered" alliancectl "${G[@]}" confirm "$c1" --rating 5
+fails "an unknown id is refused" alliancectl "${G[@]}" accept acme/999
+fails "an id that is not a commitment is refused" alliancectl "${G[@]}" confirm globex/1 --rating 3
+fails "confirm needs a rating" alliancectl "${G[@]}" confirm "$c1"
+fails "a rating outside 1..5 is refused" alliancectl "${G[@]}" confirm "$c1" --rating 9
+contains "...naming the value" "$(alliancectl "${G[@]}" confirm "$c1" --rating 9 2>&1)" "'9'"
+fails "dispute needs a reason" alliancectl "${G[@]}" dispute "$c1"
+
+echo "prototype v1" >"$T/evidence.txt"
+d1=$(alliancectl "${A[@]}" deliver "$c1" --evidence "$T/evidence.txt" --note "v1")
+check "acme delivers $c1 ($d1)" test -n "$d1"
+hash=$(python3 -c "import hashlib,sys; print(hashlib.blake2b(open(sys.argv[1],'rb').read(), digest_size=32).hexdigest())" "$T/evidence.txt")
+check "the evidence file is hashed (BLAKE2b-256) into the signed delivery" test "$(alliancectl log -H "$T/acme" --json | python3 -c "import json,sys; print([m['evidence'] for m in json.load(sys.stdin) if m['id']=='$d1'][0])")" = "$hash"
+check "...delivered in every home" eventually 10 everywhere delivered "$c1"
+check "...on time" test "$(late globex "$c1")" = False
+fails "a second delivery is refused" alliancectl "${A[@]}" deliver "$c1"
+check "globex confirms with a rating" eventually 10 alliancectl "${G[@]}" confirm "$c1" --rating 4 --comment "good work"
+check "...confirmed in every home" eventually 10 everywhere confirmed "$c1"
+fails "confirming twice is refused" alliancectl "${G[@]}" confirm "$c1" --rating 5
+
+check "initech declines $c2" eventually 10 alliancectl "${I[@]}" decline "$c2" --reason "not needed"
+check "...declined in every home" eventually 10 everywhere declined "$c2"
+fails "a declined commitment cannot be delivered" alliancectl "${A[@]}" deliver "$c2"
+
+check "globex delivers $c3" alliancectl "${G[@]}" deliver "$c3"
+check "initech disputes it" eventually 10 alliancectl "${I[@]}" dispute "$c3" --reason "rig fails calibration"
+check "...disputed in every home" eventually 10 everywhere disputed "$c3"
+
+same() { [ "$(alliancectl commitments -H "$T/acme" --json --as-of +30d)" = "$(alliancectl commitments -H "$T/$1" --json --as-of +30d)" ]; }
+check "globex's table equals acme's" eventually 10 same globex
+check "initech's table equals acme's" eventually 10 same initech
+check "the logs audit clean against each other" eventually 10 alliancectl audit "$T/acme" --against "$T/globex" --against "$T/initech"
+for v in accept decline deliver confirm dispute; do check "alliancectl $v --help" alliancectl "$v" --help; done
+finish
