@@ -160,6 +160,18 @@ static int keep_proof(struct al_store *s, const struct al_envelope *e, char *why
 	int rc = store_get(s, &e->b.author, e->b.seq, &held, &held_len, why);
 	if (rc)
 		return rc;
+	/* The held body under another signature of its author is no proof of
+	 * two messages (the audit would call it invalid): keep nothing. */
+	uint8_t *body, sig[AL_SIGLEN];
+	size_t body_len;
+	if (wire_envelope_unpack(held, held_len, &body, &body_len, sig, NULL) == AL_OK) {
+		bool same = body_len == e->body_len && !memcmp(body, e->body, body_len);
+		free(body);
+		if (same) {
+			free(held);
+			return AL_OK;
+		}
+	}
 	rc = wire_equivocation_pack(held, held_len, e->bytes, e->len, &proof, &proof_len);
 	free(held);
 	if (rc)
