@@ -282,16 +282,6 @@ static int parse_file_and_home(const char *cmd, const char *usage_text, int argc
 	return 0;
 }
 
-static void list_unsigned(const struct al_charter *c, char *buf, size_t n)
-{
-	size_t used = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < c->n_members; i++)
-		if (!charter_signed_by(c, &c->members[i].sign_key))
-			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "",
-						 c->members[i].name);
-}
-
 static size_t n_signed(const struct al_charter *c)
 {
 	size_t k = 0;
@@ -339,7 +329,7 @@ static int charter_sign_cmd(int argc, char **argv)
 		goto out;
 	}
 	char waiting[1024];
-	list_unsigned(c, waiting, sizeof waiting);
+	charter_unsigned_list(c, waiting, sizeof waiting);
 	if (charter_in_force(c))
 		printf("%s signed charter '%s' (%zu of %zu): the charter is in force\n",
 		       m->name, c->title, n_signed(c), c->n_members);
@@ -430,7 +420,7 @@ static int charter_show_cmd(int argc, char **argv)
 		       duration_format(c->params.half_life, t), duration_format(c->params.grace, d),
 		       duration_format(c->params.skew, hex));
 		char waiting[1024];
-		list_unsigned(c, waiting, sizeof waiting);
+		charter_unsigned_list(c, waiting, sizeof waiting);
 		if (charter_in_force(c))
 			printf("status    in force: signed by all %zu members\n", c->n_members);
 		else

@@ -160,14 +160,10 @@ int audit_run(const struct al_charter *c, const struct al_audit_source *src, siz
 	if (!(a->logs = calloc(n ? n : 1, sizeof *a->logs)))
 		return AL_E_NOMEM;
 	if (!charter_in_force(c)) {
-		char missing[1024] = "";
-		size_t used = 0;
-		for (size_t i = 0; i < c->n_members; i++)
-			if (!charter_signed_by(c, &c->members[i].sign_key))
-				used += (size_t)snprintf(missing + used, sizeof missing - used, "%s%s",
-							 used ? ", " : "", c->members[i].name);
+		char missing[AL_ERRLEN - 64]; /* the whole reason fits in AL_ERRLEN */
 		if ((rc = add_fault(a, "charter", 0, 0,
-				    "the charter is not in force: not signed by %s", missing)))
+				    "the charter is not in force: not signed by %s",
+				    charter_unsigned_list(c, missing, sizeof missing))))
 			goto out;
 	}
 	for (size_t i = 0; i < n; i++) {

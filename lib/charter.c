@@ -245,14 +245,37 @@ const struct al_member *charter_member_named(const struct al_charter *c, const c
 	return NULL;
 }
 
+/* Names, ", "-separated, into buf: whole names only; when the rest does
+ * not fit (a charter may list many members with long names), "..." ends
+ * the list. */
+static char *list_names(const struct al_charter *c, bool unsigned_only, char *buf, size_t n)
+{
+	size_t used = 0, room = n > 6 ? n - 6 : 0; /* keeps room for ", ..." and the NUL */
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->n_members; i++) {
+		const struct al_member *m = &c->members[i];
+		if (unsigned_only && charter_signed_by(c, &m->sign_key))
+			continue;
+		const char *sep = used ? ", " : "";
+		size_t k = strlen(sep) + strlen(m->name);
+		if (used + k > room) {
+			snprintf(buf + used, n - used, "%s...", sep);
+			break;
+		}
+		snprintf(buf + used, n - used, "%s%s", sep, m->name);
+		used += k;
+	}
+	return buf;
+}
+
 char *charter_member_list(const struct al_charter *c, char *buf, size_t n)
 {
-	size_t used = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < c->n_members && used < n; i++)
-		used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "",
-					 c->members[i].name);
-	return buf;
+	return list_names(c, false, buf, n);
+}
+
+char *charter_unsigned_list(const struct al_charter *c, char *buf, size_t n)
+{
+	return list_names(c, true, buf, n);
 }
 
 const char *charter_name_of(const struct al_charter *c, const al_key *k, char *buf)

@@ -75,6 +75,25 @@ alliancectl charter sign "$T/c" -H "$T/globex" 2>"$T/err"
 contains "...with the fix" "$(cat "$T/err")" "chmod 600"
 chmod 600 "$T/globex/sign.key"
 
+# Many members with long names: the list of those who have not signed is
+# cut to fit, with "...", never written past its buffer.
+python3 - "$T/crowd" <<'PY' >"$T/crowd.args"
+import sys
+for i in range(100):
+	print("--member")
+	print("member-%04d-with-a-long-name-xyz:ed25519=%064x:x25519=%064x:tcp://10.0.%d.%d:7000"
+	      % (i, 2 * i + 1, 2 * i + 2, i // 250, i % 250 + 1))
+PY
+mapfile -t crowd <"$T/crowd.args"
+check "a charter of 101 members with long names" alliancectl charter new "$T/crowd" \
+	--title Crowd --member "$T/acme.card" "${crowd[@]}"
+out=$(alliancectl charter sign "$T/crowd" -H "$T/acme" 2>&1)
+contains "sign lists who is missing, cut with '...'" "$out" "waiting for member-0000-with-a-long-name-xyz, "
+contains "...ending in '...'" "$out" ", ..."
+out=$(alliancectl charter show "$T/crowd" 2>&1)
+contains "show says who is missing, cut with '...'" "$out" "waiting for member-0000-"
+contains "...ending in '...'" "$out" ", ..."
+
 check "charter --help" alliancectl charter --help
 check "charter new --help" alliancectl charter new --help
 check "charter sign --help" alliancectl charter sign --help

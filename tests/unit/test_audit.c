@@ -770,6 +770,16 @@ static void charter_not_in_force(void **state)
 	charter_destroy(&c0);
 	destroy_ids(ids2);
 
+	/* Many unsigned members with long names: the fault lists what fits. */
+	struct al_charter *crowd = tu_crowd_charter(100);
+	assert_int_equal(audit_run(crowd, NULL, 0, AUDIT_NOW, &a, why), 0);
+	assert_int_equal(a.n_faults, 1);
+	assert_non_null(strstr(a.faults[0].reason, "not signed by member-0000-"));
+	assert_true(strlen(a.faults[0].reason) < AL_ERRLEN);
+	assert_string_equal(a.faults[0].reason + strlen(a.faults[0].reason) - 5, ", ...");
+	audit_clear(&a);
+	charter_destroy(&crowd);
+
 	/* Signed by all: no charter fault. */
 	for (int i = 0; i < N; i++)
 		if (i != 1)

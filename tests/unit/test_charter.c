@@ -192,6 +192,45 @@ static void field_checks(void **state)
 	destroy_ids(ids, N);
 }
 
+/* A list of many long names stops at the buffer, at a whole name, with
+ * "..." (it once wrote past the end: a stack overflow in charter show and
+ * sign and in the audit). */
+static void long_member_lists_are_cut(void **state)
+{
+	(void)state;
+	struct al_charter *c = tu_crowd_charter(100); /* 100 names of 32: 3.4 KB listed */
+	char buf[1024 + 16];
+	for (int which = 0; which < 2; which++) {
+		memset(buf, 'Z', sizeof buf);
+		char *out = which ? charter_unsigned_list(c, buf, 1024)
+				  : charter_member_list(c, buf, 1024);
+		assert_ptr_equal(out, buf);
+		size_t n = strlen(buf);
+		assert_true(n < 1024);
+		assert_true(n > 1024 - 40); /* filled, not cut early */
+		for (size_t i = 1024; i < sizeof buf; i++)
+			assert_int_equal(buf[i], 'Z'); /* nothing past the end */
+		assert_string_equal(buf + n - 5, ", ...");
+		assert_memory_equal(buf, "member-0000-with-a-long-name-xyz, member-0001-", 46);
+		/* Whole names only: the last one before "..." is complete. */
+		assert_memory_equal(buf + n - 5 - 32, "member-", 7);
+		assert_memory_equal(buf + n - 5 - 8, "name-xyz", 8);
+	}
+	/* Short lists are whole; a tiny buffer still ends cleanly. */
+	struct al_identity *ids[N];
+	struct al_charter *s = tu_charter(N, false, ids);
+	assert_string_equal(charter_member_list(s, buf, 1024), "m0, m1, m2");
+	assert_string_equal(charter_unsigned_list(s, buf, 1024), "m0, m1, m2");
+	char tiny[10];
+	assert_string_equal(charter_member_list(s, tiny, sizeof tiny), "m0, ...");
+	char why[AL_ERRLEN];
+	assert_int_equal(charter_sign(s, ids[1], why), 0);
+	assert_string_equal(charter_unsigned_list(s, buf, 1024), "m0, m2");
+	charter_destroy(&s);
+	destroy_ids(ids, N);
+	charter_destroy(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +239,7 @@ int main(void)
 		cmocka_unit_test(non_member_cannot_sign),
 		cmocka_unit_test(tampered_charter_is_refused),
 		cmocka_unit_test(field_checks),
+		cmocka_unit_test(long_member_lists_are_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
