@@ -205,6 +205,16 @@ int log_scan(const char *path, log_record_fn on_record, log_fault_fn on_fault, v
 
 /* ------------------------------------------------------------ writing */
 
+/* fdatasync, honouring fault injection. Returns 0 or -1 with errno. */
+static int sync_data(int fd)
+{
+	if (fault_hit(AL_FAULT_FSYNC)) {
+		errno = EIO;
+		return -1;
+	}
+	return fdatasync(fd);
+}
+
 struct open_state {
 	log_record_fn on_record;
 	void *arg;
@@ -314,6 +324,14 @@ int log_open(const char *path, bool create, log_record_fn on_record, void *arg,
 	unmap(m, size);
 	if (rc)
 		goto fail;
+	/* What the file holds may be only in the page cache (written by a
+	 * process that died before its sync): make it durable before saying
+	 * it is, and before anything new is acknowledged after it. */
+	if (sync_data(l->fd) < 0) {
+		rc = al_errf(why, AL_E_FSYNC, "fsync of log '%s' failed: %s (fatal)", path,
+			     strerror(errno));
+		goto fail;
+	}
 	l->durable = l->size;
 	*out = l;
 	return AL_OK;
@@ -367,8 +385,7 @@ int log_sync(struct al_log *l, char *why)
 		return al_errf(why, AL_E_FAILED, "log '%s' stopped after a fatal error", l->path);
 	if (l->durable == l->size)
 		return AL_OK;
-	int rc = fault_hit(AL_FAULT_FSYNC) ? (errno = EIO, -1) : fdatasync(l->fd);
-	if (rc < 0) {
+	if (sync_data(l->fd) < 0) {
 		/* After a failed fsync the kernel may have dropped the dirty
 		 * pages: nothing since the last sync can be trusted. */
 		l->failed = true;

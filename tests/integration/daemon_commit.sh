@@ -50,10 +50,13 @@ check "authoring continues the same feed" test "$(alliancectl commit after --to 
 stop_daemon acme
 
 # A failed fsync is fatal: the daemon stops and acknowledges nothing.
-ALLIANCE_FAULT=fsync:1 allianced run "$T/acme" 2>"$T/fault.log" &
+# Opening the store syncs its log and its equivocations file (2 fsyncs);
+# the third is the commit's.
+ALLIANCE_FAULT=fsync:3 allianced run "$T/acme" 2>"$T/fault.log" &
 fpid=$!
 DAEMONS+=("$fpid")
 for i in $(seq 100); do [ -S "$T/acme/control.sock" ] && break; sleep 0.05; done
+check "the daemon serves before the failing fsync" env ALLIANCE_TIMEOUT=3 alliancectl status "${A[@]}"
 n=$(alliancectl audit "$T/acme" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')
 fails "a commit whose fsync fails is not acknowledged" env ALLIANCE_TIMEOUT=3 alliancectl commit doomed --to globex --due +1d "${A[@]}"
 wait "$fpid"

@@ -319,6 +319,36 @@ static void durable_only_after_sync(void **state)
 	log_close(&l);
 }
 
+/* What a log holds when it is opened may be only in the page cache (its
+ * writer died before syncing): open syncs it before calling it durable, and
+ * a failed sync there is fatal like any other. */
+static void open_syncs_what_it_finds(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	uint8_t buf[50];
+	fill(buf, sizeof buf, 1);
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), 0);
+	assert_int_equal(log_append(l, buf, sizeof buf, NULL, why), 0);
+	uint64_t size = log_size(l);
+	log_close(&l); /* never synced */
+
+	fault_arm(AL_FAULT_FSYNC, 1);
+	l = (struct al_log *)1;
+	assert_int_equal(log_open(path, false, NULL, NULL, NULL, &l, why), AL_E_FSYNC);
+	assert_null(l);
+	assert_non_null(strstr(why, path));
+	assert_non_null(strstr(why, "fsync"));
+	fault_arm(AL_FAULT_FSYNC, 0);
+
+	assert_int_equal(log_open(path, false, NULL, NULL, NULL, &l, why), 0);
+	assert_int_equal(log_size(l), size);
+	assert_int_equal(log_durable(l), size);
+	log_close(&l);
+}
+
 /* ------------------------------------------------------------ torn tails */
 
 static void torn_tail_every_length(void **state)
@@ -811,6 +841,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(frame_layout_known_answer, setup, teardown),
 		cmocka_unit_test(crc32c_known_answer),
 		cmocka_unit_test_setup_teardown(durable_only_after_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(open_syncs_what_it_finds, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_tail_every_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(zero_filled_tail_is_torn, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_header_is_repaired, setup, teardown),
