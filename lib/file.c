@@ -3,6 +3,7 @@
 #include "err.h"
 #include "fault.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -160,13 +161,40 @@ int file_mkdirs(const char *path, mode_t mode, char *why)
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 			*p = '\0';
-			if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			if (mkdir(buf, mode) == 0) {
+				/* The new name is durable only once its parent is synced. */
+				int rc = file_sync_dir(buf, 0, why);
+				if (rc)
+					return rc;
+			} else if (errno != EEXIST) {
 				return al_errf(why, AL_E_IO, "cannot create directory '%s': %s",
 					       buf, strerror(errno));
+			}
 			*p = c;
 			if (!c)
 				break;
 		}
 	}
 	return AL_OK;
+}
+
+int file_remove_dir(const char *path, char *why)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? AL_OK
+			: al_errf(why, AL_E_IO, "cannot open directory '%s': %s", path,
+				  strerror(errno));
+	int rc = AL_OK;
+	struct dirent *de;
+	while (rc == AL_OK && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    unlinkat(dirfd(d), de->d_name, 0) < 0)
+			rc = al_errf(why, AL_E_IO, "cannot remove '%s/%s': %s", path, de->d_name,
+				     strerror(errno));
+	closedir(d);
+	if (rc == AL_OK && rmdir(path) < 0)
+		rc = al_errf(why, AL_E_IO, "cannot remove directory '%s': %s", path,
+			     strerror(errno));
+	return rc;
 }

@@ -210,6 +210,20 @@ void home_close(struct al_home **hp)
 	*hp = NULL;
 }
 
+/* True for a directory with nothing in it. */
+static bool empty_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return false;
+	struct dirent *de;
+	bool empty = true;
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
 int home_alliances(const char *dir, al_hash **ids, size_t *n, char *why)
 {
 	char path[4096];
@@ -227,7 +241,14 @@ int home_alliances(const char *dir, al_hash **ids, size_t *n, char *why)
 	int rc = AL_OK;
 	while ((de = readdir(d))) {
 		al_hash id;
+		char sub[sizeof path + sizeof de->d_name + 1];
 		if (hex_decode(de->d_name, id.b, AL_HASHLEN))
+			continue; /* also ID.tmp: a store being built, or left by a crash */
+		/* A store is built elsewhere and renamed into place whole, so an
+		 * empty ID directory is a join that crashed before that rename
+		 * (the directory was made first): nothing was joined there. */
+		snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+		if (empty_dir(sub))
 			continue;
 		al_hash *v = realloc(*ids, (*n + 1) * sizeof *v);
 		if (!v) {

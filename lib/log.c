@@ -268,9 +268,14 @@ static int cut_tail(struct al_log *l, const uint8_t *m, uint64_t size, uint64_t 
 	return AL_OK;
 }
 
+int log_create(const char *path, char *why)
+{
+	return file_create(path, AL_LOG_HEADER, AL_LOG_HEADER_LEN, 0600, why);
+}
+
 static int create_log(const char *path, char *why)
 {
-	int rc = file_create(path, AL_LOG_HEADER, AL_LOG_HEADER_LEN, 0600, why);
+	int rc = log_create(path, why);
 	return rc == AL_E_EXIST ? AL_OK : rc; /* lost a race: fine, it exists */
 }
 
