@@ -98,12 +98,30 @@ static bool frame_ok(const uint8_t *m, uint64_t size, uint64_t off, const char *
 	return true;
 }
 
-static uint64_t next_valid_frame(const uint8_t *m, uint64_t size, uint64_t from)
+/* Checksum work allowed to the search for valid frames after damage, on
+ * top of the file's size: a scan never does more than linear work. */
+#define RESYNC_WORK (64 * 1024 * 1024)
+#define GAVE_UP UINT64_MAX
+
+/* The offset of the next valid frame at or after from, size when there is
+ * none, or GAVE_UP when checking the next candidate would overdraw *budget
+ * (payload bytes checksummed so far). Crafted bytes can make almost every
+ * offset a candidate whose long payload must be checksummed: without the
+ * budget the search is quadratic in the file's size. */
+static uint64_t next_valid_frame(const uint8_t *m, uint64_t size, uint64_t from,
+				 uint64_t *budget)
 {
 	const char *ignored;
-	for (uint64_t off = from; off + AL_LOG_FRAME <= size; off++)
+	for (uint64_t off = from; off + AL_LOG_FRAME <= size; off++) {
+		uint32_t len = get_u32(m + off);
+		if (len == 0 || len > AL_LOG_MAX_RECORD || size - off - AL_LOG_FRAME < len)
+			continue; /* not a candidate: no checksum needed */
+		if (*budget < len)
+			return GAVE_UP;
+		*budget -= len;
 		if (frame_ok(m, size, off, &ignored))
 			return off;
+	}
 	return size;
 }
 
@@ -125,7 +143,7 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 			return on_fault(arg, &f);
 		return torn ? AL_OK : AL_E_CORRUPT;
 	}
-	uint64_t off = AL_LOG_HEADER_LEN, index = 0;
+	uint64_t off = AL_LOG_HEADER_LEN, index = 0, budget = RESYNC_WORK + size;
 	while (off < size) {
 		const char *why_bad;
 		if (frame_ok(m, size, off, &why_bad)) {
@@ -137,11 +155,22 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 			index++;
 			continue;
 		}
-		uint64_t next = next_valid_frame(m, size, off + 1);
+		uint64_t next = next_valid_frame(m, size, off + 1, &budget);
 		memset(&f, 0, sizeof f);
 		f.index = index;
 		f.offset = off;
-		f.length = next - off;
+		f.length = (next == GAVE_UP ? size : next) - off;
+		if (next == GAVE_UP) {
+			/* Whether valid records follow is unknown: corruption, not a
+			 * torn tail to cut, and the rest is reported, not skipped. */
+			f.kind = AL_LOG_CORRUPT;
+			snprintf(f.reason, sizeof f.reason,
+				 "%s; gave up looking for the next valid record (too much to "
+				 "check): %" PRIu64 " bytes not checked", why_bad, f.length);
+			if (!on_fault)
+				return AL_E_CORRUPT;
+			return on_fault(arg, &f);
+		}
 		if (next < size) {
 			f.kind = AL_LOG_CORRUPT;
 			snprintf(f.reason, sizeof f.reason,

@@ -645,6 +645,52 @@ static void scan_resynchronises(void **state)
 	seen_free(&s);
 }
 
+/* Bytes crafted so that nearly every offset reads as a plausible frame
+ * with a long payload to checksum: looking for the next valid frame at
+ * every offset used to take time quadratic in the size (hours for these
+ * 4 MiB). The search has a budget; when it runs out, the rest of the file
+ * is reported as corruption (not cut as a torn tail, not skipped). This
+ * test only has to finish. */
+static void crafted_garbage_is_bounded(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	const size_t n = AL_LOG_HEADER_LEN + 4 * 1024 * 1024;
+	uint8_t *m = malloc(n);
+	assert_non_null(m);
+	memcpy(m, AL_LOG_HEADER, AL_LOG_HEADER_LEN);
+	/* 00 00 03 00 repeated: at three offsets in four the length is
+	 * 196608, 768 or 3, all within the file; no checksum matches. */
+	for (size_t i = AL_LOG_HEADER_LEN; i < n; i++)
+		m[i] = (i - AL_LOG_HEADER_LEN) % 4 == 2 ? 3 : 0;
+	tu_write(path, m, n);
+
+	struct seen s;
+	char why[AL_ERRLEN];
+	seen_init(&s);
+	assert_int_equal(log_scan(path, on_rec, on_fault, &s, why), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(s.nf, 1);
+	assert_int_equal(s.fault[0].kind, AL_LOG_CORRUPT);
+	assert_int_equal(s.fault[0].offset, AL_LOG_HEADER_LEN);
+	assert_int_equal(s.fault[0].length, n - AL_LOG_HEADER_LEN);
+	assert_non_null(strstr(s.fault[0].reason, "checksum mismatch"));
+	assert_non_null(strstr(s.fault[0].reason, "gave up"));
+	seen_free(&s);
+	assert_int_equal(log_scan(path, on_rec, NULL, &s, why), AL_E_CORRUPT);
+	seen_free(&s);
+
+	/* Opening refuses it and leaves it as it was: it is not a torn tail. */
+	struct al_log *l;
+	struct al_log_recovery rec;
+	assert_int_equal(log_open(path, false, NULL, NULL, &rec, &l, why), AL_E_CORRUPT);
+	assert_null(l);
+	assert_non_null(strstr(why, "gave up"));
+	assert_int_equal(rec.cut_bytes, 0);
+	assert_int_equal(file_size(path), n);
+	free(m);
+}
+
 /* ------------------------------------------------------------ callbacks */
 
 static void callback_return_stops(void **state)
@@ -848,6 +894,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(torn_header_scan_without_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_flipped_bit_is_noticed, setup, teardown),
 		cmocka_unit_test_setup_teardown(scan_resynchronises, setup, teardown),
+		cmocka_unit_test_setup_teardown(crafted_garbage_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(callback_return_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_and_wrong_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(append_rejects_bad_lengths, setup, teardown),
