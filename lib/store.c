@@ -224,7 +224,12 @@ int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
 	s->counts[*reason]++;
 	int rc = AL_OK;
 	if (*reason == AL_R_EQUIVOCATION) {
-		rc = keep_proof(s, &e, NULL);
+		/* why says what was rejected; a failure to keep the proof (a
+		 * failed fsync is fatal) must say what went wrong instead. */
+		char err[AL_ERRLEN] = "";
+		if ((rc = keep_proof(s, &e, err)))
+			al_errf(why, rc, "cannot keep the proof of an equivocation: %s",
+				err[0] ? err : al_strerror(rc));
 	} else if (*reason == AL_ACCEPT) {
 		uint64_t off;
 		rc = log_append(s->log, e.bytes, e.len, &off, why);

@@ -687,6 +687,33 @@ static void home_lists_whole_stores(void **state)
 	free(ids);
 }
 
+/* Keeping a proof syncs it; when that sync fails, the error (fatal) says
+ * so and names the file, rather than leaving the rejection's text. */
+static void proof_sync_failure_is_reported(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *a = create(x, 0);
+	struct al_store *b = create(x, 1);
+	tu_commit(a, x->ids[1], NOW);
+	tu_commit(b, x->ids[1], NOW + 1);
+	sync_store(a);
+	sync_store(b);
+	size_t blen;
+	uint8_t *benv = get(b, x->ids[1], 1, &blen);
+	enum al_reason r;
+	fault_arm(AL_FAULT_FSYNC, 1);
+	assert_int_equal(store_offer(a, benv, blen, NOW + 2, &r, NULL, why), AL_E_FSYNC);
+	fault_arm(AL_FAULT_FSYNC, 0);
+	assert_int_equal(r, AL_R_EQUIVOCATION);
+	assert_non_null(strstr(why, "fsync"));
+	assert_non_null(strstr(why, "equivocations"));
+	assert_int_equal(a->n_proofs, 0);
+	free(benv);
+	store_close(&a);
+	store_close(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -705,6 +732,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stale_tmp_is_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(mkdirs_syncs_parents, setup, teardown),
 		cmocka_unit_test_setup_teardown(home_lists_whole_stores, setup, teardown),
+		cmocka_unit_test_setup_teardown(proof_sync_failure_is_reported, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
