@@ -4,8 +4,11 @@
 #include "err.h"
 #include "file.h"
 #include "hex.h"
+#include "when.h"
 #include "wire.h"
 
+#include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +73,22 @@ static int check_fields(const struct al_charter *c, char *why)
 		return al_errf(why, AL_E_CHARTER, "quorum %u must be between 1 and %zu members",
 			       c->quorum, c->n_members);
 	const struct al_params *p = &c->params;
-	if (p->half_life == 0)
-		return al_errf(why, AL_E_CHARTER, "the trust half-life must be positive");
+	/* Durations are added to millisecond times: bounding them keeps every
+	 * sum far from overflow, and more than ten years is no one's intent. */
+	static const struct { const char *name; size_t off; uint64_t min; } durs[] = {
+		{ "half-life", offsetof(struct al_params, half_life), 1 },
+		{ "grace", offsetof(struct al_params, grace), 0 },
+		{ "skew", offsetof(struct al_params, skew), 0 },
+	};
+	for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
+		uint64_t v = *(const uint64_t *)((const char *)p + durs[i].off);
+		char d[AL_WHENLEN];
+		if (v < durs[i].min || v > AL_MAX_DURATION)
+			return al_errf(why, AL_E_CHARTER, "the charter's %s of %s (%" PRIu64 " s) is "
+				       "out of range: it must be %s 3650d (10 years)", durs[i].name,
+				       duration_format(v, d), v,
+				       durs[i].min ? "more than 0 and at most" : "at most");
+	}
 	if (p->value_unit == 0)
 		return al_errf(why, AL_E_CHARTER, "the value unit must be positive");
 	if (p->w_on_time > 10000 || p->w_late > 10000 || p->w_missed > 10000 ||

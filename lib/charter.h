@@ -16,6 +16,7 @@
 
 #define AL_CHARTER_MAX (1024 * 1024)
 #define AL_NONCELEN 16
+#define AL_MAX_DURATION (3650ULL * 86400) /* half-life, grace, skew: 10 years, in s */
 
 struct al_charter_sig {
 	al_key signer;

@@ -68,6 +68,13 @@ fails "a bad duration names itself" alliancectl charter new "$T/c5" --title X --
 alliancectl charter new "$T/c5" --title X --member "$T/acme.card" --member "$T/globex.card" --grace 3days 2>"$T/err"
 contains "...with the form to use" "$(cat "$T/err")" "'3days'"
 
+fails "a skew beyond 10 years is refused" alliancectl charter new "$T/c6" --title X --member "$T/acme.card" --member "$T/globex.card" --skew 99999999w
+alliancectl charter new "$T/c6" --title X --member "$T/acme.card" --member "$T/globex.card" --skew 99999999w 2>"$T/err"
+contains "...naming the field and the value" "$(cat "$T/err")" "skew of 99999999w"
+check "...and writes nothing" test ! -e "$T/c6"
+fails "a grace beyond 10 years is refused" alliancectl charter new "$T/c6" --title X --member "$T/acme.card" --member "$T/globex.card" --grace 3651d
+fails "a half-life of 0 is refused" alliancectl charter new "$T/c6" --title X --member "$T/acme.card" --member "$T/globex.card" --half-life 0
+
 # A key readable by others is refused.
 chmod 644 "$T/globex/sign.key"
 fails "a world-readable key is refused" alliancectl charter sign "$T/c" -H "$T/globex"

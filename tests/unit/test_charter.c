@@ -1,6 +1,9 @@
 /* test_charter.c: building, signing, loading and tampering with charters. */
 #include "testutil.h"
 
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,6 +185,34 @@ static void field_checks(void **state)
 	c->params.half_life = 0;
 	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
 	c->params.half_life = 86400;
+
+	/* Durations are bounded (10 years) so that adding them to times in ms
+	 * can never overflow; the error names the field and the value. */
+	static const struct { size_t off; const char *name; } durs[] = {
+		{ offsetof(struct al_params, half_life), "half-life" },
+		{ offsetof(struct al_params, grace), "grace" },
+		{ offsetof(struct al_params, skew), "skew" },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		uint64_t *v = (uint64_t *)((char *)&c->params + durs[i].off), keep = *v;
+		const uint64_t huge[] = { AL_MAX_DURATION + 1, UINT64_MAX / 1000 + 1, UINT64_MAX };
+		for (size_t k = 0; k < 3; k++) {
+			*v = huge[k];
+			assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+			if (!strstr(why, durs[i].name) || !strstr(why, "out of range"))
+				fail_msg("%s %" PRIu64 ": '%s'", durs[i].name, huge[k], why);
+			char num[32];
+			snprintf(num, sizeof num, "%" PRIu64 " s", huge[k]);
+			assert_non_null(strstr(why, num));
+		}
+		*v = AL_MAX_DURATION; /* the limit itself is fine */
+		assert_int_equal(charter_build(c, why), 0);
+		*v = keep;
+	}
+	c->params.skew = 0; /* no clock skew tolerated: strict, but meaningful */
+	c->params.grace = 0;
+	assert_int_equal(charter_build(c, why), 0);
+	charter_default_params(&c->params);
 
 	strcpy(c->members[1].endpoint, "nowhere");
 	assert_int_equal(charter_build(c, why), AL_E_CHARTER);

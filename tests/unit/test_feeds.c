@@ -611,6 +611,39 @@ static void replay_into_other_alliance(void **state)
 	feeds_destroy(&f);
 }
 
+/* Timestamps and clocks at the ends of int64: the skew check neither
+ * overflows nor misjudges, and the message prints the raw value. */
+static void extreme_times(void **state)
+{
+	struct fx *x = *state;
+	struct al_envelope env;
+	char why[AL_ERRLEN];
+	size_t len;
+	struct al_body b = rbody(x, x->ids[1], 1, NULL, INT64_MAX);
+	uint8_t *buf = seal(x->ids[1], &b, &len);
+	assert_int_equal(feeds_check(x->c, x->f, buf, len, NOW, &env, why), AL_R_FUTURE);
+	assert_non_null(strstr(why, "9223372036854775807ms"));
+	envelope_clear(&env);
+	/* A receiver clock near the end of int64: nothing is ahead of it. */
+	assert_int_equal(feeds_check(x->c, x->f, buf, len, INT64_MAX - 1, &env, why), AL_ACCEPT);
+	envelope_clear(&env);
+	free(buf);
+	b = rbody(x, x->ids[1], 1, NULL, T0);
+	buf = seal(x->ids[1], &b, &len);
+	assert_int_equal(feeds_check(x->c, x->f, buf, len, INT64_MAX - 1, &env, why), AL_ACCEPT);
+	envelope_clear(&env);
+	/* And a clock at the other end: everything is far ahead of it. */
+	assert_int_equal(feeds_check(x->c, x->f, buf, len, INT64_MIN, &env, why), AL_R_FUTURE);
+	assert_non_null(strstr(why, "-9223372036854775808ms"));
+	envelope_clear(&env);
+	free(buf);
+	b = rbody(x, x->ids[1], 1, NULL, INT64_MIN);
+	buf = seal(x->ids[1], &b, &len);
+	assert_int_equal(feeds_check(x->c, x->f, buf, len, INT64_MAX, &env, why), AL_ACCEPT);
+	envelope_clear(&env);
+	free(buf);
+}
+
 /* why may be NULL. */
 static void why_may_be_null(void **state)
 {
@@ -849,6 +882,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(accept_then_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(replay_into_other_alliance, setup, teardown),
 		cmocka_unit_test_setup_teardown(why_may_be_null, setup, teardown),
+		cmocka_unit_test_setup_teardown(extreme_times, setup, teardown),
 		cmocka_unit_test(reason_tags),
 		cmocka_unit_test(frontier_sorted),
 		cmocka_unit_test(add_refuses_gaps),
