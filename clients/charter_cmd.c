@@ -365,11 +365,15 @@ static json_t *params_json(const struct al_params *p)
 			 (json_int_t)p->warn_reciprocity, "value_unit", (json_int_t)p->value_unit);
 }
 
+/* NULL (not an array with a gap) when an element cannot be made. */
 static json_t *strv_json(char **v, size_t n)
 {
 	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_string(v[i]))) {
+			json_decref(a);
+			a = NULL;
+		}
 	return a;
 }
 
@@ -387,8 +391,11 @@ static int charter_show_cmd(int argc, char **argv)
 	hex_encode(c->id.b, AL_HASHLEN, hex);
 	if (json) {
 		json_t *members = json_array();
-		for (size_t i = 0; i < c->n_members; i++)
-			json_array_append_new(members, member_json(c, &c->members[i]));
+		for (size_t i = 0; members && i < c->n_members; i++)
+			if (json_array_append_new(members, member_json(c, &c->members[i]))) {
+				json_decref(members);
+				members = NULL; /* then json_pack fails: an error, no gap */
+			}
 		json_t *j = json_pack("{s:s, s:i, s:s, s:o, s:s, s:o, s:o, s:s, s:i, s:o, s:s, s:i, s:b}",
 				      "id", hex, "version", (int)c->version, "title", c->title,
 				      "objectives", strv_json(c->objectives, c->n_objectives),
@@ -397,7 +404,10 @@ static int charter_show_cmd(int argc, char **argv)
 				      c->resolver_role, "quorum", (int)c->quorum, "params",
 				      params_json(&c->params), "created", when_format(c->created, t),
 				      "signatures", (int)n_signed(c), "in_force", charter_in_force(c));
-		ctl_print_json(j);
+		if (ctl_print_json(j)) {
+			charter_destroy(&c);
+			return CTL_EXIT_FAIL;
+		}
 	} else {
 		printf("charter   %s\n", c->title);
 		printf("id        %s\n", hex);

@@ -33,15 +33,61 @@ void charter_default_params(struct al_params *p)
 	p->value_unit = 1;
 }
 
+/* Free text must be valid UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF): it is shown to people and put in JSON, which
+ * cannot carry anything else (jansson refuses it). */
+static int check_text(const char *what, const char *s, char *why)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		const unsigned char *start = p;
+		unsigned c = *p++, cp, min;
+		int more;
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf)
+			more = 1, cp = c & 0x1f, min = 0x80;
+		else if ((c & 0xf0) == 0xe0)
+			more = 2, cp = c & 0x0f, min = 0x800;
+		else if (c >= 0xf0 && c <= 0xf4)
+			more = 3, cp = c & 0x07, min = 0x10000;
+		else
+			goto bad;
+		while (more--) {
+			if ((*p & 0xc0) != 0x80) /* also stops at the NUL */
+				goto bad;
+			cp = cp << 6 | (*p++ & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			goto bad;
+		continue;
+bad:
+		return al_errf(why, AL_E_CHARTER, "the charter's %s is not valid UTF-8 (byte 0x%02x "
+			       "at position %zu)", what, *start, (size_t)(start - (const unsigned char *)s));
+	}
+	return AL_OK;
+}
+
 /* The checks shared by charter_build and charter_parse. */
 static int check_fields(const struct al_charter *c, char *why)
 {
 	char err[AL_ERRLEN];
+	int rc;
 	if (c->version != AL_FORMAT_VERSION)
 		return al_errf(why, AL_E_CHARTER, "charter format version %u is not supported "
 			       "(this build reads version %d)", c->version, AL_FORMAT_VERSION);
 	if (!c->title || !*c->title)
 		return al_errf(why, AL_E_CHARTER, "the charter has no title (give --title)");
+	if ((rc = check_text("title", c->title, why)) ||
+	    (rc = check_text("scope", c->scope ? c->scope : "", why)) ||
+	    (rc = check_text("resolver role", c->resolver_role ? c->resolver_role : "", why)))
+		return rc;
+	for (size_t i = 0; i < c->n_objectives; i++) {
+		char what[32];
+		snprintf(what, sizeof what, "objective %zu", i + 1);
+		if ((rc = check_text(what, c->objectives[i], why)))
+			return rc;
+	}
 	if (c->n_members < 2)
 		return al_errf(why, AL_E_CHARTER,
 			       "an alliance needs at least two members (give --member CARD for each)");

@@ -75,6 +75,27 @@ check "...and writes nothing" test ! -e "$T/c6"
 fails "a grace beyond 10 years is refused" alliancectl charter new "$T/c6" --title X --member "$T/acme.card" --member "$T/globex.card" --grace 3651d
 fails "a half-life of 0 is refused" alliancectl charter new "$T/c6" --title X --member "$T/acme.card" --member "$T/globex.card" --half-life 0
 
+# Text that is not UTF-8 cannot be shown or put in JSON: refused, naming
+# the field and the byte.
+fails "a title that is not UTF-8 is refused" alliancectl charter new "$T/c7" --title $'Acme\xff' --member "$T/acme.card" --member "$T/globex.card"
+alliancectl charter new "$T/c7" --title $'Acme\xff' --member "$T/acme.card" --member "$T/globex.card" 2>"$T/err"
+contains "...naming the field and the byte" "$(cat "$T/err")" "title is not valid UTF-8 (byte 0xff at position 4)"
+check "...and writes nothing" test ! -e "$T/c7"
+fails "an objective that is not UTF-8 is refused" alliancectl charter new "$T/c7" --title X --objective $'\xc0\xaf' --member "$T/acme.card" --member "$T/globex.card"
+check "UTF-8 text is fine" alliancectl charter new "$T/c7" --title "Acme–Globex café" --member "$T/acme.card" --member "$T/globex.card"
+check "...and shows as JSON" alliancectl charter show "$T/c7" --json
+# A charter file made elsewhere with such a title (unsigned, so no signature
+# stops it): show --json used to print nothing and exit 0.
+python3 - "$T/c7" "$T/c8" <<'PY'
+import sys
+b = open(sys.argv[1], 'rb').read()
+assert "–".encode() in b
+open(sys.argv[2], 'wb').write(b.replace("–".encode(), b"\xff\xfe\xfd"))
+PY
+fails "a charter file with a title that is not UTF-8 is refused" alliancectl charter show "$T/c8" --json
+alliancectl charter show "$T/c8" --json 2>"$T/err"
+contains "...saying so" "$(cat "$T/err")" "not valid UTF-8"
+
 # A key readable by others is refused.
 chmod 644 "$T/globex/sign.key"
 fails "a world-readable key is refused" alliancectl charter sign "$T/c" -H "$T/globex"

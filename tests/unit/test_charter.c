@@ -214,6 +214,36 @@ static void field_checks(void **state)
 	assert_int_equal(charter_build(c, why), 0);
 	charter_default_params(&c->params);
 
+	/* Free text must be UTF-8 (it is shown, and jansson refuses anything
+	 * else in JSON); the error names the field and where the bad byte is. */
+	static const struct { const char *text, *byte; } bad_text[] = {
+		{ "\xff", "0xff at position 0" },
+		{ "ok \xc3\x28", "0xc3 at position 3" },     /* a lead byte without its tail */
+		{ "\xc0\xaf", "0xc0" },                      /* overlong '/' */
+		{ "x\xe0\x80\xaf", "0xe0 at position 1" },  /* overlong, three bytes */
+		{ "\xed\xa0\x80", "0xed" },                 /* a UTF-16 surrogate */
+		{ "\xf4\x90\x80\x80", "0xf4" },            /* past U+10FFFF */
+		{ "\xe2\x82", "0xe2" },                      /* cut short at the end */
+	};
+	char **fields[] = { &c->title, &c->scope, &c->resolver_role, &c->objectives[0] };
+	const char *names[] = { "title", "scope", "resolver role", "objective 1" };
+	for (size_t f = 0; f < 4; f++) {
+		char *keep = *fields[f];
+		for (size_t i = 0; i < sizeof bad_text / sizeof bad_text[0]; i++) {
+			*fields[f] = (char *)bad_text[i].text;
+			assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+			if (!strstr(why, names[f]) || !strstr(why, "UTF-8") ||
+			    !strstr(why, bad_text[i].byte))
+				fail_msg("%s '%s': %s", names[f], bad_text[i].text, why);
+		}
+		*fields[f] = (char *)"Acme\xe2\x80\x93Globex \xf0\x9f\xa4\x9d caf\xc3\xa9"; /* fine */
+		assert_int_equal(charter_build(c, why), 0);
+		*fields[f] = keep;
+	}
+	strcpy(c->members[1].endpoint, "tcp://caf\xc3\xa9:7001");
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	assert_non_null(strstr(why, "member 2"));
+
 	strcpy(c->members[1].endpoint, "nowhere");
 	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
 	strcpy(c->members[1].endpoint, "tcp://127.0.0.1:7001");
