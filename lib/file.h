@@ -9,7 +9,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+
+/* Open path for reading (O_RDONLY plus flags, e.g. O_NOFOLLOW) when it is a
+ * regular file, never waiting on a FIFO; *st gets its fstat. Returns 0
+ * with *fd (the caller's), or AL_E_NOENT, AL_E_INVAL (not a regular file)
+ * or AL_E_IO with *fd = -1. */
+int file_open_regular(const char *path, int flags, int *fd, struct stat *st, char *why);
 
 /* Read the whole file (at most max bytes) into a new buffer the caller
  * frees, NUL-terminated (the NUL is not counted in *len).

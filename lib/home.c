@@ -156,12 +156,20 @@ int home_open(const char *dir, struct al_home **out, char *why)
 	    (rc = home_path(dir, "sign.key", sign, sizeof sign)) ||
 	    (rc = home_path(dir, "transport.key", transport, sizeof transport)))
 		return al_errf(why, rc, "home path '%s' is too long", dir);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return al_errf(why, errno == ENOENT ? AL_E_NOENT : AL_E_IO,
-			       "'%s' is not an alliance home (no %s: create one with "
+	int fd;
+	struct stat st;
+	if ((rc = file_open_regular(path, 0, &fd, &st, why))) {
+		if (rc != AL_E_NOENT)
+			return rc;
+		return al_errf(why, rc, "'%s' is not an alliance home (no %s: create one with "
 			       "'allianced init %s --name NAME --listen tcp://HOST:PORT')",
 			       dir, AL_CONFIG_FILE, dir);
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return AL_E_NOMEM;
+	}
 	struct al_home *h = calloc(1, sizeof *h);
 	if (!h || !(h->dir = strdup(dir))) {
 		free(h);

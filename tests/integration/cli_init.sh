@@ -29,6 +29,24 @@ allianced init "$T/b2" --name b2 --listen 127.0.0.1:7002 2>"$T/err"
 contains "the error shows the endpoint form" "$(cat "$T/err")" "tcp://HOST:PORT"
 fails "init without --listen is a usage error" allianced init "$T/b3" --name b3
 check "ALLIANCE_HOME is the default home" env ALLIANCE_HOME="$T/envhome" allianced init --name envy --listen tcp://127.0.0.1:7009
+# A FIFO where a key or the config should be is refused at once (reading
+# one used to wait for a writer forever).
+allianced init "$T/ff" --name ff --listen tcp://127.0.0.1:7010 >/dev/null
+mv "$T/ff/sign.key" "$T/ff.sign.key"
+mkfifo -m 600 "$T/ff/sign.key"
+timeout 10 alliancectl charter show "$T/ff/sign.key" 2>"$T/err"; rc=$?
+check "a FIFO given as a charter file is refused, not waited on" test "$rc" -eq 1
+contains "...saying it is not a regular file" "$(cat "$T/err")" "not a regular file"
+timeout 10 allianced run "$T/ff" 2>"$T/err"; rc=$?
+check "a FIFO as the signing key stops the daemon at once" test "$rc" -ne 0 -a "$rc" -ne 124
+contains "...naming it" "$(cat "$T/err")" "sign.key' is not a regular file"
+rm "$T/ff/sign.key"; mv "$T/ff.sign.key" "$T/ff/sign.key"
+mv "$T/ff/allianced.conf" "$T/ff.conf"
+mkfifo -m 600 "$T/ff/allianced.conf"
+timeout 10 allianced run "$T/ff" 2>"$T/err"; rc=$?
+check "a FIFO as the config stops the daemon at once" test "$rc" -ne 0 -a "$rc" -ne 124
+contains "...naming it" "$(cat "$T/err")" "allianced.conf' is not a regular file"
+
 check "allianced --help works" allianced --help
 check "allianced init --help works" allianced init --help
 finish
