@@ -278,8 +278,18 @@ static int cut_tail(struct al_log *l, const uint8_t *m, uint64_t size, uint64_t 
 {
 	char broken[4096] = "";
 	if (size > from) {
-		snprintf(broken, sizeof broken, "%s.%" PRIu64 ".broken", l->path, from);
-		int rc = file_replace(broken, m + from, (size_t)(size - from), 0600, why);
+		/* Never over an earlier copy: a second cut at the same offset (the
+		 * tail torn again after a restart) gets PATH.OFFSET.broken.1, .2 ... */
+		int rc = AL_E_EXIST;
+		for (unsigned k = 0; rc == AL_E_EXIST && k < 1000; k++) {
+			int n = k ? snprintf(broken, sizeof broken, "%s.%" PRIu64 ".broken.%u",
+					     l->path, from, k)
+				  : snprintf(broken, sizeof broken, "%s.%" PRIu64 ".broken",
+					     l->path, from);
+			if (n >= (int)sizeof broken)
+				return al_errf(why, AL_E_INVAL, "path too long: '%s'", l->path);
+			rc = file_create(broken, m + from, (size_t)(size - from), 0600, why);
+		}
 		if (rc)
 			return rc;
 	}

@@ -429,6 +429,42 @@ static void torn_tail_every_length(void **state)
 }
 
 /* A crash that extended the file with zeros (no data reached it). */
+/* A tail torn again at the same offset (say after each of two crashes)
+ * gets its own copy: the first .broken file is never overwritten. */
+static void second_cut_keeps_first_copy(void **state)
+{
+	struct fx *x = *state;
+	char path[4096], want[3][4400];
+	snprintf(path, sizeof path, "%s/log", x->dir);
+	const size_t lens[] = { 20, 33 };
+	uint64_t off[2];
+	make_log(path, 2, lens, off);
+	size_t full;
+	uint8_t *m = tu_read(path, &full);
+	snprintf(want[0], sizeof want[0], "%s.%" PRIu64 ".broken", path, off[1]);
+	snprintf(want[1], sizeof want[1], "%s.%" PRIu64 ".broken.1", path, off[1]);
+	snprintf(want[2], sizeof want[2], "%s.%" PRIu64 ".broken.2", path, off[1]);
+	for (int k = 0; k < 3; k++) {
+		struct al_log_recovery rec;
+		struct al_log *l;
+		char why[AL_ERRLEN];
+		size_t cut = off[1] + 5 + (size_t)k; /* a different tail each time */
+		tu_write(path, m, cut);
+		assert_int_equal(log_open(path, false, NULL, NULL, &rec, &l, why), 0);
+		log_close(&l);
+		assert_int_equal(rec.cut_offset, off[1]);
+		assert_string_equal(rec.broken_path, want[k]);
+		for (int j = 0; j <= k; j++) {
+			size_t blen;
+			uint8_t *b = tu_read(want[j], &blen);
+			assert_int_equal(blen, 5 + (size_t)j); /* each still holds its own */
+			assert_memory_equal(b, m + off[1], blen);
+			free(b);
+		}
+	}
+	free(m);
+}
+
 static void zero_filled_tail_is_torn(void **state)
 {
 	struct fx *x = *state;
@@ -890,6 +926,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(open_syncs_what_it_finds, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_tail_every_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(zero_filled_tail_is_torn, setup, teardown),
+		cmocka_unit_test_setup_teardown(second_cut_keeps_first_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_header_is_repaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_header_scan_without_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_flipped_bit_is_noticed, setup, teardown),
