@@ -7,6 +7,7 @@
 #include "home.h"
 #include "when.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -128,7 +129,7 @@ static int charter_new(int argc, char **argv)
 	struct al_charter *c = calloc(1, sizeof *c);
 	char why[AL_ERRLEN];
 	int rc = CTL_EXIT_FAIL, opt;
-	long quorum = 0;
+	const char *quorum_arg = NULL;
 	if (!c)
 		return ctl_error("out of memory");
 	c->version = AL_FORMAT_VERSION;
@@ -182,15 +183,9 @@ static int charter_new(int argc, char **argv)
 			free(c->resolver_role);
 			c->resolver_role = xstrdup(optarg);
 			break;
-		case O_QUORUM: {
-			char *end;
-			quorum = strtol(optarg, &end, 10);
-			if (*end || quorum < 1) {
-				rc = ctl_usage("charter new", "bad --quorum '%s' (a number of members, 1 or more)", optarg);
-				goto out;
-			}
+		case O_QUORUM:
+			quorum_arg = optarg; /* checked once the members are known */
 			break;
-		}
 		case O_PARAM:
 			if ((rc = set_param(&c->params, optarg)))
 				goto out;
@@ -223,7 +218,21 @@ static int charter_new(int argc, char **argv)
 		c->resolver_role = xstrdup(c->n_resolvers == 1 ? "alliance manager" : "review committee");
 	if (!c->scope)
 		c->scope = xstrdup("");
-	c->quorum = quorum ? (uint32_t)quorum : (uint32_t)(c->n_members / 2 + 1);
+	c->quorum = (uint32_t)(c->n_members / 2 + 1);
+	if (quorum_arg) {
+		/* Digits only, and at most the members: never wrapped or cut to fit. */
+		char *end;
+		errno = 0;
+		unsigned long long q = strtoull(quorum_arg, &end, 10);
+		if (!isdigit((unsigned char)quorum_arg[0]) || *end || errno || q < 1 ||
+		    q > c->n_members) {
+			rc = ctl_usage("charter new", "bad --quorum '%s': give a number of members "
+				       "from 1 to %zu (this charter has %zu members)", quorum_arg,
+				       c->n_members, c->n_members);
+			goto out;
+		}
+		c->quorum = (uint32_t)q;
+	}
 	c->created = when_now();
 	randombytes_buf(c->nonce, sizeof c->nonce);
 	if (charter_build(c, why)) {

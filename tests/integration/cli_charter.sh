@@ -68,6 +68,20 @@ fails "a bad duration names itself" alliancectl charter new "$T/c5" --title X --
 alliancectl charter new "$T/c5" --title X --member "$T/acme.card" --member "$T/globex.card" --grace 3days 2>"$T/err"
 contains "...with the form to use" "$(cat "$T/err")" "'3days'"
 
+# --quorum: a whole number from 1 to the number of members, never cut to fit.
+for q in 4 0 -1 two 2x "" 4294967298 99999999999999999999999; do
+	fails "--quorum '$q' with three members is refused" alliancectl charter new "$T/q" --title Q \
+		--member "$T/acme.card" --member "$T/globex.card" --member "$T/initech.card" --quorum "$q"
+done
+alliancectl charter new "$T/q" --title Q --member "$T/acme.card" --member "$T/globex.card" \
+	--member "$T/initech.card" --quorum 4294967298 2>"$T/err"; rc=$?
+check "...as a usage error (exit status 2)" test "$rc" -eq 2
+contains "...naming the value and the range" "$(cat "$T/err")" "bad --quorum '4294967298': give a number of members from 1 to 3"
+check "...and writes nothing" test ! -e "$T/q"
+check "--quorum 3 of 3 is fine" alliancectl charter new "$T/q" --title Q --member "$T/acme.card" \
+	--member "$T/globex.card" --member "$T/initech.card" --quorum 3
+check "...and is kept" test "$(alliancectl charter show "$T/q" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["quorum"])')" = 3
+
 fails "a skew beyond 10 years is refused" alliancectl charter new "$T/c6" --title X --member "$T/acme.card" --member "$T/globex.card" --skew 99999999w
 alliancectl charter new "$T/c6" --title X --member "$T/acme.card" --member "$T/globex.card" --skew 99999999w 2>"$T/err"
 contains "...naming the field and the value" "$(cat "$T/err")" "skew of 99999999w"
