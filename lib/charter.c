@@ -95,6 +95,11 @@ static int check_fields(const struct al_charter *c, char *why)
 		const struct al_member *m = &c->members[i];
 		if (card_check_name(m->name, err) || card_check_endpoint(m->endpoint, err))
 			return al_errf(why, AL_E_CHARTER, "member %zu: %s", i + 1, err);
+		/* Distinct keys for signing and encryption (DESIGN §3), as a card
+		 * requires: a charter made elsewhere must not slip one past. */
+		if (!memcmp(&m->sign_key, &m->transport_key, AL_KEYLEN))
+			return al_errf(why, AL_E_CHARTER, "member '%s' has the same key for signing "
+				       "and transport; they must differ", m->name);
 		for (size_t j = 0; j < i; j++) {
 			const struct al_member *o = &c->members[j];
 			if (strcmp(m->name, o->name) == 0)

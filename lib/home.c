@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ini.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,23 +100,77 @@ fail:
 
 struct conf {
 	struct al_home *h;
+	FILE *f;
+	int line;     /* of the text inih is parsing */
+	int err_line; /* of our first error (cf->rc) */
 	char *why;
 	int rc;
 	bool has_sign, has_transport;
 	al_key sign, transport;
 };
 
+static int conf_error(struct conf *cf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Only the first error counts: inih goes on after one, and its line number
+ * is the first error's, so a later message must not replace this one. */
+static int conf_error(struct conf *cf, const char *fmt, ...)
+{
+	if (cf->rc)
+		return 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cf->why, AL_ERRLEN, fmt, ap);
+	va_end(ap);
+	cf->rc = AL_E_PARSE;
+	cf->err_line = cf->line;
+	return 0;
+}
+
+/* inih reads the file through this, so that we know the line it parses
+ * (inih tells its handler nothing of lines) and see every section header
+ * (inih calls the handler for keys only: an empty unknown section would
+ * pass unseen). A line longer than inih's buffer would be split into two
+ * "lines" and shift its numbering: refused. */
+static char *read_line(char *buf, int n, void *arg)
+{
+	struct conf *cf = arg;
+	if (cf->rc || !fgets(buf, n, cf->f))
+		return NULL; /* after our first error, stop */
+	cf->line++;
+	size_t len = strlen(buf);
+	if (len + 1 == (size_t)n && buf[len - 1] != '\n' && !feof(cf->f)) {
+		conf_error(cf, "the line is too long (at most %d characters)", n - 2);
+		return NULL;
+	}
+	const char *p = buf + strspn(buf, " \t\r\n");
+	const char *end = *p == '[' ? strchr(p, ']') : NULL;
+	if (end) { /* a section header, named exactly as inih names it */
+		size_t k = (size_t)(end - p - 1);
+		if (!(k == 6 && !strncmp(p + 1, "member", 6)) &&
+		    !(k == 6 && !strncmp(p + 1, "daemon", 6))) {
+			conf_error(cf, "unknown section [%.*s] (sections: [member], [daemon])",
+				   (int)(k > 64 ? 64 : k), p + 1);
+			return NULL;
+		}
+	}
+	return buf;
+}
+
 static int on_ini(void *user, const char *section, const char *key, const char *value)
 {
 	struct conf *cf = user;
 	struct al_home *h = cf->h;
+	char err[AL_ERRLEN];
+	if (cf->rc)
+		return 0;
 	if (!strcmp(section, "member") && !strcmp(key, "name")) {
-		if (card_check_name(value, cf->why))
-			goto bad;
+		if (card_check_name(value, err))
+			return conf_error(cf, "%s", err);
 		snprintf(h->self.name, sizeof h->self.name, "%s", value);
 	} else if (!strcmp(section, "member") && !strcmp(key, "listen")) {
-		if (card_check_endpoint(value, cf->why))
-			goto bad;
+		if (card_check_endpoint(value, err))
+			return conf_error(cf, "%s", err);
 		snprintf(h->self.endpoint, sizeof h->self.endpoint, "%s", value);
 	} else if (!strcmp(section, "member") && !strcmp(key, "sign_public")) {
 		if (hex_decode(value, cf->sign.b, AL_KEYLEN))
@@ -127,24 +182,16 @@ static int on_ini(void *user, const char *section, const char *key, const char *
 		cf->has_transport = true;
 	} else if (!strcmp(section, "daemon") && !strcmp(key, "log_level")) {
 		if (strcmp(value, "error") && strcmp(value, "warn") && strcmp(value, "info") &&
-		    strcmp(value, "debug")) {
-			al_errf(cf->why, AL_E_PARSE,
-				"bad log_level '%s' (use error, warn, info or debug)", value);
-			goto fail;
-		}
+		    strcmp(value, "debug"))
+			return conf_error(cf, "bad log_level '%s' (use error, warn, info or debug)",
+					  value);
 		snprintf(h->log_level, sizeof h->log_level, "%s", value);
 	} else {
-		al_errf(cf->why, AL_E_PARSE, "unknown setting '%s' in section [%s]", key, section);
-		goto fail;
+		return conf_error(cf, "unknown setting '%s' in section [%s]", key, section);
 	}
 	return 1;
 badkey:
-	al_errf(cf->why, AL_E_PARSE, "%s must be 64 hex digits", key);
-	goto fail;
-bad:
-fail:
-	cf->rc = AL_E_PARSE;
-	return 0;
+	return conf_error(cf, "%s must be 64 hex digits", key);
 }
 
 int home_open(const char *dir, struct al_home **out, char *why)
@@ -177,12 +224,17 @@ int home_open(const char *dir, struct al_home **out, char *why)
 		return AL_E_NOMEM;
 	}
 	snprintf(h->log_level, sizeof h->log_level, "info");
-	struct conf cf = { .h = h, .why = err, .rc = AL_OK };
-	int line = ini_parse_file(f, on_ini, &cf);
+	struct conf cf = { .h = h, .f = f, .why = err, .rc = AL_OK };
+	int line = ini_parse_stream(read_line, &cf, on_ini, &cf);
 	fclose(f);
-	if (line != 0 || cf.rc) {
-		rc = al_errf(why, AL_E_PARSE, "'%s' line %d: %s", path, line,
-			     err[0] ? err : "not valid INI");
+	/* The first error: inih's own (a line that is not INI) or ours. */
+	if (line && (!cf.rc || line < cf.err_line)) {
+		rc = al_errf(why, AL_E_PARSE, "'%s' line %d: not valid INI (expected [section], "
+			     "key = value or a comment)", path, line);
+		goto fail;
+	}
+	if (cf.rc) {
+		rc = al_errf(why, AL_E_PARSE, "'%s' line %d: %s", path, cf.err_line, err);
 		goto fail;
 	}
 	if (!h->self.name[0] || !h->self.endpoint[0] || !cf.has_sign || !cf.has_transport) {

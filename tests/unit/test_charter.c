@@ -176,6 +176,18 @@ static void field_checks(void **state)
 	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
 	assert_non_null(strstr(why, "share a key"));
 	c->members[2].sign_key = saved;
+	/* Any key of one member equal to any key of another. */
+	c->members[2].transport_key = c->members[0].sign_key;
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	assert_non_null(strstr(why, "'m0' and 'm2' share a key"));
+	c->members[2].transport_key = c->members[0].transport_key;
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	c->members[2].transport_key = ids[2]->transport_pk;
+	/* One member's own two keys must differ too (signing vs encryption). */
+	c->members[1].transport_key = c->members[1].sign_key;
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	assert_non_null(strstr(why, "'m1' has the same key for signing and transport"));
+	c->members[1].transport_key = ids[1]->transport_pk;
 
 	c->n_members = 1;
 	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
