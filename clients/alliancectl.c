@@ -122,14 +122,18 @@ int ctl_read_card(const char *arg, struct al_member *out)
 	return 0;
 }
 
-void ctl_print_json(json_t *j)
+int ctl_print_json(json_t *j)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	if (s) {
-		puts(s);
-		free(s);
-	}
+	/* j is NULL when building it failed: jansson refuses text that is not
+	 * valid UTF-8 (a file name, say), or memory ran out. */
+	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
 	json_decref(j);
+	if (!s)
+		return ctl_error("cannot print the result as JSON: some text in it (a name, "
+				 "a title, a file name) is not valid UTF-8, or memory ran out");
+	puts(s);
+	free(s);
+	return 0;
 }
 
 int main(int argc, char **argv)

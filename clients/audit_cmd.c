@@ -156,18 +156,26 @@ int cmd_audit(int argc, char **argv)
 	hex_encode(c->id.b, AL_HASHLEN, hex);
 	if (json) {
 		json_t *faults = json_array(), *logs = json_array();
+		/* An element jansson could not make (text that is not UTF-8, such
+		 * as a file name) would be left out silently: count it instead. */
+		int lost = 0;
 		for (size_t i = 0; i < a.n_faults; i++)
-			json_array_append_new(faults, fault_json(&a.faults[i]));
+			lost |= json_array_append_new(faults, fault_json(&a.faults[i]));
 		for (size_t i = 0; i < a.n_logs; i++)
-			json_array_append_new(logs, json_pack("{s:s, s:I, s:o}", "log", a.logs[i].label,
-				"records", (json_int_t)a.logs[i].records, "feeds",
-				feeds_json(c, a.logs[i].feeds)));
+			lost |= json_array_append_new(logs, json_pack("{s:s, s:I, s:o}", "log",
+				a.logs[i].label, "records", (json_int_t)a.logs[i].records,
+				"feeds", feeds_json(c, a.logs[i].feeds)));
 		/* The trust table is recomputed here once the ledger exists
 		 * (issue 4); until then it is empty, never made up. */
-		ctl_print_json(json_pack("{s:b, s:I, s:o, s:o, s:s, s:s, s:o}", "ok", a.ok,
-					 "records", (json_int_t)a.records, "faults", faults,
-					 "trust", json_array(), "alliance", hex, "as_of",
-					 when_format(as_of, t), "logs", logs));
+		json_t *j = json_pack("{s:b, s:I, s:o, s:o, s:s, s:s, s:o}", "ok", a.ok, "records",
+				      (json_int_t)a.records, "faults", faults, "trust", json_array(),
+				      "alliance", hex, "as_of", when_format(as_of, t), "logs", logs);
+		if (lost) {
+			json_decref(j);
+			j = NULL;
+		}
+		if (ctl_print_json(j))
+			goto out; /* still 2: the result could not be shown */
 	} else {
 		printf("audit of %zu log%s against charter '%s' (id %.16s...)\n", a.n_logs,
 		       a.n_logs == 1 ? "" : "s", c->title, hex);

@@ -7,6 +7,7 @@
 #include "home.h"
 #include "when.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -128,7 +129,7 @@ static int charter_new(int argc, char **argv)
 	struct al_charter *c = calloc(1, sizeof *c);
 	char why[AL_ERRLEN];
 	int rc = CTL_EXIT_FAIL, opt;
-	long quorum = 0;
+	const char *quorum_arg = NULL;
 	if (!c)
 		return ctl_error("out of memory");
 	c->version = AL_FORMAT_VERSION;
@@ -182,15 +183,9 @@ static int charter_new(int argc, char **argv)
 			free(c->resolver_role);
 			c->resolver_role = xstrdup(optarg);
 			break;
-		case O_QUORUM: {
-			char *end;
-			quorum = strtol(optarg, &end, 10);
-			if (*end || quorum < 1) {
-				rc = ctl_usage("charter new", "bad --quorum '%s' (a number of members, 1 or more)", optarg);
-				goto out;
-			}
+		case O_QUORUM:
+			quorum_arg = optarg; /* checked once the members are known */
 			break;
-		}
 		case O_PARAM:
 			if ((rc = set_param(&c->params, optarg)))
 				goto out;
@@ -223,7 +218,21 @@ static int charter_new(int argc, char **argv)
 		c->resolver_role = xstrdup(c->n_resolvers == 1 ? "alliance manager" : "review committee");
 	if (!c->scope)
 		c->scope = xstrdup("");
-	c->quorum = quorum ? (uint32_t)quorum : (uint32_t)(c->n_members / 2 + 1);
+	c->quorum = (uint32_t)(c->n_members / 2 + 1);
+	if (quorum_arg) {
+		/* Digits only, and at most the members: never wrapped or cut to fit. */
+		char *end;
+		errno = 0;
+		unsigned long long q = strtoull(quorum_arg, &end, 10);
+		if (!isdigit((unsigned char)quorum_arg[0]) || *end || errno || q < 1 ||
+		    q > c->n_members) {
+			rc = ctl_usage("charter new", "bad --quorum '%s': give a number of members "
+				       "from 1 to %zu (this charter has %zu members)", quorum_arg,
+				       c->n_members, c->n_members);
+			goto out;
+		}
+		c->quorum = (uint32_t)q;
+	}
 	c->created = when_now();
 	randombytes_buf(c->nonce, sizeof c->nonce);
 	if (charter_build(c, why)) {
@@ -282,16 +291,6 @@ static int parse_file_and_home(const char *cmd, const char *usage_text, int argc
 	return 0;
 }
 
-static void list_unsigned(const struct al_charter *c, char *buf, size_t n)
-{
-	size_t used = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < c->n_members; i++)
-		if (!charter_signed_by(c, &c->members[i].sign_key))
-			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "",
-						 c->members[i].name);
-}
-
 static size_t n_signed(const struct al_charter *c)
 {
 	size_t k = 0;
@@ -339,7 +338,7 @@ static int charter_sign_cmd(int argc, char **argv)
 		goto out;
 	}
 	char waiting[1024];
-	list_unsigned(c, waiting, sizeof waiting);
+	charter_unsigned_list(c, waiting, sizeof waiting);
 	if (charter_in_force(c))
 		printf("%s signed charter '%s' (%zu of %zu): the charter is in force\n",
 		       m->name, c->title, n_signed(c), c->n_members);
@@ -375,11 +374,15 @@ static json_t *params_json(const struct al_params *p)
 			 (json_int_t)p->warn_reciprocity, "value_unit", (json_int_t)p->value_unit);
 }
 
+/* NULL (not an array with a gap) when an element cannot be made. */
 static json_t *strv_json(char **v, size_t n)
 {
 	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_string(v[i]))) {
+			json_decref(a);
+			a = NULL;
+		}
 	return a;
 }
 
@@ -397,8 +400,11 @@ static int charter_show_cmd(int argc, char **argv)
 	hex_encode(c->id.b, AL_HASHLEN, hex);
 	if (json) {
 		json_t *members = json_array();
-		for (size_t i = 0; i < c->n_members; i++)
-			json_array_append_new(members, member_json(c, &c->members[i]));
+		for (size_t i = 0; members && i < c->n_members; i++)
+			if (json_array_append_new(members, member_json(c, &c->members[i]))) {
+				json_decref(members);
+				members = NULL; /* then json_pack fails: an error, no gap */
+			}
 		json_t *j = json_pack("{s:s, s:i, s:s, s:o, s:s, s:o, s:o, s:s, s:i, s:o, s:s, s:i, s:b}",
 				      "id", hex, "version", (int)c->version, "title", c->title,
 				      "objectives", strv_json(c->objectives, c->n_objectives),
@@ -407,7 +413,10 @@ static int charter_show_cmd(int argc, char **argv)
 				      c->resolver_role, "quorum", (int)c->quorum, "params",
 				      params_json(&c->params), "created", when_format(c->created, t),
 				      "signatures", (int)n_signed(c), "in_force", charter_in_force(c));
-		ctl_print_json(j);
+		if (ctl_print_json(j)) {
+			charter_destroy(&c);
+			return CTL_EXIT_FAIL;
+		}
 	} else {
 		printf("charter   %s\n", c->title);
 		printf("id        %s\n", hex);
@@ -430,7 +439,7 @@ static int charter_show_cmd(int argc, char **argv)
 		       duration_format(c->params.half_life, t), duration_format(c->params.grace, d),
 		       duration_format(c->params.skew, hex));
 		char waiting[1024];
-		list_unsigned(c, waiting, sizeof waiting);
+		charter_unsigned_list(c, waiting, sizeof waiting);
 		if (charter_in_force(c))
 			printf("status    in force: signed by all %zu members\n", c->n_members);
 		else

@@ -34,8 +34,10 @@ const char *ctl_home(const char *opt);
  * line). Returns 0 or prints an error and returns CTL_EXIT_FAIL. */
 int ctl_read_card(const char *arg, struct al_member *out);
 
-/* Dump j (stolen) as one indented JSON document and a newline. */
-void ctl_print_json(json_t *j);
+/* Dump j (stolen; NULL when building it failed) as one indented JSON
+ * document and a newline. Returns 0, or prints an error and returns
+ * CTL_EXIT_FAIL when there is nothing to print. */
+int ctl_print_json(json_t *j);
 
 /* Send rq to the daemon of home and wait for its reply (at most
  * $ALLIANCE_TIMEOUT seconds, default 10). On failure prints the error

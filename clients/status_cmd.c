@@ -50,10 +50,8 @@ int cmd_status(int argc, char **argv)
 	control_reply_clear(&rp);
 	if (!j)
 		return ctl_error("the daemon sent a status that is not JSON");
-	if (json) {
-		ctl_print_json(j);
-		return 0;
-	}
+	if (json)
+		return ctl_print_json(j);
 	json_t *dm = json_object_get(j, "daemon"), *al = json_object_get(j, "alliances");
 	printf("daemon    %s (pid %lld), listening on %s, since %s\n",
 	       json_string_value(json_object_get(dm, "name")),

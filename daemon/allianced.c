@@ -16,18 +16,47 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"usage: allianced init HOME --name NAME --listen tcp://HOST:PORT\n"
-	"       allianced run HOME\n\n"
+	"usage: allianced [-H HOME] init [HOME] --name NAME --listen tcp://HOST:PORT\n"
+	"       allianced [-H HOME] run [HOME]\n\n"
 	"Commands:\n"
 	"  init   create a partner's home: an Ed25519 signing key, a separate X25519\n"
 	"         transport key for CurveZMQ (both mode 0600), allianced.conf; print\n"
 	"         the member card as the last line\n"
 	"  run    run the daemon in the foreground; stop it with SIGTERM or SIGINT\n"
 	"         (Ctrl-C): it flushes its logs, closes and exits 0\n\n"
-	"HOME defaults to $ALLIANCE_HOME. See README.md and docs/config.md.\n";
+	"HOME is the argument, or -H HOME (--home) among the command's options or\n"
+	"before its name, or $ALLIANCE_HOME. See README.md and docs/config.md.\n";
+
+static const char run_usage[] =
+	"usage: allianced run [HOME]\n\n"
+	"Run the daemon of HOME (or -H HOME, or $ALLIANCE_HOME) in the foreground,\n"
+	"logging to stderr. SIGTERM or SIGINT stops it cleanly (exit 0).\n";
+
+/* -H HOME given before the command's name (NULL if none). */
+static const char *global_home;
+
+/* The home: the HOME argument, -H among the command's options, -H before
+ * the command, $ALLIANCE_HOME (when not empty), in that order. Two
+ * different homes given at once are an error, not a silent choice. */
+static const char *pick_home(const char *cmd, const char *arg, const char *opt)
+{
+	const char *flag = opt ? opt : global_home;
+	if (arg && flag && strcmp(arg, flag)) {
+		fprintf(stderr, "allianced: two homes given, '%s' and -H '%s': give one "
+			"(see 'allianced %s --help')\n", arg, flag, cmd);
+		return NULL;
+	}
+	const char *home = arg ? arg : flag ? flag : getenv("ALLIANCE_HOME");
+	if (!home || !*home) {
+		fprintf(stderr, "allianced: %s needs a home: give HOME, -H HOME or set "
+			"ALLIANCE_HOME (see 'allianced %s --help')\n", cmd, cmd);
+		return NULL;
+	}
+	return home;
+}
 
 static const char init_usage[] =
-	"usage: allianced init HOME --name NAME --listen tcp://HOST:PORT\n\n"
+	"usage: allianced init [HOME] --name NAME --listen tcp://HOST:PORT\n\n"
 	"Create a new home in HOME (it may exist but must not hold keys or a config).\n"
 	"  --name NAME        this partner's name in charters and ids (acme/12):\n"
 	"                     1-32 letters, digits, '.', '_' or '-'\n"
@@ -44,14 +73,14 @@ static int cmd_init(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *name = NULL, *listen = NULL, *home = NULL;
+	const char *name = NULL, *listen = NULL, *home_opt = NULL, *arg = NULL;
 	int opt;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "hH:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n': name = optarg; break;
 		case 'l': listen = optarg; break;
-		case 'H': home = optarg; break;
+		case 'H': home_opt = optarg; break;
 		case 'h': fputs(init_usage, stdout); return 0;
 		default:
 			fprintf(stderr, "allianced: bad option (see 'allianced init --help')\n");
@@ -59,15 +88,16 @@ static int cmd_init(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		home = argv[optind++];
-	if (!home)
-		home = getenv("ALLIANCE_HOME");
+		arg = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, "allianced: unexpected argument '%s' (see 'allianced init --help')\n",
 			argv[optind]);
 		return 2;
 	}
-	if (!home || !*home || !name || !listen) {
+	const char *home = pick_home("init", arg, home_opt);
+	if (!home)
+		return 2;
+	if (!name || !listen) {
 		fprintf(stderr, "allianced: init needs HOME, --name and --listen, e.g.\n"
 				"  allianced init ./acme --name acme --listen tcp://127.0.0.1:7001\n");
 		return 2;
@@ -88,41 +118,81 @@ static int cmd_init(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *home_opt = NULL, *arg = NULL;
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hH:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'H': home_opt = optarg; break;
+		case 'h': fputs(run_usage, stdout); return 0;
+		default:
+			fprintf(stderr, "allianced: bad option (see 'allianced run --help')\n");
+			return 2;
+		}
+	}
+	if (optind < argc)
+		arg = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "allianced: unexpected argument '%s' (see 'allianced run --help')\n",
+			argv[optind]);
+		return 2;
+	}
+	const char *home = pick_home("run", arg, home_opt);
+	return home ? daemon_run(home) : 2;
+}
+
 int main(int argc, char **argv)
 {
 	if (key_init()) {
 		fprintf(stderr, "allianced: libsodium failed to initialise\n");
 		return 1;
 	}
-	if (argc < 2) {
+	/* Global options before the command: -H HOME (DESIGN §8), as in
+	 * alliancectl. */
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf("allianced %s\n", ALLIANCE_VERSION);
+			return 0;
+		} else if (!strcmp(a, "-H") || !strcmp(a, "--home")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "allianced: %s needs a directory\n", a);
+				return 2;
+			}
+			global_home = argv[++i];
+		} else if (!strncmp(a, "--home=", 7)) {
+			global_home = a + 7;
+		} else if (!strncmp(a, "-H", 2)) {
+			global_home = a + 2;
+		} else {
+			fprintf(stderr, "allianced: unknown option '%s' (see 'allianced --help')\n", a);
+			return 2;
+		}
+	}
+	if (i >= argc) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+	if (!strcmp(argv[i], "help")) {
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("allianced %s\n", ALLIANCE_VERSION);
-		return 0;
-	}
-	if (!strcmp(argv[1], "init"))
-		return cmd_init(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "run")) {
-		const char *home = argc > 2 ? argv[2] : getenv("ALLIANCE_HOME");
-		if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
-			fputs("usage: allianced run HOME\n\nRun the daemon of HOME (default: "
-			      "$ALLIANCE_HOME) in the foreground,\nlogging to stderr. SIGTERM or "
-			      "SIGINT stops it cleanly (exit 0).\n", stdout);
-			return 0;
-		}
-		if (!home || !*home || argc > 3) {
-			fprintf(stderr, "allianced: usage: allianced run HOME\n");
-			return 2;
-		}
-		return daemon_run(home);
-	}
+	if (!strcmp(argv[i], "init"))
+		return cmd_init(argc - i, argv + i);
+	if (!strcmp(argv[i], "run"))
+		return cmd_run(argc - i, argv + i);
 	fprintf(stderr, "allianced: unknown command '%s' (commands: init, run; see 'allianced --help')\n",
-		argv[1]);
+		argv[i]);
 	return 2;
 }

@@ -312,7 +312,11 @@ static int handle_join(struct daemon *d, const struct al_request *rq, struct al_
 		}
 	}
 	home_alliance_dir(d->home->dir, &c->id, dir, sizeof dir);
-	if ((rc = file_mkdirs(dir, 0700, why)) || (rc = store_open(dir, true, c, NULL, &s, why)))
+	/* store_open builds ID/ whole (in ID.tmp/, then a rename): only
+	 * its parent is made here. */
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof parent, "%s/alliances", d->home->dir);
+	if ((rc = file_mkdirs(parent, 0700, why)) || (rc = store_open(dir, true, c, NULL, &s, why)))
 		goto fail;
 	/* A new feed, unless these keys authored elsewhere before: peers
 	 * tell, as after a crash. */

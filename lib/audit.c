@@ -82,7 +82,9 @@ static int on_fault(void *arg, const struct al_log_fault *f)
 			 f->kind == AL_LOG_TORN ? "torn" : "corrupt", f->reason);
 }
 
-/* Each proof: two validly signed envelopes, same author and seq, different. */
+/* Each proof: two validly signed envelopes, same author and seq, different
+ * bodies. Different envelope bytes around one body are no proof: the author
+ * signed only that one message. */
 static int check_proof(void *arg, const struct al_log_rec *r)
 {
 	struct scan *s = arg;
@@ -102,7 +104,7 @@ static int check_proof(void *arg, const struct al_log_rec *r)
 	    memcmp(&a.b.author, &b.b.author, AL_KEYLEN) || a.b.seq != b.b.seq ||
 	    memcmp(&a.b.alliance, &s->c->id, AL_HASHLEN) ||
 	    memcmp(&b.b.alliance, &s->c->id, AL_HASHLEN) ||
-	    !memcmp(&a.hash, &b.hash, AL_HASHLEN)) {
+	    (a.body_len == b.body_len && !memcmp(a.body, b.body, a.body_len))) {
 		rc = add_fault(s->a, s->log->label, r->index, r->offset,
 			       "invalid equivocation proof: not two different messages signed "
 			       "by one member at one sequence number");
@@ -158,14 +160,10 @@ int audit_run(const struct al_charter *c, const struct al_audit_source *src, siz
 	if (!(a->logs = calloc(n ? n : 1, sizeof *a->logs)))
 		return AL_E_NOMEM;
 	if (!charter_in_force(c)) {
-		char missing[1024] = "";
-		size_t used = 0;
-		for (size_t i = 0; i < c->n_members; i++)
-			if (!charter_signed_by(c, &c->members[i].sign_key))
-				used += (size_t)snprintf(missing + used, sizeof missing - used, "%s%s",
-							 used ? ", " : "", c->members[i].name);
+		char missing[AL_ERRLEN - 64]; /* the whole reason fits in AL_ERRLEN */
 		if ((rc = add_fault(a, "charter", 0, 0,
-				    "the charter is not in force: not signed by %s", missing)))
+				    "the charter is not in force: not signed by %s",
+				    charter_unsigned_list(c, missing, sizeof missing))))
 			goto out;
 	}
 	for (size_t i = 0; i < n; i++) {

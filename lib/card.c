@@ -34,6 +34,13 @@ int card_check_endpoint(const char *ep, char *why)
 	if (strncmp(ep, "tcp://", 6) != 0)
 		return al_errf(why, AL_E_INVAL, "bad endpoint '%s' (%s)", ep, hint);
 	const char *host = ep + 6;
+	/* Printable ASCII only (a name with other characters goes in punycode):
+	 * the endpoint is shown to people and put in JSON. */
+	for (const char *p = host; *p; p++)
+		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+			return al_errf(why, AL_E_INVAL, "bad endpoint: byte 0x%02x at position %zu "
+				       "is not a printable ASCII character (%s)",
+				       (unsigned char)*p, (size_t)(p - ep), hint);
 	const char *colon = strrchr(host, ':');
 	if (!colon || colon == host || strchr(host, '*') || strpbrk(host, " \t/"))
 		return al_errf(why, AL_E_INVAL, "bad endpoint '%s' (%s)", ep, hint);
@@ -93,9 +100,9 @@ int card_parse(const char *s, struct al_member *out, char *why)
 		p = parse_key(p, "x25519", &out->transport_key);
 	if (!p)
 		return al_errf(why, AL_E_PARSE, "bad member card '%s': bad keys (%s)", card, shape);
-	if (card_check_endpoint(p, why))
-		return al_errf(why, AL_E_PARSE, "bad member card '%s': bad endpoint '%s' (%s)",
-			       card, p, shape);
+	char err[AL_ERRLEN];
+	if (card_check_endpoint(p, err))
+		return al_errf(why, AL_E_PARSE, "bad member card '%s': %s", card, err);
 	if (memcmp(&out->sign_key, &out->transport_key, AL_KEYLEN) == 0)
 		return al_errf(why, AL_E_PARSE,
 			       "bad member card '%s': signing and transport keys must differ", card);

@@ -4,8 +4,11 @@
 #include "err.h"
 #include "file.h"
 #include "hex.h"
+#include "when.h"
 #include "wire.h"
 
+#include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,15 +33,61 @@ void charter_default_params(struct al_params *p)
 	p->value_unit = 1;
 }
 
+/* Free text must be valid UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF): it is shown to people and put in JSON, which
+ * cannot carry anything else (jansson refuses it). */
+static int check_text(const char *what, const char *s, char *why)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		const unsigned char *start = p;
+		unsigned c = *p++, cp, min;
+		int more;
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf)
+			more = 1, cp = c & 0x1f, min = 0x80;
+		else if ((c & 0xf0) == 0xe0)
+			more = 2, cp = c & 0x0f, min = 0x800;
+		else if (c >= 0xf0 && c <= 0xf4)
+			more = 3, cp = c & 0x07, min = 0x10000;
+		else
+			goto bad;
+		while (more--) {
+			if ((*p & 0xc0) != 0x80) /* also stops at the NUL */
+				goto bad;
+			cp = cp << 6 | (*p++ & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			goto bad;
+		continue;
+bad:
+		return al_errf(why, AL_E_CHARTER, "the charter's %s is not valid UTF-8 (byte 0x%02x "
+			       "at position %zu)", what, *start, (size_t)(start - (const unsigned char *)s));
+	}
+	return AL_OK;
+}
+
 /* The checks shared by charter_build and charter_parse. */
 static int check_fields(const struct al_charter *c, char *why)
 {
 	char err[AL_ERRLEN];
+	int rc;
 	if (c->version != AL_FORMAT_VERSION)
 		return al_errf(why, AL_E_CHARTER, "charter format version %u is not supported "
 			       "(this build reads version %d)", c->version, AL_FORMAT_VERSION);
 	if (!c->title || !*c->title)
 		return al_errf(why, AL_E_CHARTER, "the charter has no title (give --title)");
+	if ((rc = check_text("title", c->title, why)) ||
+	    (rc = check_text("scope", c->scope ? c->scope : "", why)) ||
+	    (rc = check_text("resolver role", c->resolver_role ? c->resolver_role : "", why)))
+		return rc;
+	for (size_t i = 0; i < c->n_objectives; i++) {
+		char what[32];
+		snprintf(what, sizeof what, "objective %zu", i + 1);
+		if ((rc = check_text(what, c->objectives[i], why)))
+			return rc;
+	}
 	if (c->n_members < 2)
 		return al_errf(why, AL_E_CHARTER,
 			       "an alliance needs at least two members (give --member CARD for each)");
@@ -46,6 +95,11 @@ static int check_fields(const struct al_charter *c, char *why)
 		const struct al_member *m = &c->members[i];
 		if (card_check_name(m->name, err) || card_check_endpoint(m->endpoint, err))
 			return al_errf(why, AL_E_CHARTER, "member %zu: %s", i + 1, err);
+		/* Distinct keys for signing and encryption (DESIGN §3), as a card
+		 * requires: a charter made elsewhere must not slip one past. */
+		if (!memcmp(&m->sign_key, &m->transport_key, AL_KEYLEN))
+			return al_errf(why, AL_E_CHARTER, "member '%s' has the same key for signing "
+				       "and transport; they must differ", m->name);
 		for (size_t j = 0; j < i; j++) {
 			const struct al_member *o = &c->members[j];
 			if (strcmp(m->name, o->name) == 0)
@@ -70,8 +124,22 @@ static int check_fields(const struct al_charter *c, char *why)
 		return al_errf(why, AL_E_CHARTER, "quorum %u must be between 1 and %zu members",
 			       c->quorum, c->n_members);
 	const struct al_params *p = &c->params;
-	if (p->half_life == 0)
-		return al_errf(why, AL_E_CHARTER, "the trust half-life must be positive");
+	/* Durations are added to millisecond times: bounding them keeps every
+	 * sum far from overflow, and more than ten years is no one's intent. */
+	static const struct { const char *name; size_t off; uint64_t min; } durs[] = {
+		{ "half-life", offsetof(struct al_params, half_life), 1 },
+		{ "grace", offsetof(struct al_params, grace), 0 },
+		{ "skew", offsetof(struct al_params, skew), 0 },
+	};
+	for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
+		uint64_t v = *(const uint64_t *)((const char *)p + durs[i].off);
+		char d[AL_WHENLEN];
+		if (v < durs[i].min || v > AL_MAX_DURATION)
+			return al_errf(why, AL_E_CHARTER, "the charter's %s of %s (%" PRIu64 " s) is "
+				       "out of range: it must be %s 3650d (10 years)", durs[i].name,
+				       duration_format(v, d), v,
+				       durs[i].min ? "more than 0 and at most" : "at most");
+	}
 	if (p->value_unit == 0)
 		return al_errf(why, AL_E_CHARTER, "the value unit must be positive");
 	if (p->w_on_time > 10000 || p->w_late > 10000 || p->w_missed > 10000 ||
@@ -245,14 +313,37 @@ const struct al_member *charter_member_named(const struct al_charter *c, const c
 	return NULL;
 }
 
+/* Names, ", "-separated, into buf: whole names only; when the rest does
+ * not fit (a charter may list many members with long names), "..." ends
+ * the list. */
+static char *list_names(const struct al_charter *c, bool unsigned_only, char *buf, size_t n)
+{
+	size_t used = 0, room = n > 6 ? n - 6 : 0; /* keeps room for ", ..." and the NUL */
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->n_members; i++) {
+		const struct al_member *m = &c->members[i];
+		if (unsigned_only && charter_signed_by(c, &m->sign_key))
+			continue;
+		const char *sep = used ? ", " : "";
+		size_t k = strlen(sep) + strlen(m->name);
+		if (used + k > room) {
+			snprintf(buf + used, n - used, "%s...", sep);
+			break;
+		}
+		snprintf(buf + used, n - used, "%s%s", sep, m->name);
+		used += k;
+	}
+	return buf;
+}
+
 char *charter_member_list(const struct al_charter *c, char *buf, size_t n)
 {
-	size_t used = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < c->n_members && used < n; i++)
-		used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "",
-					 c->members[i].name);
-	return buf;
+	return list_names(c, false, buf, n);
+}
+
+char *charter_unsigned_list(const struct al_charter *c, char *buf, size_t n)
+{
+	return list_names(c, true, buf, n);
 }
 
 const char *charter_name_of(const struct al_charter *c, const al_key *k, char *buf)

@@ -16,6 +16,7 @@
 
 #define AL_CHARTER_MAX (1024 * 1024)
 #define AL_NONCELEN 16
+#define AL_MAX_DURATION (3650ULL * 86400) /* half-life, grace, skew: 10 years, in s */
 
 struct al_charter_sig {
 	al_key signer;
@@ -84,8 +85,12 @@ bool charter_signed_by(const struct al_charter *c, const al_key *signer);
 const struct al_member *charter_member(const struct al_charter *c, const al_key *sign_key);
 const struct al_member *charter_member_named(const struct al_charter *c, const char *name);
 
-/* "acme, globex, initech" into buf of size n (for error messages). */
+/* "acme, globex, initech" into buf of size n (for error messages): whole
+ * names, ending in "..." when they do not all fit. Returns buf. */
 char *charter_member_list(const struct al_charter *c, char *buf, size_t n);
+
+/* The same, of the members who have not signed. */
+char *charter_unsigned_list(const struct al_charter *c, char *buf, size_t n);
 
 /* Name of the member with this key, or its first 8 hex digits if none
  * (buf: AL_NAME_MAX + 1 bytes). */

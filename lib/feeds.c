@@ -212,8 +212,10 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 			      b->seq == 1 ? "%s/%" PRIu64 ": the first message must not name a previous one"
 					  : "%s/%" PRIu64 ": previous hash does not match the held chain",
 			      m->name, b->seq);
-	int64_t skew_ms = (int64_t)c->params.skew * 1000;
-	if (b->timestamp > now + skew_ms) {
+	/* How far ahead the timestamp is, without overflow for any two int64
+	 * (a peer signs what it likes); the charter bounds skew * 1000. */
+	uint64_t ahead = b->timestamp > now ? (uint64_t)b->timestamp - (uint64_t)now : 0;
+	if (ahead > c->params.skew * 1000) {
 		char t[AL_WHENLEN], n[AL_WHENLEN];
 		return reject(why, AL_R_FUTURE,
 			      "%s/%" PRIu64 ": timestamp %s is ahead of %s by more than the "

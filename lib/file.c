@@ -3,6 +3,7 @@
 #include "err.h"
 #include "fault.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -21,24 +22,37 @@ int file_fsync(int fd)
 	return fsync(fd);
 }
 
+int file_open_regular(const char *path, int flags, int *fd, struct stat *st, char *why)
+{
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer,
+	 * forever; it is refused once open, like any file that is not regular. */
+	*fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | flags);
+	if (*fd < 0)
+		return al_errf(why, errno == ENOENT ? AL_E_NOENT : AL_E_IO,
+			       "cannot open '%s': %s", path, strerror(errno));
+	int rc = AL_OK, fl;
+	if (fstat(*fd, st) < 0)
+		rc = al_errf(why, AL_E_IO, "cannot stat '%s': %s", path, strerror(errno));
+	else if (!S_ISREG(st->st_mode))
+		rc = al_errf(why, AL_E_INVAL, "'%s' is not a regular file", path);
+	else if ((fl = fcntl(*fd, F_GETFL)) < 0 || fcntl(*fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		rc = al_errf(why, AL_E_IO, "cannot read '%s': %s", path, strerror(errno));
+	if (rc) {
+		close(*fd);
+		*fd = -1;
+	}
+	return rc;
+}
+
 int file_read(const char *path, size_t max, uint8_t **buf, size_t *len, char *why)
 {
 	*buf = NULL;
 	*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return al_errf(why, errno == ENOENT ? AL_E_NOENT : AL_E_IO,
-			       "cannot open '%s': %s", path, strerror(errno));
-	int rc = AL_OK;
+	int fd;
 	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		rc = al_errf(why, AL_E_IO, "cannot stat '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = al_errf(why, AL_E_INVAL, "'%s' is not a regular file", path);
-		goto out;
-	}
+	int rc = file_open_regular(path, 0, &fd, &st, why);
+	if (rc)
+		return rc;
 	if ((uint64_t)st.st_size > max) {
 		rc = al_errf(why, AL_E_INVAL, "'%s' is too large (%lld bytes, at most %zu)",
 			     path, (long long)st.st_size, max);
@@ -160,13 +174,40 @@ int file_mkdirs(const char *path, mode_t mode, char *why)
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 			*p = '\0';
-			if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			if (mkdir(buf, mode) == 0) {
+				/* The new name is durable only once its parent is synced. */
+				int rc = file_sync_dir(buf, 0, why);
+				if (rc)
+					return rc;
+			} else if (errno != EEXIST) {
 				return al_errf(why, AL_E_IO, "cannot create directory '%s': %s",
 					       buf, strerror(errno));
+			}
 			*p = c;
 			if (!c)
 				break;
 		}
 	}
 	return AL_OK;
+}
+
+int file_remove_dir(const char *path, char *why)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? AL_OK
+			: al_errf(why, AL_E_IO, "cannot open directory '%s': %s", path,
+				  strerror(errno));
+	int rc = AL_OK;
+	struct dirent *de;
+	while (rc == AL_OK && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    unlinkat(dirfd(d), de->d_name, 0) < 0)
+			rc = al_errf(why, AL_E_IO, "cannot remove '%s/%s': %s", path, de->d_name,
+				     strerror(errno));
+	closedir(d);
+	if (rc == AL_OK && rmdir(path) < 0)
+		rc = al_errf(why, AL_E_IO, "cannot remove directory '%s': %s", path,
+			     strerror(errno));
+	return rc;
 }

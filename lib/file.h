@@ -9,7 +9,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+
+/* Open path for reading (O_RDONLY plus flags, e.g. O_NOFOLLOW) when it is a
+ * regular file, never waiting on a FIFO; *st gets its fstat. Returns 0
+ * with *fd (the caller's), or AL_E_NOENT, AL_E_INVAL (not a regular file)
+ * or AL_E_IO with *fd = -1. */
+int file_open_regular(const char *path, int flags, int *fd, struct stat *st, char *why);
 
 /* Read the whole file (at most max bytes) into a new buffer the caller
  * frees, NUL-terminated (the NUL is not counted in *len).
@@ -28,8 +35,13 @@ int file_create(const char *path, const void *buf, size_t len, mode_t mode, char
  * directory when is_dir). Returns 0 or AL_E_FSYNC. */
 int file_sync_dir(const char *path, int is_dir, char *why);
 
-/* mkdir -p with mode for the directories it creates. Returns 0 or AL_E_IO. */
+/* mkdir -p with mode for the directories it creates, fsyncing the parent
+ * of each one it creates. Returns 0, AL_E_IO or AL_E_FSYNC. */
 int file_mkdirs(const char *path, mode_t mode, char *why);
+
+/* Remove the directory path and the files in it (not subdirectories: that
+ * is an error). An absent directory is fine. Returns 0 or AL_E_IO. */
+int file_remove_dir(const char *path, char *why);
 
 /* fsync wrapper honouring fault injection. Returns 0 or -1 with errno. */
 int file_fsync(int fd);

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ini.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,23 +100,77 @@ fail:
 
 struct conf {
 	struct al_home *h;
+	FILE *f;
+	int line;     /* of the text inih is parsing */
+	int err_line; /* of our first error (cf->rc) */
 	char *why;
 	int rc;
 	bool has_sign, has_transport;
 	al_key sign, transport;
 };
 
+static int conf_error(struct conf *cf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Only the first error counts: inih goes on after one, and its line number
+ * is the first error's, so a later message must not replace this one. */
+static int conf_error(struct conf *cf, const char *fmt, ...)
+{
+	if (cf->rc)
+		return 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cf->why, AL_ERRLEN, fmt, ap);
+	va_end(ap);
+	cf->rc = AL_E_PARSE;
+	cf->err_line = cf->line;
+	return 0;
+}
+
+/* inih reads the file through this, so that we know the line it parses
+ * (inih tells its handler nothing of lines) and see every section header
+ * (inih calls the handler for keys only: an empty unknown section would
+ * pass unseen). A line longer than inih's buffer would be split into two
+ * "lines" and shift its numbering: refused. */
+static char *read_line(char *buf, int n, void *arg)
+{
+	struct conf *cf = arg;
+	if (cf->rc || !fgets(buf, n, cf->f))
+		return NULL; /* after our first error, stop */
+	cf->line++;
+	size_t len = strlen(buf);
+	if (len + 1 == (size_t)n && buf[len - 1] != '\n' && !feof(cf->f)) {
+		conf_error(cf, "the line is too long (at most %d characters)", n - 2);
+		return NULL;
+	}
+	const char *p = buf + strspn(buf, " \t\r\n");
+	const char *end = *p == '[' ? strchr(p, ']') : NULL;
+	if (end) { /* a section header, named exactly as inih names it */
+		size_t k = (size_t)(end - p - 1);
+		if (!(k == 6 && !strncmp(p + 1, "member", 6)) &&
+		    !(k == 6 && !strncmp(p + 1, "daemon", 6))) {
+			conf_error(cf, "unknown section [%.*s] (sections: [member], [daemon])",
+				   (int)(k > 64 ? 64 : k), p + 1);
+			return NULL;
+		}
+	}
+	return buf;
+}
+
 static int on_ini(void *user, const char *section, const char *key, const char *value)
 {
 	struct conf *cf = user;
 	struct al_home *h = cf->h;
+	char err[AL_ERRLEN];
+	if (cf->rc)
+		return 0;
 	if (!strcmp(section, "member") && !strcmp(key, "name")) {
-		if (card_check_name(value, cf->why))
-			goto bad;
+		if (card_check_name(value, err))
+			return conf_error(cf, "%s", err);
 		snprintf(h->self.name, sizeof h->self.name, "%s", value);
 	} else if (!strcmp(section, "member") && !strcmp(key, "listen")) {
-		if (card_check_endpoint(value, cf->why))
-			goto bad;
+		if (card_check_endpoint(value, err))
+			return conf_error(cf, "%s", err);
 		snprintf(h->self.endpoint, sizeof h->self.endpoint, "%s", value);
 	} else if (!strcmp(section, "member") && !strcmp(key, "sign_public")) {
 		if (hex_decode(value, cf->sign.b, AL_KEYLEN))
@@ -127,24 +182,16 @@ static int on_ini(void *user, const char *section, const char *key, const char *
 		cf->has_transport = true;
 	} else if (!strcmp(section, "daemon") && !strcmp(key, "log_level")) {
 		if (strcmp(value, "error") && strcmp(value, "warn") && strcmp(value, "info") &&
-		    strcmp(value, "debug")) {
-			al_errf(cf->why, AL_E_PARSE,
-				"bad log_level '%s' (use error, warn, info or debug)", value);
-			goto fail;
-		}
+		    strcmp(value, "debug"))
+			return conf_error(cf, "bad log_level '%s' (use error, warn, info or debug)",
+					  value);
 		snprintf(h->log_level, sizeof h->log_level, "%s", value);
 	} else {
-		al_errf(cf->why, AL_E_PARSE, "unknown setting '%s' in section [%s]", key, section);
-		goto fail;
+		return conf_error(cf, "unknown setting '%s' in section [%s]", key, section);
 	}
 	return 1;
 badkey:
-	al_errf(cf->why, AL_E_PARSE, "%s must be 64 hex digits", key);
-	goto fail;
-bad:
-fail:
-	cf->rc = AL_E_PARSE;
-	return 0;
+	return conf_error(cf, "%s must be 64 hex digits", key);
 }
 
 int home_open(const char *dir, struct al_home **out, char *why)
@@ -156,12 +203,20 @@ int home_open(const char *dir, struct al_home **out, char *why)
 	    (rc = home_path(dir, "sign.key", sign, sizeof sign)) ||
 	    (rc = home_path(dir, "transport.key", transport, sizeof transport)))
 		return al_errf(why, rc, "home path '%s' is too long", dir);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return al_errf(why, errno == ENOENT ? AL_E_NOENT : AL_E_IO,
-			       "'%s' is not an alliance home (no %s: create one with "
+	int fd;
+	struct stat st;
+	if ((rc = file_open_regular(path, 0, &fd, &st, why))) {
+		if (rc != AL_E_NOENT)
+			return rc;
+		return al_errf(why, rc, "'%s' is not an alliance home (no %s: create one with "
 			       "'allianced init %s --name NAME --listen tcp://HOST:PORT')",
 			       dir, AL_CONFIG_FILE, dir);
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return AL_E_NOMEM;
+	}
 	struct al_home *h = calloc(1, sizeof *h);
 	if (!h || !(h->dir = strdup(dir))) {
 		free(h);
@@ -169,12 +224,17 @@ int home_open(const char *dir, struct al_home **out, char *why)
 		return AL_E_NOMEM;
 	}
 	snprintf(h->log_level, sizeof h->log_level, "info");
-	struct conf cf = { .h = h, .why = err, .rc = AL_OK };
-	int line = ini_parse_file(f, on_ini, &cf);
+	struct conf cf = { .h = h, .f = f, .why = err, .rc = AL_OK };
+	int line = ini_parse_stream(read_line, &cf, on_ini, &cf);
 	fclose(f);
-	if (line != 0 || cf.rc) {
-		rc = al_errf(why, AL_E_PARSE, "'%s' line %d: %s", path, line,
-			     err[0] ? err : "not valid INI");
+	/* The first error: inih's own (a line that is not INI) or ours. */
+	if (line && (!cf.rc || line < cf.err_line)) {
+		rc = al_errf(why, AL_E_PARSE, "'%s' line %d: not valid INI (expected [section], "
+			     "key = value or a comment)", path, line);
+		goto fail;
+	}
+	if (cf.rc) {
+		rc = al_errf(why, AL_E_PARSE, "'%s' line %d: %s", path, cf.err_line, err);
 		goto fail;
 	}
 	if (!h->self.name[0] || !h->self.endpoint[0] || !cf.has_sign || !cf.has_transport) {
@@ -210,6 +270,20 @@ void home_close(struct al_home **hp)
 	*hp = NULL;
 }
 
+/* True for a directory with nothing in it. */
+static bool empty_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return false;
+	struct dirent *de;
+	bool empty = true;
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
 int home_alliances(const char *dir, al_hash **ids, size_t *n, char *why)
 {
 	char path[4096];
@@ -227,7 +301,14 @@ int home_alliances(const char *dir, al_hash **ids, size_t *n, char *why)
 	int rc = AL_OK;
 	while ((de = readdir(d))) {
 		al_hash id;
+		char sub[sizeof path + sizeof de->d_name + 1];
 		if (hex_decode(de->d_name, id.b, AL_HASHLEN))
+			continue; /* also ID.tmp: a store being built, or left by a crash */
+		/* A store is built elsewhere and renamed into place whole, so an
+		 * empty ID directory is a join that crashed before that rename
+		 * (the directory was made first): nothing was joined there. */
+		snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+		if (empty_dir(sub))
 			continue;
 		al_hash *v = realloc(*ids, (*n + 1) * sizeof *v);
 		if (!v) {

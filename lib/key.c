@@ -86,17 +86,12 @@ int key_save(const struct al_identity *id, const char *sign_path,
 
 static int load_secret(const char *path, uint8_t *out, size_t n, char *why)
 {
-	int rc = AL_OK;
 	char *buf = NULL;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return al_errf(why, errno == ENOENT ? AL_E_NOENT : AL_E_IO,
-			       "cannot open key file '%s': %s", path, strerror(errno));
+	int fd;
 	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		rc = al_errf(why, AL_E_IO, "cannot stat '%s': %s", path, strerror(errno));
-		goto out;
-	}
+	int rc = file_open_regular(path, O_NOFOLLOW, &fd, &st, why);
+	if (rc)
+		return rc;
 	if (st.st_mode & 077) {
 		rc = al_errf(why, AL_E_PERM,
 			     "key file '%s' has mode %03o: group or others can use it; "

@@ -36,6 +36,7 @@ int key_save(const struct al_identity *id, const char *sign_path,
 	     const char *transport_path, char *why);
 
 /* Load both secret keys and derive the public keys. Returns 0, AL_E_NOENT,
+ * AL_E_INVAL (not a regular file: a FIFO, a device, a directory),
  * AL_E_PERM (mode or owner unsafe: why says what to chmod), AL_E_PARSE
  * (not exactly one hex line of the right length), AL_E_IO or AL_E_NOMEM. */
 int key_load(const char *sign_path, const char *transport_path,

@@ -98,12 +98,30 @@ static bool frame_ok(const uint8_t *m, uint64_t size, uint64_t off, const char *
 	return true;
 }
 
-static uint64_t next_valid_frame(const uint8_t *m, uint64_t size, uint64_t from)
+/* Checksum work allowed to the search for valid frames after damage, on
+ * top of the file's size: a scan never does more than linear work. */
+#define RESYNC_WORK (64 * 1024 * 1024)
+#define GAVE_UP UINT64_MAX
+
+/* The offset of the next valid frame at or after from, size when there is
+ * none, or GAVE_UP when checking the next candidate would overdraw *budget
+ * (payload bytes checksummed so far). Crafted bytes can make almost every
+ * offset a candidate whose long payload must be checksummed: without the
+ * budget the search is quadratic in the file's size. */
+static uint64_t next_valid_frame(const uint8_t *m, uint64_t size, uint64_t from,
+				 uint64_t *budget)
 {
 	const char *ignored;
-	for (uint64_t off = from; off + AL_LOG_FRAME <= size; off++)
+	for (uint64_t off = from; off + AL_LOG_FRAME <= size; off++) {
+		uint32_t len = get_u32(m + off);
+		if (len == 0 || len > AL_LOG_MAX_RECORD || size - off - AL_LOG_FRAME < len)
+			continue; /* not a candidate: no checksum needed */
+		if (*budget < len)
+			return GAVE_UP;
+		*budget -= len;
 		if (frame_ok(m, size, off, &ignored))
 			return off;
+	}
 	return size;
 }
 
@@ -125,7 +143,7 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 			return on_fault(arg, &f);
 		return torn ? AL_OK : AL_E_CORRUPT;
 	}
-	uint64_t off = AL_LOG_HEADER_LEN, index = 0;
+	uint64_t off = AL_LOG_HEADER_LEN, index = 0, budget = RESYNC_WORK + size;
 	while (off < size) {
 		const char *why_bad;
 		if (frame_ok(m, size, off, &why_bad)) {
@@ -137,11 +155,22 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 			index++;
 			continue;
 		}
-		uint64_t next = next_valid_frame(m, size, off + 1);
+		uint64_t next = next_valid_frame(m, size, off + 1, &budget);
 		memset(&f, 0, sizeof f);
 		f.index = index;
 		f.offset = off;
-		f.length = next - off;
+		f.length = (next == GAVE_UP ? size : next) - off;
+		if (next == GAVE_UP) {
+			/* Whether valid records follow is unknown: corruption, not a
+			 * torn tail to cut, and the rest is reported, not skipped. */
+			f.kind = AL_LOG_CORRUPT;
+			snprintf(f.reason, sizeof f.reason,
+				 "%s; gave up looking for the next valid record (too much to "
+				 "check): %" PRIu64 " bytes not checked", why_bad, f.length);
+			if (!on_fault)
+				return AL_E_CORRUPT;
+			return on_fault(arg, &f);
+		}
 		if (next < size) {
 			f.kind = AL_LOG_CORRUPT;
 			snprintf(f.reason, sizeof f.reason,
@@ -205,6 +234,16 @@ int log_scan(const char *path, log_record_fn on_record, log_fault_fn on_fault, v
 
 /* ------------------------------------------------------------ writing */
 
+/* fdatasync, honouring fault injection. Returns 0 or -1 with errno. */
+static int sync_data(int fd)
+{
+	if (fault_hit(AL_FAULT_FSYNC)) {
+		errno = EIO;
+		return -1;
+	}
+	return fdatasync(fd);
+}
+
 struct open_state {
 	log_record_fn on_record;
 	void *arg;
@@ -239,8 +278,18 @@ static int cut_tail(struct al_log *l, const uint8_t *m, uint64_t size, uint64_t 
 {
 	char broken[4096] = "";
 	if (size > from) {
-		snprintf(broken, sizeof broken, "%s.%" PRIu64 ".broken", l->path, from);
-		int rc = file_replace(broken, m + from, (size_t)(size - from), 0600, why);
+		/* Never over an earlier copy: a second cut at the same offset (the
+		 * tail torn again after a restart) gets PATH.OFFSET.broken.1, .2 ... */
+		int rc = AL_E_EXIST;
+		for (unsigned k = 0; rc == AL_E_EXIST && k < 1000; k++) {
+			int n = k ? snprintf(broken, sizeof broken, "%s.%" PRIu64 ".broken.%u",
+					     l->path, from, k)
+				  : snprintf(broken, sizeof broken, "%s.%" PRIu64 ".broken",
+					     l->path, from);
+			if (n >= (int)sizeof broken)
+				return al_errf(why, AL_E_INVAL, "path too long: '%s'", l->path);
+			rc = file_create(broken, m + from, (size_t)(size - from), 0600, why);
+		}
 		if (rc)
 			return rc;
 	}
@@ -258,9 +307,14 @@ static int cut_tail(struct al_log *l, const uint8_t *m, uint64_t size, uint64_t 
 	return AL_OK;
 }
 
+int log_create(const char *path, char *why)
+{
+	return file_create(path, AL_LOG_HEADER, AL_LOG_HEADER_LEN, 0600, why);
+}
+
 static int create_log(const char *path, char *why)
 {
-	int rc = file_create(path, AL_LOG_HEADER, AL_LOG_HEADER_LEN, 0600, why);
+	int rc = log_create(path, why);
 	return rc == AL_E_EXIST ? AL_OK : rc; /* lost a race: fine, it exists */
 }
 
@@ -314,6 +368,14 @@ int log_open(const char *path, bool create, log_record_fn on_record, void *arg,
 	unmap(m, size);
 	if (rc)
 		goto fail;
+	/* What the file holds may be only in the page cache (written by a
+	 * process that died before its sync): make it durable before saying
+	 * it is, and before anything new is acknowledged after it. */
+	if (sync_data(l->fd) < 0) {
+		rc = al_errf(why, AL_E_FSYNC, "fsync of log '%s' failed: %s (fatal)", path,
+			     strerror(errno));
+		goto fail;
+	}
 	l->durable = l->size;
 	*out = l;
 	return AL_OK;
@@ -367,8 +429,8 @@ int log_sync(struct al_log *l, char *why)
 		return al_errf(why, AL_E_FAILED, "log '%s' stopped after a fatal error", l->path);
 	if (l->durable == l->size)
 		return AL_OK;
-	bool fail = fault_hit(AL_FAULT_FSYNC) || fault_hit(AL_FAULT_LOGSYNC);
-	int rc = fail ? (errno = EIO, -1) : fdatasync(l->fd);
+	/* The logsync fault is the group commit's only, not opening's. */
+	int rc = fault_hit(AL_FAULT_LOGSYNC) ? (errno = EIO, -1) : sync_data(l->fd);
 	if (rc < 0) {
 		/* After a failed fsync the kernel may have dropped the dirty
 		 * pages: nothing since the last sync can be trusted. */

@@ -71,6 +71,11 @@ struct al_log_recovery {
 int log_open(const char *path, bool create, log_record_fn on_record, void *arg,
 	     struct al_log_recovery *recovery, struct al_log **out, char *why);
 
+/* Create an empty log (its header only) at path, exclusively and durably
+ * (the file and its directory synced). Returns 0, AL_E_EXIST, AL_E_IO or
+ * AL_E_FSYNC. */
+int log_create(const char *path, char *why);
+
 /* Append one record; *offset (may be NULL) receives its frame offset.
  * Not durable until log_sync(). Returns 0, AL_E_INVAL (empty or too large),
  * AL_E_IO (nothing appended) or AL_E_FAILED. */

@@ -1,12 +1,15 @@
 /* store.c: one alliance's log, index and equivocation proofs. */
 #include "store.h"
 #include "err.h"
+#include "file.h"
 #include "wire.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int path_in(char *buf, size_t n, const char *dir, const char *name)
 {
@@ -88,6 +91,39 @@ static int load_proof(void *arg, const struct al_log_rec *r)
 	return rc;
 }
 
+/* Build a new store in DIR.tmp (a stale one from a crash is removed
+ * first), every file and the directory synced, then rename it to DIR (which
+ * may exist, empty) and sync the parent: after a crash there is either no
+ * store or a whole one, never a directory lacking its charter or log. */
+static int create_dir(const char *dir, const struct al_charter *c, char *why)
+{
+	char tmp[4096], path[4096];
+	int rc;
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", dir) >= (int)sizeof tmp)
+		return al_errf(why, AL_E_INVAL, "path too long: '%s'", dir);
+	if ((rc = file_remove_dir(tmp, why)))
+		return rc;
+	if (mkdir(tmp, 0700) < 0)
+		return al_errf(why, AL_E_IO, "cannot create directory '%s': %s", tmp,
+			       strerror(errno));
+	if ((rc = path_in(path, sizeof path, tmp, "charter")) ||
+	    (rc = charter_save(c, path, true, why)) ||
+	    (rc = path_in(path, sizeof path, tmp, "log")) || (rc = log_create(path, why)) ||
+	    (rc = path_in(path, sizeof path, tmp, "equivocations")) ||
+	    (rc = log_create(path, why)))
+		goto fail;
+	if (rename(tmp, dir) < 0) {
+		rc = al_errf(why, errno == ENOTEMPTY || errno == EEXIST ? AL_E_EXIST : AL_E_IO,
+			     "cannot create the store '%s': %s", dir,
+			     errno == ENOTEMPTY ? "it exists and is not empty" : strerror(errno));
+		goto fail;
+	}
+	return file_sync_dir(dir, 0, why);
+fail:
+	file_remove_dir(tmp, NULL);
+	return rc == AL_E_INVAL ? al_errf(why, rc, "path too long: '%s'", dir) : rc;
+}
+
 int store_open(const char *dir, bool create, const struct al_charter *c,
 	       struct al_log_recovery *recovery, struct al_store **out, char *why)
 {
@@ -101,20 +137,15 @@ int store_open(const char *dir, bool create, const struct al_charter *c,
 	int rc = feeds_new(&s->feeds);
 	if (rc)
 		goto fail;
-	if ((rc = path_in(path, sizeof path, dir, "charter")))
+	if (create && (rc = create_dir(dir, c, why)))
 		goto fail;
-	if (create) {
-		if ((rc = charter_save(c, path, true, why)))
-			goto fail;
-		if ((rc = charter_copy(c, &s->charter, why)))
-			goto fail;
-	} else if ((rc = charter_load(path, &s->charter, why))) {
+	if ((rc = path_in(path, sizeof path, dir, "charter")) ||
+	    (rc = charter_load(path, &s->charter, why)))
 		goto fail;
-	}
 	if ((rc = path_in(path, sizeof path, dir, "log")))
 		goto fail;
 	struct replay rp = { s, path, why };
-	if ((rc = log_open(path, create, replay_record, &rp, recovery, &s->log, why)))
+	if ((rc = log_open(path, false, replay_record, &rp, recovery, &s->log, why)))
 		goto fail;
 	if ((rc = path_in(path, sizeof path, dir, "equivocations")) ||
 	    (rc = log_open(path, true, load_proof, s, NULL, &s->equivocations, why)))
@@ -160,6 +191,18 @@ static int keep_proof(struct al_store *s, const struct al_envelope *e, char *why
 	int rc = store_get(s, &e->b.author, e->b.seq, &held, &held_len, why);
 	if (rc)
 		return rc;
+	/* The held body under another signature of its author is no proof of
+	 * two messages (the audit would call it invalid): keep nothing. */
+	uint8_t *body, sig[AL_SIGLEN];
+	size_t body_len;
+	if (wire_envelope_unpack(held, held_len, &body, &body_len, sig, NULL) == AL_OK) {
+		bool same = body_len == e->body_len && !memcmp(body, e->body, body_len);
+		free(body);
+		if (same) {
+			free(held);
+			return AL_OK;
+		}
+	}
 	rc = wire_equivocation_pack(held, held_len, e->bytes, e->len, &proof, &proof_len);
 	free(held);
 	if (rc)
@@ -181,7 +224,12 @@ int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
 	s->counts[*reason]++;
 	int rc = AL_OK;
 	if (*reason == AL_R_EQUIVOCATION) {
-		rc = keep_proof(s, &e, NULL);
+		/* why says what was rejected; a failure to keep the proof (a
+		 * failed fsync is fatal) must say what went wrong instead. */
+		char err[AL_ERRLEN] = "";
+		if ((rc = keep_proof(s, &e, err)))
+			al_errf(why, rc, "cannot keep the proof of an equivocation: %s",
+				err[0] ? err : al_strerror(rc));
 	} else if (*reason == AL_ACCEPT) {
 		uint64_t off;
 		rc = log_append(s->log, e.bytes, e.len, &off, why);

@@ -38,7 +38,8 @@ int store_open(const char *dir, bool create, const struct al_charter *c,
 /* Offer an envelope received at time now. *reason says what happened;
  * when AL_ACCEPT it has been appended (not yet durable) and *id (may be
  * NULL) names it. An equivocation is kept as a proof, one per (author,
- * seq): the first conflicting envelope is proof enough. The return value is
+ * seq): the first conflicting envelope is proof enough (none when it holds
+ * the held body under another signature: that is no proof). The return value is
  * 0 unless the store itself failed (AL_E_IO, AL_E_FSYNC, AL_E_FAILED:
  * stop). */
 int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,

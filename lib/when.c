@@ -5,10 +5,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* The times this code reads and prints: years 0000 to 9999, the ones an
+ * ISO-8601 date of four digits can name. Outside them the arithmetic could
+ * overflow and gmtime_r fail. */
+#define WHEN_MIN (-62167219200000LL) /* 0000-01-01T00:00:00Z */
+#define WHEN_MAX 253402300799999LL   /* 9999-12-31T23:59:59.999Z */
 
 int64_t when_now(void)
 {
@@ -17,7 +24,8 @@ int64_t when_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* "<digits><unit>" with unit s, m, h, d, w or none (seconds). */
+/* "<digits><unit>" with unit s, m, h, d, w or none (seconds). Returns 0,
+ * -1 (not that form) or -2 (too large for int64 milliseconds). */
 static int parse_units(const char *s, uint64_t *out_s)
 {
 	char *end;
@@ -25,8 +33,7 @@ static int parse_units(const char *s, uint64_t *out_s)
 		return -1;
 	errno = 0;
 	unsigned long long n = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
+	bool huge = errno == ERANGE;
 	uint64_t mul;
 	switch (*end) {
 	case '\0': case 's': mul = 1; break;
@@ -39,15 +46,18 @@ static int parse_units(const char *s, uint64_t *out_s)
 	if (*end && end[1])
 		return -1;
 	/* Keep the result within int64 milliseconds. */
-	if (n > (uint64_t)INT64_MAX / 1000 / mul)
-		return -1;
+	if (huge || n > (uint64_t)INT64_MAX / 1000 / mul)
+		return -2;
 	*out_s = n * mul;
 	return 0;
 }
 
 int duration_parse(const char *s, uint64_t *out_s, char *why)
 {
-	if (parse_units(s, out_s) < 0)
+	int rc = parse_units(s, out_s);
+	if (rc == -2)
+		return al_errf(why, AL_E_PARSE, "duration '%s' is out of range", s);
+	if (rc < 0)
 		return al_errf(why, AL_E_PARSE,
 			       "bad duration '%s' (use a number with s, m, h, d or w, e.g. 72h or 14d)", s);
 	return 0;
@@ -145,8 +155,15 @@ int when_parse(const char *s, int64_t now_ms, int64_t *out_ms, char *why)
 {
 	if (*s == '+' || *s == '-') {
 		uint64_t secs;
-		if (parse_units(s + 1, &secs) == 0) {
-			int64_t delta = (int64_t)secs * 1000;
+		int rc = parse_units(s + 1, &secs);
+		if (rc != -1) {
+			/* secs * 1000 fits (parse_units); within the range, neither
+			 * the room left nor the sum can overflow. */
+			int64_t delta = rc ? 0 : (int64_t)secs * 1000;
+			if (rc || now_ms < WHEN_MIN || now_ms > WHEN_MAX ||
+			    delta > (*s == '+' ? WHEN_MAX - now_ms : now_ms - WHEN_MIN))
+				return al_errf(why, AL_E_PARSE, "time '%s' is out of range (it must "
+					       "fall in the years 0000 to 9999)", s);
 			*out_ms = *s == '+' ? now_ms + delta : now_ms - delta;
 			return 0;
 		}
@@ -160,16 +177,23 @@ int when_parse(const char *s, int64_t now_ms, int64_t *out_ms, char *why)
 
 char *when_format(int64_t ms, char *buf)
 {
+	if (ms < WHEN_MIN || ms > WHEN_MAX) {
+		/* No calendar date: the raw value (a peer may sign anything). */
+		snprintf(buf, AL_WHENLEN, "%" PRId64 "ms", ms);
+		return buf;
+	}
 	int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 	int frac = (int)(ms - secs * 1000);
 	time_t t = (time_t)secs;
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	size_t n = strftime(buf, AL_WHENLEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	/* Not strftime: its %Y does not pad years before 1000 to four digits. */
+	int n = snprintf(buf, AL_WHENLEN, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (frac)
-		snprintf(buf + n, AL_WHENLEN - n, ".%03dZ", frac);
+		snprintf(buf + n, AL_WHENLEN - (size_t)n, ".%03dZ", frac);
 	else
-		snprintf(buf + n, AL_WHENLEN - n, "Z");
+		snprintf(buf + n, AL_WHENLEN - (size_t)n, "Z");
 	return buf;
 }
 

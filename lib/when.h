@@ -16,15 +16,19 @@
 /* Current wall-clock time in ms. */
 int64_t when_now(void);
 
-/* Parse WHEN relative to now_ms into *out_ms. Returns 0 or AL_E_PARSE with
- * why naming the bad value and the accepted forms. */
+/* Parse WHEN relative to now_ms into *out_ms. Times must fall in the years
+ * 0000 to 9999 (an offset that leaves them, or a now_ms outside them, is an
+ * error). Returns 0 or AL_E_PARSE with why naming the bad value and the
+ * accepted forms. */
 int when_parse(const char *s, int64_t now_ms, int64_t *out_ms, char *why);
 
 /* Parse a duration (no sign) into seconds. Returns 0 or AL_E_PARSE. */
 int duration_parse(const char *s, uint64_t *out_s, char *why);
 
 /* Format ms as ISO-8601 UTC ("2026-11-22T10:00:00Z", with .mmm when the
- * milliseconds are not zero) into buf (AL_WHENLEN bytes). Returns buf. */
+ * milliseconds are not zero) into buf (AL_WHENLEN bytes); a time outside
+ * the years 0000 to 9999 as its value ("-9223372036854775808ms"). Any ms is
+ * safe. Returns buf. */
 char *when_format(int64_t ms, char *buf);
 
 /* Format seconds as the largest exact unit ("14d", "36h", "90s") into buf

@@ -606,26 +606,67 @@ int wire_envelope_pack(const uint8_t *body, size_t body_len, const uint8_t sig[A
 	return pack_msg(&pb.base, out, len);
 }
 
+/* The one encoding of an envelope that is accepted, exactly what
+ * wire_envelope_pack writes:
+ *
+ *   0x0a varint(len(body)) body 0x12 0x40 signature[64]
+ *
+ * with the shortest varint. The message hash covers the whole envelope but
+ * the signature covers only the body, so if other encodings of the same body
+ * and signature were accepted (fields swapped, a field repeated, a padded
+ * varint, bytes after the end: protobuf-c takes them all), a relay could
+ * re-wrap a message into one with another hash: a forged equivocation, and a
+ * broken chain for the author's next message. So this is parsed by hand,
+ * not by protobuf-c. */
 int wire_envelope_unpack(const uint8_t *buf, size_t len, uint8_t **body, size_t *body_len,
 			 uint8_t sig[AL_SIGLEN], char *why)
 {
 	*body = NULL;
 	*body_len = 0;
-	Alliance__Envelope *pb = alliance__envelope__unpack(NULL, len, buf);
-	if (!pb)
-		return al_errf(why, AL_E_PARSE, "not a valid envelope");
-	int rc = AL_OK;
-	if (UNKNOWN(pb))
-		rc = al_errf(why, AL_E_PARSE, "envelope has unknown fields");
-	else if (pb->signature.len != AL_SIGLEN)
-		rc = al_errf(why, AL_E_PARSE, "signature is %zu bytes, not %d",
-			     pb->signature.len, AL_SIGLEN);
-	else if (pb->body.len == 0)
-		rc = al_errf(why, AL_E_PARSE, "envelope has an empty body");
-	if (rc == AL_OK && (rc = dup_bin(&pb->body, body, body_len)) == AL_OK)
-		memcpy(sig, pb->signature.data, AL_SIGLEN);
-	alliance__envelope__free_unpacked(pb, NULL);
-	return rc;
+	if (len == 0)
+		return al_errf(why, AL_E_PARSE, "not a valid envelope: it is empty");
+	if (buf[0] != 0x0a)
+		return al_errf(why, AL_E_PARSE, "not a canonical envelope: it must start with "
+			       "its body (field 1, byte 0x0a), not byte 0x%02x", buf[0]);
+	size_t pos = 1;
+	uint64_t n = 0;
+	for (unsigned shift = 0;; shift += 7) {
+		/* Five bytes hold any length a buffer of this size can have. */
+		if (pos == len || shift > 28)
+			return al_errf(why, AL_E_PARSE, "not a valid envelope: the body's length "
+				       "is cut short or too long");
+		uint8_t c = buf[pos++];
+		n |= (uint64_t)(c & 0x7f) << shift;
+		if (c & 0x80)
+			continue;
+		if (c == 0 && shift)
+			return al_errf(why, AL_E_PARSE, "not a canonical envelope: the body's "
+				       "length is not in its shortest encoding");
+		break;
+	}
+	if (n == 0)
+		return al_errf(why, AL_E_PARSE, "envelope has an empty body");
+	if (n > len - pos)
+		return al_errf(why, AL_E_PARSE, "not a valid envelope: its body of %llu "
+			       "bytes runs past its end (%zu bytes left)", (unsigned long long)n,
+			       len - pos);
+	const uint8_t *b = buf + pos, *s = b + n;
+	size_t rest = len - pos - (size_t)n;
+	if (rest < 2 || s[0] != 0x12 || s[1] != AL_SIGLEN)
+		return al_errf(why, AL_E_PARSE, "not a canonical envelope: the body must be "
+			       "followed by its %d-byte signature (bytes 0x12 0x%02x) and "
+			       "nothing else", AL_SIGLEN, AL_SIGLEN);
+	if (rest - 2 != AL_SIGLEN)
+		return al_errf(why, AL_E_PARSE, rest - 2 < AL_SIGLEN
+			       ? "not a valid envelope: its signature is cut short (%zu of 64 bytes)"
+			       : "not a canonical envelope: %zu bytes where the 64-byte signature "
+				 "should end it", rest - 2);
+	if (!(*body = malloc((size_t)n)))
+		return AL_E_NOMEM;
+	memcpy(*body, b, (size_t)n);
+	*body_len = (size_t)n;
+	memcpy(sig, s + 2, AL_SIGLEN);
+	return AL_OK;
 }
 
 /* ------------------------------------------------------------ charter */

@@ -20,8 +20,11 @@
 int wire_body_pack(const struct al_body *b, uint8_t **out, size_t *len);
 int wire_body_unpack(const uint8_t *buf, size_t len, struct al_body *out, char *why);
 
-/* Envelope = body bytes + signature. unpack gives a malloc'd copy of the
- * body bytes (*body, the caller's) and the signature. */
+/* Envelope = body bytes + signature. unpack accepts only the canonical
+ * encoding, what pack writes (0x0a varint body 0x12 0x40 sig: the hash
+ * covers these bytes, so no other may stand for the same message), and
+ * gives a malloc'd copy of the body bytes (*body, the caller's) and the
+ * signature. */
 int wire_envelope_pack(const uint8_t *body, size_t body_len, const uint8_t sig[AL_SIGLEN],
 		       uint8_t **out, size_t *len);
 int wire_envelope_unpack(const uint8_t *buf, size_t len, uint8_t **body, size_t *body_len,

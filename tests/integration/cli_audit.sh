@@ -78,5 +78,13 @@ check "without HOME|LOG, audit uses -H" alliancectl -H "$T/initech" audit
 fails "a missing log is an error" alliancectl audit "$T/nowhere" --charter "$T/c"
 alliancectl audit "$T/nowhere" --charter "$T/c"; rc=$?
 check "...with exit status 2" test "$rc" -eq 2
+# JSON carries only UTF-8: a log whose file name is not cannot be printed
+# as JSON, and the audit says so instead of printing nothing.
+cp "$log" "$T/"$'\xff.log'
+alliancectl audit "$T/"$'\xff.log' --charter "$T/c" --json >"$T/out" 2>"$T/err"; rc=$?
+check "--json with a name that is not UTF-8 fails with exit status 2" test "$rc" -eq 2
+contains "...saying why" "$(cat "$T/err")" "not valid UTF-8"
+check "the same audit in text works" alliancectl audit "$T/"$'\xff.log' --charter "$T/c"
+
 check "audit --help" alliancectl audit --help
 finish

@@ -68,12 +68,73 @@ fails "a bad duration names itself" alliancectl charter new "$T/c5" --title X --
 alliancectl charter new "$T/c5" --title X --member "$T/acme.card" --member "$T/globex.card" --grace 3days 2>"$T/err"
 contains "...with the form to use" "$(cat "$T/err")" "'3days'"
 
+# --quorum: a whole number from 1 to the number of members, never cut to fit.
+for q in 4 0 -1 two 2x "" 4294967298 99999999999999999999999; do
+	fails "--quorum '$q' with three members is refused" alliancectl charter new "$T/q" --title Q \
+		--member "$T/acme.card" --member "$T/globex.card" --member "$T/initech.card" --quorum "$q"
+done
+alliancectl charter new "$T/q" --title Q --member "$T/acme.card" --member "$T/globex.card" \
+	--member "$T/initech.card" --quorum 4294967298 2>"$T/err"; rc=$?
+check "...as a usage error (exit status 2)" test "$rc" -eq 2
+contains "...naming the value and the range" "$(cat "$T/err")" "bad --quorum '4294967298': give a number of members from 1 to 3"
+check "...and writes nothing" test ! -e "$T/q"
+check "--quorum 3 of 3 is fine" alliancectl charter new "$T/q" --title Q --member "$T/acme.card" \
+	--member "$T/globex.card" --member "$T/initech.card" --quorum 3
+check "...and is kept" test "$(alliancectl charter show "$T/q" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["quorum"])')" = 3
+
+fails "a skew beyond 10 years is refused" alliancectl charter new "$T/c6" --title X --member "$T/acme.card" --member "$T/globex.card" --skew 99999999w
+alliancectl charter new "$T/c6" --title X --member "$T/acme.card" --member "$T/globex.card" --skew 99999999w 2>"$T/err"
+contains "...naming the field and the value" "$(cat "$T/err")" "skew of 99999999w"
+check "...and writes nothing" test ! -e "$T/c6"
+fails "a grace beyond 10 years is refused" alliancectl charter new "$T/c6" --title X --member "$T/acme.card" --member "$T/globex.card" --grace 3651d
+fails "a half-life of 0 is refused" alliancectl charter new "$T/c6" --title X --member "$T/acme.card" --member "$T/globex.card" --half-life 0
+
+# Text that is not UTF-8 cannot be shown or put in JSON: refused, naming
+# the field and the byte.
+fails "a title that is not UTF-8 is refused" alliancectl charter new "$T/c7" --title $'Acme\xff' --member "$T/acme.card" --member "$T/globex.card"
+alliancectl charter new "$T/c7" --title $'Acme\xff' --member "$T/acme.card" --member "$T/globex.card" 2>"$T/err"
+contains "...naming the field and the byte" "$(cat "$T/err")" "title is not valid UTF-8 (byte 0xff at position 4)"
+check "...and writes nothing" test ! -e "$T/c7"
+fails "an objective that is not UTF-8 is refused" alliancectl charter new "$T/c7" --title X --objective $'\xc0\xaf' --member "$T/acme.card" --member "$T/globex.card"
+check "UTF-8 text is fine" alliancectl charter new "$T/c7" --title "Acme–Globex café" --member "$T/acme.card" --member "$T/globex.card"
+check "...and shows as JSON" alliancectl charter show "$T/c7" --json
+# A charter file made elsewhere with such a title (unsigned, so no signature
+# stops it): show --json used to print nothing and exit 0.
+python3 - "$T/c7" "$T/c8" <<'PY'
+import sys
+b = open(sys.argv[1], 'rb').read()
+assert "–".encode() in b
+open(sys.argv[2], 'wb').write(b.replace("–".encode(), b"\xff\xfe\xfd"))
+PY
+fails "a charter file with a title that is not UTF-8 is refused" alliancectl charter show "$T/c8" --json
+alliancectl charter show "$T/c8" --json 2>"$T/err"
+contains "...saying so" "$(cat "$T/err")" "not valid UTF-8"
+
 # A key readable by others is refused.
 chmod 644 "$T/globex/sign.key"
 fails "a world-readable key is refused" alliancectl charter sign "$T/c" -H "$T/globex"
 alliancectl charter sign "$T/c" -H "$T/globex" 2>"$T/err"
 contains "...with the fix" "$(cat "$T/err")" "chmod 600"
 chmod 600 "$T/globex/sign.key"
+
+# Many members with long names: the list of those who have not signed is
+# cut to fit, with "...", never written past its buffer.
+python3 - "$T/crowd" <<'PY' >"$T/crowd.args"
+import sys
+for i in range(100):
+	print("--member")
+	print("member-%04d-with-a-long-name-xyz:ed25519=%064x:x25519=%064x:tcp://10.0.%d.%d:7000"
+	      % (i, 2 * i + 1, 2 * i + 2, i // 250, i % 250 + 1))
+PY
+mapfile -t crowd <"$T/crowd.args"
+check "a charter of 101 members with long names" alliancectl charter new "$T/crowd" \
+	--title Crowd --member "$T/acme.card" "${crowd[@]}"
+out=$(alliancectl charter sign "$T/crowd" -H "$T/acme" 2>&1)
+contains "sign lists who is missing, cut with '...'" "$out" "waiting for member-0000-with-a-long-name-xyz, "
+contains "...ending in '...'" "$out" ", ..."
+out=$(alliancectl charter show "$T/crowd" 2>&1)
+contains "show says who is missing, cut with '...'" "$out" "waiting for member-0000-"
+contains "...ending in '...'" "$out" ", ..."
 
 check "charter --help" alliancectl charter --help
 check "charter new --help" alliancectl charter new --help

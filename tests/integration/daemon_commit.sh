@@ -56,6 +56,7 @@ ALLIANCE_FAULT=logsync:1 allianced run "$T/acme" 2>"$T/fault.log" &
 fpid=$!
 DAEMONS+=("$fpid")
 for i in $(seq 100); do [ -S "$T/acme/control.sock" ] && break; sleep 0.05; done
+check "the daemon serves before the failing fsync" env ALLIANCE_TIMEOUT=3 alliancectl status "${A[@]}"
 n=$(alliancectl audit "$T/acme" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')
 fails "a commit whose fsync fails is not acknowledged" env ALLIANCE_TIMEOUT=3 alliancectl commit doomed --to globex --due +1d "${A[@]}"
 wait "$fpid"

@@ -3,6 +3,7 @@
  * and in kept proofs, a charter not in force) and reports where it is. */
 #include "testutil.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -657,6 +658,87 @@ static void kept_proof_reported(void **state)
 	split_free(&x);
 }
 
+/* A second valid signature by id over the envelope body: Ed25519 as in
+ * crypto_sign_detached, with a random nonce where libsodium derives one
+ * from the key and the message. Only the key's owner can make one; its
+ * envelope differs from the original (another hash) around the same body. */
+static void resign(const struct al_identity *id, const uint8_t *body, size_t blen,
+		   uint8_t sig[AL_SIGLEN])
+{
+	static const char ctx[] = "alliance/envelope/v1"; /* with its NUL */
+	uint8_t az[64], wide[64], a[32], r[32], k[32], ka[32];
+	crypto_hash_sha512(az, id->sign_sk, 32); /* sign_sk is seed || pk */
+	az[0] &= 248;
+	az[31] &= 127;
+	az[31] |= 64;
+	memset(wide, 0, sizeof wide);
+	memcpy(wide, az, 32);
+	crypto_core_ed25519_scalar_reduce(a, wide);
+	crypto_core_ed25519_scalar_random(r);
+	assert_int_equal(crypto_scalarmult_ed25519_base_noclamp(sig, r), 0); /* R */
+	crypto_hash_sha512_state st;
+	crypto_hash_sha512_init(&st);
+	crypto_hash_sha512_update(&st, sig, 32);
+	crypto_hash_sha512_update(&st, id->sign_pk.b, AL_KEYLEN);
+	crypto_hash_sha512_update(&st, (const uint8_t *)ctx, sizeof ctx);
+	crypto_hash_sha512_update(&st, body, blen);
+	crypto_hash_sha512_final(&st, wide);
+	crypto_core_ed25519_scalar_reduce(k, wide);
+	crypto_core_ed25519_scalar_mul(ka, k, a);
+	crypto_core_ed25519_scalar_add(sig + 32, r, ka); /* S = r + k a */
+}
+
+/* The same signed body under two signatures of its author is one message,
+ * not two: the store keeps no proof of it and the audit refuses such a
+ * "proof" as invalid. */
+static void same_body_is_no_equivocation(void **state)
+{
+	struct small *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *s;
+	assert_int_equal(store_open(tu_path(0, x->dir, "s"), false, NULL, NULL, &s, why), 0);
+	uint8_t *held, *body, sig[AL_SIGLEN], *other, *proof;
+	size_t held_len, body_len, other_len, proof_len;
+	assert_int_equal(store_get(s, &x->ids[0]->sign_pk, 1, &held, &held_len, why), 0);
+	assert_int_equal(wire_envelope_unpack(held, held_len, &body, &body_len, sig, why), 0);
+	resign(x->ids[0], body, body_len, sig);
+	assert_int_equal(wire_envelope_pack(body, body_len, sig, &other, &other_len), 0);
+	struct al_envelope e;
+	assert_int_equal(envelope_open(other, other_len, &e, why), 0);
+	assert_true(envelope_verify(&e)); /* a genuine signature of m0's */
+	envelope_clear(&e);
+	assert_int_equal(other_len, held_len);
+	assert_memory_not_equal(other, held, held_len);
+
+	enum al_reason reason;
+	assert_int_equal(store_offer(s, other, other_len, T0 + 4000, &reason, NULL, why), 0);
+	assert_int_equal(reason, AL_R_EQUIVOCATION); /* it would fork the chain */
+	assert_int_equal(s->n_proofs, 0);            /* but it proves nothing */
+	store_close(&s);
+	size_t plen = 1;
+	free(tu_read(tu_path(1, x->dir, "s/equivocations"), &plen));
+	assert_int_equal(plen, AL_LOG_HEADER_LEN);
+
+	/* Written as a proof by hand, the audit calls it invalid. */
+	const char *pf = tu_path(1, x->dir, "proofs");
+	struct al_log *pl;
+	assert_int_equal(wire_equivocation_pack(held, held_len, other, other_len, &proof,
+						&proof_len), 0);
+	assert_int_equal(log_open(pf, true, NULL, NULL, NULL, &pl, why), 0);
+	assert_int_equal(log_append(pl, proof, proof_len, NULL, why), 0);
+	assert_int_equal(log_sync(pl, why), 0);
+	log_close(&pl);
+	struct al_audit a;
+	assert_int_equal(audit1(x->c, "log", x->log, pf, &a), 0);
+	expect_faults(&a, 1);
+	assert_non_null(strstr(a.faults[0].reason, "invalid equivocation proof"));
+	audit_clear(&a);
+	free(held);
+	free(body);
+	free(other);
+	free(proof);
+}
+
 /* ------------------------------------------------------------ charter, errors */
 
 static void charter_not_in_force(void **state)
@@ -687,6 +769,16 @@ static void charter_not_in_force(void **state)
 	audit_clear(&a);
 	charter_destroy(&c0);
 	destroy_ids(ids2);
+
+	/* Many unsigned members with long names: the fault lists what fits. */
+	struct al_charter *crowd = tu_crowd_charter(100);
+	assert_int_equal(audit_run(crowd, NULL, 0, AUDIT_NOW, &a, why), 0);
+	assert_int_equal(a.n_faults, 1);
+	assert_non_null(strstr(a.faults[0].reason, "not signed by member-0000-"));
+	assert_true(strlen(a.faults[0].reason) < AL_ERRLEN);
+	assert_string_equal(a.faults[0].reason + strlen(a.faults[0].reason) - 5, ", ...");
+	audit_clear(&a);
+	charter_destroy(&crowd);
 
 	/* Signed by all: no charter fault. */
 	for (int i = 0; i < N; i++)
@@ -733,6 +825,8 @@ int main(void)
 		cmocka_unit_test(cross_log_equivocation),
 		cmocka_unit_test(cross_log_equivocation_not_in_first),
 		cmocka_unit_test(kept_proof_reported),
+		cmocka_unit_test_setup_teardown(same_body_is_no_equivocation, small_setup,
+						small_teardown),
 		cmocka_unit_test_setup_teardown(charter_not_in_force, small_setup, small_teardown),
 		cmocka_unit_test_setup_teardown(missing_log_is_an_error, small_setup,
 						small_teardown),

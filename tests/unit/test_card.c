@@ -89,6 +89,15 @@ static void names_and_endpoints(void **state)
 	assert_int_equal(card_check_endpoint("tcp://127.0.0.1:0", why), AL_E_INVAL);
 	assert_int_equal(card_check_endpoint("127.0.0.1:7001", why), AL_E_INVAL);
 	assert_non_null(strstr(why, "tcp://HOST:PORT"));
+	/* Hosts are printable ASCII (punycode for other names): an endpoint is
+	 * shown and put in JSON, which takes only UTF-8. */
+	assert_int_equal(card_check_endpoint("tcp://h\xffst:7001", why), AL_E_INVAL);
+	assert_non_null(strstr(why, "byte 0xff at position 7"));
+	assert_int_equal(card_check_endpoint("tcp://h\xc3\xa9st:7001", why), AL_E_INVAL);
+	assert_int_equal(card_check_endpoint("tcp://h\x01st:7001", why), AL_E_INVAL);
+	struct al_member back;
+	assert_int_equal(card_parse("globex:ed25519=1111111111111111111111111111111111111111111111111111111111111111:x25519=2222222222222222222222222222222222222222222222222222222222222222:tcp://\xfe:1", &back, why), AL_E_PARSE);
+	assert_non_null(strstr(why, "0xfe"));
 }
 
 int main(void)

@@ -1,6 +1,9 @@
 /* test_charter.c: building, signing, loading and tampering with charters. */
 #include "testutil.h"
 
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +176,18 @@ static void field_checks(void **state)
 	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
 	assert_non_null(strstr(why, "share a key"));
 	c->members[2].sign_key = saved;
+	/* Any key of one member equal to any key of another. */
+	c->members[2].transport_key = c->members[0].sign_key;
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	assert_non_null(strstr(why, "'m0' and 'm2' share a key"));
+	c->members[2].transport_key = c->members[0].transport_key;
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	c->members[2].transport_key = ids[2]->transport_pk;
+	/* One member's own two keys must differ too (signing vs encryption). */
+	c->members[1].transport_key = c->members[1].sign_key;
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	assert_non_null(strstr(why, "'m1' has the same key for signing and transport"));
+	c->members[1].transport_key = ids[1]->transport_pk;
 
 	c->n_members = 1;
 	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
@@ -183,6 +198,64 @@ static void field_checks(void **state)
 	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
 	c->params.half_life = 86400;
 
+	/* Durations are bounded (10 years) so that adding them to times in ms
+	 * can never overflow; the error names the field and the value. */
+	static const struct { size_t off; const char *name; } durs[] = {
+		{ offsetof(struct al_params, half_life), "half-life" },
+		{ offsetof(struct al_params, grace), "grace" },
+		{ offsetof(struct al_params, skew), "skew" },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		uint64_t *v = (uint64_t *)((char *)&c->params + durs[i].off), keep = *v;
+		const uint64_t huge[] = { AL_MAX_DURATION + 1, UINT64_MAX / 1000 + 1, UINT64_MAX };
+		for (size_t k = 0; k < 3; k++) {
+			*v = huge[k];
+			assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+			if (!strstr(why, durs[i].name) || !strstr(why, "out of range"))
+				fail_msg("%s %" PRIu64 ": '%s'", durs[i].name, huge[k], why);
+			char num[32];
+			snprintf(num, sizeof num, "%" PRIu64 " s", huge[k]);
+			assert_non_null(strstr(why, num));
+		}
+		*v = AL_MAX_DURATION; /* the limit itself is fine */
+		assert_int_equal(charter_build(c, why), 0);
+		*v = keep;
+	}
+	c->params.skew = 0; /* no clock skew tolerated: strict, but meaningful */
+	c->params.grace = 0;
+	assert_int_equal(charter_build(c, why), 0);
+	charter_default_params(&c->params);
+
+	/* Free text must be UTF-8 (it is shown, and jansson refuses anything
+	 * else in JSON); the error names the field and where the bad byte is. */
+	static const struct { const char *text, *byte; } bad_text[] = {
+		{ "\xff", "0xff at position 0" },
+		{ "ok \xc3\x28", "0xc3 at position 3" },     /* a lead byte without its tail */
+		{ "\xc0\xaf", "0xc0" },                      /* overlong '/' */
+		{ "x\xe0\x80\xaf", "0xe0 at position 1" },  /* overlong, three bytes */
+		{ "\xed\xa0\x80", "0xed" },                 /* a UTF-16 surrogate */
+		{ "\xf4\x90\x80\x80", "0xf4" },            /* past U+10FFFF */
+		{ "\xe2\x82", "0xe2" },                      /* cut short at the end */
+	};
+	char **fields[] = { &c->title, &c->scope, &c->resolver_role, &c->objectives[0] };
+	const char *names[] = { "title", "scope", "resolver role", "objective 1" };
+	for (size_t f = 0; f < 4; f++) {
+		char *keep = *fields[f];
+		for (size_t i = 0; i < sizeof bad_text / sizeof bad_text[0]; i++) {
+			*fields[f] = (char *)bad_text[i].text;
+			assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+			if (!strstr(why, names[f]) || !strstr(why, "UTF-8") ||
+			    !strstr(why, bad_text[i].byte))
+				fail_msg("%s '%s': %s", names[f], bad_text[i].text, why);
+		}
+		*fields[f] = (char *)"Acme\xe2\x80\x93Globex \xf0\x9f\xa4\x9d caf\xc3\xa9"; /* fine */
+		assert_int_equal(charter_build(c, why), 0);
+		*fields[f] = keep;
+	}
+	strcpy(c->members[1].endpoint, "tcp://caf\xc3\xa9:7001");
+	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
+	assert_non_null(strstr(why, "member 2"));
+
 	strcpy(c->members[1].endpoint, "nowhere");
 	assert_int_equal(charter_build(c, why), AL_E_CHARTER);
 	strcpy(c->members[1].endpoint, "tcp://127.0.0.1:7001");
@@ -190,6 +263,45 @@ static void field_checks(void **state)
 	assert_int_equal(charter_build(c, why), 0);
 	charter_destroy(&c);
 	destroy_ids(ids, N);
+}
+
+/* A list of many long names stops at the buffer, at a whole name, with
+ * "..." (it once wrote past the end: a stack overflow in charter show and
+ * sign and in the audit). */
+static void long_member_lists_are_cut(void **state)
+{
+	(void)state;
+	struct al_charter *c = tu_crowd_charter(100); /* 100 names of 32: 3.4 KB listed */
+	char buf[1024 + 16];
+	for (int which = 0; which < 2; which++) {
+		memset(buf, 'Z', sizeof buf);
+		char *out = which ? charter_unsigned_list(c, buf, 1024)
+				  : charter_member_list(c, buf, 1024);
+		assert_ptr_equal(out, buf);
+		size_t n = strlen(buf);
+		assert_true(n < 1024);
+		assert_true(n > 1024 - 40); /* filled, not cut early */
+		for (size_t i = 1024; i < sizeof buf; i++)
+			assert_int_equal(buf[i], 'Z'); /* nothing past the end */
+		assert_string_equal(buf + n - 5, ", ...");
+		assert_memory_equal(buf, "member-0000-with-a-long-name-xyz, member-0001-", 46);
+		/* Whole names only: the last one before "..." is complete. */
+		assert_memory_equal(buf + n - 5 - 32, "member-", 7);
+		assert_memory_equal(buf + n - 5 - 8, "name-xyz", 8);
+	}
+	/* Short lists are whole; a tiny buffer still ends cleanly. */
+	struct al_identity *ids[N];
+	struct al_charter *s = tu_charter(N, false, ids);
+	assert_string_equal(charter_member_list(s, buf, 1024), "m0, m1, m2");
+	assert_string_equal(charter_unsigned_list(s, buf, 1024), "m0, m1, m2");
+	char tiny[10];
+	assert_string_equal(charter_member_list(s, tiny, sizeof tiny), "m0, ...");
+	char why[AL_ERRLEN];
+	assert_int_equal(charter_sign(s, ids[1], why), 0);
+	assert_string_equal(charter_unsigned_list(s, buf, 1024), "m0, m2");
+	charter_destroy(&s);
+	destroy_ids(ids, N);
+	charter_destroy(&c);
 }
 
 int main(void)
@@ -200,6 +312,7 @@ int main(void)
 		cmocka_unit_test(non_member_cannot_sign),
 		cmocka_unit_test(tampered_charter_is_refused),
 		cmocka_unit_test(field_checks),
+		cmocka_unit_test(long_member_lists_are_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -374,6 +374,51 @@ static uint8_t *c_equivocation(struct fx *x, size_t *len)
 	return seal(x->ids[0], &b, len);
 }
 
+/* The held m0/1 as a relay might re-encode its wrapper: the same signed
+ * body and signature, other envelope bytes (so another hash). Taken, it
+ * would be a forged equivocation. The signature field is the last 66 bytes
+ * of the canonical envelope. */
+static uint8_t *reencode(struct fx *x, int how, size_t *len)
+{
+	const uint8_t *e = x->held.bytes;
+	size_t n = x->held.len, s = 2 + AL_SIGLEN, b = n - s;
+	uint8_t *out = malloc(2 * n + 1);
+	assert_non_null(out);
+	switch (how) {
+	case 0: /* signature first */
+		memcpy(out, e + b, s);
+		memcpy(out + s, e, b);
+		*len = n;
+		break;
+	case 1: /* the body field twice */
+		memcpy(out, e, b);
+		memcpy(out + b, e, n);
+		*len = b + n;
+		break;
+	default: /* a byte after the signature */
+		memcpy(out, e, n);
+		out[n] = 0;
+		*len = n + 1;
+		break;
+	}
+	return out;
+}
+
+static uint8_t *c_reencoded_swapped(struct fx *x, size_t *len)
+{
+	return reencode(x, 0, len);
+}
+
+static uint8_t *c_reencoded_repeated(struct fx *x, size_t *len)
+{
+	return reencode(x, 1, len);
+}
+
+static uint8_t *c_reencoded_trailing(struct fx *x, size_t *len)
+{
+	return reencode(x, 2, len);
+}
+
 static uint8_t *c_future(struct fx *x, size_t *len)
 {
 	struct al_body b = rbody(x, x->ids[1], 1, NULL,
@@ -408,6 +453,12 @@ static const struct check_case {
 	{ "malformed: kind disagrees with payload", c_kind_mismatch, AL_R_MALFORMED, false,
 	  "kind says commitment" },
 	{ "malformed: seq 0", c_seq0, AL_R_MALFORMED, true, "m1/0" },
+	{ "malformed: held m0/1 re-wrapped, signature first", c_reencoded_swapped, AL_R_MALFORMED,
+	  false, "not a canonical envelope" },
+	{ "malformed: held m0/1 re-wrapped, body twice", c_reencoded_repeated, AL_R_MALFORMED,
+	  false, "not a canonical envelope" },
+	{ "malformed: held m0/1 with a trailing byte", c_reencoded_trailing, AL_R_MALFORMED,
+	  false, "not a canonical envelope" },
 	{ "version: 2", c_version2, AL_R_VERSION, true, "version 2" },
 	{ "version: 0", c_version0, AL_R_VERSION, true, "version 0" },
 	{ "alliance: another charter's id", c_alliance, AL_R_ALLIANCE, true, "another alliance" },
@@ -558,6 +609,39 @@ static void replay_into_other_alliance(void **state)
 	envelope_clear(&env);
 	free(buf);
 	feeds_destroy(&f);
+}
+
+/* Timestamps and clocks at the ends of int64: the skew check neither
+ * overflows nor misjudges, and the message prints the raw value. */
+static void extreme_times(void **state)
+{
+	struct fx *x = *state;
+	struct al_envelope env;
+	char why[AL_ERRLEN];
+	size_t len;
+	struct al_body b = rbody(x, x->ids[1], 1, NULL, INT64_MAX);
+	uint8_t *buf = seal(x->ids[1], &b, &len);
+	assert_int_equal(feeds_check(x->c, x->f, buf, len, NOW, &env, why), AL_R_FUTURE);
+	assert_non_null(strstr(why, "9223372036854775807ms"));
+	envelope_clear(&env);
+	/* A receiver clock near the end of int64: nothing is ahead of it. */
+	assert_int_equal(feeds_check(x->c, x->f, buf, len, INT64_MAX - 1, &env, why), AL_ACCEPT);
+	envelope_clear(&env);
+	free(buf);
+	b = rbody(x, x->ids[1], 1, NULL, T0);
+	buf = seal(x->ids[1], &b, &len);
+	assert_int_equal(feeds_check(x->c, x->f, buf, len, INT64_MAX - 1, &env, why), AL_ACCEPT);
+	envelope_clear(&env);
+	/* And a clock at the other end: everything is far ahead of it. */
+	assert_int_equal(feeds_check(x->c, x->f, buf, len, INT64_MIN, &env, why), AL_R_FUTURE);
+	assert_non_null(strstr(why, "-9223372036854775808ms"));
+	envelope_clear(&env);
+	free(buf);
+	b = rbody(x, x->ids[1], 1, NULL, INT64_MIN);
+	buf = seal(x->ids[1], &b, &len);
+	assert_int_equal(feeds_check(x->c, x->f, buf, len, INT64_MAX, &env, why), AL_ACCEPT);
+	envelope_clear(&env);
+	free(buf);
 }
 
 /* why may be NULL. */
@@ -798,6 +882,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(accept_then_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(replay_into_other_alliance, setup, teardown),
 		cmocka_unit_test_setup_teardown(why_may_be_null, setup, teardown),
+		cmocka_unit_test_setup_teardown(extreme_times, setup, teardown),
 		cmocka_unit_test(reason_tags),
 		cmocka_unit_test(frontier_sorted),
 		cmocka_unit_test(add_refuses_gaps),

@@ -116,6 +116,33 @@ static void missing_key_file(void **state)
 	assert_non_null(strstr(why, "/nonexistent/sign.key"));
 }
 
+/* A FIFO (or a directory) where a key file should be is refused at once:
+ * opening a FIFO for reading used to wait forever for a writer. The alarm
+ * turns such a hang into a failure. */
+static void refuses_fifo_key(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir(), why[AL_ERRLEN];
+	struct al_identity *id = tu_identity(1), *back = NULL;
+	const char *sk = tu_path(0, dir, "sign.key"), *tk = tu_path(1, dir, "transport.key");
+	assert_int_equal(key_save(id, sk, tk, why), 0);
+	unlink(sk);
+	assert_int_equal(mkfifo(sk, 0600), 0);
+	alarm(10);
+	assert_int_equal(key_load(sk, tk, &back, why), AL_E_INVAL);
+	alarm(0);
+	assert_null(back);
+	assert_non_null(strstr(why, sk));
+	assert_non_null(strstr(why, "not a regular file"));
+	unlink(sk);
+	assert_int_equal(mkdir(sk, 0700), 0);
+	assert_int_equal(key_load(sk, tk, &back, why), AL_E_INVAL);
+	assert_null(back);
+	rmdir(sk);
+	key_destroy(&id);
+	tu_rmdir(dir);
+}
+
 static void signing_and_transport_keys_differ(void **state)
 {
 	(void)state;
@@ -174,6 +201,7 @@ int main(void)
 		cmocka_unit_test(refuses_readable_key),
 		cmocka_unit_test(refuses_malformed_key_file),
 		cmocka_unit_test(missing_key_file),
+		cmocka_unit_test(refuses_fifo_key),
 		cmocka_unit_test(signing_and_transport_keys_differ),
 		cmocka_unit_test(sign_verify_with_context),
 		cmocka_unit_test(known_answer_keys),

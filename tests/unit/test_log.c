@@ -319,6 +319,36 @@ static void durable_only_after_sync(void **state)
 	log_close(&l);
 }
 
+/* What a log holds when it is opened may be only in the page cache (its
+ * writer died before syncing): open syncs it before calling it durable, and
+ * a failed sync there is fatal like any other. */
+static void open_syncs_what_it_finds(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	uint8_t buf[50];
+	fill(buf, sizeof buf, 1);
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), 0);
+	assert_int_equal(log_append(l, buf, sizeof buf, NULL, why), 0);
+	uint64_t size = log_size(l);
+	log_close(&l); /* never synced */
+
+	fault_arm(AL_FAULT_FSYNC, 1);
+	l = (struct al_log *)1;
+	assert_int_equal(log_open(path, false, NULL, NULL, NULL, &l, why), AL_E_FSYNC);
+	assert_null(l);
+	assert_non_null(strstr(why, path));
+	assert_non_null(strstr(why, "fsync"));
+	fault_arm(AL_FAULT_FSYNC, 0);
+
+	assert_int_equal(log_open(path, false, NULL, NULL, NULL, &l, why), 0);
+	assert_int_equal(log_size(l), size);
+	assert_int_equal(log_durable(l), size);
+	log_close(&l);
+}
+
 /* ------------------------------------------------------------ torn tails */
 
 static void torn_tail_every_length(void **state)
@@ -399,6 +429,42 @@ static void torn_tail_every_length(void **state)
 }
 
 /* A crash that extended the file with zeros (no data reached it). */
+/* A tail torn again at the same offset (say after each of two crashes)
+ * gets its own copy: the first .broken file is never overwritten. */
+static void second_cut_keeps_first_copy(void **state)
+{
+	struct fx *x = *state;
+	char path[4096], want[3][4400];
+	snprintf(path, sizeof path, "%s/log", x->dir);
+	const size_t lens[] = { 20, 33 };
+	uint64_t off[2];
+	make_log(path, 2, lens, off);
+	size_t full;
+	uint8_t *m = tu_read(path, &full);
+	snprintf(want[0], sizeof want[0], "%s.%" PRIu64 ".broken", path, off[1]);
+	snprintf(want[1], sizeof want[1], "%s.%" PRIu64 ".broken.1", path, off[1]);
+	snprintf(want[2], sizeof want[2], "%s.%" PRIu64 ".broken.2", path, off[1]);
+	for (int k = 0; k < 3; k++) {
+		struct al_log_recovery rec;
+		struct al_log *l;
+		char why[AL_ERRLEN];
+		size_t cut = off[1] + 5 + (size_t)k; /* a different tail each time */
+		tu_write(path, m, cut);
+		assert_int_equal(log_open(path, false, NULL, NULL, &rec, &l, why), 0);
+		log_close(&l);
+		assert_int_equal(rec.cut_offset, off[1]);
+		assert_string_equal(rec.broken_path, want[k]);
+		for (int j = 0; j <= k; j++) {
+			size_t blen;
+			uint8_t *b = tu_read(want[j], &blen);
+			assert_int_equal(blen, 5 + (size_t)j); /* each still holds its own */
+			assert_memory_equal(b, m + off[1], blen);
+			free(b);
+		}
+	}
+	free(m);
+}
+
 static void zero_filled_tail_is_torn(void **state)
 {
 	struct fx *x = *state;
@@ -615,6 +681,52 @@ static void scan_resynchronises(void **state)
 	seen_free(&s);
 }
 
+/* Bytes crafted so that nearly every offset reads as a plausible frame
+ * with a long payload to checksum: looking for the next valid frame at
+ * every offset used to take time quadratic in the size (hours for these
+ * 4 MiB). The search has a budget; when it runs out, the rest of the file
+ * is reported as corruption (not cut as a torn tail, not skipped). This
+ * test only has to finish. */
+static void crafted_garbage_is_bounded(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	const size_t n = AL_LOG_HEADER_LEN + 4 * 1024 * 1024;
+	uint8_t *m = malloc(n);
+	assert_non_null(m);
+	memcpy(m, AL_LOG_HEADER, AL_LOG_HEADER_LEN);
+	/* 00 00 03 00 repeated: at three offsets in four the length is
+	 * 196608, 768 or 3, all within the file; no checksum matches. */
+	for (size_t i = AL_LOG_HEADER_LEN; i < n; i++)
+		m[i] = (i - AL_LOG_HEADER_LEN) % 4 == 2 ? 3 : 0;
+	tu_write(path, m, n);
+
+	struct seen s;
+	char why[AL_ERRLEN];
+	seen_init(&s);
+	assert_int_equal(log_scan(path, on_rec, on_fault, &s, why), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(s.nf, 1);
+	assert_int_equal(s.fault[0].kind, AL_LOG_CORRUPT);
+	assert_int_equal(s.fault[0].offset, AL_LOG_HEADER_LEN);
+	assert_int_equal(s.fault[0].length, n - AL_LOG_HEADER_LEN);
+	assert_non_null(strstr(s.fault[0].reason, "checksum mismatch"));
+	assert_non_null(strstr(s.fault[0].reason, "gave up"));
+	seen_free(&s);
+	assert_int_equal(log_scan(path, on_rec, NULL, &s, why), AL_E_CORRUPT);
+	seen_free(&s);
+
+	/* Opening refuses it and leaves it as it was: it is not a torn tail. */
+	struct al_log *l;
+	struct al_log_recovery rec;
+	assert_int_equal(log_open(path, false, NULL, NULL, &rec, &l, why), AL_E_CORRUPT);
+	assert_null(l);
+	assert_non_null(strstr(why, "gave up"));
+	assert_int_equal(rec.cut_bytes, 0);
+	assert_int_equal(file_size(path), n);
+	free(m);
+}
+
 /* ------------------------------------------------------------ callbacks */
 
 static void callback_return_stops(void **state)
@@ -811,12 +923,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(frame_layout_known_answer, setup, teardown),
 		cmocka_unit_test(crc32c_known_answer),
 		cmocka_unit_test_setup_teardown(durable_only_after_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(open_syncs_what_it_finds, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_tail_every_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(zero_filled_tail_is_torn, setup, teardown),
+		cmocka_unit_test_setup_teardown(second_cut_keeps_first_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_header_is_repaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_header_scan_without_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_flipped_bit_is_noticed, setup, teardown),
 		cmocka_unit_test_setup_teardown(scan_resynchronises, setup, teardown),
+		cmocka_unit_test_setup_teardown(crafted_garbage_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(callback_return_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_and_wrong_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(append_rejects_bad_lengths, setup, teardown),

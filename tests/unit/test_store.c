@@ -9,9 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "err.h"
+#include "fault.h"
 #include "feeds.h"
+#include "file.h"
+#include "hex.h"
+#include "home.h"
 #include "log.h"
 #include "wire.h"
 
@@ -39,6 +44,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *x = *state;
+	fault_arm(AL_FAULT_FSYNC, 0);
 	for (int i = 0; i < 3; i++)
 		tu_rmdir(x->dir[i]);
 	for (int i = 0; i < N; i++)
@@ -567,6 +573,147 @@ static void open_needs_a_store(void **state)
 	assert_null(s);
 }
 
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* A store is created whole or not at all: whichever sync fails, the
+ * directory holds no store (it stays as empty as the daemon made it, and
+ * creating it again works) or a whole one that opens (the sync failed
+ * after the rename), never a charter without its log. */
+static void creation_is_all_or_nothing(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN], dir[4096], tmp[4200];
+	struct al_store *s;
+	int n;
+	for (n = 1; n < 50; n++) {
+		snprintf(dir, sizeof dir, "%s/s%d", x->dir[0], n);
+		snprintf(tmp, sizeof tmp, "%s.tmp", dir);
+		assert_int_equal(mkdir(dir, 0700), 0);
+		fault_arm(AL_FAULT_FSYNC, (unsigned)n);
+		int rc = store_open(dir, true, x->c, NULL, &s, why);
+		fault_arm(AL_FAULT_FSYNC, 0);
+		if (rc == AL_OK) {
+			store_close(&s);
+			break;
+		}
+		if (rc != AL_E_FSYNC)
+			fail_msg("sync %d failed: rc %d (%s)", n, rc, why);
+		assert_null(s);
+		assert_false(exists(tmp));
+		bool whole = exists(tu_path(0, dir, "charter"));
+		if (!whole && exists(tu_path(1, dir, "log")))
+			fail_msg("sync %d failed and left a log without a charter", n);
+		rc = store_open(dir, !whole, x->c, NULL, &s, why);
+		if (rc)
+			fail_msg("%s after sync %d failed: %s", whole ? "opening" : "creating again",
+				 n, why);
+		store_close(&s);
+	}
+	assert_true(n > 6); /* every file and directory of the store is synced */
+	assert_true(n < 50);
+	assert_false(exists(tmp));
+}
+
+/* A DIR.tmp left by a crash is removed, not mistaken for the store. */
+static void stale_tmp_is_replaced(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN], dir[4096], tmp[4200];
+	struct al_store *s;
+	snprintf(dir, sizeof dir, "%s/store", x->dir[0]);
+	snprintf(tmp, sizeof tmp, "%s.tmp", dir);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	tu_write(tu_path(0, tmp, "charter"), (const uint8_t *)"half", 4);
+	tu_write(tu_path(0, tmp, "log"), (const uint8_t *)"alliance", 8);
+	/* The directory need not exist yet either. */
+	assert_int_equal(store_open(dir, true, x->c, NULL, &s, why), 0);
+	assert_false(exists(tmp));
+	assert_int_equal(tu_commit(s, x->ids[0], NOW), 1);
+	assert_int_equal(store_sync(s, why), 0);
+	store_close(&s);
+	assert_int_equal(store_open(dir, false, NULL, NULL, &s, why), 0);
+	assert_int_equal(log_records(s->log), 1);
+	store_close(&s);
+}
+
+/* mkdir -p syncs the parent of every directory it makes, and only those. */
+static void mkdirs_syncs_parents(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN], dir[4096];
+	snprintf(dir, sizeof dir, "%s/a/b/c", x->dir[0]);
+	fault_arm(AL_FAULT_FSYNC, 1);
+	assert_int_equal(file_mkdirs(dir, 0700, why), AL_E_FSYNC);
+	assert_non_null(strstr(why, x->dir[0]));
+	fault_arm(AL_FAULT_FSYNC, 3); /* a exists: b and c are made, two syncs */
+	assert_int_equal(file_mkdirs(dir, 0700, why), 0);
+	assert_true(exists(dir));
+	assert_true(fault_hit(AL_FAULT_FSYNC)); /* the third was not used */
+	fault_arm(AL_FAULT_FSYNC, 1);
+	assert_int_equal(file_mkdirs(dir, 0700, why), 0); /* all there: no sync */
+	assert_true(fault_hit(AL_FAULT_FSYNC));
+}
+
+/* The alliances of a home are the whole stores in HOME/alliances: not an
+ * ID.tmp being built, nor an empty ID directory (a join that crashed after
+ * making it, before the store was renamed into place). */
+static void home_lists_whole_stores(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN], dir[4096], hex[2 * AL_HASHLEN + 1];
+	struct al_store *s;
+	al_hash other = x->c->id, *ids;
+	size_t n;
+	other.b[0] ^= 1;
+	snprintf(dir, sizeof dir, "%s/alliances", x->dir[0]);
+	assert_int_equal(file_mkdirs(dir, 0700, why), 0);
+	assert_int_equal(home_alliance_dir(x->dir[0], &other, dir, sizeof dir), 0);
+	assert_int_equal(mkdir(dir, 0700), 0); /* empty */
+	snprintf(dir, sizeof dir, "%s/alliances/%s.tmp", x->dir[0],
+		 hex_encode(x->c->id.b, AL_HASHLEN, hex));
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(home_alliances(x->dir[0], &ids, &n, why), 0);
+	assert_int_equal(n, 0);
+	free(ids);
+	assert_int_equal(home_alliance_dir(x->dir[0], &x->c->id, dir, sizeof dir), 0);
+	assert_int_equal(store_open(dir, true, x->c, NULL, &s, why), 0);
+	store_close(&s);
+	assert_int_equal(home_alliances(x->dir[0], &ids, &n, why), 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(&ids[0], &x->c->id, AL_HASHLEN);
+	free(ids);
+}
+
+/* Keeping a proof syncs it; when that sync fails, the error (fatal) says
+ * so and names the file, rather than leaving the rejection's text. */
+static void proof_sync_failure_is_reported(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *a = create(x, 0);
+	struct al_store *b = create(x, 1);
+	tu_commit(a, x->ids[1], NOW);
+	tu_commit(b, x->ids[1], NOW + 1);
+	sync_store(a);
+	sync_store(b);
+	size_t blen;
+	uint8_t *benv = get(b, x->ids[1], 1, &blen);
+	enum al_reason r;
+	fault_arm(AL_FAULT_FSYNC, 1);
+	assert_int_equal(store_offer(a, benv, blen, NOW + 2, &r, NULL, why), AL_E_FSYNC);
+	fault_arm(AL_FAULT_FSYNC, 0);
+	assert_int_equal(r, AL_R_EQUIVOCATION);
+	assert_non_null(strstr(why, "fsync"));
+	assert_non_null(strstr(why, "equivocations"));
+	assert_int_equal(a->n_proofs, 0);
+	free(benv);
+	store_close(&a);
+	store_close(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +728,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(corrupt_middle_refuses_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(broken_chain_refuses_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_needs_a_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(creation_is_all_or_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(stale_tmp_is_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(mkdirs_syncs_parents, setup, teardown),
+		cmocka_unit_test_setup_teardown(home_lists_whole_stores, setup, teardown),
+		cmocka_unit_test_setup_teardown(proof_sync_failure_is_reported, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

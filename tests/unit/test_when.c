@@ -1,6 +1,7 @@
 /* test_when.c: the times and durations people type. */
 #include "testutil.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "err.h"
@@ -63,6 +64,40 @@ static void offsets_from_now(void **state)
 	assert_int_equal(when_parse("+99999999999999999999d", NOW, &ms, why), AL_E_PARSE);
 }
 
+/* Offsets that would leave int64 (or the calendar) are errors, not
+ * overflows; any int64 formats without undefined behaviour (run under
+ * SANITIZE=undefined to see the difference). */
+static void extremes_are_safe(void **state)
+{
+	(void)state;
+	char why[AL_ERRLEN], buf[AL_WHENLEN];
+	int64_t ms = 42;
+	static const char *const far[] = {
+		"+99999999999999d", "-99999999999999d", "+1000000000w", "+9223372036854775s",
+		"-9223372036854775s", "+3000000d",
+	};
+	for (size_t i = 0; i < sizeof far / sizeof far[0]; i++) {
+		if (when_parse(far[i], NOW, &ms, why) != AL_E_PARSE)
+			fail_msg("'%s' accepted as %" PRId64, far[i], ms);
+		assert_non_null(strstr(why, far[i]));
+		assert_non_null(strstr(why, "out of range"));
+	}
+	/* A now far outside the calendar is refused too. */
+	assert_int_equal(when_parse("+1s", INT64_MAX, &ms, why), AL_E_PARSE);
+	assert_int_equal(when_parse("-1s", INT64_MIN, &ms, why), AL_E_PARSE);
+	/* The edges of the calendar. */
+	assert_int_equal(when_parse("9999-12-31T23:59:59.999Z", NOW, &ms, why), 0);
+	assert_string_equal(when_format(ms, buf), "9999-12-31T23:59:59.999Z");
+	assert_int_equal(when_parse("0000-01-01T00:00:00Z", NOW, &ms, why), 0);
+	assert_string_equal(when_format(ms, buf), "0000-01-01T00:00:00Z");
+	assert_int_equal(when_parse("+2000000d", NOW, &ms, why), 0); /* year 7501 */
+	/* Beyond them: the value, never garbage. */
+	assert_string_equal(when_format(INT64_MIN, buf), "-9223372036854775808ms");
+	assert_string_equal(when_format(INT64_MAX, buf), "9223372036854775807ms");
+	assert_string_equal(when_format(253402300800000, buf), "253402300800000ms");
+	assert_string_equal(when_format(-1, buf), "1969-12-31T23:59:59.999Z");
+}
+
 static void durations(void **state)
 {
 	(void)state;
@@ -102,6 +137,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(iso_times),
 		cmocka_unit_test(offsets_from_now),
+		cmocka_unit_test(extremes_are_safe),
 		cmocka_unit_test(durations),
 		cmocka_unit_test(formatting),
 	};

@@ -232,6 +232,110 @@ static void envelope_shapes(void **state)
 	free(env);
 }
 
+/* Only the canonical wrapper is an envelope: 0x0a len body 0x12 0x40 sig.
+ * The hash covers the whole envelope, so every other encoding of the same
+ * body and signature (which protobuf-c would parse) would let a relay
+ * change a message's hash. */
+static void envelope_canonical_only(void **state)
+{
+	(void)state;
+	uint8_t sig[AL_SIGLEN], sig2[AL_SIGLEN], *env, *body;
+	size_t len, body_len;
+	char why[AL_ERRLEN];
+	memset(sig, 0x5a, sizeof sig);
+	const uint8_t payload[] = { 1, 2, 3 };
+	assert_int_equal(wire_envelope_pack(payload, 3, sig, &env, &len), 0);
+	/* The canonical layout, byte for byte. */
+	assert_int_equal(len, 2 + 3 + 2 + AL_SIGLEN);
+	static const uint8_t head[] = { 0x0a, 0x03, 1, 2, 3, 0x12, 0x40 };
+	assert_memory_equal(env, head, sizeof head);
+	assert_memory_equal(env + sizeof head, sig, AL_SIGLEN);
+
+	const size_t S = 2 + AL_SIGLEN; /* the signature field */
+	uint8_t x[512];
+	size_t n;
+	struct {
+		const char *name, *why;
+	} bad[] = {
+		{ "signature first", "must start with its body" },
+		{ "body repeated (the last one wins in protobuf)", "followed by its 64-byte" },
+		{ "signature repeated", "where the 64-byte signature should end it" },
+		{ "body length padded to two bytes", "shortest encoding" },
+		{ "signature length padded to two bytes", "followed by its 64-byte" },
+		{ "a trailing zero byte", "where the 64-byte signature should end it" },
+		{ "an unknown field after the signature", "should end it" },
+		{ "an empty body field first", "empty body" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		switch (i) {
+		case 0: /* sig, body */
+			memcpy(x, env + 5, S);
+			memcpy(x + S, env, 5);
+			n = S + 5;
+			break;
+		case 1: /* body {9}, body, sig */
+			x[0] = 0x0a, x[1] = 0x01, x[2] = 9;
+			memcpy(x + 3, env, len);
+			n = 3 + len;
+			break;
+		case 2: /* body, sig, sig */
+			memcpy(x, env, len);
+			memcpy(x + len, env + 5, S);
+			n = len + S;
+			break;
+		case 3: /* 0x0a 0x83 0x00 body sig */
+			x[0] = 0x0a, x[1] = 0x83, x[2] = 0x00;
+			memcpy(x + 3, env + 2, len - 2);
+			n = len + 1;
+			break;
+		case 4: /* body 0x12 0xc0 0x00 sig */
+			memcpy(x, env, 6);
+			x[6] = 0xc0, x[7] = 0x00;
+			memcpy(x + 8, sig, AL_SIGLEN);
+			n = len + 1;
+			break;
+		case 5:
+			memcpy(x, env, len);
+			x[len] = 0;
+			n = len + 1;
+			break;
+		case 6: /* field 3, varint 1 */
+			memcpy(x, env, len);
+			x[len] = 0x18, x[len + 1] = 0x01;
+			n = len + 2;
+			break;
+		default: /* 0x0a 0x00, then the canonical envelope */
+			x[0] = 0x0a, x[1] = 0x00;
+			memcpy(x + 2, env, len);
+			n = len + 2;
+			break;
+		}
+		body = (uint8_t *)"not touched";
+		int rc = wire_envelope_unpack(x, n, &body, &body_len, sig2, why);
+		if (rc != AL_E_PARSE)
+			fail_msg("%s: accepted (rc %d)", bad[i].name, rc);
+		if (!strstr(why, bad[i].why))
+			fail_msg("%s: why '%s' lacks '%s'", bad[i].name, why, bad[i].why);
+		assert_null(body);
+		assert_int_equal(body_len, 0);
+	}
+	/* The canonical bytes with a longer body: a two-byte length is fine. */
+	free(env);
+	uint8_t big[200];
+	memset(big, 7, sizeof big);
+	assert_int_equal(wire_envelope_pack(big, sizeof big, sig, &env, &len), 0);
+	assert_int_equal(env[1], 0xc8);
+	assert_int_equal(env[2], 0x01);
+	assert_int_equal(wire_envelope_unpack(env, len, &body, &body_len, sig2, why), 0);
+	assert_int_equal(body_len, sizeof big);
+	free(body);
+	/* Its length claiming more than there is. */
+	env[2] = 0x02;
+	assert_int_equal(wire_envelope_unpack(env, len, &body, &body_len, sig2, why), AL_E_PARSE);
+	assert_non_null(strstr(why, "runs past its end"));
+	free(env);
+}
+
 static void equivocation_round_trip(void **state)
 {
 	(void)state;
@@ -256,6 +360,7 @@ int main(void)
 		cmocka_unit_test(every_kind_round_trips),
 		cmocka_unit_test(refuses_bad_shapes),
 		cmocka_unit_test(envelope_shapes),
+		cmocka_unit_test(envelope_canonical_only),
 		cmocka_unit_test(equivocation_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

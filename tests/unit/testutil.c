@@ -73,6 +73,37 @@ struct al_charter *tu_charter(int n, bool sign, struct al_identity **ids)
 	return c;
 }
 
+struct al_charter *tu_crowd_charter(int n)
+{
+	struct al_identity *ids[2];
+	struct al_charter *c = tu_charter(2, false, ids);
+	char why[AL_ERRLEN];
+	key_destroy(&ids[0]);
+	key_destroy(&ids[1]);
+	struct al_member *m = realloc(c->members, (size_t)n * sizeof *m);
+	assert_non_null(m);
+	c->members = m;
+	c->n_members = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		memset(&m[i], 0, sizeof m[i]);
+		/* 32 characters: the longest name a card allows. */
+		snprintf(m[i].name, sizeof m[i].name, "member-%04u-with-a-long-name-xyz",
+			 (unsigned)i % 10000);
+		snprintf(m[i].endpoint, sizeof m[i].endpoint, "tcp://10.0.%d.%d:7000", i / 250,
+			 i % 250 + 1);
+		m[i].sign_key.b[0] = (uint8_t)i;
+		m[i].sign_key.b[1] = (uint8_t)(i >> 8);
+		m[i].transport_key = m[i].sign_key;
+		m[i].transport_key.b[2] = 1;
+	}
+	free(c->resolvers[0]);
+	c->resolvers[0] = strdup(m[0].name);
+	int rc = charter_build(c, why);
+	if (rc)
+		fail_msg("charter_build: %s", why);
+	return c;
+}
+
 uint64_t tu_commit(struct al_store *s, const struct al_identity *id, int64_t now)
 {
 	struct al_body b;

@@ -24,6 +24,10 @@ struct al_identity *tu_identity(int i);
  * id every run. ids[i] receives member i's identity (caller destroys). */
 struct al_charter *tu_charter(int n, bool sign, struct al_identity **ids);
 
+/* An unsigned charter of n members with 32-character names (the longest
+ * allowed) and made-up keys: for lists too long for a message buffer. */
+struct al_charter *tu_crowd_charter(int n);
+
 /* Author a commitment by id into s at time now; returns its seq. */
 uint64_t tu_commit(struct al_store *s, const struct al_identity *id, int64_t now);
 
