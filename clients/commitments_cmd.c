@@ -111,7 +111,7 @@ int cmd_commitments(int argc, char **argv)
 	struct collect k = { 0 };
 	struct al_ledger *l = NULL;
 	int rc = log_scan(src.log, on_record, NULL, &k, why);
-	if (rc == AL_OK && (rc = ledger_build(c, k.env, k.n, &l)))
+	if (rc == AL_OK && (rc = ledger_build(c, k.env, k.n, as_of, &l)))
 		snprintf(why, sizeof why, "out of memory");
 	if (rc == AL_OK) {
 		json_t *all = json_array();

@@ -34,6 +34,7 @@
 #include "home.h"
 #include "ledger.h"
 #include "store.h"
+#include "text.h"
 #include "when.h"
 #include "wire.h"
 
@@ -92,18 +93,26 @@ static void clean_mark_path(const struct al_store *s, char *buf, size_t n)
 static void clean_mark_text(const struct daemon *d, const struct al_store *s, char *buf,
 			    size_t n)
 {
-	snprintf(buf, n, "%" PRIu64 " %" PRIu64 "\n",
-		 feeds_head(s->feeds, &d->home->self.sign_key, NULL), log_size(s->log));
+	/* The log file's device, inode and change time too: a copy of the
+	 * home restored from a backup (which may hold a mark) differs in
+	 * them, so a restore is never taken for a clean stop. */
+	struct stat st;
+	memset(&st, 0, sizeof st);
+	stat(log_path(s->log), &st);
+	snprintf(buf, n, "%" PRIu64 " %" PRIu64 " %ju %ju %jd.%09ld\n",
+		 feeds_head(s->feeds, &d->home->self.sign_key, NULL), log_size(s->log),
+		 (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_ctim.tv_sec,
+		 st.st_ctim.tv_nsec);
 }
 
 /* Was the last stop clean for s? Consumes the mark. -1: cannot remove it. */
 static int take_clean_mark(struct daemon *d, const struct al_store *s)
 {
-	char path[PATH_MAX], want[64], why[AL_ERRLEN];
+	char path[PATH_MAX], want[160], why[AL_ERRLEN];
 	uint8_t *buf;
 	size_t len;
 	clean_mark_path(s, path, sizeof path);
-	if (file_read(path, 63, &buf, &len, why))
+	if (file_read(path, sizeof want - 1, &buf, &len, why))
 		return 0;
 	clean_mark_text(d, s, want, sizeof want);
 	int clean = len == strlen(want) && !memcmp(buf, want, len);
@@ -113,6 +122,19 @@ static int take_clean_mark(struct daemon *d, const struct al_store *s)
 		return -1;
 	}
 	return clean;
+}
+
+static void free_alliance(struct alliance *a)
+{
+	for (size_t m = 0; a->links && m < a->n_links; m++) {
+		free(a->links[m].have);
+		free(a->links[m].sent);
+		free(a->links[m].progress);
+	}
+	free(a->links);
+	if (a->s)
+		store_close(&a->s);
+	free(a);
 }
 
 static int add_alliance(struct daemon *d, struct al_store *s, bool own_ok)
@@ -125,20 +147,16 @@ static int add_alliance(struct daemon *d, struct al_store *s, bool own_ok)
 		return AL_E_NOMEM;
 	a->s = s;
 	a->own_ok = own_ok;
+	a->gate_since = when_now();
 	a->self = (size_t)(charter_member(s->charter, &d->home->self.sign_key) - s->charter->members);
-	v[d->n_alls++] = a;
-	return d->router ? peers_add(d, a) : AL_OK;
-}
-
-static void free_alliance(struct alliance *a)
-{
-	for (size_t m = 0; a->links && m < a->s->charter->n_members; m++) {
-		free(a->links[m].have);
-		free(a->links[m].sent);
+	int rc = d->router ? peers_add(d, a) : AL_OK;
+	if (rc) { /* the caller still owns s */
+		a->s = NULL;
+		free_alliance(a);
+		return rc;
 	}
-	free(a->links);
-	store_close(&a->s);
-	free(a);
+	v[d->n_alls++] = a;
+	return AL_OK;
 }
 
 static int open_stores(struct daemon *d)
@@ -378,6 +396,8 @@ static int check_item(const struct al_store *s, const struct al_member *self,
 	const struct al_charter *c = s->charter;
 	memset(b, 0, sizeof *b);
 	*to = NULL;
+	if (!text_utf8(it->what, NULL))
+		return al_errf(why, AL_E_INVAL, "commitment %zu: the text is not valid UTF-8", n);
 	if (!*it->what || strlen(it->what) > 4096)
 		return al_errf(why, AL_E_INVAL, "commitment %zu: say what you will deliver "
 			       "(1 to 4096 characters)", n);
@@ -454,6 +474,7 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 		snprintf(id, sizeof id, "%s/%" PRIu64, self->name, ref.seq);
 		json_array_append_new(ids, json_string(id));
 	}
+	a->unreceipted = 0; /* their frontiers acknowledge what came in */
 	rp->json = json_dumps(ids, JSON_COMPACT);
 	json_decref(ids);
 	rp->ok = 1;
@@ -507,6 +528,8 @@ static int act_body(const struct al_act *act, const struct al_ref *ref, struct a
 		return al_errf(why, AL_E_INVAL, "unknown step '%s' (accept, decline, deliver, "
 			       "confirm, dispute)", act->verb);
 	}
+	if (!text_utf8(act->text, NULL) || !text_utf8(act->evidence_ref, NULL))
+		return al_errf(why, AL_E_INVAL, "the text is not valid UTF-8");
 	if (strlen(act->text) > 4096)
 		return al_errf(why, AL_E_INVAL, "the text is longer than 4096 characters");
 	return AL_OK;
@@ -532,6 +555,7 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 		goto fail;
 	}
 	ledger_destroy(&l);
+	a->unreceipted = 0; /* its frontier acknowledges what came in */
 	snprintf(id, sizeof id, "%s/%" PRIu64, a->s->charter->members[a->self].name, out.seq);
 	json_t *j = json_pack("{s:s}", "id", id);
 	rp->json = json_dumps(j, JSON_COMPACT);
@@ -734,12 +758,16 @@ static void shutdown_daemon(struct daemon *d)
 	peers_stop(d);
 	for (size_t i = 0; i < d->n_alls; i++) {
 		struct al_store *s = d->alls[i]->s;
-		char path[PATH_MAX], text[64];
+		char path[PATH_MAX], text[160];
 		clean_mark_path(s, path, sizeof path);
-		clean_mark_text(d, s, text, sizeof text);
+		/* Only a head that was known (authoring open) may be vouched for:
+		 * a daemon stopped while still waiting for its peers must wait
+		 * again next time. */
 		if (store_sync(s, why))
 			dlog(d, L_ERROR, "%s", why);
-		else if (d->clean_stop && file_replace(path, text, strlen(text), 0600, why))
+		else if (d->clean_stop && d->alls[i]->own_ok &&
+			 (clean_mark_text(d, s, text, sizeof text),
+			  file_replace(path, text, strlen(text), 0600, why)))
 			dlog(d, L_WARN, "%s", why);
 		free_alliance(d->alls[i]);
 	}

@@ -20,6 +20,7 @@
  * send queue, so nothing is lost when a peer is down.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,9 +128,11 @@ static struct peer *peer_open(struct daemon *d, const struct al_member *m)
 	if (p)
 		return p;
 	struct peer **v = realloc(d->peers, (d->n_peers + 1) * sizeof *v);
-	if (!v || !(p = calloc(1, sizeof *p)))
+	if (!v)
 		return NULL;
 	d->peers = v;
+	if (!(p = calloc(1, sizeof *p)))
+		return NULL;
 	p->transport_key = m->transport_key;
 	snprintf(p->endpoint, sizeof p->endpoint, "%s", m->endpoint);
 	p->sock = zmq_socket(d->zctx, ZMQ_DEALER);
@@ -173,10 +176,12 @@ int peers_add(struct daemon *d, struct alliance *a)
 	const struct al_charter *c = a->s->charter;
 	if (!(a->links = calloc(c->n_members, sizeof *a->links)))
 		return AL_E_NOMEM;
+	a->n_links = c->n_members;
 	for (size_t m = 0; m < c->n_members; m++) {
 		struct link *l = &a->links[m];
 		if (!(l->have = calloc(c->n_members, sizeof *l->have)) ||
-		    !(l->sent = calloc(c->n_members, sizeof *l->sent)))
+		    !(l->sent = calloc(c->n_members, sizeof *l->sent)) ||
+		    !(l->progress = calloc(c->n_members, sizeof *l->progress)))
 			return AL_E_NOMEM;
 		if (m == a->self)
 			continue;
@@ -345,53 +350,74 @@ static long member_by_uid(const struct alliance *a, const char *uid)
 	return -1;
 }
 
+/* Authoring after a start that was not clean, a join, or a peer that
+ * holds more of our feed than we do: open it once the peers that answer
+ * agree we hold our whole feed (all of them, or at least one after
+ * OWN_WAIT_MS), so that we never reuse a sequence number. */
+static void own_gate(struct daemon *d, struct alliance *a, int64_t now)
+{
+	const struct al_charter *c = a->s->charter;
+	uint64_t head = feeds_head(a->s->feeds, &c->members[a->self].sign_key, NULL);
+	bool all = true, any = false;
+	size_t ahead = SIZE_MAX;
+	for (size_t k = 0; k < c->n_members; k++) {
+		if (k == a->self)
+			continue;
+		if (!a->links[k].heard) {
+			all = false;
+			continue;
+		}
+		any = true;
+		if (a->links[k].have[a->self] > head)
+			ahead = k;
+	}
+	if (ahead != SIZE_MAX && a->own_ok) {
+		a->own_ok = false;
+		a->gate_since = now;
+		dlog(d, L_WARN, "%s: %s holds this member's feed up to %" PRIu64 ", beyond our %"
+		     PRIu64 " (a restored or lost log?): authoring is held until we have it",
+		     c->title, c->members[ahead].name, a->links[ahead].have[a->self], head);
+	} else if (!a->own_ok && any && ahead == SIZE_MAX &&
+		   (all || now - a->gate_since > OWN_WAIT_MS)) {
+		a->own_ok = true;
+		dlog(d, L_INFO, "%s: peers confirm this member's feed ends at %" PRIu64
+		     ": authoring is open", c->title, head);
+	}
+}
+
 static void on_have(struct daemon *d, struct alliance *a, size_t from,
 		    const struct al_peer_msg *pm, int64_t now)
 {
 	const struct al_charter *c = a->s->charter;
 	struct link *l = &a->links[from];
 	bool back = !l->heard || now - l->heard > LINK_TIMEOUT_MS;
-	if (back) {
+	if (back)
 		dlog(d, L_INFO, "%s: link to %s is up", c->title, c->members[from].name);
-		l->want_have = true;
-	}
-	for (size_t i = 0; i < pm->n_have; i++) {
-		const struct al_member *m = charter_member(c, &pm->have[i].author);
-		if (!m)
-			continue; /* a feed we do not know: nothing to send */
-		size_t k = (size_t)(m - c->members);
-		if (pm->have[i].seq != l->have[k])
-			l->progress = now;
-		l->have[k] = pm->have[i].seq;
-	}
+	l->want_have |= back;
+	l->heard = now;
+	/* A peer may ask for a resend at most once per RESEND_MS: asking in
+	 * a loop must not make us stream the log in a loop. */
+	bool rewind = pm->rewind && now - l->rewound > RESEND_MS;
+	/* A Have is the whole frontier: a feed it does not name is held up to
+	 * 0 (a peer that lost its log starts again from nothing). */
 	for (size_t k = 0; k < c->n_members; k++) {
-		/* Newly up, or nothing new for a while: what we sent may have
-		 * been lost (the peer restarted, the connection dropped). */
-		if (back || l->sent[k] < l->have[k] ||
-		    (l->sent[k] > l->have[k] && now - l->progress > RESEND_MS))
+		uint64_t seq = 0;
+		for (size_t i = 0; i < pm->n_have; i++)
+			if (!memcmp(&pm->have[i].author, &c->members[k].sign_key, AL_KEYLEN))
+				seq = pm->have[i].seq;
+		if (seq != l->have[k])
+			l->progress[k] = now;
+		l->have[k] = seq;
+		/* Send again what may have been lost: everything, when the link
+		 * is new, the peer asks (a gap) or holds less than before;
+		 * what it has not confirmed for RESEND_MS otherwise. */
+		if (back || rewind || l->sent[k] < l->have[k] ||
+		    (l->sent[k] > l->have[k] && now - l->progress[k] > RESEND_MS))
 			l->sent[k] = l->have[k];
 	}
-	/* Our own feed's head: after a crash, learn it before authoring. */
-	if (!a->own_ok) {
-		uint64_t head = feeds_head(a->s->feeds, &c->members[a->self].sign_key, NULL);
-		bool all = true, any = false, behind = false;
-		for (size_t k = 0; k < c->n_members; k++) {
-			if (k == a->self)
-				continue;
-			if (!a->links[k].heard && k != from) { /* from: heard right now */
-				all = false;
-				continue;
-			}
-			any = true;
-			if (a->links[k].have[a->self] > head)
-				behind = true;
-		}
-		if (any && !behind && (all || now - d->started > OWN_WAIT_MS)) {
-			a->own_ok = true;
-			dlog(d, L_INFO, "%s: peers confirm this member's feed ends at %" PRIu64
-			     ": authoring is open", c->title, head);
-		}
-	}
+	if (rewind)
+		l->rewound = now;
+	own_gate(d, a, now);
 }
 
 static int on_batch(struct daemon *d, struct alliance *a, size_t from,
@@ -417,7 +443,7 @@ static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 			    memcmp(&id.author, &c->members[a->self].sign_key, AL_KEYLEN))
 				a->unreceipted = now;
 		} else if (r == AL_R_AHEAD) {
-			l->want_have = true; /* tell it where we are: it resends */
+			l->want_have = l->want_rewind = true; /* a gap: ask for a resend */
 		} else if (r != AL_DUPLICATE) {
 			note_rejection(d, a, c->members[from].name, feeds_reason_tag(r), why);
 		}
@@ -471,11 +497,12 @@ int peers_on_router(struct daemon *d)
 		wire_peer_clear(&pm);
 		goto out;
 	}
-	if (pm.op == AL_PEER_HAVE)
+	if (pm.op == AL_PEER_HAVE) {
 		on_have(d, a, (size_t)m, &pm, now);
-	else
+	} else {
+		a->links[m].heard = now;
 		rc = on_batch(d, a, (size_t)m, &pm, now);
-	a->links[m].heard = now;
+	}
 	wire_peer_clear(&pm);
 out:
 	zmq_msg_close(&id);
@@ -526,7 +553,7 @@ static int send_msg(struct peer *p, const struct al_peer_msg *pm)
 
 static void send_have(struct daemon *d, struct alliance *a, struct link *l, int64_t now)
 {
-	struct al_peer_msg pm = { .op = AL_PEER_HAVE };
+	struct al_peer_msg pm = { .op = AL_PEER_HAVE, .rewind = l->want_rewind };
 	pm.alliance = a->s->charter->id;
 	long n = feeds_frontier(a->s->feeds, &pm.have);
 	if (n < 0)
@@ -534,7 +561,7 @@ static void send_have(struct daemon *d, struct alliance *a, struct link *l, int6
 	pm.n_have = (size_t)n;
 	if (send_msg(l->peer, &pm) == 0) {
 		l->have_sent = now;
-		l->want_have = false;
+		l->want_have = l->want_rewind = false;
 	} else if (errno != EAGAIN) {
 		dlog(d, L_DEBUG, "send to %s: %s", l->peer->endpoint, zmq_strerror(errno));
 	}
@@ -551,8 +578,13 @@ static int send_batch(struct daemon *d, struct alliance *a, struct link *l)
 	struct al_peer_msg pm = { .op = AL_PEER_BATCH };
 	size_t cap = 0, bytes = 0;
 	int sent = 0;
-	if (!upto)
+	int events = 0;
+	size_t evlen = sizeof events;
+	if (!upto || zmq_getsockopt(l->peer->sock, ZMQ_EVENTS, &events, &evlen) ||
+	    !(events & ZMQ_POLLOUT)) { /* full or not connected: read nothing */
+		free(upto);
 		return 0;
+	}
 	pm.alliance = c->id;
 	for (size_t k = 0; k < c->n_members && bytes < BATCH_BYTES; k++) {
 		const al_key *author = &c->members[k].sign_key;

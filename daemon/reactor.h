@@ -54,9 +54,11 @@ struct peer {
 struct link {
 	struct peer *peer;
 	int64_t heard;      /* last valid message from it (ms), 0: not this run */
-	int64_t progress;   /* last time its Have showed something new */
+	int64_t *progress;  /* per feed: last time its Have showed something new */
 	int64_t have_sent;  /* last Have we sent it */
+	int64_t rewound;    /* last resend it asked for */
 	bool want_have;     /* send it our Have at the next pump */
+	bool want_rewind;   /* ...asking it to resend (we saw a gap) */
 	uint64_t *have;     /* what its last Have said it holds */
 	uint64_t *sent;     /* what we have sent it, up to */
 	uint64_t msgs_in, msgs_out;
@@ -66,8 +68,10 @@ struct alliance {
 	struct al_store *s;
 	size_t self;        /* our index among the charter's members */
 	bool own_ok;        /* our feed's head is known: we may author */
+	int64_t gate_since; /* when authoring was last held (start, join, a peer ahead) */
 	int64_t unreceipted; /* first message taken in since our last one, 0: none */
 	struct link *links; /* one per member; links[self] unused */
+	size_t n_links;
 };
 
 struct rejection {

@@ -1,5 +1,6 @@
 /* charter.c: building, checking, signing and storing charters. */
 #include "charter.h"
+#include "text.h"
 #include "card.h"
 #include "err.h"
 #include "file.h"
@@ -33,39 +34,14 @@ void charter_default_params(struct al_params *p)
 	p->value_unit = 1;
 }
 
-/* Free text must be valid UTF-8 (no overlong forms, surrogates or code
- * points past U+10FFFF): it is shown to people and put in JSON, which
- * cannot carry anything else (jansson refuses it). */
+/* Free text must be valid UTF-8 (text.h). */
 static int check_text(const char *what, const char *s, char *why)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		const unsigned char *start = p;
-		unsigned c = *p++, cp, min;
-		int more;
-		if (c < 0x80)
-			continue;
-		if (c >= 0xc2 && c <= 0xdf)
-			more = 1, cp = c & 0x1f, min = 0x80;
-		else if ((c & 0xf0) == 0xe0)
-			more = 2, cp = c & 0x0f, min = 0x800;
-		else if (c >= 0xf0 && c <= 0xf4)
-			more = 3, cp = c & 0x07, min = 0x10000;
-		else
-			goto bad;
-		while (more--) {
-			if ((*p & 0xc0) != 0x80) /* also stops at the NUL */
-				goto bad;
-			cp = cp << 6 | (*p++ & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			goto bad;
-		continue;
-bad:
-		return al_errf(why, AL_E_CHARTER, "the charter's %s is not valid UTF-8 (byte 0x%02x "
-			       "at position %zu)", what, *start, (size_t)(start - (const unsigned char *)s));
-	}
-	return AL_OK;
+	size_t bad;
+	if (text_utf8(s, &bad))
+		return AL_OK;
+	return al_errf(why, AL_E_CHARTER, "the charter's %s is not valid UTF-8 (byte 0x%02x at "
+		       "position %zu)", what, (unsigned char)s[bad], bad);
 }
 
 /* The checks shared by charter_build and charter_parse. */

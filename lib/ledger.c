@@ -9,6 +9,7 @@
 #include "store.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 
 static long member_of(const struct al_charter *c, const al_key *k)
@@ -108,6 +109,14 @@ static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 	case AL_KIND_RESPONSE: ref = &b->u.response.commitment; break;
 	case AL_KIND_DELIVERY: ref = &b->u.delivery.commitment; break;
 	case AL_KIND_VERDICT: ref = &b->u.verdict.commitment; break;
+	case AL_KIND_FEEDBACK: {
+		long about = member_of(c, &b->u.feedback.about);
+		if (about < 0 || (size_t)about == a)
+			return refuse(why, "feedback is about another member");
+		if (b->u.feedback.rating < 1 || b->u.feedback.rating > 5)
+			return refuse(why, "a rating is from 1 to 5, not %u", b->u.feedback.rating);
+		return true;
+	}
 	default: return true; /* other kinds get their rules with issue 4 */
 	}
 	struct al_cstatus *s = find(l, ref);
@@ -144,6 +153,10 @@ static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		if (b->u.verdict.outcome != AL_OUTCOME_CONFIRM &&
 		    b->u.verdict.outcome != AL_OUTCOME_DISPUTE)
 			return refuse(why, "a verdict confirms or disputes");
+		if (b->u.verdict.outcome == AL_OUTCOME_CONFIRM &&
+		    (b->u.verdict.quality < 1 || b->u.verdict.quality > 5 ||
+		     b->u.verdict.timeliness < 1 || b->u.verdict.timeliness > 5))
+			return refuse(why, "a confirmation rates quality and timeliness from 1 to 5");
 		return true;
 	}
 }
@@ -181,11 +194,26 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 	case AL_KIND_DELIVERY:
 		s->state = AL_C_DELIVERED;
 		s->delivered_at = b->timestamp;
+		s->delivery = (struct al_ref){ b->author, b->seq };
 		break;
 	case AL_KIND_VERDICT:
 		s->state = b->u.verdict.outcome == AL_OUTCOME_CONFIRM ? AL_C_CONFIRMED
 								     : AL_C_DISPUTED;
+		s->verdict_at = b->timestamp;
+		s->quality = b->u.verdict.quality;
+		s->timeliness = b->u.verdict.timeliness;
+		s->verdict = (struct al_ref){ b->author, b->seq };
 		break;
+	case AL_KIND_FEEDBACK: {
+		struct al_rating *v = realloc(l->feedback, (l->n_feedback + 1) * sizeof *v);
+		if (!v)
+			return AL_E_NOMEM;
+		l->feedback = v;
+		v[l->n_feedback++] = (struct al_rating){ (size_t)a,
+			(size_t)member_of(l->c, &b->u.feedback.about), b->u.feedback.rating,
+			b->timestamp, { b->author, b->seq } };
+		break;
+	}
 	default:
 		break;
 	}
@@ -218,7 +246,7 @@ static int by_seq(const void *pa, const void *pb)
 }
 
 int ledger_build(const struct al_charter *c, struct al_envelope *const *env, size_t n,
-		 struct al_ledger **out)
+		 int64_t as_of, struct al_ledger **out)
 {
 	size_t m = c->n_members;
 	struct al_ledger *l = calloc(1, sizeof *l);
@@ -233,7 +261,7 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 	/* Each member's feed, in sequence. */
 	for (size_t i = 0; i < n; i++) {
 		long k = member_of(c, &env[i]->b.author);
-		if (k >= 0)
+		if (k >= 0 && env[i]->b.timestamp <= as_of)
 			len[k]++;
 	}
 	for (size_t k = 0; k < m; k++)
@@ -241,7 +269,7 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 			goto out;
 	for (size_t i = 0; i < n; i++) {
 		long k = member_of(c, &env[i]->b.author);
-		if (k >= 0)
+		if (k >= 0 && env[i]->b.timestamp <= as_of)
 			feed[k][next[k]++] = env[i];
 	}
 	for (size_t k = 0; k < m; k++) {
@@ -318,6 +346,7 @@ void ledger_destroy(struct al_ledger **lp)
 		free(l->items[i].to);
 	}
 	free(l->items);
+	free(l->feedback);
 	free(l->violations);
 	free(l);
 	*lp = NULL;
@@ -347,7 +376,7 @@ int ledger_from_store(struct al_store *st, struct al_ledger **out, char *why)
 		}
 	}
 	if (rc == AL_OK)
-		rc = ledger_build(c, env, k, out);
+		rc = ledger_build(c, env, k, INT64_MAX, out);
 	for (size_t i = 0; i < k; i++) {
 		envelope_clear(env[i]);
 		free(env[i]);

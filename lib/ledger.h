@@ -45,20 +45,34 @@ struct al_cstatus {
 	enum al_cstate state; /* as the messages left it, before time */
 	int64_t delivered_at; /* ms, 0 if never */
 	int64_t created;      /* the commitment's timestamp */
+	int64_t verdict_at;   /* ms of the confirmation or dispute, 0 if none */
+	uint32_t quality, timeliness; /* the confirmation's ratings, 1..5 */
+	struct al_ref delivery, verdict; /* the messages, seq 0 if none */
+};
+
+/* Feedback: a rating of one member by another, outside any commitment. */
+struct al_rating {
+	size_t author, about; /* member indices */
+	uint32_t rating;      /* 1..5 */
+	int64_t at;
+	struct al_ref id;
 };
 
 struct al_ledger {
 	const struct al_charter *c; /* borrowed */
 	struct al_cstatus *items;   /* in canonical order */
 	size_t n_items;
+	struct al_rating *feedback;
+	size_t n_feedback;
 	uint64_t *violations;       /* per member */
 	uint64_t applied;           /* messages applied */
 };
 
 /* Build the ledger of charter c from n envelopes (any order; each already
- * validated into a log). Returns 0 or AL_E_NOMEM. */
+ * validated into a log), as of time as_of: messages signed later are not
+ * applied (INT64_MAX: all). Returns 0 or AL_E_NOMEM. */
 int ledger_build(const struct al_charter *c, struct al_envelope *const *env, size_t n,
-		 struct al_ledger **out);
+		 int64_t as_of, struct al_ledger **out);
 
 /* Would author's message b be legal now? 0, or AL_E_INVAL with why naming
  * the rule it breaks (the same rules the replay counts violations by). */

@@ -6,6 +6,7 @@
  * protobuf-c message in the same function. It never verifies signatures.
  */
 #include "wire.h"
+#include "text.h"
 #include "err.h"
 
 #include <stdlib.h>
@@ -401,6 +402,32 @@ out:
 	return rc;
 }
 
+/* Every text field of a body must be UTF-8 (text.h): a message that is
+ * not cannot be shown or put in JSON, so it is malformed. */
+static int check_body_text(const struct al_body *b, char *why)
+{
+	const char *t[3] = { NULL, NULL, NULL };
+	switch (b->kind) {
+	case AL_KIND_TASK: t[0] = b->u.task.title, t[1] = b->u.task.deliverable; break;
+	case AL_KIND_COMMITMENT: t[0] = b->u.commitment.what; break;
+	case AL_KIND_RESPONSE: t[0] = b->u.response.reason; break;
+	case AL_KIND_DELIVERY: t[0] = b->u.delivery.note, t[1] = b->u.delivery.evidence_ref; break;
+	case AL_KIND_VERDICT: t[0] = b->u.verdict.comment; break;
+	case AL_KIND_RELEASE: t[0] = b->u.release.reason; break;
+	case AL_KIND_FEEDBACK: t[0] = b->u.feedback.comment; break;
+	case AL_KIND_ESCALATION: t[0] = b->u.escalation.reason; break;
+	case AL_KIND_RESOLUTION: t[0] = b->u.resolution.comment; break;
+	case AL_KIND_AMENDMENT: t[0] = b->u.amendment.reason, t[1] = b->u.amendment.add.name;
+		t[2] = b->u.amendment.add.endpoint; break;
+	default: break;
+	}
+	for (int i = 0; i < 3; i++)
+		if (t[i] && !text_utf8(t[i], NULL))
+			return al_errf(why, AL_E_PARSE, "a text field of the %s is not valid UTF-8",
+				       msg_kind_name(b->kind));
+	return AL_OK;
+}
+
 static int unpack_payload(const Alliance__Body *pb, struct al_body *b, char *why)
 {
 	switch (b->kind) {
@@ -588,6 +615,8 @@ int wire_body_unpack(const uint8_t *buf, size_t len, struct al_body *b, char *wh
 	}
 	b->kind = (enum al_kind)pb->kind;
 	rc = unpack_payload(pb, b, why);
+	if (rc == AL_OK)
+		rc = check_body_text(b, why);
 out:
 	alliance__body__free_unpacked(pb, NULL);
 	if (rc)
@@ -1036,6 +1065,7 @@ int wire_peer_pack(const struct al_peer_msg *m, uint8_t **out, size_t *len)
 			goto out;
 		have.n_frontier = m->n_have;
 		have.frontier = fep;
+		have.rewind = m->rewind;
 		pb.op_case = ALLIANCE__PEER_MESSAGE__OP_HAVE;
 		pb.have = &have;
 	} else if (m->op == AL_PEER_BATCH) {
@@ -1069,7 +1099,8 @@ int wire_peer_unpack(const uint8_t *buf, size_t len, struct al_peer_msg *m, char
 	switch (pb->op_case) {
 	case ALLIANCE__PEER_MESSAGE__OP_HAVE:
 		m->op = AL_PEER_HAVE;
-		rc = get_frontier(pb->have->frontier, pb->have->n_frontier, &m->have, &m->n_have,
+		m->rewind = pb->have->rewind;
+		rc = UNKNOWN(pb->have) ? al_errf(why, AL_E_PARSE, "Have has unknown fields") : get_frontier(pb->have->frontier, pb->have->n_frontier, &m->have, &m->n_have,
 				  why);
 		break;
 	case ALLIANCE__PEER_MESSAGE__OP_BATCH: {

@@ -63,6 +63,7 @@ struct al_peer_msg {
 	enum al_peer_op op;
 	struct al_frontier_entry *have; /* AL_PEER_HAVE */
 	size_t n_have;
+	bool rewind;                    /* AL_PEER_HAVE: resend after this */
 	uint8_t **env;                  /* AL_PEER_BATCH */
 	size_t *env_len;
 	size_t n_env;

@@ -23,6 +23,7 @@ contains "...naming it and the members" "$(alliancectl commit x --to globx --due
 fails "a promise to oneself is refused" alliancectl commit x --to acme --due +1d "${A[@]}"
 fails "a bad due time is refused" alliancectl commit x --to globex --due tomorrow "${A[@]}"
 contains "...with the accepted forms" "$(alliancectl commit x --to globex --due tomorrow "${A[@]}" 2>&1)" "ISO-8601"
+fails "text that is not UTF-8 is refused" alliancectl commit $'caf\xe9' --to globex --due +1d "${A[@]}"
 fails "a bad value is refused" alliancectl commit x --to globex --due +1d --value -3 "${A[@]}"
 fails "an unknown task is refused" alliancectl commit x --to globex --due +1d --task globex/9 "${A[@]}"
 printf '%s\n' '{"what": "ok", "to": "globex", "due": "+1d"}' '{"what": "bad", "to": "nobody", "due": "+1d"}' >"$T/bad.jsonl"

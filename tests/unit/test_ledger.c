@@ -120,7 +120,7 @@ static void verdict(struct fx *x, int a, struct al_ref c, enum al_outcome o, int
 static struct al_ledger *build(struct fx *x)
 {
 	struct al_ledger *l;
-	assert_int_equal(ledger_build(x->c, x->env, x->n, &l), AL_OK);
+	assert_int_equal(ledger_build(x->c, x->env, x->n, INT64_MAX, &l), AL_OK);
 	return l;
 }
 

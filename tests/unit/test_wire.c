@@ -156,6 +156,31 @@ static void every_kind_round_trips(void **state)
 	msg_body_clear(&o);
 }
 
+/* Text that JSON cannot carry is malformed, in every kind's text fields. */
+static void refuses_text_not_utf8(void **state)
+{
+	(void)state;
+	struct al_body b, o;
+	uint8_t *x;
+	size_t xl;
+	char why[AL_ERRLEN];
+	static const char *const bad[] = { "caf\xe9", "\xc0\xaf", "\xed\xa0\x80", "ok\xff" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		base(&b, AL_KIND_FEEDBACK);
+		b.u.feedback.comment = (char *)bad[i];
+		assert_int_equal(wire_body_pack(&b, &x, &xl), 0);
+		assert_int_equal(wire_body_unpack(x, xl, &o, why), AL_E_PARSE);
+		assert_non_null(strstr(why, "UTF-8"));
+		free(x);
+	}
+	base(&b, AL_KIND_FEEDBACK);
+	b.u.feedback.comment = (char *)"caf\xc3\xa9 \xe2\x9c\x93"; /* café ✓ */
+	assert_int_equal(wire_body_pack(&b, &x, &xl), 0);
+	assert_int_equal(wire_body_unpack(x, xl, &o, why), 0);
+	msg_body_clear(&o);
+	free(x);
+}
+
 static void refuses_bad_shapes(void **state)
 {
 	(void)state;
@@ -359,6 +384,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_kind_round_trips),
 		cmocka_unit_test(refuses_bad_shapes),
+		cmocka_unit_test(refuses_text_not_utf8),
 		cmocka_unit_test(envelope_shapes),
 		cmocka_unit_test(envelope_canonical_only),
 		cmocka_unit_test(equivocation_round_trip),

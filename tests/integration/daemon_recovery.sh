@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# A daemon never forks its own feed, however it comes back: restored from
+# a cold backup (with its clean-stop mark), stopped again while it still
+# waited for its peers, or with its store lost and joined anew (its peers
+# must feed it everything again, its own feed included).
+. "$(dirname "$0")/../lib.sh"
+
+start_alliance acme globex initech || { not_ok "three daemons joined and authoring"; finish; }
+audit_all() { alliancectl audit "$T/acme" --against "$T/globex" --against "$T/initech"; }
+no_equivocation() { [ "$(jq_status "$1" "a['equivocations']")" = 0 ]; }
+
+# --- a cold backup (taken while acme was stopped: it holds a clean mark)
+for i in 1 2; do alliancectl -H "$T/acme" commit "job $i" --to globex --due +7d >/dev/null; done
+check "acme's first two reach everyone" eventually 10 holds 2 acme acme globex initech
+stop_daemon acme
+cp -a "$T/acme" "$T/acme.cold"
+check "the cold backup holds a clean-stop mark" test -s "$(ls "$T"/acme.cold/alliances/*/clean)"
+start_daemon acme
+check "acme authors on" eventually 10 authoring_open acme
+for i in 3 4; do alliancectl -H "$T/acme" commit "job $i" --to globex --due +7d >/dev/null; done
+check "...and its peers hold acme/4" eventually 10 holds 4 acme globex initech
+stop_daemon acme
+rm -rf "$T/acme"; cp -a "$T/acme.cold" "$T/acme"
+start_daemon acme
+check "restored from the cold backup, acme does not take the old mark for a clean stop" test "$(jq_status acme "a['authoring']")" != open
+check "...learns acme/3 and acme/4 back from its peers" eventually 15 holds 4 acme acme
+check "...then authors again" eventually 15 authoring_open acme
+check "...as acme/5" test "$(alliancectl -H "$T/acme" commit "after the restore" --to globex --due +7d)" = acme/5
+check "no equivocation at globex" eventually 5 no_equivocation globex
+
+# --- stopped again while still waiting for its peers
+kill -KILL "$PID_acme"; wait "$PID_acme" 2>/dev/null
+stop_daemon globex; stop_daemon initech
+start_daemon acme
+check "after kill -9, with its peers down, acme waits" test "$(jq_status acme "a['authoring']")" != open
+stop_daemon acme
+check "a clean stop while waiting leaves no clean mark" test -z "$(ls "$T"/acme/alliances/*/clean 2>/dev/null)"
+start_daemon acme
+fails "so the next start still refuses to author alone" alliancectl -H "$T/acme" commit x --to globex --due +1d
+contains "...saying why" "$(alliancectl -H "$T/acme" commit x --to globex --due +1d 2>&1)" "never forks its feed"
+start_daemon globex; start_daemon initech
+check "once its peers are back, acme authors again" eventually 15 authoring_open acme
+check "...continuing its feed (acme/6)" test "$(alliancectl -H "$T/acme" commit "back" --to globex --due +7d)" = acme/6
+
+# --- a store lost, and joined anew
+check "initech holds everything before" eventually 10 holds 6 acme initech
+stop_daemon initech
+sleep 1
+mine=$(seq_in acme initech)   # what the peers hold of initech's feed is all that survives
+rm -rf "$T"/initech/alliances/*
+start_daemon initech
+check "initech joins again with an empty log" alliancectl join "$T/charter" -H "$T/initech"
+check "...its peers send it the others' feeds" eventually 20 holds 6 acme initech
+check "...and its own feed back ($mine)" eventually 20 holds "$mine" initech initech
+check "...before it authors again" eventually 15 authoring_open initech
+next=$(alliancectl -H "$T/initech" commit "after the loss" --to acme --due +7d)
+check "...continuing its feed ($next)" test "$next" = "initech/$((mine + 1))"
+check "all three logs audit clean against each other" eventually 15 audit_all
+finish
