@@ -66,7 +66,7 @@ $(BUILD)/config.mk: Makefile tools/install-deps
 	$(Q)mkdir -p $(@D)
 	$(Q)tools/install-deps $(DEB_PACKAGES)
 	$(Q){ echo "DEP_CFLAGS := $$($(PKG_CONFIG) --cflags $(PKGS))"; \
-	      echo "DEP_LIBS := $$($(PKG_CONFIG) --libs $(PKGS))"; \
+	      echo "DEP_LIBS := $$($(PKG_CONFIG) --libs $(PKGS)) -lm"; \
 	      echo "CMOCKA_LIBS := $$($(PKG_CONFIG) --libs cmocka)"; } > $@.tmp
 	$(Q)mv $@.tmp $@
 

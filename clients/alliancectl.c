@@ -33,6 +33,7 @@ static const struct command {
 	{ "deliver", cmd_deliver, "as the promisor, deliver (an evidence file is hashed)" },
 	{ "confirm", cmd_confirm, "as a beneficiary, confirm a delivery with a rating" },
 	{ "dispute", cmd_dispute, "as a beneficiary, dispute a delivery, saying why" },
+	{ "trust", cmd_trust, "trust, uncertainty and reciprocity per partner (NAME explains)" },
 	{ "commitments", cmd_commitments, "every commitment and its state (--state, --as-of)" },
 	{ "log", cmd_log, "every message of the alliance, in arrival order (--follow)" },
 	{ "audit", cmd_audit, "verify logs offline against the charter" },
@@ -126,7 +127,7 @@ int ctl_print_json(json_t *j)
 {
 	/* j is NULL when building it failed: jansson refuses text that is not
 	 * valid UTF-8 (a file name, say), or memory ran out. */
-	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
+	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(12)) : NULL;
 	json_decref(j);
 	if (!s)
 		return ctl_error("cannot print the result as JSON: some text in it (a name, "

@@ -1,6 +1,8 @@
 /* audit_cmd.c: alliancectl audit: verify logs offline against the charter. */
 #include "ctl.h"
 #include "audit.h"
+#include "ledger.h"
+#include "trust.h"
 #include "charter.h"
 #include "err.h"
 #include "hex.h"
@@ -73,6 +75,8 @@ int cmd_audit(int argc, char **argv)
 	struct ctl_source *src = NULL;
 	struct al_audit_source *asrc = NULL;
 	struct al_audit a = { 0 };
+	struct al_ledger *ledger = NULL;
+	struct al_trust *trust = NULL;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "hH:", opts, NULL)) != -1) {
@@ -154,6 +158,12 @@ int cmd_audit(int argc, char **argv)
 	}
 	char hex[2 * AL_HASHLEN + 1], t[AL_WHENLEN];
 	hex_encode(c->id.b, AL_HASHLEN, hex);
+	/* The trust table, recomputed from the first log's valid records. */
+	if (ctl_ledger_of_log(src[0].log, c, as_of, &ledger, why) ||
+	    trust_compute(ledger, as_of, &trust)) {
+		ctl_error("cannot compute the trust table: %s", why);
+		goto out;
+	}
 	if (json) {
 		json_t *faults = json_array(), *logs = json_array();
 		/* An element jansson could not make (text that is not UTF-8, such
@@ -165,10 +175,9 @@ int cmd_audit(int argc, char **argv)
 			lost |= json_array_append_new(logs, json_pack("{s:s, s:I, s:o}", "log",
 				a.logs[i].label, "records", (json_int_t)a.logs[i].records,
 				"feeds", feeds_json(c, a.logs[i].feeds)));
-		/* The trust table is recomputed here once the ledger exists
-		 * (issue 4); until then it is empty, never made up. */
 		json_t *j = json_pack("{s:b, s:I, s:o, s:o, s:s, s:s, s:o}", "ok", a.ok, "records",
-				      (json_int_t)a.records, "faults", faults, "trust", json_array(),
+				      (json_int_t)a.records, "faults", faults, "trust",
+				      ctl_trust_json(c, trust),
 				      "alliance", hex, "as_of", when_format(as_of, t), "logs", logs);
 		if (lost) {
 			json_decref(j);
@@ -189,6 +198,8 @@ int cmd_audit(int argc, char **argv)
 		for (size_t i = 0; i < a.n_faults; i++)
 			printf("FAULT %s record %" PRIu64 " offset %" PRIu64 ": %s\n", a.faults[i].log,
 			       a.faults[i].record, a.faults[i].offset, a.faults[i].reason);
+		printf("trust as of %s, recomputed from %s:\n", when_format(as_of, t), src[0].label);
+		ctl_trust_print(c, trust);
 		if (a.ok)
 			printf("audit OK: %" PRIu64 " records verified, no faults\n", a.records);
 		else
@@ -197,6 +208,8 @@ int cmd_audit(int argc, char **argv)
 	}
 	rc = a.ok ? 0 : CTL_EXIT_FAIL;
 out:
+	trust_destroy(&trust);
+	ledger_destroy(&ledger);
 	audit_clear(&a);
 	charter_destroy(&c);
 	free(src);

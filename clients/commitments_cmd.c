@@ -29,34 +29,6 @@ static const char commitments_usage[] =
 	"  --json          a JSON array of {id, promisor, to, what, due, value,\n"
 	"                  state, late, task}\n";
 
-struct collect {
-	struct al_envelope **env;
-	size_t n, cap;
-};
-
-static int on_record(void *arg, const struct al_log_rec *r)
-{
-	struct collect *k = arg;
-	char why[AL_ERRLEN];
-	if (k->n == k->cap) {
-		size_t nc = k->cap ? 2 * k->cap : 256;
-		struct al_envelope **v = realloc(k->env, nc * sizeof *v);
-		if (!v)
-			return AL_E_NOMEM;
-		k->env = v;
-		k->cap = nc;
-	}
-	struct al_envelope *e = calloc(1, sizeof *e);
-	if (!e)
-		return AL_E_NOMEM;
-	if (envelope_open(r->data, r->len, e, why)) {
-		free(e);
-		return 0; /* the audit reports it; state comes from what parses */
-	}
-	k->env[k->n++] = e;
-	return 0;
-}
-
 int cmd_commitments(int argc, char **argv)
 {
 	enum { O_JSON = 256, O_STATE, O_ASOF, O_ALLIANCE, O_CHARTER };
@@ -105,15 +77,11 @@ int cmd_commitments(int argc, char **argv)
 	if (!arg)
 		return CTL_EXIT_USAGE;
 	struct al_charter *c;
-	struct ctl_source src;
-	if (ctl_open_log(arg, charter_path, sel, true, &src, &c))
+	struct al_ledger *l;
+	if (ctl_load_ledger(arg, charter_path, sel, as_of, &c, &l))
 		return CTL_EXIT_FAIL;
-	struct collect k = { 0 };
-	struct al_ledger *l = NULL;
-	int rc = log_scan(src.log, on_record, NULL, &k, why);
-	if (rc == AL_OK && (rc = ledger_build(c, k.env, k.n, as_of, &l)))
-		snprintf(why, sizeof why, "out of memory");
-	if (rc == AL_OK) {
+	int rc = 0;
+	{
 		json_t *all = json_array();
 		for (size_t i = 0; i < l->n_items; i++) {
 			const struct al_cstatus *s = &l->items[i];
@@ -135,7 +103,7 @@ int cmd_commitments(int argc, char **argv)
 				tm ? json_string(task) : json_null()));
 		}
 		if (json) {
-			ctl_print_json(all);
+			rc = ctl_print_json(all);
 		} else {
 			size_t i;
 			json_t *j;
@@ -165,13 +133,6 @@ int cmd_commitments(int argc, char **argv)
 		}
 	}
 	ledger_destroy(&l);
-	for (size_t i = 0; i < k.n; i++) {
-		envelope_clear(k.env[i]);
-		free(k.env[i]);
-	}
-	free(k.env);
 	charter_destroy(&c);
-	if (rc)
-		return ctl_error("%s", why);
-	return 0;
+	return rc;
 }

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "control.h"
 #include "msg.h"
@@ -67,6 +68,17 @@ int ctl_resolve(const char *arg, const struct al_charter *c, const char *sel,
 int ctl_open_log(const char *arg, const char *charter_path, const char *sel, bool need_charter,
 		 struct ctl_source *src, struct al_charter **c);
 
+/* The ledger of the log that arg names (as ctl_open_log; the charter is
+ * required), as of as_of. Prints the error and returns CTL_EXIT_FAIL, or 0
+ * with *c and *l the caller's. */
+struct al_ledger;
+int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, int64_t as_of,
+		    struct al_charter **c, struct al_ledger **l);
+
+/* The ledger of the log file at log (only records that pass validation). */
+int ctl_ledger_of_log(const char *log, const struct al_charter *c, int64_t as_of,
+		      struct al_ledger **l, char *why);
+
 /* Subcommands. */
 int cmd_charter(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
@@ -75,6 +87,13 @@ int cmd_commit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_commitments(int argc, char **argv);
+int cmd_trust(int argc, char **argv);
+
+/* The trust table as JSON (trust --json, audit --json) and as text. */
+struct al_trust;
+json_t *ctl_trust_json(const struct al_charter *c, const struct al_trust *t);
+json_t *ctl_trust_row_json(const struct al_charter *c, const struct al_trust *t, size_t m);
+void ctl_trust_print(const struct al_charter *c, const struct al_trust *t);
 int cmd_accept(int argc, char **argv);
 int cmd_decline(int argc, char **argv);
 int cmd_deliver(int argc, char **argv);

@@ -134,12 +134,13 @@ int cmd_log(int argc, char **argv)
 		fflush(stdout);
 		usleep(250 * 1000);
 	}
-	if (p.json && !p.follow)
-		ctl_print_json(p.all);
-	else
-		json_decref(p.all);
 	charter_destroy(&c);
-	if (rc)
+	if (rc) {
+		json_decref(p.all);
 		return ctl_error("%s", why);
+	}
+	if (p.json && !p.follow)
+		return ctl_print_json(p.all);
+	json_decref(p.all);
 	return 0;
 }

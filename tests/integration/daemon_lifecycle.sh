@@ -56,5 +56,21 @@ same() { [ "$(alliancectl commitments -H "$T/acme" --json --as-of +30d)" = "$(al
 check "globex's table equals acme's" eventually 10 same globex
 check "initech's table equals acme's" eventually 10 same initech
 check "the logs audit clean against each other" eventually 10 alliancectl audit "$T/acme" --against "$T/globex" --against "$T/initech"
+# --- trust: the same table everywhere, and the audit recomputes it
+asof=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+tj() { alliancectl trust -H "$T/$1" --as-of "$asof" --json; }
+same_trust() { [ "$(tj acme)" = "$(tj globex)" ] && [ "$(tj acme)" = "$(tj initech)" ]; }
+check "trust --as-of T --json is byte-identical in the three homes" eventually 10 same_trust
+audit_trust=$(alliancectl audit "$T/initech" --as-of "$asof" --json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["trust"], sort_keys=True))')
+check "audit --as-of T recomputes the same trust table" test "$audit_trust" = "$(tj acme | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')"
+score() { tj acme | python3 -c "import json,sys; print([r['trust'] for r in json.load(sys.stdin) if r['partner']=='$1'][0])"; }
+check "acme, who delivered on time and was confirmed, is trusted more than globex, whose delivery was disputed" python3 -c "import sys; sys.exit(not $(score acme) > 0.5 > $(score globex))"
+contains "trust acme explains the evidence" "$(alliancectl trust acme -H "$T/globex" --as-of "$asof")" "on-time"
+contains "...and the value exchanged per partner" "$(alliancectl trust acme -H "$T/globex" --as-of "$asof")" "with globex"
+contains "trust NAME --json lists evidence with weight, age and decay" "$(alliancectl trust globex -H "$T/acme" --json)" '"decay"'
+fails "trust of a stranger is refused" alliancectl trust nobody -H "$T/acme"
+contains "...naming the members" "$(alliancectl trust nobody -H "$T/acme" 2>&1)" "members: acme"
+check "alliancectl trust --help" alliancectl trust --help
+
 for v in accept decline deliver confirm dispute; do check "alliancectl $v --help" alliancectl "$v" --help; done
 finish

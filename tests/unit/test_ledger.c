@@ -1,15 +1,18 @@
-/* test_ledger.c: commitment states from messages and time, table-driven:
+/* test_ledger.c: commitment states from messages and time, and the trust
+ * they earn, table-driven:
  * who may answer, deliver and judge; overdue, missed and late by the clock
  * and the charter's grace; violations counted and changing nothing; and
  * the same ledger from any arrival order of the same messages. */
 #include "testutil.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "envelope.h"
 #include "err.h"
 #include "ledger.h"
+#include "trust.h"
 
 #define N 3
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z */
@@ -73,7 +76,14 @@ static struct al_ref sign(struct fx *x, int a, struct al_body *b, int64_t t)
 	return (struct al_ref){ b->author, b->seq };
 }
 
+static struct al_ref commit_v(struct fx *x, int a, int to, int64_t t, int64_t due, uint64_t value);
+
 static struct al_ref commit(struct fx *x, int a, int to, int64_t t, int64_t due)
+{
+	return commit_v(x, a, to, t, due, 100);
+}
+
+static struct al_ref commit_v(struct fx *x, int a, int to, int64_t t, int64_t due, uint64_t value)
 {
 	struct al_body b;
 	al_key k = x->ids[to]->sign_pk;
@@ -83,7 +93,7 @@ static struct al_ref commit(struct fx *x, int a, int to, int64_t t, int64_t due)
 	b.u.commitment.to = &k;
 	b.u.commitment.n_to = 1;
 	b.u.commitment.due = due;
-	b.u.commitment.value = 100;
+	b.u.commitment.value = value;
 	return sign(x, a, &b, t);
 }
 
@@ -106,15 +116,22 @@ static void deliver(struct fx *x, int a, struct al_ref c, int64_t t)
 	sign(x, a, &b, t);
 }
 
-static void verdict(struct fx *x, int a, struct al_ref c, enum al_outcome o, int64_t t)
+static void rate(struct fx *x, int a, struct al_ref c, enum al_outcome o, uint32_t q,
+		 uint32_t tl, int64_t t)
 {
 	struct al_body b;
 	memset(&b, 0, sizeof b);
 	b.kind = AL_KIND_VERDICT;
 	b.u.verdict.commitment = c;
 	b.u.verdict.outcome = o;
-	b.u.verdict.quality = b.u.verdict.timeliness = 4;
+	b.u.verdict.quality = q;
+	b.u.verdict.timeliness = tl;
 	sign(x, a, &b, t);
+}
+
+static void verdict(struct fx *x, int a, struct al_ref c, enum al_outcome o, int64_t t)
+{
+	rate(x, a, c, o, 4, 4, t);
 }
 
 static struct al_ledger *build(struct fx *x)
@@ -224,12 +241,113 @@ static void test_order_independent(void **state)
 	ledger_destroy(&ref);
 }
 
+static struct al_trust *trust_at(struct fx *x, int64_t as_of, struct al_ledger **l)
+{
+	struct al_trust *t;
+	assert_int_equal(ledger_build(x->c, x->env, x->n, as_of, l), AL_OK);
+	assert_int_equal(trust_compute(*l, as_of, &t), AL_OK);
+	return t;
+}
+
+#define NEAR(a, b) assert_true(fabs((a) - (b)) < 1e-9)
+
+/* Every outcome's evidence, with the default parameters (on time 1, late
+ * 0.5, missed 1, disputed 1, rating 0.25, half-life 90 d, grace 3 d) and a
+ * value of one unit (weight 1): trust = (r + 1) / (r + s + 2). */
+static void test_trust_outcomes(void **state)
+{
+	struct fx *x = *state;
+	const struct al_params *p = &x->c->params;
+	int64_t grace = (int64_t)p->grace * 1000, half = (int64_t)p->half_life * 1000;
+	/* m0: on time, rated 5/5 -> r = 1 + 0.25 */
+	struct al_ref a = commit_v(x, 0, 1, T0, T0 + 10 * DAY, 1);
+	deliver(x, 0, a, T0 + DAY);
+	rate(x, 1, a, AL_OUTCOME_CONFIRM, 5, 5, T0 + DAY);
+	/* m1: late, rated 3/3 -> r = 0.5 + 0.125, s = 0.5 + 0.125 */
+	struct al_ref b = commit_v(x, 1, 2, T0, T0 + DAY, 1);
+	deliver(x, 1, b, T0 + 2 * DAY);
+	rate(x, 2, b, AL_OUTCOME_CONFIRM, 3, 3, T0 + 2 * DAY);
+	/* m2: missed (due T0 + 2 d) -> s = 1 once the grace has passed */
+	commit_v(x, 2, 0, T0, T0 + 2 * DAY, 1);
+	struct al_ledger *l;
+	int64_t now = T0 + 2 * DAY;
+	struct al_trust *t = trust_at(x, now, &l);
+	double r0 = 1.25 * exp2(-1.0 / 90.0); /* a day old */
+	NEAR(t->rows[0].r, r0), NEAR(t->rows[0].s, 0);
+	NEAR(t->rows[0].trust, (r0 + 1) / (r0 + 2));
+	NEAR(t->rows[1].r, 0.625), NEAR(t->rows[1].s, 0.625), NEAR(t->rows[1].trust, 0.5);
+	assert_int_equal(t->rows[1].late, 1);
+	/* within the grace: overdue is no evidence yet */
+	NEAR(t->rows[2].trust, 0.5), NEAR(t->rows[2].uncertainty, 1.0);
+	trust_destroy(&t);
+	ledger_destroy(&l);
+	/* just past the grace: missed */
+	t = trust_at(x, T0 + 2 * DAY + grace + 1, &l);
+	NEAR(t->rows[2].s, exp2(-1.0 / (double)half)), NEAR(t->rows[2].r, 0);
+	assert_int_equal(t->rows[2].missed, 1);
+	trust_destroy(&t);
+	ledger_destroy(&l);
+	/* one half-life after the miss, its evidence weighs half */
+	t = trust_at(x, T0 + 2 * DAY + grace + half, &l);
+	NEAR(t->rows[2].s, 0.5);
+	NEAR(t->rows[2].trust, 1.0 / 2.5);
+	NEAR(t->rows[2].uncertainty, 2.0 / 2.5);
+	trust_destroy(&t);
+	ledger_destroy(&l);
+}
+
+/* Disputes count against the promisor; value weighs (square root, capped
+ * at 10); reciprocity and the warnings name their evidence. */
+static void test_trust_weights_and_warnings(void **state)
+{
+	struct fx *x = *state;
+	/* m0 delivers value 400 to m1, disputed: s = sqrt(400) capped at 10 */
+	struct al_ref a = commit_v(x, 0, 1, T0, T0 + 5 * DAY, 400);
+	deliver(x, 0, a, T0 + DAY);
+	rate(x, 1, a, AL_OUTCOME_DISPUTE, 0, 0, T0 + DAY);
+	/* m2 misses three commitments of value 25 (weight 5) */
+	for (int i = 0; i < 3; i++)
+		commit_v(x, 2, 0, T0, T0 + DAY, 25);
+	/* m1 delivers value 100 to m2, on time, unconfirmed: fulfilled */
+	struct al_ref c = commit_v(x, 1, 2, T0, T0 + 5 * DAY, 100);
+	deliver(x, 1, c, T0 + 2 * DAY);
+	struct al_ledger *l;
+	int64_t now = T0 + 10 * DAY;
+	struct al_trust *t = trust_at(x, now, &l);
+	double d = exp2(-9.0 / 90.0);
+	NEAR(t->rows[0].s, 10.0 * d);
+	assert_int_equal(t->rows[0].disputed, 1);
+	assert_int_equal(t->rows[0].fulfilled, 0);
+	assert_int_equal(t->rows[2].missed, 3);
+	NEAR(t->rows[2].s, 3 * 5.0 * exp2(-6.0 / 90.0)); /* missed at due + 3 d = day 4 */
+	NEAR(t->rows[1].r, 10.0 * exp2(-8.0 / 90.0)); /* fulfilled at day 2, weight 10 */
+	NEAR(t->rows[1].given, 100), NEAR(t->rows[2].received, 100);
+	NEAR(t->pair[1 * 3 + 2], 100);
+	/* m2: low trust on solid evidence, repeated misses naming them,
+	 * and one-sided reciprocity (received 100, gave nothing) */
+	assert_int_equal(t->rows[2].n_warnings, 3);
+	assert_non_null(strstr(t->rows[2].warnings[0], "low trust"));
+	assert_non_null(strstr(t->rows[2].warnings[1], "missed 3 commitments: m2/1, m2/2, m2/3"));
+	assert_non_null(strstr(t->rows[2].warnings[2], "one-sided"));
+	assert_int_equal(t->rows[1].n_warnings, 0);
+	trust_destroy(&t);
+	ledger_destroy(&l);
+	/* as of before anything happened: nothing counts */
+	t = trust_at(x, T0 - 1, &l);
+	for (int m = 0; m < N; m++)
+		NEAR(t->rows[m].trust, 0.5), NEAR(t->rows[m].uncertainty, 1.0);
+	trust_destroy(&t);
+	ledger_destroy(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_life_cycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_violations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_independent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trust_outcomes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trust_weights_and_warnings, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
