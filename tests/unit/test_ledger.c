@@ -340,6 +340,32 @@ static void test_trust_weights_and_warnings(void **state)
 	ledger_destroy(&l);
 }
 
+/* docs/trust.md section 5, number for number. */
+static void test_trust_worked_example(void **state)
+{
+	struct fx *x = *state;
+	x->c->params.value_unit = 100;
+	/* m0 = acme, m1 = globex, m2 = initech */
+	struct al_ref a = commit_v(x, 0, 1, T0, T0 + 5 * DAY, 400);
+	deliver(x, 0, a, T0 + 3 * DAY);
+	rate(x, 1, a, AL_OUTCOME_CONFIRM, 5, 4, T0 + 4 * DAY);
+	commit_v(x, 2, 0, T0, T0 + 2 * DAY, 100);
+	struct al_ledger *l;
+	struct al_trust *t = trust_at(x, T0 + 10 * DAY, &l);
+	assert_true(trust_round(t->rows[0].r) == 2.3128);
+	assert_true(trust_round(t->rows[0].s) == 0.0597);
+	assert_true(trust_round(t->rows[0].trust) == 0.7576);
+	assert_true(trust_round(t->rows[0].uncertainty) == 0.4574);
+	assert_true(trust_round(t->rows[2].s) == 0.9622);
+	assert_true(trust_round(t->rows[2].trust) == 0.3376);
+	assert_true(trust_round(t->rows[2].uncertainty) == 0.6752);
+	assert_int_equal(t->rows[2].n_warnings, 0);
+	assert_int_equal(t->rows[1].n_warnings, 1);
+	assert_non_null(strstr(t->rows[1].warnings[0], "delivered 0.00, received 400.00"));
+	trust_destroy(&t);
+	ledger_destroy(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +374,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_order_independent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_weights_and_warnings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trust_worked_example, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
