@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # make demo: three partner firms set up an alliance on this machine, each
 # runs its daemon, commitments flow between them over CurveZMQ, one daemon
-# is down for a while and catches up, and an auditor checks the three logs
-# against the charter and each other. Everything runs in a temporary
+# is down for a while and catches up; acme delivers on time, globex late,
+# initech not at all, and the trust table shows it; an auditor checks the
+# three logs against the charter and each other and recomputes the table.
+# To fit in a minute, the charter's grace period is 2 seconds and some
+# promises are due within seconds. Everything runs in a temporary
 # directory on 127.0.0.1; every daemon is stopped, whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,7 +74,8 @@ done
 step "2. The alliance manager writes the charter from the three cards"
 run alliancectl charter new alliance.charter --title "Acme-Globex-Initech R&D" \
 	--member acme.card --member globex.card --member initech.card \
-	--objective "a joint prototype by spring" --resolver acme --grace 2d --half-life 60d
+	--objective "a joint prototype by spring" --resolver acme --half-life 60d \
+	--grace 2s --param value_unit=100   # a 2 s grace, so that a miss shows within the demo
 
 step "3. Every firm signs it; it is in force when all have"
 for firm in "${FIRMS[@]}"; do run alliancectl charter sign alliance.charter -H "$firm"; done
@@ -84,11 +88,13 @@ for firm in "${FIRMS[@]}"; do wait_for "$firm's peers confirm its feed" "$firm" 
 echo "   the three daemons are linked (CurveZMQ, members' keys only)"
 
 step "5. Commitments flow: each is signed, durable, then pushed to every partner"
-run alliancectl -H acme commit "working prototype" --to globex --due +14d --value 500
-run alliancectl -H globex commit "interface specification" --to acme,initech --due +3d --value 200
-printf '%s\n' '{"what": "test rig", "to": ["acme"], "due": "+10d", "value": 300}' \
+run alliancectl -H acme commit "working prototype" --to globex --due +20s --value 500
+run alliancectl -H globex commit "interface specification" --to acme,initech --due +3s --value 200
+printf '%s\n' '{"what": "test rig", "to": ["acme"], "due": "+3s", "value": 300}' \
 	'{"what": "field trial report", "to": "acme,globex", "due": "+30d", "value": 150}' >initech.jsonl
 run alliancectl -H initech commit --batch initech.jsonl
+wait_same
+run alliancectl -H globex accept acme/1
 wait_same
 run alliancectl -H initech status
 
@@ -103,7 +109,23 @@ wait_for "initech catches up" initech "[m['seq'] for m in a['members'] if m['nam
 wait_same
 run alliancectl -H initech log
 
-step "7. Someone edits one byte of a copy of globex's log; the audit names the record"
+step "7. acme delivers on time; globex delivers late; initech never delivers"
+echo "prototype v1, test report attached" >prototype.txt
+run alliancectl -H acme deliver acme/1 --evidence prototype.txt --note "v1, all tests green"
+wait_same
+run alliancectl -H globex confirm acme/1 --rating 5 --comment "exactly what we needed"
+echo "   (waiting 6 s: the specification and the test rig fall due, and the grace passes)"
+sleep 6
+run alliancectl -H globex deliver globex/1 --note "sorry, late"
+wait_same
+run alliancectl -H acme confirm globex/1 --rating 4 --timeliness 1
+wait_same
+run alliancectl -H initech commitments
+echo
+run alliancectl -H acme trust
+run alliancectl -H acme trust initech
+
+step "8. Someone edits one byte of a copy of globex's log; the audit names the record"
 cp globex/alliances/*/log tampered.log
 python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[300]^=1; open(p,'wb').write(b)" tampered.log
 if run alliancectl audit tampered.log --charter alliance.charter; then
@@ -111,10 +133,32 @@ if run alliancectl audit tampered.log --charter alliance.charter; then
 	exit 1
 fi
 
-step "8. The daemons stop; an auditor checks all three logs against the charter and each other"
+step "9. The daemons stop; an auditor checks all three logs against the charter and each other"
 for firm in "${FIRMS[@]}"; do stop "$firm"; done
 run alliancectl audit acme --against globex --against initech --charter alliance.charter
+same_tables() {
+	local t
+	t=$(alliancectl trust -H acme --as-of "$asof" --json)
+	[ "$t" = "$(alliancectl trust -H globex --as-of "$asof" --json)" ] &&
+		[ "$t" = "$(alliancectl trust -H initech --as-of "$asof" --json)" ] &&
+		[ "$(python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["trust"]))' < <(alliancectl audit initech --as-of "$asof" --json))" = \
+		  "$(python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))' <<<"$t")" ]
+}
+asof=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+if ! same_tables; then
+	echo "demo: the three homes and the audit do not compute the same trust table: a bug" >&2
+	exit 1
+fi
+echo "   the three homes and the audit compute byte-identical trust tables as of $asof"
+trust=$(alliancectl trust -H acme --json)
+python3 - "$trust" <<'PY'
+import json, sys
+t = {r["partner"]: r for r in json.loads(sys.argv[1])}
+assert t["acme"]["trust"] > t["globex"]["trust"] > t["initech"]["trust"], t
+assert t["initech"]["missed"] == 1 and t["globex"]["late"] == 1 and t["acme"]["late"] == 0, t
+PY
 
 echo
-echo "demo: done: three daemons replicated every commitment, one caught up after an outage,"
+echo "demo: done: three daemons replicated every commitment, one caught up after an outage;"
+echo "demo: acme (on time) is trusted more than globex (late), and globex more than initech (missed);"
 echo "demo: a tampered copy was caught, and the three real logs audit clean and agree."
