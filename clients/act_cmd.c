@@ -1,9 +1,11 @@
-/* act_cmd.c: the steps of a commitment's life, each signed by this home's
- * member through its daemon: accept, decline, deliver, confirm, dispute.
- * The daemon checks each against the ledger's rules and acknowledges it
- * once durable; it prints the new message's id. */
+/* act_cmd.c: the messages a member signs through its daemon besides
+ * commitments: the steps of a commitment's life (accept, decline, deliver,
+ * confirm, dispute, release), tasks (task add) and feedback. The daemon
+ * checks each against the ledger's rules and acknowledges it once durable;
+ * the command prints the new message's id. */
 #include "ctl.h"
 #include "err.h"
+#include "when.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -31,15 +33,28 @@ static const struct verb {
 		     "quality (and its timeliness; default: the same rating).\n" },
 	{ "dispute", "usage: alliancectl dispute ID --reason TEXT [-H HOME] [--alliance ID|TITLE]\n\n"
 		     "As a beneficiary of delivered commitment ID, dispute it, saying why.\n" },
+	{ "release", "usage: alliancectl release ID [--reason TEXT] [-H HOME] [--alliance ID|TITLE]\n\n"
+		     "As a party to proposed or accepted commitment ID, release it. By mutual\n"
+		     "agreement: it is released, with no penalty for anyone, once the promisor\n"
+		     "and every beneficiary have released it.\n" },
+	{ "feedback", "usage: alliancectl feedback NAME --rating 1..5 [--comment TEXT] [-H HOME]\n"
+		      "                            [--alliance ID|TITLE]\n\n"
+		      "Rate member NAME outside any one commitment. Feedback is graded evidence\n"
+		      "in NAME's trust score (docs/trust.md).\n" },
+	{ "task", "usage: alliancectl task add TITLE --owner NAME --due WHEN [--depends ID ...]\n"
+		  "                            [--deliverable TEXT] [-H HOME] [--alliance ID|TITLE]\n\n"
+		  "Program a task with an accountable owner and a due time; it may depend on\n"
+		  "other tasks (--depends, repeatable) and name its deliverable. Prints the\n"
+		  "task's id; commitments may then name it (commit --task ID).\n" },
 };
 
-static int rating(const char *s, const char *opt, uint32_t *out)
+static int rating(const char *cmd, const char *s, const char *opt, uint32_t *out)
 {
 	char *end;
 	errno = 0;
 	long v = strtol(s, &end, 10);
 	if (errno || *end || !*s || v < 1 || v > 5)
-		return ctl_usage("confirm", "%s '%s': give a whole number from 1 to 5", opt, s);
+		return ctl_usage(cmd, "%s '%s': give a whole number from 1 to 5", opt, s);
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -66,7 +81,8 @@ static int hash_file(const char *path, uint8_t out[32])
 
 static int act(const struct verb *v, int argc, char **argv)
 {
-	enum { O_ALLIANCE = 256, O_REASON, O_NOTE, O_COMMENT, O_EVIDENCE, O_RATING, O_TIMELINESS };
+	enum { O_ALLIANCE = 256, O_REASON, O_NOTE, O_COMMENT, O_EVIDENCE, O_RATING, O_TIMELINESS,
+	       O_OWNER, O_DUE, O_DEPENDS, O_DELIVERABLE };
 	static const struct option opts[] = {
 		{ "alliance", required_argument, NULL, O_ALLIANCE },
 		{ "reason", required_argument, NULL, O_REASON },
@@ -75,13 +91,19 @@ static int act(const struct verb *v, int argc, char **argv)
 		{ "evidence", required_argument, NULL, O_EVIDENCE },
 		{ "rating", required_argument, NULL, O_RATING },
 		{ "timeliness", required_argument, NULL, O_TIMELINESS },
+		{ "owner", required_argument, NULL, O_OWNER },
+		{ "due", required_argument, NULL, O_DUE },
+		{ "depends", required_argument, NULL, O_DEPENDS },
+		{ "deliverable", required_argument, NULL, O_DELIVERABLE },
 		{ "home", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *home_opt = NULL, *text = NULL, *evidence = NULL;
+	const char *home_opt = NULL, *text = NULL, *evidence = NULL, *owner = NULL;
+	char *depends[64], why[AL_ERRLEN];
 	struct al_request rq = { .op = AL_OP_ACT, .alliance = (char *)"" };
-	bool confirm = !strcmp(v->name, "confirm");
+	bool confirm = !strcmp(v->name, "confirm"), feedback = !strcmp(v->name, "feedback");
+	bool task = !strcmp(v->name, "task"), has_due = false;
 	int opt;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "hH:", opts, NULL)) != -1) {
@@ -100,20 +122,43 @@ static int act(const struct verb *v, int argc, char **argv)
 		case O_COMMENT: text = optarg; break;
 		case O_EVIDENCE: evidence = optarg; break;
 		case O_RATING:
-			if (rating(optarg, "--rating", &rq.act.quality))
+			if (rating(v->name, optarg, "--rating", &rq.act.quality))
 				return CTL_EXIT_USAGE;
 			break;
 		case O_TIMELINESS:
-			if (rating(optarg, "--timeliness", &rq.act.timeliness))
+			if (rating(v->name, optarg, "--timeliness", &rq.act.timeliness))
 				return CTL_EXIT_USAGE;
 			break;
+		case O_OWNER: owner = optarg; break;
+		case O_DUE:
+			if (when_parse(optarg, when_now(), &rq.act.due, why))
+				return ctl_usage(v->name, "--due: %s", why);
+			has_due = true;
+			break;
+		case O_DEPENDS:
+			if (rq.act.n_depends == sizeof depends / sizeof depends[0])
+				return ctl_usage(v->name, "at most %zu --depends", rq.act.n_depends);
+			depends[rq.act.n_depends++] = optarg;
+			break;
+		case O_DELIVERABLE: rq.act.deliverable = optarg; break;
 		default: return ctl_usage(v->name, "bad option");
 		}
 	}
-	if (optind + 1 != argc)
-		return ctl_usage(v->name, "%s needs one commitment ID (like acme/3)", v->name);
-	if (confirm && !rq.act.quality)
-		return ctl_usage(v->name, "confirm needs --rating 1..5");
+	if (task) { /* "task add TITLE" */
+		if (optind >= argc || strcmp(argv[optind], "add"))
+			return ctl_usage(v->name, "say 'task add TITLE --owner NAME --due WHEN'");
+		optind++;
+		if (optind + 1 != argc)
+			return ctl_usage(v->name, "task add needs one TITLE (quote it)");
+		if (!owner || !has_due)
+			return ctl_usage(v->name, "task add needs --owner NAME and --due WHEN");
+		text = argv[optind];
+	} else if (optind + 1 != argc) {
+		return ctl_usage(v->name, feedback ? "feedback needs one member NAME"
+						   : "%s needs one commitment ID (like acme/3)", v->name);
+	}
+	if ((confirm || feedback) && !rq.act.quality)
+		return ctl_usage(v->name, "%s needs --rating 1..5", v->name);
 	if (!strcmp(v->name, "dispute") && !text)
 		return ctl_usage(v->name, "dispute needs --reason TEXT");
 	if (confirm && !rq.act.timeliness)
@@ -127,7 +172,11 @@ static int act(const struct verb *v, int argc, char **argv)
 		rq.act.has_evidence = true;
 	}
 	rq.act.verb = (char *)v->name;
-	rq.act.id = argv[optind];
+	rq.act.id = (char *)(task || feedback ? "" : argv[optind]);
+	rq.act.name = (char *)(task ? owner : feedback ? argv[optind] : "");
+	rq.act.depends = depends;
+	if (!rq.act.deliverable)
+		rq.act.deliverable = (char *)"";
 	rq.act.text = (char *)(text ? text : "");
 	rq.act.evidence_ref = (char *)(evidence ? evidence : "");
 	struct al_reply rp;
@@ -154,3 +203,6 @@ VERB(cmd_decline, 1)
 VERB(cmd_deliver, 2)
 VERB(cmd_confirm, 3)
 VERB(cmd_dispute, 4)
+VERB(cmd_release, 5)
+VERB(cmd_feedback, 6)
+VERB(cmd_task, 7)

@@ -99,6 +99,9 @@ int cmd_decline(int argc, char **argv);
 int cmd_deliver(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
 int cmd_dispute(int argc, char **argv);
+int cmd_release(int argc, char **argv);
+int cmd_feedback(int argc, char **argv);
+int cmd_task(int argc, char **argv);
 
 /* A message as JSON (members named by c, which may be NULL), and the
  * one-line summary of such a JSON message that the text views print. */

@@ -462,6 +462,18 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 	for (size_t i = 0; i < rq->n_items; i++)
 		if ((rc = check_item(s, self, &rq->items[i], i + 1, &bodies[i], &tos[i], why)))
 			goto fail;
+	/* The ledger's rules too (a --task must name a task). */
+	struct al_ledger *l;
+	if ((rc = ledger_from_store(s, &l, why)))
+		goto fail;
+	for (size_t i = 0; i < rq->n_items && rc == AL_OK; i++) {
+		char err[AL_ERRLEN];
+		if (ledger_check(l, &self->sign_key, &bodies[i], err))
+			rc = al_errf(why, AL_E_INVAL, "commitment %zu: %s", i + 1, err);
+	}
+	ledger_destroy(&l);
+	if (rc)
+		goto fail;
 	json_t *ids = json_array();
 	for (size_t i = 0; i < rq->n_items; i++) {
 		struct al_ref ref;
@@ -494,11 +506,57 @@ out:
 
 /* A step in a commitment's life: the body for the verb, checked against
  * the ledger's rules before it is signed. */
-static int act_body(const struct al_act *act, const struct al_ref *ref, struct al_body *b,
-		    char *why)
+static int act_body(const struct al_store *s, const struct al_act *act, struct al_body *b,
+		    struct al_ref **deps, char *why)
 {
+	const struct al_charter *c = s->charter;
+	bool about_commitment = strcmp(act->verb, "task") && strcmp(act->verb, "feedback");
+	struct al_ref r, *ref = &r;
+	char list[1024];
 	memset(b, 0, sizeof *b);
-	if (!strcmp(act->verb, "accept") || !strcmp(act->verb, "decline")) {
+	*deps = NULL;
+	if (!text_utf8(act->text, NULL) || !text_utf8(act->evidence_ref, NULL) ||
+	    !text_utf8(act->deliverable, NULL))
+		return al_errf(why, AL_E_INVAL, "the text is not valid UTF-8");
+	if (strlen(act->text) > 4096 || strlen(act->deliverable) > 4096)
+		return al_errf(why, AL_E_INVAL, "the text is longer than 4096 characters");
+	if (about_commitment && parse_id(s, act->id, ref, why))
+		return AL_E_INVAL;
+	if (!strcmp(act->verb, "task")) {
+		const struct al_member *owner = charter_member_named(c, act->name);
+		if (!*act->text)
+			return al_errf(why, AL_E_INVAL, "give the task a title");
+		if (!owner)
+			return al_errf(why, AL_E_INVAL, "no member named '%s' to own the task "
+				       "(members: %s)", act->name, charter_member_list(c, list, sizeof list));
+		if (act->due <= 0)
+			return al_errf(why, AL_E_INVAL, "give the task a due time (--due)");
+		if (act->n_depends && !(*deps = calloc(act->n_depends, sizeof **deps)))
+			return AL_E_NOMEM;
+		for (size_t i = 0; i < act->n_depends; i++)
+			if (parse_id(s, act->depends[i], &(*deps)[i], why))
+				return AL_E_INVAL;
+		b->kind = AL_KIND_TASK;
+		b->u.task.title = act->text;
+		b->u.task.owner = owner->sign_key;
+		b->u.task.due = act->due;
+		b->u.task.depends = *deps;
+		b->u.task.n_depends = act->n_depends;
+		b->u.task.deliverable = act->deliverable;
+	} else if (!strcmp(act->verb, "feedback")) {
+		const struct al_member *about = charter_member_named(c, act->name);
+		if (!about)
+			return al_errf(why, AL_E_INVAL, "no member named '%s' (members: %s)", act->name,
+				       charter_member_list(c, list, sizeof list));
+		b->kind = AL_KIND_FEEDBACK;
+		b->u.feedback.about = about->sign_key;
+		b->u.feedback.rating = act->quality;
+		b->u.feedback.comment = act->text;
+	} else if (!strcmp(act->verb, "release")) {
+		b->kind = AL_KIND_RELEASE;
+		b->u.release.commitment = *ref;
+		b->u.release.reason = act->text;
+	} else if (!strcmp(act->verb, "accept") || !strcmp(act->verb, "decline")) {
 		b->kind = AL_KIND_RESPONSE;
 		b->u.response.commitment = *ref;
 		b->u.response.answer = act->verb[0] == 'a' ? AL_ANSWER_ACCEPT : AL_ANSWER_DECLINE;
@@ -526,12 +584,8 @@ static int act_body(const struct al_act *act, const struct al_ref *ref, struct a
 		b->u.verdict.comment = act->text;
 	} else {
 		return al_errf(why, AL_E_INVAL, "unknown step '%s' (accept, decline, deliver, "
-			       "confirm, dispute)", act->verb);
+			       "confirm, dispute, release, task, feedback)", act->verb);
 	}
-	if (!text_utf8(act->text, NULL) || !text_utf8(act->evidence_ref, NULL))
-		return al_errf(why, AL_E_INVAL, "the text is not valid UTF-8");
-	if (strlen(act->text) > 4096)
-		return al_errf(why, AL_E_INVAL, "the text is longer than 4096 characters");
 	return AL_OK;
 }
 
@@ -540,11 +594,10 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 	char why[AL_ERRLEN], id[AL_NAME_MAX + 24];
 	struct alliance *a = find_alliance(d, rq->alliance, why);
 	struct al_ledger *l = NULL;
-	struct al_ref ref, out;
+	struct al_ref out, *deps = NULL;
 	struct al_body b;
 	int rc = AL_OK;
-	if (!a || !may_author(a, why) || parse_id(a->s, rq->act.id, &ref, why) ||
-	    act_body(&rq->act, &ref, &b, why))
+	if (!a || !may_author(a, why) || (rc = act_body(a->s, &rq->act, &b, &deps, why)))
 		goto fail;
 	if ((rc = ledger_from_store(a->s, &l, why)))
 		goto fail;
@@ -555,6 +608,7 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 		goto fail;
 	}
 	ledger_destroy(&l);
+	free(deps);
 	a->unreceipted = 0; /* its frontier acknowledges what came in */
 	snprintf(id, sizeof id, "%s/%" PRIu64, a->s->charter->members[a->self].name, out.seq);
 	json_t *j = json_pack("{s:s}", "id", id);
@@ -564,6 +618,7 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 	return AFTER_SYNC;
 fail:
 	ledger_destroy(&l);
+	free(deps);
 	rp->error = strdup(why);
 	return rc == AL_E_NOMEM || rc == AL_E_IO || rc == AL_E_FSYNC || rc == AL_E_FAILED ? rc
 											   : AL_OK;

@@ -20,6 +20,11 @@ void control_request_clear(struct al_request *r)
 	free(r->act.id);
 	free(r->act.text);
 	free(r->act.evidence_ref);
+	free(r->act.name);
+	free(r->act.deliverable);
+	for (size_t i = 0; i < r->act.n_depends; i++)
+		free(r->act.depends[i]);
+	free(r->act.depends);
 	memset(r, 0, sizeof *r);
 }
 

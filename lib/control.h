@@ -31,13 +31,19 @@ struct al_request {
 	size_t n_items;   /* AL_OP_COMMIT */
 	struct al_commit_item *items;
 	struct al_act {   /* AL_OP_ACT */
-		char *verb;  /* accept, decline, deliver, confirm, dispute */
+		char *verb;  /* accept, decline, deliver, confirm, dispute, release,
+			      * task, feedback */
 		char *id;    /* the commitment, "name/seq" */
-		char *text;  /* reason, note or comment */
+		char *text;  /* reason, note, comment, or a task's title */
 		bool has_evidence;
 		uint8_t evidence[32];
 		char *evidence_ref;
-		uint32_t quality, timeliness;
+		uint32_t quality, timeliness; /* feedback: quality is the rating */
+		char *name;  /* task: owner; feedback: about */
+		int64_t due; /* task */
+		size_t n_depends;
+		char **depends;
+		char *deliverable;
 	} act;
 };
 

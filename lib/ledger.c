@@ -32,6 +32,15 @@ static struct al_cstatus *find(struct al_ledger *l, const struct al_ref *r)
 	return (struct al_cstatus *)ledger_find(l, r);
 }
 
+static const struct al_task_status *find_task(const struct al_ledger *l, const struct al_ref *r)
+{
+	for (size_t i = 0; i < l->n_tasks; i++)
+		if (l->tasks[i].id.seq == r->seq && !memcmp(&l->tasks[i].id.author, &r->author,
+							      AL_KEYLEN))
+			return &l->tasks[i];
+	return NULL;
+}
+
 static bool beneficiary(const struct al_cstatus *s, size_t m)
 {
 	for (size_t i = 0; i < s->n_to; i++)
@@ -98,7 +107,16 @@ static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 	char idbuf[AL_NAME_MAX + 24];
 	*target = NULL;
 	switch (b->kind) {
+	case AL_KIND_TASK:
+		if (member_of(c, &b->u.task.owner) < 0)
+			return refuse(why, "a task's owner must be a member");
+		for (size_t i = 0; i < b->u.task.n_depends; i++)
+			if (!find_task(l, &b->u.task.depends[i]))
+				return refuse(why, "a task depends only on tasks");
+		return true;
 	case AL_KIND_COMMITMENT:
+		if (b->u.commitment.task.seq && !find_task(l, &b->u.commitment.task))
+			return refuse(why, "a commitment's task must be a task");
 		for (size_t i = 0; i < b->u.commitment.n_to; i++) {
 			long m = member_of(c, &b->u.commitment.to[i]);
 			if (m < 0 || (size_t)m == a)
@@ -109,6 +127,7 @@ static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 	case AL_KIND_RESPONSE: ref = &b->u.response.commitment; break;
 	case AL_KIND_DELIVERY: ref = &b->u.delivery.commitment; break;
 	case AL_KIND_VERDICT: ref = &b->u.verdict.commitment; break;
+	case AL_KIND_RELEASE: ref = &b->u.release.commitment; break;
 	case AL_KIND_FEEDBACK: {
 		long about = member_of(c, &b->u.feedback.about);
 		if (about < 0 || (size_t)about == a)
@@ -142,6 +161,16 @@ static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		if (s->state != AL_C_PROPOSED && s->state != AL_C_ACCEPTED)
 			return refuse(why, "%s is %s: only a proposed or accepted "
 				       "commitment can be delivered", idbuf, state);
+		return true;
+	case AL_KIND_RELEASE:
+		if (s->promisor != a && !beneficiary(s, a))
+			return refuse(why, "only the parties to %s may release it, and %s is not one",
+				      idbuf, who);
+		if (s->state != AL_C_PROPOSED && s->state != AL_C_ACCEPTED)
+			return refuse(why, "%s is %s: only a proposed or accepted commitment can be "
+				      "released", idbuf, state);
+		if (a < 64 && (s->released_by >> a & 1))
+			return refuse(why, "%s has already released %s", who, idbuf);
 		return true;
 	default: /* verdict */
 		if (!beneficiary(s, a))
@@ -204,6 +233,31 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		s->timeliness = b->u.verdict.timeliness;
 		s->verdict = (struct al_ref){ b->author, b->seq };
 		break;
+	case AL_KIND_TASK: {
+		struct al_task_status *v = realloc(l->tasks, (l->n_tasks + 1) * sizeof *v);
+		char *title = strdup(b->u.task.title ? b->u.task.title : "");
+		if (v)
+			l->tasks = v;
+		if (!v || !title) {
+			free(title);
+			return AL_E_NOMEM;
+		}
+		v[l->n_tasks++] = (struct al_task_status){ { b->author, b->seq },
+			(size_t)member_of(l->c, &b->u.task.owner), b->u.task.due, title };
+		break;
+	}
+	case AL_KIND_RELEASE: {
+		/* By mutual agreement: released once the promisor and every
+		 * beneficiary have each released it. */
+		uint64_t all = a < 64 ? 1ull << s->promisor : 0;
+		if (a < 64)
+			s->released_by |= 1ull << a;
+		for (size_t i = 0; i < s->n_to; i++)
+			all |= s->to[i] < 64 ? 1ull << s->to[i] : 0;
+		if ((s->released_by & all) == all)
+			s->state = AL_C_RELEASED;
+		break;
+	}
 	case AL_KIND_FEEDBACK: {
 		struct al_rating *v = realloc(l->feedback, (l->n_feedback + 1) * sizeof *v);
 		if (!v)
@@ -346,6 +400,9 @@ void ledger_destroy(struct al_ledger **lp)
 		free(l->items[i].to);
 	}
 	free(l->items);
+	for (size_t i = 0; i < l->n_tasks; i++)
+		free(l->tasks[i].title);
+	free(l->tasks);
 	free(l->feedback);
 	free(l->violations);
 	free(l);

@@ -48,6 +48,15 @@ struct al_cstatus {
 	int64_t verdict_at;   /* ms of the confirmation or dispute, 0 if none */
 	uint32_t quality, timeliness; /* the confirmation's ratings, 1..5 */
 	struct al_ref delivery, verdict; /* the messages, seq 0 if none */
+	uint64_t released_by; /* bit per member index (first 64): parties that released it */
+};
+
+/* A task: programming, with an accountable owner. */
+struct al_task_status {
+	struct al_ref id;
+	size_t owner;  /* member index */
+	int64_t due;
+	char *title;
 };
 
 /* Feedback: a rating of one member by another, outside any commitment. */
@@ -64,6 +73,8 @@ struct al_ledger {
 	size_t n_items;
 	struct al_rating *feedback;
 	size_t n_feedback;
+	struct al_task_status *tasks;
+	size_t n_tasks;
 	uint64_t *violations;       /* per member */
 	uint64_t applied;           /* messages applied */
 };

@@ -941,6 +941,11 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 		act.evidence_ref = STR(r->act.evidence_ref);
 		act.quality = r->act.quality;
 		act.timeliness = r->act.timeliness;
+		act.name = STR(r->act.name);
+		act.due = r->act.due;
+		act.n_depends = r->act.n_depends;
+		act.depends = r->act.depends;
+		act.deliverable = STR(r->act.deliverable);
 		pb.act = &act;
 		break;
 	default:
@@ -1010,6 +1015,15 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, ch
 			rc = AL_E_NOMEM;
 		else if ((rc = opt32(&a->evidence, r->act.evidence, &has, "evidence hash", why)) == AL_OK)
 			r->act.has_evidence = has;
+		r->act.due = a->due;
+		if (rc == AL_OK && (!(r->act.name = dup_str(a->name)) ||
+				    !(r->act.deliverable = dup_str(a->deliverable)) ||
+				    !(r->act.depends = calloc(a->n_depends ? a->n_depends : 1,
+							      sizeof *r->act.depends))))
+			rc = AL_E_NOMEM;
+		for (size_t i = 0; rc == AL_OK && i < a->n_depends; i++, r->act.n_depends++)
+			if (!(r->act.depends[i] = dup_str(a->depends[i])))
+				rc = AL_E_NOMEM;
 		break;
 	}
 	default:

@@ -56,6 +56,30 @@ same() { [ "$(alliancectl commitments -H "$T/acme" --json --as-of +30d)" = "$(al
 check "globex's table equals acme's" eventually 10 same globex
 check "initech's table equals acme's" eventually 10 same initech
 check "the logs audit clean against each other" eventually 10 alliancectl audit "$T/acme" --against "$T/globex" --against "$T/initech"
+# --- tasks, release by mutual agreement, feedback
+t1=$(alliancectl "${A[@]}" task add "integrate the prototype" --owner globex --due +20d --deliverable "a demo rig")
+check "task add prints the task's id ($t1)" test "${t1%%/*}" = acme
+t2=$(alliancectl "${G[@]}" task add "field trial" --owner initech --due +30d --depends "$t1")
+check "a task may depend on another ($t2)" test -n "$t2"
+fails "a task with a stranger for owner is refused" alliancectl "${A[@]}" task add x --owner nobody --due +1d
+fails "a task that depends on a commitment is refused" alliancectl "${A[@]}" task add x --owner acme --due +1d --depends "$c1"
+contains "...naming the rule" "$(alliancectl "${A[@]}" task add x --owner acme --due +1d --depends "$c1" 2>&1)" "depends only on tasks"
+check "a commitment can be for a task" eventually 10 alliancectl "${G[@]}" commit "rig for the integration" --to acme --due +10d --task "$t1"
+fails "but not for a commitment" alliancectl "${G[@]}" commit "x" --to acme --due +10d --task "$c1"
+c4=$(alliancectl "${A[@]}" commit "extra docs" --to globex,initech --due +5d --value 10)
+check "the promisor releases $c4" eventually 10 alliancectl "${A[@]}" release "$c4" --reason "no longer needed"
+check "...globex releases it too" eventually 10 alliancectl "${G[@]}" release "$c4"
+check "...it is not released until every party has" test "$(state acme "$c4")" = proposed
+fails "...a stranger to it cannot release it" alliancectl "${I[@]}" release "$c1"
+check "...initech, the last party, releases it" eventually 10 alliancectl "${I[@]}" release "$c4"
+check "...released in every home" eventually 10 everywhere released "$c4"
+fails "releasing twice is refused" alliancectl "${A[@]}" release "$c4"
+check "feedback about a partner" alliancectl "${I[@]}" feedback acme --rating 5 --comment "great partner"
+fails "feedback about oneself is refused" alliancectl "${I[@]}" feedback initech --rating 5
+fails "feedback needs a rating" alliancectl "${I[@]}" feedback acme
+feedback_shown() { alliancectl trust acme -H "$T/globex" | grep -q "feedback"; }
+check "trust acme at globex shows initech's feedback as evidence" eventually 10 feedback_shown
+
 # --- trust: the same table everywhere, and the audit recomputes it
 asof=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
 tj() { alliancectl trust -H "$T/$1" --as-of "$asof" --json; }
@@ -72,5 +96,5 @@ fails "trust of a stranger is refused" alliancectl trust nobody -H "$T/acme"
 contains "...naming the members" "$(alliancectl trust nobody -H "$T/acme" 2>&1)" "members: acme"
 check "alliancectl trust --help" alliancectl trust --help
 
-for v in accept decline deliver confirm dispute; do check "alliancectl $v --help" alliancectl "$v" --help; done
+for v in accept decline deliver confirm dispute release feedback task; do check "alliancectl $v --help" alliancectl "$v" --help; done
 finish

@@ -340,6 +340,62 @@ static void test_trust_weights_and_warnings(void **state)
 	ledger_destroy(&l);
 }
 
+static void release(struct fx *x, int a, struct al_ref c, int64_t t)
+{
+	struct al_body b;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_RELEASE;
+	b.u.release.commitment = c;
+	sign(x, a, &b, t);
+}
+
+static struct al_ref task(struct fx *x, int a, int owner, struct al_ref *dep, int64_t t)
+{
+	struct al_body b;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_TASK;
+	b.u.task.title = (char *)"t";
+	b.u.task.owner = x->ids[owner]->sign_pk;
+	b.u.task.due = t + DAY;
+	b.u.task.depends = dep;
+	b.u.task.n_depends = dep != NULL;
+	return sign(x, a, &b, t);
+}
+
+/* Release needs every party; a released commitment is no evidence and
+ * cannot be missed; tasks depend only on tasks. */
+static void test_release_and_tasks(void **state)
+{
+	struct fx *x = *state;
+	int64_t grace = (int64_t)x->c->params.grace * 1000;
+	struct al_ref c = commit(x, 0, 1, T0, T0 + DAY);
+	release(x, 0, c, T0 + 1);
+	release(x, 2, c, T0 + 2); /* not a party: a violation */
+	struct al_ledger *l = build(x);
+	assert_int_equal(state_at(l, 0, T0 + DAY + grace + 1), AL_C_MISSED); /* one side only */
+	assert_int_equal(l->violations[2], 1);
+	ledger_destroy(&l);
+	release(x, 1, c, T0 + 3);
+	release(x, 1, c, T0 + 4); /* twice: a violation */
+	l = build(x);
+	assert_int_equal(state_at(l, 0, T0 + 100 * DAY), AL_C_RELEASED);
+	assert_int_equal(l->violations[1], 1);
+	struct al_trust *t;
+	assert_int_equal(trust_compute(l, T0 + 100 * DAY, &t), AL_OK);
+	assert_true(t->rows[0].r == 0 && t->rows[0].s == 0 && t->rows[0].missed == 0);
+	trust_destroy(&t);
+	ledger_destroy(&l);
+	/* tasks */
+	struct al_ref t1 = task(x, 0, 1, NULL, T0 + 5);
+	task(x, 1, 2, &t1, T0 + 6);     /* depends on a task: fine */
+	task(x, 1, 2, &c, T0 + 7);      /* on a commitment: a violation */
+	l = build(x);
+	assert_int_equal(l->n_tasks, 2);
+	assert_int_equal(l->tasks[1].owner, 2);
+	assert_int_equal(l->violations[1], 2);
+	ledger_destroy(&l);
+}
+
 /* docs/trust.md section 5, number for number. */
 static void test_trust_worked_example(void **state)
 {
@@ -375,6 +431,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_trust_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_weights_and_warnings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_worked_example, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_and_tasks, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
