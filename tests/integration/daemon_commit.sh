@@ -10,12 +10,13 @@ seq_of() { seq_in acme "$1"; }
 
 check "commit prints the new id" test "$(alliancectl commit "a prototype" --to globex --due +14d --value 500 "${A[@]}")" = acme/1
 check "a commitment to several members" test "$(alliancectl commit "specs" --to globex,initech --due 2030-01-01T00:00:00Z "${A[@]}")" = acme/2
+check "a task to commit to" test "$(alliancectl task add "the prototype" --owner acme --due +20d "${A[@]}")" = acme/3
 out=$(printf '%s\n' '{"what": "x", "to": ["globex"], "due": "+1d"}' '' \
-	'{"what": "y", "to": "globex,initech", "due": "+2d", "value": 7, "task": "acme/1"}' |
+	'{"what": "y", "to": "globex,initech", "due": "+2d", "value": 7, "task": "acme/3"}' |
 	alliancectl commit --batch - "${A[@]}")
-check "--batch prints one id per line, in order" test "$(echo $out)" = "acme/3 acme/4"
+check "--batch prints one id per line, in order" test "$(echo $out)" = "acme/4 acme/5"
 printf '%s\n' '{"what": "from a file", "to": "initech", "due": "+3d"}' >"$T/batch.jsonl"
-check "--batch FILE" test "$(alliancectl commit --batch "$T/batch.jsonl" "${A[@]}")" = acme/5
+check "--batch FILE" test "$(alliancectl commit --batch "$T/batch.jsonl" "${A[@]}")" = acme/6
 
 before=$(seq_of acme)
 fails "an unknown beneficiary is refused" alliancectl commit x --to globx --due +1d "${A[@]}"
