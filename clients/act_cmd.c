@@ -5,6 +5,7 @@
  * the command prints the new message's id. */
 #include "ctl.h"
 #include "err.h"
+#include "msg.h"
 #include "when.h"
 
 #include <errno.h>
@@ -37,6 +38,14 @@ static const struct verb {
 		     "As a party to proposed or accepted commitment ID, release it. By mutual\n"
 		     "agreement: it is released, with no penalty for anyone, once the promisor\n"
 		     "and every beneficiary have released it.\n" },
+	{ "escalate", "usage: alliancectl escalate ID --reason TEXT [-H HOME] [--alliance ID|TITLE]\n\n"
+		      "Take the dispute over commitment ID to the charter's resolver (the\n"
+		      "hierarchy mechanism), saying why.\n" },
+	{ "resolve", "usage: alliancectl resolve ID --uphold|--reject [--comment TEXT] [-H HOME]\n"
+		     "                           [--alliance ID|TITLE]\n\n"
+		     "As the charter's resolver, rule on the escalated dispute over commitment\n"
+		     "ID: --uphold it (the delivery counts as disputed against the promisor) or\n"
+		     "--reject it (the delivery stands).\n" },
 	{ "feedback", "usage: alliancectl feedback NAME --rating 1..5 [--comment TEXT] [-H HOME]\n"
 		      "                            [--alliance ID|TITLE]\n\n"
 		      "Rate member NAME outside any one commitment. Feedback is graded evidence\n"
@@ -82,7 +91,7 @@ static int hash_file(const char *path, uint8_t out[32])
 static int act(const struct verb *v, int argc, char **argv)
 {
 	enum { O_ALLIANCE = 256, O_REASON, O_NOTE, O_COMMENT, O_EVIDENCE, O_RATING, O_TIMELINESS,
-	       O_OWNER, O_DUE, O_DEPENDS, O_DELIVERABLE };
+	       O_OWNER, O_DUE, O_DEPENDS, O_DELIVERABLE, O_UPHOLD, O_REJECT };
 	static const struct option opts[] = {
 		{ "alliance", required_argument, NULL, O_ALLIANCE },
 		{ "reason", required_argument, NULL, O_REASON },
@@ -95,6 +104,8 @@ static int act(const struct verb *v, int argc, char **argv)
 		{ "due", required_argument, NULL, O_DUE },
 		{ "depends", required_argument, NULL, O_DEPENDS },
 		{ "deliverable", required_argument, NULL, O_DELIVERABLE },
+		{ "uphold", no_argument, NULL, O_UPHOLD },
+		{ "reject", no_argument, NULL, O_REJECT },
 		{ "home", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -141,6 +152,12 @@ static int act(const struct verb *v, int argc, char **argv)
 			depends[rq.act.n_depends++] = optarg;
 			break;
 		case O_DELIVERABLE: rq.act.deliverable = optarg; break;
+		case O_UPHOLD:
+		case O_REJECT:
+			if (rq.act.ruling)
+				return ctl_usage(v->name, "give one of --uphold and --reject");
+			rq.act.ruling = opt == O_UPHOLD ? AL_RULING_UPHOLD : AL_RULING_REJECT;
+			break;
 		default: return ctl_usage(v->name, "bad option");
 		}
 	}
@@ -159,8 +176,10 @@ static int act(const struct verb *v, int argc, char **argv)
 	}
 	if ((confirm || feedback) && !rq.act.quality)
 		return ctl_usage(v->name, "%s needs --rating 1..5", v->name);
-	if (!strcmp(v->name, "dispute") && !text)
-		return ctl_usage(v->name, "dispute needs --reason TEXT");
+	if ((!strcmp(v->name, "dispute") || !strcmp(v->name, "escalate")) && !text)
+		return ctl_usage(v->name, "%s needs --reason TEXT", v->name);
+	if (!strcmp(v->name, "resolve") && !rq.act.ruling)
+		return ctl_usage(v->name, "resolve needs --uphold or --reject");
 	if (confirm && !rq.act.timeliness)
 		rq.act.timeliness = rq.act.quality;
 	const char *home = ctl_home(home_opt);
@@ -204,5 +223,7 @@ VERB(cmd_deliver, 2)
 VERB(cmd_confirm, 3)
 VERB(cmd_dispute, 4)
 VERB(cmd_release, 5)
-VERB(cmd_feedback, 6)
-VERB(cmd_task, 7)
+VERB(cmd_escalate, 6)
+VERB(cmd_resolve, 7)
+VERB(cmd_feedback, 8)
+VERB(cmd_task, 9)

@@ -35,6 +35,8 @@ static const struct command {
 	{ "confirm", cmd_confirm, "as a beneficiary, confirm a delivery with a rating" },
 	{ "dispute", cmd_dispute, "as a beneficiary, dispute a delivery, saying why" },
 	{ "release", cmd_release, "release a commitment by mutual agreement (no penalty)" },
+	{ "escalate", cmd_escalate, "take a dispute to the charter's resolver" },
+	{ "resolve", cmd_resolve, "as the resolver, uphold or reject an escalated dispute" },
 	{ "feedback", cmd_feedback, "rate a member outside any one commitment" },
 	{ "trust", cmd_trust, "trust, uncertainty and reciprocity per partner (NAME explains)" },
 	{ "commitments", cmd_commitments, "every commitment and its state (--state, --as-of)" },

@@ -100,6 +100,8 @@ int cmd_deliver(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
 int cmd_dispute(int argc, char **argv);
 int cmd_release(int argc, char **argv);
+int cmd_escalate(int argc, char **argv);
+int cmd_resolve(int argc, char **argv);
 int cmd_feedback(int argc, char **argv);
 int cmd_task(int argc, char **argv);
 

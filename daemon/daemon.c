@@ -552,6 +552,19 @@ static int act_body(const struct al_store *s, const struct al_act *act, struct a
 		b->u.feedback.about = about->sign_key;
 		b->u.feedback.rating = act->quality;
 		b->u.feedback.comment = act->text;
+	} else if (!strcmp(act->verb, "escalate")) {
+		if (!*act->text)
+			return al_errf(why, AL_E_INVAL, "say why you escalate it (--reason TEXT)");
+		b->kind = AL_KIND_ESCALATION;
+		b->u.escalation.subject = *ref;
+		b->u.escalation.reason = act->text;
+	} else if (!strcmp(act->verb, "resolve")) {
+		if (act->ruling != AL_RULING_UPHOLD && act->ruling != AL_RULING_REJECT)
+			return al_errf(why, AL_E_INVAL, "rule on it: --uphold or --reject the dispute");
+		b->kind = AL_KIND_RESOLUTION;
+		b->u.resolution.subject = *ref;
+		b->u.resolution.ruling = (enum al_ruling)act->ruling;
+		b->u.resolution.comment = act->text;
 	} else if (!strcmp(act->verb, "release")) {
 		b->kind = AL_KIND_RELEASE;
 		b->u.release.commitment = *ref;
@@ -584,7 +597,7 @@ static int act_body(const struct al_store *s, const struct al_act *act, struct a
 		b->u.verdict.comment = act->text;
 	} else {
 		return al_errf(why, AL_E_INVAL, "unknown step '%s' (accept, decline, deliver, "
-			       "confirm, dispute, release, task, feedback)", act->verb);
+			       "confirm, dispute, release, escalate, resolve, task, feedback)", act->verb);
 	}
 	return AL_OK;
 }

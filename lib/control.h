@@ -32,7 +32,7 @@ struct al_request {
 	struct al_commit_item *items;
 	struct al_act {   /* AL_OP_ACT */
 		char *verb;  /* accept, decline, deliver, confirm, dispute, release,
-			      * task, feedback */
+			      * escalate, resolve, task, feedback */
 		char *id;    /* the commitment, "name/seq" */
 		char *text;  /* reason, note, comment, or a task's title */
 		bool has_evidence;
@@ -44,6 +44,7 @@ struct al_request {
 		size_t n_depends;
 		char **depends;
 		char *deliverable;
+		uint32_t ruling; /* resolve: enum al_ruling */
 	} act;
 };
 

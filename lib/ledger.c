@@ -128,6 +128,8 @@ static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 	case AL_KIND_DELIVERY: ref = &b->u.delivery.commitment; break;
 	case AL_KIND_VERDICT: ref = &b->u.verdict.commitment; break;
 	case AL_KIND_RELEASE: ref = &b->u.release.commitment; break;
+	case AL_KIND_ESCALATION: ref = &b->u.escalation.subject; break;
+	case AL_KIND_RESOLUTION: ref = &b->u.resolution.subject; break;
 	case AL_KIND_FEEDBACK: {
 		long about = member_of(c, &b->u.feedback.about);
 		if (about < 0 || (size_t)about == a)
@@ -172,6 +174,29 @@ static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		if (a < 64 && (s->released_by >> a & 1))
 			return refuse(why, "%s has already released %s", who, idbuf);
 		return true;
+	case AL_KIND_ESCALATION:
+		if (s->state != AL_C_DISPUTED)
+			return refuse(why, "%s is %s: only a disputed commitment can be escalated",
+				      idbuf, state);
+		if (s->escalated)
+			return refuse(why, "%s is already escalated", idbuf);
+		return true;
+	case AL_KIND_RESOLUTION: {
+		bool resolver = false;
+		for (size_t i = 0; i < c->n_resolvers; i++)
+			resolver |= !strcmp(c->resolvers[i], who);
+		if (!resolver)
+			return refuse(why, "only the charter's resolver%s (%s) may resolve a dispute, "
+				      "and %s is not one", c->n_resolvers == 1 ? "" : "s",
+				      c->n_resolvers ? c->resolvers[0] : "none named", who);
+		if (s->state != AL_C_DISPUTED || !s->escalated)
+			return refuse(why, "%s is %s%s: only an escalated dispute can be resolved",
+				      idbuf, state, s->state == AL_C_DISPUTED ? ", not escalated" : "");
+		if (b->u.resolution.ruling != AL_RULING_UPHOLD &&
+		    b->u.resolution.ruling != AL_RULING_REJECT)
+			return refuse(why, "a ruling upholds or rejects the dispute");
+		return true;
+	}
 	default: /* verdict */
 		if (!beneficiary(s, a))
 			return refuse(why, "only a beneficiary of %s may confirm or "
@@ -258,6 +283,14 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 			s->state = AL_C_RELEASED;
 		break;
 	}
+	case AL_KIND_ESCALATION:
+		s->escalated = true;
+		break;
+	case AL_KIND_RESOLUTION:
+		s->state = AL_C_RESOLVED;
+		s->ruling = b->u.resolution.ruling;
+		s->resolved_at = b->timestamp;
+		break;
 	case AL_KIND_FEEDBACK: {
 		struct al_rating *v = realloc(l->feedback, (l->n_feedback + 1) * sizeof *v);
 		if (!v)

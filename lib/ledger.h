@@ -49,6 +49,9 @@ struct al_cstatus {
 	uint32_t quality, timeliness; /* the confirmation's ratings, 1..5 */
 	struct al_ref delivery, verdict; /* the messages, seq 0 if none */
 	uint64_t released_by; /* bit per member index (first 64): parties that released it */
+	bool escalated;       /* a dispute taken to the charter's resolver */
+	enum al_ruling ruling; /* resolved: the dispute upheld or rejected */
+	int64_t resolved_at;
 };
 
 /* A task: programming, with an accountable owner. */

@@ -84,6 +84,10 @@ static int judge(struct al_trust *t, const struct al_ledger *l, const struct al_
 	const struct al_params *p = &l->c->params;
 	struct al_trust_row *row = &t->rows[cs->promisor];
 	enum al_cstate st = ledger_state_at(l, cs, t->as_of);
+	/* A resolved dispute is what the ruling says: upheld, it stands as
+	 * disputed (dated by the ruling); rejected, the delivery stands. */
+	if (st == AL_C_RESOLVED)
+		st = cs->ruling == AL_RULING_UPHOLD ? AL_C_DISPUTED : AL_C_DELIVERED;
 	double w = value_weight(p, cs->value);
 	bool late = ledger_late(cs);
 	struct al_evidence e = { cs->promisor, cs->id, NULL, 0, w, 0, 0, 0 };
@@ -117,9 +121,9 @@ static int judge(struct al_trust *t, const struct al_ledger *l, const struct al_
 		e.s = w * e.decay * p->w_rating / 1000.0 * (5.0 - x) / 4.0;
 		return add_evidence(t, &e);
 	case AL_C_DISPUTED:
-		e.at = cs->verdict_at;
+		e.at = cs->resolved_at ? cs->resolved_at : cs->verdict_at;
 		e.decay = decay(p, t->as_of, e.at);
-		e.outcome = "disputed";
+		e.outcome = cs->resolved_at ? "upheld" : "disputed";
 		e.s = w * e.decay * p->w_disputed / 1000.0;
 		row->disputed++;
 		return add_evidence(t, &e);

@@ -946,6 +946,7 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 		act.n_depends = r->act.n_depends;
 		act.depends = r->act.depends;
 		act.deliverable = STR(r->act.deliverable);
+		act.ruling = r->act.ruling;
 		pb.act = &act;
 		break;
 	default:
@@ -1016,6 +1017,7 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, ch
 		else if ((rc = opt32(&a->evidence, r->act.evidence, &has, "evidence hash", why)) == AL_OK)
 			r->act.has_evidence = has;
 		r->act.due = a->due;
+		r->act.ruling = a->ruling;
 		if (rc == AL_OK && (!(r->act.name = dup_str(a->name)) ||
 				    !(r->act.deliverable = dup_str(a->deliverable)) ||
 				    !(r->act.depends = calloc(a->n_depends ? a->n_depends : 1,

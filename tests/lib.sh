@@ -42,12 +42,14 @@ init_partners() {
 	done
 }
 
-# make_charter FILE a b c: a charter with these members, signed by all.
+# make_charter FILE a b c: a charter with these members, signed by all
+# ($CHARTER_ARGS: more options for charter new, such as --resolver acme).
 make_charter() {
 	local file=$1; shift
 	local args=() n
 	for n in "$@"; do args+=(--member "$T/$n.card"); done
-	alliancectl charter new "$file" --title "Test alliance" "${args[@]}" >/dev/null || return 1
+	# shellcheck disable=SC2086 # CHARTER_ARGS: extra options, word-split on purpose
+	alliancectl charter new "$file" --title "Test alliance" "${args[@]}" ${CHARTER_ARGS:-} >/dev/null || return 1
 	for n in "$@"; do alliancectl charter sign "$file" -H "$T/$n" >/dev/null || return 1; done
 }
 

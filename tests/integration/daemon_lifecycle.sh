@@ -5,7 +5,7 @@
 # nothing; every home derives the same states.
 . "$(dirname "$0")/../lib.sh"
 
-start_alliance acme globex initech || { not_ok "three daemons joined and authoring"; finish; }
+CHARTER_ARGS="--resolver acme" start_alliance acme globex initech || { not_ok "three daemons joined and authoring"; finish; }
 A=(-H "$T/acme"); G=(-H "$T/globex"); I=(-H "$T/initech")
 state() { alliancectl -H "$T/$1" commitments --json | python3 -c "import json,sys; print([c['state'] for c in json.load(sys.stdin) if c['id']=='$2'][0])"; }
 late() { alliancectl -H "$T/$1" commitments --json | python3 -c "import json,sys; print([c['late'] for c in json.load(sys.stdin) if c['id']=='$2'][0])"; }
@@ -51,6 +51,13 @@ fails "a declined commitment cannot be delivered" alliancectl "${A[@]}" deliver 
 check "globex delivers $c3" alliancectl "${G[@]}" deliver "$c3"
 check "initech disputes it" eventually 10 alliancectl "${I[@]}" dispute "$c3" --reason "rig fails calibration"
 check "...disputed in every home" eventually 10 everywhere disputed "$c3"
+fails "only a disputed commitment can be escalated" alliancectl "${G[@]}" escalate "$c1" --reason x
+check "globex escalates the dispute to the charter's resolver" alliancectl "${G[@]}" escalate "$c3" --reason "the rig passed our calibration"
+fails "initech may not resolve it (not the resolver)" alliancectl "${I[@]}" resolve "$c3" --reject
+contains "...naming the resolver" "$(alliancectl "${I[@]}" resolve "$c3" --reject 2>&1)" "only the charter's resolver (acme)"
+fails "a ruling is required" alliancectl "${A[@]}" resolve "$c3"
+check "acme, the resolver, upholds the dispute" eventually 10 alliancectl "${A[@]}" resolve "$c3" --uphold --comment "calibration log shows drift"
+check "...resolved in every home" eventually 10 everywhere resolved "$c3"
 
 same() { [ "$(alliancectl commitments -H "$T/acme" --json --as-of +30d)" = "$(alliancectl commitments -H "$T/$1" --json --as-of +30d)" ]; }
 check "globex's table equals acme's" eventually 10 same globex
@@ -96,5 +103,5 @@ fails "trust of a stranger is refused" alliancectl trust nobody -H "$T/acme"
 contains "...naming the members" "$(alliancectl trust nobody -H "$T/acme" 2>&1)" "members: acme"
 check "alliancectl trust --help" alliancectl trust --help
 
-for v in accept decline deliver confirm dispute release feedback task; do check "alliancectl $v --help" alliancectl "$v" --help; done
+for v in accept decline deliver confirm dispute release escalate resolve feedback task; do check "alliancectl $v --help" alliancectl "$v" --help; done
 finish

@@ -396,6 +396,62 @@ static void test_release_and_tasks(void **state)
 	ledger_destroy(&l);
 }
 
+static void escalate(struct fx *x, int a, struct al_ref c, int64_t t)
+{
+	struct al_body b;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_ESCALATION;
+	b.u.escalation.subject = c;
+	b.u.escalation.reason = (char *)"why";
+	sign(x, a, &b, t);
+}
+
+static void resolve(struct fx *x, int a, struct al_ref c, enum al_ruling r, int64_t t)
+{
+	struct al_body b;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_RESOLUTION;
+	b.u.resolution.subject = c;
+	b.u.resolution.ruling = r;
+	sign(x, a, &b, t);
+}
+
+/* The hierarchy: a dispute is escalated, and only the charter's resolver
+ * (m0 in the test charter) rules; the ruling decides what the outcome is
+ * worth: upheld stays negative, rejected lets the delivery stand. */
+static void test_escalation_and_resolution(void **state)
+{
+	struct fx *x = *state;
+	struct al_ref up = commit_v(x, 1, 2, T0, T0 + 5 * DAY, 1);
+	struct al_ref down = commit_v(x, 1, 2, T0, T0 + 5 * DAY, 1);
+	for (int i = 0; i < 2; i++) {
+		struct al_ref c = i ? down : up;
+		deliver(x, 1, c, T0 + DAY);
+		rate(x, 2, c, AL_OUTCOME_DISPUTE, 0, 0, T0 + DAY);
+	}
+	resolve(x, 0, up, AL_RULING_UPHOLD, T0 + DAY + 1); /* not escalated yet: a violation */
+	escalate(x, 1, up, T0 + 2 * DAY);
+	escalate(x, 2, down, T0 + 2 * DAY);
+	resolve(x, 2, down, AL_RULING_REJECT, T0 + 3 * DAY); /* not the resolver */
+	resolve(x, 0, up, AL_RULING_UPHOLD, T0 + 3 * DAY);
+	resolve(x, 0, down, AL_RULING_REJECT, T0 + 3 * DAY);
+	struct al_ledger *l;
+	struct al_trust *t = trust_at(x, T0 + 3 * DAY, &l);
+	assert_int_equal(l->items[0].state, AL_C_RESOLVED);
+	assert_int_equal(l->items[0].ruling, AL_RULING_UPHOLD);
+	assert_int_equal(l->items[1].ruling, AL_RULING_REJECT);
+	assert_int_equal(l->violations[0], 1);
+	assert_int_equal(l->violations[2], 1);
+	/* m1: one upheld dispute (s = 1), one delivery that stands (r = 1,
+	 * two days old) */
+	NEAR(t->rows[1].s, 1.0);
+	NEAR(t->rows[1].r, exp2(-2.0 / 90.0));
+	assert_int_equal(t->rows[1].disputed, 1);
+	assert_int_equal(t->rows[1].fulfilled, 1);
+	trust_destroy(&t);
+	ledger_destroy(&l);
+}
+
 /* docs/trust.md section 5, number for number. */
 static void test_trust_worked_example(void **state)
 {
@@ -432,6 +488,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_trust_weights_and_warnings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_worked_example, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_and_tasks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_escalation_and_resolution, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
