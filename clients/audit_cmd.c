@@ -32,7 +32,10 @@ static const char audit_usage[] =
 	"  --alliance ID     which alliance of a home that joined several (id or title)\n"
 	"  --as-of WHEN      evaluation time for the trust table (default: now)\n"
 	"  --json            {\"ok\", \"records\", \"faults\": [{log, record, offset, reason}],\n"
-	"                    \"trust\": [...]}\n\n"
+	"                    \"violations\": [{member, id, rule}], \"trust\": [...]}\n\n"
+	"A violation is a signed, in-chain message that breaks the alliance's rules\n"
+	"(say, a delivery by someone other than the promisor): it is reported with\n"
+	"its author, but it is misbehaviour, not damage, so it is not a fault.\n"
 	"Exit status: 0 when the logs are clean, 1 when any fault is found, 2 when\n"
 	"the audit cannot run (bad arguments, unreadable files).\n";
 
@@ -175,8 +178,16 @@ int cmd_audit(int argc, char **argv)
 			lost |= json_array_append_new(logs, json_pack("{s:s, s:I, s:o}", "log",
 				a.logs[i].label, "records", (json_int_t)a.logs[i].records,
 				"feeds", feeds_json(c, a.logs[i].feeds)));
-		json_t *j = json_pack("{s:b, s:I, s:o, s:o, s:s, s:s, s:o}", "ok", a.ok, "records",
-				      (json_int_t)a.records, "faults", faults, "trust",
+		json_t *viol = json_array();
+		for (size_t i = 0; i < ledger->n_broken; i++) {
+			const struct al_member *m = charter_member(c, &ledger->broken[i].id.author);
+			char id[AL_NAME_MAX + 24];
+			snprintf(id, sizeof id, "%s/%" PRIu64, m ? m->name : "?", ledger->broken[i].id.seq);
+			lost |= json_array_append_new(viol, json_pack("{s:s, s:s, s:s}", "member",
+				m ? m->name : "?", "id", id, "rule", ledger->broken[i].why));
+		}
+		json_t *j = json_pack("{s:b, s:I, s:o, s:o, s:o, s:s, s:s, s:o}", "ok", a.ok, "records",
+				      (json_int_t)a.records, "faults", faults, "violations", viol, "trust",
 				      ctl_trust_json(c, trust),
 				      "alliance", hex, "as_of", when_format(as_of, t), "logs", logs);
 		if (lost) {
@@ -198,6 +209,11 @@ int cmd_audit(int argc, char **argv)
 		for (size_t i = 0; i < a.n_faults; i++)
 			printf("FAULT %s record %" PRIu64 " offset %" PRIu64 ": %s\n", a.faults[i].log,
 			       a.faults[i].record, a.faults[i].offset, a.faults[i].reason);
+		for (size_t i = 0; i < ledger->n_broken; i++) {
+			const struct al_member *m = charter_member(c, &ledger->broken[i].id.author);
+			printf("VIOLATION %s/%" PRIu64 ": %s (signed and kept; changes nothing)\n",
+			       m ? m->name : "?", ledger->broken[i].id.seq, ledger->broken[i].why);
+		}
 		printf("trust as of %s, recomputed from %s:\n", when_format(as_of, t), src[0].label);
 		ctl_trust_print(c, trust);
 		if (a.ok)

@@ -13,7 +13,9 @@ static const char status_usage[] =
 	"has joined, each member's feed as held here, the link to each other\n"
 	"member's daemon (connection, last heard, what it holds of our feed and\n"
 	"what its own signed messages acknowledge), the count of messages accepted\n"
-	"and rejected by reason, and the latest rejections with their reasons.\n";
+	"and rejected by reason, the latest rejections with their reasons, and\n"
+	"every signed message that broke the alliance's rules (a violation by its\n"
+	"author: it stays in the log and changes nothing).\n";
 
 int cmd_status(int argc, char **argv)
 {
@@ -98,6 +100,10 @@ int cmd_status(int argc, char **argv)
 			if (json_integer_value(v))
 				any = printf(" %s %lld", tag, (long long)json_integer_value(v));
 		printf("%s\n", any ? "" : " no messages offered since start");
+		json_array_foreach(json_object_get(a, "violations"), k, m)
+			printf("  VIOLATION %s by %s: %s\n", json_string_value(json_object_get(m, "id")),
+			       json_string_value(json_object_get(m, "member")),
+			       json_string_value(json_object_get(m, "rule")));
 	}
 	json_t *pc = json_object_get(j, "peer_counters"), *rs = json_object_get(j, "rejections");
 	printf("peers     %lld handshakes refused, %lld malformed, %lld from non-members\n",

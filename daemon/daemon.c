@@ -132,6 +132,7 @@ static void free_alliance(struct alliance *a)
 		free(a->links[m].progress);
 	}
 	free(a->links);
+	ledger_destroy(&a->ledger);
 	if (a->s)
 		store_close(&a->s);
 	free(a);
@@ -231,7 +232,41 @@ static struct alliance *find_alliance(struct daemon *d, const char *sel, char *w
 
 /* ------------------------------------------------------------ handlers */
 
-static json_t *alliance_status(const struct daemon *d, const struct alliance *a, int64_t now)
+/* The ledger of everything a holds, rebuilt only when the log has grown. */
+static int alliance_ledger(struct alliance *a, struct al_ledger **out, char *why)
+{
+	if (!a->ledger || a->ledger_records != log_records(a->s->log)) {
+		struct al_ledger *l;
+		int rc = ledger_from_store(a->s, &l, why);
+		if (rc)
+			return rc;
+		ledger_destroy(&a->ledger);
+		a->ledger = l;
+		a->ledger_records = log_records(a->s->log);
+	}
+	*out = a->ledger;
+	return AL_OK;
+}
+
+static json_t *violations_json(struct alliance *a)
+{
+	const struct al_charter *c = a->s->charter;
+	struct al_ledger *l;
+	char why[AL_ERRLEN];
+	json_t *v = json_array();
+	if (alliance_ledger(a, &l, why))
+		return v;
+	for (size_t i = 0; i < l->n_broken; i++) {
+		const struct al_member *m = charter_member(c, &l->broken[i].id.author);
+		char id[AL_NAME_MAX + 24];
+		snprintf(id, sizeof id, "%s/%" PRIu64, m ? m->name : "?", l->broken[i].id.seq);
+		json_array_append_new(v, json_pack("{s:s, s:s, s:s}", "member", m ? m->name : "?",
+						   "id", id, "rule", l->broken[i].why));
+	}
+	return v;
+}
+
+static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64_t now)
 {
 	const struct al_store *s = a->s;
 	const struct al_charter *c = s->charter;
@@ -244,7 +279,7 @@ static json_t *alliance_status(const struct daemon *d, const struct alliance *a,
 	for (int r = 0; r < AL_REASON_COUNT; r++)
 		json_object_set_new(counters, feeds_reason_tag((enum al_reason)r),
 				    json_integer((json_int_t)s->counts[r]));
-	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:o, s:o, s:o, s:I}", "id",
+	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:o, s:o, s:o, s:I}", "id",
 			 hex_encode(c->id.b, AL_HASHLEN, hex), "title", c->title, "self",
 			 c->members[a->self].name, "in_force", charter_in_force(c), "authoring",
 			 a->own_ok ? "open" : "waiting for peers to confirm this member's feed head",
@@ -252,6 +287,8 @@ static json_t *alliance_status(const struct daemon *d, const struct alliance *a,
 			 (json_int_t)log_durable(s->log), "members", members, "links",
 			 peers_links_json(d, a, now), "counters", counters, "equivocations",
 			 (json_int_t)s->n_proofs);
+	json_object_set_new(j, "violations", violations_json(a));
+	return j;
 }
 
 static json_t *rejections_json(const struct daemon *d)
@@ -464,14 +501,13 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 			goto fail;
 	/* The ledger's rules too (a --task must name a task). */
 	struct al_ledger *l;
-	if ((rc = ledger_from_store(s, &l, why)))
+	if ((rc = alliance_ledger(a, &l, why)))
 		goto fail;
 	for (size_t i = 0; i < rq->n_items && rc == AL_OK; i++) {
 		char err[AL_ERRLEN];
 		if (ledger_check(l, &self->sign_key, &bodies[i], err))
 			rc = al_errf(why, AL_E_INVAL, "commitment %zu: %s", i + 1, err);
 	}
-	ledger_destroy(&l);
 	if (rc)
 		goto fail;
 	json_t *ids = json_array();
@@ -612,7 +648,7 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 	int rc = AL_OK;
 	if (!a || !may_author(a, why) || (rc = act_body(a->s, &rq->act, &b, &deps, why)))
 		goto fail;
-	if ((rc = ledger_from_store(a->s, &l, why)))
+	if ((rc = alliance_ledger(a, &l, why)))
 		goto fail;
 	if (ledger_check(l, &d->home->self.sign_key, &b, why))
 		goto fail;
@@ -620,7 +656,6 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 		dlog(d, L_ERROR, "cannot author a %s: %s", msg_kind_name(b.kind), why);
 		goto fail;
 	}
-	ledger_destroy(&l);
 	free(deps);
 	a->unreceipted = 0; /* its frontier acknowledges what came in */
 	snprintf(id, sizeof id, "%s/%" PRIu64, a->s->charter->members[a->self].name, out.seq);
@@ -630,7 +665,6 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 	rp->ok = 1;
 	return AFTER_SYNC;
 fail:
-	ledger_destroy(&l);
 	free(deps);
 	rp->error = strdup(why);
 	return rc == AL_E_NOMEM || rc == AL_E_IO || rc == AL_E_FSYNC || rc == AL_E_FAILED ? rc

@@ -72,6 +72,8 @@ struct alliance {
 	int64_t unreceipted; /* first message taken in since our last one, 0: none */
 	struct link *links; /* one per member; links[self] unused */
 	size_t n_links;
+	struct al_ledger *ledger; /* cached: rebuilt when the log has grown */
+	uint64_t ledger_records;
 };
 
 struct rejection {

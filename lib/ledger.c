@@ -232,7 +232,14 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 	if (a < 0)
 		return AL_OK; /* cannot happen in a validated log */
 	l->applied++;
-	if (!allowed(l, (size_t)a, b, &s, NULL)) {
+	char why[AL_ERRLEN];
+	if (!allowed(l, (size_t)a, b, &s, why)) {
+		struct al_violation *v = realloc(l->broken, (l->n_broken + 1) * sizeof *v);
+		if (!v)
+			return AL_E_NOMEM;
+		l->broken = v;
+		v[l->n_broken].id = (struct al_ref){ b->author, b->seq };
+		snprintf(v[l->n_broken++].why, sizeof v->why, "%s", why);
 		l->violations[a]++;
 		return AL_OK;
 	}
@@ -437,6 +444,7 @@ void ledger_destroy(struct al_ledger **lp)
 		free(l->tasks[i].title);
 	free(l->tasks);
 	free(l->feedback);
+	free(l->broken);
 	free(l->violations);
 	free(l);
 	*lp = NULL;

@@ -18,6 +18,7 @@
 
 #include "charter.h"
 #include "envelope.h"
+#include "err.h"
 
 enum al_cstate {
 	AL_C_PROPOSED,
@@ -79,6 +80,11 @@ struct al_ledger {
 	struct al_task_status *tasks;
 	size_t n_tasks;
 	uint64_t *violations;       /* per member */
+	struct al_violation {       /* each one, in canonical order */
+		struct al_ref id;   /* the message that broke a rule */
+		char why[AL_ERRLEN]; /* the rule */
+	} *broken;
+	size_t n_broken;
 	uint64_t applied;           /* messages applied */
 };
 

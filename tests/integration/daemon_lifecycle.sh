@@ -87,6 +87,21 @@ fails "feedback needs a rating" alliancectl "${I[@]}" feedback acme
 feedback_shown() { alliancectl trust acme -H "$T/globex" | grep -q "feedback"; }
 check "trust acme at globex shows initech's feedback as evidence" eventually 10 feedback_shown
 
+# --- a member that breaks the rules: its signed message stays, changes
+# nothing, and is shown as its violation (its daemon would refuse, so the
+# message is written with the test tool while globex's daemon is down)
+stop_daemon globex
+"$ROOT/$BUILD/tests/mklog" author "$T/globex" --charter "$T/charter" --deliver "$c2" >/dev/null
+check "globex's daemon restarts with the rule-breaking message in its feed" start_daemon globex
+violation_at() { alliancectl -H "$T/$1" status --json | grep -q '"rule"'; }
+check "acme's status shows globex's violation" eventually 15 violation_at acme
+contains "...naming the message and the rule" "$(alliancectl -H "$T/initech" status)" "VIOLATION globex/"
+contains "...and the rule" "$(alliancectl -H "$T/acme" status)" "only acme, the promisor, may deliver $c2"
+check "...the message changed nothing" test "$(state acme "$c2")" = declined
+check "...and stays in every log: the audits agree and are clean" eventually 10 alliancectl audit "$T/acme" --against "$T/globex" --against "$T/initech"
+contains "the audit reports the violation" "$(alliancectl audit "$T/initech")" "VIOLATION globex/"
+check "...in its JSON too" test "$(alliancectl audit "$T/initech" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["violations"]))')" -ge 1
+
 # --- trust: the same table everywhere, and the audit recomputes it
 asof=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
 tj() { alliancectl trust -H "$T/$1" --as-of "$asof" --json; }

@@ -3,9 +3,11 @@
  * Until the daemon authors and replicates messages (issue 3), tests and the
  * demo use it to put real, signed messages into a home's log:
  *
- *   mklog author HOME --charter FILE [--count N] [--at WHEN]
+ *   mklog author HOME --charter FILE [--count N] [--at WHEN] [--deliver ID]
  *       HOME's member authors N commitments (to the next member) into
- *       HOME/alliances/ID/ (created from the charter when missing).
+ *       HOME/alliances/ID/ (created from the charter when missing); with
+ *       --deliver NAME/SEQ, a delivery of that commitment instead, whatever
+ *       the rules say (a misbehaving member, for tests of violations).
  *   mklog copy FROM TO
  *       offer every record of FROM's log to TO's store, as a relay would;
  *       prints how many were accepted and why others were not.
@@ -55,7 +57,7 @@ static int open_store(const char *home, struct al_charter *c, struct al_store **
 
 static int author(int argc, char **argv)
 {
-	const char *home = NULL, *charter = NULL, *at = NULL;
+	const char *home = NULL, *charter = NULL, *at = NULL, *deliver = NULL;
 	long count = 1;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--charter") && i + 1 < argc)
@@ -64,6 +66,8 @@ static int author(int argc, char **argv)
 			count = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--at") && i + 1 < argc)
 			at = argv[++i];
+		else if (!strcmp(argv[i], "--deliver") && i + 1 < argc)
+			deliver = argv[++i];
 		else
 			home = argv[i];
 	}
@@ -88,6 +92,23 @@ static int author(int argc, char **argv)
 			to = &c->members[i].sign_key;
 			break;
 		}
+	if (deliver) {
+		char name[64];
+		unsigned long long seq;
+		const struct al_member *m;
+		struct al_body b;
+		struct al_ref ref;
+		if (sscanf(deliver, "%63[^/]/%llu", name, &seq) != 2 ||
+		    !(m = charter_member_named(c, name)))
+			return die("--deliver", "give a commitment id, like acme/1");
+		memset(&b, 0, sizeof b);
+		b.kind = AL_KIND_DELIVERY;
+		b.u.delivery.commitment = (struct al_ref){ m->sign_key, seq };
+		b.u.delivery.note = (char *)"not mine to deliver";
+		if (store_author(s, h->id, &b, now, &ref, why))
+			return die("author", why);
+		count = 0;
+	}
 	for (long k = 0; k < count; k++) {
 		struct al_body b;
 		struct al_ref ref;
@@ -105,7 +126,7 @@ static int author(int argc, char **argv)
 	}
 	if (store_sync(s, why))
 		return die("sync", why);
-	printf("%s authored %ld; log holds %" PRIu64 " records\n", h->self.name, count,
+	printf("%s authored %ld; log holds %" PRIu64 " records\n", h->self.name, deliver ? 1 : count,
 	       log_records(s->log));
 	store_close(&s);
 	charter_destroy(&c);
