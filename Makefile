@@ -147,8 +147,10 @@ demo: $(BINS) $(TOOL_BINS)
 	$(Q)BUILD=$(BUILD) demo/demo.sh
 
 install: $(BINS)
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 644 docs/man/alliancectl.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 docs/man/allianced.8 $(DESTDIR)$(MANDIR)/man8
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -52,7 +52,7 @@ static void usage(FILE *f)
 		   "Coordinate a strategic alliance through signed, auditable messages.\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nOptions:\n"
 		   "  -H, --home HOME  the partner's home (default: $ALLIANCE_HOME)\n"
 		   "  -h, --help       this help; 'alliancectl COMMAND --help' for a command\n"
