@@ -163,7 +163,7 @@ int cmd_audit(int argc, char **argv)
 	hex_encode(c->id.b, AL_HASHLEN, hex);
 	/* The trust table, recomputed from the first log's valid records. */
 	if (ctl_ledger_of_log(src[0].log, c, as_of, &ledger, why) ||
-	    trust_compute(ledger, as_of, &trust)) {
+	    (trust_compute(ledger, as_of, &trust) && al_errf(why, AL_E_NOMEM, "out of memory"))) {
 		ctl_error("cannot compute the trust table: %s", why);
 		goto out;
 	}

@@ -99,7 +99,7 @@ int cmd_commitments(int argc, char **argv)
 			json_array_append_new(all, json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:o}",
 				"id", id, "promisor", c->members[s->promisor].name, "to", to, "what",
 				s->what, "due", when_format(s->due, t), "value", (json_int_t)s->value,
-				"state", st, "late", ledger_late(s), "task",
+				"state", st, "late", ledger_late(l, s), "task",
 				tm ? json_string(task) : json_null()));
 		}
 		if (json) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char trust_usage[] =
 	"usage: alliancectl trust [NAME] [HOME|LOG] [-H HOME] [--alliance ID|TITLE]\n"
@@ -55,7 +56,10 @@ json_t *ctl_trust_json(const struct al_charter *c, const struct al_trust *t)
 {
 	json_t *v = json_array();
 	for (size_t m = 0; m < t->n_rows; m++)
-		json_array_append_new(v, ctl_trust_row_json(c, t, m));
+		if (json_array_append_new(v, ctl_trust_row_json(c, t, m))) {
+			json_decref(v); /* a row that cannot be shown: fail, never drop it */
+			return NULL;
+		}
 	return v;
 }
 
@@ -136,7 +140,7 @@ int cmd_trust(int argc, char **argv)
 		default: return ctl_usage("trust", "bad option");
 		}
 	}
-	/* NAME, then an optional HOME|LOG (a path: it has a '/' or exists). */
+	/* NAME, then an optional HOME|LOG (a path: it has a '/'). */
 	for (int i = optind; i < argc; i++) {
 		if (!name && !strchr(argv[i], '/') && !arg)
 			name = argv[i];
@@ -156,8 +160,10 @@ int cmd_trust(int argc, char **argv)
 	const struct al_member *m = name ? charter_member_named(c, name) : NULL;
 	if (name && !m) {
 		char list[1024];
-		rc = ctl_error("no member named '%s' in charter '%s' (members: %s)", name, c->title,
-			       charter_member_list(c, list, sizeof list));
+		rc = ctl_error("no member named '%s' in charter '%s' (members: %s)%s", name, c->title,
+			       charter_member_list(c, list, sizeof list),
+			       access(name, F_OK) == 0 ? "; to read a home or log by that name, write "
+			       "it as a path (./NAME) or use -H" : "");
 	} else if (trust_compute(l, as_of, &t)) {
 		rc = ctl_error("out of memory");
 	} else if (json) {

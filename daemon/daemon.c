@@ -254,8 +254,11 @@ static json_t *violations_json(struct alliance *a)
 	struct al_ledger *l;
 	char why[AL_ERRLEN];
 	json_t *v = json_array();
-	if (alliance_ledger(a, &l, why))
+	if (alliance_ledger(a, &l, why)) { /* say so: never an empty list that looks clean */
+		json_array_append_new(v, json_pack("{s:s, s:s, s:s}", "member", "?", "id", "?",
+						   "rule", why));
 		return v;
+	}
 	for (size_t i = 0; i < l->n_broken; i++) {
 		const struct al_member *m = charter_member(c, &l->broken[i].id.author);
 		char id[AL_NAME_MAX + 24];
@@ -505,6 +508,7 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 		goto fail;
 	for (size_t i = 0; i < rq->n_items && rc == AL_OK; i++) {
 		char err[AL_ERRLEN];
+		bodies[i].timestamp = when_now();
 		if (ledger_check(l, &self->sign_key, &bodies[i], err))
 			rc = al_errf(why, AL_E_INVAL, "commitment %zu: %s", i + 1, err);
 	}
@@ -648,11 +652,13 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 	int rc = AL_OK;
 	if (!a || !may_author(a, why) || (rc = act_body(a->s, &rq->act, &b, &deps, why)))
 		goto fail;
+	int64_t now = when_now();
 	if ((rc = alliance_ledger(a, &l, why)))
 		goto fail;
+	b.timestamp = now; /* the rules look at when it is signed */
 	if (ledger_check(l, &d->home->self.sign_key, &b, why))
 		goto fail;
-	if ((rc = store_author(a->s, d->home->id, &b, when_now(), &out, why))) {
+	if ((rc = store_author(a->s, d->home->id, &b, now, &out, why))) {
 		dlog(d, L_ERROR, "cannot author a %s: %s", msg_kind_name(b.kind), why);
 		goto fail;
 	}

@@ -89,7 +89,6 @@ echo "   the three daemons are linked (CurveZMQ, members' keys only)"
 
 step "5. Commitments flow: each is signed, durable, then pushed to every partner"
 run alliancectl -H acme commit "working prototype" --to globex --due +20s --value 500
-run alliancectl -H globex commit "interface specification" --to acme,initech --due +3s --value 200
 printf '%s\n' '{"what": "test rig", "to": ["acme"], "due": "+3s", "value": 300}' \
 	'{"what": "field trial report", "to": "acme,globex", "due": "+30d", "value": 150}' >initech.jsonl
 run alliancectl -H initech commit --batch initech.jsonl
@@ -114,11 +113,14 @@ echo "prototype v1, test report attached" >prototype.txt
 run alliancectl -H acme deliver acme/1 --evidence prototype.txt --note "v1, all tests green"
 wait_same
 run alliancectl -H globex confirm acme/1 --rating 5 --comment "exactly what we needed"
-echo "   (waiting 6 s: the specification and the test rig fall due, and the grace passes)"
-sleep 6
-run alliancectl -H globex deliver globex/1 --note "sorry, late"
+spec=$(alliancectl -H globex commit "interface specification" --to acme,initech --due +2s --value 200)
+echo "\$ alliancectl -H globex commit \"interface specification\" --to acme,initech --due +2s --value 200"
+echo "$spec"
+echo "   (waiting 3 s: the specification falls due, the test rig's grace has passed)"
+sleep 3
+run alliancectl -H globex deliver "$spec" --note "sorry, late"
 wait_same
-run alliancectl -H acme confirm globex/1 --rating 4 --timeliness 1
+run alliancectl -H acme confirm "$spec" --rating 4 --timeliness 1
 wait_same
 run alliancectl -H initech commitments
 echo

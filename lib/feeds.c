@@ -222,6 +222,15 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 			      "charter's %" PRIu64 "s skew window", m->name, b->seq,
 			      when_format(b->timestamp, t), when_format(now, n), c->params.skew);
 	}
+	/* Nothing in an alliance happened before its charter (less the skew):
+	 * a time before that is a forged clock, and would make arithmetic
+	 * on ages overflow. */
+	if (b->timestamp < c->created - (int64_t)(c->params.skew * 1000)) {
+		char t[AL_WHENLEN], n[AL_WHENLEN];
+		return reject(why, AL_R_BACKWARDS,
+			      "%s/%" PRIu64 ": timestamp %s is before the charter was created (%s)",
+			      m->name, b->seq, when_format(b->timestamp, t), when_format(c->created, n));
+	}
 	if (last && b->timestamp < last->timestamp)
 		return reject(why, AL_R_BACKWARDS,
 			      "%s/%" PRIu64 ": timestamp is earlier than %s/%" PRIu64 "'s",

@@ -18,13 +18,35 @@ static long member_of(const struct al_charter *c, const al_key *k)
 	return m ? (long)(m - c->members) : -1;
 }
 
+/* (member, seq) -> index + 1 in a per-member growable table. */
+static int index_put(size_t **tab, uint64_t *cap, size_t m, uint64_t seq, size_t value)
+{
+	if (seq >= cap[m]) {
+		uint64_t nc = cap[m] ? cap[m] : 64;
+		while (nc <= seq)
+			nc *= 2;
+		size_t *v = realloc(tab[m], nc * sizeof *v);
+		if (!v)
+			return AL_E_NOMEM;
+		memset(v + cap[m], 0, (nc - cap[m]) * sizeof *v);
+		tab[m] = v;
+		cap[m] = nc;
+	}
+	tab[m][seq] = value;
+	return AL_OK;
+}
+
+static size_t index_get(const struct al_ledger *l, size_t *const *tab, const uint64_t *cap,
+			const struct al_ref *r)
+{
+	long m = member_of(l->c, &r->author);
+	return m >= 0 && r->seq < cap[m] ? tab[m][r->seq] : 0;
+}
+
 const struct al_cstatus *ledger_find(const struct al_ledger *l, const struct al_ref *r)
 {
-	for (size_t i = 0; i < l->n_items; i++)
-		if (l->items[i].id.seq == r->seq && !memcmp(&l->items[i].id.author, &r->author,
-							      AL_KEYLEN))
-			return &l->items[i];
-	return NULL;
+	size_t k = index_get(l, l->item_of, l->item_cap, r);
+	return k ? &l->items[k - 1] : NULL;
 }
 
 static struct al_cstatus *find(struct al_ledger *l, const struct al_ref *r)
@@ -34,11 +56,19 @@ static struct al_cstatus *find(struct al_ledger *l, const struct al_ref *r)
 
 static const struct al_task_status *find_task(const struct al_ledger *l, const struct al_ref *r)
 {
-	for (size_t i = 0; i < l->n_tasks; i++)
-		if (l->tasks[i].id.seq == r->seq && !memcmp(&l->tasks[i].id.author, &r->author,
-							      AL_KEYLEN))
-			return &l->tasks[i];
-	return NULL;
+	size_t k = index_get(l, l->task_of, l->task_cap, r);
+	return k ? &l->tasks[k - 1] : NULL;
+}
+
+/* Had the author of b seen message r when it signed b (its frontier)? */
+static bool saw(const struct al_body *b, const struct al_ref *r)
+{
+	if (!memcmp(&b->author, &r->author, AL_KEYLEN))
+		return b->seq > r->seq;
+	for (size_t i = 0; i < b->n_frontier; i++)
+		if (!memcmp(&b->frontier[i].author, &r->author, AL_KEYLEN))
+			return b->frontier[i].seq >= r->seq;
+	return false;
 }
 
 static bool beneficiary(const struct al_cstatus *s, size_t m)
@@ -60,11 +90,14 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t a
 	}
 	struct al_cstatus *v = realloc(l->items, (l->n_items + 1) * sizeof *v);
 	char *what = strdup(cm->what ? cm->what : "");
-	if (!v || !what) {
+	bool *released = calloc(l->c->n_members, sizeof *released);
+	if (v)
+		l->items = v;
+	if (!v || !what || !released ||
+	    index_put(l->item_of, l->item_cap, author, b->seq, l->n_items + 1)) {
 		free(to);
 		free(what);
-		if (v)
-			l->items = v;
+		free(released);
 		return AL_E_NOMEM;
 	}
 	l->items = v;
@@ -78,14 +111,18 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t a
 	s->due = cm->due;
 	s->value = cm->value;
 	s->task = cm->task;
+	s->released = released;
 	s->state = AL_C_PROPOSED;
 	s->created = b->timestamp;
 	return AL_OK;
 }
 
-/* Say why (when asked) and answer no. */
-static bool refuse(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool refuse(char *why, const char *fmt, ...)
+/* Say why (when asked): the message breaks a rule. */
+/* The verdict of the rules on one message. */
+enum rule { OK, BROKEN, RACE };
+
+static enum rule refuse(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static enum rule refuse(char *why, const char *fmt, ...)
 {
 	if (why) {
 		va_list ap;
@@ -93,14 +130,16 @@ static bool refuse(char *why, const char *fmt, ...)
 		vsnprintf(why, AL_ERRLEN, fmt, ap);
 		va_end(ap);
 	}
-	return false;
+	return BROKEN;
 }
 
-/* The rules: may member a send b, given the ledger so far? On false, why
- * (may be NULL) says which rule b breaks. *target is the commitment b is
- * about (NULL for new ones). */
-static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
-		    struct al_cstatus **target, char *why)
+/* The rules: may member a send b, given the ledger so far? BROKEN: why
+ * (may be NULL) says which rule b breaks. RACE: b answers a state that
+ * another member changed without b's author having seen it (two
+ * beneficiaries answering at once): b changes nothing, and is no one's
+ * fault. *target is the commitment b is about (NULL for other kinds). */
+static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b, bool live,
+			 struct al_cstatus **target, char *why)
 {
 	const struct al_charter *c = l->c;
 	const struct al_ref *ref = NULL;
@@ -113,17 +152,21 @@ static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		for (size_t i = 0; i < b->u.task.n_depends; i++)
 			if (!find_task(l, &b->u.task.depends[i]))
 				return refuse(why, "a task depends only on tasks");
-		return true;
+		return OK;
 	case AL_KIND_COMMITMENT:
 		if (b->u.commitment.task.seq && !find_task(l, &b->u.commitment.task))
 			return refuse(why, "a commitment's task must be a task");
+		if (!b->u.commitment.n_to)
+			return refuse(why, "a commitment is to at least one other member");
 		for (size_t i = 0; i < b->u.commitment.n_to; i++) {
 			long m = member_of(c, &b->u.commitment.to[i]);
 			if (m < 0 || (size_t)m == a)
-				return refuse(why, "a commitment must be to other "
-					       "members");
+				return refuse(why, "a commitment must be to other members");
+			for (size_t k = 0; k < i; k++)
+				if (!memcmp(&b->u.commitment.to[k], &b->u.commitment.to[i], AL_KEYLEN))
+					return refuse(why, "a commitment names each beneficiary once");
 		}
-		return true;
+		return OK;
 	case AL_KIND_RESPONSE: ref = &b->u.response.commitment; break;
 	case AL_KIND_DELIVERY: ref = &b->u.delivery.commitment; break;
 	case AL_KIND_VERDICT: ref = &b->u.verdict.commitment; break;
@@ -136,9 +179,9 @@ static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			return refuse(why, "feedback is about another member");
 		if (b->u.feedback.rating < 1 || b->u.feedback.rating > 5)
 			return refuse(why, "a rating is from 1 to 5, not %u", b->u.feedback.rating);
-		return true;
+		return OK;
 	}
-	default: return true; /* other kinds get their rules with issue 4 */
+	default: return OK; /* receipts; amendments get their meaning later */
 	}
 	struct al_cstatus *s = find(l, ref);
 	const struct al_member *pm = charter_member(c, &ref->author);
@@ -147,23 +190,34 @@ static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		return refuse(why, "%s is not a commitment", idbuf);
 	*target = s;
 	const char *state = ledger_state_name(s->state), *who = c->members[a].name;
+	int64_t missed_at = s->due + (int64_t)c->params.grace * 1000;
 	switch (b->kind) {
 	case AL_KIND_RESPONSE:
 		if (!beneficiary(s, a))
-			return refuse(why, "only a beneficiary of %s may accept or "
-				       "decline it, and %s is not one", idbuf, who);
-		if (s->state != AL_C_PROPOSED)
-			return refuse(why, "%s is %s: only a proposed commitment can "
-				       "be accepted or declined", idbuf, state);
-		return true;
+			return refuse(why, "only a beneficiary of %s may accept or decline it, and %s "
+				      "is not one", idbuf, who);
+		if (s->state != AL_C_PROPOSED) {
+			if (!live && s->response.seq && !saw(b, &s->response))
+				return RACE; /* another beneficiary answered first */
+			return refuse(why, "%s is %s: only a proposed commitment can be accepted or "
+				      "declined", idbuf, state);
+		}
+		return OK;
 	case AL_KIND_DELIVERY:
 		if (s->promisor != a)
 			return refuse(why, "only %s, the promisor, may deliver %s",
-				       c->members[s->promisor].name, idbuf);
-		if (s->state != AL_C_PROPOSED && s->state != AL_C_ACCEPTED)
-			return refuse(why, "%s is %s: only a proposed or accepted "
-				       "commitment can be delivered", idbuf, state);
-		return true;
+				      c->members[s->promisor].name, idbuf);
+		if (s->state != AL_C_PROPOSED && s->state != AL_C_ACCEPTED) {
+			if (!live && s->response.seq && !saw(b, &s->response))
+				return RACE; /* declined while it was being delivered */
+			return refuse(why, "%s is %s: only a proposed or accepted commitment can be "
+				      "delivered", idbuf, state);
+		}
+		if (b->timestamp > missed_at)
+			return refuse(why, "%s was missed (due, then the grace period, passed): a "
+				      "delivery no longer changes that; release it by mutual "
+				      "agreement instead", idbuf);
+		return OK;
 	case AL_KIND_RELEASE:
 		if (s->promisor != a && !beneficiary(s, a))
 			return refuse(why, "only the parties to %s may release it, and %s is not one",
@@ -171,16 +225,16 @@ static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		if (s->state != AL_C_PROPOSED && s->state != AL_C_ACCEPTED)
 			return refuse(why, "%s is %s: only a proposed or accepted commitment can be "
 				      "released", idbuf, state);
-		if (a < 64 && (s->released_by >> a & 1))
+		if (s->released[a])
 			return refuse(why, "%s has already released %s", who, idbuf);
-		return true;
+		return OK;
 	case AL_KIND_ESCALATION:
 		if (s->state != AL_C_DISPUTED)
 			return refuse(why, "%s is %s: only a disputed commitment can be escalated",
 				      idbuf, state);
 		if (s->escalated)
 			return refuse(why, "%s is already escalated", idbuf);
-		return true;
+		return OK;
 	case AL_KIND_RESOLUTION: {
 		bool resolver = false;
 		for (size_t i = 0; i < c->n_resolvers; i++)
@@ -189,21 +243,27 @@ static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			return refuse(why, "only the charter's resolver%s (%s) may resolve a dispute, "
 				      "and %s is not one", c->n_resolvers == 1 ? "" : "s",
 				      c->n_resolvers ? c->resolvers[0] : "none named", who);
+		if (s->promisor == a || beneficiary(s, a))
+			return refuse(why, "%s is a party to %s: a resolver may not rule in its own "
+				      "case", who, idbuf);
 		if (s->state != AL_C_DISPUTED || !s->escalated)
 			return refuse(why, "%s is %s%s: only an escalated dispute can be resolved",
 				      idbuf, state, s->state == AL_C_DISPUTED ? ", not escalated" : "");
 		if (b->u.resolution.ruling != AL_RULING_UPHOLD &&
 		    b->u.resolution.ruling != AL_RULING_REJECT)
 			return refuse(why, "a ruling upholds or rejects the dispute");
-		return true;
+		return OK;
 	}
 	default: /* verdict */
 		if (!beneficiary(s, a))
-			return refuse(why, "only a beneficiary of %s may confirm or "
-				       "dispute it, and %s is not one", idbuf, who);
-		if (s->state != AL_C_DELIVERED)
-			return refuse(why, "%s is %s: only a delivered commitment can "
-				       "be confirmed or disputed", idbuf, state);
+			return refuse(why, "only a beneficiary of %s may confirm or dispute it, and %s "
+				      "is not one", idbuf, who);
+		if (s->state != AL_C_DELIVERED) {
+			if (!live && s->verdict.seq && !saw(b, &s->verdict))
+				return RACE; /* another beneficiary judged first */
+			return refuse(why, "%s is %s: only a delivered commitment can be confirmed or "
+				      "disputed", idbuf, state);
+		}
 		if (b->u.verdict.outcome != AL_OUTCOME_CONFIRM &&
 		    b->u.verdict.outcome != AL_OUTCOME_DISPUTE)
 			return refuse(why, "a verdict confirms or disputes");
@@ -211,7 +271,7 @@ static bool allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		    (b->u.verdict.quality < 1 || b->u.verdict.quality > 5 ||
 		     b->u.verdict.timeliness < 1 || b->u.verdict.timeliness > 5))
 			return refuse(why, "a confirmation rates quality and timeliness from 1 to 5");
-		return true;
+		return OK;
 	}
 }
 
@@ -221,7 +281,20 @@ int ledger_check(struct al_ledger *l, const al_key *author, const struct al_body
 	long a = member_of(l->c, author);
 	if (a < 0)
 		return al_errf(why, AL_E_INVAL, "the author is not a member");
-	return allowed(l, (size_t)a, b, &s, why) ? AL_OK : AL_E_INVAL;
+	/* live: the author holds all of this ledger, so it has seen it all */
+	return allowed(l, (size_t)a, b, true, &s, why) == OK ? AL_OK : AL_E_INVAL;
+}
+
+static int violation(struct al_ledger *l, long a, const struct al_body *b, const char *why)
+{
+	struct al_violation *v = realloc(l->broken, (l->n_broken + 1) * sizeof *v);
+	if (!v)
+		return AL_E_NOMEM;
+	l->broken = v;
+	v[l->n_broken].id = (struct al_ref){ b->author, b->seq };
+	snprintf(v[l->n_broken++].why, sizeof v->why, "%s", why);
+	l->violations[a]++;
+	return AL_OK;
 }
 
 /* Apply one message; a rule it breaks is its author's violation. */
@@ -229,28 +302,26 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 {
 	long a = member_of(l->c, &b->author);
 	struct al_cstatus *s;
+	char why[AL_ERRLEN];
 	if (a < 0)
 		return AL_OK; /* cannot happen in a validated log */
 	l->applied++;
-	char why[AL_ERRLEN];
-	if (!allowed(l, (size_t)a, b, &s, why)) {
-		struct al_violation *v = realloc(l->broken, (l->n_broken + 1) * sizeof *v);
-		if (!v)
-			return AL_E_NOMEM;
-		l->broken = v;
-		v[l->n_broken].id = (struct al_ref){ b->author, b->seq };
-		snprintf(v[l->n_broken++].why, sizeof v->why, "%s", why);
-		l->violations[a]++;
-		return AL_OK;
+	switch (allowed(l, (size_t)a, b, false, &s, why)) {
+	case BROKEN: return violation(l, a, b, why);
+	case RACE: return AL_OK;
+	default: break;
 	}
 	switch (b->kind) {
 	case AL_KIND_COMMITMENT:
 		return add_commitment(l, b, (size_t)a);
 	case AL_KIND_RESPONSE:
-		if (b->u.response.answer == AL_ANSWER_ACCEPT)
+		s->response = (struct al_ref){ b->author, b->seq };
+		if (b->u.response.answer == AL_ANSWER_ACCEPT) {
 			s->state = AL_C_ACCEPTED;
-		else if (b->u.response.answer == AL_ANSWER_DECLINE)
+			s->accepted = true;
+		} else if (b->u.response.answer == AL_ANSWER_DECLINE) {
 			s->state = AL_C_DECLINED;
+		}
 		break;
 	case AL_KIND_DELIVERY:
 		s->state = AL_C_DELIVERED;
@@ -270,7 +341,8 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		char *title = strdup(b->u.task.title ? b->u.task.title : "");
 		if (v)
 			l->tasks = v;
-		if (!v || !title) {
+		if (!v || !title ||
+		    index_put(l->task_of, l->task_cap, (size_t)a, b->seq, l->n_tasks + 1)) {
 			free(title);
 			return AL_E_NOMEM;
 		}
@@ -280,13 +352,15 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 	}
 	case AL_KIND_RELEASE: {
 		/* By mutual agreement: released once the promisor and every
-		 * beneficiary have each released it. */
-		uint64_t all = a < 64 ? 1ull << s->promisor : 0;
-		if (a < 64)
-			s->released_by |= 1ull << a;
+		 * beneficiary have released it; or withdrawn by the promisor
+		 * alone before anyone accepted it and before it fell due. */
+		bool all = true;
+		s->released[a] = true;
+		all = s->released[s->promisor];
 		for (size_t i = 0; i < s->n_to; i++)
-			all |= s->to[i] < 64 ? 1ull << s->to[i] : 0;
-		if ((s->released_by & all) == all)
+			all = all && s->released[s->to[i]];
+		if (all || ((size_t)a == s->promisor && !s->accepted &&
+			    s->state == AL_C_PROPOSED && b->timestamp <= s->due))
 			s->state = AL_C_RELEASED;
 		break;
 	}
@@ -339,6 +413,103 @@ static int by_seq(const void *pa, const void *pb)
 	return a->b.seq < b->b.seq ? -1 : a->b.seq > b->b.seq;
 }
 
+/* The message of member k's feed with sequence q, or NULL. */
+static const struct al_envelope *held(struct al_envelope ***feed, const size_t *len, size_t k,
+				      uint64_t q)
+{
+	return q >= 1 && q <= len[k] && feed[k][q - 1]->b.seq == q ? feed[k][q - 1] : NULL;
+}
+
+/* A message dated well before something its author had seen was signed
+ * with a backdated clock: it may not rewrite the past. */
+static bool backdated(const struct al_charter *c, struct al_envelope ***feed, const size_t *len,
+		      const struct al_envelope *e, char *why)
+{
+	int64_t skew = (int64_t)c->params.skew * 1000;
+	for (size_t i = 0; i < e->b.n_frontier; i++) {
+		long k = member_of(c, &e->b.frontier[i].author);
+		const struct al_envelope *seen = k < 0 ? NULL : held(feed, len, (size_t)k,
+								     e->b.frontier[i].seq);
+		if (seen && seen->b.timestamp - skew > e->b.timestamp) {
+			snprintf(why, AL_ERRLEN, "dated %.0f s before %s/%llu, which its author had "
+				 "seen: a backdated clock", (seen->b.timestamp - e->b.timestamp) / 1000.0,
+				 c->members[k].name, (unsigned long long)seen->b.seq);
+			return true;
+		}
+	}
+	return false;
+}
+
+struct ack {
+	uint64_t seq; /* a frontier entry's seq ... */
+	int64_t at;   /* ... and the time of the message that named it */
+};
+
+static int by_ack_seq(const void *pa, const void *pb)
+{
+	const struct ack *a = pa, *b = pb;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* When did another member first sign a message that had seen each
+ * delivery? For each feed k: the (seq, time) pairs of the frontier entries
+ * of every other member's applied messages, sorted by seq, with the least
+ * time over all entries at or above each seq. */
+static int find_acks(struct al_ledger *l, struct al_envelope ***feed, const size_t *done_len)
+{
+	const struct al_charter *c = l->c;
+	size_t m = c->n_members;
+	int rc = AL_OK;
+	for (size_t k = 0; k < m && rc == AL_OK; k++) {
+		struct ack *v = NULL;
+		size_t n = 0, cap = 0;
+		for (size_t j = 0; j < m && rc == AL_OK; j++) {
+			if (j == k)
+				continue;
+			for (size_t i = 0; i < done_len[j] && rc == AL_OK; i++) {
+				const struct al_body *b = &feed[j][i]->b;
+				for (size_t f = 0; f < b->n_frontier; f++) {
+					if (memcmp(&b->frontier[f].author, &c->members[k].sign_key,
+						   AL_KEYLEN) || !b->frontier[f].seq)
+						continue;
+					if (n == cap) {
+						struct ack *nv = realloc(v, (cap = cap ? 2 * cap : 64) *
+									    sizeof *v);
+						if (!nv) {
+							rc = AL_E_NOMEM;
+							break;
+						}
+						v = nv;
+					}
+					v[n++] = (struct ack){ b->frontier[f].seq, b->timestamp };
+				}
+			}
+		}
+		if (rc == AL_OK && n) {
+			qsort(v, n, sizeof *v, by_ack_seq);
+			for (size_t i = n - 1; i-- > 0;)
+				if (v[i + 1].at < v[i].at)
+					v[i].at = v[i + 1].at;
+			for (size_t i = 0; i < l->n_items; i++) {
+				struct al_cstatus *s = &l->items[i];
+				if (s->promisor != k || !s->delivery.seq)
+					continue;
+				size_t lo = 0, hi = n; /* the first entry with seq >= the delivery's */
+				while (lo < hi) {
+					size_t mid = (lo + hi) / 2;
+					if (v[mid].seq < s->delivery.seq)
+						lo = mid + 1;
+					else
+						hi = mid;
+				}
+				s->acked_at = lo < n ? v[lo].at : 0;
+			}
+		}
+		free(v);
+	}
+	return rc;
+}
+
 int ledger_build(const struct al_charter *c, struct al_envelope *const *env, size_t n,
 		 int64_t as_of, struct al_ledger **out)
 {
@@ -349,10 +520,17 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 	uint64_t *done = calloc(m, sizeof *done);
 	int rc = AL_E_NOMEM;
 	*out = NULL;
-	if (!l || !feed || !len || !next || !done || !(l->violations = calloc(m, sizeof(uint64_t))))
+	if (l)
+		l->c = c;
+	if (!l || !feed || !len || !next || !done || !(l->violations = calloc(m, sizeof(uint64_t))) ||
+	    !(l->item_of = calloc(m, sizeof *l->item_of)) ||
+	    !(l->task_of = calloc(m, sizeof *l->task_of)) ||
+	    !(l->item_cap = calloc(m, sizeof *l->item_cap)) ||
+	    !(l->task_cap = calloc(m, sizeof *l->task_cap)))
 		goto out;
 	l->c = c;
-	/* Each member's feed, in sequence. */
+	/* Each member's feed, in sequence (timestamps never go back within a
+	 * feed, so the messages signed by as_of are a prefix of it). */
 	for (size_t i = 0; i < n; i++) {
 		long k = member_of(c, &env[i]->b.author);
 		if (k >= 0 && env[i]->b.timestamp <= as_of)
@@ -370,28 +548,37 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 		qsort(feed[k], len[k], sizeof **feed, by_seq);
 		next[k] = 0;
 	}
-	/* Merge: at each step, the earliest feed head that is ready; when none
-	 * is (a frontier names a message this log lacks), the earliest head. */
+	/* Merge: at each step, the earliest feed head that is ready. A head
+	 * that never becomes ready names a message this log lacks (or one
+	 * signed after as_of): it and its feed's later messages are held
+	 * back, neither applied nor counted against anyone. */
 	for (;;) {
-		long pick = -1, fallback = -1;
+		long pick = -1;
 		for (size_t k = 0; k < m; k++) {
 			if (next[k] >= len[k])
 				continue;
 			const struct al_envelope *e = feed[k][next[k]];
-			if (fallback < 0 || earlier(e, feed[fallback][next[fallback]]))
-				fallback = (long)k;
 			if (ready(c, e, done) && (pick < 0 || earlier(e, feed[pick][next[pick]])))
 				pick = (long)k;
 		}
 		if (pick < 0)
-			pick = fallback;
-		if (pick < 0)
 			break;
 		const struct al_envelope *e = feed[pick][next[pick]++];
+		char why[AL_ERRLEN];
 		done[pick] = e->b.seq;
-		if ((rc = apply(l, &e->b)))
+		if (backdated(c, feed, len, e, why)) {
+			l->applied++;
+			rc = violation(l, pick, &e->b, why);
+		} else {
+			rc = apply(l, &e->b);
+		}
+		if (rc)
 			goto out;
 	}
+	for (size_t k = 0; k < m; k++)
+		l->held += len[k] - next[k];
+	if ((rc = find_acks(l, feed, next)))
+		goto out;
 	rc = AL_OK;
 	*out = l;
 	l = NULL;
@@ -416,9 +603,18 @@ enum al_cstate ledger_state_at(const struct al_ledger *l, const struct al_cstatu
 	return s->state;
 }
 
-bool ledger_late(const struct al_cstatus *s)
+int64_t ledger_delivered_at(const struct al_ledger *l, const struct al_cstatus *s)
 {
-	return s->delivered_at && s->delivered_at > s->due;
+	int64_t skew = (int64_t)l->c->params.skew * 1000;
+	if (!s->delivered_at)
+		return 0;
+	return s->acked_at && s->acked_at - skew > s->delivered_at ? s->acked_at - skew
+								   : s->delivered_at;
+}
+
+bool ledger_late(const struct al_ledger *l, const struct al_cstatus *s)
+{
+	return s->delivered_at && ledger_delivered_at(l, s) > s->due;
 }
 
 const char *ledger_state_name(enum al_cstate s)
@@ -438,7 +634,16 @@ void ledger_destroy(struct al_ledger **lp)
 	for (size_t i = 0; i < l->n_items; i++) {
 		free(l->items[i].what);
 		free(l->items[i].to);
+		free(l->items[i].released);
 	}
+	for (size_t k = 0; l->c && k < l->c->n_members; k++) {
+		free(l->item_of ? l->item_of[k] : NULL);
+		free(l->task_of ? l->task_of[k] : NULL);
+	}
+	free(l->item_of);
+	free(l->task_of);
+	free(l->item_cap);
+	free(l->task_cap);
 	free(l->items);
 	for (size_t i = 0; i < l->n_tasks; i++)
 		free(l->tasks[i].title);

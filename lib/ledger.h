@@ -44,12 +44,15 @@ struct al_cstatus {
 	uint64_t value;
 	struct al_ref task;
 	enum al_cstate state; /* as the messages left it, before time */
-	int64_t delivered_at; /* ms, 0 if never */
+	int64_t delivered_at; /* ms, 0 if never: the delivery's own timestamp */
+	int64_t acked_at;     /* first signed message of another member that had seen
+			       * the delivery (ms), 0 if none yet */
 	int64_t created;      /* the commitment's timestamp */
 	int64_t verdict_at;   /* ms of the confirmation or dispute, 0 if none */
 	uint32_t quality, timeliness; /* the confirmation's ratings, 1..5 */
-	struct al_ref delivery, verdict; /* the messages, seq 0 if none */
-	uint64_t released_by; /* bit per member index (first 64): parties that released it */
+	struct al_ref response, delivery, verdict; /* the messages, seq 0 if none */
+	bool accepted;        /* a beneficiary accepted it */
+	bool *released;       /* per member: released it */
 	bool escalated;       /* a dispute taken to the charter's resolver */
 	enum al_ruling ruling; /* resolved: the dispute upheld or rejected */
 	int64_t resolved_at;
@@ -86,6 +89,9 @@ struct al_ledger {
 	} *broken;
 	size_t n_broken;
 	uint64_t applied;           /* messages applied */
+	uint64_t held;              /* not applied: a message they had seen is missing */
+	size_t **item_of, **task_of; /* per member, by seq: index + 1 of the commitment/task */
+	uint64_t *item_cap, *task_cap;
 };
 
 /* Build the ledger of charter c from n envelopes (any order; each already
@@ -94,8 +100,9 @@ struct al_ledger {
 int ledger_build(const struct al_charter *c, struct al_envelope *const *env, size_t n,
 		 int64_t as_of, struct al_ledger **out);
 
-/* Would author's message b be legal now? 0, or AL_E_INVAL with why naming
- * the rule it breaks (the same rules the replay counts violations by). */
+/* Would author's message b, signed at b->timestamp by a member holding all
+ * of l, be legal? 0, or AL_E_INVAL with why naming the rule it breaks (the
+ * same rules the replay counts violations by). */
 int ledger_check(struct al_ledger *l, const al_key *author, const struct al_body *b, char *why);
 
 /* The commitment whose message is r, or NULL. */
@@ -110,8 +117,14 @@ int ledger_from_store(struct al_store *s, struct al_ledger **out, char *why);
 enum al_cstate ledger_state_at(const struct al_ledger *l, const struct al_cstatus *s,
 			       int64_t as_of);
 
-/* Delivered after the due time. */
-bool ledger_late(const struct al_cstatus *s);
+/* When the delivery counts as made: its own timestamp, unless the first
+ * message of another member that had seen it came more than the charter's
+ * skew later (a delivery signed with a backdated clock); 0 if not
+ * delivered. Before any other member has seen it, its own timestamp. */
+int64_t ledger_delivered_at(const struct al_ledger *l, const struct al_cstatus *s);
+
+/* Delivered after the due time (by ledger_delivered_at). */
+bool ledger_late(const struct al_ledger *l, const struct al_cstatus *s);
 
 const char *ledger_state_name(enum al_cstate s);
 

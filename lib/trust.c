@@ -30,7 +30,8 @@ static double value_weight(const struct al_params *p, uint64_t value)
 
 static double decay(const struct al_params *p, int64_t as_of, int64_t at)
 {
-	double age = as_of > at ? (double)(as_of - at) : 0.0;
+	/* In doubles: no overflow whatever the timestamps. */
+	double age = as_of > at ? (double)as_of - (double)at : 0.0;
 	return exp2(-age / ((double)p->half_life * 1000.0));
 }
 
@@ -84,19 +85,29 @@ static int judge(struct al_trust *t, const struct al_ledger *l, const struct al_
 	const struct al_params *p = &l->c->params;
 	struct al_trust_row *row = &t->rows[cs->promisor];
 	enum al_cstate st = ledger_state_at(l, cs, t->as_of);
-	/* A resolved dispute is what the ruling says: upheld, it stands as
-	 * disputed (dated by the ruling); rejected, the delivery stands. */
-	if (st == AL_C_RESOLVED)
-		st = cs->ruling == AL_RULING_UPHOLD ? AL_C_DISPUTED : AL_C_DELIVERED;
 	double w = value_weight(p, cs->value);
-	bool late = ledger_late(cs);
+	bool late = ledger_late(l, cs), stands = false;
+	int64_t delivered = ledger_delivered_at(l, cs), grace = (int64_t)p->grace * 1000;
 	struct al_evidence e = { cs->promisor, cs->id, NULL, 0, w, 0, 0, 0 };
 	int rc = AL_OK;
+	/* A resolved dispute is what the ruling says: upheld, it stands as
+	 * disputed (dated by the ruling); rejected, the delivery stands. */
+	if (st == AL_C_RESOLVED) {
+		st = cs->ruling == AL_RULING_UPHOLD ? AL_C_DISPUTED : AL_C_DELIVERED;
+		stands = cs->ruling == AL_RULING_REJECT;
+	}
+	/* A delivery earns credit only with the beneficiaries' agreement: a
+	 * confirmation, a rejected dispute, or an accepted commitment whose
+	 * delivery another member has seen and nobody disputed within the
+	 * grace period. A promise nobody took up earns nothing by itself. */
+	if (st == AL_C_DELIVERED && !stands &&
+	    !(cs->accepted && cs->acked_at && t->as_of >= delivered + grace))
+		return AL_OK;
 	switch (st) {
 	case AL_C_DELIVERED:
 	case AL_C_CONFIRMED:
 		/* Fulfilled: positive, partly negative when late. */
-		e.at = cs->delivered_at;
+		e.at = delivered;
 		e.decay = decay(p, t->as_of, e.at);
 		e.outcome = late ? "late" : "on-time";
 		e.r = w * e.decay * p->w_on_time / 1000.0 * (late ? 1.0 - p->w_late / 1000.0 : 1.0);
@@ -128,7 +139,7 @@ static int judge(struct al_trust *t, const struct al_ledger *l, const struct al_
 		row->disputed++;
 		return add_evidence(t, &e);
 	case AL_C_MISSED:
-		e.at = cs->due + (int64_t)p->grace * 1000;
+		e.at = cs->due + grace;
 		e.decay = decay(p, t->as_of, e.at);
 		e.outcome = "missed";
 		e.s = w * e.decay * p->w_missed / 1000.0;
@@ -159,6 +170,13 @@ int trust_compute(const struct al_ledger *l, int64_t as_of, struct al_trust **ou
 			goto out;
 	for (size_t i = 0; i < l->n_feedback; i++) {
 		const struct al_rating *f = &l->feedback[i];
+		/* Only each rater's latest rating of each member counts: rating
+		 * someone again replaces, never adds. */
+		bool superseded = false;
+		for (size_t k = i + 1; k < l->n_feedback && !superseded; k++)
+			superseded = l->feedback[k].author == f->author && l->feedback[k].about == f->about;
+		if (superseded)
+			continue;
 		struct al_evidence e = { f->about, f->id, "feedback", f->at, 1.0,
 					 decay(p, as_of, f->at), 0, 0 };
 		e.r = e.decay * p->w_rating / 1000.0 * (f->rating - 1.0) / 4.0;

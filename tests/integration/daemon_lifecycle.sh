@@ -74,13 +74,17 @@ contains "...naming the rule" "$(alliancectl "${A[@]}" task add x --owner acme -
 check "a commitment can be for a task" eventually 10 alliancectl "${G[@]}" commit "rig for the integration" --to acme --due +10d --task "$t1"
 fails "but not for a commitment" alliancectl "${G[@]}" commit "x" --to acme --due +10d --task "$c1"
 c4=$(alliancectl "${A[@]}" commit "extra docs" --to globex,initech --due +5d --value 10)
+check "globex accepts $c4" eventually 10 alliancectl "${G[@]}" accept "$c4"
 check "the promisor releases $c4" eventually 10 alliancectl "${A[@]}" release "$c4" --reason "no longer needed"
 check "...globex releases it too" eventually 10 alliancectl "${G[@]}" release "$c4"
-check "...it is not released until every party has" test "$(state acme "$c4")" = proposed
+check "...it is not released until every party has" test "$(state acme "$c4")" = accepted
 fails "...a stranger to it cannot release it" alliancectl "${I[@]}" release "$c1"
 check "...initech, the last party, releases it" eventually 10 alliancectl "${I[@]}" release "$c4"
 check "...released in every home" eventually 10 everywhere released "$c4"
 fails "releasing twice is refused" alliancectl "${A[@]}" release "$c4"
+c5=$(alliancectl "${A[@]}" commit "maybe later" --to initech --due +5d)
+check "a proposal nobody accepted can be withdrawn by its promisor alone" eventually 10 alliancectl "${A[@]}" release "$c5"
+check "...withdrawn in every home" eventually 10 everywhere released "$c5"
 check "feedback about a partner" alliancectl "${I[@]}" feedback acme --rating 5 --comment "great partner"
 fails "feedback about oneself is refused" alliancectl "${I[@]}" feedback initech --rating 5
 fails "feedback needs a rating" alliancectl "${I[@]}" feedback acme

@@ -25,6 +25,7 @@ struct fx {
 	size_t n;
 	uint64_t seq[N];
 	al_hash prev[N];
+	int hide; /* a member whose messages the next signer has not seen, or -1 */
 };
 
 static int setup(void **state)
@@ -32,6 +33,7 @@ static int setup(void **state)
 	struct fx *x = calloc(1, sizeof *x);
 	assert_non_null(x);
 	x->c = tu_charter(N, true, x->ids);
+	x->hide = -1;
 	*state = x;
 	return 0;
 }
@@ -54,11 +56,20 @@ static int teardown(void **state)
  * frontier names every feed's head). */
 static struct al_ref sign(struct fx *x, int a, struct al_body *b, int64_t t)
 {
+	/* The author had seen, of every other feed, what was signed by t
+	 * (except the feed of x->hide: a message not yet received). */
 	struct al_frontier_entry fr[N];
 	size_t nf = 0;
-	for (int k = 0; k < N; k++)
-		if (k != a && x->seq[k])
-			fr[nf++] = (struct al_frontier_entry){ x->ids[k]->sign_pk, x->seq[k], x->prev[k] };
+	for (int k = 0; k < N; k++) {
+		const struct al_envelope *last = NULL;
+		for (size_t i = 0; k != a && k != x->hide && i < x->n; i++)
+			if (!memcmp(&x->env[i]->b.author, &x->ids[k]->sign_pk, AL_KEYLEN) &&
+			    x->env[i]->b.timestamp <= t && (!last || x->env[i]->b.seq > last->b.seq))
+				last = x->env[i];
+		if (last)
+			fr[nf++] = (struct al_frontier_entry){ x->ids[k]->sign_pk, last->b.seq,
+							       last->hash };
+	}
 	b->version = AL_FORMAT_VERSION;
 	b->alliance = x->c->id;
 	b->author = x->ids[a]->sign_pk;
@@ -181,8 +192,8 @@ static void test_life_cycle(void **state)
 		assert_int_equal(state_at(l, rows[i].item, rows[i].at), rows[i].want);
 	assert_int_equal(state_at(l, 2, T0 + 5 * DAY + grace), AL_C_OVERDUE);
 	assert_int_equal(state_at(l, 2, T0 + 5 * DAY + grace + 1), AL_C_MISSED);
-	assert_false(ledger_late(&l->items[0]));
-	assert_true(ledger_late(&l->items[1]));
+	assert_false(ledger_late(l, &l->items[0]));
+	assert_true(ledger_late(l, &l->items[1]));
 	for (int k = 0; k < N; k++)
 		assert_int_equal(l->violations[k], 0);
 	ledger_destroy(&l);
@@ -240,6 +251,8 @@ static void test_order_independent(void **state)
 	memcpy(x->env, orig, x->n * sizeof *orig);
 	ledger_destroy(&ref);
 }
+
+static void receipt(struct fx *x, int a, int64_t t);
 
 static struct al_trust *trust_at(struct fx *x, int64_t as_of, struct al_ledger **l)
 {
@@ -308,9 +321,12 @@ static void test_trust_weights_and_warnings(void **state)
 	/* m2 misses three commitments of value 25 (weight 5) */
 	for (int i = 0; i < 3; i++)
 		commit_v(x, 2, 0, T0, T0 + DAY, 25);
-	/* m1 delivers value 100 to m2, on time, unconfirmed: fulfilled */
+	/* m1 delivers value 100 to m2, accepted, on time, unconfirmed but seen
+	 * by m0 and not disputed within the grace: fulfilled */
 	struct al_ref c = commit_v(x, 1, 2, T0, T0 + 5 * DAY, 100);
+	respond(x, 2, c, AL_ANSWER_ACCEPT, T0 + 1);
 	deliver(x, 1, c, T0 + 2 * DAY);
+	receipt(x, 0, T0 + 2 * DAY + 1000); /* m0's daemon sees it a second later */
 	struct al_ledger *l;
 	int64_t now = T0 + 10 * DAY;
 	struct al_trust *t = trust_at(x, now, &l);
@@ -338,6 +354,14 @@ static void test_trust_weights_and_warnings(void **state)
 		NEAR(t->rows[m].trust, 0.5), NEAR(t->rows[m].uncertainty, 1.0);
 	trust_destroy(&t);
 	ledger_destroy(&l);
+}
+
+static void receipt(struct fx *x, int a, int64_t t)
+{
+	struct al_body b;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_RECEIPT;
+	sign(x, a, &b, t);
 }
 
 static void release(struct fx *x, int a, struct al_ref c, int64_t t)
@@ -369,8 +393,9 @@ static void test_release_and_tasks(void **state)
 	struct fx *x = *state;
 	int64_t grace = (int64_t)x->c->params.grace * 1000;
 	struct al_ref c = commit(x, 0, 1, T0, T0 + DAY);
-	release(x, 0, c, T0 + 1);
-	release(x, 2, c, T0 + 2); /* not a party: a violation */
+	respond(x, 1, c, AL_ANSWER_ACCEPT, T0 + 1);
+	release(x, 0, c, T0 + 1);  /* accepted: the promisor alone cannot undo it */
+	release(x, 2, c, T0 + 2);  /* not a party: a violation */
 	struct al_ledger *l = build(x);
 	assert_int_equal(state_at(l, 0, T0 + DAY + grace + 1), AL_C_MISSED); /* one side only */
 	assert_int_equal(l->violations[2], 1);
@@ -452,6 +477,98 @@ static void test_escalation_and_resolution(void **state)
 	ledger_destroy(&l);
 }
 
+/* The review's attacks and races: none of them moves the ledger or trust. */
+static void test_rules_against_gaming(void **state)
+{
+	struct fx *x = *state;
+	int64_t grace = (int64_t)x->c->params.grace * 1000;
+	struct al_ledger *l;
+	struct al_trust *t;
+	/* 0: delivered at once, nobody accepted or confirmed: no credit */
+	struct al_ref self = commit_v(x, 0, 1, T0, T0 + DAY, 1000000);
+	deliver(x, 0, self, T0 + 1);
+	/* 1: m1 withdraws a proposal nobody accepted, before it falls due */
+	struct al_ref wd = commit(x, 1, 2, T0, T0 + DAY);
+	release(x, 1, wd, T0 + 2);
+	/* 2: missed, then "delivered" late: stays missed, a violation */
+	struct al_ref miss = commit(x, 2, 0, T0, T0 + DAY);
+	deliver(x, 2, miss, T0 + DAY + grace + 1);
+	/* 3: two beneficiaries answer at once: the second is no one's fault */
+	struct al_body b;
+	al_key both[2] = { x->ids[1]->sign_pk, x->ids[2]->sign_pk };
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_COMMITMENT;
+	b.u.commitment.what = (char *)"shared";
+	b.u.commitment.to = both;
+	b.u.commitment.n_to = 2;
+	b.u.commitment.due = T0 + 50 * DAY;
+	struct al_ref shared = sign(x, 0, &b, T0 + DAY + grace + 2);
+	respond(x, 1, shared, AL_ANSWER_ACCEPT, T0 + DAY + grace + 3);
+	x->hide = 1; /* m2 answers without having seen m1's answer */
+	respond(x, 2, shared, AL_ANSWER_DECLINE, T0 + DAY + grace + 3);
+	x->hide = -1;
+	/* 4: the same rater twice: only the latest rating counts */
+	struct al_body fb;
+	memset(&fb, 0, sizeof fb);
+	fb.kind = AL_KIND_FEEDBACK;
+	fb.u.feedback.about = x->ids[0]->sign_pk;
+	fb.u.feedback.rating = 1;
+	for (int i = 0; i < 5; i++)
+		sign(x, 2, &fb, T0 + 60 * DAY);
+	l = build(x);
+	assert_int_equal(state_at(l, 0, T0 + 30 * DAY), AL_C_DELIVERED);
+	assert_int_equal(state_at(l, 1, T0 + 30 * DAY), AL_C_RELEASED);
+	assert_int_equal(state_at(l, 2, T0 + 30 * DAY), AL_C_MISSED);
+	/* the race: one answer wins (canonically the same everywhere) */
+	enum al_cstate raced = state_at(l, 3, T0 + 30 * DAY);
+	assert_true(raced == AL_C_ACCEPTED || raced == AL_C_DECLINED);
+	assert_int_equal(l->violations[0], 0);
+	assert_int_equal(l->violations[1], 0);
+	assert_int_equal(l->violations[2], 1);  /* the delivery after the miss */
+	ledger_destroy(&l);
+	assert_int_equal(trust_compute(l = build(x), T0 + 61 * DAY, &t), AL_OK);
+	assert_int_equal(t->rows[0].fulfilled, 0);           /* no credit for case 0 */
+	NEAR(t->rows[0].s, 0.25 * exp2(-1.0 / 90.0));        /* one rating of 1, not five */
+	assert_int_equal(t->rows[1].missed, 0);              /* withdrawn in time */
+	assert_int_equal(t->rows[2].missed, 1);
+	trust_destroy(&t);
+	ledger_destroy(&l);
+}
+
+/* A message dated (beyond the skew) before what its author had seen is a
+ * violation and changes nothing. */
+static void test_backdated(void **state)
+{
+	struct fx *x = *state;
+	struct al_ref c = commit(x, 0, 1, T0, T0 + 10 * DAY);
+	respond(x, 1, c, AL_ANSWER_ACCEPT, T0 + 20 * DAY); /* seen by m0's delivery */
+	/* m0 delivers, claiming day 1; its frontier names m1's day-20 answer */
+	struct al_envelope *answer = x->env[x->n - 1];
+	struct al_frontier_entry fr = { x->ids[1]->sign_pk, answer->b.seq, answer->hash };
+	struct al_body b;
+	struct al_envelope *e = calloc(1, sizeof *e);
+	memset(&b, 0, sizeof b);
+	b.version = AL_FORMAT_VERSION;
+	b.alliance = x->c->id;
+	b.author = x->ids[0]->sign_pk;
+	b.seq = 2;
+	b.has_prev = true;
+	b.prev = x->prev[0];
+	b.timestamp = T0 + DAY;
+	b.frontier = &fr;
+	b.n_frontier = 1;
+	b.kind = AL_KIND_DELIVERY;
+	b.u.delivery.commitment = c;
+	assert_non_null(e);
+	assert_int_equal(envelope_seal(x->ids[0], &b, e), AL_OK);
+	x->env[x->n++] = e;
+	struct al_ledger *l = build(x);
+	assert_int_equal(state_at(l, 0, T0 + 30 * DAY), AL_C_MISSED);
+	assert_int_equal(l->violations[0], 1);
+	assert_non_null(strstr(l->broken[0].why, "backdated"));
+	ledger_destroy(&l);
+}
+
 /* docs/trust.md section 5, number for number. */
 static void test_trust_worked_example(void **state)
 {
@@ -460,6 +577,7 @@ static void test_trust_worked_example(void **state)
 	/* m0 = acme, m1 = globex, m2 = initech */
 	struct al_ref a = commit_v(x, 0, 1, T0, T0 + 5 * DAY, 400);
 	deliver(x, 0, a, T0 + 3 * DAY);
+	receipt(x, 1, T0 + 3 * DAY + 1000); /* globex's daemon has it a second later */
 	rate(x, 1, a, AL_OUTCOME_CONFIRM, 5, 4, T0 + 4 * DAY);
 	commit_v(x, 2, 0, T0, T0 + 2 * DAY, 100);
 	struct al_ledger *l;
@@ -489,6 +607,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_trust_worked_example, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_and_tasks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escalation_and_resolution, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rules_against_gaming, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backdated, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
