@@ -5,6 +5,7 @@
  *   raw Ed25519 sign / verify (libsodium)   vs envelope_seal / feeds_check
  *   raw fdatasync of a small write           vs store_offer + group commit
  *   audit of a 20k-record log (records/s)
+ *   ledger + trust table of 20k commitments (the work of every query)
  *   raw ZeroMQ: envelope-sized messages over CURVE on loopback TCP
  *
  * It also writes the raw rates to the file named by $BENCH_RAW (if set),
@@ -20,6 +21,8 @@
 #include <zmq.h>
 
 #include "audit.h"
+#include "ledger.h"
+#include "trust.h"
 #include "charter.h"
 #include "err.h"
 #include "file.h"
@@ -237,6 +240,21 @@ int main(int argc, char **argv)
 	row("audit (records verified)", records / (now_s() - t), "/s", raw_verify);
 	audit_clear(&a);
 	store_close(&s);
+
+	/* What the messages mean: the ledger and the trust table of n
+	 * commitments (the CLI and the audit do this on every query). */
+	struct al_envelope **ep = calloc((size_t)n, sizeof *ep);
+	for (int i = 0; i < n; i++)
+		ep[i] = &envs[i];
+	struct al_ledger *led;
+	struct al_trust *tr;
+	t = now_s();
+	if (ledger_build(c, ep, (size_t)n, INT64_MAX, &led) || trust_compute(led, when_now(), &tr))
+		return fprintf(stderr, "bench: ledger\n"), 1;
+	row("ledger + trust table (messages)", n / (now_s() - t), "/s", raw_verify);
+	trust_destroy(&tr);
+	ledger_destroy(&led);
+	free(ep);
 
 	double zmq_rate = raw_zmq_curve(n, envs[0].len);
 	row("raw ZeroMQ CURVE, loopback (envelope-sized)", zmq_rate, "/s", 0);

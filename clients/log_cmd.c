@@ -111,6 +111,8 @@ int cmd_log(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return ctl_usage("log", "unexpected argument '%s'", argv[optind + 1]);
+	if (optind < argc && home_opt)
+		return ctl_usage("log", "give either HOME|LOG or -H HOME, not both");
 	const char *arg = optind < argc ? argv[optind] : ctl_home(home_opt);
 	if (!arg)
 		return CTL_EXIT_USAGE;

@@ -149,6 +149,8 @@ int cmd_trust(int argc, char **argv)
 		else
 			return ctl_usage("trust", "unexpected argument '%s'", argv[i]);
 	}
+	if (arg && home_opt)
+		return ctl_usage("trust", "give either HOME|LOG or -H HOME, not both");
 	if (!arg && !(arg = ctl_home(home_opt)))
 		return CTL_EXIT_USAGE;
 	struct al_charter *c;
