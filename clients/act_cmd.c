@@ -50,6 +50,12 @@ static const struct verb {
 		      "                            [--alliance ID|TITLE]\n\n"
 		      "Rate member NAME outside any one commitment. Feedback is graded evidence\n"
 		      "in NAME's trust score (docs/trust.md).\n" },
+	{ "amend", "usage: alliancectl amend --param KEY=VALUE ... [--reason TEXT] [-H HOME]\n"
+		   "       alliancectl amend --approve ID [-H HOME] [--alliance ID|TITLE]\n\n"
+		   "Propose new trust parameters (the keys of 'charter new --param', and\n"
+		   "half_life and grace in seconds), or approve a proposal. A proposal is in\n"
+		   "effect once the charter's quorum of members has proposed or approved it;\n"
+		   "from then on every trust table uses it. Prints the message's id.\n" },
 	{ "task", "usage: alliancectl task add TITLE --owner NAME --due WHEN [--depends ID ...]\n"
 		  "                            [--deliverable TEXT] [-H HOME] [--alliance ID|TITLE]\n\n"
 		  "Program a task with an accountable owner and a due time; it may depend on\n"
@@ -91,7 +97,7 @@ static int hash_file(const char *path, uint8_t out[32])
 static int act(const struct verb *v, int argc, char **argv)
 {
 	enum { O_ALLIANCE = 256, O_REASON, O_NOTE, O_COMMENT, O_EVIDENCE, O_RATING, O_TIMELINESS,
-	       O_OWNER, O_DUE, O_DEPENDS, O_DELIVERABLE, O_UPHOLD, O_REJECT };
+	       O_OWNER, O_DUE, O_DEPENDS, O_DELIVERABLE, O_UPHOLD, O_REJECT, O_PARAM, O_APPROVE };
 	static const struct option opts[] = {
 		{ "alliance", required_argument, NULL, O_ALLIANCE },
 		{ "reason", required_argument, NULL, O_REASON },
@@ -106,12 +112,15 @@ static int act(const struct verb *v, int argc, char **argv)
 		{ "deliverable", required_argument, NULL, O_DELIVERABLE },
 		{ "uphold", no_argument, NULL, O_UPHOLD },
 		{ "reject", no_argument, NULL, O_REJECT },
+		{ "param", required_argument, NULL, O_PARAM },
+		{ "approve", required_argument, NULL, O_APPROVE },
 		{ "home", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *home_opt = NULL, *text = NULL, *evidence = NULL, *owner = NULL;
-	char *depends[64], why[AL_ERRLEN];
+	char *depends[64], *params[64], why[AL_ERRLEN];
+	const char *approve = NULL;
 	struct al_request rq = { .op = AL_OP_ACT, .alliance = (char *)"" };
 	bool confirm = !strcmp(v->name, "confirm"), feedback = !strcmp(v->name, "feedback");
 	bool task = !strcmp(v->name, "task"), has_due = false;
@@ -152,6 +161,12 @@ static int act(const struct verb *v, int argc, char **argv)
 			depends[rq.act.n_depends++] = optarg;
 			break;
 		case O_DELIVERABLE: rq.act.deliverable = optarg; break;
+		case O_PARAM:
+			if (rq.act.n_params == sizeof params / sizeof params[0])
+				return ctl_usage(v->name, "at most %zu --param", rq.act.n_params);
+			params[rq.act.n_params++] = optarg;
+			break;
+		case O_APPROVE: approve = optarg; break;
 		case O_UPHOLD:
 		case O_REJECT:
 			if (rq.act.ruling)
@@ -161,7 +176,14 @@ static int act(const struct verb *v, int argc, char **argv)
 		default: return ctl_usage(v->name, "bad option");
 		}
 	}
-	if (task) { /* "task add TITLE" */
+	bool amend = !strcmp(v->name, "amend");
+	if (amend) {
+		if (optind != argc)
+			return ctl_usage(v->name, "unexpected argument '%s'", argv[optind]);
+		if (!approve == !rq.act.n_params)
+			return ctl_usage(v->name, "give --param KEY=VALUE (a proposal) or --approve ID, "
+					 "not both");
+	} else if (task) { /* "task add TITLE" */
 		if (optind >= argc || strcmp(argv[optind], "add"))
 			return ctl_usage(v->name, "say 'task add TITLE --owner NAME --due WHEN'");
 		optind++;
@@ -190,8 +212,9 @@ static int act(const struct verb *v, int argc, char **argv)
 			return CTL_EXIT_FAIL;
 		rq.act.has_evidence = true;
 	}
-	rq.act.verb = (char *)v->name;
-	rq.act.id = (char *)(task || feedback ? "" : argv[optind]);
+	rq.act.verb = (char *)(approve ? "approve" : v->name);
+	rq.act.id = (char *)(approve ? approve : task || feedback || amend ? "" : argv[optind]);
+	rq.act.params = params;
 	rq.act.name = (char *)(task ? owner : feedback ? argv[optind] : "");
 	rq.act.depends = depends;
 	if (!rq.act.deliverable)
@@ -226,4 +249,5 @@ VERB(cmd_release, 5)
 VERB(cmd_escalate, 6)
 VERB(cmd_resolve, 7)
 VERB(cmd_feedback, 8)
-VERB(cmd_task, 9)
+VERB(cmd_amend, 9)
+VERB(cmd_task, 10)

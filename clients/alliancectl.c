@@ -38,6 +38,7 @@ static const struct command {
 	{ "escalate", cmd_escalate, "take a dispute to the charter's resolver" },
 	{ "resolve", cmd_resolve, "as the resolver, uphold or reject an escalated dispute" },
 	{ "feedback", cmd_feedback, "rate a member outside any one commitment" },
+	{ "amend", cmd_amend, "propose or approve new trust parameters (at the quorum)" },
 	{ "trust", cmd_trust, "trust, uncertainty and reciprocity per partner (NAME explains)" },
 	{ "commitments", cmd_commitments, "every commitment and its state (--state, --as-of)" },
 	{ "log", cmd_log, "every message of the alliance, in arrival order (--follow)" },

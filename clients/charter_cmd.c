@@ -77,33 +77,8 @@ static void push(char ***v, size_t *n, const char *s)
 /* --param KEY=VALUE onto p. */
 static int set_param(struct al_params *p, const char *kv)
 {
-	static const struct { const char *key; size_t off; int is64; } keys[] = {
-#define K32(f) { #f, offsetof(struct al_params, f), 0 }
-#define K64(f) { #f, offsetof(struct al_params, f), 1 }
-		K32(w_on_time), K32(w_late), K32(w_missed), K32(w_disputed), K32(w_rating),
-		K32(warn_trust), K32(warn_uncertainty), K32(warn_misses), K32(warn_reciprocity),
-		K64(value_unit),
-#undef K32
-#undef K64
-	};
-	const char *eq = strchr(kv, '=');
-	for (size_t i = 0; eq && i < sizeof keys / sizeof keys[0]; i++) {
-		if (strlen(keys[i].key) != (size_t)(eq - kv) || strncmp(kv, keys[i].key, (size_t)(eq - kv)))
-			continue;
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(eq + 1, &end, 10);
-		if (errno || *end || eq[1] == '\0' || eq[1] == '-' || (!keys[i].is64 && v > UINT32_MAX))
-			return ctl_usage("charter new", "bad value in --param '%s' (a whole number)", kv);
-		if (keys[i].is64)
-			*(uint64_t *)((char *)p + keys[i].off) = v;
-		else
-			*(uint32_t *)((char *)p + keys[i].off) = (uint32_t)v;
-		return 0;
-	}
-	return ctl_usage("charter new", "unknown --param '%s' (keys: w_on_time, w_late, w_missed, "
-			 "w_disputed, w_rating, warn_trust, warn_uncertainty, warn_misses, "
-			 "warn_reciprocity, value_unit)", kv);
+	char why[AL_ERRLEN];
+	return charter_set_param(p, kv, why) ? ctl_usage("charter new", "%s", why) : 0;
 }
 
 static int charter_new(int argc, char **argv)

@@ -104,6 +104,7 @@ int cmd_escalate(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_feedback(int argc, char **argv);
 int cmd_task(int argc, char **argv);
+int cmd_amend(int argc, char **argv);
 
 /* A message as JSON (members named by c, which may be NULL), and the
  * one-line summary of such a JSON message that the text views print. */

@@ -550,7 +550,8 @@ static int act_body(const struct al_store *s, const struct al_act *act, struct a
 		    struct al_ref **deps, char *why)
 {
 	const struct al_charter *c = s->charter;
-	bool about_commitment = strcmp(act->verb, "task") && strcmp(act->verb, "feedback");
+	bool about_commitment = strcmp(act->verb, "task") && strcmp(act->verb, "feedback") &&
+				strcmp(act->verb, "amend") && strcmp(act->verb, "approve");
 	struct al_ref r, *ref = &r;
 	char list[1024];
 	memset(b, 0, sizeof *b);
@@ -592,6 +593,29 @@ static int act_body(const struct al_store *s, const struct al_act *act, struct a
 		b->u.feedback.about = about->sign_key;
 		b->u.feedback.rating = act->quality;
 		b->u.feedback.comment = act->text;
+	} else if (!strcmp(act->verb, "amend")) {
+		/* New trust parameters: the ones in effect, with these changed. */
+		struct al_ledger *l;
+		int rc = ledger_from_store((struct al_store *)s, &l, why);
+		if (rc)
+			return rc;
+		b->u.amendment.params = l->params;
+		ledger_destroy(&l);
+		if (!act->n_params)
+			return al_errf(why, AL_E_INVAL, "say what to change: --param KEY=VALUE");
+		for (size_t i = 0; i < act->n_params; i++)
+			if (charter_set_param(&b->u.amendment.params, act->params[i], why))
+				return AL_E_INVAL;
+		if (charter_check_params(&b->u.amendment.params, why))
+			return AL_E_INVAL;
+		b->kind = AL_KIND_AMENDMENT;
+		b->u.amendment.has_params = true;
+		b->u.amendment.reason = act->text;
+	} else if (!strcmp(act->verb, "approve")) {
+		b->kind = AL_KIND_AMENDMENT;
+		if (parse_id(s, act->id, &b->u.amendment.approves, why))
+			return AL_E_INVAL;
+		b->u.amendment.reason = act->text;
 	} else if (!strcmp(act->verb, "escalate")) {
 		if (!*act->text)
 			return al_errf(why, AL_E_INVAL, "say why you escalate it (--reason TEXT)");
@@ -637,7 +661,8 @@ static int act_body(const struct al_store *s, const struct al_act *act, struct a
 		b->u.verdict.comment = act->text;
 	} else {
 		return al_errf(why, AL_E_INVAL, "unknown step '%s' (accept, decline, deliver, "
-			       "confirm, dispute, release, escalate, resolve, task, feedback)", act->verb);
+			       "confirm, dispute, release, escalate, resolve, task, feedback, amend, "
+			       "approve)", act->verb);
 	}
 	return AL_OK;
 }

@@ -1,5 +1,7 @@
 /* charter.c: building, checking, signing and storing charters. */
 #include "charter.h"
+
+#include <errno.h>
 #include "text.h"
 #include "card.h"
 #include "err.h"
@@ -99,7 +101,11 @@ static int check_fields(const struct al_charter *c, char *why)
 	if (c->quorum < 1 || c->quorum > c->n_members)
 		return al_errf(why, AL_E_CHARTER, "quorum %u must be between 1 and %zu members",
 			       c->quorum, c->n_members);
-	const struct al_params *p = &c->params;
+	return charter_check_params(&c->params, why);
+}
+
+int charter_check_params(const struct al_params *p, char *why)
+{
 	/* Durations are added to millisecond times: bounding them keeps every
 	 * sum far from overflow, and more than ten years is no one's intent. */
 	static const struct { const char *name; size_t off; uint64_t min; } durs[] = {
@@ -118,10 +124,12 @@ static int check_fields(const struct al_charter *c, char *why)
 	}
 	if (p->value_unit == 0)
 		return al_errf(why, AL_E_CHARTER, "the value unit must be positive");
-	if (p->w_on_time > 10000 || p->w_late > 10000 || p->w_missed > 10000 ||
+	if (p->w_on_time > 10000 || p->w_late > 1000 || p->w_missed > 10000 ||
 	    p->w_disputed > 10000 || p->w_rating > 10000 || p->warn_trust > 1000 ||
-	    p->warn_uncertainty > 1000)
-		return al_errf(why, AL_E_CHARTER, "a trust weight or threshold is out of range");
+	    p->warn_uncertainty > 1000 || p->warn_reciprocity > 1000000)
+		return al_errf(why, AL_E_CHARTER, "a trust weight or threshold is out of range "
+			       "(w_late and the warn_trust, warn_uncertainty thresholds are per-mille, "
+			       "at most 1000; other weights at most 10000)");
 	return AL_OK;
 }
 
@@ -352,4 +360,35 @@ void charter_destroy(struct al_charter **cp)
 	free(c->sigs);
 	free(c);
 	*cp = NULL;
+}
+
+int charter_set_param(struct al_params *p, const char *kv, char *why)
+{
+	static const struct { const char *key; size_t off; int is64; } keys[] = {
+#define K32(f) { #f, offsetof(struct al_params, f), 0 }
+#define K64(f) { #f, offsetof(struct al_params, f), 1 }
+		K32(w_on_time), K32(w_late), K32(w_missed), K32(w_disputed), K32(w_rating),
+		K32(warn_trust), K32(warn_uncertainty), K32(warn_misses), K32(warn_reciprocity),
+		K64(value_unit), K64(half_life), K64(grace),
+#undef K32
+#undef K64
+	};
+	const char *eq = strchr(kv, '=');
+	for (size_t i = 0; eq && i < sizeof keys / sizeof keys[0]; i++) {
+		if (strlen(keys[i].key) != (size_t)(eq - kv) || strncmp(kv, keys[i].key, (size_t)(eq - kv)))
+			continue;
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(eq + 1, &end, 10);
+		if (errno || *end || eq[1] == '\0' || eq[1] == '-' || (!keys[i].is64 && v > UINT32_MAX))
+			return al_errf(why, AL_E_INVAL, "bad value in --param '%s' (a whole number)", kv);
+		if (keys[i].is64)
+			*(uint64_t *)((char *)p + keys[i].off) = v;
+		else
+			*(uint32_t *)((char *)p + keys[i].off) = (uint32_t)v;
+		return AL_OK;
+	}
+	return al_errf(why, AL_E_INVAL, "unknown --param '%s' (keys: w_on_time, w_late, w_missed, "
+		       "w_disputed, w_rating, warn_trust, warn_uncertainty, warn_misses, "
+		       "warn_reciprocity, value_unit, half_life and grace in seconds)", kv);
 }

@@ -50,6 +50,14 @@ struct al_charter {
 /* The parameters a new charter gets unless told otherwise (docs/trust.md). */
 void charter_default_params(struct al_params *p);
 
+/* Are these parameters sane (durations up to 10 years, weights in range)?
+ * 0 or AL_E_CHARTER with why. */
+int charter_check_params(const struct al_params *p, char *why);
+
+/* KEY=VALUE onto p (the trust parameters by name; half_life and grace in
+ * seconds). 0 or AL_E_INVAL with why naming the key or value. */
+int charter_set_param(struct al_params *p, const char *kv, char *why);
+
 /* Check the fields of c (members unique by name and key, resolvers are
  * members, quorum in 1..members, parameters sane), then serialize them and
  * compute the id. c's fields stay the caller's; bytes are c's.

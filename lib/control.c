@@ -25,6 +25,9 @@ void control_request_clear(struct al_request *r)
 	for (size_t i = 0; i < r->act.n_depends; i++)
 		free(r->act.depends[i]);
 	free(r->act.depends);
+	for (size_t i = 0; i < r->act.n_params; i++)
+		free(r->act.params[i]);
+	free(r->act.params);
 	memset(r, 0, sizeof *r);
 }
 

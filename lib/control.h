@@ -32,7 +32,7 @@ struct al_request {
 	struct al_commit_item *items;
 	struct al_act {   /* AL_OP_ACT */
 		char *verb;  /* accept, decline, deliver, confirm, dispute, release,
-			      * escalate, resolve, task, feedback */
+			      * escalate, resolve, task, feedback, amend, approve */
 		char *id;    /* the commitment, "name/seq" */
 		char *text;  /* reason, note, comment, or a task's title */
 		bool has_evidence;
@@ -45,6 +45,8 @@ struct al_request {
 		char **depends;
 		char *deliverable;
 		uint32_t ruling; /* resolve: enum al_ruling */
+		size_t n_params; /* amend: KEY=VALUE */
+		char **params;
 	} act;
 };
 

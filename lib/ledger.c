@@ -181,7 +181,34 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			return refuse(why, "a rating is from 1 to 5, not %u", b->u.feedback.rating);
 		return OK;
 	}
-	default: return OK; /* receipts; amendments get their meaning later */
+	case AL_KIND_AMENDMENT: {
+		const struct al_amendment *am = &b->u.amendment;
+		char err[AL_ERRLEN];
+		if (am->approves.seq) {
+			const struct al_proposal *p = NULL;
+			for (size_t i = 0; i < l->n_proposals; i++)
+				if (l->proposals[i].id.seq == am->approves.seq &&
+				    !memcmp(&l->proposals[i].id.author, &am->approves.author, AL_KEYLEN))
+					p = &l->proposals[i];
+			if (!p)
+				return refuse(why, "an approval names a proposed amendment");
+			if (p->effective_at)
+				return refuse(why, "that amendment is already in effect");
+			if (p->approved[a])
+				return refuse(why, "%s has already approved that amendment",
+					      c->members[a].name);
+			return OK;
+		}
+		if (am->has_add || am->has_remove)
+			return refuse(why, "amendments that add or remove members are not supported "
+				      "yet");
+		if (!am->has_params)
+			return refuse(why, "an amendment proposes new parameters or approves one");
+		if (charter_check_params(&am->params, err))
+			return refuse(why, "%s", err);
+		return OK;
+	}
+	default: return OK; /* receipts */
 	}
 	struct al_cstatus *s = find(l, ref);
 	const struct al_member *pm = charter_member(c, &ref->author);
@@ -190,7 +217,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		return refuse(why, "%s is not a commitment", idbuf);
 	*target = s;
 	const char *state = ledger_state_name(s->state), *who = c->members[a].name;
-	int64_t missed_at = s->due + (int64_t)c->params.grace * 1000;
+	int64_t missed_at = s->due + (int64_t)l->params.grace * 1000;
 	switch (b->kind) {
 	case AL_KIND_RESPONSE:
 		if (!beneficiary(s, a))
@@ -297,6 +324,38 @@ static int violation(struct al_ledger *l, long a, const struct al_body *b, const
 	return AL_OK;
 }
 
+/* A proposal (the proposer approves it) or an approval; at the charter's
+ * quorum the parameters take effect, for everything evaluated after. */
+static int amend(struct al_ledger *l, size_t a, const struct al_body *b)
+{
+	const struct al_amendment *am = &b->u.amendment;
+	struct al_proposal *p = NULL;
+	if (am->approves.seq) {
+		for (size_t i = 0; i < l->n_proposals; i++)
+			if (l->proposals[i].id.seq == am->approves.seq &&
+			    !memcmp(&l->proposals[i].id.author, &am->approves.author, AL_KEYLEN))
+				p = &l->proposals[i];
+	} else {
+		struct al_proposal *v = realloc(l->proposals, (l->n_proposals + 1) * sizeof *v);
+		if (!v)
+			return AL_E_NOMEM;
+		l->proposals = v;
+		p = &v[l->n_proposals];
+		memset(p, 0, sizeof *p);
+		if (!(p->approved = calloc(l->c->n_members, sizeof *p->approved)))
+			return AL_E_NOMEM;
+		l->n_proposals++;
+		p->id = (struct al_ref){ b->author, b->seq };
+		p->params = am->params;
+	}
+	p->approved[a] = true;
+	if (++p->approvals >= l->c->quorum && !p->effective_at) {
+		p->effective_at = b->timestamp;
+		l->params = p->params;
+	}
+	return AL_OK;
+}
+
 /* Apply one message; a rule it breaks is its author's violation. */
 static int apply(struct al_ledger *l, const struct al_body *b)
 {
@@ -364,6 +423,8 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 			s->state = AL_C_RELEASED;
 		break;
 	}
+	case AL_KIND_AMENDMENT:
+		return amend(l, (size_t)a, b);
 	case AL_KIND_ESCALATION:
 		s->escalated = true;
 		break;
@@ -520,8 +581,10 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 	uint64_t *done = calloc(m, sizeof *done);
 	int rc = AL_E_NOMEM;
 	*out = NULL;
-	if (l)
+	if (l) {
 		l->c = c;
+		l->params = c->params;
+	}
 	if (!l || !feed || !len || !next || !done || !(l->violations = calloc(m, sizeof(uint64_t))) ||
 	    !(l->item_of = calloc(m, sizeof *l->item_of)) ||
 	    !(l->task_of = calloc(m, sizeof *l->task_of)) ||
@@ -597,7 +660,7 @@ enum al_cstate ledger_state_at(const struct al_ledger *l, const struct al_cstatu
 			       int64_t as_of)
 {
 	if ((s->state == AL_C_PROPOSED || s->state == AL_C_ACCEPTED) && as_of > s->due) {
-		int64_t grace = (int64_t)l->c->params.grace * 1000;
+		int64_t grace = (int64_t)l->params.grace * 1000;
 		return as_of > s->due + grace ? AL_C_MISSED : AL_C_OVERDUE;
 	}
 	return s->state;
@@ -649,6 +712,9 @@ void ledger_destroy(struct al_ledger **lp)
 		free(l->tasks[i].title);
 	free(l->tasks);
 	free(l->feedback);
+	for (size_t i = 0; i < l->n_proposals; i++)
+		free(l->proposals[i].approved);
+	free(l->proposals);
 	free(l->broken);
 	free(l->violations);
 	free(l);

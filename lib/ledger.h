@@ -58,6 +58,16 @@ struct al_cstatus {
 	int64_t resolved_at;
 };
 
+/* A proposed change of the trust parameters, in effect once a quorum of
+ * members (the charter's) has signed it or approved it. */
+struct al_proposal {
+	struct al_ref id;
+	struct al_params params;
+	bool *approved;   /* per member */
+	size_t approvals;
+	int64_t effective_at; /* 0 until the quorum */
+};
+
 /* A task: programming, with an accountable owner. */
 struct al_task_status {
 	struct al_ref id;
@@ -82,6 +92,9 @@ struct al_ledger {
 	size_t n_feedback;
 	struct al_task_status *tasks;
 	size_t n_tasks;
+	struct al_params params;    /* in effect: the charter's, as amended */
+	struct al_proposal *proposals;
+	size_t n_proposals;
 	uint64_t *violations;       /* per member */
 	struct al_violation {       /* each one, in canonical order */
 		struct al_ref id;   /* the message that broke a rule */

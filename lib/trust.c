@@ -82,7 +82,7 @@ static void ids_of(const struct al_trust *t, const struct al_charter *c, size_t 
 /* Evidence from one commitment at as_of. */
 static int judge(struct al_trust *t, const struct al_ledger *l, const struct al_cstatus *cs)
 {
-	const struct al_params *p = &l->c->params;
+	const struct al_params *p = &l->params;
 	struct al_trust_row *row = &t->rows[cs->promisor];
 	enum al_cstate st = ledger_state_at(l, cs, t->as_of);
 	double w = value_weight(p, cs->value);
@@ -153,7 +153,7 @@ static int judge(struct al_trust *t, const struct al_ledger *l, const struct al_
 int trust_compute(const struct al_ledger *l, int64_t as_of, struct al_trust **out)
 {
 	const struct al_charter *c = l->c;
-	const struct al_params *p = &c->params;
+	const struct al_params *p = &l->params; /* the charter's, as amended */
 	size_t n = c->n_members;
 	struct al_trust *t = calloc(1, sizeof *t);
 	int rc = AL_E_NOMEM;

@@ -947,6 +947,8 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 		act.depends = r->act.depends;
 		act.deliverable = STR(r->act.deliverable);
 		act.ruling = r->act.ruling;
+		act.n_params = r->act.n_params;
+		act.params = r->act.params;
 		pb.act = &act;
 		break;
 	default:
@@ -1025,6 +1027,12 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, ch
 			rc = AL_E_NOMEM;
 		for (size_t i = 0; rc == AL_OK && i < a->n_depends; i++, r->act.n_depends++)
 			if (!(r->act.depends[i] = dup_str(a->depends[i])))
+				rc = AL_E_NOMEM;
+		if (rc == AL_OK && !(r->act.params = calloc(a->n_params ? a->n_params : 1,
+							    sizeof *r->act.params)))
+			rc = AL_E_NOMEM;
+		for (size_t i = 0; rc == AL_OK && i < a->n_params; i++, r->act.n_params++)
+			if (!(r->act.params[i] = dup_str(a->params[i])))
 				rc = AL_E_NOMEM;
 		break;
 	}

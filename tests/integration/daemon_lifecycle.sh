@@ -122,5 +122,20 @@ fails "trust of a stranger is refused" alliancectl trust nobody -H "$T/acme"
 contains "...naming the members" "$(alliancectl trust nobody -H "$T/acme" 2>&1)" "members: acme"
 check "alliancectl trust --help" alliancectl trust --help
 
-for v in accept decline deliver confirm dispute release escalate resolve feedback task; do check "alliancectl $v --help" alliancectl "$v" --help; done
+# --- amendments: new trust parameters at the charter's quorum (2 of 3)
+before=$(score globex)
+prop=$(alliancectl "${A[@]}" amend --param w_disputed=3000 --reason "disputes should weigh more")
+check "acme proposes a heavier weight for disputes ($prop)" test "${prop%%/*}" = acme
+check "...one member is not the quorum: nothing changes" test "$(score globex)" = "$before"
+fails "an unknown parameter is refused" alliancectl "${A[@]}" amend --param w_bogus=1
+contains "...naming it and the keys" "$(alliancectl "${A[@]}" amend --param w_bogus=1 2>&1)" "unknown --param 'w_bogus=1'"
+fails "insane parameters are refused" alliancectl "${A[@]}" amend --param half_life=0
+fails "approving one's own proposal again is refused" alliancectl "${A[@]}" amend --approve "$prop"
+fails "approving a message that is not an amendment is refused" alliancectl "${I[@]}" amend --approve "$c1"
+check "initech approves it" eventually 10 alliancectl "${I[@]}" amend --approve "$prop"
+lower() { python3 -c "import sys; sys.exit(not $(score globex) < $before)"; }
+check "...in effect at the quorum: globex's upheld dispute now weighs more in every home" eventually 10 lower
+check "...and the homes still agree" eventually 10 same_trust
+
+for v in accept decline deliver confirm dispute release escalate resolve feedback task amend; do check "alliancectl $v --help" alliancectl "$v" --help; done
 finish

@@ -569,6 +569,52 @@ static void test_backdated(void **state)
 	ledger_destroy(&l);
 }
 
+static struct al_ref amend_params(struct fx *x, int a, const struct al_params *p,
+				  const struct al_ref *approves, int64_t t)
+{
+	struct al_body b;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_AMENDMENT;
+	if (approves) {
+		b.u.amendment.approves = *approves;
+	} else {
+		b.u.amendment.has_params = true;
+		b.u.amendment.params = *p;
+	}
+	return sign(x, a, &b, t);
+}
+
+/* New parameters take effect at the quorum (2 of 3 here), and then every
+ * evaluation uses them; a proposal short of the quorum changes nothing. */
+static void test_amendments(void **state)
+{
+	struct fx *x = *state;
+	int64_t grace = (int64_t)x->c->params.grace * 1000;
+	commit_v(x, 2, 0, T0, T0 + DAY, 1); /* missed at T0 + DAY + grace */
+	struct al_params p = x->c->params;
+	p.w_missed = 3000;
+	struct al_ref prop = amend_params(x, 0, &p, NULL, T0 + 1);
+	amend_params(x, 0, NULL, &prop, T0 + 2);  /* approving one's own: a violation */
+	struct al_params bad = p;
+	bad.half_life = 0;
+	amend_params(x, 1, &bad, NULL, T0 + 3);   /* insane parameters: a violation */
+	struct al_ledger *l;
+	struct al_trust *t = trust_at(x, T0 + DAY + grace + 1, &l);
+	assert_int_equal(l->params.w_missed, x->c->params.w_missed); /* 1 of 2 */
+	NEAR(t->rows[2].s, 1.0 * exp2(-1.0 / ((double)x->c->params.half_life * 1000.0)));
+	assert_int_equal(l->violations[0], 1);
+	assert_int_equal(l->violations[1], 1);
+	trust_destroy(&t);
+	ledger_destroy(&l);
+	amend_params(x, 2, NULL, &prop, T0 + 4);  /* the second member: in effect */
+	t = trust_at(x, T0 + DAY + grace + 1, &l);
+	assert_int_equal(l->params.w_missed, 3000);
+	assert_int_equal(l->proposals[0].effective_at, T0 + 4);
+	NEAR(t->rows[2].s, 3.0 * exp2(-1.0 / ((double)x->c->params.half_life * 1000.0)));
+	trust_destroy(&t);
+	ledger_destroy(&l);
+}
+
 /* docs/trust.md section 5, number for number. */
 static void test_trust_worked_example(void **state)
 {
@@ -609,6 +655,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_escalation_and_resolution, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules_against_gaming, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backdated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_amendments, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
