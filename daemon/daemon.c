@@ -546,8 +546,8 @@ out:
 
 /* A step in a commitment's life: the body for the verb, checked against
  * the ledger's rules before it is signed. */
-static int act_body(const struct al_store *s, const struct al_act *act, struct al_body *b,
-		    struct al_ref **deps, char *why)
+static int act_body(const struct al_store *s, const struct al_ledger *l, const struct al_act *act,
+		    struct al_body *b, struct al_ref **deps, char *why)
 {
 	const struct al_charter *c = s->charter;
 	bool about_commitment = strcmp(act->verb, "task") && strcmp(act->verb, "feedback") &&
@@ -595,12 +595,7 @@ static int act_body(const struct al_store *s, const struct al_act *act, struct a
 		b->u.feedback.comment = act->text;
 	} else if (!strcmp(act->verb, "amend")) {
 		/* New trust parameters: the ones in effect, with these changed. */
-		struct al_ledger *l;
-		int rc = ledger_from_store((struct al_store *)s, &l, why);
-		if (rc)
-			return rc;
 		b->u.amendment.params = l->params;
-		ledger_destroy(&l);
 		if (!act->n_params)
 			return al_errf(why, AL_E_INVAL, "say what to change: --param KEY=VALUE");
 		for (size_t i = 0; i < act->n_params; i++)
@@ -675,11 +670,10 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 	struct al_ref out, *deps = NULL;
 	struct al_body b;
 	int rc = AL_OK;
-	if (!a || !may_author(a, why) || (rc = act_body(a->s, &rq->act, &b, &deps, why)))
+	if (!a || !may_author(a, why) || (rc = alliance_ledger(a, &l, why)) ||
+	    (rc = act_body(a->s, l, &rq->act, &b, &deps, why)))
 		goto fail;
 	int64_t now = when_now();
-	if ((rc = alliance_ledger(a, &l, why)))
-		goto fail;
 	b.timestamp = now; /* the rules look at when it is signed */
 	if (ledger_check(l, &d->home->self.sign_key, &b, why))
 		goto fail;

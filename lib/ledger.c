@@ -60,6 +60,15 @@ static const struct al_task_status *find_task(const struct al_ledger *l, const s
 	return k ? &l->tasks[k - 1] : NULL;
 }
 
+static struct al_proposal *find_proposal(struct al_ledger *l, const struct al_ref *r)
+{
+	for (size_t i = 0; i < l->n_proposals; i++) /* amendments are few */
+		if (l->proposals[i].id.seq == r->seq &&
+		    !memcmp(&l->proposals[i].id.author, &r->author, AL_KEYLEN))
+			return &l->proposals[i];
+	return NULL;
+}
+
 /* Had the author of b seen message r when it signed b (its frontier)? */
 static bool saw(const struct al_body *b, const struct al_ref *r)
 {
@@ -185,11 +194,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		const struct al_amendment *am = &b->u.amendment;
 		char err[AL_ERRLEN];
 		if (am->approves.seq) {
-			const struct al_proposal *p = NULL;
-			for (size_t i = 0; i < l->n_proposals; i++)
-				if (l->proposals[i].id.seq == am->approves.seq &&
-				    !memcmp(&l->proposals[i].id.author, &am->approves.author, AL_KEYLEN))
-					p = &l->proposals[i];
+			const struct al_proposal *p = find_proposal(l, &am->approves);
 			if (!p)
 				return refuse(why, "an approval names a proposed amendment");
 			if (p->effective_at)
@@ -331,10 +336,7 @@ static int amend(struct al_ledger *l, size_t a, const struct al_body *b)
 	const struct al_amendment *am = &b->u.amendment;
 	struct al_proposal *p = NULL;
 	if (am->approves.seq) {
-		for (size_t i = 0; i < l->n_proposals; i++)
-			if (l->proposals[i].id.seq == am->approves.seq &&
-			    !memcmp(&l->proposals[i].id.author, &am->approves.author, AL_KEYLEN))
-				p = &l->proposals[i];
+		p = find_proposal(l, &am->approves);
 	} else {
 		struct al_proposal *v = realloc(l->proposals, (l->n_proposals + 1) * sizeof *v);
 		if (!v)
