@@ -239,6 +239,14 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "bench: audit: %s\n", why), 1;
 	row("audit (records verified)", records / (now_s() - t), "/s", raw_verify);
 	audit_clear(&a);
+	/* The daemon's rebuild of its ledger from its own log (status, and
+	 * commands after the log has grown). */
+	struct al_ledger *own;
+	t = now_s();
+	if (ledger_from_store(s, &own, why))
+		return fprintf(stderr, "bench: %s\n", why), 1;
+	row("ledger rebuild from the store (records)", records / (now_s() - t), "/s", raw_verify);
+	ledger_destroy(&own);
 	store_close(&s);
 
 	/* What the messages mean: the ledger and the trust table of n

@@ -232,10 +232,15 @@ static struct alliance *find_alliance(struct daemon *d, const char *sel, char *w
 
 /* ------------------------------------------------------------ handlers */
 
-/* The ledger of everything a holds, rebuilt only when the log has grown. */
-static int alliance_ledger(struct alliance *a, struct al_ledger **out, char *why)
+/* The ledger of everything a holds, rebuilt only when the log has grown
+ * (and, when max_age_ms > 0, the cached one is older than that: status
+ * may show a ledger a moment old, a command's rules may not). */
+static int alliance_ledger_aged(struct alliance *a, int64_t max_age_ms, struct al_ledger **out,
+				char *why)
 {
-	if (!a->ledger || a->ledger_records != log_records(a->s->log)) {
+	int64_t now = when_now();
+	if (!a->ledger || (a->ledger_records != log_records(a->s->log) &&
+			   (max_age_ms <= 0 || now - a->ledger_built > max_age_ms))) {
 		struct al_ledger *l;
 		int rc = ledger_from_store(a->s, &l, why);
 		if (rc)
@@ -243,9 +248,15 @@ static int alliance_ledger(struct alliance *a, struct al_ledger **out, char *why
 		ledger_destroy(&a->ledger);
 		a->ledger = l;
 		a->ledger_records = log_records(a->s->log);
+		a->ledger_built = now;
 	}
 	*out = a->ledger;
 	return AL_OK;
+}
+
+static int alliance_ledger(struct alliance *a, struct al_ledger **out, char *why)
+{
+	return alliance_ledger_aged(a, 0, out, why);
 }
 
 static json_t *violations_json(struct alliance *a)
@@ -254,7 +265,7 @@ static json_t *violations_json(struct alliance *a)
 	struct al_ledger *l;
 	char why[AL_ERRLEN];
 	json_t *v = json_array();
-	if (alliance_ledger(a, &l, why)) { /* say so: never an empty list that looks clean */
+	if (alliance_ledger_aged(a, 2000, &l, why)) { /* say so: never an empty list that looks clean */
 		json_array_append_new(v, json_pack("{s:s, s:s, s:s}", "member", "?", "id", "?",
 						   "rule", why));
 		return v;

@@ -74,6 +74,7 @@ struct alliance {
 	size_t n_links;
 	struct al_ledger *ledger; /* cached: rebuilt when the log has grown */
 	uint64_t ledger_records;
+	int64_t ledger_built;     /* when (ms) */
 };
 
 struct rejection {

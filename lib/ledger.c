@@ -723,35 +723,46 @@ void ledger_destroy(struct al_ledger **lp)
 	*lp = NULL;
 }
 
+struct opened {
+	struct al_envelope **env;
+	size_t n, cap;
+};
+
+static int open_record(void *arg, const struct al_log_rec *r)
+{
+	struct opened *o = arg;
+	char why[AL_ERRLEN];
+	if (o->n == o->cap) {
+		size_t nc = o->cap ? 2 * o->cap : 256;
+		struct al_envelope **v = realloc(o->env, nc * sizeof *v);
+		if (!v)
+			return AL_E_NOMEM;
+		o->env = v;
+		o->cap = nc;
+	}
+	struct al_envelope *e = calloc(1, sizeof *e);
+	if (!e)
+		return AL_E_NOMEM;
+	if (envelope_open(r->data, r->len, e, why)) { /* validated on entry: cannot happen */
+		free(e);
+		return 0;
+	}
+	o->env[o->n++] = e;
+	return 0;
+}
+
 int ledger_from_store(struct al_store *st, struct al_ledger **out, char *why)
 {
-	const struct al_charter *c = st->charter;
-	uint64_t n = feeds_count(st->feeds);
-	struct al_envelope **env = calloc(n ? n : 1, sizeof *env);
-	size_t k = 0;
-	int rc = env ? AL_OK : AL_E_NOMEM;
-	for (size_t m = 0; m < c->n_members && rc == AL_OK; m++) {
-		uint64_t head = feeds_head(st->feeds, &c->members[m].sign_key, NULL);
-		for (uint64_t q = 1; q <= head && rc == AL_OK && k < n; q++) {
-			uint8_t *buf;
-			size_t len;
-			if ((rc = store_get(st, &c->members[m].sign_key, q, &buf, &len, why)))
-				break;
-			if (!(env[k] = calloc(1, sizeof **env)))
-				rc = AL_E_NOMEM;
-			else if ((rc = envelope_open(buf, len, env[k], why)) == AL_OK)
-				k++;
-			else
-				free(env[k]);
-			free(buf);
-		}
-	}
+	/* One sequential read of the log (every record in it was validated
+	 * when it entered the store), then the canonical replay. */
+	struct opened o = { 0 };
+	int rc = log_scan(log_path(st->log), open_record, NULL, &o, why);
 	if (rc == AL_OK)
-		rc = ledger_build(c, env, k, INT64_MAX, out);
-	for (size_t i = 0; i < k; i++) {
-		envelope_clear(env[i]);
-		free(env[i]);
+		rc = ledger_build(st->charter, o.env, o.n, INT64_MAX, out);
+	for (size_t i = 0; i < o.n; i++) {
+		envelope_clear(o.env[i]);
+		free(o.env[i]);
 	}
-	free(env);
+	free(o.env);
 	return rc;
 }
