@@ -92,7 +92,6 @@ int cmd_trust(int argc, char **argv);
 /* The trust table as JSON (trust --json, audit --json) and as text. */
 struct al_trust;
 json_t *ctl_trust_json(const struct al_charter *c, const struct al_trust *t);
-json_t *ctl_trust_row_json(const struct al_charter *c, const struct al_trust *t, size_t m);
 void ctl_trust_print(const struct al_charter *c, const struct al_trust *t);
 int cmd_accept(int argc, char **argv);
 int cmd_decline(int argc, char **argv);

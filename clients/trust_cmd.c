@@ -37,7 +37,7 @@ static json_t *num(double x)
 	return json_real(trust_round(x));
 }
 
-json_t *ctl_trust_row_json(const struct al_charter *c, const struct al_trust *t, size_t m)
+static json_t *trust_row_json(const struct al_charter *c, const struct al_trust *t, size_t m)
 {
 	const struct al_trust_row *r = &t->rows[m];
 	json_t *w = json_array();
@@ -56,7 +56,7 @@ json_t *ctl_trust_json(const struct al_charter *c, const struct al_trust *t)
 {
 	json_t *v = json_array();
 	for (size_t m = 0; m < t->n_rows; m++)
-		if (json_array_append_new(v, ctl_trust_row_json(c, t, m))) {
+		if (json_array_append_new(v, trust_row_json(c, t, m))) {
 			json_decref(v); /* a row that cannot be shown: fail, never drop it */
 			return NULL;
 		}
@@ -65,7 +65,7 @@ json_t *ctl_trust_json(const struct al_charter *c, const struct al_trust *t)
 
 static json_t *explain(const struct al_charter *c, const struct al_trust *t, size_t m)
 {
-	json_t *j = ctl_trust_row_json(c, t, m), *ev = json_array(), *pairs = json_array();
+	json_t *j = trust_row_json(c, t, m), *ev = json_array(), *pairs = json_array();
 	for (size_t i = 0; i < t->n_evidence; i++) {
 		const struct al_evidence *e = &t->evidence[i];
 		char id[AL_NAME_MAX + 24], at[AL_WHENLEN];

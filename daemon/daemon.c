@@ -150,7 +150,7 @@ static int add_alliance(struct daemon *d, struct al_store *s, bool own_ok)
 	a->own_ok = own_ok;
 	a->gate_since = when_now();
 	a->self = (size_t)(charter_member(s->charter, &d->home->self.sign_key) - s->charter->members);
-	int rc = d->router ? peers_add(d, a) : AL_OK;
+	int rc = peers_add(d, a);
 	if (rc) { /* the caller still owns s */
 		a->s = NULL;
 		free_alliance(a);
@@ -193,8 +193,7 @@ static int open_stores(struct daemon *d)
 		     log_records(s->log), clean > 0 ? "" : ": not stopped cleanly, so authoring "
 		     "waits until peers confirm this member's feed head");
 		if (clean < 0 || add_alliance(d, s, clean > 0)) {
-			if (clean >= 0)
-				store_close(&s);
+			store_close(&s);
 			rc = -1;
 		}
 	}
@@ -403,7 +402,7 @@ static int handle_join(struct daemon *d, const struct al_request *rq, struct al_
 fail:
 	charter_destroy(&c);
 	rp->error = strdup(why);
-	return rc == AL_E_NOMEM || rc == AL_E_FSYNC ? rc : AL_OK;
+	return fatal_rc(rc) ? rc : AL_OK;
 }
 
 /* Is authoring open for a (see docs/replication.md)? */
@@ -550,7 +549,7 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 	goto out;
 fail:
 	rp->error = strdup(why);
-	if (rc != AL_E_NOMEM && rc != AL_E_IO && rc != AL_E_FSYNC && rc != AL_E_FAILED)
+	if (!fatal_rc(rc))
 		rc = AL_OK;
 out:
 	for (size_t i = 0; tos && i < rq->n_items; i++)
@@ -708,8 +707,7 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 fail:
 	free(deps);
 	rp->error = strdup(why);
-	return rc == AL_E_NOMEM || rc == AL_E_IO || rc == AL_E_FSYNC || rc == AL_E_FAILED ? rc
-											   : AL_OK;
+	return fatal_rc(rc) ? rc : AL_OK;
 }
 
 static const struct handler {
@@ -948,13 +946,9 @@ int daemon_run(const char *home_dir)
 		goto out;
 	}
 	d.zctx = zmq_ctx_new();
-	if (take_lock(&d) || !d.zctx || open_stores(&d) || bind_control(&d) || peers_start(&d))
+	/* Peer sockets first: each alliance opened links its members. */
+	if (take_lock(&d) || !d.zctx || bind_control(&d) || peers_start(&d) || open_stores(&d))
 		goto out;
-	for (size_t i = 0; i < d.n_alls; i++)
-		if (peers_add(&d, d.alls[i])) {
-			dlog(&d, L_ERROR, "out of memory");
-			goto out;
-		}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal; /* no SA_RESTART: zmq_poll returns EINTR */

@@ -6,8 +6,8 @@
  * and loops over zmq_poll. Signal handlers only set a flag. It returns the
  * exit status: 0 after a clean stop on SIGTERM/SIGINT, 1 on a fatal error
  * (a failed fsync among them).
- *
- * Peer links over CurveZMQ, replication and authoring come next (issue 3).
+ * Peer links and replication are daemon/peer.c; what both share is
+ * daemon/reactor.h.
  */
 #ifndef DAEMON_H
 #define DAEMON_H

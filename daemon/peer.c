@@ -162,7 +162,6 @@ static struct peer *peer_open(struct daemon *d, const struct al_member *m)
 	setopt(p->mon, ZMQ_LINGER, 0);
 	zmq_connect(p->mon, mon);
 	p->state = P_CONNECTING;
-	p->since = when_now();
 	if (zmq_connect(p->sock, m->endpoint) < 0) {
 		dlog(d, L_WARN, "cannot connect to %s at %s: %s", m->name, m->endpoint,
 		     zmq_strerror(errno));
@@ -237,7 +236,6 @@ int peers_on_monitor(struct daemon *d, struct peer *p)
 		break;
 	}
 	if (p->state != was) {
-		p->since = now;
 		if (p->state == P_REFUSED)
 			dlog(d, p->refusals == 1 ? L_WARN : L_DEBUG, "the daemon at %s refused our "
 			     "handshake (status %u): it has not joined this alliance yet, or its "
@@ -259,7 +257,6 @@ static void retry_refused(struct daemon *d, struct peer *p, int64_t now)
 	if (zmq_connect(p->sock, p->endpoint) < 0)
 		dlog(d, L_WARN, "cannot connect to %s: %s", p->endpoint, zmq_strerror(errno));
 	p->state = P_CONNECTING;
-	p->since = now;
 	p->retry_at = 0;
 }
 
@@ -529,7 +526,7 @@ int peers_receipts(struct daemon *d, int64_t now)
 		int rc = store_author(a->s, d->home->id, &b, now, &id, why);
 		if (rc) {
 			dlog(d, L_ERROR, "%s: cannot author a receipt: %s", a->s->charter->title, why);
-			if (rc == AL_E_IO || rc == AL_E_FSYNC || rc == AL_E_FAILED)
+			if (fatal_rc(rc))
 				return rc;
 		}
 		a->unreceipted = 0;
@@ -659,7 +656,7 @@ void peers_pump(struct daemon *d, int64_t now)
 /* ------------------------------------------------------------ status */
 
 /* What the member's own latest signed message says it holds of feed k. */
-static uint64_t signed_ack(const struct alliance *a, size_t member, size_t k, int64_t *at)
+static uint64_t signed_ack(const struct alliance *a, size_t member, size_t k)
 {
 	const struct al_charter *c = a->s->charter;
 	uint64_t head = feeds_head(a->s->feeds, &c->members[member].sign_key, NULL), seq = 0;
@@ -667,14 +664,12 @@ static uint64_t signed_ack(const struct alliance *a, size_t member, size_t k, in
 	size_t len;
 	char why[AL_ERRLEN];
 	struct al_envelope e;
-	*at = 0;
 	if (!head || store_get(a->s, &c->members[member].sign_key, head, &buf, &len, why))
 		return 0;
 	if (envelope_open(buf, len, &e, why) == AL_OK) {
 		for (size_t i = 0; i < e.b.n_frontier; i++)
 			if (!memcmp(&e.b.frontier[i].author, &c->members[k].sign_key, AL_KEYLEN))
 				seq = e.b.frontier[i].seq;
-		*at = e.b.timestamp;
 		envelope_clear(&e);
 	}
 	free(buf);
@@ -689,7 +684,6 @@ json_t *peers_links_json(const struct daemon *d, const struct alliance *a, int64
 	for (size_t m = 0; m < c->n_members; m++) {
 		const struct link *l = &a->links[m];
 		char t[AL_WHENLEN];
-		int64_t at;
 		if (m == a->self)
 			continue;
 		const char *state = !l->heard ? "never" : now - l->heard > LINK_TIMEOUT_MS ? "down"
@@ -697,7 +691,7 @@ json_t *peers_links_json(const struct daemon *d, const struct alliance *a, int64
 		json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "member",
 				      c->members[m].name, "endpoint", c->members[m].endpoint,
 				      "state", state, "holds_ours", (json_int_t)l->have[a->self],
-				      "acked", (json_int_t)signed_ack(a, m, a->self, &at),
+				      "acked", (json_int_t)signed_ack(a, m, a->self),
 				      "received", (json_int_t)l->msgs_in, "sent",
 				      (json_int_t)l->msgs_out);
 		json_object_set_new(j, "connection", json_string(peer_state_name(l->peer->state)));

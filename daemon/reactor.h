@@ -44,7 +44,6 @@ struct peer {
 	void *sock;
 	void *mon;           /* PAIR: the DEALER's connection events */
 	enum peer_state state;
-	int64_t since;       /* of the state */
 	int64_t retry_at;    /* refused: connect again then */
 	uint64_t refusals;   /* handshakes the peer refused */
 };
@@ -122,6 +121,12 @@ void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
 /* Keep a rejection for status (and log it). */
 void note_rejection(struct daemon *d, const struct alliance *a, const char *from,
 		    const char *reason, const char *why);
+
+/* Errors after which the daemon must stop (storage failed). */
+static inline bool fatal_rc(int rc)
+{
+	return rc == AL_E_NOMEM || rc == AL_E_IO || rc == AL_E_FSYNC || rc == AL_E_FAILED;
+}
 
 /* peer.c */
 int peers_start(struct daemon *d);

@@ -212,18 +212,6 @@ int charter_load(const char *path, struct al_charter **out, char *why)
 	return rc;
 }
 
-int charter_copy(const struct al_charter *c, struct al_charter **out, char *why)
-{
-	uint8_t *buf;
-	size_t len;
-	*out = NULL;
-	int rc = wire_signed_charter_pack(c, &buf, &len);
-	if (rc)
-		return rc;
-	rc = charter_parse(buf, len, out, why);
-	free(buf);
-	return rc;
-}
 
 int charter_save(const struct al_charter *c, const char *path, bool exclusive, char *why)
 {

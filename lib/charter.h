@@ -73,9 +73,6 @@ int charter_parse(const uint8_t *buf, size_t len, struct al_charter **out, char 
 /* charter_parse of a file. Returns also AL_E_NOENT / AL_E_IO. */
 int charter_load(const char *path, struct al_charter **out, char *why);
 
-/* A deep copy of c (as written and read back). The caller owns *out. */
-int charter_copy(const struct al_charter *c, struct al_charter **out, char *why);
-
 /* Write the charter file: exclusively (new file) or replacing it. */
 int charter_save(const struct al_charter *c, const char *path, bool exclusive, char *why);
 

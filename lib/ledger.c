@@ -43,15 +43,10 @@ static size_t index_get(const struct al_ledger *l, size_t *const *tab, const uin
 	return m >= 0 && r->seq < cap[m] ? tab[m][r->seq] : 0;
 }
 
-const struct al_cstatus *ledger_find(const struct al_ledger *l, const struct al_ref *r)
+static struct al_cstatus *find(struct al_ledger *l, const struct al_ref *r)
 {
 	size_t k = index_get(l, l->item_of, l->item_cap, r);
 	return k ? &l->items[k - 1] : NULL;
-}
-
-static struct al_cstatus *find(struct al_ledger *l, const struct al_ref *r)
-{
-	return (struct al_cstatus *)ledger_find(l, r);
 }
 
 static const struct al_task_status *find_task(const struct al_ledger *l, const struct al_ref *r)
@@ -109,7 +104,6 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t a
 		free(released);
 		return AL_E_NOMEM;
 	}
-	l->items = v;
 	struct al_cstatus *s = &v[l->n_items++];
 	memset(s, 0, sizeof *s);
 	s->id = (struct al_ref){ b->author, b->seq };
@@ -122,11 +116,9 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t a
 	s->task = cm->task;
 	s->released = released;
 	s->state = AL_C_PROPOSED;
-	s->created = b->timestamp;
 	return AL_OK;
 }
 
-/* Say why (when asked): the message breaks a rule. */
 /* The verdict of the rules on one message. */
 enum rule { OK, BROKEN, RACE };
 
@@ -366,7 +358,6 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 	char why[AL_ERRLEN];
 	if (a < 0)
 		return AL_OK; /* cannot happen in a validated log */
-	l->applied++;
 	switch (allowed(l, (size_t)a, b, false, &s, why)) {
 	case BROKEN: return violation(l, a, b, why);
 	case RACE: return AL_OK;
@@ -399,16 +390,12 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		break;
 	case AL_KIND_TASK: {
 		struct al_task_status *v = realloc(l->tasks, (l->n_tasks + 1) * sizeof *v);
-		char *title = strdup(b->u.task.title ? b->u.task.title : "");
 		if (v)
 			l->tasks = v;
-		if (!v || !title ||
-		    index_put(l->task_of, l->task_cap, (size_t)a, b->seq, l->n_tasks + 1)) {
-			free(title);
+		if (!v || index_put(l->task_of, l->task_cap, (size_t)a, b->seq, l->n_tasks + 1))
 			return AL_E_NOMEM;
-		}
 		v[l->n_tasks++] = (struct al_task_status){ { b->author, b->seq },
-			(size_t)member_of(l->c, &b->u.task.owner), b->u.task.due, title };
+			(size_t)member_of(l->c, &b->u.task.owner) };
 		break;
 	}
 	case AL_KIND_RELEASE: {
@@ -583,7 +570,7 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 	uint64_t *done = calloc(m, sizeof *done);
 	int rc = AL_E_NOMEM;
 	*out = NULL;
-	if (l) {
+	if (l) { /* first: ledger_destroy needs c */
 		l->c = c;
 		l->params = c->params;
 	}
@@ -593,7 +580,6 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 	    !(l->item_cap = calloc(m, sizeof *l->item_cap)) ||
 	    !(l->task_cap = calloc(m, sizeof *l->task_cap)))
 		goto out;
-	l->c = c;
 	/* Each member's feed, in sequence (timestamps never go back within a
 	 * feed, so the messages signed by as_of are a prefix of it). */
 	for (size_t i = 0; i < n; i++) {
@@ -632,7 +618,6 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 		char why[AL_ERRLEN];
 		done[pick] = e->b.seq;
 		if (backdated(c, feed, len, e, why)) {
-			l->applied++;
 			rc = violation(l, pick, &e->b, why);
 		} else {
 			rc = apply(l, &e->b);
@@ -640,8 +625,6 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 		if (rc)
 			goto out;
 	}
-	for (size_t k = 0; k < m; k++)
-		l->held += len[k] - next[k];
 	if ((rc = find_acks(l, feed, next)))
 		goto out;
 	rc = AL_OK;
@@ -710,8 +693,6 @@ void ledger_destroy(struct al_ledger **lp)
 	free(l->item_cap);
 	free(l->task_cap);
 	free(l->items);
-	for (size_t i = 0; i < l->n_tasks; i++)
-		free(l->tasks[i].title);
 	free(l->tasks);
 	free(l->feedback);
 	for (size_t i = 0; i < l->n_proposals; i++)

@@ -47,7 +47,6 @@ struct al_cstatus {
 	int64_t delivered_at; /* ms, 0 if never: the delivery's own timestamp */
 	int64_t acked_at;     /* first signed message of another member that had seen
 			       * the delivery (ms), 0 if none yet */
-	int64_t created;      /* the commitment's timestamp */
 	int64_t verdict_at;   /* ms of the confirmation or dispute, 0 if none */
 	uint32_t quality, timeliness; /* the confirmation's ratings, 1..5 */
 	struct al_ref response, delivery, verdict; /* the messages, seq 0 if none */
@@ -68,12 +67,11 @@ struct al_proposal {
 	int64_t effective_at; /* 0 until the quorum */
 };
 
-/* A task: programming, with an accountable owner. */
+/* A task: programming, with an accountable owner (what the rules need of
+ * it; its title and due time are in its message). */
 struct al_task_status {
 	struct al_ref id;
 	size_t owner;  /* member index */
-	int64_t due;
-	char *title;
 };
 
 /* Feedback: a rating of one member by another, outside any commitment. */
@@ -101,8 +99,6 @@ struct al_ledger {
 		char why[AL_ERRLEN]; /* the rule */
 	} *broken;
 	size_t n_broken;
-	uint64_t applied;           /* messages applied */
-	uint64_t held;              /* not applied: a message they had seen is missing */
 	size_t **item_of, **task_of; /* per member, by seq: index + 1 of the commitment/task */
 	uint64_t *item_cap, *task_cap;
 };
@@ -117,9 +113,6 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
  * of l, be legal? 0, or AL_E_INVAL with why naming the rule it breaks (the
  * same rules the replay counts violations by). */
 int ledger_check(struct al_ledger *l, const al_key *author, const struct al_body *b, char *why);
-
-/* The commitment whose message is r, or NULL. */
-const struct al_cstatus *ledger_find(const struct al_ledger *l, const struct al_ref *r);
 
 /* The ledger of everything store s holds (reads every record). */
 struct al_store;

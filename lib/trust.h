@@ -17,7 +17,8 @@
 struct al_evidence {
 	size_t member;        /* about whom */
 	struct al_ref id;     /* the commitment, or the feedback message */
-	const char *outcome;  /* "on-time", "late", "missed", "disputed", "rating", "feedback" */
+	const char *outcome;  /* "on-time", "late", "missed", "disputed", "upheld", "rating",
+			       * "feedback" */
 	int64_t at;           /* when it happened (ms) */
 	double weight;        /* of the commitment's value (1 for feedback) */
 	double decay;         /* 2^-(age / half-life) */

@@ -158,7 +158,6 @@ static int get_member(const Alliance__Member *pb, struct al_member *m, char *why
 
 /* ------------------------------------------------------------ body */
 
-/* Kind <-> oneof case: the proto numbers payloads 15 + kind. */
 /* Frontier entries as protobuf-c arrays; the caller frees *fe and *fep
  * (both NULL when n is 0). */
 static int put_frontier(const struct al_frontier_entry *f, size_t n,
@@ -213,6 +212,7 @@ static int get_frontier(Alliance__FrontierEntry **pe, size_t n, struct al_fronti
 	return rc;
 }
 
+/* Kind <-> oneof case: the proto numbers payloads 15 + kind. */
 static Alliance__Body__PayloadCase case_of(enum al_kind k)
 {
 	return (Alliance__Body__PayloadCase)(15 + (int)k);
@@ -1022,18 +1022,13 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, ch
 		r->act.ruling = a->ruling;
 		if (rc == AL_OK && (!(r->act.name = dup_str(a->name)) ||
 				    !(r->act.deliverable = dup_str(a->deliverable)) ||
-				    !(r->act.depends = calloc(a->n_depends ? a->n_depends : 1,
-							      sizeof *r->act.depends))))
+				    !(r->act.depends = dup_strv(a->depends, a->n_depends)) ||
+				    !(r->act.params = dup_strv(a->params, a->n_params))))
 			rc = AL_E_NOMEM;
-		for (size_t i = 0; rc == AL_OK && i < a->n_depends; i++, r->act.n_depends++)
-			if (!(r->act.depends[i] = dup_str(a->depends[i])))
-				rc = AL_E_NOMEM;
-		if (rc == AL_OK && !(r->act.params = calloc(a->n_params ? a->n_params : 1,
-							    sizeof *r->act.params)))
-			rc = AL_E_NOMEM;
-		for (size_t i = 0; rc == AL_OK && i < a->n_params; i++, r->act.n_params++)
-			if (!(r->act.params[i] = dup_str(a->params[i])))
-				rc = AL_E_NOMEM;
+		if (r->act.depends)
+			r->act.n_depends = a->n_depends;
+		if (r->act.params)
+			r->act.n_params = a->n_params;
 		break;
 	}
 	default:
