@@ -162,7 +162,7 @@ int cmd_audit(int argc, char **argv)
 	char hex[2 * AL_HASHLEN + 1], t[AL_WHENLEN];
 	hex_encode(c->id.b, AL_HASHLEN, hex);
 	/* The trust table, recomputed from the first log's valid records. */
-	if (ctl_ledger_of_log(src[0].log, c, as_of, &ledger, why) ||
+	if (ledger_of_log(src[0].log, c, as_of, true, &ledger, why) ||
 	    (trust_compute(ledger, as_of, &trust) && al_errf(why, AL_E_NOMEM, "out of memory"))) {
 		ctl_error("cannot compute the trust table: %s", why);
 		goto out;

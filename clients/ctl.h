@@ -75,10 +75,6 @@ struct al_ledger;
 int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, int64_t as_of,
 		    struct al_charter **c, struct al_ledger **l);
 
-/* The ledger of the log file at log (only records that pass validation). */
-int ctl_ledger_of_log(const char *log, const struct al_charter *c, int64_t as_of,
-		      struct al_ledger **l, char *why);
-
 /* Subcommands. */
 int cmd_charter(int argc, char **argv);
 int cmd_audit(int argc, char **argv);

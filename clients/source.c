@@ -4,12 +4,8 @@
 #include "ctl.h"
 #include "charter.h"
 #include "err.h"
-#include "envelope.h"
-#include "feeds.h"
-#include "when.h"
 #include "home.h"
 #include "ledger.h"
-#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,71 +116,6 @@ int ctl_open_log(const char *arg, const char *charter_path, const char *sel, boo
 	return 0;
 }
 
-/* Every record of a log that passes validation (feeds_check, as when it
- * entered a store), opened; what does not is left to the audit to report. */
-struct collect {
-	const struct al_charter *c;
-	struct al_feeds *feeds;
-	struct al_envelope **env;
-	size_t n, cap;
-};
-
-static int on_record(void *arg, const struct al_log_rec *r)
-{
-	struct collect *k = arg;
-	char why[AL_ERRLEN];
-	if (k->n == k->cap) {
-		size_t nc = k->cap ? 2 * k->cap : 256;
-		struct al_envelope **v = realloc(k->env, nc * sizeof *v);
-		if (!v)
-			return AL_E_NOMEM;
-		k->env = v;
-		k->cap = nc;
-	}
-	struct al_envelope *e = calloc(1, sizeof *e);
-	if (!e)
-		return AL_E_NOMEM;
-	if (feeds_check(k->c, k->feeds, r->data, r->len, when_now(), e, why) != AL_ACCEPT) {
-		envelope_clear(e);
-		free(e);
-		return 0;
-	}
-	struct al_feed_entry fe = { r->index, r->offset, e->hash, e->b.timestamp, e->b.kind };
-	if (feeds_add(k->feeds, &e->b.author, e->b.seq, &fe)) {
-		envelope_clear(e);
-		free(e);
-		return AL_E_NOMEM;
-	}
-	k->env[k->n++] = e;
-	return 0;
-}
-
-static int skip_fault(void *arg, const struct al_log_fault *f)
-{
-	(void)arg;
-	(void)f;
-	return 0;
-}
-
-int ctl_ledger_of_log(const char *log, const struct al_charter *c, int64_t as_of,
-		      struct al_ledger **l, char *why)
-{
-	struct collect k = { c, NULL, NULL, 0, 0 };
-	int rc = feeds_new(&k.feeds);
-	*l = NULL;
-	if (rc == AL_OK)
-		rc = log_scan(log, on_record, skip_fault, &k, why);
-	if (rc == AL_OK && ledger_build(c, k.env, k.n, as_of, l))
-		rc = al_errf(why, AL_E_NOMEM, "out of memory");
-	for (size_t i = 0; i < k.n; i++) {
-		envelope_clear(k.env[i]);
-		free(k.env[i]);
-	}
-	free(k.env);
-	feeds_destroy(&k.feeds);
-	return rc;
-}
-
 int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, int64_t as_of,
 		    struct al_charter **c, struct al_ledger **l)
 {
@@ -193,7 +124,7 @@ int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, 
 	*l = NULL;
 	if (ctl_open_log(arg, charter_path, sel, true, &src, c))
 		return CTL_EXIT_FAIL;
-	if (ctl_ledger_of_log(src.log, *c, as_of, l, why)) {
+	if (ledger_of_log(src.log, *c, as_of, true, l, why)) {
 		charter_destroy(c);
 		return ctl_error("%s", why);
 	}

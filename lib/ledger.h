@@ -114,6 +114,12 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
  * same rules the replay counts violations by). */
 int ledger_check(struct al_ledger *l, const al_key *author, const struct al_body *b, char *why);
 
+/* The ledger of the log file at path, as of as_of. With check, only the
+ * records that pass validation (feeds_check, in order) count, and damage is
+ * skipped (the audit reports it); without, the log is a store's own. */
+int ledger_of_log(const char *path, const struct al_charter *c, int64_t as_of, bool check,
+		  struct al_ledger **out, char *why);
+
 /* The ledger of everything store s holds (reads every record). */
 struct al_store;
 int ledger_from_store(struct al_store *s, struct al_ledger **out, char *why);
