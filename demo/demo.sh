@@ -75,7 +75,7 @@ step "2. The alliance manager writes the charter from the three cards"
 run alliancectl charter new alliance.charter --title "Acme-Globex-Initech R&D" \
 	--member acme.card --member globex.card --member initech.card \
 	--objective "a joint prototype by spring" --resolver acme --half-life 60d \
-	--grace 2s --param value_unit=100   # a 2 s grace, so that a miss shows within the demo
+	--grace 5s --param value_unit=100   # a 5 s grace, so that a miss shows within the demo
 
 step "3. Every firm signs it; it is in force when all have"
 for firm in "${FIRMS[@]}"; do run alliancectl charter sign alliance.charter -H "$firm"; done
@@ -89,7 +89,7 @@ echo "   the three daemons are linked (CurveZMQ, members' keys only)"
 
 step "5. Commitments flow: each is signed, durable, then pushed to every partner"
 run alliancectl -H acme commit "working prototype" --to globex --due +20s --value 500
-printf '%s\n' '{"what": "test rig", "to": ["acme"], "due": "+3s", "value": 300}' \
+printf '%s\n' '{"what": "test rig", "to": ["acme"], "due": "+1s", "value": 300}' \
 	'{"what": "field trial report", "to": "acme,globex", "due": "+30d", "value": 150}' >initech.jsonl
 run alliancectl -H initech commit --batch initech.jsonl
 wait_same
@@ -116,12 +116,24 @@ run alliancectl -H globex confirm acme/1 --rating 5 --comment "exactly what we n
 spec=$(alliancectl -H globex commit "interface specification" --to acme,initech --due +2s --value 200)
 echo "\$ alliancectl -H globex commit \"interface specification\" --to acme,initech --due +2s --value 200"
 echo "$spec"
-echo "   (waiting 3 s: the specification falls due, the test rig's grace has passed)"
-sleep 3
+echo "   (waiting until the specification is overdue: its due time has passed, its grace has not)"
+state_of() {
+	alliancectl -H globex commitments --json |
+		python3 -c "import json,sys; print([c['state'] for c in json.load(sys.stdin) if c['id']=='$1'][0])"
+}
+until_state() { # until_state ID STATE: poll (at most 20 s)
+	local i
+	for i in $(seq 200); do [ "$(state_of "$1")" = "$2" ] && return 0; sleep 0.1; done
+	echo "demo: $1 never became $2" >&2
+	exit 1
+}
+until_state "$spec" overdue
 run alliancectl -H globex deliver "$spec" --note "sorry, late"
 wait_same
 run alliancectl -H acme confirm "$spec" --rating 4 --timeliness 1
 wait_same
+echo "   (waiting until initech's test rig, due 1 s after it was promised, is past its grace)"
+until_state initech/1 missed
 run alliancectl -H initech commitments
 echo
 run alliancectl -H acme trust
