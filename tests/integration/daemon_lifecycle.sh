@@ -107,6 +107,12 @@ check "...and stays in every log: the audits agree and are clean" eventually 10 
 contains "the audit reports the violation" "$(alliancectl audit "$T/initech")" "VIOLATION globex/"
 check "...in its JSON too" test "$(alliancectl audit "$T/initech" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["violations"]))')" -ge 1
 
+# --- a miss: a promise recorded with a due time long past (its grace too)
+m1=$(alliancectl "${I[@]}" commit "the overdue report" --to acme --due -5d --value 100)
+check "initech's promise $m1 is missed in every home" eventually 10 everywhere missed "$m1"
+fails "...and can no longer be delivered" alliancectl "${I[@]}" deliver "$m1"
+contains "...saying why" "$(alliancectl "${I[@]}" deliver "$m1" 2>&1)" "was missed"
+
 # --- trust: the same table everywhere, and the audit recomputes it
 asof=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
 tj() { alliancectl trust -H "$T/$1" --as-of "$asof" --json; }
@@ -116,6 +122,9 @@ audit_trust=$(alliancectl audit "$T/initech" --as-of "$asof" --json | python3 -c
 check "audit --as-of T recomputes the same trust table" test "$audit_trust" = "$(tj acme | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')"
 score() { tj acme | python3 -c "import json,sys; print([r['trust'] for r in json.load(sys.stdin) if r['partner']=='$1'][0])"; }
 check "acme, who delivered on time and was confirmed, is trusted more than globex, whose delivery was disputed" python3 -c "import sys; sys.exit(not $(score acme) > 0.5 > $(score globex))"
+check "acme (confirmed) is trusted more than initech (missed)" python3 -c "import sys; sys.exit(not $(score acme) > 0.5 > $(score initech))"
+missed_count() { tj "$1" | python3 -c "import json,sys; print([r['missed'] for r in json.load(sys.stdin) if r['partner']=='initech'][0])"; }
+check "every home counts initech's miss" test "$(missed_count acme)$(missed_count globex)$(missed_count initech)" = 111
 contains "trust acme explains the evidence" "$(alliancectl trust acme -H "$T/globex" --as-of "$asof")" "on-time"
 contains "...and the value exchanged per partner" "$(alliancectl trust acme -H "$T/globex" --as-of "$asof")" "with globex"
 contains "trust NAME --json lists evidence with weight, age and decay" "$(alliancectl trust globex -H "$T/acme" --json)" '"decay"'
