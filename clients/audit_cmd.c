@@ -181,10 +181,10 @@ int cmd_audit(int argc, char **argv)
 		json_t *viol = json_array();
 		for (size_t i = 0; i < ledger->n_broken; i++) {
 			const struct al_member *m = charter_member(c, &ledger->broken[i].id.author);
-			char id[AL_NAME_MAX + 24];
-			snprintf(id, sizeof id, "%s/%" PRIu64, m ? m->name : "?", ledger->broken[i].id.seq);
+			char id[AL_IDLEN];
 			lost |= json_array_append_new(viol, json_pack("{s:s, s:s, s:s}", "member",
-				m ? m->name : "?", "id", id, "rule", ledger->broken[i].why));
+				m ? m->name : "?", "id", charter_ref_name(c, &ledger->broken[i].id, id),
+				"rule", ledger->broken[i].why));
 		}
 		json_t *j = json_pack("{s:b, s:I, s:o, s:o, s:o, s:s, s:s, s:o}", "ok", a.ok, "records",
 				      (json_int_t)a.records, "faults", faults, "violations", viol, "trust",
@@ -210,9 +210,9 @@ int cmd_audit(int argc, char **argv)
 			printf("FAULT %s record %" PRIu64 " offset %" PRIu64 ": %s\n", a.faults[i].log,
 			       a.faults[i].record, a.faults[i].offset, a.faults[i].reason);
 		for (size_t i = 0; i < ledger->n_broken; i++) {
-			const struct al_member *m = charter_member(c, &ledger->broken[i].id.author);
-			printf("VIOLATION %s/%" PRIu64 ": %s (signed and kept; changes nothing)\n",
-			       m ? m->name : "?", ledger->broken[i].id.seq, ledger->broken[i].why);
+			char id[AL_IDLEN];
+			printf("VIOLATION %s: %s (signed and kept; changes nothing)\n",
+			       charter_ref_name(c, &ledger->broken[i].id, id), ledger->broken[i].why);
 		}
 		printf("trust as of %s, recomputed from %s:\n", when_format(as_of, t), src[0].label);
 		ctl_trust_print(c, trust);

@@ -88,16 +88,16 @@ int cmd_commitments(int argc, char **argv)
 		for (size_t i = 0; i < l->n_items; i++) {
 			const struct al_cstatus *s = &l->items[i];
 			const char *st = ledger_state_name(ledger_state_at(l, s, as_of));
-			char id[AL_NAME_MAX + 24], t[AL_WHENLEN], task[AL_NAME_MAX + 24];
+			char id[AL_IDLEN], t[AL_WHENLEN], task[AL_IDLEN];
 			if (state && strcmp(st, state))
 				continue;
 			json_t *to = json_array();
 			for (size_t b = 0; b < s->n_to; b++)
 				json_array_append_new(to, json_string(c->members[s->to[b]].name));
-			snprintf(id, sizeof id, "%s/%" PRIu64, c->members[s->promisor].name, s->id.seq);
+			charter_ref_name(c, &s->id, id);
 			const struct al_member *tm = s->task.seq ? charter_member(c, &s->task.author) : NULL;
 			if (tm)
-				snprintf(task, sizeof task, "%s/%" PRIu64, tm->name, s->task.seq);
+				charter_ref_name(c, &s->task, task);
 			json_array_append_new(all, json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:o}",
 				"id", id, "promisor", c->members[s->promisor].name, "to", to, "what",
 				s->what, "due", when_format(s->due, t), "value", (json_int_t)s->value,

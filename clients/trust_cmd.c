@@ -68,11 +68,10 @@ static json_t *explain(const struct al_charter *c, const struct al_trust *t, siz
 	json_t *j = trust_row_json(c, t, m), *ev = json_array(), *pairs = json_array();
 	for (size_t i = 0; i < t->n_evidence; i++) {
 		const struct al_evidence *e = &t->evidence[i];
-		char id[AL_NAME_MAX + 24], at[AL_WHENLEN];
-		const struct al_member *a = charter_member(c, &e->id.author);
+		char id[AL_IDLEN], at[AL_WHENLEN];
 		if (e->member != m)
 			continue;
-		snprintf(id, sizeof id, "%s/%" PRIu64, a ? a->name : "?", e->id.seq);
+		charter_ref_name(c, &e->id, id);
 		json_array_append_new(ev, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
 			id, "outcome", e->outcome, "at", when_format(e->at, at), "age_days",
 			num((double)(t->as_of - e->at) / 86400000.0), "weight", num(e->weight),

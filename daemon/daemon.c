@@ -271,10 +271,10 @@ static json_t *violations_json(struct alliance *a)
 	}
 	for (size_t i = 0; i < l->n_broken; i++) {
 		const struct al_member *m = charter_member(c, &l->broken[i].id.author);
-		char id[AL_NAME_MAX + 24];
-		snprintf(id, sizeof id, "%s/%" PRIu64, m ? m->name : "?", l->broken[i].id.seq);
+		char id[AL_IDLEN];
 		json_array_append_new(v, json_pack("{s:s, s:s, s:s}", "member", m ? m->name : "?",
-						   "id", id, "rule", l->broken[i].why));
+						   "id", charter_ref_name(c, &l->broken[i].id, id),
+						   "rule", l->broken[i].why));
 	}
 	return v;
 }
@@ -532,14 +532,13 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 	json_t *ids = json_array();
 	for (size_t i = 0; i < rq->n_items; i++) {
 		struct al_ref ref;
-		char id[AL_NAME_MAX + 24];
+		char id[AL_IDLEN];
 		if ((rc = store_author(s, d->home->id, &bodies[i], when_now(), &ref, why))) {
 			json_decref(ids);
 			dlog(d, L_ERROR, "cannot author a commitment: %s", why);
 			goto fail;
 		}
-		snprintf(id, sizeof id, "%s/%" PRIu64, self->name, ref.seq);
-		json_array_append_new(ids, json_string(id));
+		json_array_append_new(ids, json_string(charter_ref_name(s->charter, &ref, id)));
 	}
 	a->unreceipted = 0; /* their frontiers acknowledge what came in */
 	rp->json = json_dumps(ids, JSON_COMPACT);
@@ -679,7 +678,7 @@ static int act_body(const struct al_store *s, const struct al_ledger *l, const s
 
 static int handle_act(struct daemon *d, const struct al_request *rq, struct al_reply *rp)
 {
-	char why[AL_ERRLEN], id[AL_NAME_MAX + 24];
+	char why[AL_ERRLEN], id[AL_IDLEN];
 	struct alliance *a = find_alliance(d, rq->alliance, why);
 	struct al_ledger *l = NULL;
 	struct al_ref out, *deps = NULL;
@@ -698,8 +697,7 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 	}
 	free(deps);
 	a->unreceipted = 0; /* its frontier acknowledges what came in */
-	snprintf(id, sizeof id, "%s/%" PRIu64, a->s->charter->members[a->self].name, out.seq);
-	json_t *j = json_pack("{s:s}", "id", id);
+	json_t *j = json_pack("{s:s}", "id", charter_ref_name(a->s->charter, &out, id));
 	rp->json = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	rp->ok = 1;

@@ -380,3 +380,10 @@ int charter_set_param(struct al_params *p, const char *kv, char *why)
 		       "w_disputed, w_rating, warn_trust, warn_uncertainty, warn_misses, "
 		       "warn_reciprocity, value_unit, half_life and grace in seconds)", kv);
 }
+
+char *charter_ref_name(const struct al_charter *c, const struct al_ref *r, char *buf)
+{
+	const struct al_member *m = charter_member(c, &r->author);
+	snprintf(buf, AL_IDLEN, "%s/%llu", m ? m->name : "?", (unsigned long long)r->seq);
+	return buf;
+}

@@ -90,6 +90,11 @@ bool charter_signed_by(const struct al_charter *c, const al_key *signer);
 const struct al_member *charter_member(const struct al_charter *c, const al_key *sign_key);
 const struct al_member *charter_member_named(const struct al_charter *c, const char *name);
 
+/* A message's id as people see it, "acme/12" ("?/12" for a non-member), in
+ * buf (AL_IDLEN bytes). Returns buf. */
+#define AL_IDLEN (AL_NAME_MAX + 24)
+char *charter_ref_name(const struct al_charter *c, const struct al_ref *r, char *buf);
+
 /* "acme, globex, initech" into buf of size n (for error messages): whole
  * names, ending in "..." when they do not all fit. Returns buf. */
 char *charter_member_list(const struct al_charter *c, char *buf, size_t n);

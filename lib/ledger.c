@@ -145,7 +145,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 {
 	const struct al_charter *c = l->c;
 	const struct al_ref *ref = NULL;
-	char idbuf[AL_NAME_MAX + 24];
+	char idbuf[AL_IDLEN];
 	*target = NULL;
 	switch (b->kind) {
 	case AL_KIND_TASK:
@@ -209,8 +209,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 	default: return OK; /* receipts */
 	}
 	struct al_cstatus *s = find(l, ref);
-	const struct al_member *pm = charter_member(c, &ref->author);
-	snprintf(idbuf, sizeof idbuf, "%s/%llu", pm ? pm->name : "?", (unsigned long long)ref->seq);
+	charter_ref_name(c, ref, idbuf);
 	if (!s)
 		return refuse(why, "%s is not a commitment", idbuf);
 	*target = s;
