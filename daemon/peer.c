@@ -180,7 +180,8 @@ int peers_add(struct daemon *d, struct alliance *a)
 		struct link *l = &a->links[m];
 		if (!(l->have = calloc(c->n_members, sizeof *l->have)) ||
 		    !(l->sent = calloc(c->n_members, sizeof *l->sent)) ||
-		    !(l->progress = calloc(c->n_members, sizeof *l->progress)))
+		    !(l->progress = calloc(c->n_members, sizeof *l->progress)) ||
+		    !(l->forked = calloc(c->n_members, sizeof *l->forked)))
 			return AL_E_NOMEM;
 		if (m == a->self)
 			continue;
@@ -382,6 +383,39 @@ static void own_gate(struct daemon *d, struct alliance *a, int64_t now)
 	}
 }
 
+static int send_msg(struct peer *p, const struct al_peer_msg *pm);
+
+/* A Have naming, at a sequence number we hold, a different message than
+ * ours: the author has forked its feed. Send the peer our message once, so
+ * that it keeps the equivocation proof (it sends us its own the same way),
+ * rather than waiting for the fork to surface later, or never. */
+static void spot_fork(struct daemon *d, struct alliance *a, size_t from, size_t k,
+		      const struct al_frontier_entry *h)
+{
+	const struct al_charter *c = a->s->charter;
+	struct link *l = &a->links[from];
+	const struct al_feed_entry *mine = h->seq ? feeds_get(a->s->feeds, &h->author, h->seq) : NULL;
+	char why[AL_ERRLEN];
+	uint8_t *buf;
+	size_t len;
+	if (!mine || !memcmp(&mine->hash, &h->hash, AL_HASHLEN) || l->forked[k] == h->seq ||
+	    mine->offset >= log_durable(a->s->log))
+		return;
+	if (store_get(a->s, &h->author, h->seq, &buf, &len, why)) {
+		dlog(d, L_ERROR, "%s: %s", c->title, why);
+		return;
+	}
+	struct al_peer_msg pm = { .alliance = c->id, .op = AL_PEER_BATCH, .env = &buf,
+				  .env_len = &len, .n_env = 1 };
+	if (send_msg(l->peer, &pm) == 0) {
+		l->forked[k] = h->seq;
+		dlog(d, L_WARN, "%s: %s holds a different %s/%" PRIu64 " than we do: %s signed two "
+		     "messages with one sequence number; sending ours so that both keep the proof",
+		     c->title, c->members[from].name, c->members[k].name, h->seq, c->members[k].name);
+	}
+	free(buf);
+}
+
 static void on_have(struct daemon *d, struct alliance *a, size_t from,
 		    const struct al_peer_msg *pm, int64_t now)
 {
@@ -400,8 +434,10 @@ static void on_have(struct daemon *d, struct alliance *a, size_t from,
 	for (size_t k = 0; k < c->n_members; k++) {
 		uint64_t seq = 0;
 		for (size_t i = 0; i < pm->n_have; i++)
-			if (!memcmp(&pm->have[i].author, &c->members[k].sign_key, AL_KEYLEN))
+			if (!memcmp(&pm->have[i].author, &c->members[k].sign_key, AL_KEYLEN)) {
 				seq = pm->have[i].seq;
+				spot_fork(d, a, from, k, &pm->have[i]);
+			}
 		if (seq != l->have[k])
 			l->progress[k] = now;
 		l->have[k] = seq;

@@ -54,6 +54,7 @@ struct link {
 	struct peer *peer;
 	int64_t heard;      /* last valid message from it (ms), 0: not this run */
 	int64_t *progress;  /* per feed: last time its Have showed something new */
+	uint64_t *forked;   /* per feed: the seq of a fork we showed it (once) */
 	int64_t have_sent;  /* last Have we sent it */
 	int64_t rewound;    /* last resend it asked for */
 	bool want_have;     /* send it our Have at the next pump */

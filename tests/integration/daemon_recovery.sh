@@ -62,4 +62,21 @@ next=$(alliancectl -H "$T/initech" commit "after the loss" --to acme --due +7d)
 check "...continuing its feed past initech/$mine ($next)" after "$next" "$mine"
 check "all three logs audit clean against each other" eventually 15 audit_all
 for n in acme globex initech; do check "no equivocation held by $n" no_equivocation "$n"; done
+
+# --- a fork made on purpose (a copy of acme's home signs its own acme/N+1,
+# given only to globex): the daemons spot it from their Haves at once and
+# every home keeps the proof
+MKLOG="$ROOT/$BUILD/tests/mklog"
+for n in acme globex initech; do stop_daemon "$n"; done
+cp -a "$T/acme" "$T/acme.twin"
+"$MKLOG" author "$T/acme.twin" --charter "$T/charter" --at +1s >/dev/null
+"$MKLOG" author "$T/acme" --charter "$T/charter" >/dev/null
+"$MKLOG" copy "$T/acme.twin" "$T/globex" >/dev/null 2>&1
+for n in acme globex initech; do start_daemon "$n"; done
+has_proof() { [ "$(jq_status "$1" "a['equivocations']")" -ge 1 ]; }
+check "acme learns that globex holds another acme message at the same seq" eventually 15 has_proof acme
+check "...and globex keeps the proof too" eventually 15 has_proof globex
+check "...and initech" eventually 15 has_proof initech
+contains "the daemons say so" "$(cat "$T/acme.log" "$T/globex.log")" "signed two messages with one sequence number"
+fails "the audit reports the equivocation" alliancectl audit "$T/initech"
 finish
