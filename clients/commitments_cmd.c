@@ -73,9 +73,7 @@ int cmd_commitments(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return ctl_usage("commitments", "unexpected argument '%s'", argv[optind + 1]);
-	if (optind < argc && home_opt)
-		return ctl_usage("commitments", "give either HOME|LOG or -H HOME, not both");
-	const char *arg = optind < argc ? argv[optind] : ctl_home(home_opt);
+	const char *arg = ctl_log_arg("commitments", optind < argc ? argv[optind] : NULL, home_opt);
 	if (!arg)
 		return CTL_EXIT_USAGE;
 	struct al_charter *c;

@@ -62,6 +62,11 @@ struct al_charter;
 int ctl_resolve(const char *arg, const struct al_charter *c, const char *sel,
 		struct ctl_source *s);
 
+/* What log, commitments and trust read: the HOME|LOG argument (may be
+ * NULL), or else the home of -H or $ALLIANCE_HOME. NULL after printing a
+ * usage error (both given, or neither). */
+const char *ctl_log_arg(const char *cmd, const char *arg, const char *home_opt);
+
 /* Resolve arg as ctl_resolve does and load the charter: charter_path, or
  * the one beside the log (*c stays NULL when there is none and
  * !need_charter). Prints the error and returns CTL_EXIT_FAIL, or 0. */

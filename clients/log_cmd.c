@@ -111,9 +111,7 @@ int cmd_log(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return ctl_usage("log", "unexpected argument '%s'", argv[optind + 1]);
-	if (optind < argc && home_opt)
-		return ctl_usage("log", "give either HOME|LOG or -H HOME, not both");
-	const char *arg = optind < argc ? argv[optind] : ctl_home(home_opt);
+	const char *arg = ctl_log_arg("log", optind < argc ? argv[optind] : NULL, home_opt);
 	if (!arg)
 		return CTL_EXIT_USAGE;
 	char why[AL_ERRLEN];

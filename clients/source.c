@@ -130,3 +130,12 @@ int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, 
 	}
 	return 0;
 }
+
+const char *ctl_log_arg(const char *cmd, const char *arg, const char *home_opt)
+{
+	if (arg && home_opt) {
+		ctl_usage(cmd, "give either HOME|LOG or -H HOME, not both");
+		return NULL;
+	}
+	return arg ? arg : ctl_home(home_opt);
+}

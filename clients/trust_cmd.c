@@ -148,9 +148,7 @@ int cmd_trust(int argc, char **argv)
 		else
 			return ctl_usage("trust", "unexpected argument '%s'", argv[i]);
 	}
-	if (arg && home_opt)
-		return ctl_usage("trust", "give either HOME|LOG or -H HOME, not both");
-	if (!arg && !(arg = ctl_home(home_opt)))
+	if (!(arg = ctl_log_arg("trust", arg, home_opt)))
 		return CTL_EXIT_USAGE;
 	struct al_charter *c;
 	struct al_ledger *l;
