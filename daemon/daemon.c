@@ -775,25 +775,31 @@ static int flush(struct daemon *d)
 
 /* Handle one control request if there is one. Returns 1 when there was
  * none, 0 when one was handled, or a fatal error. */
-static int on_control(struct daemon *d)
+int recv_parts(void *sock, zmq_msg_t *part, int max)
 {
-	zmq_msg_t part[3];
 	int n = 0, more = 1;
 	while (more) {
 		zmq_msg_t m;
 		zmq_msg_init(&m);
-		if (zmq_msg_recv(&m, d->control, ZMQ_DONTWAIT) < 0) {
+		if (zmq_msg_recv(&m, sock, n ? 0 : ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&m);
-			if (n == 0)
-				return 1;
 			break;
 		}
 		more = zmq_msg_more(&m);
-		if (n < 3)
+		if (n < max)
 			part[n++] = m;
 		else
-			zmq_msg_close(&m); /* not a REQ envelope: ignore the rest */
+			zmq_msg_close(&m); /* more parts than expected: drop them */
 	}
+	return n;
+}
+
+static int on_control(struct daemon *d)
+{
+	zmq_msg_t part[3];
+	int n = recv_parts(d->control, part, 3);
+	if (n == 0)
+		return 1;
 	if (n != 3 || zmq_msg_size(&part[1]) != 0) {
 		dlog(d, L_WARN, "control: ignored a malformed request (%d parts)", n);
 		for (int i = 0; i < n; i++)

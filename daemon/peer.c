@@ -269,22 +269,9 @@ static void retry_refused(struct daemon *d, struct peer *p, int64_t now)
 int peers_on_zap(struct daemon *d)
 {
 	zmq_msg_t f[8];
-	int n = 0, more = 1;
-	while (more) {
-		zmq_msg_t m;
-		zmq_msg_init(&m);
-		if (zmq_msg_recv(&m, d->zap, ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(&m);
-			if (n == 0)
-				return 1;
-			break;
-		}
-		more = zmq_msg_more(&m);
-		if (n < 8)
-			f[n++] = m;
-		else
-			zmq_msg_close(&m);
-	}
+	int n = recv_parts(d->zap, f, 8);
+	if (n == 0)
+		return 1;
 	const char *status = "400", *text = "not a member";
 	char uid[2 * AL_KEYLEN + 1] = "", addr[64] = "?", keyhex[2 * AL_KEYLEN + 1] = "?";
 	if (n >= 4)
@@ -487,34 +474,21 @@ static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 
 int peers_on_router(struct daemon *d)
 {
-	zmq_msg_t id, body;
-	zmq_msg_init(&id);
-	zmq_msg_init(&body);
-	if (zmq_msg_recv(&id, d->router, ZMQ_DONTWAIT) < 0) {
-		zmq_msg_close(&id);
-		zmq_msg_close(&body);
-		return 1;
+	/* [routing id][one PeerMessage]; any further frames are dropped */
+	zmq_msg_t part[2];
+	int n = recv_parts(d->router, part, 2), rc = AL_OK;
+	if (n < 2) {
+		if (n == 1)
+			zmq_msg_close(&part[0]);
+		return n == 0;
 	}
-	int rc = AL_OK, extra = 0;
-	if (!zmq_msg_more(&id) || zmq_msg_recv(&body, d->router, 0) < 0) {
-		zmq_msg_close(&id);
-		zmq_msg_close(&body);
-		return 0;
-	}
-	while (zmq_msg_more(&body) || extra) { /* one frame per message: drop the rest */
-		zmq_msg_t x;
-		zmq_msg_init(&x);
-		extra = zmq_msg_recv(&x, d->router, 0) >= 0 && zmq_msg_more(&x);
-		zmq_msg_close(&x);
-		if (!extra)
-			break;
-	}
-	const char *uid = zmq_msg_gets(&body, "User-Id");
+	zmq_msg_t *body = &part[1];
+	const char *uid = zmq_msg_gets(body, "User-Id");
 	char why[AL_ERRLEN], from[24];
 	snprintf(from, sizeof from, "%.16s", uid ? uid : "?");
 	struct al_peer_msg pm;
 	int64_t now = when_now();
-	if (wire_peer_unpack(zmq_msg_data(&body), zmq_msg_size(&body), &pm, why)) {
+	if (wire_peer_unpack(zmq_msg_data(body), zmq_msg_size(body), &pm, why)) {
 		d->peer_malformed++;
 		note_rejection(d, NULL, from, "malformed", why);
 		goto out;
@@ -538,8 +512,8 @@ int peers_on_router(struct daemon *d)
 	}
 	wire_peer_clear(&pm);
 out:
-	zmq_msg_close(&id);
-	zmq_msg_close(&body);
+	zmq_msg_close(&part[0]);
+	zmq_msg_close(&part[1]);
 	return rc;
 }
 

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/un.h>
+#include <zmq.h>
 
 #include "err.h"
 #include "feeds.h"
@@ -118,6 +119,11 @@ struct daemon {
 
 void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Receive one multipart message from sock without waiting for it: its
+ * first max parts into part (the caller closes them), the rest dropped.
+ * Returns the parts kept, 0 when nothing was waiting. */
+int recv_parts(void *sock, zmq_msg_t *part, int max);
 
 /* Keep a rejection for status (and log it). */
 void note_rejection(struct daemon *d, const struct alliance *a, const char *from,
