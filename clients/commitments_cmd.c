@@ -81,56 +81,51 @@ int cmd_commitments(int argc, char **argv)
 	if (ctl_load_ledger(arg, charter_path, sel, as_of, &c, &l))
 		return CTL_EXIT_FAIL;
 	int rc = 0;
-	{
-		json_t *all = json_array();
-		for (size_t i = 0; i < l->n_items; i++) {
-			const struct al_cstatus *s = &l->items[i];
-			const char *st = ledger_state_name(ledger_state_at(l, s, as_of));
-			char id[AL_IDLEN], t[AL_WHENLEN], task[AL_IDLEN];
-			if (state && strcmp(st, state))
-				continue;
-			json_t *to = json_array();
-			for (size_t b = 0; b < s->n_to; b++)
-				json_array_append_new(to, json_string(c->members[s->to[b]].name));
-			charter_ref_name(c, &s->id, id);
-			const struct al_member *tm = s->task.seq ? charter_member(c, &s->task.author) : NULL;
-			if (tm)
-				charter_ref_name(c, &s->task, task);
-			json_array_append_new(all, json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:o}",
-				"id", id, "promisor", c->members[s->promisor].name, "to", to, "what",
-				s->what, "due", when_format(s->due, t), "value", (json_int_t)s->value,
-				"state", st, "late", ledger_late(l, s), "task",
-				tm ? json_string(task) : json_null()));
+	json_t *all = json_array();
+	for (size_t i = 0; i < l->n_items; i++) {
+		const struct al_cstatus *s = &l->items[i];
+		const char *st = ledger_state_name(ledger_state_at(l, s, as_of));
+		char id[AL_IDLEN], t[AL_WHENLEN], task[AL_IDLEN];
+		if (state && strcmp(st, state))
+			continue;
+		json_t *to = json_array();
+		for (size_t b = 0; b < s->n_to; b++)
+			json_array_append_new(to, json_string(c->members[s->to[b]].name));
+		charter_ref_name(c, &s->id, id);
+		json_array_append_new(all, json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:o}",
+			"id", id, "promisor", c->members[s->promisor].name, "to", to, "what",
+			s->what, "due", when_format(s->due, t), "value", (json_int_t)s->value,
+			"state", st, "late", ledger_late(l, s), "task",
+			s->task.seq ? json_string(charter_ref_name(c, &s->task, task)) : json_null()));
+	}
+	if (json) {
+		rc = ctl_print_json(all);
+	} else {
+		size_t i;
+		json_t *j;
+		if (!json_array_size(all))
+			printf("no commitments%s%s\n", state ? " in state " : "", state ? state : "");
+		else
+			printf("%-14s %-10s %-18s %-24s %8s  %-10s %s\n", "ID", "PROMISOR", "TO",
+			       "DUE", "VALUE", "STATE", "WHAT");
+		json_array_foreach(all, i, j) {
+			char to[256] = "";
+			size_t b, used = 0;
+			json_t *n;
+			json_array_foreach(json_object_get(j, "to"), b, n)
+				if (used < sizeof to)
+					used += (size_t)snprintf(to + used, sizeof to - used, "%s%s",
+								 b ? "," : "", json_string_value(n));
+			printf("%-14s %-10s %-18s %-24s %8lld  %-10s %s%s\n",
+			       json_string_value(json_object_get(j, "id")),
+			       json_string_value(json_object_get(j, "promisor")), to,
+			       json_string_value(json_object_get(j, "due")),
+			       (long long)json_integer_value(json_object_get(j, "value")),
+			       json_string_value(json_object_get(j, "state")),
+			       json_string_value(json_object_get(j, "what")),
+			       json_is_true(json_object_get(j, "late")) ? " (late)" : "");
 		}
-		if (json) {
-			rc = ctl_print_json(all);
-		} else {
-			size_t i;
-			json_t *j;
-			if (!json_array_size(all))
-				printf("no commitments%s%s\n", state ? " in state " : "", state ? state : "");
-			else
-				printf("%-14s %-10s %-18s %-24s %8s  %-10s %s\n", "ID", "PROMISOR", "TO",
-				       "DUE", "VALUE", "STATE", "WHAT");
-			json_array_foreach(all, i, j) {
-				char to[256] = "";
-				size_t b, used = 0;
-				json_t *n;
-				json_array_foreach(json_object_get(j, "to"), b, n)
-					if (used < sizeof to)
-						used += (size_t)snprintf(to + used, sizeof to - used, "%s%s",
-									 b ? "," : "", json_string_value(n));
-				printf("%-14s %-10s %-18s %-24s %8lld  %-10s %s%s\n",
-				       json_string_value(json_object_get(j, "id")),
-				       json_string_value(json_object_get(j, "promisor")), to,
-				       json_string_value(json_object_get(j, "due")),
-				       (long long)json_integer_value(json_object_get(j, "value")),
-				       json_string_value(json_object_get(j, "state")),
-				       json_string_value(json_object_get(j, "what")),
-				       json_is_true(json_object_get(j, "late")) ? " (late)" : "");
-			}
-			json_decref(all);
-		}
+		json_decref(all);
 	}
 	ledger_destroy(&l);
 	charter_destroy(&c);
