@@ -177,7 +177,7 @@ int cmd_audit(int argc, char **argv)
 		for (size_t i = 0; i < a.n_logs; i++)
 			lost |= json_array_append_new(logs, json_pack("{s:s, s:I, s:o}", "log",
 				a.logs[i].label, "records", (json_int_t)a.logs[i].records,
-				"feeds", feeds_json(c, a.logs[i].feeds)));
+				"feeds", feeds_json(a.logs[i].charter, a.logs[i].feeds)));
 		json_t *viol = json_array();
 		for (size_t i = 0; i < ledger->n_broken; i++) {
 			const struct al_member *m = charter_member(c, &ledger->broken[i].id.author);
@@ -201,9 +201,10 @@ int cmd_audit(int argc, char **argv)
 		       a.n_logs == 1 ? "" : "s", c->title, hex);
 		for (size_t i = 0; i < a.n_logs; i++) {
 			printf("  %s: %" PRIu64 " records; feeds", a.logs[i].label, a.logs[i].records);
-			for (size_t m = 0; m < c->n_members; m++)
-				printf(" %s %" PRIu64, c->members[m].name,
-				       feeds_head(a.logs[i].feeds, &c->members[m].sign_key, NULL));
+			const struct al_charter *lc = a.logs[i].charter;
+			for (size_t m = 0; m < lc->n_members; m++)
+				printf(" %s %" PRIu64, lc->members[m].name,
+				       feeds_head(a.logs[i].feeds, &lc->members[m].sign_key, NULL));
 			printf("\n");
 		}
 		for (size_t i = 0; i < a.n_faults; i++)

@@ -55,8 +55,8 @@ static json_t *trust_row_json(const struct al_charter *c, const struct al_trust 
 json_t *ctl_trust_json(const struct al_charter *c, const struct al_trust *t)
 {
 	json_t *v = json_array();
-	for (size_t m = 0; m < t->n_rows; m++)
-		if (json_array_append_new(v, trust_row_json(c, t, m))) {
+	for (size_t i = 0; i < t->n_order; i++)
+		if (json_array_append_new(v, trust_row_json(c, t, t->order[i]))) {
 			json_decref(v); /* a row that cannot be shown: fail, never drop it */
 			return NULL;
 		}
@@ -77,7 +77,8 @@ static json_t *explain(const struct al_charter *c, const struct al_trust *t, siz
 			num((double)(t->as_of - e->at) / 86400000.0), "weight", num(e->weight),
 			"decay", num(e->decay), "positive", num(e->r), "negative", num(e->s)));
 	}
-	for (size_t b = 0; b < t->n_rows; b++) {
+	for (size_t i = 0; i < t->n_order; i++) {
+		size_t b = t->order[i];
 		if (b == m)
 			continue;
 		json_array_append_new(pairs, json_pack("{s:s, s:o, s:o}", "partner", c->members[b].name,
@@ -93,7 +94,8 @@ void ctl_trust_print(const struct al_charter *c, const struct al_trust *t)
 {
 	printf("%-16s %7s %7s %5s %5s %6s %8s %10s %10s %7s\n", "PARTNER", "TRUST", "UNCERT",
 	       "FULF", "LATE", "MISSED", "DISPUTED", "GIVEN", "RECEIVED", "RECIP");
-	for (size_t m = 0; m < t->n_rows; m++) {
+	for (size_t i = 0; i < t->n_order; i++) {
+		size_t m = t->order[i];
 		const struct al_trust_row *r = &t->rows[m];
 		char recip[16] = "-";
 		if (r->received > 0)
@@ -103,9 +105,10 @@ void ctl_trust_print(const struct al_charter *c, const struct al_trust *t)
 		       trust_round(r->uncertainty), r->fulfilled, r->late, r->missed, r->disputed,
 		       r->given, r->received, recip);
 	}
-	for (size_t m = 0; m < t->n_rows; m++)
-		for (size_t i = 0; i < t->rows[m].n_warnings; i++)
-			printf("WARNING %s: %s\n", c->members[m].name, t->rows[m].warnings[i]);
+	for (size_t i = 0; i < t->n_order; i++)
+		for (size_t k = 0; k < t->rows[t->order[i]].n_warnings; k++)
+			printf("WARNING %s: %s\n", c->members[t->order[i]].name,
+			       t->rows[t->order[i]].warnings[k]);
 }
 
 int cmd_trust(int argc, char **argv)

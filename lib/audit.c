@@ -3,6 +3,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "log.h"
+#include "members.h"
 #include "wire.h"
 
 #include <inttypes.h>
@@ -43,7 +44,7 @@ static int add_fault(struct al_audit *a, const char *log, uint64_t record, uint6
 
 struct scan {
 	struct al_audit *a;
-	const struct al_charter *c;
+	struct al_charter *c; /* the log's own: its amendments add members */
 	struct al_audit_log *log;
 	int64_t now;
 };
@@ -60,6 +61,8 @@ static int on_record(void *arg, const struct al_log_rec *r)
 	if (verdict == AL_ACCEPT) {
 		struct al_feed_entry fe = { r->index, r->offset, e.hash, e.b.timestamp, e.b.kind };
 		rc = feeds_add(s->log->feeds, &e.b.author, e.b.seq, &fe);
+		if (rc == AL_OK)
+			rc = members_note(s->c, &e.b, NULL);
 	} else if (verdict == AL_DUPLICATE) {
 		const struct al_feed_entry *first = feeds_get(s->log->feeds, &e.b.author, e.b.seq);
 		rc = add_fault(s->a, s->log->label, r->index, r->offset,
@@ -124,12 +127,13 @@ static int check_proof(void *arg, const struct al_log_rec *r)
 
 /* Shared (author, seq) must be the same envelope in every log: each log's
  * message is compared with the first log that holds that (author, seq). */
-static int cross_check(struct al_audit *a, const struct al_charter *c)
+static int cross_check(struct al_audit *a)
 {
-	for (size_t m = 0; m < c->n_members; m++) {
-		const al_key *who = &c->members[m].sign_key;
-		for (size_t k = 1; k < a->n_logs; k++) {
-			struct al_audit_log *other = &a->logs[k];
+	for (size_t k = 1; k < a->n_logs; k++) {
+		struct al_audit_log *other = &a->logs[k];
+		const struct al_charter *c = other->charter;
+		for (size_t m = 0; m < c->n_members; m++) {
+			const al_key *who = &c->members[m].sign_key;
 			uint64_t hk = feeds_head(other->feeds, who, NULL);
 			for (uint64_t seq = 1; seq <= hk; seq++) {
 				const struct al_feed_entry *y = feeds_get(other->feeds, who, seq), *x = NULL;
@@ -168,16 +172,17 @@ int audit_run(const struct al_charter *c, const struct al_audit_source *src, siz
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct al_audit_log *l = &a->logs[a->n_logs++];
-		if (!(l->label = strdup(src[i].label)) || (rc = feeds_new(&l->feeds))) {
-			rc = AL_E_NOMEM;
+		if (!(l->label = strdup(src[i].label)) || (rc = feeds_new(&l->feeds)) ||
+		    (rc = charter_copy(c, &l->charter, why))) {
+			rc = rc ? rc : AL_E_NOMEM;
 			goto out;
 		}
-		struct scan s = { a, c, l, now };
+		struct scan s = { a, l->charter, l, now };
 		if ((rc = log_scan(src[i].log, on_record, on_fault, &s, why)))
 			goto out;
 		if (src[i].proofs) {
 			struct al_audit_log proofs = { .label = (char *)src[i].proofs };
-			struct scan ps = { a, c, &proofs, now };
+			struct scan ps = { a, l->charter, &proofs, now };
 			rc = log_scan(src[i].proofs, check_proof, on_fault, &ps, why);
 			a->records -= proofs.records; /* proofs are not log records */
 			if (rc == AL_E_NOENT)
@@ -186,7 +191,7 @@ int audit_run(const struct al_charter *c, const struct al_audit_source *src, siz
 				goto out;
 		}
 	}
-	rc = cross_check(a, c);
+	rc = cross_check(a);
 out:
 	if (rc)
 		audit_clear(a);
@@ -203,6 +208,7 @@ void audit_clear(struct al_audit *a)
 	for (size_t i = 0; i < a->n_logs; i++) {
 		free(a->logs[i].label);
 		feeds_destroy(&a->logs[i].feeds);
+		charter_destroy(&a->logs[i].charter);
 	}
 	free(a->logs);
 	memset(a, 0, sizeof *a);

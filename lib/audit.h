@@ -31,6 +31,7 @@ struct al_audit_log {
 	char *label;
 	uint64_t records;
 	struct al_feeds *feeds; /* what the log holds */
+	struct al_charter *charter; /* the charter with the members this log admits */
 };
 
 struct al_audit {

@@ -7,6 +7,7 @@
 #include "err.h"
 #include "file.h"
 #include "hex.h"
+#include "members.h"
 #include "when.h"
 #include "wire.h"
 
@@ -144,6 +145,7 @@ int charter_build(struct al_charter *c, char *why)
 	if (rc)
 		return rc;
 	key_hash(c->bytes, c->len, &c->id);
+	c->n_founders = c->n_members;
 	return AL_OK;
 }
 
@@ -187,6 +189,7 @@ int charter_parse(const uint8_t *buf, size_t len, struct al_charter **out, char 
 		goto out;
 	}
 	key_hash(c->bytes, c->len, &c->id);
+	c->n_founders = c->n_members;
 	if ((rc = check_fields(c, why)) || (rc = verify_sigs(c, why)))
 		goto out;
 	*out = c;
@@ -212,6 +215,19 @@ int charter_load(const char *path, struct al_charter **out, char *why)
 	return rc;
 }
 
+
+int charter_copy(const struct al_charter *c, struct al_charter **out, char *why)
+{
+	uint8_t *buf;
+	size_t len;
+	*out = NULL;
+	int rc = wire_signed_charter_pack(c, &buf, &len);
+	if (rc)
+		return rc;
+	rc = charter_parse(buf, len, out, why);
+	free(buf);
+	return rc;
+}
 
 int charter_save(const struct al_charter *c, const char *path, bool exclusive, char *why)
 {
@@ -263,7 +279,7 @@ bool charter_signed_by(const struct al_charter *c, const al_key *signer)
 
 bool charter_in_force(const struct al_charter *c)
 {
-	for (size_t i = 0; i < c->n_members; i++)
+	for (size_t i = 0; i < c->n_founders; i++)
 		if (!charter_signed_by(c, &c->members[i].sign_key))
 			return false;
 	return true;
@@ -294,7 +310,8 @@ static char *list_names(const struct al_charter *c, bool unsigned_only, char *bu
 	buf[0] = '\0';
 	for (size_t i = 0; i < c->n_members; i++) {
 		const struct al_member *m = &c->members[i];
-		if (unsigned_only && charter_signed_by(c, &m->sign_key))
+		if (unsigned_only ? i >= c->n_founders || charter_signed_by(c, &m->sign_key)
+				  : !members_current(c, i))
 			continue;
 		const char *sep = used ? ", " : "";
 		size_t k = strlen(sep) + strlen(m->name);
@@ -346,6 +363,8 @@ void charter_destroy(struct al_charter **cp)
 	free(c->members);
 	free(c->bytes);
 	free(c->sigs);
+	free(c->standing);
+	members_forget(c);
 	free(c);
 	*cp = NULL;
 }

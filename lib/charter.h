@@ -23,6 +23,14 @@ struct al_charter_sig {
 	uint8_t sig[AL_SIGLEN];
 };
 
+/* Where a member stands (members.h). */
+enum al_standing {
+	AL_FOUNDER,   /* listed in the charter */
+	AL_JOINED,    /* added by an amendment that reached the quorum */
+	AL_LEFT,      /* removed by one: its feed stays, it may not act */
+	AL_CANDIDATE, /* this daemon's own member, before the amendment adding it */
+};
+
 struct al_charter {
 	uint32_t version;
 	char *title;
@@ -45,6 +53,14 @@ struct al_charter {
 	al_hash id;     /* BLAKE2b-256 of bytes */
 	size_t n_sigs;
 	struct al_charter_sig *sigs;
+
+	/* The members as amended (members.h): members[0..n_founders) are the
+	 * charter's own, in its order; amendments held in the log append the
+	 * rest. Member indices never change once given. */
+	size_t n_founders;
+	enum al_standing *standing; /* per member; NULL: every one a founder */
+	struct al_motion *motions;  /* membership amendments seen, with approvals */
+	size_t n_motions;
 };
 
 /* The parameters a new charter gets unless told otherwise (docs/trust.md). */
@@ -80,7 +96,7 @@ int charter_save(const struct al_charter *c, const char *path, bool exclusive, c
  * signed (why names the member). */
 int charter_sign(struct al_charter *c, const struct al_identity *id, char *why);
 
-/* True when every member has a valid signature (charter_parse verified them). */
+/* True when every founder has a valid signature (charter_parse verified them). */
 bool charter_in_force(const struct al_charter *c);
 
 /* True when the member has signed. */
@@ -105,6 +121,9 @@ char *charter_unsigned_list(const struct al_charter *c, char *buf, size_t n);
 /* Name of the member with this key, or its first 8 hex digits if none
  * (buf: AL_NAME_MAX + 1 bytes). */
 const char *charter_name_of(const struct al_charter *c, const al_key *k, char *buf);
+
+/* A copy of c as its file holds it (founders only). */
+int charter_copy(const struct al_charter *c, struct al_charter **out, char *why);
 
 /* Free everything and null *c. */
 void charter_destroy(struct al_charter **c);

@@ -1,5 +1,6 @@
 /* feeds.c: the (author, seq) index and feeds_check(); see feeds.h. */
 #include "feeds.h"
+#include "members.h"
 #include "err.h"
 #include "when.h"
 
@@ -173,7 +174,7 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 	if (memcmp(&b->alliance, &c->id, AL_HASHLEN) != 0)
 		return reject(why, AL_R_ALLIANCE, "message is signed for another alliance");
 	const struct al_member *m = charter_member(c, &b->author);
-	if (!m)
+	if (!m || members_standing(c, (size_t)(m - c->members)) == AL_CANDIDATE)
 		return reject(why, AL_R_AUTHOR, "author of the message is not a member");
 	/* Exactly the bytes already held (the hash covers the whole envelope):
 	 * a relayed copy, harmless, and not worth a signature check. */
@@ -186,9 +187,12 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 	if (b->seq == 0)
 		return reject(why, AL_R_MALFORMED, "%s/0: sequence numbers start at 1", m->name);
 	for (size_t i = 0; i < b->n_frontier; i++) {
+		/* A feed we do not know yet: its author joined by an amendment
+		 * whose approvals have not all reached us. Wait for them. */
 		if (!charter_member(c, &b->frontier[i].author))
-			return reject(why, AL_R_FRONTIER,
-				      "%s/%" PRIu64 ": frontier names a non-member", m->name, b->seq);
+			return reject(why, AL_R_AHEAD,
+				      "%s/%" PRIu64 " names the feed of someone who is not a member "
+				      "here (yet)", m->name, b->seq);
 		for (size_t j = 0; j < i; j++)
 			if (!memcmp(&b->frontier[i].author, &b->frontier[j].author, AL_KEYLEN))
 				return reject(why, AL_R_FRONTIER,

@@ -30,7 +30,7 @@ enum al_reason {
 	AL_R_ALLIANCE,     /* signed for another alliance */
 	AL_R_AUTHOR,       /* author is not a member */
 	AL_R_SIGNATURE,    /* signature does not verify over the stored bytes */
-	AL_R_FRONTIER,     /* frontier names a non-member or a feed twice */
+	AL_R_FRONTIER,     /* frontier names a feed twice */
 	AL_R_AHEAD,        /* sequence gap: predecessors are missing */
 	AL_R_PREV,         /* previous hash does not match the held chain */
 	AL_R_EQUIVOCATION, /* a different envelope holds this (author, seq) */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "members.h"
 #include "store.h"
 #include "when.h"
 
@@ -95,7 +96,7 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t a
 	}
 	struct al_cstatus *v = realloc(l->items, (l->n_items + 1) * sizeof *v);
 	char *what = strdup(cm->what ? cm->what : "");
-	bool *released = calloc(l->c->n_members, sizeof *released);
+	bool *released = calloc(l->n_members, sizeof *released);
 	if (v)
 		l->items = v;
 	if (!v || !what || !released ||
@@ -118,6 +119,46 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t a
 	s->released = released;
 	s->state = AL_C_PROPOSED;
 	return AL_OK;
+}
+
+static bool is_active(const struct al_ledger *l, size_t m)
+{
+	return l->standing[m] == AL_FOUNDER || l->standing[m] == AL_JOINED;
+}
+
+/* Is the member with key k a member at this point of the replay? */
+static bool active(const struct al_ledger *l, const al_key *k)
+{
+	long m = member_of(l->c, k);
+	return m >= 0 && is_active(l, (size_t)m);
+}
+
+static size_t n_active(const struct al_ledger *l)
+{
+	size_t n = 0;
+	for (size_t m = 0; m < l->n_members; m++)
+		n += is_active(l, m);
+	return n;
+}
+
+/* May this card join now? Not a member's or a former member's key, and a
+ * name and transport key no member (or former member) has. */
+static bool card_clash(const struct al_ledger *l, const struct al_member *card, char *why)
+{
+	for (size_t m = 0; m < l->n_members; m++) {
+		const struct al_member *o = &l->c->members[m];
+		if (l->standing[m] == AL_CANDIDATE)
+			continue; /* not added (yet) */
+		if (!memcmp(&o->sign_key, &card->sign_key, AL_KEYLEN))
+			return snprintf(why, AL_ERRLEN, "'%s' %s", o->name, is_active(l, m)
+					? "is already a member" : "left the alliance: its key cannot "
+					  "join again"), true;
+		if (!strcmp(o->name, card->name) ||
+		    !memcmp(&o->transport_key, &card->transport_key, AL_KEYLEN))
+			return snprintf(why, AL_ERRLEN, "'%s' has that %s", o->name,
+					strcmp(o->name, card->name) ? "transport key" : "name"), true;
+	}
+	return false;
 }
 
 /* The verdict of the rules on one message. */
@@ -147,9 +188,13 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 	const struct al_ref *ref = NULL;
 	char idbuf[AL_IDLEN];
 	*target = NULL;
+	if (!is_active(l, a) && b->kind != AL_KIND_RECEIPT)
+		return refuse(why, "%s is not a member%s", c->members[a].name,
+			      l->standing[a] == AL_LEFT ? " any more: it left the alliance"
+							: " yet: no amendment adding it is in effect");
 	switch (b->kind) {
 	case AL_KIND_TASK:
-		if (member_of(c, &b->u.task.owner) < 0)
+		if (!active(l, &b->u.task.owner))
 			return refuse(why, "a task's owner must be a member");
 		for (size_t i = 0; i < b->u.task.n_depends; i++)
 			if (!find_task(l, &b->u.task.depends[i]))
@@ -162,7 +207,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			return refuse(why, "a commitment is to at least one other member");
 		for (size_t i = 0; i < b->u.commitment.n_to; i++) {
 			long m = member_of(c, &b->u.commitment.to[i]);
-			if (m < 0 || (size_t)m == a)
+			if (!active(l, &b->u.commitment.to[i]) || (size_t)m == a)
 				return refuse(why, "a commitment must be to other members");
 			for (size_t k = 0; k < i; k++)
 				if (!memcmp(&b->u.commitment.to[k], &b->u.commitment.to[i], AL_KEYLEN))
@@ -197,12 +242,16 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 					      c->members[a].name);
 			return OK;
 		}
-		if (am->has_add || am->has_remove)
-			return refuse(why, "amendments that add or remove members are not supported "
-				      "yet");
-		if (!am->has_params)
-			return refuse(why, "an amendment proposes new parameters or approves one");
-		if (charter_check_params(&am->params, err))
+		if (am->has_add + am->has_remove + am->has_params != 1)
+			return refuse(why, "an amendment proposes one change (new parameters, a "
+				      "member to add or one to remove) or approves one");
+		if (am->has_add && card_clash(l, &am->add, err))
+			return refuse(why, "%s", err);
+		if (am->has_remove && !active(l, &am->remove))
+			return refuse(why, "only a member can be removed");
+		if (am->has_remove && n_active(l) < 2)
+			return refuse(why, "the last member cannot be removed");
+		if (am->has_params && charter_check_params(&am->params, err))
 			return refuse(why, "%s", err);
 		return OK;
 	}
@@ -321,8 +370,25 @@ static int violation(struct al_ledger *l, long a, const struct al_body *b, const
 	return AL_OK;
 }
 
-/* A proposal (the proposer approves it) or an approval; at the charter's
- * quorum the parameters take effect, for everything evaluated after. */
+/* Put p into effect: new parameters for everything evaluated after, a
+ * member added or removed for every message applied after. */
+static void enact(struct al_ledger *l, struct al_proposal *p, int64_t at)
+{
+	p->effective_at = at;
+	if (p->change == AL_AMEND_PARAMS) {
+		l->params = p->params;
+	} else if (p->member >= 0 && p->change == AL_AMEND_REMOVE) {
+		l->standing[p->member] = AL_LEFT;
+	} else if (p->member >= 0 && l->standing[p->member] == AL_CANDIDATE) {
+		l->standing[p->member] = AL_JOINED;
+		l->order[l->n_order++] = (size_t)p->member;
+	}
+}
+
+/* A proposal (the proposer approves it) or an approval; at the quorum of
+ * the members now (the charter's, capped at their number) it takes
+ * effect. Proposals that already hold the quorum when a removal shrinks
+ * it take effect as well. */
 static int amend(struct al_ledger *l, size_t a, const struct al_body *b)
 {
 	const struct al_amendment *am = &b->u.amendment;
@@ -336,16 +402,30 @@ static int amend(struct al_ledger *l, size_t a, const struct al_body *b)
 		l->proposals = v;
 		p = &v[l->n_proposals];
 		memset(p, 0, sizeof *p);
-		if (!(p->approved = calloc(l->c->n_members, sizeof *p->approved)))
+		if (!(p->approved = calloc(l->n_members, sizeof *p->approved)))
 			return AL_E_NOMEM;
 		l->n_proposals++;
 		p->id = (struct al_ref){ b->author, b->seq };
+		p->change = am->has_add ? AL_AMEND_ADD : am->has_remove ? AL_AMEND_REMOVE
+									  : AL_AMEND_PARAMS;
 		p->params = am->params;
+		p->member = member_of(l->c, am->has_add ? &am->add.sign_key : &am->remove);
 	}
 	p->approved[a] = true;
-	if (++p->approvals >= l->c->quorum && !p->effective_at) {
-		p->effective_at = b->timestamp;
-		l->params = p->params;
+	p->approvals++;
+	for (bool again = true; again;) {
+		size_t n = n_active(l), quorum = l->c->quorum < n ? l->c->quorum : n;
+		again = false;
+		for (size_t i = 0; i < l->n_proposals; i++) {
+			struct al_proposal *q = &l->proposals[i];
+			size_t votes = 0;
+			for (size_t m = 0; m < l->n_members && !q->effective_at; m++)
+				votes += q->approved[m];
+			if (!q->effective_at && votes >= quorum) {
+				enact(l, q, b->timestamp);
+				again = q->change == AL_AMEND_REMOVE; /* the quorum shrank */
+			}
+		}
 	}
 	return AL_OK;
 }
@@ -572,14 +652,22 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 	*out = NULL;
 	if (l) { /* first: ledger_destroy needs c */
 		l->c = c;
+		l->n_members = m;
 		l->params = c->params;
 	}
 	if (!l || !feed || !len || !next || !done || !(l->violations = calloc(m, sizeof(uint64_t))) ||
+	    !(l->standing = calloc(m, sizeof *l->standing)) ||
+	    !(l->order = calloc(m, sizeof *l->order)) ||
 	    !(l->item_of = calloc(m, sizeof *l->item_of)) ||
 	    !(l->task_of = calloc(m, sizeof *l->task_of)) ||
 	    !(l->item_cap = calloc(m, sizeof *l->item_cap)) ||
 	    !(l->task_cap = calloc(m, sizeof *l->task_cap)))
 		goto out;
+	for (size_t k = 0; k < m; k++) {
+		l->standing[k] = k < c->n_founders ? AL_FOUNDER : AL_CANDIDATE;
+		if (k < c->n_founders)
+			l->order[l->n_order++] = k;
+	}
 	/* Each member's feed, in sequence (timestamps never go back within a
 	 * feed, so the messages signed by as_of are a prefix of it). */
 	for (size_t i = 0; i < n; i++) {
@@ -684,7 +772,7 @@ void ledger_destroy(struct al_ledger **lp)
 		free(l->items[i].to);
 		free(l->items[i].released);
 	}
-	for (size_t k = 0; l->c && k < l->c->n_members; k++) {
+	for (size_t k = 0; k < l->n_members; k++) {
 		free(l->item_of ? l->item_of[k] : NULL);
 		free(l->task_of ? l->task_of[k] : NULL);
 	}
@@ -700,6 +788,8 @@ void ledger_destroy(struct al_ledger **lp)
 	free(l->proposals);
 	free(l->broken);
 	free(l->violations);
+	free(l->standing);
+	free(l->order);
 	free(l);
 	*lp = NULL;
 }
@@ -708,7 +798,7 @@ void ledger_destroy(struct al_ledger **lp)
  * when they entered it), or, with feeds, only those that pass validation
  * in order (feeds_check, as when entering a store). */
 struct opened {
-	const struct al_charter *c;
+	struct al_charter *c;
 	struct al_feeds *feeds; /* NULL: no checks */
 	struct al_envelope **env;
 	size_t n, cap;
@@ -734,6 +824,8 @@ static int open_record(void *arg, const struct al_log_rec *r)
 			   : envelope_open(r->data, r->len, e, why) == AL_OK;
 	struct al_feed_entry fe = { r->index, r->offset, e->hash, e->b.timestamp, e->b.kind };
 	int rc = ok && o->feeds ? feeds_add(o->feeds, &e->b.author, e->b.seq, &fe) : AL_OK;
+	if (ok && rc == AL_OK)
+		rc = members_note(o->c, &e->b, NULL);
 	if (!ok || rc) {
 		envelope_clear(e);
 		free(e);
@@ -751,7 +843,7 @@ static int skip_fault(void *arg, const struct al_log_fault *f)
 	return 0;
 }
 
-int ledger_of_log(const char *path, const struct al_charter *c, int64_t as_of, bool check,
+int ledger_of_log(const char *path, struct al_charter *c, int64_t as_of, bool check,
 		  struct al_ledger **out, char *why)
 {
 	struct opened o = { c, NULL, NULL, 0, 0 };

@@ -57,11 +57,14 @@ struct al_cstatus {
 	int64_t resolved_at;
 };
 
-/* A proposed change of the trust parameters, in effect once a quorum of
- * members (the charter's) has signed it or approved it. */
+/* A proposed amendment: new trust parameters, a member to add or one to
+ * remove. In effect once the charter's quorum of current members (capped
+ * at their number) has signed it or approved it. */
 struct al_proposal {
 	struct al_ref id;
+	enum { AL_AMEND_PARAMS, AL_AMEND_ADD, AL_AMEND_REMOVE } change;
 	struct al_params params;
+	long member;      /* add, remove: its member index (-1: none here) */
 	bool *approved;   /* per member */
 	size_t approvals;
 	int64_t effective_at; /* 0 until the quorum */
@@ -84,6 +87,11 @@ struct al_rating {
 
 struct al_ledger {
 	const struct al_charter *c; /* borrowed */
+	size_t n_members;           /* c's when built: the size of per-member arrays */
+	enum al_standing *standing; /* per member, at the end of the replay (AL_CANDIDATE:
+				     * not added yet) */
+	size_t *order;              /* members who were ever active: the founders, then */
+	size_t n_order;             /* the others as they joined (the order to list them) */
 	struct al_cstatus *items;   /* in canonical order */
 	size_t n_items;
 	struct al_rating *feedback;
@@ -116,8 +124,9 @@ int ledger_check(struct al_ledger *l, const al_key *author, const struct al_body
 
 /* The ledger of the log file at path, as of as_of. With check, only the
  * records that pass validation (feeds_check, in order) count, and damage is
- * skipped (the audit reports it); without, the log is a store's own. */
-int ledger_of_log(const char *path, const struct al_charter *c, int64_t as_of, bool check,
+ * skipped (the audit reports it); without, the log is a store's own. The
+ * records counted amend c's members (members_note). */
+int ledger_of_log(const char *path, struct al_charter *c, int64_t as_of, bool check,
 		  struct al_ledger **out, char *why);
 
 /* The ledger of everything store s holds (reads every record). */

@@ -18,7 +18,7 @@
 #include "log.h"
 
 struct al_store {
-	struct al_charter *charter; /* owned */
+	struct al_charter *charter; /* owned; its members as the log amends them */
 	char *dir;
 	struct al_log *log;
 	struct al_log *equivocations;
@@ -26,6 +26,7 @@ struct al_store {
 	uint64_t counts[AL_REASON_COUNT]; /* since open, by verdict */
 	size_t n_proofs;                  /* equivocation proofs held */
 	struct al_ref *proven;            /* (author, seq) of each proof */
+	uint64_t member_changes;          /* members joined or left, since open */
 };
 
 /* Open the store in dir (created when create, with charter c written to

@@ -154,13 +154,16 @@ int trust_compute(const struct al_ledger *l, int64_t as_of, struct al_trust **ou
 {
 	const struct al_charter *c = l->c;
 	const struct al_params *p = &l->params; /* the charter's, as amended */
-	size_t n = c->n_members;
+	size_t n = l->n_members;
 	struct al_trust *t = calloc(1, sizeof *t);
 	int rc = AL_E_NOMEM;
 	*out = NULL;
 	if (!t || !(t->rows = calloc(n, sizeof *t->rows)) ||
-	    !(t->pair = calloc(n * n, sizeof *t->pair)))
+	    !(t->pair = calloc(n * n, sizeof *t->pair)) ||
+	    !(t->order = calloc(n ? n : 1, sizeof *t->order)))
 		goto out;
+	memcpy(t->order, l->order, l->n_order * sizeof *t->order);
+	t->n_order = l->n_order;
 	t->as_of = as_of;
 	t->n_rows = n;
 	for (size_t m = 0; m < n; m++)
@@ -224,6 +227,7 @@ void trust_destroy(struct al_trust **tp)
 		free(t->rows[m].warnings);
 	}
 	free(t->rows);
+	free(t->order);
 	free(t->evidence);
 	free(t->pair);
 	free(t);

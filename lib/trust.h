@@ -36,8 +36,10 @@ struct al_trust_row {
 
 struct al_trust {
 	int64_t as_of;
-	struct al_trust_row *rows; /* one per member, in the charter's order */
+	struct al_trust_row *rows; /* one per member, by member index */
 	size_t n_rows;
+	size_t *order;             /* the members to list, in order (the ledger's: */
+	size_t n_order;            /* founders, then the others as they joined) */
 	struct al_evidence *evidence;
 	size_t n_evidence;
 	double *pair;              /* pair[a * n + b]: value delivered by a to b */

@@ -467,7 +467,7 @@ static const struct check_case {
 	{ "signature: body changed after signing", c_body_changed, AL_R_SIGNATURE, true, "m1/1" },
 	{ "signature: signed by another member", c_other_signer, AL_R_SIGNATURE, true, "m1/1" },
 	{ "signature: another signing context", c_wrong_context, AL_R_SIGNATURE, true, "m1/1" },
-	{ "frontier: names a non-member", c_frontier_stranger, AL_R_FRONTIER, true, "non-member" },
+	{ "frontier: names a non-member", c_frontier_stranger, AL_R_AHEAD, true, "not a member" },
 	{ "frontier: names a feed twice", c_frontier_twice, AL_R_FRONTIER, true, "twice" },
 	{ "ahead: seq 3 when head is 1", c_ahead, AL_R_AHEAD, true, "m0/3" },
 	{ "ahead: seq 2 of an empty feed", c_ahead_new_feed, AL_R_AHEAD, true, "m1/2" },

@@ -1,0 +1,194 @@
+/* members.c: the charter's members as amended; see members.h. */
+#include "members.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+enum al_standing members_standing(const struct al_charter *c, size_t m)
+{
+	return c->standing ? c->standing[m] : AL_FOUNDER;
+}
+
+bool members_current(const struct al_charter *c, size_t m)
+{
+	enum al_standing s = members_standing(c, m);
+	return s == AL_FOUNDER || s == AL_JOINED;
+}
+
+const char *members_standing_name(enum al_standing s)
+{
+	static const char *const names[] = { "founder", "joined", "left", "candidate" };
+	return names[s];
+}
+
+static long index_of(const struct al_charter *c, const al_key *k)
+{
+	for (size_t i = 0; i < c->n_members; i++)
+		if (!memcmp(&c->members[i].sign_key, k, AL_KEYLEN))
+			return (long)i;
+	return -1;
+}
+
+int members_check_card(const struct al_charter *c, const struct al_member *m, char *why)
+{
+	for (size_t i = 0; i < c->n_members; i++) {
+		const struct al_member *o = &c->members[i];
+		if (!memcmp(&o->sign_key, &m->sign_key, AL_KEYLEN)) {
+			if (members_standing(c, i) != AL_CANDIDATE)
+				return al_errf(why, AL_E_INVAL, "'%s' %s", o->name,
+					       members_current(c, i)
+						       ? "is already a member"
+						       : "has left the alliance: its key cannot "
+							 "join again (make a new home)");
+			continue;
+		}
+		if (!strcmp(o->name, m->name))
+			return al_errf(why, AL_E_INVAL, "the name '%s' is taken by a member", m->name);
+		if (!memcmp(&o->transport_key, &m->transport_key, AL_KEYLEN))
+			return al_errf(why, AL_E_INVAL, "the transport key of '%s' is '%s''s",
+				       m->name, o->name);
+	}
+	return AL_OK;
+}
+
+/* Give c a standing per member (the first change from all-founders). */
+static int own_standing(struct al_charter *c, size_t n)
+{
+	enum al_standing *v = realloc(c->standing, n * sizeof *v);
+	if (!v)
+		return AL_E_NOMEM;
+	for (size_t i = c->standing ? c->n_members : 0; i < n; i++)
+		v[i] = AL_FOUNDER;
+	c->standing = v;
+	return AL_OK;
+}
+
+static long append(struct al_charter *c, const struct al_member *m, enum al_standing s)
+{
+	struct al_member *v = realloc(c->members, (c->n_members + 1) * sizeof *v);
+	if (!v)
+		return -1;
+	c->members = v;
+	if (own_standing(c, c->n_members + 1))
+		return -1;
+	v[c->n_members] = *m;
+	c->standing[c->n_members] = s;
+	return (long)c->n_members++;
+}
+
+long members_candidate(struct al_charter *c, const struct al_member *self)
+{
+	long i = index_of(c, &self->sign_key);
+	return i >= 0 ? i : append(c, self, AL_CANDIDATE);
+}
+
+static struct al_motion *motion(struct al_charter *c, const struct al_ref *id)
+{
+	for (size_t i = 0; i < c->n_motions; i++)
+		if (c->motions[i].id.seq == id->seq &&
+		    !memcmp(&c->motions[i].id.author, &id->author, AL_KEYLEN))
+			return &c->motions[i];
+	struct al_motion *v = realloc(c->motions, (c->n_motions + 1) * sizeof *v);
+	if (!v)
+		return NULL;
+	c->motions = v;
+	memset(&v[c->n_motions], 0, sizeof *v);
+	v[c->n_motions].id = *id;
+	return &v[c->n_motions++];
+}
+
+static int approve(struct al_motion *mo, const al_key *who)
+{
+	for (size_t i = 0; i < mo->n_approvers; i++)
+		if (!memcmp(&mo->approvers[i], who, AL_KEYLEN))
+			return AL_OK;
+	al_key *v = realloc(mo->approvers, (mo->n_approvers + 1) * sizeof *v);
+	if (!v)
+		return AL_E_NOMEM;
+	mo->approvers = v;
+	v[mo->n_approvers++] = *who;
+	return AL_OK;
+}
+
+/* Put every motion that has reached the quorum into effect; one taking
+ * effect changes the count for the others, so go round until none does. */
+static int settle(struct al_charter *c, bool *changed)
+{
+	for (bool again = true; again;) {
+		again = false;
+		size_t current = 0;
+		for (size_t i = 0; i < c->n_members; i++)
+			current += members_current(c, i);
+		size_t quorum = c->quorum < current ? c->quorum : current;
+		for (size_t i = 0; i < c->n_motions; i++) {
+			struct al_motion *mo = &c->motions[i];
+			size_t votes = 0;
+			if (!mo->seen || mo->settled)
+				continue;
+			for (size_t k = 0; k < mo->n_approvers; k++) {
+				long m = index_of(c, &mo->approvers[k]);
+				votes += m >= 0 && members_standing(c, (size_t)m) != AL_CANDIDATE;
+			}
+			if (votes < quorum || !quorum)
+				continue;
+			mo->settled = true;
+			long m = index_of(c, mo->add ? &mo->member.sign_key : &mo->gone);
+			if (mo->add) {
+				if (members_check_card(c, &mo->member, NULL))
+					continue; /* a clash: the ledger counts the violation */
+				if (m < 0 && (m = append(c, &mo->member, AL_JOINED)) < 0)
+					return AL_E_NOMEM;
+				if (own_standing(c, c->n_members))
+					return AL_E_NOMEM;
+				c->members[m] = mo->member; /* a candidate is as the others know it */
+				c->standing[m] = AL_JOINED;
+			} else {
+				if (m < 0 || !members_current(c, (size_t)m) || current < 2)
+					continue; /* not a member, or the last one */
+				if (own_standing(c, c->n_members))
+					return AL_E_NOMEM;
+				c->standing[m] = AL_LEFT;
+			}
+			if (changed)
+				*changed = true;
+			again = true;
+			break; /* the quorum changed */
+		}
+	}
+	return AL_OK;
+}
+
+int members_note(struct al_charter *c, const struct al_body *b, bool *changed)
+{
+	if (b->kind != AL_KIND_AMENDMENT)
+		return AL_OK;
+	const struct al_amendment *am = &b->u.amendment;
+	struct al_motion *mo;
+	if (am->approves.seq) {
+		if (!(mo = motion(c, &am->approves)))
+			return AL_E_NOMEM;
+	} else if (am->has_add || am->has_remove) {
+		if (!(mo = motion(c, &(struct al_ref){ b->author, b->seq })))
+			return AL_E_NOMEM;
+		mo->seen = true;
+		mo->add = am->has_add;
+		mo->member = am->add;
+		mo->gone = am->remove;
+	} else {
+		return AL_OK; /* new parameters: the ledger's business */
+	}
+	if (approve(mo, &b->author))
+		return AL_E_NOMEM;
+	return mo->seen && !mo->settled ? settle(c, changed) : AL_OK;
+}
+
+void members_forget(struct al_charter *c)
+{
+	for (size_t i = 0; i < c->n_motions; i++)
+		free(c->motions[i].approvers);
+	free(c->motions);
+	c->motions = NULL;
+	c->n_motions = 0;
+}

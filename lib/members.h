@@ -1,0 +1,64 @@
+/* members.h: who belongs to an alliance, as its log has amended the charter.
+ *
+ * The charter lists the founders. An amendment proposes to add a member
+ * (with its card) or to remove one; members approve it by signing
+ * approvals that name it. It takes effect once the proposer and the
+ * approvers, counted once each, reach the charter's quorum (capped at the
+ * number of current members, so an alliance that shrank can still decide).
+ *
+ * members_note() is called for every message that enters a log, in any
+ * order: the log's arrival order, which differs from member to member. The
+ * decision is therefore made on the set of messages held, and only ever
+ * grows: every member who ever belonged is counted, a motion once in effect
+ * stays so. Given the same messages, every log reaches the same members.
+ * The ledger (ledger.h) then applies the same amendments in its canonical
+ * order to decide what each message means: whether its author was a member
+ * when it acted.
+ *
+ * A joined member gets the next index and keeps it, so arrays indexed by
+ * member (the daemon's links, a ledger) only ever need to grow.
+ */
+#ifndef AL_MEMBERS_H
+#define AL_MEMBERS_H
+
+#include "charter.h"
+
+/* A membership amendment and its approvals, as held so far. */
+struct al_motion {
+	struct al_ref id;      /* the proposal */
+	bool seen;             /* the proposal itself is held (approvals may come first) */
+	bool add;              /* add member, or remove the member whose key is gone */
+	struct al_member member;
+	al_key gone;
+	al_key *approvers;     /* distinct, the proposer first */
+	size_t n_approvers;
+	bool settled;          /* took effect, or never can */
+};
+
+/* Where member m stands. */
+enum al_standing members_standing(const struct al_charter *c, size_t m);
+
+/* A founder or a joined member: may act, is admitted to links. */
+bool members_current(const struct al_charter *c, size_t m);
+
+/* "founder", "joined", "left", "candidate". */
+const char *members_standing_name(enum al_standing s);
+
+/* Note one message held in the log (any kind; only membership amendments
+ * matter). *changed (may be NULL) is set when a member joined or left.
+ * Returns 0 or AL_E_NOMEM. */
+int members_note(struct al_charter *c, const struct al_body *b, bool *changed);
+
+/* This daemon's own member, not in the charter: give it an index now, as a
+ * candidate, so it can link to the founders and wait for the amendment
+ * that adds it. Returns its index, or -1 when out of memory. */
+long members_candidate(struct al_charter *c, const struct al_member *self);
+
+/* Can this card join (its name and keys are free)? 0, or AL_E_INVAL with
+ * why naming the clash. */
+int members_check_card(const struct al_charter *c, const struct al_member *m, char *why);
+
+/* Free the motions (charter_destroy does). */
+void members_forget(struct al_charter *c);
+
+#endif
