@@ -51,11 +51,17 @@ static const struct verb {
 		      "Rate member NAME outside any one commitment. Feedback is graded evidence\n"
 		      "in NAME's trust score (docs/trust.md).\n" },
 	{ "amend", "usage: alliancectl amend --param KEY=VALUE ... [--reason TEXT] [-H HOME]\n"
+		   "       alliancectl amend --add CARD [--reason TEXT] [-H HOME]\n"
+		   "       alliancectl amend --remove NAME [--reason TEXT] [-H HOME]\n"
 		   "       alliancectl amend --approve ID [-H HOME] [--alliance ID|TITLE]\n\n"
-		   "Propose new trust parameters (the keys of 'charter new --param', and\n"
-		   "half_life and grace in seconds), or approve a proposal. A proposal is in\n"
-		   "effect once the charter's quorum of members has proposed or approved it;\n"
-		   "from then on every trust table uses it. Prints the message's id.\n" },
+		   "Propose a change to the charter, or approve one. --param sets new trust\n"
+		   "parameters (the keys of 'charter new --param', and half_life and grace in\n"
+		   "seconds); --add admits a new member by its card (the last line 'allianced\n"
+		   "init' printed for it); --remove ends a member's membership (its messages\n"
+		   "stay in the log). A proposal is in effect once the charter's quorum of\n"
+		   "current members has proposed or approved it. A new member's firm joins\n"
+		   "with 'alliancectl join CHARTER' (the founders' charter) and may act once\n"
+		   "the amendment adding it is in effect. Prints the message's id.\n" },
 	{ "task", "usage: alliancectl task add TITLE --owner NAME --due WHEN [--depends ID ...]\n"
 		  "                            [--deliverable TEXT] [-H HOME] [--alliance ID|TITLE]\n\n"
 		  "Program a task with an accountable owner and a due time; it may depend on\n"
@@ -97,7 +103,7 @@ static int hash_file(const char *path, uint8_t out[32])
 static int act(const struct verb *v, int argc, char **argv)
 {
 	enum { O_ALLIANCE = 256, O_REASON, O_NOTE, O_COMMENT, O_EVIDENCE, O_RATING, O_TIMELINESS,
-	       O_OWNER, O_DUE, O_DEPENDS, O_DELIVERABLE, O_UPHOLD, O_REJECT, O_PARAM, O_APPROVE };
+	       O_OWNER, O_DUE, O_DEPENDS, O_DELIVERABLE, O_UPHOLD, O_REJECT, O_PARAM, O_APPROVE, O_ADD, O_REMOVE };
 	static const struct option opts[] = {
 		{ "alliance", required_argument, NULL, O_ALLIANCE },
 		{ "reason", required_argument, NULL, O_REASON },
@@ -114,13 +120,15 @@ static int act(const struct verb *v, int argc, char **argv)
 		{ "reject", no_argument, NULL, O_REJECT },
 		{ "param", required_argument, NULL, O_PARAM },
 		{ "approve", required_argument, NULL, O_APPROVE },
+		{ "add", required_argument, NULL, O_ADD },
+		{ "remove", required_argument, NULL, O_REMOVE },
 		{ "home", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *home_opt = NULL, *text = NULL, *evidence = NULL, *owner = NULL;
 	char *depends[64], *params[64], why[AL_ERRLEN];
-	const char *approve = NULL;
+	const char *approve = NULL, *add = NULL, *remove = NULL;
 	struct al_request rq = { .op = AL_OP_ACT, .alliance = (char *)"" };
 	bool confirm = !strcmp(v->name, "confirm"), feedback = !strcmp(v->name, "feedback");
 	bool task = !strcmp(v->name, "task"), has_due = false;
@@ -167,6 +175,8 @@ static int act(const struct verb *v, int argc, char **argv)
 			params[rq.act.n_params++] = optarg;
 			break;
 		case O_APPROVE: approve = optarg; break;
+		case O_ADD: add = optarg; break;
+		case O_REMOVE: remove = optarg; break;
 		case O_UPHOLD:
 		case O_REJECT:
 			if (rq.act.ruling)
@@ -180,9 +190,9 @@ static int act(const struct verb *v, int argc, char **argv)
 	if (amend) {
 		if (optind != argc)
 			return ctl_usage(v->name, "unexpected argument '%s'", argv[optind]);
-		if (!approve == !rq.act.n_params)
-			return ctl_usage(v->name, "give --param KEY=VALUE (a proposal) or --approve ID, "
-					 "not both");
+		if (!!approve + !!rq.act.n_params + !!add + !!remove != 1)
+			return ctl_usage(v->name, "give one of --param KEY=VALUE, --add CARD, --remove "
+					 "NAME (a proposal) and --approve ID");
 	} else if (task) { /* "task add TITLE" */
 		if (optind >= argc || strcmp(argv[optind], "add"))
 			return ctl_usage(v->name, "say 'task add TITLE --owner NAME --due WHEN'");
@@ -215,6 +225,8 @@ static int act(const struct verb *v, int argc, char **argv)
 	rq.act.verb = (char *)(approve ? "approve" : v->name);
 	rq.act.id = (char *)(approve ? approve : task || feedback || amend ? "" : argv[optind]);
 	rq.act.params = params;
+	rq.act.card = (char *)(add ? add : "");
+	rq.act.remove = (char *)(remove ? remove : "");
 	rq.act.name = (char *)(task ? owner : feedback ? argv[optind] : "");
 	rq.act.depends = depends;
 	if (!rq.act.deliverable)

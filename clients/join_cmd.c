@@ -12,8 +12,12 @@
 static const char join_usage[] =
 	"usage: alliancectl join FILE [-H HOME]\n\n"
 	"Have the running daemon of HOME adopt the charter in FILE: it must be signed\n"
-	"by every member, and this home must be one of them. The daemon keeps it\n"
-	"across restarts; joining the same charter again changes nothing.\n";
+	"by every founding member. The daemon keeps it across restarts; joining the\n"
+	"same charter again changes nothing.\n\n"
+	"A firm that is not in the charter joins the same way, as a newcomer: its\n"
+	"daemon links to the founders and waits until a member's 'alliancectl amend\n"
+	"--add CARD' (with this home's card) has the quorum's approval; then it\n"
+	"receives the alliance's log and may act ('alliancectl status' shows it).\n";
 
 int cmd_join(int argc, char **argv)
 {
@@ -57,6 +61,10 @@ int cmd_join(int argc, char **argv)
 		json_t *j = json_loads(rp.json, 0, NULL);
 		if (j && json_is_true(json_object_get(j, "already")))
 			printf("already a member of '%s': nothing changed\n", c->title);
+		else if (j && json_is_false(json_object_get(j, "founder")))
+			printf("joined alliance '%s' as a newcomer: waiting for a member to propose "
+			       "'alliancectl amend --add CARD' with this home's card, and for the "
+			       "quorum to approve it\n", c->title);
 		else
 			printf("joined alliance '%s'\n", c->title);
 		json_decref(j);

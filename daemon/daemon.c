@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "card.h"
 #include "charter.h"
 #include "control.h"
 #include "err.h"
@@ -33,6 +34,7 @@
 #include "hex.h"
 #include "home.h"
 #include "ledger.h"
+#include "members.h"
 #include "store.h"
 #include "text.h"
 #include "when.h"
@@ -150,7 +152,13 @@ static int add_alliance(struct daemon *d, struct al_store *s, bool own_ok)
 	a->s = s;
 	a->own_ok = own_ok;
 	a->gate_since = when_now();
-	a->self = (size_t)(charter_member(s->charter, &d->home->self.sign_key) - s->charter->members);
+	/* Not in the charter: a newcomer, waiting for the amendment adding it. */
+	long self = members_candidate(s->charter, &d->home->self);
+	if (self < 0) {
+		free(a);
+		return AL_E_NOMEM;
+	}
+	a->self = (size_t)self;
 	int rc = peers_add(d, a);
 	if (rc) { /* the caller still owns s */
 		a->s = NULL;
@@ -177,12 +185,6 @@ static int open_stores(struct daemon *d)
 		home_alliance_dir(d->home->dir, &ids[i], dir, sizeof dir);
 		if (store_open(dir, false, NULL, &rec, &s, why)) {
 			dlog(d, L_ERROR, "cannot open alliance in %s: %s", dir, why);
-			rc = -1;
-			break;
-		}
-		if (!charter_member(s->charter, &d->home->self.sign_key)) {
-			dlog(d, L_ERROR, "%s: this home is not a member of '%s'", dir, s->charter->title);
-			store_close(&s);
 			rc = -1;
 			break;
 		}
@@ -287,16 +289,20 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 	char hex[2 * AL_HASHLEN + 1];
 	json_t *members = json_array(), *counters = json_object();
 	for (size_t i = 0; i < c->n_members; i++)
-		json_array_append_new(members, json_pack("{s:s, s:s, s:I}", "name", c->members[i].name,
-			"endpoint", c->members[i].endpoint, "seq",
-			(json_int_t)feeds_head(s->feeds, &c->members[i].sign_key, NULL)));
+		json_array_append_new(members, json_pack("{s:s, s:s, s:I, s:s}", "name",
+			c->members[i].name, "endpoint", c->members[i].endpoint, "seq",
+			(json_int_t)feeds_head(s->feeds, &c->members[i].sign_key, NULL), "standing",
+			members_standing_name(members_standing(c, i))));
 	for (int r = 0; r < AL_REASON_COUNT; r++)
 		json_object_set_new(counters, feeds_reason_tag((enum al_reason)r),
 				    json_integer((json_int_t)s->counts[r]));
 	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:o, s:o, s:o, s:I}", "id",
 			 hex_encode(c->id.b, AL_HASHLEN, hex), "title", c->title, "self",
 			 c->members[a->self].name, "in_force", charter_in_force(c), "authoring",
-			 a->own_ok ? "open" : "waiting for peers to confirm this member's feed head",
+			 members_standing(c, a->self) == AL_CANDIDATE
+				 ? "not a member yet: waiting for the amendment that adds it"
+			 : members_standing(c, a->self) == AL_LEFT ? "closed: this member has left"
+			 : a->own_ok ? "open" : "waiting for peers to confirm this member's feed head",
 			 "records", (json_int_t)log_records(s->log), "durable_bytes",
 			 (json_int_t)log_durable(s->log), "members", members, "links",
 			 peers_links_json(d, a, now), "counters", counters, "equivocations",
@@ -367,9 +373,15 @@ static int handle_join(struct daemon *d, const struct al_request *rq, struct al_
 			     "sign it first ('alliancectl charter show FILE' says who has not)", c->title);
 		goto fail;
 	}
-	if (!me || memcmp(&me->transport_key, &d->home->self.transport_key, AL_KEYLEN)) {
+	if (me && memcmp(&me->transport_key, &d->home->self.transport_key, AL_KEYLEN)) {
 		rc = al_errf(why, AL_E_CHARTER, "this home ('%s') is not a member of charter '%s' "
 			     "with its current keys", d->home->self.name, c->title);
+		goto fail;
+	}
+	/* Not a founder: a newcomer joins to wait for the amendment adding
+	 * it, which its card must be able to pass. */
+	if (!me && members_check_card(c, &d->home->self, why)) {
+		rc = AL_E_CHARTER;
 		goto fail;
 	}
 	for (size_t i = 0; i < d->n_alls; i++) {
@@ -393,8 +405,10 @@ static int handle_join(struct daemon *d, const struct al_request *rq, struct al_
 		store_close(&s);
 		goto fail;
 	}
-	dlog(d, L_INFO, "joined alliance '%s' (%s)", c->title, hex);
-	json_t *j = json_pack("{s:b, s:s, s:s}", "joined", 1, "alliance", hex, "title", c->title);
+	dlog(d, L_INFO, "joined alliance '%s' (%s)%s", c->title, hex, me ? "" : " as a newcomer: "
+	     "waiting for the amendment that adds this member");
+	json_t *j = json_pack("{s:b, s:s, s:s, s:b}", "joined", 1, "alliance", hex, "title",
+			      c->title, "founder", me != NULL);
 	rp->json = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	rp->ok = 1;
@@ -409,6 +423,12 @@ fail:
 /* Is authoring open for a (see docs/replication.md)? */
 static bool may_author(const struct alliance *a, char *why)
 {
+	const struct al_charter *c = a->s->charter;
+	char err[AL_ERRLEN];
+	if (members_check_current(c, a->self, err)) {
+		al_errf(why, AL_E_INVAL, "%s", err);
+		return false;
+	}
 	if (a->own_ok)
 		return true;
 	al_errf(why, AL_E_INVAL, "not yet: after a crash or a new join, allianced learns this "
@@ -466,6 +486,8 @@ static int check_item(const struct al_store *s, const struct al_member *self,
 		if (m == self)
 			return al_errf(why, AL_E_INVAL, "commitment %zu: '%s' cannot promise "
 				       "something to itself", n, m->name);
+		if (members_check_current(c, (size_t)(m - c->members), err))
+			return al_errf(why, AL_E_INVAL, "commitment %zu: %s", n, err);
 		for (size_t j = 0; j < k; j++)
 			if (!memcmp(&(*to)[j], &m->sign_key, AL_KEYLEN))
 				return al_errf(why, AL_E_INVAL, "commitment %zu: '%s' is named "
@@ -585,6 +607,8 @@ static int act_body(const struct al_store *s, const struct al_ledger *l, const s
 		if (!owner)
 			return al_errf(why, AL_E_INVAL, "no member named '%s' to own the task "
 				       "(members: %s)", act->name, charter_member_list(c, list, sizeof list));
+		if (members_check_current(c, (size_t)(owner - c->members), why))
+			return AL_E_INVAL;
 		if (act->due <= 0)
 			return al_errf(why, AL_E_INVAL, "give the task a due time (--due)");
 		if (act->n_depends && !(*deps = calloc(act->n_depends, sizeof **deps)))
@@ -608,11 +632,29 @@ static int act_body(const struct al_store *s, const struct al_ledger *l, const s
 		b->u.feedback.about = about->sign_key;
 		b->u.feedback.rating = act->quality;
 		b->u.feedback.comment = act->text;
+	} else if (!strcmp(act->verb, "amend") && *act->card) {
+		char err[AL_ERRLEN];
+		b->kind = AL_KIND_AMENDMENT;
+		b->u.amendment.has_add = true;
+		b->u.amendment.reason = act->text;
+		if (card_parse(act->card, &b->u.amendment.add, err))
+			return al_errf(why, AL_E_INVAL, "--add: %s (give the last line 'allianced "
+				       "init' printed for the new member)", err);
+	} else if (!strcmp(act->verb, "amend") && *act->remove) {
+		const struct al_member *m = charter_member_named(c, act->remove);
+		if (!m)
+			return al_errf(why, AL_E_INVAL, "--remove: no member named '%s' (members: "
+				       "%s)", act->remove, charter_member_list(c, list, sizeof list));
+		b->kind = AL_KIND_AMENDMENT;
+		b->u.amendment.has_remove = true;
+		b->u.amendment.remove = m->sign_key;
+		b->u.amendment.reason = act->text;
 	} else if (!strcmp(act->verb, "amend")) {
 		/* New trust parameters: the ones in effect, with these changed. */
 		b->u.amendment.params = l->params;
 		if (!act->n_params)
-			return al_errf(why, AL_E_INVAL, "say what to change: --param KEY=VALUE");
+			return al_errf(why, AL_E_INVAL, "say what to change: --param KEY=VALUE, "
+				       "--add CARD or --remove NAME");
 		for (size_t i = 0; i < act->n_params; i++)
 			if (charter_set_param(&b->u.amendment.params, act->params[i], why))
 				return AL_E_INVAL;
@@ -692,7 +734,8 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 	b.timestamp = now; /* the rules look at when it is signed */
 	if (ledger_check(l, &d->home->self.sign_key, &b, why))
 		goto fail;
-	if ((rc = store_author(a->s, d->home->id, &b, now, &out, why))) {
+	if ((rc = store_author(a->s, d->home->id, &b, now, &out, why)) ||
+	    (rc = peers_members(d, a))) {
 		dlog(d, L_ERROR, "cannot author a %s: %s", msg_kind_name(b.kind), why);
 		goto fail;
 	}

@@ -30,6 +30,7 @@
 #include "charter.h"
 #include "err.h"
 #include "hex.h"
+#include "members.h"
 #include "reactor.h"
 #include "when.h"
 #include "wire.h"
@@ -76,7 +77,8 @@ static bool admitted(const struct daemon *d, const uint8_t *k)
 	for (size_t i = 0; i < d->n_alls; i++) {
 		const struct al_charter *c = d->alls[i]->s->charter;
 		for (size_t m = 0; m < c->n_members; m++)
-			if (!memcmp(c->members[m].transport_key.b, k, AL_KEYLEN))
+			if (!memcmp(c->members[m].transport_key.b, k, AL_KEYLEN) &&
+			    members_current(c, m))
 				return true;
 	}
 	return false;
@@ -170,25 +172,75 @@ static struct peer *peer_open(struct daemon *d, const struct al_member *m)
 	return p;
 }
 
-int peers_add(struct daemon *d, struct alliance *a)
+/* Grow a per-feed array from n to n1 entries, the new ones zero. */
+static int grow(void *pp, size_t size, size_t n, size_t n1)
+{
+	void **p = pp;
+	uint8_t *v = realloc(*p, n1 * size);
+	if (!v)
+		return AL_E_NOMEM;
+	memset(v + n * size, 0, (n1 - n) * size);
+	*p = v;
+	return AL_OK;
+}
+
+/* One link per member, each with per-feed arrays, for as many members as
+ * the charter has now: members only ever join (members.h), so links only
+ * grow. A new member's link connects to its endpoint. */
+static int grow_links(struct daemon *d, struct alliance *a)
 {
 	const struct al_charter *c = a->s->charter;
-	if (!(a->links = calloc(c->n_members, sizeof *a->links)))
+	size_t n = a->n_links, n1 = c->n_members;
+	if (n1 == n)
+		return AL_OK;
+	if (grow(&a->links, sizeof *a->links, n, n1))
 		return AL_E_NOMEM;
-	a->n_links = c->n_members;
-	for (size_t m = 0; m < c->n_members; m++) {
+	a->n_links = n1;
+	for (size_t m = 0; m < n1; m++) {
 		struct link *l = &a->links[m];
-		if (!(l->have = calloc(c->n_members, sizeof *l->have)) ||
-		    !(l->sent = calloc(c->n_members, sizeof *l->sent)) ||
-		    !(l->progress = calloc(c->n_members, sizeof *l->progress)) ||
-		    !(l->forked = calloc(c->n_members, sizeof *l->forked)))
+		size_t was = m < n ? n : 0;
+		if (grow(&l->have, sizeof *l->have, was, n1) ||
+		    grow(&l->sent, sizeof *l->sent, was, n1) ||
+		    grow(&l->progress, sizeof *l->progress, was, n1) ||
+		    grow(&l->forked, sizeof *l->forked, was, n1))
 			return AL_E_NOMEM;
-		if (m == a->self)
-			continue;
-		if (!(l->peer = peer_open(d, &c->members[m])))
+		if (m >= n && m != a->self && !(l->peer = peer_open(d, &c->members[m])))
 			return AL_E_NOMEM;
 	}
 	return AL_OK;
+}
+
+int peers_add(struct daemon *d, struct alliance *a)
+{
+	a->member_changes = a->s->member_changes;
+	int rc = grow_links(d, a);
+	for (size_t m = 0; rc == AL_OK && m < a->n_links; m++)
+		a->links[m].standing = members_standing(a->s->charter, m);
+	return rc;
+}
+
+int peers_members(struct daemon *d, struct alliance *a)
+{
+	const struct al_charter *c = a->s->charter;
+	if (a->member_changes == a->s->member_changes)
+		return AL_OK;
+	a->member_changes = a->s->member_changes;
+	for (size_t m = 0; m < c->n_members; m++) {
+		enum al_standing now = members_standing(c, m);
+		enum al_standing was = m < a->n_links ? a->links[m].standing : AL_CANDIDATE;
+		if (now == was)
+			continue;
+		if (m == a->self)
+			dlog(d, L_INFO, "%s: this member %s", c->title, now == AL_LEFT
+			     ? "has left the alliance: it authors nothing more"
+			     : "is admitted: the amendment adding it is in effect");
+		else
+			dlog(d, L_INFO, "%s: %s %s", c->title, c->members[m].name,
+			     now == AL_LEFT ? "has left the alliance: new connections from it are "
+					      "refused"
+					    : "has joined the alliance");
+	}
+	return peers_add(d, a);
 }
 
 static const char *peer_state_name(enum peer_state s)
@@ -322,7 +374,9 @@ static struct alliance *alliance_by_id(const struct daemon *d, const al_hash *id
 	return NULL;
 }
 
-/* The member of a whose transport key is uid (hex), or -1. */
+/* The member of a whose transport key is uid (hex), or -1. A member who
+ * has left is still heard on a connection made before (ZAP refuses new
+ * ones): it learns that it left, and what it relays is signed. */
 static long member_by_uid(const struct alliance *a, const char *uid)
 {
 	uint8_t k[AL_KEYLEN];
@@ -331,7 +385,7 @@ static long member_by_uid(const struct alliance *a, const char *uid)
 	const struct al_charter *c = a->s->charter;
 	for (size_t m = 0; m < c->n_members; m++)
 		if (!memcmp(c->members[m].transport_key.b, k, AL_KEYLEN))
-			return (long)m;
+			return members_standing(c, m) == AL_CANDIDATE ? -1 : (long)m;
 	return -1;
 }
 
@@ -450,10 +504,13 @@ static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 		char why[AL_ERRLEN];
 		struct al_ref id;
 		int rc = store_offer(a->s, pm->env[i], pm->env_len[i], now, &r, &id, why);
+		if (rc == AL_OK)
+			rc = peers_members(d, a); /* links may grow: l moves */
 		if (rc) {
-			dlog(d, L_ERROR, "%s: %s", c->title, why);
+			dlog(d, L_ERROR, "%s: %s", c->title, rc == AL_E_NOMEM ? "out of memory" : why);
 			return rc; /* the store failed: fatal */
 		}
+		l = &a->links[from];
 		l->msgs_in++;
 		if (r == AL_ACCEPT) {
 			const struct al_feed_entry *e = feeds_get(a->s->feeds, &id.author, id.seq);
@@ -526,7 +583,8 @@ int peers_receipts(struct daemon *d, int64_t now)
 {
 	for (size_t i = 0; i < d->n_alls; i++) {
 		struct alliance *a = d->alls[i];
-		if (!a->unreceipted || !a->own_ok || now - a->unreceipted < RECEIPT_DELAY_MS)
+		if (!a->unreceipted || !a->own_ok || now - a->unreceipted < RECEIPT_DELAY_MS ||
+		    !members_current(a->s->charter, a->self))
 			continue;
 		struct al_body b;
 		struct al_ref id;
@@ -649,7 +707,7 @@ void peers_pump(struct daemon *d, int64_t now)
 		retry_refused(d, d->peers[i], now);
 	for (size_t i = 0; i < d->n_alls; i++) {
 		struct alliance *a = d->alls[i];
-		for (size_t m = 0; m < a->s->charter->n_members; m++) {
+		for (size_t m = 0; m < a->n_links; m++) {
 			struct link *l = &a->links[m];
 			if (m == a->self)
 				continue;

@@ -62,6 +62,7 @@ struct link {
 	bool want_rewind;   /* ...asking it to resend (we saw a gap) */
 	uint64_t *have;     /* what its last Have said it holds */
 	uint64_t *sent;     /* what we have sent it, up to */
+	enum al_standing standing; /* its member's, as last logged */
 	uint64_t msgs_in, msgs_out;
 };
 
@@ -73,6 +74,7 @@ struct alliance {
 	int64_t unreceipted; /* first message taken in since our last one, 0: none */
 	struct link *links; /* one per member; links[self] unused */
 	size_t n_links;
+	uint64_t member_changes; /* the store's count, when links last followed it */
 	struct al_ledger *ledger; /* cached: rebuilt when the log has grown */
 	uint64_t ledger_records;
 	int64_t ledger_built;     /* when (ms) */
@@ -138,6 +140,9 @@ static inline bool fatal_rc(int rc)
 /* peer.c */
 int peers_start(struct daemon *d);
 int peers_add(struct daemon *d, struct alliance *a);
+/* After anything entered a's log: when members joined or left, log it and
+ * grow the links (a link pointer taken before may move). 0 or AL_E_NOMEM. */
+int peers_members(struct daemon *d, struct alliance *a);
 int peers_on_zap(struct daemon *d);
 int peers_on_monitor(struct daemon *d, struct peer *p);
 int peers_on_router(struct daemon *d); /* 1: nothing waiting; <0 fatal */

@@ -22,6 +22,8 @@ void control_request_clear(struct al_request *r)
 	free(r->act.evidence_ref);
 	free(r->act.name);
 	free(r->act.deliverable);
+	free(r->act.card);
+	free(r->act.remove);
 	for (size_t i = 0; i < r->act.n_depends; i++)
 		free(r->act.depends[i]);
 	free(r->act.depends);

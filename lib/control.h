@@ -47,6 +47,8 @@ struct al_request {
 		uint32_t ruling; /* resolve: enum al_ruling */
 		size_t n_params; /* amend: KEY=VALUE */
 		char **params;
+		char *card;      /* amend: a member card to add */
+		char *remove;    /* amend: the name of a member to remove */
 	} act;
 };
 

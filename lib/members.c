@@ -17,6 +17,16 @@ bool members_current(const struct al_charter *c, size_t m)
 	return s == AL_FOUNDER || s == AL_JOINED;
 }
 
+int members_check_current(const struct al_charter *c, size_t m, char *why)
+{
+	if (members_current(c, m))
+		return AL_OK;
+	return al_errf(why, AL_E_INVAL, members_standing(c, m) == AL_LEFT
+		       ? "'%s' has left the alliance"
+		       : "'%s' is not a member yet: a member proposes 'alliancectl amend --add "
+			 "CARD' and the charter's quorum approves it", c->members[m].name);
+}
+
 const char *members_standing_name(enum al_standing s)
 {
 	static const char *const names[] = { "founder", "joined", "left", "candidate" };

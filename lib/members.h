@@ -41,6 +41,11 @@ enum al_standing members_standing(const struct al_charter *c, size_t m);
 /* A founder or a joined member: may act, is admitted to links. */
 bool members_current(const struct al_charter *c, size_t m);
 
+/* 0 when member m may act and be named in commitments, tasks and
+ * amendments now; AL_E_INVAL with why ("'delta' has left the alliance",
+ * "'delta' is not a member yet ...") otherwise. */
+int members_check_current(const struct al_charter *c, size_t m, char *why);
+
 /* "founder", "joined", "left", "candidate". */
 const char *members_standing_name(enum al_standing s);
 

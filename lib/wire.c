@@ -949,6 +949,8 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 		act.ruling = r->act.ruling;
 		act.n_params = r->act.n_params;
 		act.params = r->act.params;
+		act.card = STR(r->act.card);
+		act.remove = STR(r->act.remove);
 		pb.act = &act;
 		break;
 	default:
@@ -1022,6 +1024,8 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, ch
 		r->act.ruling = a->ruling;
 		if (rc == AL_OK && (!(r->act.name = dup_str(a->name)) ||
 				    !(r->act.deliverable = dup_str(a->deliverable)) ||
+				    !(r->act.card = dup_str(a->card)) ||
+				    !(r->act.remove = dup_str(a->remove)) ||
 				    !(r->act.depends = dup_strv(a->depends, a->n_depends)) ||
 				    !(r->act.params = dup_strv(a->params, a->n_params))))
 			rc = AL_E_NOMEM;
