@@ -3,6 +3,7 @@
  * run); --follow waits for new ones. */
 #include "ctl.h"
 #include "charter.h"
+#include "members.h"
 #include "envelope.h"
 #include "err.h"
 #include "log.h"
@@ -32,7 +33,7 @@ static const char log_usage[] =
 	"  --follow          after the last message, wait for more (Ctrl-C ends)\n";
 
 struct printer {
-	const struct al_charter *c;
+	struct al_charter *c; /* its members as the log's amendments change them */
 	bool json, follow;
 	uint64_t next; /* the first record not yet printed */
 	json_t *all;   /* --json without --follow */
@@ -50,8 +51,12 @@ static int on_record(void *arg, const struct al_log_rec *r)
 		fprintf(stderr, "alliancectl: record %llu: %s\n", (unsigned long long)r->index, why);
 		return 0;
 	}
-	json_t *j = ctl_message_json(p->c, &e);
+	json_t *j = members_note(p->c, &e.b, NULL) ? NULL : ctl_message_json(p->c, &e);
 	envelope_clear(&e);
+	if (!j) {
+		fprintf(stderr, "alliancectl: out of memory\n");
+		return AL_E_NOMEM;
+	}
 	json_object_set_new(j, "record", json_integer((json_int_t)r->index));
 	if (p->json && !p->follow) {
 		json_array_append_new(p->all, j);

@@ -131,10 +131,18 @@ json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e
 			: b->u.resolution.ruling == AL_RULING_REJECT ? "reject" : "none"));
 		json_object_set_new(j, "comment", str(b->u.resolution.comment));
 		break;
-	case AL_KIND_AMENDMENT:
-		json_object_set_new(j, "approves", id_of(c, &b->u.amendment.approves));
-		json_object_set_new(j, "reason", str(b->u.amendment.reason));
+	case AL_KIND_AMENDMENT: {
+		const struct al_amendment *am = &b->u.amendment;
+		json_object_set_new(j, "approves", id_of(c, &am->approves));
+		if (am->has_add)
+			json_object_set_new(j, "add", json_pack("{s:s, s:s}", "name", am->add.name,
+								"endpoint", am->add.endpoint));
+		if (am->has_remove)
+			json_object_set_new(j, "remove", name_of(c, &am->remove));
+		json_object_set_new(j, "params", json_boolean(am->has_params));
+		json_object_set_new(j, "reason", str(am->reason));
 		break;
+	}
 	default:
 		break;
 	}
@@ -182,6 +190,17 @@ void ctl_message_line(const json_t *j, char *buf, size_t n)
 	} else if (!strcmp(kind, "feedback")) {
 		PUT("about %s: rating %lld", S("about"),
 		    (long long)json_integer_value(json_object_get(j, "rating")));
+	} else if (!strcmp(kind, "amendment")) {
+		if (json_is_string(json_object_get(j, "approves")))
+			PUT("approves %s", S("approves"));
+		else if (json_is_object(json_object_get(j, "add")))
+			PUT("adds %s at %s",
+			    json_string_value(json_object_get(json_object_get(j, "add"), "name")),
+			    json_string_value(json_object_get(json_object_get(j, "add"), "endpoint")));
+		else if (json_is_string(json_object_get(j, "remove")))
+			PUT("removes %s", S("remove"));
+		else if (json_is_true(json_object_get(j, "params")))
+			PUT("new trust parameters");
 	} else if (!strcmp(kind, "receipt")) {
 		const char *k;
 		int first = 1;

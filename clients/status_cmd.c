@@ -73,11 +73,15 @@ int cmd_status(int argc, char **argv)
 		       (long long)json_integer_value(json_object_get(a, "equivocations")));
 		size_t k;
 		json_t *m;
-		json_array_foreach(json_object_get(a, "members"), k, m)
-			printf("  member  %-16s %-28s feed at %lld\n",
+		json_array_foreach(json_object_get(a, "members"), k, m) {
+			const char *standing = json_string_value(json_object_get(m, "standing"));
+			printf("  member  %-16s %-28s feed at %lld%s%s\n",
 			       json_string_value(json_object_get(m, "name")),
 			       json_string_value(json_object_get(m, "endpoint")),
-			       (long long)json_integer_value(json_object_get(m, "seq")));
+			       (long long)json_integer_value(json_object_get(m, "seq")),
+			       standing && strcmp(standing, "founder") ? ", " : "",
+			       standing && strcmp(standing, "founder") ? standing : "");
+		}
 		printf("  authoring %s\n", json_string_value(json_object_get(a, "authoring")));
 		json_array_foreach(json_object_get(a, "links"), k, m) {
 			json_t *heard = json_object_get(m, "last_heard");
