@@ -2,7 +2,7 @@
 #
 #   make            build allianced and alliancectl into build/
 #   make test       unit and integration tests; ends with "N passed, N failed"
-#   make demo       three partners on loopback, start to finish
+#   make demo       partners on loopback, start to finish (a fourth joins)
 #   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
 #   make SANITIZE=address,undefined test     the same under sanitizers (build-san/)
 #   make bench      the pipeline against raw libsodium, fdatasync and ZeroMQ

@@ -2,8 +2,9 @@
 # make demo: three partner firms set up an alliance on this machine, each
 # runs its daemon, commitments flow between them over CurveZMQ, one daemon
 # is down for a while and catches up; acme delivers on time, globex late,
-# initech not at all, and the trust table shows it; an auditor checks the
-# three logs against the charter and each other and recomputes the table.
+# initech not at all, and the trust table shows it; a fourth firm joins by
+# amendment; an auditor checks the four logs against the charter and each
+# other and recomputes the table.
 # To fit in a minute, the charter's grace period is 2 seconds and some
 # promises are due within seconds. Everything runs in a temporary
 # directory on 127.0.0.1; every daemon is stopped, whatever happens.
@@ -54,10 +55,10 @@ stop() { kill -TERM "${PID[$1]}"; wait "${PID[$1]}"; unset "PID[$1]"; }
 same_everywhere() {
 	local f ref
 	ref=$(status acme "[m['seq'] for m in a['members']]")
-	for f in globex initech; do [ "$(status "$f" "[m['seq'] for m in a['members']]")" = "$ref" ] || return 1; done
+	for f in "${FIRMS[@]:1}"; do [ "$(status "$f" "[m['seq'] for m in a['members']]")" = "$ref" ] || return 1; done
 }
 
-# wait_same: until the three daemons hold the same feeds (at most 20 s).
+# wait_same: until the daemons hold the same feeds (at most 20 s).
 wait_same() {
 	local i
 	for i in $(seq 100); do same_everywhere && return 0; sleep 0.2; done
@@ -139,7 +140,22 @@ echo
 run alliancectl -H acme trust
 run alliancectl -H acme trust initech
 
-step "8. Someone edits one byte of a copy of globex's log; the audit names the record"
+step "8. A fourth firm joins: a member proposes its card, another approves (quorum 2 of 3)"
+run allianced init umbrella --name umbrella --listen "tcp://127.0.0.1:$(free_port)" | tail -n 1 >umbrella.card
+start umbrella
+run alliancectl join alliance.charter -H umbrella
+prop=$(alliancectl -H acme amend --add "$(cat umbrella.card)" --reason "umbrella brings logistics")
+echo "\$ alliancectl -H acme amend --add \"\$(cat umbrella.card)\" --reason \"umbrella brings logistics\""
+echo "$prop"
+wait_for "globex holds acme's proposal" globex "[m['seq'] for m in a['members'] if m['name']=='acme'][0] >= ${prop#*/}"
+run alliancectl -H globex amend --approve "$prop"
+wait_for "umbrella is admitted" umbrella "a['authoring'] == 'open'"
+FIRMS+=(umbrella)
+run alliancectl -H umbrella commit "logistics plan" --to acme,globex --due +30d --value 100
+wait_same
+run alliancectl -H umbrella status
+
+step "9. Someone edits one byte of a copy of globex's log; the audit names the record"
 cp globex/alliances/*/log tampered.log
 python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[300]^=1; open(p,'wb').write(b)" tampered.log
 if run alliancectl audit tampered.log --charter alliance.charter; then
@@ -147,32 +163,35 @@ if run alliancectl audit tampered.log --charter alliance.charter; then
 	exit 1
 fi
 
-step "9. The daemons stop; an auditor checks all three logs against the charter and each other"
+step "10. The daemons stop; an auditor checks all four logs against the charter and each other"
 for firm in "${FIRMS[@]}"; do stop "$firm"; done
-run alliancectl audit acme --against globex --against initech --charter alliance.charter
+run alliancectl audit acme --against globex --against initech --against umbrella --charter alliance.charter
 same_tables() {
 	local t
 	t=$(alliancectl trust -H acme --as-of "$asof" --json)
 	[ "$t" = "$(alliancectl trust -H globex --as-of "$asof" --json)" ] &&
 		[ "$t" = "$(alliancectl trust -H initech --as-of "$asof" --json)" ] &&
+		[ "$t" = "$(alliancectl trust -H umbrella --as-of "$asof" --json)" ] &&
 		[ "$(python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["trust"]))' < <(alliancectl audit initech --as-of "$asof" --json))" = \
 		  "$(python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))' <<<"$t")" ]
 }
 asof=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 if ! same_tables; then
-	echo "demo: the three homes and the audit do not compute the same trust table: a bug" >&2
+	echo "demo: the four homes and the audit do not compute the same trust table: a bug" >&2
 	exit 1
 fi
-echo "   the three homes and the audit compute byte-identical trust tables as of $asof"
+echo "   the four homes and the audit compute byte-identical trust tables as of $asof"
 trust=$(alliancectl trust -H acme --json)
 python3 - "$trust" <<'PY'
 import json, sys
 t = {r["partner"]: r for r in json.loads(sys.argv[1])}
 assert t["acme"]["trust"] > t["globex"]["trust"] > t["initech"]["trust"], t
 assert t["initech"]["missed"] == 1 and t["globex"]["late"] == 1 and t["acme"]["late"] == 0, t
+assert list(t)[-1] == "umbrella" and t["umbrella"]["uncertainty"] == 1.0, t
 PY
 
 echo
 echo "demo: done: three daemons replicated every commitment, one caught up after an outage;"
 echo "demo: acme (on time) is trusted more than globex (late), and globex more than initech (missed);"
-echo "demo: a tampered copy was caught, and the three real logs audit clean and agree."
+echo "demo: umbrella joined by amendment at the quorum and received the whole log;"
+echo "demo: a tampered copy was caught, and the four real logs audit clean and agree."
