@@ -133,6 +133,7 @@ static void free_alliance(struct alliance *a)
 		free(a->links[m].sent);
 		free(a->links[m].progress);
 		free(a->links[m].forked);
+		free(a->links[m].cap);
 	}
 	free(a->links);
 	ledger_destroy(&a->ledger);

@@ -195,18 +195,21 @@ static int grow_links(struct daemon *d, struct alliance *a)
 		return AL_OK;
 	if (grow(&a->links, sizeof *a->links, n, n1))
 		return AL_E_NOMEM;
-	a->n_links = n1;
 	for (size_t m = 0; m < n1; m++) {
 		struct link *l = &a->links[m];
 		size_t was = m < n ? n : 0;
 		if (grow(&l->have, sizeof *l->have, was, n1) ||
 		    grow(&l->sent, sizeof *l->sent, was, n1) ||
 		    grow(&l->progress, sizeof *l->progress, was, n1) ||
-		    grow(&l->forked, sizeof *l->forked, was, n1))
+		    grow(&l->forked, sizeof *l->forked, was, n1) ||
+		    (l->cap && grow(&l->cap, sizeof *l->cap, was, n1)))
 			return AL_E_NOMEM;
-		if (m >= n && m != a->self && !(l->peer = peer_open(d, &c->members[m])))
+		/* No link to a member who had left before we started. */
+		if (m >= n && m != a->self && members_standing(c, m) != AL_LEFT &&
+		    !(l->peer = peer_open(d, &c->members[m])))
 			return AL_E_NOMEM;
 	}
+	a->n_links = n1;
 	return AL_OK;
 }
 
@@ -230,6 +233,15 @@ int peers_members(struct daemon *d, struct alliance *a)
 		enum al_standing was = m < a->n_links ? a->links[m].standing : AL_CANDIDATE;
 		if (now == was)
 			continue;
+		/* A member who left gets the log as it is now, which holds the
+		 * amendment removing it, and nothing after. */
+		struct link *l = m < a->n_links ? &a->links[m] : NULL;
+		if (now == AL_LEFT && l && !l->cap) {
+			if (!(l->cap = calloc(a->n_links, sizeof *l->cap)))
+				return AL_E_NOMEM;
+			for (size_t k = 0; k < a->n_links; k++)
+				l->cap[k] = feeds_head(a->s->feeds, &c->members[k].sign_key, NULL);
+		}
 		if (m == a->self)
 			dlog(d, L_INFO, "%s: this member %s", c->title, now == AL_LEFT
 			     ? "has left the alliance: it authors nothing more"
@@ -439,8 +451,8 @@ static void spot_fork(struct daemon *d, struct alliance *a, size_t from, size_t 
 	char why[AL_ERRLEN];
 	uint8_t *buf;
 	size_t len;
-	if (!mine || !memcmp(&mine->hash, &h->hash, AL_HASHLEN) || l->forked[k] == h->seq ||
-	    mine->offset >= log_durable(a->s->log))
+	if (!l->peer || !mine || !memcmp(&mine->hash, &h->hash, AL_HASHLEN) ||
+	    l->forked[k] == h->seq || mine->offset >= log_durable(a->s->log))
 		return;
 	if (store_get(a->s, &h->author, h->seq, &buf, &len, why)) {
 		dlog(d, L_ERROR, "%s: %s", c->title, why);
@@ -519,8 +531,10 @@ static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 			if (e && e->kind != AL_KIND_RECEIPT && !a->unreceipted &&
 			    memcmp(&id.author, &c->members[a->self].sign_key, AL_KEYLEN))
 				a->unreceipted = now;
-		} else if (r == AL_R_AHEAD) {
-			l->want_have = l->want_rewind = true; /* a gap: ask for a resend */
+		} else if (r == AL_R_AHEAD || r == AL_R_AUTHOR) {
+			/* A gap, or a member whose admission has not reached us
+			 * yet: ask for a resend (the store counted it). */
+			l->want_have = l->want_rewind = true;
 		} else if (r != AL_DUPLICATE) {
 			note_rejection(d, a, c->members[from].name, feeds_reason_tag(r), why);
 		}
@@ -563,6 +577,9 @@ int peers_on_router(struct daemon *d)
 	}
 	if (pm.op == AL_PEER_HAVE) {
 		on_have(d, a, (size_t)m, &pm, now);
+	} else if (members_standing(a->s->charter, (size_t)m) == AL_LEFT) {
+		dlog(d, L_DEBUG, "%s: ignoring messages sent by %s, who has left",
+		     a->s->charter->title, a->s->charter->members[m].name);
 	} else {
 		a->links[m].heard = now;
 		rc = on_batch(d, a, (size_t)m, &pm, now);
@@ -654,6 +671,8 @@ static int send_batch(struct daemon *d, struct alliance *a, struct link *l)
 	for (size_t k = 0; k < c->n_members && bytes < BATCH_BYTES; k++) {
 		const al_key *author = &c->members[k].sign_key;
 		uint64_t head = feeds_head(a->s->feeds, author, NULL);
+		if (l->cap && head > l->cap[k])
+			head = l->cap[k]; /* it left */
 		upto[k] = l->sent[k];
 		for (uint64_t q = l->sent[k] + 1; q <= head && bytes < BATCH_BYTES; q++) {
 			const struct al_feed_entry *e = feeds_get(a->s->feeds, author, q);
@@ -709,7 +728,7 @@ void peers_pump(struct daemon *d, int64_t now)
 		struct alliance *a = d->alls[i];
 		for (size_t m = 0; m < a->n_links; m++) {
 			struct link *l = &a->links[m];
-			if (m == a->self)
+			if (m == a->self || !l->peer)
 				continue;
 			if (l->want_have || now - l->have_sent >= HEARTBEAT_MS)
 				send_have(d, a, l, now);
@@ -762,7 +781,8 @@ json_t *peers_links_json(const struct daemon *d, const struct alliance *a, int64
 				      "acked", (json_int_t)signed_ack(a, m, a->self),
 				      "received", (json_int_t)l->msgs_in, "sent",
 				      (json_int_t)l->msgs_out);
-		json_object_set_new(j, "connection", json_string(peer_state_name(l->peer->state)));
+		json_object_set_new(j, "connection", json_string(l->peer ? peer_state_name(l->peer->state)
+								   : "none"));
 		json_object_set_new(j, "last_heard",
 				    l->heard ? json_string(when_format(l->heard, t)) : json_null());
 		json_array_append_new(v, j);

@@ -63,6 +63,7 @@ struct link {
 	uint64_t *have;     /* what its last Have said it holds */
 	uint64_t *sent;     /* what we have sent it, up to */
 	enum al_standing standing; /* its member's, as last logged */
+	uint64_t *cap;      /* per feed: a member who left gets nothing beyond, or NULL */
 	uint64_t msgs_in, msgs_out;
 };
 

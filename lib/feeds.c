@@ -175,7 +175,8 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 		return reject(why, AL_R_ALLIANCE, "message is signed for another alliance");
 	const struct al_member *m = charter_member(c, &b->author);
 	if (!m || members_standing(c, (size_t)(m - c->members)) == AL_CANDIDATE)
-		return reject(why, AL_R_AUTHOR, "author of the message is not a member");
+		return reject(why, AL_R_AUTHOR, "author of the message is not a member (or not yet "
+			      "known here: the amendment adding it may still be on its way)");
 	/* Exactly the bytes already held (the hash covers the whole envelope):
 	 * a relayed copy, harmless, and not worth a signature check. */
 	const struct al_feed_entry *held = feeds_get(f, &b->author, b->seq);

@@ -141,6 +141,26 @@ static size_t n_active(const struct al_ledger *l)
 	return n;
 }
 
+/* A proposal not in effect yet that adds the same name or keys, or
+ * removes the same member, as am would. */
+static const struct al_proposal *pending_twin(const struct al_ledger *l,
+					      const struct al_amendment *am)
+{
+	for (size_t i = 0; i < l->n_proposals; i++) {
+		const struct al_proposal *p = &l->proposals[i];
+		if (p->effective_at || p->change == AL_AMEND_PARAMS ||
+		    (p->change == AL_AMEND_ADD) != am->has_add)
+			continue;
+		if (am->has_remove && !memcmp(&p->card.sign_key, &am->remove, AL_KEYLEN))
+			return p;
+		if (am->has_add && (!memcmp(&p->card.sign_key, &am->add.sign_key, AL_KEYLEN) ||
+				    !memcmp(&p->card.transport_key, &am->add.transport_key, AL_KEYLEN) ||
+				    !strcmp(p->card.name, am->add.name)))
+			return p;
+	}
+	return NULL;
+}
+
 /* May this card join now? Not a member's or a former member's key, and a
  * name and transport key no member (or former member) has. */
 static bool card_clash(const struct al_ledger *l, const struct al_member *card, char *why)
@@ -222,7 +242,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 	case AL_KIND_RESOLUTION: ref = &b->u.resolution.subject; break;
 	case AL_KIND_FEEDBACK: {
 		long about = member_of(c, &b->u.feedback.about);
-		if (about < 0 || (size_t)about == a)
+		if (about < 0 || l->standing[about] == AL_CANDIDATE || (size_t)about == a)
 			return refuse(why, "feedback is about another member");
 		if (b->u.feedback.rating < 1 || b->u.feedback.rating > 5)
 			return refuse(why, "a rating is from 1 to 5, not %u", b->u.feedback.rating);
@@ -251,6 +271,10 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			return refuse(why, "only a member can be removed");
 		if (am->has_remove && n_active(l) < 2)
 			return refuse(why, "the last member cannot be removed");
+		const struct al_proposal *twin = pending_twin(l, am);
+		if (twin)
+			return refuse(why, "%s is already proposed and waiting for approvals: approve "
+				      "it instead", charter_ref_name(c, &twin->id, idbuf));
 		if (am->has_params && charter_check_params(&am->params, err))
 			return refuse(why, "%s", err);
 		return OK;
@@ -371,24 +395,28 @@ static int violation(struct al_ledger *l, long a, const struct al_body *b, const
 }
 
 /* Put p into effect: new parameters for everything evaluated after, a
- * member added or removed for every message applied after. */
+ * member added or removed for every message applied after. What can no
+ * longer be done is void: adding a card whose name or keys another
+ * proposal gave a member meanwhile (two proposals raced), removing the
+ * last member. */
 static void enact(struct al_ledger *l, struct al_proposal *p, int64_t at)
 {
+	char why[AL_ERRLEN];
 	p->effective_at = at;
 	if (p->change == AL_AMEND_PARAMS) {
 		l->params = p->params;
-	} else if (p->member >= 0 && p->change == AL_AMEND_REMOVE) {
-		l->standing[p->member] = AL_LEFT;
-	} else if (p->member >= 0 && l->standing[p->member] == AL_CANDIDATE) {
+	} else if (p->change == AL_AMEND_REMOVE) {
+		if (p->member >= 0 && is_active(l, (size_t)p->member) && n_active(l) > 1)
+			l->standing[p->member] = AL_LEFT;
+	} else if (p->member >= 0 && !card_clash(l, &p->card, why)) {
 		l->standing[p->member] = AL_JOINED;
 		l->order[l->n_order++] = (size_t)p->member;
 	}
 }
 
-/* A proposal (the proposer approves it) or an approval; at the quorum of
- * the members now (the charter's, capped at their number) it takes
- * effect. Proposals that already hold the quorum when a removal shrinks
- * it take effect as well. */
+/* A proposal (the proposer approves it) or an approval; at the charter's
+ * quorum of members' signatures (each counted when it was a member) it
+ * takes effect. */
 static int amend(struct al_ledger *l, size_t a, const struct al_body *b)
 {
 	const struct al_amendment *am = &b->u.amendment;
@@ -409,24 +437,14 @@ static int amend(struct al_ledger *l, size_t a, const struct al_body *b)
 		p->change = am->has_add ? AL_AMEND_ADD : am->has_remove ? AL_AMEND_REMOVE
 									  : AL_AMEND_PARAMS;
 		p->params = am->params;
-		p->member = member_of(l->c, am->has_add ? &am->add.sign_key : &am->remove);
+		p->card = am->add;
+		if (am->has_remove)
+			p->card.sign_key = am->remove;
+		p->member = member_of(l->c, &p->card.sign_key);
 	}
 	p->approved[a] = true;
-	p->approvals++;
-	for (bool again = true; again;) {
-		size_t n = n_active(l), quorum = l->c->quorum < n ? l->c->quorum : n;
-		again = false;
-		for (size_t i = 0; i < l->n_proposals; i++) {
-			struct al_proposal *q = &l->proposals[i];
-			size_t votes = 0;
-			for (size_t m = 0; m < l->n_members && !q->effective_at; m++)
-				votes += q->approved[m];
-			if (!q->effective_at && votes >= quorum) {
-				enact(l, q, b->timestamp);
-				again = q->change == AL_AMEND_REMOVE; /* the quorum shrank */
-			}
-		}
-	}
+	if (++p->approvals >= l->c->quorum && !p->effective_at)
+		enact(l, p, b->timestamp);
 	return AL_OK;
 }
 

@@ -58,12 +58,13 @@ struct al_cstatus {
 };
 
 /* A proposed amendment: new trust parameters, a member to add or one to
- * remove. In effect once the charter's quorum of current members (capped
- * at their number) has signed it or approved it. */
+ * remove. In effect once the charter's quorum of members has signed it or
+ * approved it, each while a member. */
 struct al_proposal {
 	struct al_ref id;
 	enum { AL_AMEND_PARAMS, AL_AMEND_ADD, AL_AMEND_REMOVE } change;
 	struct al_params params;
+	struct al_member card; /* add: the card; remove: sign_key is the member's */
 	long member;      /* add, remove: its member index (-1: none here) */
 	bool *approved;   /* per member */
 	size_t approvals;

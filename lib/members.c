@@ -122,49 +122,50 @@ static int approve(struct al_motion *mo, const al_key *who)
 	return AL_OK;
 }
 
-/* Put every motion that has reached the quorum into effect; one taking
- * effect changes the count for the others, so go round until none does. */
+/* Votes for mo: its proposer and approvers who are members here (any
+ * standing but candidate: one who left still counts, so that the count
+ * only grows). */
+static size_t votes(const struct al_charter *c, const struct al_motion *mo)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < mo->n_approvers; k++) {
+		long m = index_of(c, &mo->approvers[k]);
+		n += m >= 0 && members_standing(c, (size_t)m) != AL_CANDIDATE;
+	}
+	return n;
+}
+
+/* Put into effect every motion that has the charter's quorum of votes.
+ * Adding a member can only add votes and removing one takes none away,
+ * so going round until nothing changes reaches the one fixed point of the
+ * set of motions held, in whatever order they came. */
 static int settle(struct al_charter *c, bool *changed)
 {
 	for (bool again = true; again;) {
 		again = false;
-		size_t current = 0;
-		for (size_t i = 0; i < c->n_members; i++)
-			current += members_current(c, i);
-		size_t quorum = c->quorum < current ? c->quorum : current;
 		for (size_t i = 0; i < c->n_motions; i++) {
 			struct al_motion *mo = &c->motions[i];
-			size_t votes = 0;
-			if (!mo->seen || mo->settled)
+			if (!mo->seen || votes(c, mo) < c->quorum)
 				continue;
-			for (size_t k = 0; k < mo->n_approvers; k++) {
-				long m = index_of(c, &mo->approvers[k]);
-				votes += m >= 0 && members_standing(c, (size_t)m) != AL_CANDIDATE;
-			}
-			if (votes < quorum || !quorum)
-				continue;
-			mo->settled = true;
 			long m = index_of(c, mo->add ? &mo->member.sign_key : &mo->gone);
-			if (mo->add) {
-				if (members_check_card(c, &mo->member, NULL))
-					continue; /* a clash: the ledger counts the violation */
+			enum al_standing was = m < 0 ? AL_CANDIDATE : members_standing(c, (size_t)m);
+			if (mo->add && was == AL_CANDIDATE) {
 				if (m < 0 && (m = append(c, &mo->member, AL_JOINED)) < 0)
 					return AL_E_NOMEM;
 				if (own_standing(c, c->n_members))
 					return AL_E_NOMEM;
-				c->members[m] = mo->member; /* a candidate is as the others know it */
+				c->members[m] = mo->member; /* a candidate, as the others know it */
 				c->standing[m] = AL_JOINED;
-			} else {
-				if (m < 0 || !members_current(c, (size_t)m) || current < 2)
-					continue; /* not a member, or the last one */
+			} else if (!mo->add && (was == AL_FOUNDER || was == AL_JOINED)) {
 				if (own_standing(c, c->n_members))
 					return AL_E_NOMEM;
 				c->standing[m] = AL_LEFT;
+			} else {
+				continue; /* in effect already, or waiting for its member */
 			}
 			if (changed)
 				*changed = true;
 			again = true;
-			break; /* the quorum changed */
 		}
 	}
 	return AL_OK;
@@ -191,7 +192,7 @@ int members_note(struct al_charter *c, const struct al_body *b, bool *changed)
 	}
 	if (approve(mo, &b->author))
 		return AL_E_NOMEM;
-	return mo->seen && !mo->settled ? settle(c, changed) : AL_OK;
+	return mo->seen ? settle(c, changed) : AL_OK;
 }
 
 void members_forget(struct al_charter *c)

@@ -3,20 +3,24 @@
  * The charter lists the founders. An amendment proposes to add a member
  * (with its card) or to remove one; members approve it by signing
  * approvals that name it. It takes effect once the proposer and the
- * approvers, counted once each, reach the charter's quorum (capped at the
- * number of current members, so an alliance that shrank can still decide).
+ * approvers, counted once each, reach the charter's quorum.
  *
- * members_note() is called for every message that enters a log, in any
- * order: the log's arrival order, which differs from member to member. The
- * decision is therefore made on the set of messages held, and only ever
- * grows: every member who ever belonged is counted, a motion once in effect
- * stays so. Given the same messages, every log reaches the same members.
- * The ledger (ledger.h) then applies the same amendments in its canonical
- * order to decide what each message means: whether its author was a member
- * when it acted.
+ * Two questions, two places. Who may author a feed, be linked to and be
+ * let in (this file), must be answered on arrival, and arrival orders
+ * differ from home to home; so it is decided on the set of messages held:
+ * every key that was ever a member counts as a voter, and a motion in
+ * effect stays so. That makes the answer only grow with the set, and the
+ * same set gives the same answer in any order. What a message means (the
+ * ledger, ledger.h) applies the same amendments in the canonical order
+ * and counts only the votes of members at the time they signed. The two
+ * agree unless former members keep signing (their messages are then
+ * violations in the ledger), or two proposals race to give one name to
+ * two keys (both keys may author; the ledger admits the first).
  *
- * A joined member gets the next index and keeps it, so arrays indexed by
- * member (the daemon's links, a ledger) only ever need to grow.
+ * A member added here gets the next index and keeps it, so arrays indexed
+ * by member (the daemon's links, a ledger) only ever need to grow. The
+ * order of indices is the arrival order; whatever is shown in order uses
+ * the ledger's.
  */
 #ifndef AL_MEMBERS_H
 #define AL_MEMBERS_H
@@ -32,7 +36,6 @@ struct al_motion {
 	al_key gone;
 	al_key *approvers;     /* distinct, the proposer first */
 	size_t n_approvers;
-	bool settled;          /* took effect, or never can */
 };
 
 /* Where member m stands. */

@@ -262,6 +262,166 @@ static void test_audit(void **state)
 	audit_clear(&a);
 }
 
+/* ------------------------------------------------------------ any order
+ * The same messages offered to fresh stores in other orders: every home
+ * ends with the same members, standing and ledger. */
+
+static struct al_member card_of(const struct al_identity *id, const char *name)
+{
+	struct al_member m;
+	memset(&m, 0, sizeof m);
+	snprintf(m.name, sizeof m.name, "%s", name);
+	snprintf(m.endpoint, sizeof m.endpoint, "tcp://127.0.0.1:7100");
+	m.sign_key = id->sign_pk;
+	m.transport_key = id->transport_pk;
+	return m;
+}
+
+static struct al_ref add_card(struct fx *x, int a, struct al_member m, int64_t t)
+{
+	struct al_body b;
+	struct al_ref id;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_AMENDMENT;
+	b.u.amendment.has_add = true;
+	b.u.amendment.add = m;
+	assert_int_equal(author(x, a, &b, t, &id), AL_OK);
+	return id;
+}
+
+/* A fresh store fed x's messages in this order of (member, seq). */
+static struct al_store *replay(struct fx *x, const char *name, const int (*order)[2], size_t n,
+			       const struct al_member *candidate)
+{
+	char why[AL_ERRLEN];
+	struct al_store *s;
+	assert_int_equal(store_open(tu_path(1, x->dir, name), true, x->c, NULL, &s, why), AL_OK);
+	if (candidate)
+		assert_true(members_candidate(s->charter, candidate) >= 0);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *buf;
+		size_t len;
+		enum al_reason r;
+		assert_int_equal(store_get(x->s, &x->ids[order[i][0]]->sign_pk, (uint64_t)order[i][1],
+					   &buf, &len, why), AL_OK);
+		assert_int_equal(store_offer(s, buf, len, T0 + 100 * HOUR, &r, NULL, why), AL_OK);
+		free(buf);
+	}
+	return s;
+}
+
+/* Where the member with identity i stands in s, and in s's ledger. */
+static enum al_standing where(struct fx *x, struct al_store *s, int i, bool ledger)
+{
+	char why[AL_ERRLEN];
+	const struct al_member *m = charter_member(s->charter, &x->ids[i]->sign_pk);
+	if (!m)
+		return AL_CANDIDATE;
+	size_t k = (size_t)(m - s->charter->members);
+	if (!ledger)
+		return members_standing(s->charter, k);
+	struct al_ledger *l;
+	assert_int_equal(ledger_from_store(s, &l, why), AL_OK);
+	enum al_standing v = l->standing[k];
+	ledger_destroy(&l);
+	return v;
+}
+
+/* Removal of m3 reaches one home's quorum before the addition of m3 does:
+ * it waits for m3, and every home ends with m3 gone. */
+static void test_removal_before_addition(void **state)
+{
+	struct fx *x = *state;
+	struct al_ref p = propose(x, 0, true, 3, T0 + 1); /* m0/1 */
+	approve(x, 1, p, T0 + 2);                          /* m1/1 */
+	struct al_ref r = propose(x, 0, false, 3, T0 + 3); /* m0/2 */
+	approve(x, 2, r, T0 + 4);                          /* m2/1 */
+	const int other[][2] = { { 0, 1 }, { 0, 2 }, { 2, 1 }, { 1, 1 } };
+	struct al_store *b = replay(x, "b", other, 4, NULL);
+	assert_int_equal(where(x, x->s, 3, false), AL_LEFT);
+	assert_int_equal(where(x, b, 3, false), AL_LEFT);
+	assert_int_equal(where(x, b, 3, true), AL_LEFT);
+	assert_int_equal(where(x, x->s, 3, true), AL_LEFT);
+	store_close(&b);
+}
+
+/* Two proposals race to give the name m3 to two keys: both keys may
+ * author (their feeds are signed), and every ledger admits the same one. */
+static void test_racing_names(void **state)
+{
+	struct fx *x = *state;
+	struct al_identity *four = tu_identity(4);
+	struct al_member a = card_of(x->ids[3], "m3");
+	struct al_member b = card_of(four, "m3"); /* another key, the same name */
+	add_card(x, 0, a, T0 + 1);                                   /* m0/1 */
+	add_card(x, 1, b, T0 + 2);                                   /* m1/1 */
+	approve(x, 2, (struct al_ref){ x->ids[0]->sign_pk, 1 }, T0 + 3); /* m2/1 */
+	approve(x, 2, (struct al_ref){ x->ids[1]->sign_pk, 1 }, T0 + 4); /* m2/2 */
+	const int order_a[][2] = { { 0, 1 }, { 1, 1 }, { 2, 1 }, { 2, 2 } };
+	const int order_b[][2] = { { 1, 1 }, { 2, 1 }, { 2, 2 }, { 0, 1 } };
+	struct al_store *ha = replay(x, "ha", order_a, 4, NULL), *hb = replay(x, "hb", order_b, 4, NULL);
+	char why[AL_ERRLEN];
+	struct al_ledger *la, *lb;
+	assert_int_equal(ledger_from_store(ha, &la, why), AL_OK);
+	assert_int_equal(ledger_from_store(hb, &lb, why), AL_OK);
+	assert_int_equal(ha->charter->n_members, 5);
+	assert_int_equal(hb->charter->n_members, 5);
+	assert_int_equal(la->n_order, 4);
+	assert_int_equal(lb->n_order, 4);
+	/* The same key joined in both ledgers: the first in canonical order. */
+	assert_memory_equal(&ha->charter->members[la->order[3]].sign_key, &a.sign_key, AL_KEYLEN);
+	assert_memory_equal(&hb->charter->members[lb->order[3]].sign_key, &a.sign_key, AL_KEYLEN);
+	ledger_destroy(&la);
+	ledger_destroy(&lb);
+	store_close(&ha);
+	store_close(&hb);
+	key_destroy(&four);
+}
+
+/* A waiting newcomer does not stop another newcomer of the same name from
+ * joining at the waiting one's home, as everywhere else. */
+static void test_candidate_takes_no_name(void **state)
+{
+	struct fx *x = *state;
+	struct al_identity *four = tu_identity(4);
+	struct al_member other = card_of(four, "m3"); /* x->card3's name */
+	struct al_ref p = add_card(x, 0, other, T0 + 1);
+	approve(x, 1, p, T0 + 2);
+	const int order[][2] = { { 0, 1 }, { 1, 1 } };
+	struct al_store *h = replay(x, "h", order, 2, &x->card3);
+	const struct al_member *m = charter_member(h->charter, &four->sign_pk);
+	assert_non_null(m);
+	assert_int_equal(members_standing(h->charter, (size_t)(m - h->charter->members)), AL_JOINED);
+	assert_int_equal(members_standing(h->charter, 3), AL_CANDIDATE); /* still waiting */
+	store_close(&h);
+	key_destroy(&four);
+}
+
+/* Members removing each other: the ledger keeps the last one, and so does
+ * the store; a member who left cannot make the quorum. */
+static void test_last_and_left(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_ref r2 = propose(x, 0, false, 2, T0 + 1); /* m0/1 */
+	approve(x, 1, r2, T0 + 2);                           /* m1/1: m2 left */
+	struct al_ref r1 = propose(x, 0, false, 1, T0 + 3); /* m0/2 */
+	propose(x, 1, false, 0, T0 + 4);                     /* m1/2 */
+	approve(x, 1, r1, T0 + 5);                           /* m1/3: m1 left */
+	assert_int_equal(where(x, x->s, 0, false), AL_FOUNDER);
+	assert_int_equal(where(x, x->s, 0, true), AL_FOUNDER);
+	assert_int_equal(where(x, x->s, 1, true), AL_LEFT);
+	/* m1 and m2, both gone, propose and approve a newcomer: 2 votes by
+	 * former members make no member in the ledger. */
+	struct al_ref p = propose(x, 1, true, 3, T0 + 6);
+	approve(x, 2, p, T0 + 7);
+	assert_int_equal(where(x, x->s, 3, true), AL_CANDIDATE);
+	struct al_ledger *l;
+	assert_int_equal(ledger_from_store(x->s, &l, why), AL_OK);
+	assert_true(l->violations[1] >= 1 && l->violations[2] >= 1);
+	ledger_destroy(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +429,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_any_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leave, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_removal_before_addition, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_racing_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_candidate_takes_no_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_last_and_left, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
