@@ -59,7 +59,7 @@ static const struct verb {
 		   "seconds); --add admits a new member by its card (the last line 'allianced\n"
 		   "init' printed for it); --remove ends a member's membership (its messages\n"
 		   "stay in the log). A proposal is in effect once the charter's quorum of\n"
-		   "current members has proposed or approved it. A new member's firm joins\n"
+		   "members has proposed or approved it. A new member's firm joins\n"
 		   "with 'alliancectl join CHARTER' (the founders' charter) and may act once\n"
 		   "the amendment adding it is in effect. Prints the message's id.\n" },
 	{ "task", "usage: alliancectl task add TITLE --owner NAME --due WHEN [--depends ID ...]\n"

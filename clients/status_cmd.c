@@ -10,12 +10,14 @@
 static const char status_usage[] =
 	"usage: alliancectl status [-H HOME] [--alliance ID|TITLE] [--json]\n\n"
 	"What the daemon of HOME is doing: its name and endpoint, every alliance it\n"
-	"has joined, each member's feed as held here, the link to each other\n"
-	"member's daemon (connection, last heard, what it holds of our feed and\n"
-	"what its own signed messages acknowledge), the count of messages accepted\n"
-	"and rejected by reason, the latest rejections with their reasons, and\n"
-	"every signed message that broke the alliance's rules (a violation by its\n"
-	"author: it stays in the log and changes nothing).\n";
+	"has joined, each member's feed as held here and its standing (founder,\n"
+	"joined or left by amendment, or this home's candidate waiting to be\n"
+	"added), the link to each other member's daemon (connection, last heard,\n"
+	"what it holds of our feed and what its own signed messages acknowledge),\n"
+	"the count of messages accepted and rejected by reason, the latest\n"
+	"rejections with their reasons, and every signed message that broke the\n"
+	"alliance's rules (a violation by its author: it stays in the log and\n"
+	"changes nothing).\n";
 
 int cmd_status(int argc, char **argv)
 {
