@@ -161,10 +161,12 @@ int cmd_audit(int argc, char **argv)
 	}
 	char hex[2 * AL_HASHLEN + 1], t[AL_WHENLEN];
 	hex_encode(c->id.b, AL_HASHLEN, hex);
-	/* The trust table, recomputed from the first log's valid records. */
-	if (ledger_of_log(src[0].log, c, as_of, true, &ledger, why) ||
-	    (trust_compute(ledger, as_of, &trust) && al_errf(why, AL_E_NOMEM, "out of memory"))) {
-		ctl_error("cannot compute the trust table: %s", why);
+	/* The trust table, recomputed from the first log's valid records, with
+	 * the members that log admits. */
+	const struct al_charter *lc = a.logs[0].charter;
+	if (ledger_build(lc, a.logs[0].valid, a.logs[0].n_valid, as_of, &ledger) ||
+	    trust_compute(ledger, as_of, &trust)) {
+		ctl_error("cannot compute the trust table: out of memory");
 		goto out;
 	}
 	if (json) {
@@ -180,15 +182,15 @@ int cmd_audit(int argc, char **argv)
 				"feeds", feeds_json(a.logs[i].charter, a.logs[i].feeds)));
 		json_t *viol = json_array();
 		for (size_t i = 0; i < ledger->n_broken; i++) {
-			const struct al_member *m = charter_member(c, &ledger->broken[i].id.author);
+			const struct al_member *m = charter_member(lc, &ledger->broken[i].id.author);
 			char id[AL_IDLEN];
 			lost |= json_array_append_new(viol, json_pack("{s:s, s:s, s:s}", "member",
-				m ? m->name : "?", "id", charter_ref_name(c, &ledger->broken[i].id, id),
+				m ? m->name : "?", "id", charter_ref_name(lc, &ledger->broken[i].id, id),
 				"rule", ledger->broken[i].why));
 		}
 		json_t *j = json_pack("{s:b, s:I, s:o, s:o, s:o, s:s, s:s, s:o}", "ok", a.ok, "records",
 				      (json_int_t)a.records, "faults", faults, "violations", viol, "trust",
-				      ctl_trust_json(c, trust),
+				      ctl_trust_json(lc, trust),
 				      "alliance", hex, "as_of", when_format(as_of, t), "logs", logs);
 		if (lost) {
 			json_decref(j);
@@ -213,10 +215,10 @@ int cmd_audit(int argc, char **argv)
 		for (size_t i = 0; i < ledger->n_broken; i++) {
 			char id[AL_IDLEN];
 			printf("VIOLATION %s: %s (signed and kept; changes nothing)\n",
-			       charter_ref_name(c, &ledger->broken[i].id, id), ledger->broken[i].why);
+			       charter_ref_name(lc, &ledger->broken[i].id, id), ledger->broken[i].why);
 		}
 		printf("trust as of %s, recomputed from %s:\n", when_format(as_of, t), src[0].label);
-		ctl_trust_print(c, trust);
+		ctl_trust_print(lc, trust);
 		if (a.ok)
 			printf("audit OK: %" PRIu64 " records verified, no faults\n", a.records);
 		else

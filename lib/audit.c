@@ -47,7 +47,31 @@ struct scan {
 	struct al_charter *c; /* the log's own: its amendments add members */
 	struct al_audit_log *log;
 	int64_t now;
+	bool keep;   /* keep the valid records opened (the first log) */
+	size_t kept; /* room in log->valid */
 };
+
+/* Keep e (its buffers move to the copy) among log's valid records. */
+static int keep(struct al_audit_log *log, struct al_envelope *e, size_t *cap)
+{
+	struct al_envelope *copy = malloc(sizeof *copy);
+	if (log->n_valid == *cap) {
+		size_t nc = *cap ? 2 * *cap : 256;
+		struct al_envelope **v = realloc(log->valid, nc * sizeof *v);
+		if (v) {
+			log->valid = v;
+			*cap = nc;
+		}
+	}
+	if (!copy || log->n_valid == *cap) {
+		free(copy);
+		envelope_clear(e);
+		return AL_E_NOMEM;
+	}
+	*copy = *e;
+	log->valid[log->n_valid++] = copy;
+	return AL_OK;
+}
 
 static int on_record(void *arg, const struct al_log_rec *r)
 {
@@ -63,6 +87,8 @@ static int on_record(void *arg, const struct al_log_rec *r)
 		rc = feeds_add(s->log->feeds, &e.b.author, e.b.seq, &fe);
 		if (rc == AL_OK)
 			rc = members_note(s->c, &e.b, NULL);
+		if (rc == AL_OK && s->keep)
+			return keep(s->log, &e, &s->kept);
 	} else if (verdict == AL_DUPLICATE) {
 		const struct al_feed_entry *first = feeds_get(s->log->feeds, &e.b.author, e.b.seq);
 		rc = add_fault(s->a, s->log->label, r->index, r->offset,
@@ -177,12 +203,12 @@ int audit_run(const struct al_charter *c, const struct al_audit_source *src, siz
 			rc = rc ? rc : AL_E_NOMEM;
 			goto out;
 		}
-		struct scan s = { a, l->charter, l, now };
+		struct scan s = { a, l->charter, l, now, i == 0, 0 };
 		if ((rc = log_scan(src[i].log, on_record, on_fault, &s, why)))
 			goto out;
 		if (src[i].proofs) {
 			struct al_audit_log proofs = { .label = (char *)src[i].proofs };
-			struct scan ps = { a, l->charter, &proofs, now };
+			struct scan ps = { a, l->charter, &proofs, now, false, 0 };
 			rc = log_scan(src[i].proofs, check_proof, on_fault, &ps, why);
 			a->records -= proofs.records; /* proofs are not log records */
 			if (rc == AL_E_NOENT)
@@ -209,6 +235,11 @@ void audit_clear(struct al_audit *a)
 		free(a->logs[i].label);
 		feeds_destroy(&a->logs[i].feeds);
 		charter_destroy(&a->logs[i].charter);
+		for (size_t k = 0; k < a->logs[i].n_valid; k++) {
+			envelope_clear(a->logs[i].valid[k]);
+			free(a->logs[i].valid[k]);
+		}
+		free(a->logs[i].valid);
 	}
 	free(a->logs);
 	memset(a, 0, sizeof *a);
