@@ -412,8 +412,8 @@ static void own_gate(struct daemon *d, struct alliance *a, int64_t now)
 	bool all = true, any = false;
 	size_t ahead = SIZE_MAX;
 	for (size_t k = 0; k < c->n_members; k++) {
-		if (k == a->self)
-			continue;
+		if (k == a->self || !a->links[k].peer || !members_current(c, k))
+			continue; /* a member who left neither holds nor confirms our feed */
 		if (!a->links[k].heard) {
 			all = false;
 			continue;
@@ -452,7 +452,8 @@ static void spot_fork(struct daemon *d, struct alliance *a, size_t from, size_t 
 	uint8_t *buf;
 	size_t len;
 	if (!l->peer || !mine || !memcmp(&mine->hash, &h->hash, AL_HASHLEN) ||
-	    l->forked[k] == h->seq || mine->offset >= log_durable(a->s->log))
+	    l->forked[k] == h->seq || mine->offset >= log_durable(a->s->log) ||
+	    (l->cap && h->seq > l->cap[k])) /* nothing after it left */
 		return;
 	if (store_get(a->s, &h->author, h->seq, &buf, &len, why)) {
 		dlog(d, L_ERROR, "%s: %s", c->title, why);

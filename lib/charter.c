@@ -295,10 +295,23 @@ const struct al_member *charter_member(const struct al_charter *c, const al_key 
 
 const struct al_member *charter_member_named(const struct al_charter *c, const char *name)
 {
-	for (size_t i = 0; i < c->n_members; i++)
-		if (!strcmp(c->members[i].name, name))
-			return &c->members[i];
-	return NULL;
+	/* Two keys can carry one name only when two amendments raced
+	 * (members.h): then the current member, then the least key, so that
+	 * every home means the same one. */
+	const struct al_member *hit = NULL;
+	bool hit_current = false;
+	for (size_t i = 0; i < c->n_members; i++) {
+		const struct al_member *m = &c->members[i];
+		bool current = members_current(c, i);
+		if (strcmp(m->name, name) || members_standing(c, i) == AL_CANDIDATE)
+			continue;
+		if (!hit || (current && !hit_current) ||
+		    (current == hit_current && memcmp(&m->sign_key, &hit->sign_key, AL_KEYLEN) < 0)) {
+			hit = m;
+			hit_current = current;
+		}
+	}
+	return hit;
 }
 
 /* Names, ", "-separated, into buf: whole names only; when the rest does

@@ -141,8 +141,15 @@ static size_t n_active(const struct al_ledger *l)
 	return n;
 }
 
-/* A proposal not in effect yet that adds the same name or keys, or
- * removes the same member, as am would. */
+static bool same_card(const struct al_member *x, const struct al_member *y)
+{
+	return !strcmp(x->name, y->name) && !strcmp(x->endpoint, y->endpoint) &&
+	       !memcmp(&x->sign_key, &y->sign_key, AL_KEYLEN) &&
+	       !memcmp(&x->transport_key, &y->transport_key, AL_KEYLEN);
+}
+
+/* A proposal not in effect yet that adds the same card, or removes the
+ * same member, as am would. */
 static const struct al_proposal *pending_twin(const struct al_ledger *l,
 					      const struct al_amendment *am)
 {
@@ -153,10 +160,8 @@ static const struct al_proposal *pending_twin(const struct al_ledger *l,
 			continue;
 		if (am->has_remove && !memcmp(&p->card.sign_key, &am->remove, AL_KEYLEN))
 			return p;
-		if (am->has_add && (!memcmp(&p->card.sign_key, &am->add.sign_key, AL_KEYLEN) ||
-				    !memcmp(&p->card.transport_key, &am->add.transport_key, AL_KEYLEN) ||
-				    !strcmp(p->card.name, am->add.name)))
-			return p;
+		if (am->has_add && same_card(&p->card, &am->add))
+			return p; /* the same card (a corrected one may race it) */
 	}
 	return NULL;
 }
@@ -166,7 +171,7 @@ static const struct al_proposal *pending_twin(const struct al_ledger *l,
 static bool card_clash(const struct al_ledger *l, const struct al_member *card, char *why)
 {
 	for (size_t m = 0; m < l->n_members; m++) {
-		const struct al_member *o = &l->c->members[m];
+		const struct al_member *o = &l->card[m];
 		if (l->standing[m] == AL_CANDIDATE)
 			continue; /* not added (yet) */
 		if (!memcmp(&o->sign_key, &card->sign_key, AL_KEYLEN))
@@ -256,7 +261,9 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			if (!p)
 				return refuse(why, "an approval names a proposed amendment");
 			if (p->effective_at)
-				return refuse(why, "that amendment is already in effect");
+				return !live && !saw(b, &p->enacted_by)
+					       ? RACE /* approved as another approval made it */
+					       : refuse(why, "that amendment is already in effect");
 			if (p->approved[a])
 				return refuse(why, "%s has already approved that amendment",
 					      c->members[a].name);
@@ -272,7 +279,9 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		if (am->has_remove && n_active(l) < 2)
 			return refuse(why, "the last member cannot be removed");
 		const struct al_proposal *twin = pending_twin(l, am);
-		if (twin)
+		/* Two members may propose the same at once: each proposal then
+		 * stands, and the first to take effect makes the other void. */
+		if (twin && (live || saw(b, &twin->id)))
 			return refuse(why, "%s is already proposed and waiting for approvals: approve "
 				      "it instead", charter_ref_name(c, &twin->id, idbuf));
 		if (am->has_params && charter_check_params(&am->params, err))
@@ -399,10 +408,11 @@ static int violation(struct al_ledger *l, long a, const struct al_body *b, const
  * longer be done is void: adding a card whose name or keys another
  * proposal gave a member meanwhile (two proposals raced), removing the
  * last member. */
-static void enact(struct al_ledger *l, struct al_proposal *p, int64_t at)
+static void enact(struct al_ledger *l, struct al_proposal *p, const struct al_body *b)
 {
 	char why[AL_ERRLEN];
-	p->effective_at = at;
+	p->effective_at = b->timestamp;
+	p->enacted_by = (struct al_ref){ b->author, b->seq };
 	if (p->change == AL_AMEND_PARAMS) {
 		l->params = p->params;
 	} else if (p->change == AL_AMEND_REMOVE) {
@@ -410,6 +420,7 @@ static void enact(struct al_ledger *l, struct al_proposal *p, int64_t at)
 			l->standing[p->member] = AL_LEFT;
 	} else if (p->member >= 0 && !card_clash(l, &p->card, why)) {
 		l->standing[p->member] = AL_JOINED;
+		l->card[p->member] = p->card;
 		l->order[l->n_order++] = (size_t)p->member;
 	}
 }
@@ -444,7 +455,7 @@ static int amend(struct al_ledger *l, size_t a, const struct al_body *b)
 	}
 	p->approved[a] = true;
 	if (++p->approvals >= l->c->quorum && !p->effective_at)
-		enact(l, p, b->timestamp);
+		enact(l, p, b);
 	return AL_OK;
 }
 
@@ -675,6 +686,7 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 	}
 	if (!l || !feed || !len || !next || !done || !(l->violations = calloc(m, sizeof(uint64_t))) ||
 	    !(l->standing = calloc(m, sizeof *l->standing)) ||
+	    !(l->card = calloc(m, sizeof *l->card)) ||
 	    !(l->order = calloc(m, sizeof *l->order)) ||
 	    !(l->item_of = calloc(m, sizeof *l->item_of)) ||
 	    !(l->task_of = calloc(m, sizeof *l->task_of)) ||
@@ -683,6 +695,7 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 		goto out;
 	for (size_t k = 0; k < m; k++) {
 		l->standing[k] = k < c->n_founders ? AL_FOUNDER : AL_CANDIDATE;
+		l->card[k] = c->members[k]; /* a joined member's: its amendment's, once in effect */
 		if (k < c->n_founders)
 			l->order[l->n_order++] = k;
 	}
@@ -807,6 +820,7 @@ void ledger_destroy(struct al_ledger **lp)
 	free(l->broken);
 	free(l->violations);
 	free(l->standing);
+	free(l->card);
 	free(l->order);
 	free(l);
 	*lp = NULL;
@@ -842,7 +856,7 @@ static int open_record(void *arg, const struct al_log_rec *r)
 			   : envelope_open(r->data, r->len, e, why) == AL_OK;
 	struct al_feed_entry fe = { r->index, r->offset, e->hash, e->b.timestamp, e->b.kind };
 	int rc = ok && o->feeds ? feeds_add(o->feeds, &e->b.author, e->b.seq, &fe) : AL_OK;
-	if (ok && rc == AL_OK)
+	if (ok && rc == AL_OK && o->feeds) /* a store's own log: its charter knows */
 		rc = members_note(o->c, &e->b, NULL);
 	if (!ok || rc) {
 		envelope_clear(e);

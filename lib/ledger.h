@@ -66,6 +66,7 @@ struct al_proposal {
 	struct al_params params;
 	struct al_member card; /* add: the card; remove: sign_key is the member's */
 	long member;      /* add, remove: its member index (-1: none here) */
+	struct al_ref enacted_by; /* the message that brought it into effect */
 	bool *approved;   /* per member */
 	size_t approvals;
 	int64_t effective_at; /* 0 until the quorum */
@@ -91,6 +92,8 @@ struct al_ledger {
 	size_t n_members;           /* c's when built: the size of per-member arrays */
 	enum al_standing *standing; /* per member, at the end of the replay (AL_CANDIDATE:
 				     * not added yet) */
+	struct al_member *card;     /* per member: the charter's, or the amendment's that
+				     * added it (the one the rules compare names and keys with) */
 	size_t *order;              /* members who were ever active: the founders, then */
 	size_t n_order;             /* the others as they joined (the order to list them) */
 	struct al_cstatus *items;   /* in canonical order */
@@ -126,7 +129,8 @@ int ledger_check(struct al_ledger *l, const al_key *author, const struct al_body
 /* The ledger of the log file at path, as of as_of. With check, only the
  * records that pass validation (feeds_check, in order) count, and damage is
  * skipped (the audit reports it); without, the log is a store's own. The
- * records counted amend c's members (members_note). */
+ * records counted amend c's members (members_note; with check only: a
+ * store's own charter knows its members already). */
 int ledger_of_log(const char *path, struct al_charter *c, int64_t as_of, bool check,
 		  struct al_ledger **out, char *why);
 

@@ -135,6 +135,33 @@ static size_t votes(const struct al_charter *c, const struct al_motion *mo)
 	return n;
 }
 
+static bool ref_less(const struct al_ref *x, const struct al_ref *y)
+{
+	int k = memcmp(&x->author, &y->author, AL_KEYLEN);
+	return k < 0 || (k == 0 && x->seq < y->seq);
+}
+
+/* A joined member's card is that of the motion in effect with the least
+ * id (author key, seq) that adds its key: a card corrected by a second
+ * proposal must not depend on which arrived first. */
+static void choose_cards(struct al_charter *c)
+{
+	for (size_t m = c->n_founders; m < c->n_members; m++) {
+		const struct al_motion *best = NULL;
+		if (members_standing(c, m) == AL_CANDIDATE)
+			continue;
+		for (size_t i = 0; i < c->n_motions; i++) {
+			const struct al_motion *mo = &c->motions[i];
+			if (mo->seen && mo->add &&
+			    !memcmp(&mo->member.sign_key, &c->members[m].sign_key, AL_KEYLEN) &&
+			    votes(c, mo) >= c->quorum && (!best || ref_less(&mo->id, &best->id)))
+				best = mo;
+		}
+		if (best)
+			c->members[m] = best->member;
+	}
+}
+
 /* Put into effect every motion that has the charter's quorum of votes.
  * Adding a member can only add votes and removing one takes none away,
  * so going round until nothing changes reaches the one fixed point of the
@@ -168,6 +195,7 @@ static int settle(struct al_charter *c, bool *changed)
 			again = true;
 		}
 	}
+	choose_cards(c);
 	return AL_OK;
 }
 

@@ -422,6 +422,113 @@ static void test_last_and_left(void **state)
 	ledger_destroy(&l);
 }
 
+/* Member a signs b into store s (its own view: what s holds is what a
+ * had seen), and the message is copied into x's store too. */
+static struct al_ref author_in(struct fx *x, struct al_store *s, int a, struct al_body *b,
+			       int64_t t)
+{
+	char why[AL_ERRLEN];
+	struct al_ref id;
+	uint8_t *buf;
+	size_t len;
+	enum al_reason r;
+	assert_int_equal(store_author(s, x->ids[a], b, t, &id, why), AL_OK);
+	assert_int_equal(store_get(s, &id.author, id.seq, &buf, &len, why), AL_OK);
+	assert_int_equal(store_offer(x->s, buf, len, t, &r, NULL, why), AL_OK);
+	assert_int_equal(r, AL_ACCEPT);
+	free(buf);
+	return id;
+}
+
+static enum al_standing ledger_standing(struct al_store *s, const al_key *k, uint64_t *violations)
+{
+	char why[AL_ERRLEN];
+	const struct al_member *m = charter_member(s->charter, k);
+	struct al_ledger *l;
+	assert_int_equal(ledger_from_store(s, &l, why), AL_OK);
+	enum al_standing v = m ? l->standing[m - s->charter->members] : AL_CANDIDATE;
+	*violations = 0;
+	for (size_t i = 0; i < l->n_members; i++)
+		*violations += l->violations[i];
+	ledger_destroy(&l);
+	return v;
+}
+
+/* Two proposals add one key with two cards (an endpoint corrected and
+ * given again): every home keeps the same card, and every ledger the same
+ * members, whatever came first. */
+static void test_one_key_two_cards(void **state)
+{
+	struct fx *x = *state;
+	struct al_identity *four = tu_identity(4);
+	struct al_member kilo = card_of(x->ids[3], "kilo"), kappa = card_of(x->ids[3], "kappa");
+	add_card(x, 0, kilo, T0 + 1);                                    /* m0/1 */
+	add_card(x, 1, kappa, T0 + 2);                                   /* m1/1 */
+	approve(x, 2, (struct al_ref){ x->ids[0]->sign_pk, 1 }, T0 + 3); /* m2/1 */
+	approve(x, 2, (struct al_ref){ x->ids[1]->sign_pk, 1 }, T0 + 4); /* m2/2 */
+	struct al_member j = card_of(four, "kappa");
+	add_card(x, 0, j, T0 + 5);                                       /* m0/2 */
+	approve(x, 1, (struct al_ref){ x->ids[0]->sign_pk, 2 }, T0 + 6); /* m1/2 */
+	const int order_a[][2] = { { 0, 1 }, { 1, 1 }, { 2, 1 }, { 2, 2 }, { 0, 2 }, { 1, 2 } };
+	const int order_b[][2] = { { 1, 1 }, { 2, 1 }, { 2, 2 }, { 0, 1 }, { 0, 2 }, { 1, 2 } };
+	struct al_store *ha = replay(x, "ha", order_a, 6, NULL), *hb = replay(x, "hb", order_b, 6, NULL);
+	const struct al_member *ma = charter_member(ha->charter, &x->ids[3]->sign_pk);
+	const struct al_member *mb = charter_member(hb->charter, &x->ids[3]->sign_pk);
+	assert_string_equal(ma->name, mb->name);
+	uint64_t va, vb;
+	assert_int_equal(ledger_standing(ha, &four->sign_pk, &va),
+			 ledger_standing(hb, &four->sign_pk, &vb));
+	assert_int_equal(va, vb);
+	store_close(&ha);
+	store_close(&hb);
+	key_destroy(&four);
+}
+
+/* m0 and m1 propose the same card at once, neither having seen the
+ * other's; m2 approves m1's. Nobody broke a rule, and m3 is a member. */
+static void test_honest_twins(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *b;
+	assert_int_equal(store_open(tu_path(1, x->dir, "b"), true, x->c, NULL, &b, why), AL_OK);
+	propose(x, 0, true, 3, T0 + 1); /* m0/1, in x's store only */
+	struct al_body body;
+	memset(&body, 0, sizeof body);
+	body.kind = AL_KIND_AMENDMENT;
+	body.u.amendment.has_add = true;
+	body.u.amendment.add = x->card3;
+	struct al_ref twin = author_in(x, b, 1, &body, T0 + 2); /* m1/1: had not seen m0/1 */
+	approve(x, 2, twin, T0 + 3);
+	assert_int_equal(commit(x, 3, 0, T0 + 4), AL_OK);
+	uint64_t v;
+	assert_int_equal(ledger_standing(x->s, &x->ids[3]->sign_pk, &v), AL_JOINED);
+	assert_int_equal(v, 0);
+	store_close(&b);
+}
+
+/* m1 and m2 approve at once: m1's brings the proposal into effect, m2's,
+ * signed before it saw m1's, is no one's fault. */
+static void test_racing_approvals(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_ref p = propose(x, 0, true, 3, T0 + 1);
+	const int order[][2] = { { 0, 1 } };
+	struct al_store *b = replay(x, "b", order, 1, NULL);
+	approve(x, 1, p, T0 + 2); /* in effect */
+	struct al_body body;
+	memset(&body, 0, sizeof body);
+	body.kind = AL_KIND_AMENDMENT;
+	body.u.amendment.approves = p;
+	author_in(x, b, 2, &body, T0 + 3); /* m2/1: had seen m0/1, not m1/1 */
+	uint64_t v;
+	assert_int_equal(ledger_standing(x->s, &x->ids[3]->sign_pk, &v), AL_JOINED);
+	assert_int_equal(v, 0);
+	store_close(&b);
+	(void)why;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +540,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_racing_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_candidate_takes_no_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last_and_left, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_key_two_cards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_honest_twins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_racing_approvals, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
