@@ -20,7 +20,7 @@
 #define HOUR 3600000LL
 
 struct fx {
-	struct al_identity *ids[4];
+	struct al_identity *ids[6]; /* 0..2 founders, 3 the newcomer; 4, 5 for random histories */
 	struct al_member card3; /* the newcomer's card */
 	struct al_charter *c;
 	char *dir;
@@ -48,7 +48,7 @@ static int teardown(void **state)
 {
 	struct fx *x = *state;
 	store_close(&x->s);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 6; i++)
 		key_destroy(&x->ids[i]);
 	charter_destroy(&x->c);
 	tu_rmdir(x->dir);
@@ -529,6 +529,199 @@ static void test_racing_approvals(void **state)
 	(void)why;
 }
 
+/* ------------------------------------------------------------ random histories
+ * Six firms (three founders, quorum 2; three newcomers) each author into
+ * their own home and now and then take in another's log, so messages are
+ * concurrent and arrive in many orders: proposals to add (sometimes under
+ * a name another card has), to remove, approvals of whatever they have
+ * seen, commitments. Then fresh homes take in all the logs in shuffled
+ * orders. Every home must end with the same members and the same ledger. */
+
+#define SIM 6
+
+struct sim {
+	struct fx *x;
+	struct al_store *view[SIM];
+	struct al_member card[SIM];
+	uint64_t rng;
+	int64_t t;
+};
+
+static uint32_t rnd(struct sim *m, uint32_t n)
+{
+	m->rng = m->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(m->rng >> 33) % n;
+}
+
+struct recs {
+	uint8_t **buf;
+	size_t *len, n;
+};
+
+static int collect(void *arg, const struct al_log_rec *r)
+{
+	struct recs *v = arg;
+	v->buf = realloc(v->buf, (v->n + 1) * sizeof *v->buf);
+	v->len = realloc(v->len, (v->n + 1) * sizeof *v->len);
+	assert_true(v->buf && v->len);
+	v->buf[v->n] = malloc(r->len);
+	memcpy(v->buf[v->n], r->data, r->len);
+	v->len[v->n++] = r->len;
+	return 0;
+}
+
+/* Offer every record of from's log to to, in from's order, again and
+ * again until nothing more goes in (what came before its dependencies). */
+static void sync_into(struct al_store *to, struct al_store *from, int64_t now)
+{
+	char why[AL_ERRLEN];
+	struct recs v = { 0 };
+	assert_int_equal(store_sync(from, why), AL_OK);
+	assert_int_equal(log_scan(log_path(from->log), collect, NULL, &v, why), AL_OK);
+	for (bool progress = true; progress;) {
+		progress = false;
+		for (size_t i = 0; i < v.n; i++) {
+			enum al_reason r;
+			if (!v.buf[i])
+				continue;
+			assert_int_equal(store_offer(to, v.buf[i], v.len[i], now, &r, NULL, why), AL_OK);
+			if (r == AL_R_AHEAD || r == AL_R_AUTHOR)
+				continue;
+			assert_true(r == AL_ACCEPT || r == AL_DUPLICATE);
+			progress |= r == AL_ACCEPT;
+			free(v.buf[i]);
+			v.buf[i] = NULL;
+		}
+	}
+	for (size_t i = 0; i < v.n; i++)
+		free(v.buf[i]);
+	free(v.buf);
+	free(v.len);
+}
+
+static long sim_index(const struct al_store *s, const struct sim *m, int i)
+{
+	const struct al_member *k = charter_member(s->charter, &m->x->ids[i]->sign_pk);
+	return k ? (long)(k - s->charter->members) : -1;
+}
+
+/* One step by firm a, in its own home (a rule it breaks is fine here:
+ * the ledger must judge it the same everywhere). */
+static void sim_step(struct sim *m, int a)
+{
+	struct al_store *s = m->view[a];
+	long me = sim_index(s, m, a);
+	char why[AL_ERRLEN];
+	struct al_body b;
+	struct al_ref id;
+	al_key to;
+	int k = (int)rnd(m, SIM);
+	m->t += 1 + rnd(m, 5000);
+	memset(&b, 0, sizeof b);
+	switch (rnd(m, 10)) {
+	case 0:
+	case 1: /* add a newcomer, now and then under a name another has */
+		b.kind = AL_KIND_AMENDMENT;
+		b.u.amendment.has_add = true;
+		b.u.amendment.add = m->card[3 + rnd(m, 3)];
+		if (!rnd(m, 4))
+			snprintf(b.u.amendment.add.name, sizeof b.u.amendment.add.name, "m%d", k);
+		break;
+	case 2: /* remove someone */
+		b.kind = AL_KIND_AMENDMENT;
+		b.u.amendment.has_remove = true;
+		b.u.amendment.remove = m->x->ids[k]->sign_pk;
+		break;
+	case 3:
+	case 4:
+	case 5: /* approve a proposal seen here */
+		if (!s->charter->n_motions)
+			return;
+		b.kind = AL_KIND_AMENDMENT;
+		b.u.amendment.approves = s->charter->motions[rnd(m, (uint32_t)s->charter->n_motions)].id;
+		break;
+	case 6: /* a commitment */
+		to = m->x->ids[k]->sign_pk;
+		b.kind = AL_KIND_COMMITMENT;
+		b.u.commitment.what = (char *)"work";
+		b.u.commitment.to = &to;
+		b.u.commitment.n_to = 1;
+		b.u.commitment.due = m->t + HOUR;
+		b.u.commitment.value = 10;
+		break;
+	default: /* take in another firm's log */
+		sync_into(s, m->view[k], m->t);
+		return;
+	}
+	if (me >= 0 && members_current(s->charter, (size_t)me))
+		store_author(s, m->x->ids[a], &b, m->t, &id, why); /* may be refused: fine */
+}
+
+/* What a home makes of it all, as text to compare. */
+static void sim_verdict(struct sim *m, struct al_store *s, char *out, size_t n)
+{
+	char why[AL_ERRLEN];
+	struct al_ledger *l;
+	size_t used = 0;
+	assert_int_equal(ledger_from_store(s, &l, why), AL_OK);
+	for (int i = 0; i < SIM; i++) {
+		long k = sim_index(s, m, i);
+		used += (size_t)snprintf(out + used, n - used, "%d:%s/%s/%s/%llu ", i,
+			k < 0 ? "-" : members_standing_name(members_standing(s->charter, (size_t)k)),
+			k < 0 ? "-" : s->charter->members[k].name,
+			k < 0 ? "-" : members_standing_name(l->standing[k]),
+			k < 0 ? 0ULL : (unsigned long long)l->violations[k]);
+	}
+	used += (size_t)snprintf(out + used, n - used, "items %zu order", l->n_items);
+	for (size_t i = 0; i < l->n_order; i++)
+		used += (size_t)snprintf(out + used, n - used, " %.4s", s->charter->members[l->order[i]].name);
+	ledger_destroy(&l);
+}
+
+static void test_random_histories(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN], name[32], want[1024], got[1024];
+	int joined = 0, left = 0;
+	for (uint64_t seed = 1; seed <= 12; seed++) {
+		struct sim m = { .x = x, .rng = seed, .t = T0 };
+		for (int i = 4; i < SIM; i++)
+			if (!x->ids[i])
+				x->ids[i] = tu_identity(i);
+		for (int i = 0; i < SIM; i++) {
+			m.card[i] = card_of(x->ids[i], "");
+			snprintf(m.card[i].name, sizeof m.card[i].name, "m%d", i);
+			snprintf(name, sizeof name, "s%llu-v%d", (unsigned long long)seed, i);
+			assert_int_equal(store_open(tu_path(1, x->dir, name), true, x->c, NULL, &m.view[i],
+						    why), AL_OK);
+			if (i >= 3)
+				assert_true(members_candidate(m.view[i]->charter, &m.card[i]) >= 0);
+		}
+		for (int step = 0; step < 80; step++)
+			sim_step(&m, (int)rnd(&m, SIM));
+		for (int r = 0; r < 4; r++) {
+			struct al_store *h;
+			snprintf(name, sizeof name, "s%llu-r%d", (unsigned long long)seed, r);
+			assert_int_equal(store_open(tu_path(1, x->dir, name), true, x->c, NULL, &h, why),
+					 AL_OK);
+			for (int pass = 0; pass < 2; pass++)
+				for (int i = 0; i < SIM; i++)
+					sync_into(h, m.view[(i + r * 5) % SIM], m.t + 1);
+			sim_verdict(&m, h, r ? got : want, sizeof want);
+			if (r)
+				assert_string_equal(got, want);
+			store_close(&h);
+		}
+		joined += strstr(want, "/joined/") != NULL;
+		left += strstr(want, "/left/") != NULL;
+		for (int i = 0; i < SIM; i++)
+			store_close(&m.view[i]);
+	}
+	/* The histories did exercise joining and leaving. */
+	assert_true(joined >= 3);
+	assert_true(left >= 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +736,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_key_two_cards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_honest_twins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_racing_approvals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_histories, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
