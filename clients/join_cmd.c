@@ -62,9 +62,9 @@ int cmd_join(int argc, char **argv)
 		if (j && json_is_true(json_object_get(j, "already")))
 			printf("already a member of '%s': nothing changed\n", c->title);
 		else if (j && json_is_false(json_object_get(j, "founder")))
-			printf("joined alliance '%s' as a newcomer: waiting for a member to propose "
-			       "'alliancectl amend --add CARD' with this home's card, and for the "
-			       "quorum to approve it\n", c->title);
+			printf("joined alliance '%s' as a newcomer: it may act once an amendment "
+			       "adding this home's card ('alliancectl amend --add CARD', by a member) "
+			       "has the quorum's approval\n", c->title);
 		else
 			printf("joined alliance '%s'\n", c->title);
 		json_decref(j);

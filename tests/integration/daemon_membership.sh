@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Members join and leave by amendment at the charter's quorum, across four
+# Members join and leave by amendment at the charter's quorum, across five
 # real daemons driven only through alliancectl: a newcomer's firm joins
 # with the founders' charter and waits; a member proposes it, another
 # approves; the newcomer is linked, receives the log and acts; a member is
@@ -52,6 +52,18 @@ check "delta accepts it" eventually 5 alliancectl -H "$T/delta" accept "$c1"
 check "delta holds the whole log: every founder's feed" eventually 10 holds "$(seq_in acme acme)" acme delta
 check "delta's link to acme is up" eventually 10 test "$(jq_status delta "[l['state'] for l in a['links'] if l['member']=='acme'][0]")" = up
 
+# --- a newcomer approved before its daemon even joins
+init_partners echo
+pe=$(alliancectl -H "$T/acme" amend --add "$(cat "$T/echo.card")")
+check "delta holds acme's proposal to add echo" eventually 10 holds "${pe#*/}" acme delta
+check "delta, a member now, approves it" alliancectl -H "$T/delta" amend --approve "$pe"
+check "acme lists echo as joined before echo's daemon runs" eventually 10 test "$(standing acme echo)" = joined
+check "echo's daemon starts" start_daemon echo
+check "echo joins the founders' charter" alliancectl join "$T/charter" -H "$T/echo"
+check "echo learns it is admitted and may author" eventually 20 authoring_open echo
+e1=$(alliancectl -H "$T/echo" commit "echo's first" --to delta --due +7d)
+check "echo commits ($e1), and delta receives it" eventually 10 holds "${e1#*/}" echo delta
+
 # --- a member removed
 out=$(alliancectl -H "$T/globex" amend --remove initech --reason "left the market")
 rm_id=$out
@@ -89,5 +101,5 @@ check "...still a member, authoring" eventually 20 authoring_open delta
 check "...and initech still left" test "$(standing delta initech)" = left
 d2=$(alliancectl -H "$T/delta" commit "after the restart" --to globex --due +7d)
 check "delta continues its feed ($d2)" test "$d2" = "delta/$(( $(seq_in delta delta) ))"
-for n in acme globex initech delta; do check "$n stops cleanly" stop_daemon "$n"; done
+for n in acme globex initech delta echo; do check "$n stops cleanly" stop_daemon "$n"; done
 finish
