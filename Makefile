@@ -7,6 +7,7 @@
 #   make SANITIZE=address,undefined test     the same under sanitizers (build-san/)
 #   make bench      the pipeline against raw libsodium, fdatasync and ZeroMQ
 #   make fuzz       libFuzzer on every parser of untrusted input (FUZZ_SECONDS=60 each)
+#   make soak       partners under a random workload with crashes (SOAK_SECONDS=600)
 #   make V=1        show the commands
 #
 # The first build installs the Debian packages it lacks (tools/install-deps).
@@ -51,6 +52,7 @@ TOOL_BINS := $(BUILD)/tests/mklog $(BUILD)/tests/peerprobe
 FUZZ_TARGETS := envelope charter text log peer
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_%)
 FUZZ_SECONDS ?= 60
+SOAK_SECONDS ?= 600
 
 all: $(BINS)
 
@@ -140,6 +142,10 @@ fuzz: $(GEN)/alliance.pb-c.c $(BUILD)/tests/fuzz_envelope
 test: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS)
 	$(Q)BUILD=$(BUILD) tests/run $(T)
 
+# The soak test for longer than make test's 25 s smoke (SOAK_SEED=N repeats a run).
+soak: $(BINS)
+	$(Q)BUILD=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) tests/run soak
+
 unit: $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) tests/run --unit $(T)
 
@@ -155,7 +161,7 @@ install: $(BINS)
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all test unit demo fuzz bench install clean
+.PHONY: all test unit demo fuzz bench soak install clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
