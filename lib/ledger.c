@@ -108,7 +108,7 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t a
 	}
 	struct al_cstatus *s = &v[l->n_items++];
 	memset(s, 0, sizeof *s);
-	s->id = (struct al_ref){ b->author, b->seq };
+	s->id = s->changed = (struct al_ref){ b->author, b->seq };
 	s->promisor = author;
 	s->what = what;
 	s->n_to = cm->n_to;
@@ -303,8 +303,8 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			return refuse(why, "only a beneficiary of %s may accept or decline it, and %s "
 				      "is not one", idbuf, who);
 		if (s->state != AL_C_PROPOSED) {
-			if (!live && s->response.seq && !saw(b, &s->response))
-				return RACE; /* another beneficiary answered first */
+			if (!live && !saw(b, &s->changed))
+				return RACE; /* another answered first, or it was withdrawn */
 			return refuse(why, "%s is %s: only a proposed commitment can be accepted or "
 				      "declined", idbuf, state);
 		}
@@ -314,8 +314,8 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			return refuse(why, "only %s, the promisor, may deliver %s",
 				      c->members[s->promisor].name, idbuf);
 		if (s->state != AL_C_PROPOSED && s->state != AL_C_ACCEPTED) {
-			if (!live && s->response.seq && !saw(b, &s->response))
-				return RACE; /* declined while it was being delivered */
+			if (!live && !saw(b, &s->changed))
+				return RACE; /* declined or released while it was being delivered */
 			return refuse(why, "%s is %s: only a proposed or accepted commitment can be "
 				      "delivered", idbuf, state);
 		}
@@ -328,13 +328,18 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		if (s->promisor != a && !beneficiary(s, a))
 			return refuse(why, "only the parties to %s may release it, and %s is not one",
 				      idbuf, who);
-		if (s->state != AL_C_PROPOSED && s->state != AL_C_ACCEPTED)
+		if (s->state != AL_C_PROPOSED && s->state != AL_C_ACCEPTED) {
+			if (!live && !saw(b, &s->changed))
+				return RACE; /* delivered or declined while it was being released */
 			return refuse(why, "%s is %s: only a proposed or accepted commitment can be "
 				      "released", idbuf, state);
+		}
 		if (s->released[a])
 			return refuse(why, "%s has already released %s", who, idbuf);
 		return OK;
 	case AL_KIND_ESCALATION:
+		if ((s->state != AL_C_DISPUTED || s->escalated) && !live && !saw(b, &s->changed))
+			return RACE; /* escalated or resolved meanwhile */
 		if (s->state != AL_C_DISPUTED)
 			return refuse(why, "%s is %s: only a disputed commitment can be escalated",
 				      idbuf, state);
@@ -352,6 +357,8 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		if (s->promisor == a || beneficiary(s, a))
 			return refuse(why, "%s is a party to %s: a resolver may not rule in its own "
 				      "case", who, idbuf);
+		if (s->state == AL_C_RESOLVED && !live && !saw(b, &s->changed))
+			return RACE; /* another resolver ruled first */
 		if (s->state != AL_C_DISPUTED || !s->escalated)
 			return refuse(why, "%s is %s%s: only an escalated dispute can be resolved",
 				      idbuf, state, s->state == AL_C_DISPUTED ? ", not escalated" : "");
@@ -365,7 +372,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			return refuse(why, "only a beneficiary of %s may confirm or dispute it, and %s "
 				      "is not one", idbuf, who);
 		if (s->state != AL_C_DELIVERED) {
-			if (!live && s->verdict.seq && !saw(b, &s->verdict))
+			if (!live && !saw(b, &s->changed))
 				return RACE; /* another beneficiary judged first */
 			return refuse(why, "%s is %s: only a delivered commitment can be confirmed or "
 				      "disputed", idbuf, state);
@@ -476,7 +483,7 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 	case AL_KIND_COMMITMENT:
 		return add_commitment(l, b, (size_t)a);
 	case AL_KIND_RESPONSE:
-		s->response = (struct al_ref){ b->author, b->seq };
+		s->response = s->changed = (struct al_ref){ b->author, b->seq };
 		if (b->u.response.answer == AL_ANSWER_ACCEPT) {
 			s->state = AL_C_ACCEPTED;
 			s->accepted = true;
@@ -487,7 +494,7 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 	case AL_KIND_DELIVERY:
 		s->state = AL_C_DELIVERED;
 		s->delivered_at = b->timestamp;
-		s->delivery = (struct al_ref){ b->author, b->seq };
+		s->delivery = s->changed = (struct al_ref){ b->author, b->seq };
 		break;
 	case AL_KIND_VERDICT:
 		s->state = b->u.verdict.outcome == AL_OUTCOME_CONFIRM ? AL_C_CONFIRMED
@@ -495,7 +502,7 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		s->verdict_at = b->timestamp;
 		s->quality = b->u.verdict.quality;
 		s->timeliness = b->u.verdict.timeliness;
-		s->verdict = (struct al_ref){ b->author, b->seq };
+		s->verdict = s->changed = (struct al_ref){ b->author, b->seq };
 		break;
 	case AL_KIND_TASK: {
 		struct al_task_status *v = realloc(l->tasks, (l->n_tasks + 1) * sizeof *v);
@@ -517,17 +524,21 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		for (size_t i = 0; i < s->n_to; i++)
 			all = all && s->released[s->to[i]];
 		if (all || ((size_t)a == s->promisor && !s->accepted &&
-			    s->state == AL_C_PROPOSED && b->timestamp <= s->due))
+			    s->state == AL_C_PROPOSED && b->timestamp <= s->due)) {
 			s->state = AL_C_RELEASED;
+			s->changed = (struct al_ref){ b->author, b->seq };
+		}
 		break;
 	}
 	case AL_KIND_AMENDMENT:
 		return amend(l, (size_t)a, b);
 	case AL_KIND_ESCALATION:
 		s->escalated = true;
+		s->changed = (struct al_ref){ b->author, b->seq };
 		break;
 	case AL_KIND_RESOLUTION:
 		s->state = AL_C_RESOLVED;
+		s->changed = (struct al_ref){ b->author, b->seq };
 		s->ruling = b->u.resolution.ruling;
 		s->resolved_at = b->timestamp;
 		break;

@@ -50,6 +50,9 @@ struct al_cstatus {
 	int64_t verdict_at;   /* ms of the confirmation or dispute, 0 if none */
 	uint32_t quality, timeliness; /* the confirmation's ratings, 1..5 */
 	struct al_ref response, delivery, verdict; /* the messages, seq 0 if none */
+	struct al_ref changed; /* the last message that moved it (the commitment at first):
+				* an answer whose author had not seen it is a race, no
+				* one's fault, and changes nothing */
 	bool accepted;        /* a beneficiary accepted it */
 	bool *released;       /* per member: released it */
 	bool escalated;       /* a dispute taken to the charter's resolver */

@@ -25,7 +25,8 @@ struct fx {
 	size_t n;
 	uint64_t seq[N];
 	al_hash prev[N];
-	int hide; /* a member whose messages the next signer has not seen, or -1 */
+	int hide; /* a member whose messages the next signer has not seen, or -1 ... */
+	uint64_t upto; /* ... beyond this seq (0: none of them) */
 };
 
 static int setup(void **state)
@@ -62,8 +63,9 @@ static struct al_ref sign(struct fx *x, int a, struct al_body *b, int64_t t)
 	size_t nf = 0;
 	for (int k = 0; k < N; k++) {
 		const struct al_envelope *last = NULL;
-		for (size_t i = 0; k != a && k != x->hide && i < x->n; i++)
+		for (size_t i = 0; k != a && i < x->n; i++)
 			if (!memcmp(&x->env[i]->b.author, &x->ids[k]->sign_pk, AL_KEYLEN) &&
+			    (k != x->hide || x->env[i]->b.seq <= x->upto) &&
 			    x->env[i]->b.timestamp <= t && (!last || x->env[i]->b.seq > last->b.seq))
 				last = x->env[i];
 		if (last)
@@ -535,6 +537,52 @@ static void test_rules_against_gaming(void **state)
 	ledger_destroy(&l);
 }
 
+/* Answers to a state their author had not seen yet are races: they change
+ * nothing and are no one's fault; the same answer made after seeing the
+ * state is a violation. Table: the race, then its control. */
+static void test_races_are_no_ones_fault(void **state)
+{
+	struct fx *x = *state;
+	/* a withdrawal crosses an acceptance */
+	struct al_ref w = commit(x, 0, 1, T0, T0 + DAY);       /* m0/1 */
+	release(x, 0, w, T0 + 10);                             /* m0/2 */
+	x->hide = 0, x->upto = 1;
+	respond(x, 1, w, AL_ANSWER_ACCEPT, T0 + 11);            /* had not seen m0/2 */
+	x->hide = -1;
+	/* a delivery crosses the beneficiary's release */
+	struct al_ref d = commit(x, 0, 1, T0 + 20, T0 + DAY);  /* m0/3 */
+	respond(x, 1, d, AL_ANSWER_ACCEPT, T0 + 21);
+	deliver(x, 0, d, T0 + 22);                             /* m0/4 */
+	x->hide = 0, x->upto = 3;
+	release(x, 1, d, T0 + 23);                             /* had not seen m0/4 */
+	x->hide = -1;
+	/* two members escalate one dispute at once */
+	struct al_ref e = commit(x, 0, 1, T0 + 30, T0 + DAY);
+	respond(x, 1, e, AL_ANSWER_ACCEPT, T0 + 31);
+	deliver(x, 0, e, T0 + 32);
+	verdict(x, 1, e, AL_OUTCOME_DISPUTE, T0 + 33);         /* m1/4 */
+	escalate(x, 1, e, T0 + 34);                            /* m1/5 */
+	x->hide = 1, x->upto = 4;
+	escalate(x, 2, e, T0 + 35);                            /* had not seen m1/5 */
+	x->hide = -1;
+	struct al_ledger *l = build(x);
+	assert_int_equal(state_at(l, 0, T0 + 100), AL_C_RELEASED);
+	assert_int_equal(state_at(l, 1, T0 + 100), AL_C_DELIVERED);
+	assert_true(l->items[2].escalated);
+	for (int m = 0; m < N; m++)
+		assert_int_equal(l->violations[m], 0);
+	ledger_destroy(&l);
+	/* The controls: the same answers, having seen the state. */
+	respond(x, 1, w, AL_ANSWER_ACCEPT, T0 + 40);
+	release(x, 1, d, T0 + 41);
+	escalate(x, 2, e, T0 + 42);
+	l = build(x);
+	assert_int_equal(l->violations[1], 2);
+	assert_int_equal(l->violations[2], 1);
+	assert_int_equal(state_at(l, 0, T0 + 100), AL_C_RELEASED);
+	ledger_destroy(&l);
+}
+
 /* A message dated (beyond the skew) before what its author had seen is a
  * violation and changes nothing. */
 static void test_backdated(void **state)
@@ -655,6 +703,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_escalation_and_resolution, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules_against_gaming, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backdated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_races_are_no_ones_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_amendments, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
