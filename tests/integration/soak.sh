@@ -3,7 +3,8 @@
 # (25 in make test, 600 in make soak; SOAK_SEED repeats a run): commitments
 # and every step of their lives, feedback, a fourth firm joining halfway,
 # daemons killed with SIGKILL and restarted, daemons frozen (SIGSTOP) for a
-# few seconds as a partition would. All through alliancectl, as users do;
+# few seconds as a partition would, two parties stepping on one commitment
+# at the same moment. All through alliancectl, as users do;
 # a refused step (a race with a partner, a daemon frozen) is fine as long
 # as it is a clean error. At the end: no daemon died on its own, every
 # acknowledged message is in every log, the logs audit clean against each
@@ -52,7 +53,39 @@ if steps: print(*random.choice(steps))
 	steps=$((steps + 1))
 }
 
-steps=0 restarts=0 freezes=0 joined=0
+# Two parties of one commitment step at the same moment, each from its own
+# home's view (an acceptance and a withdrawal, two verdicts, a release and a
+# delivery): the ledger must call it a race, never a violation.
+race_on_commitment() {
+	local who=$1 lines a verb id pids=()
+	lines=$(alliancectl -H "$T/$who" commitments --json 2>/dev/null | python3 -c "
+import json, random, sys
+random.seed($RANDOM)
+live = '${up[*]}'.split()
+options = []
+for c in json.load(sys.stdin):
+    s, p, to = c['state'], c['promisor'], [b for b in c['to'] if b in live]
+    if p not in live: continue
+    if s == 'proposed' and to: options.append([(p, 'release', c['id'])] + [(b, random.choice(['accept', 'decline']), c['id']) for b in to])
+    if s == 'accepted' and to: options.append([(p, 'deliver', c['id']), (random.choice(to), 'release', c['id'])])
+    if s == 'delivered' and len(to) > 1: options.append([(b, random.choice(['confirm', 'dispute']), c['id']) for b in to])
+if options:
+    for step in random.choice(options): print(*step)
+") || return 0
+	while read -r a verb id; do
+		[ -n "$a" ] || continue
+		case $verb in
+		confirm) alliancectl -H "$T/$a" confirm "$id" --rating 3 ;;
+		dispute) alliancectl -H "$T/$a" dispute "$id" --reason "raced" ;;
+		*) alliancectl -H "$T/$a" "$verb" "$id" ;;
+		esac >>"$T/raced" 2>&1 &
+		pids+=($!)
+	done <<<"$lines"
+	[ ${#pids[@]} -gt 0 ] && wait "${pids[@]}"
+	races=$((races + 1))
+}
+
+steps=0 restarts=0 freezes=0 joined=0 races=0
 deadline=$((SECONDS + DUR))
 while [ $SECONDS -lt $deadline ]; do
 	for n in "${ALL[@]}"; do
@@ -69,8 +102,10 @@ while [ $SECONDS -lt $deadline ]; do
 		to=$(pick "${others[@]}"); [ $((RANDOM % 4)) -eq 0 ] && to="$to,$(pick "${others[@]}")"
 		out=$(alliancectl -H "$T/$who" commit "soak $steps" --to "$to" --due "+$((RANDOM % 40 + 2))s" --value $((RANDOM % 500)) 2>&1) && acked "$out"
 		steps=$((steps + 1))
-	elif [ $r -lt 80 ]; then
+	elif [ $r -lt 72 ]; then
 		act_on_commitment "$who"
+	elif [ $r -lt 80 ]; then
+		race_on_commitment "$who"
 	elif [ $r -lt 85 ]; then
 		out=$(alliancectl -H "$T/$who" feedback "$(pick "${others[@]}")" --rating $((RANDOM % 5 + 1)) 2>&1) && acked "$out"
 	elif [ $r -lt 89 ] && [ ${#up[@]} -ge 2 ]; then
@@ -111,7 +146,8 @@ for n in "${ALL[@]}"; do
 	frozen) kill -CONT "$(pid_of "$n")"; state[$n]= ;;
 	esac
 done
-echo "# $steps steps, $restarts restarts after SIGKILL, $freezes freezes, $(wc -l <"$T/acked") acknowledged messages"
+grep -E '^[a-z]+/[0-9]+$' "$T/raced" 2>/dev/null >>"$T/acked"
+echo "# $steps steps, $races races, $restarts restarts after SIGKILL, $freezes freezes, $(wc -l <"$T/acked") acknowledged messages"
 heads() { local n; for n in "${ALL[@]}"; do jq_status "$1" "[m['seq'] for m in a['members'] if m['name']=='$n'][0]"; done | tr '\n' ' '; }
 converged() { local ref; ref=$(heads acme); for n in "${ALL[@]}"; do [ "$(heads "$n")" = "$ref" ] || return 1; done; }
 check "every daemon holds the same log in the end" eventually 60 converged
