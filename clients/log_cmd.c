@@ -51,7 +51,7 @@ static int on_record(void *arg, const struct al_log_rec *r)
 		fprintf(stderr, "alliancectl: record %llu: %s\n", (unsigned long long)r->index, why);
 		return 0;
 	}
-	json_t *j = members_note(p->c, &e.b, NULL) ? NULL : ctl_message_json(p->c, &e);
+	json_t *j = members_note(p->c, &e.b) ? NULL : ctl_message_json(p->c, &e);
 	envelope_clear(&e);
 	if (!j) {
 		fprintf(stderr, "alliancectl: out of memory\n");

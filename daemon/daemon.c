@@ -381,9 +381,14 @@ static int handle_join(struct daemon *d, const struct al_request *rq, struct al_
 	}
 	/* Not a founder: a newcomer joins to wait for the amendment adding
 	 * it, which its card must be able to pass. */
-	if (!me && members_check_card(c, &d->home->self, why)) {
-		rc = AL_E_CHARTER;
-		goto fail;
+	for (size_t i = 0; !me && i < c->n_members; i++) {
+		const char *shared = charter_clash(&c->members[i], &d->home->self);
+		if (shared) {
+			rc = al_errf(why, AL_E_CHARTER, "this home ('%s') cannot join charter '%s' as a "
+				     "newcomer: its %s is '%s''s (make a home with another name)",
+				     d->home->self.name, c->title, shared, c->members[i].name);
+			goto fail;
+		}
 	}
 	for (size_t i = 0; i < d->n_alls; i++) {
 		if (!memcmp(&d->alls[i]->s->charter->id, &c->id, AL_HASHLEN)) {

@@ -215,7 +215,7 @@ static int grow_links(struct daemon *d, struct alliance *a)
 
 int peers_add(struct daemon *d, struct alliance *a)
 {
-	a->member_changes = a->s->member_changes;
+	a->member_changes = a->s->charter->member_changes;
 	int rc = grow_links(d, a);
 	for (size_t m = 0; rc == AL_OK && m < a->n_links; m++)
 		a->links[m].standing = members_standing(a->s->charter, m);
@@ -225,9 +225,9 @@ int peers_add(struct daemon *d, struct alliance *a)
 int peers_members(struct daemon *d, struct alliance *a)
 {
 	const struct al_charter *c = a->s->charter;
-	if (a->member_changes == a->s->member_changes)
+	if (a->member_changes == a->s->charter->member_changes)
 		return AL_OK;
-	a->member_changes = a->s->member_changes;
+	a->member_changes = a->s->charter->member_changes;
 	for (size_t m = 0; m < c->n_members; m++) {
 		enum al_standing now = members_standing(c, m);
 		enum al_standing was = m < a->n_links ? a->links[m].standing : AL_CANDIDATE;

@@ -75,7 +75,7 @@ struct alliance {
 	int64_t unreceipted; /* first message taken in since our last one, 0: none */
 	struct link *links; /* one per member; links[self] unused */
 	size_t n_links;
-	uint64_t member_changes; /* the store's count, when links last followed it */
+	uint64_t member_changes; /* the charter's count, when links last followed it */
 	struct al_ledger *ledger; /* cached: rebuilt when the log has grown */
 	uint64_t ledger_records;
 	int64_t ledger_built;     /* when (ms) */

@@ -86,7 +86,7 @@ static int on_record(void *arg, const struct al_log_rec *r)
 		struct al_feed_entry fe = { r->index, r->offset, e.hash, e.b.timestamp, e.b.kind };
 		rc = feeds_add(s->log->feeds, &e.b.author, e.b.seq, &fe);
 		if (rc == AL_OK)
-			rc = members_note(s->c, &e.b, NULL);
+			rc = members_note(s->c, &e.b);
 		if (rc == AL_OK && s->keep)
 			return keep(s->log, &e, &s->kept);
 	} else if (verdict == AL_DUPLICATE) {

@@ -80,16 +80,13 @@ static int check_fields(const struct al_charter *c, char *why)
 			return al_errf(why, AL_E_CHARTER, "member '%s' has the same key for signing "
 				       "and transport; they must differ", m->name);
 		for (size_t j = 0; j < i; j++) {
-			const struct al_member *o = &c->members[j];
-			if (strcmp(m->name, o->name) == 0)
+			const char *shared = charter_clash(&c->members[j], m);
+			if (shared && *shared == 'n')
 				return al_errf(why, AL_E_CHARTER,
 					       "member name '%s' appears twice", m->name);
-			if (!memcmp(&m->sign_key, &o->sign_key, AL_KEYLEN) ||
-			    !memcmp(&m->transport_key, &o->transport_key, AL_KEYLEN) ||
-			    !memcmp(&m->sign_key, &o->transport_key, AL_KEYLEN) ||
-			    !memcmp(&m->transport_key, &o->sign_key, AL_KEYLEN))
-				return al_errf(why, AL_E_CHARTER,
-					       "members '%s' and '%s' share a key", o->name, m->name);
+			if (shared)
+				return al_errf(why, AL_E_CHARTER, "members '%s' and '%s' share a key",
+					       c->members[j].name, m->name);
 		}
 	}
 	for (size_t i = 0; i < c->n_resolvers; i++) {
@@ -285,11 +282,29 @@ bool charter_in_force(const struct al_charter *c)
 	return true;
 }
 
-const struct al_member *charter_member(const struct al_charter *c, const al_key *k)
+long charter_index(const struct al_charter *c, const al_key *k)
 {
 	for (size_t i = 0; i < c->n_members; i++)
 		if (!memcmp(&c->members[i].sign_key, k, AL_KEYLEN))
-			return &c->members[i];
+			return (long)i;
+	return -1;
+}
+
+const struct al_member *charter_member(const struct al_charter *c, const al_key *k)
+{
+	long i = charter_index(c, k);
+	return i < 0 ? NULL : &c->members[i];
+}
+
+const char *charter_clash(const struct al_member *a, const struct al_member *b)
+{
+	if (!strcmp(a->name, b->name))
+		return "name";
+	if (!memcmp(&a->sign_key, &b->sign_key, AL_KEYLEN) ||
+	    !memcmp(&a->transport_key, &b->transport_key, AL_KEYLEN) ||
+	    !memcmp(&a->sign_key, &b->transport_key, AL_KEYLEN) ||
+	    !memcmp(&a->transport_key, &b->sign_key, AL_KEYLEN))
+		return "key";
 	return NULL;
 }
 

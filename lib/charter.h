@@ -31,6 +31,12 @@ enum al_standing {
 	AL_CANDIDATE, /* this daemon's own member, before the amendment adding it */
 };
 
+/* A founder or a joined member: may act, is admitted to links. */
+static inline bool al_standing_current(enum al_standing s)
+{
+	return s == AL_FOUNDER || s == AL_JOINED;
+}
+
 struct al_charter {
 	uint32_t version;
 	char *title;
@@ -61,6 +67,7 @@ struct al_charter {
 	enum al_standing *standing; /* per member; NULL: every one a founder */
 	struct al_motion *motions;  /* membership amendments seen, with approvals */
 	size_t n_motions;
+	uint64_t member_changes;    /* members who joined or left since it was loaded */
 };
 
 /* The parameters a new charter gets unless told otherwise (docs/trust.md). */
@@ -101,6 +108,13 @@ bool charter_in_force(const struct al_charter *c);
 
 /* True when the member has signed. */
 bool charter_signed_by(const struct al_charter *c, const al_key *signer);
+
+/* The index of the member with this signing key, or -1. */
+long charter_index(const struct al_charter *c, const al_key *sign_key);
+
+/* May these two cards belong to two members? NULL, or what they share:
+ * "name" or "key" (either key of one is either key of the other). */
+const char *charter_clash(const struct al_member *a, const struct al_member *b);
 
 /* Members by signing key or by name; NULL when none. */
 const struct al_member *charter_member(const struct al_charter *c, const al_key *sign_key);

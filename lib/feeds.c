@@ -173,8 +173,9 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 			      b->version, AL_FORMAT_VERSION);
 	if (memcmp(&b->alliance, &c->id, AL_HASHLEN) != 0)
 		return reject(why, AL_R_ALLIANCE, "message is signed for another alliance");
-	const struct al_member *m = charter_member(c, &b->author);
-	if (!m || members_standing(c, (size_t)(m - c->members)) == AL_CANDIDATE)
+	long k = charter_index(c, &b->author);
+	const struct al_member *m = k < 0 ? NULL : &c->members[k];
+	if (!m || members_standing(c, (size_t)k) == AL_CANDIDATE)
 		return reject(why, AL_R_AUTHOR, "author of the message is not a member (or not yet "
 			      "known here: the amendment adding it may still be on its way)");
 	/* Exactly the bytes already held (the hash covers the whole envelope):

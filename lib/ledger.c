@@ -14,12 +14,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-static long member_of(const struct al_charter *c, const al_key *k)
-{
-	const struct al_member *m = charter_member(c, k);
-	return m ? (long)(m - c->members) : -1;
-}
-
 /* (member, seq) -> index + 1 in a per-member growable table. */
 static int index_put(size_t **tab, uint64_t *cap, size_t m, uint64_t seq, size_t value)
 {
@@ -41,7 +35,7 @@ static int index_put(size_t **tab, uint64_t *cap, size_t m, uint64_t seq, size_t
 static size_t index_get(const struct al_ledger *l, size_t *const *tab, const uint64_t *cap,
 			const struct al_ref *r)
 {
-	long m = member_of(l->c, &r->author);
+	long m = charter_index(l->c, &r->author);
 	return m >= 0 && r->seq < cap[m] ? tab[m][r->seq] : 0;
 }
 
@@ -92,7 +86,7 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t a
 	if (!to)
 		return AL_E_NOMEM;
 	for (size_t i = 0; i < cm->n_to; i++) {
-		to[i] = (size_t)member_of(l->c, &cm->to[i]); /* checked by allowed() */
+		to[i] = (size_t)charter_index(l->c, &cm->to[i]); /* checked by allowed() */
 	}
 	struct al_cstatus *v = realloc(l->items, (l->n_items + 1) * sizeof *v);
 	char *what = strdup(cm->what ? cm->what : "");
@@ -123,13 +117,13 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t a
 
 static bool is_active(const struct al_ledger *l, size_t m)
 {
-	return l->standing[m] == AL_FOUNDER || l->standing[m] == AL_JOINED;
+	return al_standing_current(l->standing[m]);
 }
 
 /* Is the member with key k a member at this point of the replay? */
 static bool active(const struct al_ledger *l, const al_key *k)
 {
-	long m = member_of(l->c, k);
+	long m = charter_index(l->c, k);
 	return m >= 0 && is_active(l, (size_t)m);
 }
 
@@ -167,21 +161,21 @@ static const struct al_proposal *pending_twin(const struct al_ledger *l,
 }
 
 /* May this card join now? Not a member's or a former member's key, and a
- * name and transport key no member (or former member) has. */
+ * name and keys no member or former member has (as the ledger admitted
+ * them: the cards of its own replay). */
 static bool card_clash(const struct al_ledger *l, const struct al_member *card, char *why)
 {
 	for (size_t m = 0; m < l->n_members; m++) {
 		const struct al_member *o = &l->card[m];
+		const char *shared;
 		if (l->standing[m] == AL_CANDIDATE)
 			continue; /* not added (yet) */
 		if (!memcmp(&o->sign_key, &card->sign_key, AL_KEYLEN))
 			return snprintf(why, AL_ERRLEN, "'%s' %s", o->name, is_active(l, m)
 					? "is already a member" : "left the alliance: its key cannot "
 					  "join again"), true;
-		if (!strcmp(o->name, card->name) ||
-		    !memcmp(&o->transport_key, &card->transport_key, AL_KEYLEN))
-			return snprintf(why, AL_ERRLEN, "'%s' has that %s", o->name,
-					strcmp(o->name, card->name) ? "transport key" : "name"), true;
+		if ((shared = charter_clash(o, card)))
+			return snprintf(why, AL_ERRLEN, "'%s' has that %s", o->name, shared), true;
 	}
 	return false;
 }
@@ -231,7 +225,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		if (!b->u.commitment.n_to)
 			return refuse(why, "a commitment is to at least one other member");
 		for (size_t i = 0; i < b->u.commitment.n_to; i++) {
-			long m = member_of(c, &b->u.commitment.to[i]);
+			long m = charter_index(c, &b->u.commitment.to[i]);
 			if (!active(l, &b->u.commitment.to[i]) || (size_t)m == a)
 				return refuse(why, "a commitment must be to other members");
 			for (size_t k = 0; k < i; k++)
@@ -246,7 +240,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 	case AL_KIND_ESCALATION: ref = &b->u.escalation.subject; break;
 	case AL_KIND_RESOLUTION: ref = &b->u.resolution.subject; break;
 	case AL_KIND_FEEDBACK: {
-		long about = member_of(c, &b->u.feedback.about);
+		long about = charter_index(c, &b->u.feedback.about);
 		if (about < 0 || l->standing[about] == AL_CANDIDATE || (size_t)about == a)
 			return refuse(why, "feedback is about another member");
 		if (b->u.feedback.rating < 1 || b->u.feedback.rating > 5)
@@ -296,6 +290,8 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		return refuse(why, "%s is not a commitment", idbuf);
 	*target = s;
 	const char *state = ledger_state_name(s->state), *who = c->members[a].name;
+	/* Replaying, b answers a state its author had not seen: a race. */
+	bool stale = !live && !saw(b, &s->changed);
 	int64_t missed_at = s->due + (int64_t)l->params.grace * 1000;
 	switch (b->kind) {
 	case AL_KIND_RESPONSE:
@@ -303,7 +299,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			return refuse(why, "only a beneficiary of %s may accept or decline it, and %s "
 				      "is not one", idbuf, who);
 		if (s->state != AL_C_PROPOSED) {
-			if (!live && !saw(b, &s->changed))
+			if (stale)
 				return RACE; /* another answered first, or it was withdrawn */
 			return refuse(why, "%s is %s: only a proposed commitment can be accepted or "
 				      "declined", idbuf, state);
@@ -314,7 +310,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			return refuse(why, "only %s, the promisor, may deliver %s",
 				      c->members[s->promisor].name, idbuf);
 		if (s->state != AL_C_PROPOSED && s->state != AL_C_ACCEPTED) {
-			if (!live && !saw(b, &s->changed))
+			if (stale)
 				return RACE; /* declined or released while it was being delivered */
 			return refuse(why, "%s is %s: only a proposed or accepted commitment can be "
 				      "delivered", idbuf, state);
@@ -329,7 +325,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			return refuse(why, "only the parties to %s may release it, and %s is not one",
 				      idbuf, who);
 		if (s->state != AL_C_PROPOSED && s->state != AL_C_ACCEPTED) {
-			if (!live && !saw(b, &s->changed))
+			if (stale)
 				return RACE; /* delivered or declined while it was being released */
 			return refuse(why, "%s is %s: only a proposed or accepted commitment can be "
 				      "released", idbuf, state);
@@ -338,7 +334,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			return refuse(why, "%s has already released %s", who, idbuf);
 		return OK;
 	case AL_KIND_ESCALATION:
-		if ((s->state != AL_C_DISPUTED || s->escalated) && !live && !saw(b, &s->changed))
+		if ((s->state != AL_C_DISPUTED || s->escalated) && stale)
 			return RACE; /* escalated or resolved meanwhile */
 		if (s->state != AL_C_DISPUTED)
 			return refuse(why, "%s is %s: only a disputed commitment can be escalated",
@@ -357,7 +353,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		if (s->promisor == a || beneficiary(s, a))
 			return refuse(why, "%s is a party to %s: a resolver may not rule in its own "
 				      "case", who, idbuf);
-		if (s->state == AL_C_RESOLVED && !live && !saw(b, &s->changed))
+		if (s->state == AL_C_RESOLVED && stale)
 			return RACE; /* another resolver ruled first */
 		if (s->state != AL_C_DISPUTED || !s->escalated)
 			return refuse(why, "%s is %s%s: only an escalated dispute can be resolved",
@@ -372,7 +368,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 			return refuse(why, "only a beneficiary of %s may confirm or dispute it, and %s "
 				      "is not one", idbuf, who);
 		if (s->state != AL_C_DELIVERED) {
-			if (!live && !saw(b, &s->changed))
+			if (stale)
 				return RACE; /* another beneficiary judged first */
 			return refuse(why, "%s is %s: only a delivered commitment can be confirmed or "
 				      "disputed", idbuf, state);
@@ -391,7 +387,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 int ledger_check(struct al_ledger *l, const al_key *author, const struct al_body *b, char *why)
 {
 	struct al_cstatus *s;
-	long a = member_of(l->c, author);
+	long a = charter_index(l->c, author);
 	if (a < 0)
 		return al_errf(why, AL_E_INVAL, "the author is not a member");
 	/* live: the author holds all of this ledger, so it has seen it all */
@@ -458,7 +454,7 @@ static int amend(struct al_ledger *l, size_t a, const struct al_body *b)
 		p->card = am->add;
 		if (am->has_remove)
 			p->card.sign_key = am->remove;
-		p->member = member_of(l->c, &p->card.sign_key);
+		p->member = charter_index(l->c, &p->card.sign_key);
 	}
 	p->approved[a] = true;
 	if (++p->approvals >= l->c->quorum && !p->effective_at)
@@ -469,7 +465,7 @@ static int amend(struct al_ledger *l, size_t a, const struct al_body *b)
 /* Apply one message; a rule it breaks is its author's violation. */
 static int apply(struct al_ledger *l, const struct al_body *b)
 {
-	long a = member_of(l->c, &b->author);
+	long a = charter_index(l->c, &b->author);
 	struct al_cstatus *s;
 	char why[AL_ERRLEN];
 	if (a < 0)
@@ -483,7 +479,7 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 	case AL_KIND_COMMITMENT:
 		return add_commitment(l, b, (size_t)a);
 	case AL_KIND_RESPONSE:
-		s->response = s->changed = (struct al_ref){ b->author, b->seq };
+		s->changed = (struct al_ref){ b->author, b->seq };
 		if (b->u.response.answer == AL_ANSWER_ACCEPT) {
 			s->state = AL_C_ACCEPTED;
 			s->accepted = true;
@@ -502,7 +498,7 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		s->verdict_at = b->timestamp;
 		s->quality = b->u.verdict.quality;
 		s->timeliness = b->u.verdict.timeliness;
-		s->verdict = s->changed = (struct al_ref){ b->author, b->seq };
+		s->changed = (struct al_ref){ b->author, b->seq };
 		break;
 	case AL_KIND_TASK: {
 		struct al_task_status *v = realloc(l->tasks, (l->n_tasks + 1) * sizeof *v);
@@ -511,7 +507,7 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		if (!v || index_put(l->task_of, l->task_cap, (size_t)a, b->seq, l->n_tasks + 1))
 			return AL_E_NOMEM;
 		v[l->n_tasks++] = (struct al_task_status){ { b->author, b->seq },
-			(size_t)member_of(l->c, &b->u.task.owner) };
+			(size_t)charter_index(l->c, &b->u.task.owner) };
 		break;
 	}
 	case AL_KIND_RELEASE: {
@@ -548,7 +544,7 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 			return AL_E_NOMEM;
 		l->feedback = v;
 		v[l->n_feedback++] = (struct al_rating){ (size_t)a,
-			(size_t)member_of(l->c, &b->u.feedback.about), b->u.feedback.rating,
+			(size_t)charter_index(l->c, &b->u.feedback.about), b->u.feedback.rating,
 			b->timestamp, { b->author, b->seq } };
 		break;
 	}
@@ -562,7 +558,7 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 static bool ready(const struct al_charter *c, const struct al_envelope *e, const uint64_t *done)
 {
 	for (size_t i = 0; i < e->b.n_frontier; i++) {
-		long m = member_of(c, &e->b.frontier[i].author);
+		long m = charter_index(c, &e->b.frontier[i].author);
 		if (m >= 0 && done[m] < e->b.frontier[i].seq)
 			return false;
 	}
@@ -597,7 +593,7 @@ static bool backdated(const struct al_charter *c, struct al_envelope ***feed, co
 {
 	int64_t skew = (int64_t)c->params.skew * 1000;
 	for (size_t i = 0; i < e->b.n_frontier; i++) {
-		long k = member_of(c, &e->b.frontier[i].author);
+		long k = charter_index(c, &e->b.frontier[i].author);
 		const struct al_envelope *seen = k < 0 ? NULL : held(feed, len, (size_t)k,
 								     e->b.frontier[i].seq);
 		if (seen && seen->b.timestamp - skew > e->b.timestamp) {
@@ -713,7 +709,7 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 	/* Each member's feed, in sequence (timestamps never go back within a
 	 * feed, so the messages signed by as_of are a prefix of it). */
 	for (size_t i = 0; i < n; i++) {
-		long k = member_of(c, &env[i]->b.author);
+		long k = charter_index(c, &env[i]->b.author);
 		if (k >= 0 && env[i]->b.timestamp <= as_of)
 			len[k]++;
 	}
@@ -721,7 +717,7 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 		if (!(feed[k] = calloc(len[k] ? len[k] : 1, sizeof **feed)))
 			goto out;
 	for (size_t i = 0; i < n; i++) {
-		long k = member_of(c, &env[i]->b.author);
+		long k = charter_index(c, &env[i]->b.author);
 		if (k >= 0 && env[i]->b.timestamp <= as_of)
 			feed[k][next[k]++] = env[i];
 	}
@@ -868,7 +864,7 @@ static int open_record(void *arg, const struct al_log_rec *r)
 	struct al_feed_entry fe = { r->index, r->offset, e->hash, e->b.timestamp, e->b.kind };
 	int rc = ok && o->feeds ? feeds_add(o->feeds, &e->b.author, e->b.seq, &fe) : AL_OK;
 	if (ok && rc == AL_OK && o->feeds) /* a store's own log: its charter knows */
-		rc = members_note(o->c, &e->b, NULL);
+		rc = members_note(o->c, &e->b);
 	if (!ok || rc) {
 		envelope_clear(e);
 		free(e);

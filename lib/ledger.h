@@ -49,7 +49,7 @@ struct al_cstatus {
 			       * the delivery (ms), 0 if none yet */
 	int64_t verdict_at;   /* ms of the confirmation or dispute, 0 if none */
 	uint32_t quality, timeliness; /* the confirmation's ratings, 1..5 */
-	struct al_ref response, delivery, verdict; /* the messages, seq 0 if none */
+	struct al_ref delivery; /* the message, seq 0 if none */
 	struct al_ref changed; /* the last message that moved it (the commitment at first):
 				* an answer whose author had not seen it is a race, no
 				* one's fault, and changes nothing */

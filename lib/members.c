@@ -13,8 +13,7 @@ enum al_standing members_standing(const struct al_charter *c, size_t m)
 
 bool members_current(const struct al_charter *c, size_t m)
 {
-	enum al_standing s = members_standing(c, m);
-	return s == AL_FOUNDER || s == AL_JOINED;
+	return al_standing_current(members_standing(c, m));
 }
 
 int members_check_current(const struct al_charter *c, size_t m, char *why)
@@ -31,36 +30,6 @@ const char *members_standing_name(enum al_standing s)
 {
 	static const char *const names[] = { "founder", "joined", "left", "candidate" };
 	return names[s];
-}
-
-static long index_of(const struct al_charter *c, const al_key *k)
-{
-	for (size_t i = 0; i < c->n_members; i++)
-		if (!memcmp(&c->members[i].sign_key, k, AL_KEYLEN))
-			return (long)i;
-	return -1;
-}
-
-int members_check_card(const struct al_charter *c, const struct al_member *m, char *why)
-{
-	for (size_t i = 0; i < c->n_members; i++) {
-		const struct al_member *o = &c->members[i];
-		if (!memcmp(&o->sign_key, &m->sign_key, AL_KEYLEN)) {
-			if (members_standing(c, i) != AL_CANDIDATE)
-				return al_errf(why, AL_E_INVAL, "'%s' %s", o->name,
-					       members_current(c, i)
-						       ? "is already a member"
-						       : "has left the alliance: its key cannot "
-							 "join again (make a new home)");
-			continue;
-		}
-		if (!strcmp(o->name, m->name))
-			return al_errf(why, AL_E_INVAL, "the name '%s' is taken by a member", m->name);
-		if (!memcmp(&o->transport_key, &m->transport_key, AL_KEYLEN))
-			return al_errf(why, AL_E_INVAL, "the transport key of '%s' is '%s''s",
-				       m->name, o->name);
-	}
-	return AL_OK;
 }
 
 /* Give c a standing per member (the first change from all-founders). */
@@ -90,7 +59,7 @@ static long append(struct al_charter *c, const struct al_member *m, enum al_stan
 
 long members_candidate(struct al_charter *c, const struct al_member *self)
 {
-	long i = index_of(c, &self->sign_key);
+	long i = charter_index(c, &self->sign_key);
 	return i >= 0 ? i : append(c, self, AL_CANDIDATE);
 }
 
@@ -129,7 +98,7 @@ static size_t votes(const struct al_charter *c, const struct al_motion *mo)
 {
 	size_t n = 0;
 	for (size_t k = 0; k < mo->n_approvers; k++) {
-		long m = index_of(c, &mo->approvers[k]);
+		long m = charter_index(c, &mo->approvers[k]);
 		n += m >= 0 && members_standing(c, (size_t)m) != AL_CANDIDATE;
 	}
 	return n;
@@ -166,7 +135,7 @@ static void choose_cards(struct al_charter *c)
  * Adding a member can only add votes and removing one takes none away,
  * so going round until nothing changes reaches the one fixed point of the
  * set of motions held, in whatever order they came. */
-static int settle(struct al_charter *c, bool *changed)
+static int settle(struct al_charter *c)
 {
 	for (bool again = true; again;) {
 		again = false;
@@ -174,15 +143,12 @@ static int settle(struct al_charter *c, bool *changed)
 			struct al_motion *mo = &c->motions[i];
 			if (!mo->seen || votes(c, mo) < c->quorum)
 				continue;
-			long m = index_of(c, mo->add ? &mo->member.sign_key : &mo->gone);
+			long m = charter_index(c, mo->add ? &mo->member.sign_key : &mo->gone);
 			enum al_standing was = m < 0 ? AL_CANDIDATE : members_standing(c, (size_t)m);
 			if (mo->add && was == AL_CANDIDATE) {
 				if (m < 0 && (m = append(c, &mo->member, AL_JOINED)) < 0)
 					return AL_E_NOMEM;
-				if (own_standing(c, c->n_members))
-					return AL_E_NOMEM;
-				c->members[m] = mo->member; /* a candidate, as the others know it */
-				c->standing[m] = AL_JOINED;
+				c->standing[m] = AL_JOINED; /* its card: choose_cards */
 			} else if (!mo->add && (was == AL_FOUNDER || was == AL_JOINED)) {
 				if (own_standing(c, c->n_members))
 					return AL_E_NOMEM;
@@ -190,8 +156,7 @@ static int settle(struct al_charter *c, bool *changed)
 			} else {
 				continue; /* in effect already, or waiting for its member */
 			}
-			if (changed)
-				*changed = true;
+			c->member_changes++;
 			again = true;
 		}
 	}
@@ -199,7 +164,7 @@ static int settle(struct al_charter *c, bool *changed)
 	return AL_OK;
 }
 
-int members_note(struct al_charter *c, const struct al_body *b, bool *changed)
+int members_note(struct al_charter *c, const struct al_body *b)
 {
 	if (b->kind != AL_KIND_AMENDMENT)
 		return AL_OK;
@@ -220,7 +185,7 @@ int members_note(struct al_charter *c, const struct al_body *b, bool *changed)
 	}
 	if (approve(mo, &b->author))
 		return AL_E_NOMEM;
-	return mo->seen ? settle(c, changed) : AL_OK;
+	return mo->seen ? settle(c) : AL_OK;
 }
 
 void members_forget(struct al_charter *c)

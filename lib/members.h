@@ -53,18 +53,14 @@ int members_check_current(const struct al_charter *c, size_t m, char *why);
 const char *members_standing_name(enum al_standing s);
 
 /* Note one message held in the log (any kind; only membership amendments
- * matter). *changed (may be NULL) is set when a member joined or left.
+ * matter). c->member_changes counts the members who joined or left.
  * Returns 0 or AL_E_NOMEM. */
-int members_note(struct al_charter *c, const struct al_body *b, bool *changed);
+int members_note(struct al_charter *c, const struct al_body *b);
 
 /* This daemon's own member, not in the charter: give it an index now, as a
  * candidate, so it can link to the founders and wait for the amendment
  * that adds it. Returns its index, or -1 when out of memory. */
 long members_candidate(struct al_charter *c, const struct al_member *self);
-
-/* Can this card join (its name and keys are free)? 0, or AL_E_INVAL with
- * why naming the clash. */
-int members_check_card(const struct al_charter *c, const struct al_member *m, char *why);
 
 /* Free the motions (charter_destroy does). */
 void members_forget(struct al_charter *c);

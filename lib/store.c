@@ -17,15 +17,6 @@ static int path_in(char *buf, size_t n, const char *dir, const char *name)
 	return snprintf(buf, n, "%s/%s", dir, name) >= (int)n ? AL_E_INVAL : AL_OK;
 }
 
-/* Every message held may change who the members are (members.h). */
-static int note_members(struct al_store *s, const struct al_body *b)
-{
-	bool changed = false;
-	int rc = members_note(s->charter, b, &changed);
-	s->member_changes += changed;
-	return rc;
-}
-
 struct replay {
 	struct al_store *s;
 	const char *path;
@@ -57,7 +48,7 @@ static int replay_record(void *arg, const struct al_log_rec *r)
 	struct al_feed_entry fe = { r->index, r->offset, e.hash, e.b.timestamp, e.b.kind };
 	rc = feeds_add(rp->s->feeds, &e.b.author, e.b.seq, &fe);
 	if (rc == AL_OK)
-		rc = note_members(rp->s, &e.b);
+		rc = members_note(rp->s->charter, &e.b);
 	envelope_clear(&e);
 	return rc;
 }
@@ -251,7 +242,7 @@ int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
 			rc = feeds_add(s->feeds, &e.b.author, e.b.seq, &fe);
 		}
 		if (rc == AL_OK)
-			rc = note_members(s, &e.b);
+			rc = members_note(s->charter, &e.b);
 		if (rc == AL_OK && id) {
 			id->author = e.b.author;
 			id->seq = e.b.seq;

@@ -26,7 +26,6 @@ struct al_store {
 	uint64_t counts[AL_REASON_COUNT]; /* since open, by verdict */
 	size_t n_proofs;                  /* equivocation proofs held */
 	struct al_ref *proven;            /* (author, seq) of each proof */
-	uint64_t member_changes;          /* members joined or left, since open */
 };
 
 /* Open the store in dir (created when create, with charter c written to

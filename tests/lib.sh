@@ -103,6 +103,9 @@ jq_status() {
 	alliancectl -H "$T/$1" status --json |
 		python3 -c "import json,sys; d=json.load(sys.stdin); a=d['alliances'][0] if d['alliances'] else None; print($2)"
 }
+# status_true HOME PYTHON-EXPR: succeeds when the expression (over d and a,
+# as in jq_status) is true now; for eventually, which runs it again each try.
+status_true() { [ "$(jq_status "$1" "bool($2)")" = True ]; }
 # seq_in HOME MEMBER: the last sequence number of MEMBER's feed held in HOME.
 seq_in() { jq_status "$1" "[m['seq'] for m in a['members'] if m['name']=='$2'][0]"; }
 authoring_open() { test "$(jq_status "$1" "a['authoring']")" = open; }

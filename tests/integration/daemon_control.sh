@@ -36,7 +36,7 @@ allianced init "$T/acme2" --name acme --listen "tcp://127.0.0.1:$(free_port)" | 
 alliancectl charter new "$T/other" --title Other --member "$T/acme2.card" --member "$T/initech.card" >/dev/null
 for n in acme2 initech; do alliancectl charter sign "$T/other" -H "$T/$n" >/dev/null; done
 fails "a charter this home is not in, whose founder has its name, is refused" alliancectl join "$T/other" -H "$T/acme"
-contains "...saying the name is taken (a newcomer could never be added)" "$(alliancectl join "$T/other" -H "$T/acme" 2>&1)" "the name 'acme' is taken"
+contains "...saying the name is taken (a newcomer could never be added)" "$(alliancectl join "$T/other" -H "$T/acme" 2>&1)" "its name is 'acme''s"
 printf 'garbage' >"$T/garbage"
 fails "garbage is refused before it reaches the daemon" alliancectl join "$T/garbage" -H "$T/acme"
 check "the daemon still serves after bad requests" alliancectl -H "$T/acme" status

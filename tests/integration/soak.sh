@@ -24,6 +24,18 @@ pid_of() { eval echo "\$PID_$1"; }
 running() { local n; for n in "${ALL[@]}"; do [ -z "${state[$n]:-}" ] && echo "$n"; done; }
 pick() { [ $# -gt 0 ] && echo "${@:$((RANDOM % $# + 1)):1}"; }
 acked() { [ -n "$1" ] && [[ $1 == */* ]] && echo "$1" >>"$T/acked"; }
+# resume [NAME...]: restart the killed and thaw the frozen (all, by default).
+resume() {
+	local n
+	for n in "${@:-${ALL[@]}}"; do
+		case ${state[$n]:-} in
+		killed) start_daemon "$n" || not_ok "$n restarts after SIGKILL" ;;
+		frozen) kill -CONT "$(pid_of "$n")" ;;
+		*) continue ;;
+		esac
+		state[$n]=
+	done
+}
 
 # One step of some commitment's life by member $1, as the rules allow it
 # from where $1 stands (its own home's view: a partner may have moved on).
@@ -85,7 +97,7 @@ if options:
 	races=$((races + 1))
 }
 
-steps=0 restarts=0 freezes=0 joined=0 races=0
+steps=0 kills=0 freezes=0 joined=0 races=0
 deadline=$((SECONDS + DUR))
 while [ $SECONDS -lt $deadline ]; do
 	for n in "${ALL[@]}"; do
@@ -109,25 +121,15 @@ while [ $SECONDS -lt $deadline ]; do
 	elif [ $r -lt 85 ]; then
 		out=$(alliancectl -H "$T/$who" feedback "$(pick "${others[@]}")" --rating $((RANDOM % 5 + 1)) 2>&1) && acked "$out"
 	elif [ $r -lt 89 ] && [ ${#up[@]} -ge 2 ]; then
-		kill -KILL "$(pid_of "$who")"; wait "$(pid_of "$who")" 2>/dev/null; state[$who]=killed
+		kill -KILL "$(pid_of "$who")"; wait "$(pid_of "$who")" 2>/dev/null; state[$who]=killed; kills=$((kills + 1))
 	elif [ $r -lt 92 ] && [ ${#up[@]} -ge 2 ]; then
 		kill -STOP "$(pid_of "$who")"; state[$who]=frozen; freezes=$((freezes + 1))
 	else
-		for n in "${ALL[@]}"; do
-			case ${state[$n]:-} in
-			killed) start_daemon "$n" || not_ok "$n restarts after SIGKILL"; state[$n]=; restarts=$((restarts + 1)) ;;
-			frozen) kill -CONT "$(pid_of "$n")"; state[$n]= ;;
-			esac
-		done
+		resume
 	fi
 	# Halfway, a fourth firm joins by amendment (with every daemon up).
 	if [ $joined -eq 0 ] && [ $SECONDS -ge $((deadline - DUR / 2)) ]; then
-		for n in "${ALL[@]}"; do
-			case ${state[$n]:-} in
-			killed) start_daemon "$n" || not_ok "$n restarts after SIGKILL"; state[$n]= ;;
-			frozen) kill -CONT "$(pid_of "$n")"; state[$n]= ;;
-			esac
-		done
+		resume
 		init_partners delta && start_daemon delta && alliancectl join "$T/charter" -H "$T/delta" >/dev/null
 		for n in acme globex initech; do eventually 20 authoring_open "$n" >/dev/null; done
 		p=$(alliancectl -H "$T/acme" amend --add "$(cat "$T/delta.card")") && acked "$p"
@@ -140,16 +142,11 @@ while [ $SECONDS -lt $deadline ]; do
 done
 
 # Everyone back up, then the invariants.
-for n in "${ALL[@]}"; do
-	case ${state[$n]:-} in
-	killed) start_daemon "$n" || not_ok "$n restarts"; state[$n]= ;;
-	frozen) kill -CONT "$(pid_of "$n")"; state[$n]= ;;
-	esac
-done
+resume
 grep -E '^[a-z]+/[0-9]+$' "$T/raced" 2>/dev/null >>"$T/acked"
-echo "# $steps steps, $races races, $restarts restarts after SIGKILL, $freezes freezes, $(wc -l <"$T/acked") acknowledged messages"
-heads() { local n; for n in "${ALL[@]}"; do jq_status "$1" "[m['seq'] for m in a['members'] if m['name']=='$n'][0]"; done | tr '\n' ' '; }
-converged() { local ref; ref=$(heads acme); for n in "${ALL[@]}"; do [ "$(heads "$n")" = "$ref" ] || return 1; done; }
+echo "# $steps steps, $races races, $kills SIGKILLs, $freezes freezes, $(wc -l <"$T/acked") acknowledged messages"
+heads() { jq_status "$1" "sorted((m['name'], m['seq']) for m in a['members'])"; }
+converged() { local ref n; ref=$(heads acme); for n in "${ALL[@]}"; do [ "$(heads "$n")" = "$ref" ] || return 1; done; }
 check "every daemon holds the same log in the end" eventually 60 converged
 # A feed is a chain: holding an author's message n means holding 1..n.
 all_acked() {

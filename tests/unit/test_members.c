@@ -115,12 +115,12 @@ static void test_join(void **state)
 	assert_int_equal(x->s->charter->n_members, 3);
 	assert_int_equal(commit(x, 3, 0, T0 + 2), AL_E_REJECT); /* not a member yet */
 	approve(x, 1, p, T0 + 3);
-	assert_int_equal(x->s->member_changes, 1);
+	assert_int_equal(x->s->charter->member_changes, 1);
 	assert_int_equal(x->s->charter->n_members, 4);
 	assert_int_equal(members_standing(x->s->charter, 3), AL_JOINED);
 	assert_string_equal(x->s->charter->members[3].name, "m3");
 	approve(x, 2, p, T0 + 4); /* a third approval: already in effect, changes nothing */
-	assert_int_equal(x->s->member_changes, 1);
+	assert_int_equal(x->s->charter->member_changes, 1);
 	assert_int_equal(commit(x, 3, 0, T0 + 5), AL_OK);
 
 	struct al_ledger *l;
