@@ -480,6 +480,10 @@ static void on_have(struct daemon *d, struct alliance *a, size_t from,
 		dlog(d, L_INFO, "%s: link to %s is up", c->title, c->members[from].name);
 	l->want_have |= back;
 	l->heard = now;
+	/* It links to us, so it lists us as a member: if it refused our
+	 * handshake (before it knew we joined), try again now. */
+	if (l->peer && l->peer->state == P_REFUSED)
+		l->peer->retry_at = now;
 	/* A peer may ask for a resend at most once per RESEND_MS: asking in
 	 * a loop must not make us stream the log in a loop. */
 	bool rewind = pm->rewind && now - l->rewound > RESEND_MS;
