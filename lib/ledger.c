@@ -475,11 +475,14 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 	case RACE: return AL_OK;
 	default: break;
 	}
+	/* What b moves (the commitment it is about), to remember b as its
+	 * latest move: see "changed". */
+	enum al_cstate was = s ? s->state : AL_C_PROPOSED;
+	bool was_escalated = s && s->escalated;
 	switch (b->kind) {
 	case AL_KIND_COMMITMENT:
 		return add_commitment(l, b, (size_t)a);
 	case AL_KIND_RESPONSE:
-		s->changed = (struct al_ref){ b->author, b->seq };
 		if (b->u.response.answer == AL_ANSWER_ACCEPT) {
 			s->state = AL_C_ACCEPTED;
 			s->accepted = true;
@@ -490,7 +493,7 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 	case AL_KIND_DELIVERY:
 		s->state = AL_C_DELIVERED;
 		s->delivered_at = b->timestamp;
-		s->delivery = s->changed = (struct al_ref){ b->author, b->seq };
+		s->delivery = (struct al_ref){ b->author, b->seq };
 		break;
 	case AL_KIND_VERDICT:
 		s->state = b->u.verdict.outcome == AL_OUTCOME_CONFIRM ? AL_C_CONFIRMED
@@ -498,7 +501,6 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		s->verdict_at = b->timestamp;
 		s->quality = b->u.verdict.quality;
 		s->timeliness = b->u.verdict.timeliness;
-		s->changed = (struct al_ref){ b->author, b->seq };
 		break;
 	case AL_KIND_TASK: {
 		struct al_task_status *v = realloc(l->tasks, (l->n_tasks + 1) * sizeof *v);
@@ -520,21 +522,17 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		for (size_t i = 0; i < s->n_to; i++)
 			all = all && s->released[s->to[i]];
 		if (all || ((size_t)a == s->promisor && !s->accepted &&
-			    s->state == AL_C_PROPOSED && b->timestamp <= s->due)) {
+			    s->state == AL_C_PROPOSED && b->timestamp <= s->due))
 			s->state = AL_C_RELEASED;
-			s->changed = (struct al_ref){ b->author, b->seq };
-		}
 		break;
 	}
 	case AL_KIND_AMENDMENT:
 		return amend(l, (size_t)a, b);
 	case AL_KIND_ESCALATION:
 		s->escalated = true;
-		s->changed = (struct al_ref){ b->author, b->seq };
 		break;
 	case AL_KIND_RESOLUTION:
 		s->state = AL_C_RESOLVED;
-		s->changed = (struct al_ref){ b->author, b->seq };
 		s->ruling = b->u.resolution.ruling;
 		s->resolved_at = b->timestamp;
 		break;
@@ -551,6 +549,8 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 	default:
 		break;
 	}
+	if (s && (s->state != was || s->escalated != was_escalated))
+		s->changed = (struct al_ref){ b->author, b->seq };
 	return AL_OK;
 }
 
