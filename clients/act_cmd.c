@@ -59,9 +59,9 @@ static const struct verb {
 		   "seconds); --add admits a new member by its card (the last line 'allianced\n"
 		   "init' printed for it); --remove ends a member's membership (its messages\n"
 		   "stay in the log). A proposal is in effect once the charter's quorum of\n"
-		   "members has proposed or approved it. A new member's firm joins\n"
-		   "with 'alliancectl join CHARTER' (the founders' charter) and may act once\n"
-		   "the amendment adding it is in effect. Prints the message's id.\n" },
+		   "members has proposed or approved it. A new member's firm joins with\n"
+		   "'alliancectl join CHARTER' (the founders' charter) and may act once the\n"
+		   "amendment adding it is in effect. Prints the message's id.\n" },
 	{ "task", "usage: alliancectl task add TITLE --owner NAME --due WHEN [--depends ID ...]\n"
 		  "                            [--deliverable TEXT] [-H HOME] [--alliance ID|TITLE]\n\n"
 		  "Program a task with an accountable owner and a due time; it may depend on\n"
@@ -103,7 +103,8 @@ static int hash_file(const char *path, uint8_t out[32])
 static int act(const struct verb *v, int argc, char **argv)
 {
 	enum { O_ALLIANCE = 256, O_REASON, O_NOTE, O_COMMENT, O_EVIDENCE, O_RATING, O_TIMELINESS,
-	       O_OWNER, O_DUE, O_DEPENDS, O_DELIVERABLE, O_UPHOLD, O_REJECT, O_PARAM, O_APPROVE, O_ADD, O_REMOVE };
+	       O_OWNER, O_DUE, O_DEPENDS, O_DELIVERABLE, O_UPHOLD, O_REJECT, O_PARAM, O_APPROVE,
+	       O_ADD, O_REMOVE };
 	static const struct option opts[] = {
 		{ "alliance", required_argument, NULL, O_ALLIANCE },
 		{ "reason", required_argument, NULL, O_REASON },

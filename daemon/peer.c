@@ -226,8 +226,7 @@ int peers_members(struct daemon *d, struct alliance *a)
 {
 	const struct al_charter *c = a->s->charter;
 	if (a->member_changes == a->s->charter->member_changes)
-		return AL_OK;
-	a->member_changes = a->s->charter->member_changes;
+		return AL_OK; /* peers_add below brings it up to date */
 	for (size_t m = 0; m < c->n_members; m++) {
 		enum al_standing now = members_standing(c, m);
 		enum al_standing was = m < a->n_links ? a->links[m].standing : AL_CANDIDATE;

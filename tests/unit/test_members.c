@@ -65,19 +65,29 @@ static int author(struct fx *x, int a, struct al_body *b, int64_t t, struct al_r
 	return rc;
 }
 
-static struct al_ref propose(struct fx *x, int a, bool add, int whom, int64_t t)
+static struct al_ref add_card(struct fx *x, int a, struct al_member m, int64_t t)
 {
 	struct al_body b;
 	struct al_ref id;
 	memset(&b, 0, sizeof b);
 	b.kind = AL_KIND_AMENDMENT;
-	if (add) {
-		b.u.amendment.has_add = true;
-		b.u.amendment.add = x->card3;
-	} else {
-		b.u.amendment.has_remove = true;
-		b.u.amendment.remove = x->ids[whom]->sign_pk;
-	}
+	b.u.amendment.has_add = true;
+	b.u.amendment.add = m;
+	assert_int_equal(author(x, a, &b, t, &id), AL_OK);
+	return id;
+}
+
+/* Member a proposes adding m3 (the newcomer's card), or removing whom. */
+static struct al_ref propose(struct fx *x, int a, bool add, int whom, int64_t t)
+{
+	struct al_body b;
+	struct al_ref id;
+	if (add)
+		return add_card(x, a, x->card3, t);
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_AMENDMENT;
+	b.u.amendment.has_remove = true;
+	b.u.amendment.remove = x->ids[whom]->sign_pk;
 	assert_int_equal(author(x, a, &b, t, &id), AL_OK);
 	return id;
 }
@@ -275,18 +285,6 @@ static struct al_member card_of(const struct al_identity *id, const char *name)
 	m.sign_key = id->sign_pk;
 	m.transport_key = id->transport_pk;
 	return m;
-}
-
-static struct al_ref add_card(struct fx *x, int a, struct al_member m, int64_t t)
-{
-	struct al_body b;
-	struct al_ref id;
-	memset(&b, 0, sizeof b);
-	b.kind = AL_KIND_AMENDMENT;
-	b.u.amendment.has_add = true;
-	b.u.amendment.add = m;
-	assert_int_equal(author(x, a, &b, t, &id), AL_OK);
-	return id;
 }
 
 /* A fresh store fed x's messages in this order of (member, seq). */
