@@ -3,7 +3,10 @@
 #   make            build allianced and alliancectl into build/
 #   make test       unit and integration tests; ends with "N passed, N failed"
 #   make demo       partners on loopback, start to finish (a fourth joins)
-#   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
+#   make install    PREFIX=/usr/local DESTDIR= : binaries, man pages, allianced@.service
+#                   (SYSTEMDUNITDIR=$(PREFIX)/lib/systemd/system), sysusers.d and
+#                   tmpfiles.d entries, bash completion, README and docs/*.md
+#   make uninstall  removes what make install put there (same PREFIX, DESTDIR)
 #   make SANITIZE=address,undefined test     the same under sanitizers (build-san/)
 #   make bench      the pipeline against raw libsodium, fdatasync and ZeroMQ
 #   make fuzz       libFuzzer on every parser of untrusted input (FUZZ_SECONDS=60 each)
@@ -15,6 +18,12 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/alliance
+# Debian packaging sets SYSTEMDUNITDIR=/lib/systemd/system.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 PKG_CONFIG ?= pkg-config
 PROTOC_C ?= protoc-c
@@ -38,7 +47,7 @@ Q := @
 endif
 
 DEB_PACKAGES := libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev \
-	libjansson-dev libinih-dev libcmocka-dev pkg-config
+	libjansson-dev libinih-dev libcmocka-dev pkg-config nftables
 PKGS := libzmq libprotobuf-c libsodium jansson inih
 
 GEN := $(BUILD)/gen
@@ -58,7 +67,7 @@ all: $(BINS)
 
 # Package flags come from pkg-config after the packages are there; config.mk
 # is made once (re-made when this Makefile changes) and read on a restart.
-NO_CONFIG_GOALS := clean distclean
+NO_CONFIG_GOALS := clean distclean uninstall
 ifeq ($(filter-out $(NO_CONFIG_GOALS),$(or $(MAKECMDGOALS),all)),)
 else
 -include $(BUILD)/config.mk
@@ -152,16 +161,44 @@ unit: $(UNIT_BINS)
 demo: $(BINS) $(TOOL_BINS)
 	$(Q)BUILD=$(BUILD) demo/demo.sh
 
+# What an operator needs to run allianced under systemd. The unit is made
+# from dist/allianced@.service.in with the installed paths, straight into
+# DESTDIR (nothing in $(BUILD) depends on PREFIX). Afterwards, on the target
+# machine: systemd-sysusers; systemd-tmpfiles --create allianced.conf;
+# systemctl daemon-reload (a package's maintainer scripts do this).
+DOCS := README.md $(wildcard docs/*.md)
+COMPLETIONS := dist/bash-completion/allianced dist/bash-completion/alliancectl
+UNIT := allianced@.service
+
 install: $(BINS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 docs/man/alliancectl.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 644 docs/man/allianced.8 $(DESTDIR)$(MANDIR)/man8
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' dist/$(UNIT).in \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/$(UNIT)
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$(UNIT)
+	install -m 644 dist/sysusers.d/allianced.conf $(DESTDIR)$(SYSUSERSDIR)
+	install -m 644 dist/tmpfiles.d/allianced.conf $(DESTDIR)$(TMPFILESDIR)
+	install -m 644 $(COMPLETIONS) $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)
+
+# Exactly what install put there; of the directories, only DOCDIR (when empty).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/allianced $(DESTDIR)$(BINDIR)/alliancectl \
+		$(DESTDIR)$(MANDIR)/man1/alliancectl.1 $(DESTDIR)$(MANDIR)/man8/allianced.8 \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/$(UNIT) \
+		$(DESTDIR)$(SYSUSERSDIR)/allianced.conf $(DESTDIR)$(TMPFILESDIR)/allianced.conf \
+		$(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(notdir $(COMPLETIONS))) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all test unit demo fuzz bench soak install clean
+.PHONY: all test unit demo fuzz bench soak install uninstall clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -53,6 +53,8 @@ static const struct verb {
 	{ "amend", "usage: alliancectl amend --param KEY=VALUE ... [--reason TEXT] [-H HOME]\n"
 		   "       alliancectl amend --add CARD [--reason TEXT] [-H HOME]\n"
 		   "       alliancectl amend --remove NAME [--reason TEXT] [-H HOME]\n"
+		   "       alliancectl amend --replace CARD [--reason TEXT] [-H HOME]\n"
+		   "       alliancectl amend --endpoint ENDPOINT [--reason TEXT] [-H HOME]\n"
 		   "       alliancectl amend --approve ID [-H HOME] [--alliance ID|TITLE]\n\n"
 		   "Propose a change to the charter, or approve one. --param sets new trust\n"
 		   "parameters (the keys of 'charter new --param', and half_life and grace in\n"
@@ -61,7 +63,17 @@ static const struct verb {
 		   "stay in the log). A proposal is in effect once the charter's quorum of\n"
 		   "members has proposed or approved it. A new member's firm joins with\n"
 		   "'alliancectl join CHARTER' (the founders' charter) and may act once the\n"
-		   "amendment adding it is in effect. Prints the message's id.\n" },
+		   "amendment adding it is in effect.\n"
+		   "--replace gives a member new keys, at the quorum like --add: CARD is the\n"
+		   "member card of a new home made with the member's name ('allianced init\n"
+		   "NEWHOME --name NAME ...'); the member keeps its name, its evidence and its\n"
+		   "trust row, its old keys sign nothing more, and the new home joins with\n"
+		   "'alliancectl join CHARTER' (for a lost or stolen key: docs/operations.md).\n"
+		   "Ids of the new keys' messages read NAME@2/SEQ.\n"
+		   "--endpoint moves this member's own endpoint (tcp://HOST:PORT, HOST a DNS\n"
+		   "name or an address): signed by this member alone, in effect at once;\n"
+		   "peers dial it there from then on. Set advertise in allianced.conf to match.\n"
+		   "Prints the message's id.\n" },
 	{ "task", "usage: alliancectl task add TITLE --owner NAME --due WHEN [--depends ID ...]\n"
 		  "                            [--deliverable TEXT] [-H HOME] [--alliance ID|TITLE]\n\n"
 		  "Program a task with an accountable owner and a due time; it may depend on\n"
@@ -104,7 +116,7 @@ static int act(const struct verb *v, int argc, char **argv)
 {
 	enum { O_ALLIANCE = 256, O_REASON, O_NOTE, O_COMMENT, O_EVIDENCE, O_RATING, O_TIMELINESS,
 	       O_OWNER, O_DUE, O_DEPENDS, O_DELIVERABLE, O_UPHOLD, O_REJECT, O_PARAM, O_APPROVE,
-	       O_ADD, O_REMOVE };
+	       O_ADD, O_REMOVE, O_ENDPOINT, O_REPLACE };
 	static const struct option opts[] = {
 		{ "alliance", required_argument, NULL, O_ALLIANCE },
 		{ "reason", required_argument, NULL, O_REASON },
@@ -123,13 +135,15 @@ static int act(const struct verb *v, int argc, char **argv)
 		{ "approve", required_argument, NULL, O_APPROVE },
 		{ "add", required_argument, NULL, O_ADD },
 		{ "remove", required_argument, NULL, O_REMOVE },
+		{ "endpoint", required_argument, NULL, O_ENDPOINT },
+		{ "replace", required_argument, NULL, O_REPLACE },
 		{ "home", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *home_opt = NULL, *text = NULL, *evidence = NULL, *owner = NULL;
 	char *depends[64], *params[64], why[AL_ERRLEN];
-	const char *approve = NULL, *add = NULL, *remove = NULL;
+	const char *approve = NULL, *add = NULL, *remove = NULL, *endpoint = NULL, *replace = NULL;
 	struct al_request rq = { .op = AL_OP_ACT, .alliance = (char *)"" };
 	bool confirm = !strcmp(v->name, "confirm"), feedback = !strcmp(v->name, "feedback");
 	bool task = !strcmp(v->name, "task"), has_due = false;
@@ -178,6 +192,8 @@ static int act(const struct verb *v, int argc, char **argv)
 		case O_APPROVE: approve = optarg; break;
 		case O_ADD: add = optarg; break;
 		case O_REMOVE: remove = optarg; break;
+		case O_ENDPOINT: endpoint = optarg; break;
+		case O_REPLACE: replace = optarg; break;
 		case O_UPHOLD:
 		case O_REJECT:
 			if (rq.act.ruling)
@@ -191,9 +207,10 @@ static int act(const struct verb *v, int argc, char **argv)
 	if (amend) {
 		if (optind != argc)
 			return ctl_usage(v->name, "unexpected argument '%s'", argv[optind]);
-		if (!!approve + !!rq.act.n_params + !!add + !!remove != 1)
+		if (!!approve + !!rq.act.n_params + !!add + !!remove + !!endpoint + !!replace != 1)
 			return ctl_usage(v->name, "give one of --param KEY=VALUE, --add CARD, --remove "
-					 "NAME (a proposal) and --approve ID");
+					 "NAME, --replace CARD (a proposal), --endpoint ENDPOINT (this "
+					 "member's own) and --approve ID");
 	} else if (task) { /* "task add TITLE" */
 		if (optind >= argc || strcmp(argv[optind], "add"))
 			return ctl_usage(v->name, "say 'task add TITLE --owner NAME --due WHEN'");
@@ -228,6 +245,8 @@ static int act(const struct verb *v, int argc, char **argv)
 	rq.act.params = params;
 	rq.act.card = (char *)(add ? add : "");
 	rq.act.remove = (char *)(remove ? remove : "");
+	rq.act.endpoint = (char *)(endpoint ? endpoint : "");
+	rq.act.replace = (char *)(replace ? replace : "");
 	rq.act.name = (char *)(task ? owner : feedback ? argv[optind] : "");
 	rq.act.depends = depends;
 	if (!rq.act.deliverable)

@@ -9,9 +9,13 @@
 #include "card.h"
 #include "err.h"
 #include "file.h"
+#include "home.h"
 #include "key.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +32,7 @@ static const struct command {
 	{ "join", cmd_join, "have the daemon adopt a signed charter" },
 	{ "commit", cmd_commit, "promise a deliverable to other members, by a due time" },
 	{ "status", cmd_status, "the daemon, its alliances, links, counters and rejections" },
+	{ "metrics", cmd_metrics, "the daemon's counters and gauges for Prometheus (textfile)" },
 	{ "task", cmd_task, "task add: program a task with an owner and a due time" },
 	{ "accept", cmd_accept, "as a beneficiary, accept a proposed commitment" },
 	{ "decline", cmd_decline, "as a beneficiary, decline a proposed commitment" },
@@ -83,6 +88,43 @@ int ctl_usage(const char *cmd, const char *fmt, ...)
 	return CTL_EXIT_USAGE;
 }
 
+/* Without -H or $ALLIANCE_HOME: the one home under the state directory
+ * where the systemd unit keeps them (/var/lib/allianced/NAME, or
+ * $ALLIANCE_STATE_DIR), when there is exactly one. */
+static const char *default_home(void)
+{
+	static char found[PATH_MAX];
+	const char *dir = getenv("ALLIANCE_STATE_DIR");
+	char names[512] = "", path[PATH_MAX];
+	size_t n = 0, used = 0;
+	if (!dir || !*dir)
+		dir = "/var/lib/allianced";
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    snprintf(path, sizeof path, "%s/%s/%s", dir, de->d_name, AL_CONFIG_FILE) >=
+			    (int)sizeof path ||
+		    access(path, F_OK) != 0)
+			continue;
+		if (n++ == 0)
+			snprintf(found, sizeof found, "%s/%s", dir, de->d_name);
+		if (used < sizeof names)
+			used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
+						 used ? ", " : "", de->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (n == 1)
+		return found;
+	if (n > 1)
+		ctl_error("no home given, and %s holds %zu (%s): pick one with -H %s/NAME or "
+			  "ALLIANCE_HOME", dir, n, names, dir);
+	else
+		ctl_error("no home given: use -H HOME or set ALLIANCE_HOME (%s holds no home)", dir);
+	return NULL;
+}
+
 const char *ctl_home(const char *opt)
 {
 	if (opt)
@@ -92,8 +134,7 @@ const char *ctl_home(const char *opt)
 	const char *env = getenv("ALLIANCE_HOME");
 	if (env && *env)
 		return env;
-	ctl_error("no home given: use -H HOME or set ALLIANCE_HOME");
-	return NULL;
+	return default_home();
 }
 
 int ctl_read_card(const char *arg, struct al_member *out)

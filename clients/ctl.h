@@ -80,12 +80,32 @@ struct al_ledger;
 int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, int64_t as_of,
 		    struct al_charter **c, struct al_ledger **l);
 
+/* The health rule of status --check and metrics (docs/metrics.md), over
+ * the JSON of a status request. Free space in the home's filesystem is too
+ * little below bytes or below percent of its size (0: that test is off). */
+struct ctl_min_free {
+	uint64_t bytes;
+	double percent;
+};
+#define CTL_MIN_FREE_DEFAULT { 64ull << 20, 1.0 }
+
+/* Parse --min-free SIZE ("64M", "2G", "5%", "0") into *out (both fields
+ * set: one test replaces the defaults). 0, or prints an error and returns
+ * CTL_EXIT_FAIL. */
+int ctl_parse_min_free(const char *arg, struct ctl_min_free *out);
+
+/* Is status (the whole reply) healthy? Writes the one line of status
+ * --check into buf (n bytes, cut to fit): "OK: ..." when it returns true,
+ * "DEGRADED: NAME: ..." naming every fault when false. */
+bool ctl_health(const json_t *status, const struct ctl_min_free *mf, char *buf, size_t n);
+
 /* Subcommands. */
 int cmd_charter(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_join(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_commitments(int argc, char **argv);
 int cmd_trust(int argc, char **argv);

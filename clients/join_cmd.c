@@ -17,7 +17,11 @@ static const char join_usage[] =
 	"A firm that is not in the charter joins the same way, as a newcomer: its\n"
 	"daemon links to the founders and waits until a member's 'alliancectl amend\n"
 	"--add CARD' (with this home's card) has the quorum's approval; then it\n"
-	"receives the alliance's log and may act ('alliancectl status' shows it).\n";
+	"receives the alliance's log and may act ('alliancectl status' shows it).\n\n"
+	"A new home for a member whose keys are lost or stolen ('allianced init\n"
+	"NEWHOME --name NAME', the member's name) joins the same way and waits for\n"
+	"'alliancectl amend --replace CARD'; then it acts for that member, which\n"
+	"keeps its name, evidence and trust row (docs/operations.md).\n";
 
 int cmd_join(int argc, char **argv)
 {
@@ -61,6 +65,12 @@ int cmd_join(int argc, char **argv)
 		json_t *j = json_loads(rp.json, 0, NULL);
 		if (j && json_is_true(json_object_get(j, "already")))
 			printf("already a member of '%s': nothing changed\n", c->title);
+		else if (j && json_is_string(json_object_get(j, "replacing")))
+			printf("joined alliance '%s' with new keys for member '%s': it may act for "
+			       "'%s' once an amendment giving it this home's card ('alliancectl amend "
+			       "--replace CARD', by a member) has the quorum's approval\n", c->title,
+			       json_string_value(json_object_get(j, "replacing")),
+			       json_string_value(json_object_get(j, "replacing")));
 		else if (j && json_is_false(json_object_get(j, "founder")))
 			printf("joined alliance '%s' as a newcomer: it may act once an amendment "
 			       "adding this home's card ('alliancectl amend --add CARD', by a member) "

@@ -139,6 +139,12 @@ json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e
 								"endpoint", am->add.endpoint));
 		if (am->has_remove)
 			json_object_set_new(j, "remove", name_of(c, &am->remove));
+		if (am->has_replace)
+			json_object_set_new(j, "replace", json_pack("{s:o, s:s, s:s}", "keys_of",
+				name_of(c, &am->replaces), "name", am->replace.name, "endpoint",
+				am->replace.endpoint));
+		if (am->endpoint && *am->endpoint)
+			json_object_set_new(j, "endpoint", str(am->endpoint));
 		json_object_set_new(j, "params", json_boolean(am->has_params));
 		json_object_set_new(j, "reason", str(am->reason));
 		break;
@@ -199,6 +205,13 @@ void ctl_message_line(const json_t *j, char *buf, size_t n)
 			    json_string_value(json_object_get(json_object_get(j, "add"), "endpoint")));
 		else if (json_is_string(json_object_get(j, "remove")))
 			PUT("removes %s", S("remove"));
+		else if (json_is_object(json_object_get(j, "replace")))
+			PUT("gives %s new keys, at %s",
+			    json_string_value(json_object_get(json_object_get(j, "replace"), "name")),
+			    json_string_value(json_object_get(json_object_get(j, "replace"),
+							      "endpoint")));
+		else if (json_is_string(json_object_get(j, "endpoint")))
+			PUT("moves its endpoint to %s", S("endpoint"));
 		else if (json_is_true(json_object_get(j, "params")))
 			PUT("new trust parameters");
 	} else if (!strcmp(kind, "receipt")) {

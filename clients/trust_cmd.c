@@ -5,6 +5,7 @@
 #include "charter.h"
 #include "err.h"
 #include "ledger.h"
+#include "members.h"
 #include "trust.h"
 #include "when.h"
 
@@ -160,6 +161,8 @@ int cmd_trust(int argc, char **argv)
 		return CTL_EXIT_FAIL;
 	int rc = 0;
 	const struct al_member *m = name ? charter_member_named(c, name) : NULL;
+	/* Its row is its party's: the evidence of all its keys. */
+	size_t row = m ? members_party(c, (size_t)(m - c->members)) : 0;
 	if (name && !m) {
 		char list[1024];
 		rc = ctl_error("no member named '%s' in charter '%s' (members: %s)%s", name, c->title,
@@ -169,17 +172,17 @@ int cmd_trust(int argc, char **argv)
 	} else if (trust_compute(l, as_of, &t)) {
 		rc = ctl_error("out of memory");
 	} else if (json) {
-		rc = ctl_print_json(m ? explain(c, t, (size_t)(m - c->members)) : ctl_trust_json(c, t));
+		rc = ctl_print_json(m ? explain(c, t, row) : ctl_trust_json(c, t));
 	} else if (!m) {
 		ctl_trust_print(c, t);
 	} else {
-		json_t *j = explain(c, t, (size_t)(m - c->members)), *e;
+		json_t *j = explain(c, t, row), *e;
 		size_t i;
 		char when[AL_WHENLEN];
 		printf("%s: trust %.4f, uncertainty %.4f (r %.4f, s %.4f) as of %s\n", m->name,
-		       trust_round(t->rows[m - c->members].trust),
-		       trust_round(t->rows[m - c->members].uncertainty),
-		       trust_round(t->rows[m - c->members].r), trust_round(t->rows[m - c->members].s),
+		       trust_round(t->rows[row].trust),
+		       trust_round(t->rows[row].uncertainty),
+		       trust_round(t->rows[row].r), trust_round(t->rows[row].s),
 		       when_format(as_of, when));
 		if (!json_array_size(json_object_get(j, "evidence")))
 			printf("  no evidence yet: trust starts at 0.5 with full uncertainty\n");

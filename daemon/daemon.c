@@ -7,10 +7,12 @@
  * by operation. The core library (lib/) does all validation and storage.
  */
 #include "daemon.h"
+#include "notify.h"
 #include "reactor.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,26 +50,144 @@
  * round's appends are synced and their replies sent. */
 #define CONTROL_BATCH 256
 
-static volatile sig_atomic_t stop_signal;
+static bool stderr_is_journal(void);
 
+static volatile sig_atomic_t stop_signal, reload_signal, ignored_signal;
+
+/* SIGTERM and SIGINT stop the loop; SIGHUP asks for a reload; SIGUSR1 and
+ * SIGUSR2 are noted and ignored (by default they would kill us). */
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (sig == SIGHUP)
+		reload_signal = 1;
+	else if (sig == SIGUSR1 || sig == SIGUSR2)
+		ignored_signal = sig;
+	else
+		stop_signal = sig;
 }
 
+/* The line a fatal signal writes, built before any can arrive: a handler
+ * may only write(2) what is ready. */
+static char fatal_line[160];
+static size_t fatal_at; /* where the signal's name goes */
+static struct sigaction fatal_old[32];
+
+/* A fatal signal (a crash, abort(), SIGQUIT): say so on stderr, then let
+ * the action that was there before (the default, or a sanitizer's) run. */
+static void on_fatal(int sig)
+{
+	const char *name = sigabbrev_np(sig);
+	char line[sizeof fatal_line + 16];
+	size_t n = fatal_at, k = name ? strlen(name) : 0;
+	memcpy(line, fatal_line, n);
+	memcpy(line + n, "SIG", 3);
+	memcpy(line + n + 3, name ? name : "?", name ? k : 1);
+	n += 3 + (name ? k : 1);
+	static const char tail[] = ": stopping without a clean stop\n";
+	memcpy(line + n, tail, sizeof tail - 1);
+	n += sizeof tail - 1;
+	ssize_t w = write(STDERR_FILENO, line, n);
+	(void)w;
+	sigaction(sig, &fatal_old[sig], NULL);
+	raise(sig);
+}
+
+static void catch_signals(const struct daemon *d)
+{
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT,
+				     SIGTRAP, SIGSYS, SIGXCPU, SIGXFSZ };
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (stderr_is_journal()) /* as dlog() writes there, at LOG_CRIT */
+		snprintf(fatal_line, sizeof fatal_line, "<2>killed by ");
+	else
+		snprintf(fatal_line, sizeof fatal_line, "allianced[%s] error: killed by ",
+			 d->home->self.name);
+	fatal_at = strlen(fatal_line);
+	sa.sa_handler = on_fatal;
+	for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+		sigaction(fatal[i], &sa, &fatal_old[fatal[i]]);
+}
+
+/* SIGHUP: re-read what may change at run time (the log level). */
+static void reload(struct daemon *d)
+{
+	static const char *const levels[] = { "error", "warn", "info", "debug" };
+	char why[AL_ERRLEN];
+	reload_signal = 0;
+	notify_send("RELOADING=1");
+	if (home_reload(d->home, why)) {
+		dlog(d, L_ERROR, "SIGHUP: kept the running settings: %s", why);
+	} else {
+		enum level was = d->level;
+		for (int i = 0; i < 4; i++)
+			if (!strcmp(d->home->log_level, levels[i]))
+				d->level = (enum level)i;
+		/* Said even at log level error: a reload must leave a trace. */
+		enum level keep = d->level;
+		d->level = L_INFO;
+		dlog(d, L_INFO, "SIGHUP: re-read %s/%s: log_level %s%s", d->home_abs, AL_CONFIG_FILE,
+		     levels[keep], keep == was ? " (unchanged)" : "");
+		d->level = keep;
+	}
+	notify_send("READY=1");
+}
+
+/* Does stderr go to the journal? systemd sets JOURNAL_STREAM to the
+ * "DEV:INODE" of the stream it connected to stderr (systemd.exec(5)); an
+ * inherited variable whose stream was redirected elsewhere does not match. */
+static bool stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	struct stat st;
+	char *end;
+	if (!env || !*env || fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	errno = 0;
+	uintmax_t dev = strtoumax(env, &end, 10);
+	if (errno || end == env || *end != ':')
+		return false;
+	const char *ino_s = end + 1;
+	uintmax_t ino = strtoumax(ino_s, &end, 10);
+	if (errno || end == ino_s || *end)
+		return false;
+	return dev == (uintmax_t)st.st_dev && ino == (uintmax_t)st.st_ino;
+}
+
+/* One line per message. To a terminal or a file: "TIME allianced[NAME]
+ * LEVEL: message". To the journal: "<P>message", P the syslog priority;
+ * journald adds the time, the unit, the pid and keeps P as PRIORITY. */
 void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };
+	static const int priorities[] = { 3, 4, 6, 7 }; /* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */
+	static int journal = -1; /* decided at the first line, which start-up logs */
 	if (lv > d->level)
 		return;
-	char t[AL_WHENLEN];
+	if (journal < 0)
+		journal = stderr_is_journal();
+	char line[4096], t[AL_WHENLEN];
+	int n = journal ? snprintf(line, sizeof line, "<%d>", priorities[lv])
+			: snprintf(line, sizeof line, "%s allianced[%s] %s: ",
+				   when_format(when_now(), t), d->home ? d->home->self.name : "-",
+				   names[lv]);
 	va_list ap;
-	fprintf(stderr, "%s allianced[%s] %s: ", when_format(when_now(), t),
-		d->home ? d->home->self.name : "-", names[lv]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* A newline inside (from a peer's text, say) would start a line
+	 * without a prefix: one message, one line. */
+	for (char *p = line + n; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	fprintf(stderr, "%s\n", line); /* one write: lines never interleave */
 }
 
 /* ------------------------------------------------------------ alliances */
@@ -170,6 +291,20 @@ static int add_alliance(struct daemon *d, struct al_store *s, bool own_ok)
 	return AL_OK;
 }
 
+/* The endpoint partners dial is the one the alliance holds (the card's,
+ * as amended by 'amend --endpoint'), not allianced.conf's: say so when
+ * they differ, which is a move half done. */
+static void check_endpoint(struct daemon *d, const struct alliance *a)
+{
+	const struct al_charter *c = a->s->charter;
+	const char *held = c->members[a->self].endpoint, *mine = d->home->self.endpoint;
+	if (strcmp(held, mine))
+		dlog(d, L_WARN, "%s: the alliance holds this member's endpoint as %s, but advertise "
+		     "in %s is %s: partners dial %s. To move, run 'alliancectl amend --endpoint %s'; "
+		     "otherwise set advertise = %s", c->title, held, AL_CONFIG_FILE, mine, held,
+		     mine, held);
+}
+
 static int open_stores(struct daemon *d)
 {
 	al_hash *ids;
@@ -199,6 +334,8 @@ static int open_stores(struct daemon *d)
 		if (clean < 0 || add_alliance(d, s, clean > 0)) {
 			store_close(&s);
 			rc = -1;
+		} else {
+			check_endpoint(d, d->alls[d->n_alls - 1]);
 		}
 	}
 	free(ids);
@@ -283,6 +420,21 @@ static json_t *violations_json(struct alliance *a)
 	return v;
 }
 
+/* Add to each link of peers_links_json() (every member but self, in the
+ * charter's order) how long it has been silent: "silent_ms", null when it
+ * was never heard in this run. */
+static void links_silence(const struct alliance *a, json_t *links, int64_t now)
+{
+	size_t k = 0;
+	for (size_t m = 0; m < a->n_links && k < json_array_size(links); m++) {
+		if (m == a->self)
+			continue;
+		int64_t heard = a->links[m].heard;
+		json_object_set_new(json_array_get(links, k++), "silent_ms",
+				    heard ? json_integer((json_int_t)(now - heard)) : json_null());
+	}
+}
+
 static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64_t now)
 {
 	const struct al_store *s = a->s;
@@ -303,12 +455,21 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 			 members_standing(c, a->self) == AL_CANDIDATE
 				 ? "not a member yet: waiting for the amendment that adds it"
 			 : members_standing(c, a->self) == AL_LEFT ? "closed: this member has left"
+			 : members_standing(c, a->self) == AL_REPLACED
+				 ? "closed: this home's keys were replaced; the home with the new keys "
+				   "acts for this member"
 			 : a->own_ok ? "open" : "waiting for peers to confirm this member's feed head",
 			 "records", (json_int_t)log_records(s->log), "durable_bytes",
 			 (json_int_t)log_durable(s->log), "members", members, "links",
 			 peers_links_json(d, a, now), "counters", counters, "equivocations",
 			 (json_int_t)s->n_proofs);
 	json_object_set_new(j, "violations", violations_json(a));
+	enum al_standing me = members_standing(c, a->self);
+	bool held = !a->own_ok && me != AL_CANDIDATE && me != AL_LEFT && me != AL_REPLACED;
+	json_object_set_new(j, "authoring_held_ms",
+			    held ? json_integer((json_int_t)(now - a->gate_since)) : json_null());
+	json_object_set_new(j, "log_bytes", json_integer((json_int_t)log_size(s->log)));
+	links_silence(a, json_object_get(j, "links"), now);
 	return j;
 }
 
@@ -325,6 +486,67 @@ static json_t *rejections_json(const struct daemon *d)
 						   r->why));
 	}
 	return v;
+}
+
+/* Can the daemon write in its home? Create, write and remove a small file
+ * there (no fsync: this asks the filesystem, not the disk), at most once
+ * per DISK_PROBE_MS, so that status stays cheap however often it is asked.
+ * A failure is kept with its time for status, and logged once. */
+#define DISK_PROBE_MS 1000
+static void disk_probe(struct daemon *d, int64_t now)
+{
+	if (d->disk_probed && now - d->disk_probed < DISK_PROBE_MS)
+		return;
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/.write-probe", d->home_abs);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	ssize_t n = fd >= 0 ? write(fd, "probe\n", 6) : -1;
+	int err = n == 6 ? 0 : n >= 0 ? ENOSPC : errno;
+	if (fd >= 0) {
+		if (close(fd) < 0 && !err)
+			err = errno;
+		unlink(path); /* left behind, the next probe truncates it */
+	}
+	bool was = d->disk_writable || !d->disk_probed;
+	d->disk_probed = now;
+	d->disk_writable = !err;
+	if (!err) {
+		if (!was)
+			dlog(d, L_INFO, "the home %s is writable again", d->home_abs);
+		return;
+	}
+	d->write_errors++;
+	d->write_error_at = now;
+	al_errf(d->write_error, AL_E_IO, "cannot %s %s: %s (check the filesystem of the home, "
+		"its free space and its permissions)", fd < 0 ? "create" : "write", path,
+		strerror(err));
+	if (was)
+		dlog(d, L_ERROR, "%s", d->write_error);
+}
+
+/* The home's filesystem for status: space (statvfs), read-only, and the
+ * last probe of disk_probe(). */
+static json_t *disk_json(struct daemon *d, int64_t now)
+{
+	struct statvfs sv;
+	char t[AL_WHENLEN];
+	disk_probe(d, now);
+	json_t *j = json_pack("{s:s, s:b, s:I}", "path", d->home_abs, "writable",
+			      d->disk_writable, "write_errors", (json_int_t)d->write_errors);
+	json_object_set_new(j, "last_write_error", !d->write_error_at ? json_null()
+			    : json_pack("{s:s, s:s}", "at", when_format(d->write_error_at, t),
+					"error", d->write_error));
+	if (statvfs(d->home_abs, &sv) < 0) {
+		json_object_set_new(j, "error", json_sprintf("statvfs %s: %s", d->home_abs,
+							     strerror(errno)));
+		return j;
+	}
+	json_object_set_new(j, "free_bytes", json_integer((json_int_t)((uint64_t)sv.f_bavail *
+								      sv.f_frsize)));
+	json_object_set_new(j, "size_bytes", json_integer((json_int_t)((uint64_t)sv.f_blocks *
+								      sv.f_frsize)));
+	json_object_set_new(j, "read_only", json_boolean(sv.f_flag & ST_RDONLY));
+	return j;
 }
 
 static int handle_status(struct daemon *d, const struct al_request *rq, struct al_reply *rp)
@@ -346,13 +568,20 @@ static int handle_status(struct daemon *d, const struct al_request *rq, struct a
 	}
 	json_t *j = json_pack("{s:{s:s, s:s, s:i, s:s, s:s}, s:o, s:{s:I, s:I, s:I, s:I}, s:o}",
 			      "daemon", "name", d->home->self.name, "listen",
-			      d->home->self.endpoint, "pid", (int)getpid(), "started",
+			      d->home->listen, "pid", (int)getpid(), "started",
 			      when_format(d->started, t), "version", ALLIANCE_VERSION,
 			      "alliances", alliances, "peer_counters", "handshakes_refused",
 			      (json_int_t)d->handshakes_refused, "malformed",
 			      (json_int_t)d->peer_malformed, "not_member",
 			      (json_int_t)d->peer_unknown, "rejections",
 			      (json_int_t)d->n_rejections, "rejections", rejections_json(d));
+	json_object_set_new(json_object_get(j, "daemon"), "advertise",
+			    json_string(d->home->self.endpoint));
+	json_object_set_new(json_object_get(j, "daemon"), "uptime_ms",
+			    json_integer((json_int_t)(now - d->started)));
+	json_object_set_new(json_object_get(j, "daemon"), "link_timeout_ms",
+			    json_integer(LINK_TIMEOUT_MS));
+	json_object_set_new(j, "disk", disk_json(d, now));
 	rp->json = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	rp->ok = rp->json != NULL;
@@ -380,9 +609,17 @@ static int handle_join(struct daemon *d, const struct al_request *rq, struct al_
 		goto fail;
 	}
 	/* Not a founder: a newcomer joins to wait for the amendment adding
-	 * it, which its card must be able to pass. */
+	 * it, which its card must be able to pass; or, with a member's name
+	 * and new keys, for the one replacing that member's keys. */
+	const char *replacing = NULL;
 	for (size_t i = 0; !me && i < c->n_members; i++) {
 		const char *shared = charter_clash(&c->members[i], &d->home->self);
+		if (shared && !strcmp(shared, "name")) {
+			struct al_member renamed = d->home->self;
+			renamed.name[0] = '\0';
+			if (!(shared = charter_clash(&c->members[i], &renamed)))
+				replacing = c->members[i].name;
+		}
 		if (shared) {
 			rc = al_errf(why, AL_E_CHARTER, "this home ('%s') cannot join charter '%s' as a "
 				     "newcomer: its %s is '%s''s (make a home with another name)",
@@ -411,10 +648,13 @@ static int handle_join(struct daemon *d, const struct al_request *rq, struct al_
 		store_close(&s);
 		goto fail;
 	}
-	dlog(d, L_INFO, "joined alliance '%s' (%s)%s", c->title, hex, me ? "" : " as a newcomer: "
-	     "waiting for the amendment that adds this member");
+	dlog(d, L_INFO, "joined alliance '%s' (%s)%s%s", c->title, hex, me ? "" : replacing
+	     ? " with new keys for member " : " as a newcomer: waiting for the amendment that "
+	     "adds this member", me || !replacing ? "" : replacing);
 	json_t *j = json_pack("{s:b, s:s, s:s, s:b}", "joined", 1, "alliance", hex, "title",
 			      c->title, "founder", me != NULL);
+	if (!me && replacing)
+		json_object_set_new(j, "replacing", json_string(replacing));
 	rp->json = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	rp->ok = 1;
@@ -448,12 +688,23 @@ static bool may_author(const struct alliance *a, char *why)
 static int parse_id(const struct al_store *s, const char *id, struct al_ref *ref, char *why)
 {
 	const char *slash = strrchr(id, '/');
-	char name[AL_NAME_MAX + 1], *end;
-	if (!slash || slash == id || (size_t)(slash - id) > AL_NAME_MAX)
+	char name[AL_NAME_MAX + 16], *end, *at;
+	if (!slash || slash == id || (size_t)(slash - id) >= sizeof name)
 		return al_errf(why, AL_E_INVAL, "bad id '%s' (ids look like acme/12)", id);
 	memcpy(name, id, (size_t)(slash - id));
 	name[slash - id] = '\0';
-	const struct al_member *m = charter_member_named(s->charter, name);
+	const struct al_member *m = NULL;
+	if ((at = strchr(name, '@'))) { /* name@2: the member's second keys */
+		*at = '\0';
+		unsigned long gen = strtoul(at + 1, &end, 10);
+		for (size_t k = 0; *end == '\0' && k < s->charter->n_members; k++)
+			if (!strcmp(s->charter->members[k].name, name) && s->charter->generation &&
+			    s->charter->generation[k] == gen)
+				m = &s->charter->members[k];
+	} else if ((m = charter_member_named(s->charter, name))) {
+		/* name/seq: its first keys' message (name@2/seq for the second's) */
+		m = &s->charter->members[members_party(s->charter, (size_t)(m - s->charter->members))];
+	}
 	unsigned long long seq = strtoull(slash + 1, &end, 10);
 	if (!m || *end || !slash[1] || !seq)
 		return al_errf(why, AL_E_INVAL, "bad id '%s' (ids look like acme/12)", id);
@@ -638,6 +889,30 @@ static int act_body(const struct al_store *s, const struct al_ledger *l, const s
 		b->u.feedback.about = about->sign_key;
 		b->u.feedback.rating = act->quality;
 		b->u.feedback.comment = act->text;
+	} else if (!strcmp(act->verb, "amend") && *act->endpoint) {
+		char err[AL_ERRLEN];
+		if (card_check_endpoint(act->endpoint, err))
+			return al_errf(why, AL_E_INVAL, "--endpoint: %s", err);
+		b->kind = AL_KIND_AMENDMENT;
+		b->u.amendment.endpoint = act->endpoint;
+		b->u.amendment.reason = act->text;
+	} else if (!strcmp(act->verb, "amend") && *act->replace) {
+		char err[AL_ERRLEN];
+		b->kind = AL_KIND_AMENDMENT;
+		b->u.amendment.has_replace = true;
+		b->u.amendment.reason = act->text;
+		if (card_parse(act->replace, &b->u.amendment.replace, err))
+			return al_errf(why, AL_E_INVAL, "--replace: %s (give the last line 'allianced "
+				       "init' printed for the member's new home)", err);
+		const struct al_member *m = charter_member_named(c, b->u.amendment.replace.name);
+		if (!m)
+			return al_errf(why, AL_E_INVAL, "--replace: no member named '%s': a "
+				       "replacement card keeps the name of the member whose keys it "
+				       "replaces (members: %s)", b->u.amendment.replace.name,
+				       charter_member_list(c, list, sizeof list));
+		if (members_check_current(c, (size_t)(m - c->members), err))
+			return al_errf(why, AL_E_INVAL, "--replace: %s", err);
+		b->u.amendment.replaces = m->sign_key;
 	} else if (!strcmp(act->verb, "amend") && *act->card) {
 		char err[AL_ERRLEN];
 		b->kind = AL_KIND_AMENDMENT;
@@ -889,6 +1164,57 @@ static int on_control(struct daemon *d)
 	return rc;
 }
 
+/* The gid of control_group, when this process may give files to it (it
+ * is in the group). 0, or -1 with why. */
+static int control_gid(const struct al_home *h, gid_t *gid, char *why)
+{
+	struct group *g = getgrnam(h->control_group);
+	if (!g) {
+		al_errf(why, AL_E_INVAL, "control_group '%s' in %s is not a group on this machine "
+			"(create it with 'groupadd %s', or remove the setting)", h->control_group,
+			AL_CONFIG_FILE, h->control_group);
+		return -1;
+	}
+	gid_t v[NGROUPS_MAX + 1];
+	int n = getgroups(NGROUPS_MAX, v);
+	bool member = getegid() == g->gr_gid || geteuid() == 0;
+	for (int i = 0; i < n && !member; i++)
+		member = v[i] == g->gr_gid;
+	if (!member) {
+		al_errf(why, AL_E_PERM, "control_group '%s': this daemon's user is not in that group, "
+			"so it cannot give it the control socket (add the user to it, or under "
+			"systemd use Group= or SupplementaryGroups=)", h->control_group);
+		return -1;
+	}
+	*gid = g->gr_gid;
+	return 0;
+}
+
+/* Who may use the control socket: its owner (mode 0600), or with
+ * control_group also that group's members (0660; the home becomes 0710 and
+ * the group's, so that they can reach the socket in it, and nothing else:
+ * the key files stay 0600). */
+static int control_access(struct daemon *d)
+{
+	char why[AL_ERRLEN];
+	gid_t gid;
+	if (!d->home->control_group[0])
+		return chmod(d->control_path, 0600) < 0 ? -1 : 0;
+	if (control_gid(d->home, &gid, why) < 0) {
+		dlog(d, L_ERROR, "%s", why);
+		return -1;
+	}
+	if (chown(d->control_path, (uid_t)-1, gid) < 0 || chmod(d->control_path, 0660) < 0 ||
+	    chown(d->home_abs, (uid_t)-1, gid) < 0 || chmod(d->home_abs, 0710) < 0) {
+		dlog(d, L_ERROR, "control_group '%s': cannot give it the control socket in %s: %s",
+		     d->home->control_group, d->home_abs, strerror(errno));
+		return -1;
+	}
+	dlog(d, L_INFO, "control socket: the owner and group '%s' may use it (mode 0660)",
+	     d->home->control_group);
+	return 0;
+}
+
 static int bind_control(struct daemon *d)
 {
 	char endpoint[sizeof d->control_path + 8];
@@ -912,8 +1238,7 @@ static int bind_control(struct daemon *d)
 		dlog(d, L_ERROR, "cannot bind the control socket %s: %s", endpoint, zmq_strerror(errno));
 		return -1;
 	}
-	chmod(d->control_path, 0600);
-	return 0;
+	return control_access(d);
 }
 
 /* One daemon per home: an exclusive lock on HOME/allianced.pid. */
@@ -991,6 +1316,7 @@ int daemon_run(const char *home_dir)
 		fprintf(stderr, "allianced: %s\n", why);
 		return 1;
 	}
+	catch_signals(&d); /* from here on a signal is never the default's */
 	static const char *const levels[] = { "error", "warn", "info", "debug" };
 	for (int i = 0; i < 4; i++)
 		if (!strcmp(d.home->log_level, levels[i]))
@@ -1003,19 +1329,24 @@ int daemon_run(const char *home_dir)
 	/* Peer sockets first: each alliance opened links its members. */
 	if (take_lock(&d) || !d.zctx || bind_control(&d) || peers_start(&d) || open_stores(&d))
 		goto out;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	dlog(&d, L_INFO, "running: home %s, %zu alliance%s, control %s", d.home_abs, d.n_alls,
 	     d.n_alls == 1 ? "" : "s", d.control_path);
+	/* The control socket is bound, so a request sent now is answered by
+	 * the loop below: ready, for systemd (Type=notify). */
+	if (notify_send("READY=1") < 0)
+		dlog(&d, L_WARN, "cannot notify systemd at $NOTIFY_SOCKET: %s", strerror(errno));
 
 	/* Each round: take in control requests and peer messages, author
 	 * receipts that are due, sync once (group commit), acknowledge, then
 	 * send peers what they lack (only durable records leave). */
 	while (!stop_signal) {
+		if (reload_signal)
+			reload(&d);
+		if (ignored_signal) {
+			dlog(&d, L_WARN, "ignored SIG%s (SIGTERM stops the daemon, SIGHUP reloads it)",
+			     sigabbrev_np(ignored_signal));
+			ignored_signal = 0;
+		}
 		size_t np = d.n_peers; /* a join in this round may add peers */
 		zmq_pollitem_t *items = calloc(3 + np, sizeof *items);
 		if (!items) {
@@ -1061,9 +1392,109 @@ int daemon_run(const char *home_dir)
 		peers_pump(&d, now);
 	}
 	dlog(&d, L_INFO, "stopping on %s", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	notify_send("STOPPING=1");
 	d.clean_stop = true;
 	status = 0;
 out:
 	shutdown_daemon(&d);
 	return status;
+}
+
+/* ------------------------------------------------------------ check */
+
+struct check_scan {
+	uint64_t records, torn, corrupt;
+	char first[200];
+};
+
+static int check_record(void *arg, const struct al_log_rec *r)
+{
+	(void)r;
+	((struct check_scan *)arg)->records++;
+	return 0;
+}
+
+static int check_fault(void *arg, const struct al_log_fault *f)
+{
+	struct check_scan *cs = arg;
+	if (f->kind == AL_LOG_TORN)
+		cs->torn += f->length;
+	else
+		cs->corrupt++;
+	if (!cs->first[0])
+		snprintf(cs->first, sizeof cs->first, "record %" PRIu64 " at offset %" PRIu64 ": %s",
+			 f->index, f->offset, f->reason);
+	return 0;
+}
+
+int daemon_check(const char *home_dir)
+{
+	struct daemon d;
+	char why[AL_ERRLEN], path[PATH_MAX + 64];
+	int bad = 0;
+	memset(&d, 0, sizeof d);
+	if (home_open(home_dir, &d.home, why)) {
+		fprintf(stderr, "allianced: %s\n", why);
+		return 1;
+	}
+	printf("%s: %s and keys OK: member '%s', listens on %s, partners dial %s\n", home_dir,
+	       AL_CONFIG_FILE, d.home->self.name, d.home->listen, d.home->self.endpoint);
+	if (!realpath(home_dir, d.home_abs)) {
+		fprintf(stderr, "allianced: cannot resolve %s: %s\n", home_dir, strerror(errno));
+		bad = 1;
+	} else if (strlen(d.home_abs) + sizeof "/control.sock" > sizeof d.control_path) {
+		fprintf(stderr, "allianced: home path '%s' is too long for a control socket (at "
+			"most %zu characters); move the home\n", d.home_abs,
+			sizeof d.control_path - sizeof "/control.sock");
+		bad = 1;
+	}
+	gid_t gid;
+	if (d.home->control_group[0] && control_gid(d.home, &gid, why) < 0) {
+		fprintf(stderr, "allianced: %s\n", why);
+		bad = 1;
+	}
+	al_hash *ids;
+	size_t n;
+	if (home_alliances(d.home->dir, &ids, &n, why)) {
+		fprintf(stderr, "allianced: %s\n", why);
+		home_close(&d.home);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char dir[PATH_MAX];
+		struct al_charter *c;
+		struct check_scan cs = { 0 };
+		home_alliance_dir(d.home->dir, &ids[i], dir, sizeof dir);
+		snprintf(path, sizeof path, "%s/charter", dir);
+		if (charter_load(path, &c, why)) {
+			fprintf(stderr, "allianced: %s: %s\n", dir, why);
+			bad = 1;
+			continue;
+		}
+		snprintf(path, sizeof path, "%s/log", dir);
+		int rc = log_scan(path, check_record, check_fault, &cs, why);
+		if (rc && rc != AL_E_NOENT) {
+			fprintf(stderr, "allianced: %s: %s\n", path, why);
+			bad = 1;
+		} else if (cs.corrupt) {
+			fprintf(stderr, "allianced: alliance '%s': its log is corrupt (%s); 'alliancectl "
+				"audit' names every fault\n", c->title, cs.first);
+			bad = 1;
+		} else {
+			printf("alliance '%s': charter %s, %" PRIu64 " records%s\n", c->title,
+			       charter_in_force(c) ? "in force" : "NOT in force", cs.records,
+			       cs.torn ? ", a torn tail the daemon will cut at start" : "");
+		}
+		charter_destroy(&c);
+	}
+	free(ids);
+	/* Like sshd -t: whether the daemon runs is not an error, but say so. */
+	snprintf(path, sizeof path, "%s/allianced.pid", home_dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+		printf("a daemon is running for this home\n");
+	if (fd >= 0)
+		close(fd);
+	home_close(&d.home);
+	return bad;
 }

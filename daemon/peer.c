@@ -86,7 +86,7 @@ static bool admitted(const struct daemon *d, const uint8_t *k)
 
 int peers_start(struct daemon *d)
 {
-	const char *ep = d->home->self.endpoint;
+	const char *ep = d->home->listen;
 	if (!zmq_has("curve")) {
 		dlog(d, L_ERROR, "this libzmq has no CURVE support: links cannot be secured");
 		return -1;
@@ -116,11 +116,13 @@ int peers_start(struct daemon *d)
 	setopt(d->router, ZMQ_ROUTER_MANDATORY, 1);
 	setopt(d->router, ZMQ_RCVHWM, 4 * PEER_HWM);
 	if (zmq_bind(d->router, ep) < 0) {
-		dlog(d, L_ERROR, "cannot listen on %s: %s (is another daemon using it? the endpoint "
-		     "is 'listen' in allianced.conf)", ep, zmq_strerror(errno));
+		dlog(d, L_ERROR, "cannot listen on %s: %s (is another daemon using it? is it an "
+		     "address of this machine? the endpoint is 'listen' in allianced.conf)", ep,
+		     zmq_strerror(errno));
 		return -1;
 	}
-	dlog(d, L_INFO, "listening for peers on %s (CURVE, members only)", ep);
+	dlog(d, L_INFO, "listening for peers on %s (CURVE, members only); partners dial %s", ep,
+	     d->home->self.endpoint);
 	return 0;
 }
 
@@ -206,6 +208,7 @@ static int grow_links(struct daemon *d, struct alliance *a)
 			return AL_E_NOMEM;
 		/* No link to a member who had left before we started. */
 		if (m >= n && m != a->self && members_standing(c, m) != AL_LEFT &&
+		    members_standing(c, m) != AL_REPLACED &&
 		    !(l->peer = peer_open(d, &c->members[m])))
 			return AL_E_NOMEM;
 	}
@@ -222,6 +225,8 @@ int peers_add(struct daemon *d, struct alliance *a)
 	return rc;
 }
 
+static void peer_redial(struct daemon *d, struct peer *p, const struct al_member *m);
+
 int peers_members(struct daemon *d, struct alliance *a)
 {
 	const struct al_charter *c = a->s->charter;
@@ -230,26 +235,39 @@ int peers_members(struct daemon *d, struct alliance *a)
 	for (size_t m = 0; m < c->n_members; m++) {
 		enum al_standing now = members_standing(c, m);
 		enum al_standing was = m < a->n_links ? a->links[m].standing : AL_CANDIDATE;
+		struct link *l = m < a->n_links ? &a->links[m] : NULL;
+		/* A member that moved its endpoint is dialled there from now on. */
+		if (l && l->peer && m != a->self && al_standing_current(now) &&
+		    strcmp(l->peer->endpoint, c->members[m].endpoint))
+			peer_redial(d, l->peer, &c->members[m]);
 		if (now == was)
 			continue;
-		/* A member who left gets the log as it is now, which holds the
-		 * amendment removing it, and nothing after. */
-		struct link *l = m < a->n_links ? &a->links[m] : NULL;
-		if (now == AL_LEFT && l && !l->cap) {
+		/* A member who left, or keys that were replaced, get the log as
+		 * it is now, which holds the amendment, and nothing after. */
+		if ((now == AL_LEFT || now == AL_REPLACED) && l && !l->cap) {
 			if (!(l->cap = calloc(a->n_links, sizeof *l->cap)))
 				return AL_E_NOMEM;
 			for (size_t k = 0; k < a->n_links; k++)
 				l->cap[k] = feeds_head(a->s->feeds, &c->members[k].sign_key, NULL);
 		}
 		if (m == a->self)
-			dlog(d, L_INFO, "%s: this member %s", c->title, now == AL_LEFT
-			     ? "has left the alliance: it authors nothing more"
-			     : "is admitted: the amendment adding it is in effect");
+			dlog(d, now == AL_REPLACED ? L_WARN : L_INFO, "%s: this member %s", c->title,
+			     now == AL_LEFT ? "has left the alliance: it authors nothing more"
+			     : now == AL_REPLACED ? "has new keys (an amendment replaced this home's): "
+						    "this home signs nothing more; the home with the "
+						    "new keys acts for it"
+			     : was == AL_CANDIDATE && members_party(c, m) != m
+				     ? "is admitted with new keys: the amendment replacing its old "
+				       "ones is in effect"
+				     : "is admitted: the amendment adding it is in effect");
 		else
 			dlog(d, L_INFO, "%s: %s %s", c->title, c->members[m].name,
 			     now == AL_LEFT ? "has left the alliance: new connections from it are "
 					      "refused"
-					    : "has joined the alliance");
+			     : now == AL_REPLACED ? "has new keys: connections with its old ones are "
+						    "refused"
+			     : members_party(c, m) != m ? "acts with new keys from now on"
+							: "has joined the alliance");
 	}
 	return peers_add(d, a);
 }
@@ -310,6 +328,20 @@ int peers_on_monitor(struct daemon *d, struct peer *p)
 	zmq_msg_close(&ev);
 	zmq_msg_close(&ep);
 	return 0;
+}
+
+/* A member moved its endpoint ('amend --endpoint'): dial it there. */
+static void peer_redial(struct daemon *d, struct peer *p, const struct al_member *m)
+{
+	dlog(d, L_INFO, "%s moved its endpoint from %s to %s: dialling it there", m->name,
+	     p->endpoint, m->endpoint);
+	zmq_disconnect(p->sock, p->endpoint);
+	snprintf(p->endpoint, sizeof p->endpoint, "%s", m->endpoint);
+	if (zmq_connect(p->sock, p->endpoint) < 0)
+		dlog(d, L_WARN, "cannot connect to %s at %s: %s", m->name, p->endpoint,
+		     zmq_strerror(errno));
+	p->state = P_CONNECTING;
+	p->retry_at = 0;
 }
 
 /* A refused handshake is not retried by libzmq: connect again, slowly. */
@@ -581,9 +613,10 @@ int peers_on_router(struct daemon *d)
 	}
 	if (pm.op == AL_PEER_HAVE) {
 		on_have(d, a, (size_t)m, &pm, now);
-	} else if (members_standing(a->s->charter, (size_t)m) == AL_LEFT) {
-		dlog(d, L_DEBUG, "%s: ignoring messages sent by %s, who has left",
-		     a->s->charter->title, a->s->charter->members[m].name);
+	} else if (members_standing(a->s->charter, (size_t)m) == AL_LEFT ||
+		   members_standing(a->s->charter, (size_t)m) == AL_REPLACED) {
+		dlog(d, L_DEBUG, "%s: ignoring messages sent by %s's daemon, which has left or "
+		     "whose keys were replaced", a->s->charter->title, a->s->charter->members[m].name);
 	} else {
 		a->links[m].heard = now;
 		rc = on_batch(d, a, (size_t)m, &pm, now);
@@ -775,8 +808,8 @@ json_t *peers_links_json(const struct daemon *d, const struct alliance *a, int64
 	for (size_t m = 0; m < c->n_members; m++) {
 		const struct link *l = &a->links[m];
 		char t[AL_WHENLEN];
-		if (m == a->self)
-			continue;
+		if (m == a->self || members_standing(c, m) == AL_REPLACED)
+			continue; /* replaced keys: their member's link is its new keys' */
 		const char *state = !l->heard ? "never" : now - l->heard > LINK_TIMEOUT_MS ? "down"
 											 : "up";
 		json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "member",
@@ -787,6 +820,8 @@ json_t *peers_links_json(const struct daemon *d, const struct alliance *a, int64
 				      (json_int_t)l->msgs_out);
 		json_object_set_new(j, "connection", json_string(l->peer ? peer_state_name(l->peer->state)
 								   : "none"));
+		json_object_set_new(j, "standing",
+				    json_string(members_standing_name(members_standing(c, m))));
 		json_object_set_new(j, "last_heard",
 				    l->heard ? json_string(when_format(l->heard, t)) : json_null());
 		json_array_append_new(v, j);

@@ -118,6 +118,13 @@ struct daemon {
 	struct rejection rejections[REJECT_RING];
 	uint64_t n_rejections;
 	bool clean_stop; /* stopping on a signal, every store synced */
+	/* status: can the daemon write in its home? A small file is created
+	 * and removed there at most once a second, when status is asked. */
+	int64_t disk_probed;      /* last probe (ms), 0: never */
+	bool disk_writable;       /* the last probe succeeded */
+	uint64_t write_errors;    /* failed probes since start */
+	int64_t write_error_at;   /* the last failure (ms), 0: none */
+	char write_error[AL_ERRLEN];
 };
 
 void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)

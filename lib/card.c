@@ -3,7 +3,10 @@
 #include "err.h"
 #include "hex.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,30 +28,101 @@ bad:
 		       "starting with a letter or digit)", name, AL_NAME_MAX);
 }
 
+/* The host and port of tcp://HOST:PORT: host into buf (without the
+ * brackets of an IPv6 literal), port returned; -1 when malformed. */
+static long split_endpoint(const char *ep, char *host, size_t n)
+{
+	if (strncmp(ep, "tcp://", 6) != 0)
+		return -1;
+	const char *h = ep + 6, *colon = strrchr(h, ':');
+	for (const char *p = h; *p; p++)
+		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+			return -1;
+	if (!colon || colon == h || strpbrk(h, " \t/"))
+		return -1;
+	size_t len = (size_t)(colon - h);
+	if (h[0] == '[') { /* [IPv6]:PORT */
+		if (len < 3 || h[len - 1] != ']')
+			return -1;
+		h++, len -= 2;
+	} else if (memchr(h, ':', len) || memchr(h, '[', len) || memchr(h, ']', len)) {
+		return -1; /* an IPv6 literal goes in brackets */
+	}
+	if (len >= n)
+		return -1;
+	memcpy(host, h, len);
+	host[len] = '\0';
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end || colon[1] == '\0' || colon[1] == '-' || colon[1] == '+' || port < 1 ||
+	    port > 65535)
+		return -1;
+	return port;
+}
+
+/* An address that means "every interface", never one to dial. */
+static bool wildcard_host(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (!strcmp(host, "*"))
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return a4.s_addr == htonl(INADDR_ANY);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_UNSPECIFIED(&a6);
+	return false;
+}
+
 int card_check_endpoint(const char *ep, char *why)
 {
-	const char *hint = "use tcp://HOST:PORT with a host the other partners can reach, "
-			   "e.g. tcp://127.0.0.1:7001";
+	const char *hint = "use tcp://HOST:PORT with a host name or address the other partners "
+			   "can reach, e.g. tcp://alliance.acme.example:7001";
+	char host[AL_ENDPOINT_MAX];
 	if (strlen(ep) >= AL_ENDPOINT_MAX)
 		return al_errf(why, AL_E_INVAL, "endpoint '%.40s...' is too long", ep);
-	if (strncmp(ep, "tcp://", 6) != 0)
-		return al_errf(why, AL_E_INVAL, "bad endpoint '%s' (%s)", ep, hint);
-	const char *host = ep + 6;
 	/* Printable ASCII only (a name with other characters goes in punycode):
 	 * the endpoint is shown to people and put in JSON. */
-	for (const char *p = host; *p; p++)
+	for (const char *p = ep; *p; p++)
 		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
 			return al_errf(why, AL_E_INVAL, "bad endpoint: byte 0x%02x at position %zu "
 				       "is not a printable ASCII character (%s)",
 				       (unsigned char)*p, (size_t)(p - ep), hint);
-	const char *colon = strrchr(host, ':');
-	if (!colon || colon == host || strchr(host, '*') || strpbrk(host, " \t/"))
+	if (split_endpoint(ep, host, sizeof host) < 0)
 		return al_errf(why, AL_E_INVAL, "bad endpoint '%s' (%s)", ep, hint);
-	char *end;
-	long port = strtol(colon + 1, &end, 10);
-	if (*end || colon[1] == '\0' || port < 1 || port > 65535)
-		return al_errf(why, AL_E_INVAL, "bad port in endpoint '%s' (%s)", ep, hint);
+	if (wildcard_host(host))
+		return al_errf(why, AL_E_INVAL, "endpoint '%s' is a wildcard: partners cannot dial "
+			       "it; bind it with --listen and put on the card, with --advertise, the "
+			       "name or address they reach this daemon at (%s)", ep, hint);
+	for (const char *p = host; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-_:%", *p))
+			return al_errf(why, AL_E_INVAL, "bad host '%s' in endpoint '%s' (%s)", host,
+				       ep, hint);
 	return AL_OK;
+}
+
+int card_check_listen(const char *ep, bool *concrete, char *why)
+{
+	char host[AL_ENDPOINT_MAX];
+	struct in_addr a4;
+	struct in6_addr a6;
+	*concrete = false;
+	if (strlen(ep) >= AL_ENDPOINT_MAX || split_endpoint(ep, host, sizeof host) < 0)
+		return al_errf(why, AL_E_INVAL, "bad listen endpoint '%.64s' (use tcp://ADDRESS:PORT "
+			       "with an address of this machine, or tcp://0.0.0.0:PORT or "
+			       "tcp://*:PORT for all of them)", ep);
+	if (wildcard_host(host))
+		return AL_OK;
+	if (inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1) {
+		*concrete = true;
+		return AL_OK;
+	}
+	if (if_nametoindex(host))
+		return AL_OK; /* an interface of this machine, which ZeroMQ binds by name */
+	return al_errf(why, AL_E_INVAL, "listen endpoint '%s': '%s' is neither an address nor an "
+		       "interface of this machine (a DNS name cannot be bound); listen on "
+		       "tcp://0.0.0.0:PORT or one of its addresses, and put the name on the card "
+		       "with --advertise tcp://%s:PORT", ep, host, host);
 }
 
 /* "<tag>=<64 hex>" into key; returns the text after it or NULL. */

@@ -22,8 +22,16 @@ int card_parse(const char *s, struct al_member *out, char *why);
 /* Format m as a card into buf (AL_CARDLEN bytes). Returns buf. */
 char *card_format(const struct al_member *m, char *buf);
 
-/* Check a member name / an endpoint. Returns 0 or AL_E_INVAL with why. */
+/* Check a member name / a card's endpoint (one partners dial: a DNS name
+ * or an address, never a wildcard). Returns 0 or AL_E_INVAL with why. */
 int card_check_name(const char *name, char *why);
 int card_check_endpoint(const char *endpoint, char *why);
+
+/* Check an endpoint to bind (allianced.conf's listen): tcp://ADDR:PORT
+ * with ADDR an IP address, a wildcard (*, 0.0.0.0, [::]) or an interface
+ * name of this machine; never a DNS name, which ZeroMQ cannot bind.
+ * *concrete tells whether it is one address, which may then go on the
+ * card. Returns 0 or AL_E_INVAL with why. */
+int card_check_listen(const char *endpoint, bool *concrete, char *why);
 
 #endif

@@ -313,17 +313,19 @@ const struct al_member *charter_member_named(const struct al_charter *c, const c
 	/* Two keys can carry one name only when two amendments raced
 	 * (members.h): then the current member, then the least key, so that
 	 * every home means the same one. */
+	/* A member's replaced keys carry its name too: then its latest keys. */
 	const struct al_member *hit = NULL;
-	bool hit_current = false;
+	int hit_rank = -1;
 	for (size_t i = 0; i < c->n_members; i++) {
 		const struct al_member *m = &c->members[i];
-		bool current = members_current(c, i);
-		if (strcmp(m->name, name) || members_standing(c, i) == AL_CANDIDATE)
+		enum al_standing st = members_standing(c, i);
+		int rank = members_current(c, i) ? 2 : st == AL_REPLACED ? 0 : 1;
+		if (strcmp(m->name, name) || st == AL_CANDIDATE)
 			continue;
-		if (!hit || (current && !hit_current) ||
-		    (current == hit_current && memcmp(&m->sign_key, &hit->sign_key, AL_KEYLEN) < 0)) {
+		if (!hit || rank > hit_rank ||
+		    (rank == hit_rank && memcmp(&m->sign_key, &hit->sign_key, AL_KEYLEN) < 0)) {
 			hit = m;
-			hit_current = current;
+			hit_rank = rank;
 		}
 	}
 	return hit;
@@ -392,6 +394,9 @@ void charter_destroy(struct al_charter **cp)
 	free(c->bytes);
 	free(c->sigs);
 	free(c->standing);
+	free(c->party);
+	free(c->generation);
+	free(c->moved);
 	members_forget(c);
 	free(c);
 	*cp = NULL;
@@ -430,7 +435,13 @@ int charter_set_param(struct al_params *p, const char *kv, char *why)
 
 char *charter_ref_name(const struct al_charter *c, const struct al_ref *r, char *buf)
 {
-	const struct al_member *m = charter_member(c, &r->author);
-	snprintf(buf, AL_IDLEN, "%s/%llu", m ? m->name : "?", (unsigned long long)r->seq);
+	long k = charter_index(c, &r->author);
+	uint32_t gen = k >= 0 && c->generation ? c->generation[k] : 1;
+	if (gen > 1)
+		snprintf(buf, AL_IDLEN, "%s@%u/%llu", c->members[k].name, gen,
+			 (unsigned long long)r->seq);
+	else
+		snprintf(buf, AL_IDLEN, "%s/%llu", k >= 0 ? c->members[k].name : "?",
+			 (unsigned long long)r->seq);
 	return buf;
 }

@@ -29,6 +29,7 @@ enum al_standing {
 	AL_JOINED,    /* added by an amendment that reached the quorum */
 	AL_LEFT,      /* removed by one: its feed stays, it may not act */
 	AL_CANDIDATE, /* this daemon's own member, before the amendment adding it */
+	AL_REPLACED,  /* a member's former keys: replaced at the quorum, they sign nothing more */
 };
 
 /* A founder or a joined member: may act, is admitted to links. */
@@ -67,7 +68,16 @@ struct al_charter {
 	enum al_standing *standing; /* per member; NULL: every one a founder */
 	struct al_motion *motions;  /* membership amendments seen, with approvals */
 	size_t n_motions;
-	uint64_t member_changes;    /* members who joined or left since it was loaded */
+	uint64_t member_changes;    /* members who joined, left, moved or changed keys
+				     * since it was loaded */
+	size_t *party;      /* per member: the index of the member's first keys, which
+			     * its later keys act for (NULL: each its own) */
+	uint32_t *generation; /* per member: 1 for first keys, 2 for their replacement...
+			       * (NULL: all 1); ids of later keys read name@2/seq */
+	struct al_move {     /* per member: its latest 'amend --endpoint' (seq 0: none) */
+		uint64_t seq;
+		char endpoint[AL_ENDPOINT_MAX];
+	} *moved;
 };
 
 /* The parameters a new charter gets unless told otherwise (docs/trust.md). */
@@ -120,9 +130,10 @@ const char *charter_clash(const struct al_member *a, const struct al_member *b);
 const struct al_member *charter_member(const struct al_charter *c, const al_key *sign_key);
 const struct al_member *charter_member_named(const struct al_charter *c, const char *name);
 
-/* A message's id as people see it, "acme/12" ("?/12" for a non-member), in
- * buf (AL_IDLEN bytes). Returns buf. */
-#define AL_IDLEN (AL_NAME_MAX + 24)
+/* A message's id as people see it, "acme/12" ("?/12" for a non-member;
+ * "acme@2/12" for a member's second keys, after a replacement), in buf
+ * (AL_IDLEN bytes). Returns buf. */
+#define AL_IDLEN (AL_NAME_MAX + 36)
 char *charter_ref_name(const struct al_charter *c, const struct al_ref *r, char *buf);
 
 /* "acme, globex, initech" into buf of size n (for error messages): whole

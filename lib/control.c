@@ -24,6 +24,8 @@ void control_request_clear(struct al_request *r)
 	free(r->act.deliverable);
 	free(r->act.card);
 	free(r->act.remove);
+	free(r->act.endpoint);
+	free(r->act.replace);
 	for (size_t i = 0; i < r->act.n_depends; i++)
 		free(r->act.depends[i]);
 	free(r->act.depends);

@@ -49,6 +49,8 @@ struct al_request {
 		char **params;
 		char *card;      /* amend: a member card to add */
 		char *remove;    /* amend: the name of a member to remove */
+		char *endpoint;  /* amend: this member's new endpoint */
+		char *replace;   /* amend: a member's new card (same name, new keys) */
 	} act;
 };
 

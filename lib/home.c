@@ -27,7 +27,8 @@ int home_alliance_dir(const char *dir, const al_hash *id, char *buf, size_t n)
 			       (int)n ? AL_E_INVAL : AL_OK;
 }
 
-static int write_config(const char *path, const struct al_member *m, char *why)
+static int write_config(const char *path, const struct al_member *m, const char *listen,
+			char *why)
 {
 	char sk[2 * AL_KEYLEN + 1], tk[2 * AL_KEYLEN + 1], buf[2048];
 	int n = snprintf(buf, sizeof buf,
@@ -35,27 +36,57 @@ static int write_config(const char *path, const struct al_member *m, char *why)
 			 "[member]\n"
 			 "# this partner's name in every charter it signs\n"
 			 "name = %s\n"
-			 "# where the daemon listens for the other partners' daemons\n"
+			 "# what the daemon binds: an address of this machine, or\n"
+			 "# tcp://0.0.0.0:PORT / tcp://*:PORT for all of them\n"
 			 "listen = %s\n"
+			 "# the endpoint on the member card, which partners dial: a DNS name\n"
+			 "# or an address they reach (a NAT's or load balancer's); it changes\n"
+			 "# in the alliance only by 'alliancectl amend --endpoint'\n"
+			 "advertise = %s\n"
 			 "# public keys of sign.key and transport.key (checked at start)\n"
 			 "sign_public = %s\n"
 			 "transport_public = %s\n"
 			 "\n"
 			 "[daemon]\n"
-			 "# error, warn, info or debug\n"
+			 "# a group whose members may use the control socket (mode 0660);\n"
+			 "# unset, only this user may\n"
+			 "#control_group = allianced\n"
+			 "# error, warn, info or debug (re-read on SIGHUP)\n"
 			 "log_level = info\n",
-			 m->name, m->endpoint, hex_encode(m->sign_key.b, AL_KEYLEN, sk),
+			 m->name, listen, m->endpoint, hex_encode(m->sign_key.b, AL_KEYLEN, sk),
 			 hex_encode(m->transport_key.b, AL_KEYLEN, tk));
 	return file_create(path, buf, (size_t)n, 0600, why);
 }
 
-int home_init(const char *dir, const char *name, const char *listen, struct al_home **out,
-	      char *why)
+int home_check_addresses(const char *listen, const char *advertise, char *card_endpoint,
+			 char *why)
 {
-	char path[4096], sign[4096], transport[4096];
+	bool concrete;
+	char err[AL_ERRLEN];
+	int rc = card_check_listen(listen, &concrete, why);
+	if (rc)
+		return rc;
+	if (!advertise && !concrete)
+		return al_errf(why, AL_E_INVAL, "listen endpoint '%s' is not one address partners can "
+			       "dial: give the card's endpoint with --advertise tcp://HOST:PORT (in "
+			       "allianced.conf: advertise = ...), HOST a DNS name or an address "
+			       "they reach", listen);
+	if (advertise && card_check_endpoint(advertise, err))
+		return al_errf(why, AL_E_INVAL, "--advertise: %s", err);
+	const char *ep = advertise ? advertise : listen;
+	if (ep != card_endpoint)
+		memmove(card_endpoint, ep, strlen(ep) + 1); /* checked: it fits */
+	return AL_OK;
+}
+
+int home_init(const char *dir, const char *name, const char *listen, const char *advertise,
+	      struct al_home **out, char *why)
+{
+	char path[4096], sign[4096], transport[4096], endpoint[AL_ENDPOINT_MAX];
 	*out = NULL;
 	int rc;
-	if ((rc = card_check_name(name, why)) || (rc = card_check_endpoint(listen, why)))
+	if ((rc = card_check_name(name, why)) ||
+	    (rc = home_check_addresses(listen, advertise, endpoint, why)))
 		return rc;
 	if ((rc = home_path(dir, AL_CONFIG_FILE, path, sizeof path)) ||
 	    (rc = home_path(dir, "sign.key", sign, sizeof sign)) ||
@@ -76,12 +107,13 @@ int home_init(const char *dir, const char *name, const char *listen, struct al_h
 	if ((rc = key_generate(NULL, NULL, &h->id)))
 		goto fail;
 	snprintf(h->self.name, sizeof h->self.name, "%s", name);
-	snprintf(h->self.endpoint, sizeof h->self.endpoint, "%s", listen);
+	snprintf(h->self.endpoint, sizeof h->self.endpoint, "%s", endpoint);
+	snprintf(h->listen, sizeof h->listen, "%s", listen);
 	snprintf(h->log_level, sizeof h->log_level, "info");
 	h->self.sign_key = h->id->sign_pk;
 	h->self.transport_key = h->id->transport_pk;
 	if ((rc = key_save(h->id, sign, transport, why)) ||
-	    (rc = write_config(path, &h->self, why)))
+	    (rc = write_config(path, &h->self, listen, why)))
 		goto fail;
 	char card[AL_CARDLEN + 1];
 	card_format(&h->self, card);
@@ -169,8 +201,13 @@ static int on_ini(void *user, const char *section, const char *key, const char *
 			return conf_error(cf, "%s", err);
 		snprintf(h->self.name, sizeof h->self.name, "%s", value);
 	} else if (!strcmp(section, "member") && !strcmp(key, "listen")) {
-		if (card_check_endpoint(value, err))
+		bool concrete;
+		if (card_check_listen(value, &concrete, err))
 			return conf_error(cf, "%s", err);
+		snprintf(h->listen, sizeof h->listen, "%s", value);
+	} else if (!strcmp(section, "member") && !strcmp(key, "advertise")) {
+		if (card_check_endpoint(value, err))
+			return conf_error(cf, "advertise: %s", err);
 		snprintf(h->self.endpoint, sizeof h->self.endpoint, "%s", value);
 	} else if (!strcmp(section, "member") && !strcmp(key, "sign_public")) {
 		if (hex_decode(value, cf->sign.b, AL_KEYLEN))
@@ -186,6 +223,13 @@ static int on_ini(void *user, const char *section, const char *key, const char *
 			return conf_error(cf, "bad log_level '%s' (use error, warn, info or debug)",
 					  value);
 		snprintf(h->log_level, sizeof h->log_level, "%s", value);
+	} else if (!strcmp(section, "daemon") && !strcmp(key, "control_group")) {
+		if (!*value || strlen(value) >= sizeof h->control_group ||
+		    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+			    != strlen(value))
+			return conf_error(cf, "bad control_group '%s' (a group name, e.g. allianced)",
+					  value);
+		snprintf(h->control_group, sizeof h->control_group, "%s", value);
 	} else {
 		return conf_error(cf, "unknown setting '%s' in section [%s]", key, section);
 	}
@@ -194,55 +238,63 @@ badkey:
 	return conf_error(cf, "%s must be 64 hex digits", key);
 }
 
-int home_open(const char *dir, struct al_home **out, char *why)
+/* Read and check dir's config into h (whose dir is set) and cf's public
+ * keys. 0, AL_E_NOENT (no config), AL_E_PARSE or AL_E_IO with why. */
+static int read_config(struct al_home *h, struct conf *cf, char *why)
 {
-	char path[4096], sign[4096], transport[4096], err[AL_ERRLEN] = "";
-	*out = NULL;
-	int rc;
-	if ((rc = home_path(dir, AL_CONFIG_FILE, path, sizeof path)) ||
-	    (rc = home_path(dir, "sign.key", sign, sizeof sign)) ||
-	    (rc = home_path(dir, "transport.key", transport, sizeof transport)))
-		return al_errf(why, rc, "home path '%s' is too long", dir);
-	int fd;
+	char path[4096], err[AL_ERRLEN] = "";
+	int rc, fd;
 	struct stat st;
+	if ((rc = home_path(h->dir, AL_CONFIG_FILE, path, sizeof path)))
+		return al_errf(why, rc, "home path '%s' is too long", h->dir);
 	if ((rc = file_open_regular(path, 0, &fd, &st, why))) {
 		if (rc != AL_E_NOENT)
 			return rc;
 		return al_errf(why, rc, "'%s' is not an alliance home (no %s: create one with "
 			       "'allianced init %s --name NAME --listen tcp://HOST:PORT')",
-			       dir, AL_CONFIG_FILE, dir);
+			       h->dir, AL_CONFIG_FILE, h->dir);
 	}
 	FILE *f = fdopen(fd, "r");
 	if (!f) {
 		close(fd);
 		return AL_E_NOMEM;
 	}
+	snprintf(h->log_level, sizeof h->log_level, "info");
+	*cf = (struct conf){ .h = h, .f = f, .why = err, .rc = AL_OK };
+	int line = ini_parse_stream(read_line, cf, on_ini, cf);
+	fclose(f);
+	/* The first error: inih's own (a line that is not INI) or ours. */
+	if (line && (!cf->rc || line < cf->err_line))
+		return al_errf(why, AL_E_PARSE, "'%s' line %d: not valid INI (expected [section], "
+			       "key = value or a comment)", path, line);
+	if (cf->rc)
+		return al_errf(why, AL_E_PARSE, "'%s' line %d: %s", path, cf->err_line, err);
+	if (!h->self.name[0] || !h->listen[0] || !cf->has_sign || !cf->has_transport)
+		return al_errf(why, AL_E_PARSE, "'%s' lacks name, listen, sign_public or "
+			       "transport_public in [member]", path);
+	/* A home from before advertise existed: its card's endpoint is listen. */
+	if (home_check_addresses(h->listen, h->self.endpoint[0] ? h->self.endpoint : NULL,
+				 h->self.endpoint, err))
+		return al_errf(why, AL_E_PARSE, "'%s': %s", path, err);
+	return AL_OK;
+}
+
+int home_open(const char *dir, struct al_home **out, char *why)
+{
+	char path[4096], sign[4096], transport[4096];
+	*out = NULL;
+	int rc;
+	if ((rc = home_path(dir, AL_CONFIG_FILE, path, sizeof path)) ||
+	    (rc = home_path(dir, "sign.key", sign, sizeof sign)) ||
+	    (rc = home_path(dir, "transport.key", transport, sizeof transport)))
+		return al_errf(why, rc, "home path '%s' is too long", dir);
 	struct al_home *h = calloc(1, sizeof *h);
 	if (!h || !(h->dir = strdup(dir))) {
 		free(h);
-		fclose(f);
 		return AL_E_NOMEM;
 	}
-	snprintf(h->log_level, sizeof h->log_level, "info");
-	struct conf cf = { .h = h, .f = f, .why = err, .rc = AL_OK };
-	int line = ini_parse_stream(read_line, &cf, on_ini, &cf);
-	fclose(f);
-	/* The first error: inih's own (a line that is not INI) or ours. */
-	if (line && (!cf.rc || line < cf.err_line)) {
-		rc = al_errf(why, AL_E_PARSE, "'%s' line %d: not valid INI (expected [section], "
-			     "key = value or a comment)", path, line);
-		goto fail;
-	}
-	if (cf.rc) {
-		rc = al_errf(why, AL_E_PARSE, "'%s' line %d: %s", path, cf.err_line, err);
-		goto fail;
-	}
-	if (!h->self.name[0] || !h->self.endpoint[0] || !cf.has_sign || !cf.has_transport) {
-		rc = al_errf(why, AL_E_PARSE, "'%s' lacks name, listen, sign_public or "
-			     "transport_public in [member]", path);
-		goto fail;
-	}
-	if ((rc = key_load(sign, transport, &h->id, why)))
+	struct conf cf;
+	if ((rc = read_config(h, &cf, why)) || (rc = key_load(sign, transport, &h->id, why)))
 		goto fail;
 	if (memcmp(&h->id->sign_pk, &cf.sign, AL_KEYLEN) ||
 	    memcmp(&h->id->transport_pk, &cf.transport, AL_KEYLEN)) {
@@ -257,6 +309,17 @@ int home_open(const char *dir, struct al_home **out, char *why)
 fail:
 	home_close(&h);
 	return rc;
+}
+
+int home_reload(struct al_home *h, char *why)
+{
+	struct al_home fresh = { .dir = h->dir };
+	struct conf cf;
+	int rc = read_config(&fresh, &cf, why);
+	if (rc)
+		return rc;
+	snprintf(h->log_level, sizeof h->log_level, "%s", fresh.log_level);
+	return AL_OK;
 }
 
 void home_close(struct al_home **hp)

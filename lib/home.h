@@ -19,16 +19,29 @@
 
 struct al_home {
 	char *dir;
-	struct al_member self; /* name, keys, endpoint (listen) */
+	struct al_member self; /* name, keys, endpoint (advertise: the card's) */
+	char listen[AL_ENDPOINT_MAX]; /* what the daemon binds */
 	char log_level[16];
+	char control_group[64];       /* "" : the control socket is owner-only */
 	struct al_identity *id;
 };
 
 /* Create a new home in dir (which may exist but must not hold a config or
- * keys), with fresh keys. Returns 0, AL_E_EXIST, AL_E_INVAL (bad name or
- * endpoint, why says which), AL_E_IO, AL_E_FSYNC. */
-int home_init(const char *dir, const char *name, const char *listen, struct al_home **out,
-	      char *why);
+ * keys), with fresh keys. listen is what the daemon binds, advertise the
+ * endpoint on the card (NULL: listen, when that is one concrete address).
+ * Returns 0, AL_E_EXIST, AL_E_INVAL (bad name or endpoint, why says
+ * which), AL_E_IO, AL_E_FSYNC. */
+int home_init(const char *dir, const char *name, const char *listen, const char *advertise,
+	      struct al_home **out, char *why);
+
+/* Pick the card's endpoint: advertise, or listen when that is concrete.
+ * Checks both. 0 or AL_E_INVAL with why naming --advertise. */
+int home_check_addresses(const char *listen, const char *advertise, char *card_endpoint,
+			 char *why);
+
+/* Re-read only what may change while the daemon runs (log_level) from the
+ * config of h. 0, or an error with why (h unchanged). */
+int home_reload(struct al_home *h, char *why);
 
 /* Open an existing home: config and keys. Returns 0, AL_E_NOENT (no home
  * there: why says to run 'allianced init'), AL_E_PARSE (bad config),

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "card.h"
 #include "err.h"
 #include "members.h"
 #include "store.h"
@@ -79,14 +80,21 @@ static bool beneficiary(const struct al_cstatus *s, size_t m)
 	return false;
 }
 
-static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t author)
+/* The party (members_party) of the member with key k, or -1. */
+static long party_of(const struct al_ledger *l, const al_key *k)
+{
+	long m = charter_index(l->c, k);
+	return m < 0 ? -1 : (long)l->party[m];
+}
+
+static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t k, size_t author)
 {
 	const struct al_commitment *cm = &b->u.commitment;
 	size_t *to = calloc(cm->n_to ? cm->n_to : 1, sizeof *to);
 	if (!to)
 		return AL_E_NOMEM;
 	for (size_t i = 0; i < cm->n_to; i++) {
-		to[i] = (size_t)charter_index(l->c, &cm->to[i]); /* checked by allowed() */
+		to[i] = (size_t)party_of(l, &cm->to[i]); /* checked by allowed() */
 	}
 	struct al_cstatus *v = realloc(l->items, (l->n_items + 1) * sizeof *v);
 	char *what = strdup(cm->what ? cm->what : "");
@@ -94,7 +102,7 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t a
 	if (v)
 		l->items = v;
 	if (!v || !what || !released ||
-	    index_put(l->item_of, l->item_cap, author, b->seq, l->n_items + 1)) {
+	    index_put(l->item_of, l->item_cap, k, b->seq, l->n_items + 1)) {
 		free(to);
 		free(what);
 		free(released);
@@ -149,7 +157,12 @@ static const struct al_proposal *pending_twin(const struct al_ledger *l,
 {
 	for (size_t i = 0; i < l->n_proposals; i++) {
 		const struct al_proposal *p = &l->proposals[i];
-		if (p->effective_at || p->change == AL_AMEND_PARAMS ||
+		if (p->effective_at || p->change == AL_AMEND_PARAMS)
+			continue;
+		if (am->has_replace && p->change == AL_AMEND_REPLACE && p->old >= 0 &&
+		    !memcmp(&l->c->members[p->old].sign_key, &am->replaces, AL_KEYLEN))
+			return p; /* new keys for the same keys */
+		if (p->change == AL_AMEND_REPLACE || am->has_replace ||
 		    (p->change == AL_AMEND_ADD) != am->has_add)
 			continue;
 		if (am->has_remove && !memcmp(&p->card.sign_key, &am->remove, AL_KEYLEN))
@@ -180,6 +193,30 @@ static bool card_clash(const struct al_ledger *l, const struct al_member *card, 
 	return false;
 }
 
+/* May card replace the keys of member old now? The same name as old's,
+ * and keys no member or former member has ever had. */
+static bool replace_clash(const struct al_ledger *l, size_t old, const struct al_member *card,
+			  char *why)
+{
+	if (strcmp(l->card[old].name, card->name))
+		return snprintf(why, AL_ERRLEN, "a replacement card keeps the member's name ('%s', "
+				"not '%s')", l->card[old].name, card->name), true;
+	for (size_t m = 0; m < l->n_members; m++) {
+		const struct al_member *o = &l->card[m];
+		if (l->standing[m] == AL_CANDIDATE)
+			continue;
+		struct al_member renamed = *card; /* the name is old's: only keys may clash */
+		snprintf(renamed.name, sizeof renamed.name, "%s", l->party[m] == l->party[old]
+			 ? "" : card->name);
+		const char *shared = charter_clash(o, &renamed);
+		if (shared)
+			return snprintf(why, AL_ERRLEN, "'%s' has that %s%s", o->name, shared,
+					!strcmp(shared, "key") ? " (a replacement needs new keys)"
+							       : ""), true;
+	}
+	return false;
+}
+
 /* The verdict of the rules on one message. */
 enum rule { OK, BROKEN, RACE };
 
@@ -195,22 +232,27 @@ static enum rule refuse(char *why, const char *fmt, ...)
 	return BROKEN;
 }
 
-/* The rules: may member a send b, given the ledger so far? BROKEN: why
- * (may be NULL) says which rule b breaks. RACE: b answers a state that
- * another member changed without b's author having seen it (two
- * beneficiaries answering at once): b changes nothing, and is no one's
- * fault. *target is the commitment b is about (NULL for other kinds). */
-static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b, bool live,
+/* The rules: may the keys of member k send b, given the ledger so far?
+ * BROKEN: why (may be NULL) says which rule b breaks. RACE: b answers a
+ * state that another member changed without b's author having seen it
+ * (two beneficiaries answering at once): b changes nothing, and is no
+ * one's fault. *target is the commitment b is about (NULL for other
+ * kinds). What b's author may do is its party's (members_party): keys
+ * that replaced others act for the same member. */
+static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b, bool live,
 			 struct al_cstatus **target, char *why)
 {
 	const struct al_charter *c = l->c;
 	const struct al_ref *ref = NULL;
+	size_t a = l->party[k];
 	char idbuf[AL_IDLEN];
 	*target = NULL;
-	if (!is_active(l, a) && b->kind != AL_KIND_RECEIPT)
-		return refuse(why, "%s is not a member%s", c->members[a].name,
-			      l->standing[a] == AL_LEFT ? " any more: it left the alliance"
-							: " yet: no amendment adding it is in effect");
+	if (!is_active(l, k) && b->kind != AL_KIND_RECEIPT)
+		return refuse(why, "%s is not a member%s", c->members[k].name,
+			      l->standing[k] == AL_LEFT ? " any more: it left the alliance"
+			      : l->standing[k] == AL_REPLACED ? " by these keys any more: they were "
+								"replaced"
+			      : " yet: no amendment adding it is in effect");
 	switch (b->kind) {
 	case AL_KIND_TASK:
 		if (!active(l, &b->u.task.owner))
@@ -225,7 +267,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 		if (!b->u.commitment.n_to)
 			return refuse(why, "a commitment is to at least one other member");
 		for (size_t i = 0; i < b->u.commitment.n_to; i++) {
-			long m = charter_index(c, &b->u.commitment.to[i]);
+			long m = party_of(l, &b->u.commitment.to[i]);
 			if (!active(l, &b->u.commitment.to[i]) || (size_t)m == a)
 				return refuse(why, "a commitment must be to other members");
 			for (size_t k = 0; k < i; k++)
@@ -241,7 +283,7 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 	case AL_KIND_RESOLUTION: ref = &b->u.resolution.subject; break;
 	case AL_KIND_FEEDBACK: {
 		long about = charter_index(c, &b->u.feedback.about);
-		if (about < 0 || l->standing[about] == AL_CANDIDATE || (size_t)about == a)
+		if (about < 0 || l->standing[about] == AL_CANDIDATE || l->party[about] == a)
 			return refuse(why, "feedback is about another member");
 		if (b->u.feedback.rating < 1 || b->u.feedback.rating > 5)
 			return refuse(why, "a rating is from 1 to 5, not %u", b->u.feedback.rating);
@@ -263,11 +305,24 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 					      c->members[a].name);
 			return OK;
 		}
-		if (am->has_add + am->has_remove + am->has_params != 1)
+		bool moves = am->endpoint && *am->endpoint;
+		if (am->has_add + am->has_remove + am->has_params + am->has_replace + moves != 1)
 			return refuse(why, "an amendment proposes one change (new parameters, a "
-				      "member to add or one to remove) or approves one");
+				      "member to add, one to remove, new keys for one, or its "
+				      "author's new endpoint) or approves one");
+		if (moves && card_check_endpoint(am->endpoint, err))
+			return refuse(why, "%s", err);
+		if (moves)
+			return OK; /* its author's own, at once */
 		if (am->has_add && card_clash(l, &am->add, err))
 			return refuse(why, "%s", err);
+		if (am->has_replace) {
+			long old = charter_index(c, &am->replaces);
+			if (old < 0 || !is_active(l, (size_t)old))
+				return refuse(why, "only a member's current keys can be replaced");
+			if (replace_clash(l, (size_t)old, &am->replace, err))
+				return refuse(why, "%s", err);
+		}
 		if (am->has_remove && !active(l, &am->remove))
 			return refuse(why, "only a member can be removed");
 		if (am->has_remove && n_active(l) < 2)
@@ -387,15 +442,17 @@ static enum rule allowed(struct al_ledger *l, size_t a, const struct al_body *b,
 int ledger_check(struct al_ledger *l, const al_key *author, const struct al_body *b, char *why)
 {
 	struct al_cstatus *s;
-	long a = charter_index(l->c, author);
-	if (a < 0)
+	long k = charter_index(l->c, author);
+	if (k < 0)
 		return al_errf(why, AL_E_INVAL, "the author is not a member");
 	/* live: the author holds all of this ledger, so it has seen it all */
-	return allowed(l, (size_t)a, b, true, &s, why) == OK ? AL_OK : AL_E_INVAL;
+	return allowed(l, (size_t)k, b, true, &s, why) == OK ? AL_OK : AL_E_INVAL;
 }
 
-static int violation(struct al_ledger *l, long a, const struct al_body *b, const char *why)
+/* A violation by the keys of member k: its party's. */
+static int violation(struct al_ledger *l, long k, const struct al_body *b, const char *why)
 {
+	size_t a = l->party[k];
 	struct al_violation *v = realloc(l->broken, (l->n_broken + 1) * sizeof *v);
 	if (!v)
 		return AL_E_NOMEM;
@@ -421,6 +478,17 @@ static void enact(struct al_ledger *l, struct al_proposal *p, const struct al_bo
 	} else if (p->change == AL_AMEND_REMOVE) {
 		if (p->member >= 0 && is_active(l, (size_t)p->member) && n_active(l) > 1)
 			l->standing[p->member] = AL_LEFT;
+	} else if (p->change == AL_AMEND_REPLACE) {
+		/* Void when its keys were replaced or removed meanwhile, or
+		 * another replacement gave its new keys out first. */
+		if (p->member >= 0 && p->old >= 0 && is_active(l, (size_t)p->old) &&
+		    l->standing[p->member] == AL_CANDIDATE &&
+		    !replace_clash(l, (size_t)p->old, &p->card, why)) {
+			l->standing[p->member] = l->standing[p->old];
+			l->standing[p->old] = AL_REPLACED;
+			l->party[p->member] = l->party[p->old];
+			l->card[p->member] = p->card;
+		}
 	} else if (p->member >= 0 && !card_clash(l, &p->card, why)) {
 		l->standing[p->member] = AL_JOINED;
 		l->card[p->member] = p->card;
@@ -431,10 +499,15 @@ static void enact(struct al_ledger *l, struct al_proposal *p, const struct al_bo
 /* A proposal (the proposer approves it) or an approval; at the charter's
  * quorum of members' signatures (each counted when it was a member) it
  * takes effect. */
-static int amend(struct al_ledger *l, size_t a, const struct al_body *b)
+static int amend(struct al_ledger *l, size_t k, const struct al_body *b)
 {
 	const struct al_amendment *am = &b->u.amendment;
 	struct al_proposal *p = NULL;
+	size_t a = l->party[k];
+	if (am->endpoint && *am->endpoint) { /* its author's own, at once */
+		snprintf(l->card[k].endpoint, sizeof l->card[k].endpoint, "%s", am->endpoint);
+		return AL_OK;
+	}
 	if (am->approves.seq) {
 		p = find_proposal(l, &am->approves);
 	} else {
@@ -449,12 +522,13 @@ static int amend(struct al_ledger *l, size_t a, const struct al_body *b)
 		l->n_proposals++;
 		p->id = (struct al_ref){ b->author, b->seq };
 		p->change = am->has_add ? AL_AMEND_ADD : am->has_remove ? AL_AMEND_REMOVE
-									  : AL_AMEND_PARAMS;
+			  : am->has_replace ? AL_AMEND_REPLACE : AL_AMEND_PARAMS;
 		p->params = am->params;
-		p->card = am->add;
+		p->card = am->has_replace ? am->replace : am->add;
 		if (am->has_remove)
 			p->card.sign_key = am->remove;
 		p->member = charter_index(l->c, &p->card.sign_key);
+		p->old = am->has_replace ? charter_index(l->c, &am->replaces) : -1;
 	}
 	p->approved[a] = true;
 	if (++p->approvals >= l->c->quorum && !p->effective_at)
@@ -465,13 +539,14 @@ static int amend(struct al_ledger *l, size_t a, const struct al_body *b)
 /* Apply one message; a rule it breaks is its author's violation. */
 static int apply(struct al_ledger *l, const struct al_body *b)
 {
-	long a = charter_index(l->c, &b->author);
+	long k = charter_index(l->c, &b->author), a;
 	struct al_cstatus *s;
 	char why[AL_ERRLEN];
-	if (a < 0)
+	if (k < 0)
 		return AL_OK; /* cannot happen in a validated log */
-	switch (allowed(l, (size_t)a, b, false, &s, why)) {
-	case BROKEN: return violation(l, a, b, why);
+	a = (long)l->party[k]; /* the member it acts for */
+	switch (allowed(l, (size_t)k, b, false, &s, why)) {
+	case BROKEN: return violation(l, k, b, why);
 	case RACE: return AL_OK;
 	default: break;
 	}
@@ -481,7 +556,7 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 	bool was_escalated = s && s->escalated;
 	switch (b->kind) {
 	case AL_KIND_COMMITMENT:
-		return add_commitment(l, b, (size_t)a);
+		return add_commitment(l, b, (size_t)k, (size_t)a);
 	case AL_KIND_RESPONSE:
 		if (b->u.response.answer == AL_ANSWER_ACCEPT) {
 			s->state = AL_C_ACCEPTED;
@@ -506,10 +581,10 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		struct al_task_status *v = realloc(l->tasks, (l->n_tasks + 1) * sizeof *v);
 		if (v)
 			l->tasks = v;
-		if (!v || index_put(l->task_of, l->task_cap, (size_t)a, b->seq, l->n_tasks + 1))
+		if (!v || index_put(l->task_of, l->task_cap, (size_t)k, b->seq, l->n_tasks + 1))
 			return AL_E_NOMEM;
 		v[l->n_tasks++] = (struct al_task_status){ { b->author, b->seq },
-			(size_t)charter_index(l->c, &b->u.task.owner) };
+			(size_t)party_of(l, &b->u.task.owner) };
 		break;
 	}
 	case AL_KIND_RELEASE: {
@@ -527,7 +602,7 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		break;
 	}
 	case AL_KIND_AMENDMENT:
-		return amend(l, (size_t)a, b);
+		return amend(l, (size_t)k, b);
 	case AL_KIND_ESCALATION:
 		s->escalated = true;
 		break;
@@ -542,7 +617,7 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 			return AL_E_NOMEM;
 		l->feedback = v;
 		v[l->n_feedback++] = (struct al_rating){ (size_t)a,
-			(size_t)charter_index(l->c, &b->u.feedback.about), b->u.feedback.rating,
+			(size_t)party_of(l, &b->u.feedback.about), b->u.feedback.rating,
 			b->timestamp, { b->author, b->seq } };
 		break;
 	}
@@ -630,8 +705,8 @@ static int find_acks(struct al_ledger *l, struct al_envelope ***feed, const size
 		struct ack *v = NULL;
 		size_t n = 0, cap = 0;
 		for (size_t j = 0; j < m && rc == AL_OK; j++) {
-			if (j == k)
-				continue;
+			if (l->party[j] == l->party[k])
+				continue; /* another member's: not the same member's other keys */
 			for (size_t i = 0; i < done_len[j] && rc == AL_OK; i++) {
 				const struct al_body *b = &feed[j][i]->b;
 				for (size_t f = 0; f < b->n_frontier; f++) {
@@ -658,7 +733,8 @@ static int find_acks(struct al_ledger *l, struct al_envelope ***feed, const size
 					v[i].at = v[i + 1].at;
 			for (size_t i = 0; i < l->n_items; i++) {
 				struct al_cstatus *s = &l->items[i];
-				if (s->promisor != k || !s->delivery.seq)
+				if (!s->delivery.seq || memcmp(&s->delivery.author,
+							      &c->members[k].sign_key, AL_KEYLEN))
 					continue;
 				size_t lo = 0, hi = n; /* the first entry with seq >= the delivery's */
 				while (lo < hi) {
@@ -693,6 +769,7 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 	}
 	if (!l || !feed || !len || !next || !done || !(l->violations = calloc(m, sizeof(uint64_t))) ||
 	    !(l->standing = calloc(m, sizeof *l->standing)) ||
+	    !(l->party = calloc(m, sizeof *l->party)) ||
 	    !(l->card = calloc(m, sizeof *l->card)) ||
 	    !(l->order = calloc(m, sizeof *l->order)) ||
 	    !(l->item_of = calloc(m, sizeof *l->item_of)) ||
@@ -702,6 +779,7 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 		goto out;
 	for (size_t k = 0; k < m; k++) {
 		l->standing[k] = k < c->n_founders ? AL_FOUNDER : AL_CANDIDATE;
+		l->party[k] = k;
 		l->card[k] = c->members[k]; /* a joined member's: its amendment's, once in effect */
 		if (k < c->n_founders)
 			l->order[l->n_order++] = k;
@@ -827,6 +905,7 @@ void ledger_destroy(struct al_ledger **lp)
 	free(l->broken);
 	free(l->violations);
 	free(l->standing);
+	free(l->party);
 	free(l->card);
 	free(l->order);
 	free(l);

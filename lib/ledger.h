@@ -36,10 +36,10 @@ enum al_cstate {
 
 struct al_cstatus {
 	struct al_ref id;     /* the commitment message */
-	size_t promisor;      /* member index */
+	size_t promisor;      /* member index (its party: members_party) */
 	char *what;
 	size_t n_to;
-	size_t *to;           /* member indices */
+	size_t *to;           /* member indices (parties) */
 	int64_t due;          /* ms */
 	uint64_t value;
 	struct al_ref task;
@@ -65,12 +65,13 @@ struct al_cstatus {
  * approved it, each while a member. */
 struct al_proposal {
 	struct al_ref id;
-	enum { AL_AMEND_PARAMS, AL_AMEND_ADD, AL_AMEND_REMOVE } change;
+	enum { AL_AMEND_PARAMS, AL_AMEND_ADD, AL_AMEND_REMOVE, AL_AMEND_REPLACE } change;
 	struct al_params params;
-	struct al_member card; /* add: the card; remove: sign_key is the member's */
-	long member;      /* add, remove: its member index (-1: none here) */
+	struct al_member card; /* add, replace: the card; remove: sign_key is the member's */
+	long member;      /* add, remove, replace: its member index (-1: none here) */
+	long old;         /* replace: the index of the keys it replaces (-1: none here) */
 	struct al_ref enacted_by; /* the message that brought it into effect */
-	bool *approved;   /* per member */
+	bool *approved;   /* per member (party) */
 	size_t approvals;
 	int64_t effective_at; /* 0 until the quorum */
 };
@@ -79,12 +80,12 @@ struct al_proposal {
  * it; its title and due time are in its message). */
 struct al_task_status {
 	struct al_ref id;
-	size_t owner;  /* member index */
+	size_t owner;  /* member index (party) */
 };
 
 /* Feedback: a rating of one member by another, outside any commitment. */
 struct al_rating {
-	size_t author, about; /* member indices */
+	size_t author, about; /* member indices (parties) */
 	uint32_t rating;      /* 1..5 */
 	int64_t at;
 	struct al_ref id;
@@ -94,7 +95,9 @@ struct al_ledger {
 	const struct al_charter *c; /* borrowed */
 	size_t n_members;           /* c's when built: the size of per-member arrays */
 	enum al_standing *standing; /* per member, at the end of the replay (AL_CANDIDATE:
-				     * not added yet) */
+				     * not added yet; AL_REPLACED: keys replaced) */
+	size_t *party;              /* per member: the member its keys act for (members_party,
+				     * as the replay put replacements into effect) */
 	struct al_member *card;     /* per member: the charter's, or the amendment's that
 				     * added it (the one the rules compare names and keys with) */
 	size_t *order;              /* members who were ever active: the founders, then */
@@ -108,7 +111,7 @@ struct al_ledger {
 	struct al_params params;    /* in effect: the charter's, as amended */
 	struct al_proposal *proposals;
 	size_t n_proposals;
-	uint64_t *violations;       /* per member */
+	uint64_t *violations;       /* per member (party) */
 	struct al_violation {       /* each one, in canonical order */
 		struct al_ref id;   /* the message that broke a rule */
 		char why[AL_ERRLEN]; /* the rule */

@@ -17,6 +17,13 @@
  * violations in the ledger), or two proposals race to give one name to
  * two keys (both keys may author; the ledger admits the first).
  *
+ * A member's keys can be replaced the same way (a motion naming the old
+ * signing key and a card with the same name and new keys): the old keys
+ * become AL_REPLACED, the new ones get the next index, the old keys'
+ * standing and the same party (members_party), so that the member keeps
+ * its name, its evidence and its trust row. A member moves its own
+ * endpoint alone, at once: its latest move (by seq) holds.
+ *
  * A member added here gets the next index and keeps it, so arrays indexed
  * by member (the daemon's links, a ledger) only ever need to grow. The
  * order of indices is the arrival order; whatever is shown in order uses
@@ -32,6 +39,7 @@ struct al_motion {
 	struct al_ref id;      /* the proposal */
 	bool seen;             /* the proposal itself is held (approvals may come first) */
 	bool add;              /* add member, or remove the member whose key is gone */
+	bool replace;          /* give the member whose key is gone member's keys */
 	struct al_member member;
 	al_key gone;
 	al_key *approvers;     /* distinct, the proposer first */
@@ -49,8 +57,13 @@ bool members_current(const struct al_charter *c, size_t m);
  * "'delta' is not a member yet ...") otherwise. */
 int members_check_current(const struct al_charter *c, size_t m, char *why);
 
-/* "founder", "joined", "left", "candidate". */
+/* "founder", "joined", "left", "candidate", "replaced". */
 const char *members_standing_name(enum al_standing s);
+
+/* The member that member m's keys act for: the index of its first keys
+ * (m itself unless m's keys replaced others). Everything a member is
+ * credited or blamed for (evidence, trust rows, votes) is its party's. */
+size_t members_party(const struct al_charter *c, size_t m);
 
 /* Note one message held in the log (any kind; only membership amendments
  * matter). c->member_changes counts the members who joined or left.

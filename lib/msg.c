@@ -27,7 +27,10 @@ void msg_body_clear(struct al_body *b)
 	case AL_KIND_FEEDBACK: free(b->u.feedback.comment); break;
 	case AL_KIND_ESCALATION: free(b->u.escalation.reason); break;
 	case AL_KIND_RESOLUTION: free(b->u.resolution.comment); break;
-	case AL_KIND_AMENDMENT: free(b->u.amendment.reason); break;
+	case AL_KIND_AMENDMENT:
+		free(b->u.amendment.reason);
+		free(b->u.amendment.endpoint);
+		break;
 	default: break;
 	}
 	memset(b, 0, sizeof *b);

@@ -149,6 +149,10 @@ struct al_amendment {
 	bool has_params;
 	struct al_params params;
 	char *reason;
+	char *endpoint;          /* "" or the author's new endpoint */
+	bool has_replace;
+	struct al_member replace; /* a member's new card (same name, new keys) */
+	al_key replaces;          /* the signing key it replaces */
 };
 
 /* A message body: the feed fields and one payload chosen by kind. */

@@ -74,8 +74,9 @@ static void ids_of(const struct al_trust *t, const struct al_charter *c, size_t 
 		const struct al_evidence *e = &t->evidence[i];
 		if (e->member != m || strcmp(e->outcome, outcome))
 			continue;
-		used += (size_t)snprintf(buf + used, n - used, "%s%s/%" PRIu64, used ? ", " : "",
-					 c->members[m].name, e->id.seq);
+		char id[AL_IDLEN];
+		used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "",
+					 charter_ref_name(c, &e->id, id));
 	}
 }
 

@@ -235,7 +235,7 @@ int wire_body_pack(const struct al_body *b, uint8_t **out, size_t *len)
 	Alliance__Resolution res;
 	Alliance__Receipt rec;
 	Alliance__Amendment am;
-	Alliance__Member member;
+	Alliance__Member member, replacement;
 	Alliance__TrustParams params;
 	int rc = AL_E_NOMEM;
 
@@ -386,6 +386,12 @@ int wire_body_pack(const struct al_body *b, uint8_t **out, size_t *len)
 			am.params = &params;
 		}
 		am.reason = STR(a->reason);
+		am.endpoint = STR(a->endpoint);
+		if (a->has_replace) {
+			put_member(&replacement, &a->replace);
+			am.replace = &replacement;
+			am.replaces = BIN(a->replaces.b, AL_KEYLEN);
+		}
 		pb.amendment = &am;
 		break;
 	}
@@ -406,7 +412,7 @@ out:
  * not cannot be shown or put in JSON, so it is malformed. */
 static int check_body_text(const struct al_body *b, char *why)
 {
-	const char *t[3] = { NULL, NULL, NULL };
+	const char *t[6] = { NULL };
 	switch (b->kind) {
 	case AL_KIND_TASK: t[0] = b->u.task.title, t[1] = b->u.task.deliverable; break;
 	case AL_KIND_COMMITMENT: t[0] = b->u.commitment.what; break;
@@ -418,10 +424,11 @@ static int check_body_text(const struct al_body *b, char *why)
 	case AL_KIND_ESCALATION: t[0] = b->u.escalation.reason; break;
 	case AL_KIND_RESOLUTION: t[0] = b->u.resolution.comment; break;
 	case AL_KIND_AMENDMENT: t[0] = b->u.amendment.reason, t[1] = b->u.amendment.add.name;
-		t[2] = b->u.amendment.add.endpoint; break;
+		t[2] = b->u.amendment.add.endpoint, t[3] = b->u.amendment.endpoint;
+		t[4] = b->u.amendment.replace.name, t[5] = b->u.amendment.replace.endpoint; break;
 	default: break;
 	}
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 6; i++)
 		if (t[i] && !text_utf8(t[i], NULL))
 			return al_errf(why, AL_E_PARSE, "a text field of the %s is not valid UTF-8",
 				       msg_kind_name(b->kind));
@@ -559,9 +566,17 @@ static int unpack_payload(const Alliance__Body *pb, struct al_body *b, char *why
 		struct al_amendment *o = &b->u.amendment;
 		if (UNKNOWN(a))
 			return al_errf(why, AL_E_PARSE, "amendment has unknown fields");
-		if (!(o->reason = dup_str(a->reason)))
+		if (!(o->reason = dup_str(a->reason)) || !(o->endpoint = dup_str(a->endpoint)))
 			return AL_E_NOMEM;
 		int rc = get_ref(a->approves, &o->approves, "amendment approval", why);
+		if (rc == AL_OK && a->replace) {
+			o->has_replace = true;
+			rc = get_member(a->replace, &o->replace, why);
+			if (rc == AL_OK)
+				rc = get32(&a->replaces, o->replaces.b, "replaced member", why);
+		} else if (rc == AL_OK && a->replaces.len) {
+			rc = al_errf(why, AL_E_PARSE, "amendment names a replaced key without a card");
+		}
 		if (rc == AL_OK && a->add) {
 			o->has_add = true;
 			rc = get_member(a->add, &o->add, why);
@@ -951,6 +966,8 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 		act.params = r->act.params;
 		act.card = STR(r->act.card);
 		act.remove = STR(r->act.remove);
+		act.endpoint = STR(r->act.endpoint);
+		act.replace = STR(r->act.replace);
 		pb.act = &act;
 		break;
 	default:
@@ -1026,6 +1043,8 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, ch
 				    !(r->act.deliverable = dup_str(a->deliverable)) ||
 				    !(r->act.card = dup_str(a->card)) ||
 				    !(r->act.remove = dup_str(a->remove)) ||
+				    !(r->act.endpoint = dup_str(a->endpoint)) ||
+				    !(r->act.replace = dup_str(a->replace)) ||
 				    !(r->act.depends = dup_strv(a->depends, a->n_depends)) ||
 				    !(r->act.params = dup_strv(a->params, a->n_params))))
 			rc = AL_E_NOMEM;

@@ -26,7 +26,7 @@ contains "the error quotes the bad name" "$(cat "$T/err")" "'a/b'"
 check "nothing was created for a bad name" test ! -e "$T/b1"
 fails "a bad endpoint is refused" allianced init "$T/b2" --name b2 --listen 127.0.0.1:7002
 allianced init "$T/b2" --name b2 --listen 127.0.0.1:7002 2>"$T/err"
-contains "the error shows the endpoint form" "$(cat "$T/err")" "tcp://HOST:PORT"
+contains "the error shows the endpoint form" "$(cat "$T/err")" "tcp://ADDRESS:PORT"
 fails "init without --listen is a usage error" allianced init "$T/b3" --name b3
 check "ALLIANCE_HOME is the default home" env ALLIANCE_HOME="$T/envhome" allianced init --name envy --listen tcp://127.0.0.1:7009
 # -H HOME before the command's name or among its options (DESIGN §8).
@@ -79,6 +79,73 @@ timeout 10 allianced run "$T/ff" 2>"$T/err"; rc=$?
 check "a FIFO as the config stops the daemon at once" test "$rc" -ne 0 -a "$rc" -ne 124
 contains "...naming it" "$(cat "$T/err")" "allianced.conf' is not a regular file"
 
+# --- listen (what is bound) against advertise (the card's endpoint)
+out=$(allianced init "$T/nat" --name nat --listen tcp://0.0.0.0:7100 --advertise tcp://alliance.nat.example:17100)
+check "listen on 0.0.0.0 with a DNS name to advertise" test $? -eq 0
+contains "...the card carries the advertised name" "$(tail -n 1 <<<"$out")" ":tcp://alliance.nat.example:17100"
+check "...the config keeps both" grep -qx "listen = tcp://0.0.0.0:7100" "$T/nat/allianced.conf"
+check "...as two keys" grep -qx "advertise = tcp://alliance.nat.example:17100" "$T/nat/allianced.conf"
+for w in "tcp://0.0.0.0:7101" "tcp://*:7101" "tcp://[::]:7101"; do
+	allianced init "$T/w1" --name w1 --listen "$w" 2>"$T/err"; rc=$?
+	check "a wildcard listen ($w) without --advertise is refused" test "$rc" -eq 1
+	contains "...naming --advertise" "$(cat "$T/err")" "--advertise tcp://HOST:PORT"
+done
+check "...and nothing was created" test ! -e "$T/w1"
+allianced init "$T/w2" --name w2 --listen tcp://127.0.0.1:7102 --advertise tcp://0.0.0.0:7102 2>"$T/err"; rc=$?
+check "a wildcard on the card is refused" test "$rc" -eq 1
+contains "...naming --advertise" "$(cat "$T/err")" "--advertise"
+allianced init "$T/w3" --name w3 --listen tcp://alliance.w3.example:7103 2>"$T/err"; rc=$?
+check "a DNS name cannot be bound: refused at init, not at run" test "$rc" -eq 1
+contains "...saying to advertise it instead" "$(cat "$T/err")" "--advertise tcp://alliance.w3.example:PORT"
+check "an interface name may be bound" allianced init "$T/w4" --name w4 --listen tcp://lo:7104 --advertise tcp://127.0.0.1:7104
+check "an IPv6 address may be bound and advertised" allianced init "$T/w5" --name w5 --listen "tcp://[::1]:7105"
+contains "...in brackets on the card" "$(cat "$T/w5/member.card")" ":tcp://[::1]:7105"
+# A wildcard advertise written into the config by hand stops the start.
+sed -i 's|^advertise = .*|advertise = tcp://*:17100|' "$T/nat/allianced.conf"
+fails "a wildcard advertise in allianced.conf is refused" allianced check "$T/nat"
+allianced check "$T/nat" 2>"$T/err"
+contains "...naming the file and --advertise" "$(cat "$T/err")" "allianced.conf"
+sed -i 's|^advertise = .*|advertise = tcp://alliance.nat.example:17100|' "$T/nat/allianced.conf"
+# A home from before advertise existed: its card's endpoint is listen.
+sed -i '/^advertise = /d' "$T/acme/allianced.conf"
+out=$(allianced check "$T/acme"); rc=$?
+check "a config without advertise still opens" test "$rc" -eq 0
+contains "...and partners dial listen" "$out" "partners dial tcp://127.0.0.1:7001"
+
+# --- allianced check HOME (like sshd -t)
+out=$(allianced check "$T/nat"); rc=$?
+check "check passes on a good home" test "$rc" -eq 0
+contains "...saying what it read" "$out" "listens on tcp://0.0.0.0:7100, partners dial tcp://alliance.nat.example:17100"
+chmod 640 "$T/nat/sign.key"
+allianced check "$T/nat" 2>"$T/err"; rc=$?
+check "check fails on a key others can read" test "$rc" -eq 1
+contains "...with the fix" "$(cat "$T/err")" "chmod 600"
+chmod 600 "$T/nat/sign.key"
+echo "colour = red" >>"$T/nat/allianced.conf"
+allianced check "$T/nat" 2>"$T/err"; rc=$?
+check "check fails on an unknown setting" test "$rc" -eq 1
+contains "...naming file and line" "$(cat "$T/err")" "allianced.conf' line"
+sed -i '/^colour/d' "$T/nat/allianced.conf"
+echo "control_group = no-such-group-here" >>"$T/nat/allianced.conf"
+allianced check "$T/nat" 2>"$T/err"; rc=$?
+check "check fails on a control_group that does not exist" test "$rc" -eq 1
+contains "...naming it" "$(cat "$T/err")" "control_group 'no-such-group-here'"
+fails "check of a directory that is not a home fails" allianced check "$T/nothing-here"
+check "allianced check --help works" allianced check --help
+
+# --- the default home: the one under the state directory (/var/lib/allianced)
+mkdir -p "$T/state"
+out=$(env -u ALLIANCE_HOME ALLIANCE_STATE_DIR="$T/state" alliancectl status 2>&1)
+contains "no home anywhere: the error says how to give one" "$out" "use -H HOME or set ALLIANCE_HOME"
+allianced init "$T/state/acme" --name acme --listen tcp://127.0.0.1:7201 >/dev/null
+out=$(env -u ALLIANCE_HOME ALLIANCE_STATE_DIR="$T/state" ALLIANCE_TIMEOUT=1 alliancectl status 2>&1)
+contains "one home under the state directory is the default" "$out" "$T/state/acme"
+allianced init "$T/state/globex" --name globex --listen tcp://127.0.0.1:7202 >/dev/null
+out=$(env -u ALLIANCE_HOME ALLIANCE_STATE_DIR="$T/state" alliancectl status 2>&1)
+contains "two are not guessed between: both are named" "$out" "holds 2 (" 
+contains "...with the fix" "$out" "pick one with -H $T/state/NAME"
+
 check "allianced --help works" allianced --help
 check "allianced init --help works" allianced init --help
+contains "...and names --advertise" "$(allianced init --help)" "--advertise ENDPOINT"
 finish

@@ -23,7 +23,7 @@ static int setup(void **state)
 	assert_non_null(x);
 	assert_int_equal(key_init(), 0);
 	x->dir = tu_tmpdir();
-	assert_int_equal(home_init(x->dir, "acme", "tcp://127.0.0.1:7001", &h, why), 0);
+	assert_int_equal(home_init(x->dir, "acme", "tcp://127.0.0.1:7001", NULL, &h, why), 0);
 	home_close(&h);
 	x->good = (char *)tu_read(tu_path(0, x->dir, AL_CONFIG_FILE), &x->len);
 	x->good[x->len] = '\0'; /* tu_read leaves room for it */
@@ -86,16 +86,16 @@ static void good_config_opens(void **state)
 static void first_error_named_by_its_line(void **state)
 {
 	struct fx *x = *state;
-	/* init writes 13 lines; the last is "log_level = info". */
-	write_config(x, 13, "log_level = loud\ncolour = red\nsign_public = nothex\n");
-	expect_error(x, 14, "bad log_level 'loud'");
+	/* init writes 18 lines; the last is "log_level = info". */
+	write_config(x, 18, "log_level = loud\ncolour = red\nsign_public = nothex\n");
+	expect_error(x, 19, "bad log_level 'loud'");
 	/* A line that is not INI, then one of ours. */
 	write_config(x, 3, "this is not ini\n");
 	expect_error(x, 4, "not valid INI");
-	write_config(x, 13, "this is not ini\ncolour = red\n");
-	expect_error(x, 14, "not valid INI");
-	write_config(x, 13, "colour = red\nthis is not ini\n");
-	expect_error(x, 14, "unknown setting 'colour' in section [daemon]");
+	write_config(x, 18, "this is not ini\ncolour = red\n");
+	expect_error(x, 19, "not valid INI");
+	write_config(x, 18, "colour = red\nthis is not ini\n");
+	expect_error(x, 19, "unknown setting 'colour' in section [daemon]");
 	write_config(x, 2, "name = bad/name\n");
 	expect_error(x, 3, "bad member name 'bad/name'");
 }
@@ -104,14 +104,14 @@ static void first_error_named_by_its_line(void **state)
 static void unknown_sections_refused(void **state)
 {
 	struct fx *x = *state;
-	write_config(x, 13, "[foo]\n");
-	expect_error(x, 14, "unknown section [foo]");
-	write_config(x, 13, "\n  [Member]   ; comment\n");
-	expect_error(x, 15, "unknown section [Member]");
+	write_config(x, 18, "[foo]\n");
+	expect_error(x, 19, "unknown section [foo]");
+	write_config(x, 18, "\n  [Member]   ; comment\n");
+	expect_error(x, 20, "unknown section [Member]");
 	write_config(x, 0, "[foo]\nx = 1\n");
 	expect_error(x, 1, "unknown section [foo]");
-	write_config(x, 13, "[ daemon ]\n");
-	expect_error(x, 14, "unknown section [ daemon ]");
+	write_config(x, 18, "[ daemon ]\n");
+	expect_error(x, 19, "unknown section [ daemon ]");
 }
 
 /* A line longer than the parser's buffer would be split and shift every

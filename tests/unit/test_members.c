@@ -20,7 +20,8 @@
 #define HOUR 3600000LL
 
 struct fx {
-	struct al_identity *ids[6]; /* 0..2 founders, 3 the newcomer; 4, 5 for random histories */
+	struct al_identity *ids[9]; /* 0..2 founders, 3 the newcomer; 4, 5 for random histories;
+				     * 6..8 new keys for 0..2 in random histories */
 	struct al_member card3; /* the newcomer's card */
 	struct al_charter *c;
 	char *dir;
@@ -48,7 +49,7 @@ static int teardown(void **state)
 {
 	struct fx *x = *state;
 	store_close(&x->s);
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 9; i++)
 		key_destroy(&x->ids[i]);
 	charter_destroy(&x->c);
 	tu_rmdir(x->dir);
@@ -616,7 +617,7 @@ static void sim_step(struct sim *m, int a)
 	int k = (int)rnd(m, SIM);
 	m->t += 1 + rnd(m, 5000);
 	memset(&b, 0, sizeof b);
-	switch (rnd(m, 10)) {
+	switch (rnd(m, 12)) {
 	case 0:
 	case 1: /* add a newcomer, now and then under a name another has */
 		b.kind = AL_KIND_AMENDMENT;
@@ -637,6 +638,20 @@ static void sim_step(struct sim *m, int a)
 			return;
 		b.kind = AL_KIND_AMENDMENT;
 		b.u.amendment.approves = s->charter->motions[rnd(m, (uint32_t)s->charter->n_motions)].id;
+		break;
+	case 7: /* move its own endpoint (now and then to a wildcard: a violation) */
+		b.kind = AL_KIND_AMENDMENT;
+		b.u.amendment.endpoint = (char *)(rnd(m, 4) ? (rnd(m, 2) ? "tcp://a.example:1"
+									 : "tcp://b.example:2")
+							    : "tcp://0.0.0.0:3");
+		break;
+	case 8: /* new keys for a founder (one set each: racing cards are members.h's limit) */
+		k %= 3;
+		b.kind = AL_KIND_AMENDMENT;
+		b.u.amendment.has_replace = true;
+		b.u.amendment.replace = card_of(m->x->ids[6 + k], "");
+		snprintf(b.u.amendment.replace.name, sizeof b.u.amendment.replace.name, "m%d", k);
+		b.u.amendment.replaces = m->x->ids[k]->sign_pk;
 		break;
 	case 6: /* a commitment */
 		to = m->x->ids[k]->sign_pk;
@@ -662,13 +677,15 @@ static void sim_verdict(struct sim *m, struct al_store *s, char *out, size_t n)
 	struct al_ledger *l;
 	size_t used = 0;
 	assert_int_equal(ledger_from_store(s, &l, why), AL_OK);
-	for (int i = 0; i < SIM; i++) {
+	for (int i = 0; i < SIM + 3; i++) {
 		long k = sim_index(s, m, i);
-		used += (size_t)snprintf(out + used, n - used, "%d:%s/%s/%s/%llu ", i,
+		used += (size_t)snprintf(out + used, n - used, "%d:%s/%s/%s/%llu/%s/%s ", i,
 			k < 0 ? "-" : members_standing_name(members_standing(s->charter, (size_t)k)),
 			k < 0 ? "-" : s->charter->members[k].name,
 			k < 0 ? "-" : members_standing_name(l->standing[k]),
-			k < 0 ? 0ULL : (unsigned long long)l->violations[k]);
+			k < 0 ? 0ULL : (unsigned long long)l->violations[l->party[k]],
+			k < 0 ? "-" : s->charter->members[members_party(s->charter, (size_t)k)].name,
+			k < 0 ? "-" : s->charter->members[k].endpoint);
 	}
 	used += (size_t)snprintf(out + used, n - used, "items %zu order", l->n_items);
 	for (size_t i = 0; i < l->n_order; i++)
@@ -679,11 +696,11 @@ static void sim_verdict(struct sim *m, struct al_store *s, char *out, size_t n)
 static void test_random_histories(void **state)
 {
 	struct fx *x = *state;
-	char why[AL_ERRLEN], name[32], want[1024], got[1024];
-	int joined = 0, left = 0;
-	for (uint64_t seed = 1; seed <= 12; seed++) {
+	char why[AL_ERRLEN], name[32], want[2048], got[2048];
+	int joined = 0, left = 0, replaced = 0, moved = 0;
+	for (uint64_t seed = 1; seed <= 20; seed++) {
 		struct sim m = { .x = x, .rng = seed, .t = T0 };
-		for (int i = 4; i < SIM; i++)
+		for (int i = 4; i < SIM + 3; i++)
 			if (!x->ids[i])
 				x->ids[i] = tu_identity(i);
 		for (int i = 0; i < SIM; i++) {
@@ -712,12 +729,219 @@ static void test_random_histories(void **state)
 		}
 		joined += strstr(want, "/joined/") != NULL;
 		left += strstr(want, "/left/") != NULL;
+		replaced += strstr(want, ":replaced/") != NULL;
+		moved += strstr(want, ".example:") != NULL;
 		for (int i = 0; i < SIM; i++)
 			store_close(&m.view[i]);
 	}
 	/* The histories did exercise joining and leaving. */
+	print_message("# histories with joins %d, departures %d, new keys %d, moves %d\n", joined,
+		      left, replaced, moved);
 	assert_true(joined >= 3);
 	assert_true(left >= 3);
+	assert_true(replaced >= 2);
+	assert_true(moved >= 3);
+}
+
+/* Member a proposes new keys (ids[3]'s) for m2, under m2's name. */
+static struct al_ref propose_replace(struct fx *x, int a, int64_t t)
+{
+	struct al_body b;
+	struct al_ref id;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_AMENDMENT;
+	b.u.amendment.has_replace = true;
+	b.u.amendment.replace = x->card3;
+	snprintf(b.u.amendment.replace.name, sizeof b.u.amendment.replace.name, "m2");
+	b.u.amendment.replaces = x->ids[2]->sign_pk;
+	assert_int_equal(author(x, a, &b, t, &id), AL_OK);
+	return id;
+}
+
+/* Member a's delivery of commitment c. */
+static int deliver(struct fx *x, int a, struct al_ref c, int64_t t)
+{
+	struct al_body b;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_DELIVERY;
+	b.u.delivery.commitment = c;
+	b.u.delivery.note = (char *)"done";
+	return author(x, a, &b, t, NULL);
+}
+
+/* m2's keys replaced at the quorum: the new keys act for m2 (they deliver
+ * what the old keys promised; m2 keeps its one trust row and its
+ * evidence), ids of the new keys read m2@2/N, and what the old keys sign
+ * after is m2's violation and changes nothing. */
+static void test_replace(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN], id[AL_IDLEN];
+	struct al_ref c1;
+	struct al_body cb;
+	al_key to0 = x->ids[0]->sign_pk;
+	memset(&cb, 0, sizeof cb);
+	cb.kind = AL_KIND_COMMITMENT;
+	cb.u.commitment.what = (char *)"thing";
+	cb.u.commitment.to = &to0;
+	cb.u.commitment.n_to = 1;
+	cb.u.commitment.due = T0 + 24 * HOUR;
+	cb.u.commitment.value = 100;
+	assert_int_equal(author(x, 2, &cb, T0 + 1, &c1), AL_OK);
+	struct al_ref p = propose_replace(x, 0, T0 + 2);
+	assert_int_equal(commit(x, 3, 0, T0 + 3), AL_E_REJECT); /* not in effect yet */
+	approve(x, 1, p, T0 + 4);
+	const struct al_charter *c = x->s->charter;
+	assert_int_equal(c->n_members, 4);
+	assert_int_equal(members_standing(c, 2), AL_REPLACED);
+	assert_int_equal(members_standing(c, 3), AL_FOUNDER); /* a founder's new keys */
+	assert_int_equal(members_party(c, 3), 2);
+	assert_string_equal(c->members[3].name, "m2");
+	assert_ptr_equal(charter_member_named(c, "m2"), &c->members[3]);
+	assert_int_equal(members_check_current(c, 2, why), AL_E_INVAL);
+	assert_non_null(strstr(why, "were replaced"));
+	assert_int_equal(deliver(x, 3, c1, T0 + 5), AL_OK);
+	assert_int_equal(commit(x, 3, 1, T0 + 6), AL_OK);
+	assert_string_equal(charter_ref_name(c, &(struct al_ref){ x->ids[3]->sign_pk, 2 }, id),
+			    "m2@2/2");
+	assert_string_equal(charter_ref_name(c, &c1, id), "m2/1");
+	assert_int_equal(commit(x, 2, 0, T0 + 7), AL_OK); /* the old keys: in the chain ... */
+
+	struct al_ledger *l;
+	assert_int_equal(ledger_from_store(x->s, &l, why), AL_OK);
+	assert_int_equal(l->standing[2], AL_REPLACED);
+	assert_int_equal(l->party[3], 2);
+	assert_int_equal(l->n_items, 2); /* ... but not in the ledger */
+	assert_int_equal(l->items[0].state, AL_C_DELIVERED);
+	assert_int_equal(l->items[0].promisor, 2);
+	assert_int_equal(l->items[1].promisor, 2);
+	assert_int_equal(l->violations[2], 1);
+	assert_int_equal(l->violations[3], 0);
+	assert_non_null(strstr(l->broken[0].why, "replaced"));
+	assert_int_equal(l->n_order, 3); /* one row for m2 */
+	/* New keys once more: only the current ones, under the same name,
+	 * with keys nobody has had. */
+	struct al_body b;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_AMENDMENT;
+	b.u.amendment.has_replace = true;
+	b.u.amendment.replace = c->members[1];
+	b.u.amendment.replaces = x->ids[3]->sign_pk;
+	assert_int_equal(ledger_check(l, &x->ids[0]->sign_pk, &b, why), AL_E_INVAL);
+	assert_non_null(strstr(why, "keeps the member's name"));
+	snprintf(b.u.amendment.replace.name, sizeof b.u.amendment.replace.name, "m2");
+	assert_int_equal(ledger_check(l, &x->ids[0]->sign_pk, &b, why), AL_E_INVAL);
+	assert_non_null(strstr(why, "new keys"));
+	b.u.amendment.replace = c->members[2]; /* the replaced keys back */
+	assert_int_equal(ledger_check(l, &x->ids[0]->sign_pk, &b, why), AL_E_INVAL);
+	b.u.amendment.replaces = x->ids[2]->sign_pk;
+	assert_int_equal(ledger_check(l, &x->ids[0]->sign_pk, &b, why), AL_E_INVAL);
+	assert_non_null(strstr(why, "current keys"));
+	struct al_trust *t;
+	assert_int_equal(trust_compute(l, T0 + 8, &t), AL_OK);
+	assert_int_equal(t->n_order, 3);
+	for (size_t i = 0; i < t->n_order; i++)
+		assert_int_not_equal(t->order[i], 3); /* the new keys have no row of their own */
+	trust_destroy(&t);
+	ledger_destroy(&l);
+
+	/* A restart rebuilds the same members from the log. */
+	store_close(&x->s);
+	assert_int_equal(store_open(tu_path(0, x->dir, "a"), false, NULL, NULL, &x->s, why), AL_OK);
+	assert_int_equal(members_standing(x->s->charter, 2), AL_REPLACED);
+	assert_int_equal(members_party(x->s->charter, 3), 2);
+	assert_int_equal(x->s->charter->generation[3], 2);
+}
+
+/* Another store takes the replacement in another order: the new keys'
+ * message before the amendment is held back (not an error), the approval
+ * before the proposal; it ends with the same members and ledger. */
+static void test_replace_any_order(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_ref p = propose_replace(x, 0, T0 + 1);
+	approve(x, 1, p, T0 + 2);
+	assert_int_equal(commit(x, 3, 0, T0 + 3), AL_OK);
+	struct al_store *b;
+	uint8_t *buf[3];
+	size_t len[3];
+	const struct { int who; } rec[3] = { { 3 }, { 1 }, { 0 } };
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(store_get(x->s, &x->ids[rec[i].who]->sign_pk, 1, &buf[i], &len[i],
+					   why), AL_OK);
+	assert_int_equal(store_open(tu_path(1, x->dir, "b"), true, x->c, NULL, &b, why), AL_OK);
+	enum al_reason r;
+	assert_int_equal(store_offer(b, buf[0], len[0], T0 + 5, &r, NULL, why), AL_OK);
+	assert_int_equal(r, AL_R_AUTHOR); /* not a member's keys yet */
+	for (int i = 1; i < 3; i++) {
+		assert_int_equal(store_offer(b, buf[i], len[i], T0 + 5, &r, NULL, why), AL_OK);
+		assert_int_equal(r, AL_ACCEPT);
+	}
+	assert_int_equal(members_standing(b->charter, 2), AL_REPLACED);
+	assert_int_equal(store_offer(b, buf[0], len[0], T0 + 5, &r, NULL, why), AL_OK);
+	assert_int_equal(r, AL_ACCEPT);
+	struct al_ledger *la, *lb;
+	assert_int_equal(ledger_from_store(x->s, &la, why), AL_OK);
+	assert_int_equal(ledger_from_store(b, &lb, why), AL_OK);
+	assert_int_equal(la->n_items, 1);
+	assert_int_equal(lb->n_items, 1);
+	assert_int_equal(lb->items[0].promisor, 2);
+	assert_int_equal(lb->n_order, 3);
+	ledger_destroy(&la);
+	ledger_destroy(&lb);
+	for (int i = 0; i < 3; i++)
+		free(buf[i]);
+	store_close(&b);
+}
+
+/* A member moves its own endpoint, alone and at once; its latest move
+ * holds whatever order the moves arrive in; a wildcard is a violation
+ * and moves nothing. */
+static void test_moves(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_body b;
+	struct al_ref ids[3];
+	const char *eps[3] = { "tcp://new.m1.example:7101", "tcp://0.0.0.0:7101",
+			       "tcp://newer.m1.example:7101" };
+	uint64_t changes = x->s->charter->member_changes;
+	for (int i = 0; i < 3; i++) {
+		memset(&b, 0, sizeof b);
+		b.kind = AL_KIND_AMENDMENT;
+		b.u.amendment.endpoint = (char *)eps[i];
+		assert_int_equal(author(x, 1, &b, T0 + 1 + i, &ids[i]), AL_OK);
+		if (i == 0)
+			assert_string_equal(x->s->charter->members[1].endpoint, eps[0]); /* at once */
+	}
+	assert_string_equal(x->s->charter->members[1].endpoint, eps[2]);
+	assert_int_equal(x->s->charter->member_changes, changes + 2); /* the wildcard moved nothing */
+	struct al_ledger *l;
+	assert_int_equal(ledger_from_store(x->s, &l, why), AL_OK);
+	assert_int_equal(l->violations[1], 1);
+	assert_non_null(strstr(l->broken[0].why, "wildcard"));
+	assert_string_equal(l->card[1].endpoint, eps[2]);
+	ledger_destroy(&l);
+	/* The latest move wins in a store that takes them newest first. */
+	struct al_store *s2;
+	assert_int_equal(store_open(tu_path(1, x->dir, "b"), true, x->c, NULL, &s2, why), AL_OK);
+	enum al_reason r;
+	for (int i = 0; i < 3; i++) {
+		uint8_t *buf;
+		size_t len;
+		assert_int_equal(store_get(x->s, &x->ids[1]->sign_pk, (uint64_t)(i + 1), &buf, &len,
+					   why), AL_OK);
+		assert_int_equal(store_offer(s2, buf, len, T0 + 9, &r, NULL, why), AL_OK);
+		assert_int_equal(r, AL_ACCEPT);
+		free(buf);
+	}
+	assert_string_equal(s2->charter->members[1].endpoint, eps[2]);
+	store_close(&s2);
+	/* ... and after a restart. */
+	store_close(&x->s);
+	assert_int_equal(store_open(tu_path(0, x->dir, "a"), false, NULL, NULL, &x->s, why), AL_OK);
+	assert_string_equal(x->s->charter->members[1].endpoint, eps[2]);
 }
 
 int main(void)
@@ -735,6 +959,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_honest_twins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_racing_approvals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_histories, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_any_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_moves, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
