@@ -358,10 +358,13 @@ int cmd_status(int argc, char **argv)
 	if (json)
 		return ctl_print_json(j);
 	json_t *dm = json_object_get(j, "daemon"), *al = json_object_get(j, "alliances");
-	printf("daemon    %s (pid %lld), listening on %s, since %s\n",
+	const char *listen = json_string_value(json_object_get(dm, "listen")),
+		   *advertise = json_string_value(json_object_get(dm, "advertise"));
+	printf("daemon    %s (pid %lld), listening on %s%s%s, since %s\n",
 	       json_string_value(json_object_get(dm, "name")),
-	       (long long)json_integer_value(json_object_get(dm, "pid")),
-	       json_string_value(json_object_get(dm, "listen")),
+	       (long long)json_integer_value(json_object_get(dm, "pid")), listen,
+	       advertise && strcmp(advertise, listen) ? ", partners dial " : "",
+	       advertise && strcmp(advertise, listen) ? advertise : "",
 	       json_string_value(json_object_get(dm, "started")));
 	if (json_array_size(al) == 0)
 		printf("alliances none yet: join one with 'alliancectl join CHARTER'\n");

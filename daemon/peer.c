@@ -153,6 +153,10 @@ static struct peer *peer_open(struct daemon *d, const struct al_member *m)
 	 * stays down. */
 	setopt(p->sock, ZMQ_RECONNECT_IVL, 100);
 	setopt(p->sock, ZMQ_RECONNECT_IVL_MAX, 5000);
+	/* A connection attempt made during a partition must not wait on the
+	 * kernel's SYN retries (which back off for minutes): give up after
+	 * 3 s and try again, so a healed link is found within seconds. */
+	setopt(p->sock, ZMQ_CONNECT_TIMEOUT, 3000);
 	/* Connection events tell the link's state, and a handshake the peer
 	 * refused (it has not joined yet, or does not know our key) is
 	 * retried by us: libzmq does not retry a refused handshake. */
