@@ -48,8 +48,9 @@ static json_t *fault_json(const struct al_audit_fault *f)
 static json_t *feeds_json(const struct al_charter *c, const struct al_feeds *f)
 {
 	json_t *o = json_object();
-	for (size_t m = 0; m < c->n_members; m++)
-		json_object_set_new(o, c->members[m].name,
+	char name[AL_IDLEN];
+	for (size_t m = 0; m < c->n_members; m++) /* acme, acme@2 after new keys */
+		json_object_set_new(o, charter_feed_name(c, m, name),
 				    json_integer((json_int_t)feeds_head(f, &c->members[m].sign_key,
 									NULL)));
 	return o;
@@ -204,9 +205,11 @@ int cmd_audit(int argc, char **argv)
 		for (size_t i = 0; i < a.n_logs; i++) {
 			printf("  %s: %" PRIu64 " records; feeds", a.logs[i].label, a.logs[i].records);
 			const struct al_charter *lc = a.logs[i].charter;
-			for (size_t m = 0; m < lc->n_members; m++)
-				printf(" %s %" PRIu64, lc->members[m].name,
+			for (size_t m = 0; m < lc->n_members; m++) {
+				char name[AL_IDLEN];
+				printf(" %s %" PRIu64, charter_feed_name(lc, m, name),
 				       feeds_head(a.logs[i].feeds, &lc->members[m].sign_key, NULL));
+			}
 			printf("\n");
 		}
 		for (size_t i = 0; i < a.n_faults; i++)

@@ -22,10 +22,10 @@ static json_t *id_of(const struct al_charter *c, const struct al_ref *r)
 {
 	if (!r->seq)
 		return json_null();
-	const struct al_member *m = c ? charter_member(c, &r->author) : NULL;
 	char hex[2 * AL_KEYLEN + 1], buf[2 * AL_KEYLEN + 24];
-	snprintf(buf, sizeof buf, "%s/%" PRIu64, m ? m->name : hex_encode(r->author.b, 8, hex),
-		 r->seq);
+	if (c && charter_member(c, &r->author))
+		return json_string(charter_ref_name(c, r, buf)); /* acme/3, acme@2/3 */
+	snprintf(buf, sizeof buf, "%s/%" PRIu64, hex_encode(r->author.b, 8, hex), r->seq);
 	return json_string(buf);
 }
 

@@ -267,13 +267,13 @@ static void write_metrics(FILE *f, const json_t *st, const struct ctl_min_free *
 	json_array_foreach(al, i, a)
 		json_array_foreach(json_object_get(a, "members"), k, x)
 			sample(f, "alliance_feed_seq", v_int(jint(x, "seq"), b), "alliance", label[i],
-			       "member", jstr(x, "name"), NULL);
+			       "member", jstr(x, "feed"), NULL);
 	family(f, "alliance_member_current", "gauge", "1 for a member who may act (a founder, or "
 	       "joined by amendment); 0 for one who left or a candidate not yet added.");
 	json_array_foreach(al, i, a)
 		json_array_foreach(json_object_get(a, "members"), k, x)
 			sample(f, "alliance_member_current", current(jstr(x, "standing")) ? "1" : "0",
-			       "alliance", label[i], "member", jstr(x, "name"), NULL);
+			       "alliance", label[i], "member", jstr(x, "feed"), NULL);
 
 	/* Per link to another member's daemon. */
 	family(f, "alliance_peer_up", "gauge", "1 when a valid message came from the peer within "

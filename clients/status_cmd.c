@@ -134,16 +134,10 @@ static long long jint(const json_t *o, const char *key)
 
 /* Is member name a current member of alliance a (founder, or joined by
  * amendment; not one who left nor a candidate)? */
-static bool is_current(const json_t *a, const char *name)
+/* A founder or a joined member: its links are judged, its authoring too. */
+static bool current(const char *standing)
 {
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(a, "members"), i, m)
-		if (!strcmp(jstr(m, "name"), name)) {
-			const char *st = jstr(m, "standing");
-			return !strcmp(st, "founder") || !strcmp(st, "joined");
-		}
-	return false;
+	return !strcmp(standing, "founder") || !strcmp(standing, "joined");
 }
 
 /* The faults of alliance a (links to current members down, or never up
@@ -159,15 +153,16 @@ static bool alliance_faults(const json_t *a, int64_t uptime_ms, int64_t timeout_
 	json_t *lk;
 	int faults = 0, up = 0;
 	buf[0] = '\0';
-	const char *authoring = jstr(a, "authoring"), *self = jstr(a, "self");
-	bool left = !strncmp(authoring, "closed", 6), candidate = !is_current(a, self) && !left;
+	const char *authoring = jstr(a, "authoring"), *standing = jstr(a, "standing");
+	bool left = !strcmp(standing, "left"), candidate = !current(standing) && !left;
 	if (!json_is_true(json_object_get(a, "in_force")))
 		line_add(&l, "%sthe charter is not in force", faults++ ? ", " : "");
 	/* A member that left has no links to keep nor authoring to hold; a
-	 * candidate is refused by the members until the amendment adding it. */
+	 * candidate is refused by the members until the amendment adding it;
+	 * a home whose keys were replaced is one to stop (said below). */
 	json_array_foreach(json_object_get(a, "links"), k, lk) {
 		const char *peer = jstr(lk, "member"), *state = jstr(lk, "state");
-		if (left || candidate || !is_current(a, peer))
+		if (left || candidate || !current(jstr(lk, "standing")))
 			continue;
 		json_t *silent = json_object_get(lk, "silent_ms");
 		if (!strcmp(state, "up"))
@@ -180,7 +175,10 @@ static bool alliance_faults(const json_t *a, int64_t uptime_ms, int64_t timeout_
 			line_add(&l, "%slink to %s down since start (%s)", faults++ ? ", " : "", peer,
 				 span(uptime_ms, t, sizeof t));
 	}
-	if (strcmp(authoring, "open") && !left) {
+	if (!strcmp(standing, "replaced")) {
+		line_add(&l, "%sthis home's keys were replaced: stop its daemon, the home with "
+			 "the new keys acts for %s", faults++ ? ", " : "", jstr(a, "self"));
+	} else if (strcmp(authoring, "open") && !left) {
 		json_t *held = json_object_get(a, "authoring_held_ms");
 		if (json_is_integer(held))
 			line_add(&l, "%sauthoring held for %s (%s)", faults++ ? ", " : "",

@@ -95,7 +95,8 @@ static void on_fatal(int sig)
 static void catch_signals(const struct daemon *d)
 {
 	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT,
-				     SIGTRAP, SIGSYS, SIGXCPU, SIGXFSZ };
+				     SIGTRAP, SIGSYS, SIGXCPU, SIGXFSZ, SIGALRM, SIGVTALRM,
+				     SIGPROF, SIGIO, SIGPWR, SIGSTKFLT };
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
@@ -420,32 +421,20 @@ static json_t *violations_json(struct alliance *a)
 	return v;
 }
 
-/* Add to each link of peers_links_json() (every member but self, in the
- * charter's order) how long it has been silent: "silent_ms", null when it
- * was never heard in this run. */
-static void links_silence(const struct alliance *a, json_t *links, int64_t now)
-{
-	size_t k = 0;
-	for (size_t m = 0; m < a->n_links && k < json_array_size(links); m++) {
-		if (m == a->self)
-			continue;
-		int64_t heard = a->links[m].heard;
-		json_object_set_new(json_array_get(links, k++), "silent_ms",
-				    heard ? json_integer((json_int_t)(now - heard)) : json_null());
-	}
-}
-
 static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64_t now)
 {
 	const struct al_store *s = a->s;
 	const struct al_charter *c = s->charter;
 	char hex[2 * AL_HASHLEN + 1];
 	json_t *members = json_array(), *counters = json_object();
-	for (size_t i = 0; i < c->n_members; i++)
-		json_array_append_new(members, json_pack("{s:s, s:s, s:I, s:s}", "name",
-			c->members[i].name, "endpoint", c->members[i].endpoint, "seq",
+	for (size_t i = 0; i < c->n_members; i++) {
+		char feed[AL_IDLEN];
+		json_array_append_new(members, json_pack("{s:s, s:s, s:s, s:I, s:s}", "name",
+			c->members[i].name, "feed", charter_feed_name(c, i, feed), "endpoint",
+			c->members[i].endpoint, "seq",
 			(json_int_t)feeds_head(s->feeds, &c->members[i].sign_key, NULL), "standing",
 			members_standing_name(members_standing(c, i))));
+	}
 	for (int r = 0; r < AL_REASON_COUNT; r++)
 		json_object_set_new(counters, feeds_reason_tag((enum al_reason)r),
 				    json_integer((json_int_t)s->counts[r]));
@@ -465,11 +454,11 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 			 (json_int_t)s->n_proofs);
 	json_object_set_new(j, "violations", violations_json(a));
 	enum al_standing me = members_standing(c, a->self);
+	json_object_set_new(j, "standing", json_string(members_standing_name(me)));
 	bool held = !a->own_ok && me != AL_CANDIDATE && me != AL_LEFT && me != AL_REPLACED;
 	json_object_set_new(j, "authoring_held_ms",
 			    held ? json_integer((json_int_t)(now - a->gate_since)) : json_null());
 	json_object_set_new(j, "log_bytes", json_integer((json_int_t)log_size(s->log)));
-	links_silence(a, json_object_get(j, "links"), now);
 	return j;
 }
 
@@ -841,7 +830,7 @@ out:
 /* A step in a commitment's life: the body for the verb, checked against
  * the ledger's rules before it is signed. */
 static int act_body(const struct al_store *s, const struct al_ledger *l, const struct al_act *act,
-		    struct al_body *b, struct al_ref **deps, char *why)
+		    const al_key *self, struct al_body *b, struct al_ref **deps, char *why)
 {
 	const struct al_charter *c = s->charter;
 	bool about_commitment = strcmp(act->verb, "task") && strcmp(act->verb, "feedback") &&
@@ -913,6 +902,11 @@ static int act_body(const struct al_store *s, const struct al_ledger *l, const s
 		if (members_check_current(c, (size_t)(m - c->members), err))
 			return al_errf(why, AL_E_INVAL, "--replace: %s", err);
 		b->u.amendment.replaces = m->sign_key;
+		/* The old keys' feed ends with what this home holds of it (and
+		 * this proposal, when the old keys sign it themselves): later
+		 * messages of theirs (a thief's) are void. */
+		b->u.amendment.replaces_upto = feeds_head(s->feeds, &m->sign_key, NULL) +
+			!memcmp(&m->sign_key, self, AL_KEYLEN);
 	} else if (!strcmp(act->verb, "amend") && *act->card) {
 		char err[AL_ERRLEN];
 		b->kind = AL_KIND_AMENDMENT;
@@ -935,7 +929,8 @@ static int act_body(const struct al_store *s, const struct al_ledger *l, const s
 		b->u.amendment.params = l->params;
 		if (!act->n_params)
 			return al_errf(why, AL_E_INVAL, "say what to change: --param KEY=VALUE, "
-				       "--add CARD or --remove NAME");
+				       "--add CARD, --remove NAME, --replace CARD or --endpoint "
+				       "ENDPOINT");
 		for (size_t i = 0; i < act->n_params; i++)
 			if (charter_set_param(&b->u.amendment.params, act->params[i], why))
 				return AL_E_INVAL;
@@ -1009,7 +1004,7 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 	struct al_body b;
 	int rc = AL_OK;
 	if (!a || !may_author(a, why) || (rc = alliance_ledger(a, &l, why)) ||
-	    (rc = act_body(a->s, l, &rq->act, &b, &deps, why)))
+	    (rc = act_body(a->s, l, &rq->act, &d->home->self.sign_key, &b, &deps, why)))
 		goto fail;
 	int64_t now = when_now();
 	b.timestamp = now; /* the rules look at when it is signed */
@@ -1198,8 +1193,15 @@ static int control_access(struct daemon *d)
 {
 	char why[AL_ERRLEN];
 	gid_t gid;
-	if (!d->home->control_group[0])
+	struct stat st;
+	if (!d->home->control_group[0]) {
+		/* A control_group removed: the home goes back to owner-only. */
+		if (stat(d->home_abs, &st) == 0 && (st.st_mode & 07777) == 0710 &&
+		    chmod(d->home_abs, 0700) == 0)
+			dlog(d, L_INFO, "control_group is unset: the home %s is owner-only again",
+			     d->home_abs);
 		return chmod(d->control_path, 0600) < 0 ? -1 : 0;
+	}
 	if (control_gid(d->home, &gid, why) < 0) {
 		dlog(d, L_ERROR, "%s", why);
 		return -1;

@@ -61,6 +61,9 @@ static void link_options(void *sock)
 	/* A peer cannot make us allocate more than one full Batch. */
 	int64_t max = PEER_MAXMSG;
 	zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+	/* IPv6 addresses and names too (dual-stack: IPv4 keeps working);
+	 * without it libzmq binds and dials IPv4 only. */
+	setopt(sock, ZMQ_IPV6, 1);
 }
 
 static struct peer *peer_by_key(const struct daemon *d, const al_key *k)
@@ -817,7 +820,8 @@ json_t *peers_links_json(const struct daemon *d, const struct alliance *a, int64
 		const char *state = !l->heard ? "never" : now - l->heard > LINK_TIMEOUT_MS ? "down"
 											 : "up";
 		json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "member",
-				      c->members[m].name, "endpoint", c->members[m].endpoint,
+				      c->members[m].name, "endpoint", /* where we dial it */
+				      l->peer ? l->peer->endpoint : c->members[m].endpoint,
 				      "state", state, "holds_ours", (json_int_t)l->have[a->self],
 				      "acked", (json_int_t)signed_ack(a, m, a->self),
 				      "received", (json_int_t)l->msgs_in, "sent",
@@ -826,6 +830,8 @@ json_t *peers_links_json(const struct daemon *d, const struct alliance *a, int64
 								   : "none"));
 		json_object_set_new(j, "standing",
 				    json_string(members_standing_name(members_standing(c, m))));
+		json_object_set_new(j, "silent_ms", l->heard ? json_integer((json_int_t)(now - l->heard))
+							     : json_null());
 		json_object_set_new(j, "last_heard",
 				    l->heard ? json_string(when_format(l->heard, t)) : json_null());
 		json_array_append_new(v, j);

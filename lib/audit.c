@@ -138,11 +138,14 @@ static int check_proof(void *arg, const struct al_log_rec *r)
 			       "invalid equivocation proof: not two different messages signed "
 			       "by one member at one sequence number");
 	} else {
-		char nb[AL_NAME_MAX + 1];
+		char nb[AL_NAME_MAX + 1], id[AL_IDLEN];
+		charter_name_of(s->c, &a.b.author, nb);
+		if (charter_member(s->c, &a.b.author)) /* acme/3, acme@2/3 */
+			charter_ref_name(s->c, &(struct al_ref){ a.b.author, a.b.seq }, id);
+		else
+			snprintf(id, sizeof id, "%s/%" PRIu64, nb, a.b.seq);
 		rc = add_fault(s->a, s->log->label, r->index, r->offset,
-			       "equivocation: %s signed two different messages as %s/%" PRIu64,
-			       charter_name_of(s->c, &a.b.author, nb),
-			       charter_name_of(s->c, &a.b.author, nb), a.b.seq);
+			       "equivocation: %s signed two different messages as %s", nb, id);
 	}
 	envelope_clear(&a);
 	envelope_clear(&b);
@@ -168,10 +171,12 @@ static int cross_check(struct al_audit *a)
 					x = feeds_get(a->logs[j].feeds, who, seq);
 				if (!x || !memcmp(&x->hash, &y->hash, AL_HASHLEN))
 					continue;
+				char id[AL_IDLEN];
 				int rc = add_fault(a, other->label, y->index, y->offset,
 						   "equivocation: '%s' and '%s' hold different "
-						   "messages as %s/%" PRIu64, a->logs[j - 1].label,
-						   other->label, c->members[m].name, seq);
+						   "messages as %s", a->logs[j - 1].label,
+						   other->label,
+						   charter_ref_name(c, &(struct al_ref){ *who, seq }, id));
 				if (rc)
 					return rc;
 				break; /* later ones differ too: the chains split here */

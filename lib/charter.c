@@ -397,6 +397,7 @@ void charter_destroy(struct al_charter **cp)
 	free(c->party);
 	free(c->generation);
 	free(c->moved);
+	free(c->feed_end);
 	members_forget(c);
 	free(c);
 	*cp = NULL;
@@ -436,12 +437,18 @@ int charter_set_param(struct al_params *p, const char *kv, char *why)
 char *charter_ref_name(const struct al_charter *c, const struct al_ref *r, char *buf)
 {
 	long k = charter_index(c, &r->author);
-	uint32_t gen = k >= 0 && c->generation ? c->generation[k] : 1;
+	char feed[AL_IDLEN];
+	snprintf(buf, AL_IDLEN, "%s/%llu", k >= 0 ? charter_feed_name(c, (size_t)k, feed) : "?",
+		 (unsigned long long)r->seq);
+	return buf;
+}
+
+char *charter_feed_name(const struct al_charter *c, size_t m, char *buf)
+{
+	uint32_t gen = c->generation ? c->generation[m] : 1;
 	if (gen > 1)
-		snprintf(buf, AL_IDLEN, "%s@%u/%llu", c->members[k].name, gen,
-			 (unsigned long long)r->seq);
+		snprintf(buf, AL_IDLEN, "%s@%u", c->members[m].name, gen);
 	else
-		snprintf(buf, AL_IDLEN, "%s/%llu", k >= 0 ? c->members[k].name : "?",
-			 (unsigned long long)r->seq);
+		snprintf(buf, AL_IDLEN, "%s", c->members[m].name);
 	return buf;
 }

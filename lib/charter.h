@@ -77,7 +77,11 @@ struct al_charter {
 	struct al_move {     /* per member: its latest 'amend --endpoint' (seq 0: none) */
 		uint64_t seq;
 		char endpoint[AL_ENDPOINT_MAX];
+		char card[AL_ENDPOINT_MAX]; /* its card's endpoint, before any move */
 	} *moved;
+	uint64_t *feed_end;  /* per member: the last seq of its feed that counts, set when its
+			      * keys were replaced (UINT64_MAX: none) */
+	size_t n_owned;      /* entries set in standing, party, generation, moved, feed_end */
 };
 
 /* The parameters a new charter gets unless told otherwise (docs/trust.md). */
@@ -135,6 +139,10 @@ const struct al_member *charter_member_named(const struct al_charter *c, const c
  * (AL_IDLEN bytes). Returns buf. */
 #define AL_IDLEN (AL_NAME_MAX + 36)
 char *charter_ref_name(const struct al_charter *c, const struct al_ref *r, char *buf);
+
+/* The name of member m's feed as ids show it: "acme", or "acme@2" for a
+ * member's second keys, in buf (AL_IDLEN bytes). Returns buf. */
+char *charter_feed_name(const struct al_charter *c, size_t m, char *buf);
 
 /* "acme, globex, initech" into buf of size n (for error messages): whole
  * names, ending in "..." when they do not all fit. Returns buf. */

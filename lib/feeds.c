@@ -178,28 +178,30 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 	if (!m || members_standing(c, (size_t)k) == AL_CANDIDATE)
 		return reject(why, AL_R_AUTHOR, "author of the message is not a member (or not yet "
 			      "known here: the amendment adding it may still be on its way)");
+	char name[AL_IDLEN]; /* its feed's, as ids show it: acme, acme@2 */
+	charter_feed_name(c, (size_t)k, name);
 	/* Exactly the bytes already held (the hash covers the whole envelope):
 	 * a relayed copy, harmless, and not worth a signature check. */
 	const struct al_feed_entry *held = feeds_get(f, &b->author, b->seq);
 	if (held && !memcmp(&held->hash, &env->hash, AL_HASHLEN))
-		return reject(why, AL_DUPLICATE, "%s/%" PRIu64 " is already held", m->name, b->seq);
+		return reject(why, AL_DUPLICATE, "%s/%" PRIu64 " is already held", name, b->seq);
 	if (!envelope_verify(env))
 		return reject(why, AL_R_SIGNATURE, "%s/%" PRIu64 ": signature does not verify",
-			      m->name, b->seq);
+			      name, b->seq);
 	if (b->seq == 0)
-		return reject(why, AL_R_MALFORMED, "%s/0: sequence numbers start at 1", m->name);
+		return reject(why, AL_R_MALFORMED, "%s/0: sequence numbers start at 1", name);
 	for (size_t i = 0; i < b->n_frontier; i++) {
 		/* A feed we do not know yet: its author joined by an amendment
 		 * whose approvals have not all reached us. Wait for them. */
 		if (!charter_member(c, &b->frontier[i].author))
 			return reject(why, AL_R_AHEAD,
 				      "%s/%" PRIu64 " names the feed of someone who is not a member "
-				      "here (yet)", m->name, b->seq);
+				      "here (yet)", name, b->seq);
 		for (size_t j = 0; j < i; j++)
 			if (!memcmp(&b->frontier[i].author, &b->frontier[j].author, AL_KEYLEN))
 				return reject(why, AL_R_FRONTIER,
 					      "%s/%" PRIu64 ": frontier names a feed twice",
-					      m->name, b->seq);
+					      name, b->seq);
 	}
 
 	const struct al_feed_entry *last;
@@ -207,17 +209,17 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 	if (b->seq <= head)
 		return reject(why, AL_R_EQUIVOCATION,
 			      "%s/%" PRIu64 ": equivocation: a different message with this "
-			      "author and sequence number is already held", m->name, b->seq);
+			      "author and sequence number is already held", name, b->seq);
 	if (b->seq > head + 1)
 		return reject(why, AL_R_AHEAD,
 			      "%s/%" PRIu64 " arrived before %s/%" PRIu64 " (have up to %" PRIu64 ")",
-			      m->name, b->seq, m->name, head + 1, head);
+			      name, b->seq, name, head + 1, head);
 	if (b->seq == 1 ? b->has_prev
 			: !b->has_prev || memcmp(&b->prev, &last->hash, AL_HASHLEN) != 0)
 		return reject(why, AL_R_PREV,
 			      b->seq == 1 ? "%s/%" PRIu64 ": the first message must not name a previous one"
 					  : "%s/%" PRIu64 ": previous hash does not match the held chain",
-			      m->name, b->seq);
+			      name, b->seq);
 	/* How far ahead the timestamp is, without overflow for any two int64
 	 * (a peer signs what it likes); the charter bounds skew * 1000. */
 	uint64_t ahead = b->timestamp > now ? (uint64_t)b->timestamp - (uint64_t)now : 0;
@@ -225,7 +227,7 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 		char t[AL_WHENLEN], n[AL_WHENLEN];
 		return reject(why, AL_R_FUTURE,
 			      "%s/%" PRIu64 ": timestamp %s is ahead of %s by more than the "
-			      "charter's %" PRIu64 "s skew window", m->name, b->seq,
+			      "charter's %" PRIu64 "s skew window", name, b->seq,
 			      when_format(b->timestamp, t), when_format(now, n), c->params.skew);
 	}
 	/* Nothing in an alliance happened before its charter (less the skew):
@@ -235,12 +237,12 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 		char t[AL_WHENLEN], n[AL_WHENLEN];
 		return reject(why, AL_R_BACKWARDS,
 			      "%s/%" PRIu64 ": timestamp %s is before the charter was created (%s)",
-			      m->name, b->seq, when_format(b->timestamp, t), when_format(c->created, n));
+			      name, b->seq, when_format(b->timestamp, t), when_format(c->created, n));
 	}
 	if (last && b->timestamp < last->timestamp)
 		return reject(why, AL_R_BACKWARDS,
 			      "%s/%" PRIu64 ": timestamp is earlier than %s/%" PRIu64 "'s",
-			      m->name, b->seq, m->name, head);
+			      name, b->seq, name, head);
 	if (why)
 		why[0] = '\0';
 	return AL_ACCEPT;

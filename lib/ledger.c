@@ -292,7 +292,12 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 	case AL_KIND_AMENDMENT: {
 		const struct al_amendment *am = &b->u.amendment;
 		char err[AL_ERRLEN];
-		if (am->approves.seq) {
+		enum members_change change = members_change_of(am);
+		if (change == MEMBERS_BAD)
+			return refuse(why, "an amendment proposes one change (new parameters, a "
+				      "member to add, one to remove, new keys for one, or its "
+				      "author's new endpoint) or approves one, and nothing else");
+		if (change == MEMBERS_APPROVE) {
 			const struct al_proposal *p = find_proposal(l, &am->approves);
 			if (!p)
 				return refuse(why, "an approval names a proposed amendment");
@@ -303,23 +308,26 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 			if (p->approved[a])
 				return refuse(why, "%s has already approved that amendment",
 					      c->members[a].name);
+			/* Its approval would come after the feed's end the proposal set. */
+			if (p->change == AL_AMEND_REPLACE && p->old == (long)k)
+				return refuse(why, "keys vote for their own replacement only by "
+					      "proposing it: their feed ends where the proposal said");
 			return OK;
 		}
-		bool moves = am->endpoint && *am->endpoint;
-		if (am->has_add + am->has_remove + am->has_params + am->has_replace + moves != 1)
-			return refuse(why, "an amendment proposes one change (new parameters, a "
-				      "member to add, one to remove, new keys for one, or its "
-				      "author's new endpoint) or approves one");
-		if (moves && card_check_endpoint(am->endpoint, err))
-			return refuse(why, "%s", err);
-		if (moves)
-			return OK; /* its author's own, at once */
+		if (change == MEMBERS_MOVE)
+			return card_check_endpoint(am->endpoint, err) ? refuse(why, "%s", err)
+								       : OK; /* its author's own, at once */
 		if (am->has_add && card_clash(l, &am->add, err))
 			return refuse(why, "%s", err);
 		if (am->has_replace) {
 			long old = charter_index(c, &am->replaces);
 			if (old < 0 || !is_active(l, (size_t)old))
 				return refuse(why, "only a member's current keys can be replaced");
+			if (am->replaces_upto < members_seen(b, &am->replaces))
+				return refuse(why, "a replacement ends the old keys' feed at %llu, before "
+					      "messages of theirs its proposer had seen (to %llu)",
+					      (unsigned long long)am->replaces_upto,
+					      (unsigned long long)members_seen(b, &am->replaces));
 			if (replace_clash(l, (size_t)old, &am->replace, err))
 				return refuse(why, "%s", err);
 		}
@@ -504,7 +512,7 @@ static int amend(struct al_ledger *l, size_t k, const struct al_body *b)
 	const struct al_amendment *am = &b->u.amendment;
 	struct al_proposal *p = NULL;
 	size_t a = l->party[k];
-	if (am->endpoint && *am->endpoint) { /* its author's own, at once */
+	if (members_change_of(am) == MEMBERS_MOVE) { /* its author's own, at once */
 		snprintf(l->card[k].endpoint, sizeof l->card[k].endpoint, "%s", am->endpoint);
 		return AL_OK;
 	}
@@ -634,7 +642,10 @@ static bool ready(const struct al_charter *c, const struct al_envelope *e, const
 {
 	for (size_t i = 0; i < e->b.n_frontier; i++) {
 		long m = charter_index(c, &e->b.frontier[i].author);
-		if (m >= 0 && done[m] < e->b.frontier[i].seq)
+		uint64_t seen = e->b.frontier[i].seq;
+		if (m >= 0 && seen > members_feed_end(c, (size_t)m))
+			seen = members_feed_end(c, (size_t)m); /* what is void is never applied */
+		if (m >= 0 && done[m] < seen)
 			return false;
 	}
 	return true;
@@ -786,9 +797,13 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 	}
 	/* Each member's feed, in sequence (timestamps never go back within a
 	 * feed, so the messages signed by as_of are a prefix of it). */
+	/* A feed whose keys were replaced ends where the replacement said
+	 * (members_feed_end): what those keys signed after is void, wherever
+	 * its timestamp would put it. */
 	for (size_t i = 0; i < n; i++) {
 		long k = charter_index(c, &env[i]->b.author);
-		if (k >= 0 && env[i]->b.timestamp <= as_of)
+		if (k >= 0 && env[i]->b.timestamp <= as_of &&
+		    env[i]->b.seq <= members_feed_end(c, (size_t)k))
 			len[k]++;
 	}
 	for (size_t k = 0; k < m; k++)
@@ -796,7 +811,8 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 			goto out;
 	for (size_t i = 0; i < n; i++) {
 		long k = charter_index(c, &env[i]->b.author);
-		if (k >= 0 && env[i]->b.timestamp <= as_of)
+		if (k >= 0 && env[i]->b.timestamp <= as_of &&
+		    env[i]->b.seq <= members_feed_end(c, (size_t)k))
 			feed[k][next[k]++] = env[i];
 	}
 	for (size_t k = 0; k < m; k++) {

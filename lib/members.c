@@ -50,11 +50,41 @@ size_t members_party(const struct al_charter *c, size_t m)
 	return c->party ? c->party[m] : m;
 }
 
+uint64_t members_feed_end(const struct al_charter *c, size_t m)
+{
+	return c->feed_end && m < c->n_owned ? c->feed_end[m] : UINT64_MAX;
+}
+
+uint64_t members_seen(const struct al_body *b, const al_key *k)
+{
+	if (!memcmp(&b->author, k, AL_KEYLEN))
+		return b->seq; /* its own feed, up to b itself */
+	for (size_t i = 0; i < b->n_frontier; i++)
+		if (!memcmp(&b->frontier[i].author, k, AL_KEYLEN))
+			return b->frontier[i].seq;
+	return 0;
+}
+
+enum members_change members_change_of(const struct al_amendment *am)
+{
+	bool moves = am->endpoint && *am->endpoint;
+	int n = am->has_add + am->has_remove + am->has_replace + am->has_params + moves;
+	if (am->approves.seq)
+		return n ? MEMBERS_BAD : MEMBERS_APPROVE;
+	if (n != 1)
+		return MEMBERS_BAD;
+	return am->has_add ? MEMBERS_ADD : am->has_remove ? MEMBERS_REMOVE
+	       : am->has_replace ? MEMBERS_REPLACE : am->has_params ? MEMBERS_PARAMS : MEMBERS_MOVE;
+}
+
 /* Give c the per-member arrays for n members (the first change from
- * all-founders, each its own party, first keys, never moved). */
+ * all-founders, each its own party, first keys, never moved). Entries are
+ * set only once all four arrays are long enough, so a failed realloc
+ * leaves nothing half made. */
 static int own_arrays(struct al_charter *c, size_t n)
 {
-	size_t was = c->standing ? c->n_members : 0;
+	if (n <= c->n_owned)
+		return AL_OK;
 	enum al_standing *v = realloc(c->standing, n * sizeof *v);
 	if (v)
 		c->standing = v;
@@ -65,16 +95,22 @@ static int own_arrays(struct al_charter *c, size_t n)
 	if (g)
 		c->generation = g;
 	struct al_move *mv = g ? realloc(c->moved, n * sizeof *mv) : NULL;
-	if (!mv)
+	if (mv)
+		c->moved = mv;
+	uint64_t *end = mv ? realloc(c->feed_end, n * sizeof *end) : NULL;
+	if (!end)
 		return AL_E_NOMEM; /* the arrays grown so far are c's, and long enough */
-	c->moved = mv;
-	for (size_t i = was; i < n; i++) {
+	c->feed_end = end;
+	for (size_t i = c->n_owned; i < n; i++) {
 		v[i] = AL_FOUNDER;
 		p[i] = i;
 		g[i] = 1;
 		mv[i].seq = 0;
 		mv[i].endpoint[0] = '\0';
+		memcpy(mv[i].card, c->members[i].endpoint, sizeof mv[i].card);
+		end[i] = UINT64_MAX;
 	}
+	c->n_owned = n;
 	return AL_OK;
 }
 
@@ -84,9 +120,9 @@ static long append(struct al_charter *c, const struct al_member *m, enum al_stan
 	if (!v)
 		return -1;
 	c->members = v;
+	v[c->n_members] = *m; /* first: own_arrays takes its endpoint as the card's */
 	if (own_arrays(c, c->n_members + 1))
 		return -1;
-	v[c->n_members] = *m;
 	c->standing[c->n_members] = s;
 	return (long)c->n_members++;
 }
@@ -112,38 +148,55 @@ static struct al_motion *motion(struct al_charter *c, const struct al_ref *id)
 	return &v[c->n_motions++];
 }
 
-static int approve(struct al_motion *mo, const al_key *who)
+static int approve(struct al_motion *mo, const al_key *who, uint64_t seq)
 {
 	for (size_t i = 0; i < mo->n_approvers; i++)
-		if (!memcmp(&mo->approvers[i], who, AL_KEYLEN))
+		if (!memcmp(&mo->approvers[i], who, AL_KEYLEN)) {
+			if (seq < mo->approver_seq[i])
+				mo->approver_seq[i] = seq; /* its first approval counts */
 			return AL_OK;
+		}
 	al_key *v = realloc(mo->approvers, (mo->n_approvers + 1) * sizeof *v);
-	if (!v)
+	if (v)
+		mo->approvers = v;
+	uint64_t *q = v ? realloc(mo->approver_seq, (mo->n_approvers + 1) * sizeof *q) : NULL;
+	if (!q)
 		return AL_E_NOMEM;
-	mo->approvers = v;
-	v[mo->n_approvers++] = *who;
+	mo->approver_seq = q;
+	v[mo->n_approvers] = *who;
+	q[mo->n_approvers++] = seq;
 	return AL_OK;
 }
 
-/* Votes for mo: its proposer and approvers who are members here (any
+/* Votes for mo: its proposer and approvers whose keys may author here (any
  * standing but candidate: one who left still counts, so that the count
- * only grows), one per member whatever keys it signed with. */
+ * only grows with the set), signed before their feed's end (a replaced
+ * key's later messages are void). Keys are counted, not members: a member
+ * that voted with its old keys and its new ones counts twice here, once in
+ * the ledger, which judges what the votes mean. The keys a replacement
+ * replaces vote for it only by proposing it (within its cut). */
 static size_t votes(const struct al_charter *c, const struct al_motion *mo)
 {
 	size_t n = 0;
 	for (size_t k = 0; k < mo->n_approvers; k++) {
 		long m = charter_index(c, &mo->approvers[k]);
-		if (m < 0 || members_standing(c, (size_t)m) == AL_CANDIDATE)
+		uint64_t seq = mo->approver_seq[k];
+		if (m < 0 || members_standing(c, (size_t)m) == AL_CANDIDATE ||
+		    seq > members_feed_end(c, (size_t)m) ||
+		    (mo->replace && !memcmp(&mo->approvers[k], &mo->gone, AL_KEYLEN) &&
+		     seq > mo->upto))
 			continue;
-		bool again = false; /* the same member, by its other keys */
-		for (size_t j = 0; j < k && !again; j++) {
-			long o = charter_index(c, &mo->approvers[j]);
-			again = o >= 0 && members_standing(c, (size_t)o) != AL_CANDIDATE &&
-				members_party(c, (size_t)o) == members_party(c, (size_t)m);
-		}
-		n += !again;
+		n++;
 	}
 	return n;
+}
+
+/* Proposed (its proposal held and not void), with the quorum of votes. */
+static bool in_effect(const struct al_charter *c, const struct al_motion *mo)
+{
+	long a = charter_index(c, &mo->id.author);
+	return mo->seen && a >= 0 && mo->id.seq <= members_feed_end(c, (size_t)a) &&
+	       votes(c, mo) >= c->quorum;
 }
 
 static bool ref_less(const struct al_ref *x, const struct al_ref *y)
@@ -152,105 +205,244 @@ static bool ref_less(const struct al_ref *x, const struct al_ref *y)
 	return k < 0 || (k == 0 && x->seq < y->seq);
 }
 
-/* A joined member's card is that of the motion in effect with the least
- * id (author key, seq) that adds its key: a card corrected by a second
- * proposal must not depend on which arrived first. */
-static void choose_cards(struct al_charter *c)
+/* The index of the keys on card m, appended as a candidate when new; -1
+ * when out of memory. */
+static long index_of(struct al_charter *c, const struct al_member *m)
 {
-	for (size_t m = c->n_founders; m < c->n_members; m++) {
-		const struct al_motion *best = NULL;
-		if (members_standing(c, m) == AL_CANDIDATE)
-			continue;
-		for (size_t i = 0; i < c->n_motions; i++) {
-			const struct al_motion *mo = &c->motions[i];
-			if (mo->seen && (mo->add || mo->replace) &&
-			    !memcmp(&mo->member.sign_key, &c->members[m].sign_key, AL_KEYLEN) &&
-			    votes(c, mo) >= c->quorum && (!best || ref_less(&mo->id, &best->id)))
-				best = mo;
-		}
-		if (best)
-			c->members[m] = best->member;
-	}
-	/* Then each member's latest move of its own endpoint. */
-	for (size_t m = 0; c->moved && m < c->n_members; m++)
-		if (c->moved[m].seq)
-			memcpy(c->members[m].endpoint, c->moved[m].endpoint,
-			       sizeof c->members[m].endpoint);
+	long k = charter_index(c, &m->sign_key);
+	return k >= 0 ? k : append(c, m, AL_CANDIDATE);
 }
 
-/* Does another motion in effect replace the same keys, with a lesser id?
- * Of two replacements that raced, that one wins in every home that holds
- * both before either takes effect. */
-static bool outranked(const struct al_charter *c, const struct al_motion *mo)
+/* Of the motions bringing keys k in (additions, or replacements only;
+ * in effect, or all that are held), the one with the least id: a card
+ * corrected by a second proposal must not depend on which arrived first. */
+static const struct al_motion *least_bringing(const struct al_charter *c, size_t k,
+					      bool replacements_only, bool effective)
 {
+	const struct al_motion *best = NULL;
 	for (size_t i = 0; i < c->n_motions; i++) {
-		const struct al_motion *o = &c->motions[i];
-		if (o != mo && o->seen && o->replace && !memcmp(&o->gone, &mo->gone, AL_KEYLEN) &&
-		    ref_less(&o->id, &mo->id) && votes(c, o) >= c->quorum)
-			return true;
+		const struct al_motion *mo = &c->motions[i];
+		long old = mo->replace ? charter_index(c, &mo->gone) : -1;
+		if (!(mo->replace || (mo->add && !replacements_only)) ||
+		    memcmp(&mo->member.sign_key, &c->members[k].sign_key, AL_KEYLEN) ||
+		    (mo->replace && (old < 0 || (size_t)old == k ||
+				     members_standing(c, (size_t)old) == AL_CANDIDATE)) ||
+		    !mo->seen || (effective && !in_effect(c, mo)) ||
+		    (best && !ref_less(&mo->id, &best->id)))
+			continue;
+		best = mo;
 	}
-	return false;
+	return best;
 }
 
-/* Put replacement mo into effect if it can be: the keys it replaces are a
- * current member's, under the same name, and its new keys are no one's
- * yet (or this home's own candidate). Returns 1 when it did, 0 when not,
- * or AL_E_NOMEM. */
-static int replace(struct al_charter *c, const struct al_motion *mo)
-{
-	long old = charter_index(c, &mo->gone), m = charter_index(c, &mo->member.sign_key);
-	if (old < 0 || !members_current(c, (size_t)old) ||
-	    strcmp(c->members[old].name, mo->member.name) ||
-	    (m >= 0 && members_standing(c, (size_t)m) != AL_CANDIDATE) || outranked(c, mo))
-		return 0;
-	if (m < 0 && (m = append(c, &mo->member, AL_CANDIDATE)) < 0)
-		return AL_E_NOMEM;
-	if (own_arrays(c, c->n_members))
-		return AL_E_NOMEM;
-	c->standing[m] = c->standing[old]; /* a founder's new keys stay a founder's */
-	c->standing[old] = AL_REPLACED;
-	c->party[m] = c->party[old];
-	c->generation[m] = c->generation[old] + 1;
-	return 1;
-}
-
-/* Put into effect every motion that has the charter's quorum of votes.
- * Adding a member can only add votes and removing one takes none away,
- * so going round until nothing changes reaches the one fixed point of the
- * set of motions held, in whatever order they came. */
-static int settle(struct al_charter *c)
+/* Which keys may author: the founders', and those that motions in effect
+ * bring in (an addition; a replacement of keys that may author). Votes
+ * only grow with the keys, so going round until nothing changes reaches
+ * the one least fixed point of the set of motions held, in whatever order
+ * they came. Marks them AL_JOINED for now. */
+static int admit(struct al_charter *c)
 {
 	for (bool again = true; again;) {
 		again = false;
 		for (size_t i = 0; i < c->n_motions; i++) {
-			struct al_motion *mo = &c->motions[i];
-			if (!mo->seen || votes(c, mo) < c->quorum)
+			const struct al_motion *mo = &c->motions[i];
+			long old = mo->replace ? charter_index(c, &mo->gone) : -1;
+			if (!(mo->add || mo->replace) || !in_effect(c, mo) ||
+			    (mo->replace && (old < 0 || members_standing(c, (size_t)old) ==
+							    AL_CANDIDATE)))
 				continue;
-			long m = charter_index(c, mo->add ? &mo->member.sign_key : &mo->gone);
-			enum al_standing was = m < 0 ? AL_CANDIDATE : members_standing(c, (size_t)m);
-			if (mo->replace) {
-				int rc = replace(c, mo);
-				if (rc < 0)
-					return rc;
-				if (!rc)
-					continue;
-			} else if (mo->add && was == AL_CANDIDATE) {
-				if (m < 0 && (m = append(c, &mo->member, AL_JOINED)) < 0)
-					return AL_E_NOMEM;
-				c->standing[m] = AL_JOINED; /* its card: choose_cards */
-			} else if (!mo->add && (was == AL_FOUNDER || was == AL_JOINED)) {
-				if (own_arrays(c, c->n_members))
-					return AL_E_NOMEM;
-				c->standing[m] = AL_LEFT;
-			} else {
-				continue; /* in effect already, or waiting for its member */
+			long k = index_of(c, &mo->member);
+			if (k < 0)
+				return AL_E_NOMEM;
+			if (c->standing[k] == AL_CANDIDATE) {
+				c->standing[k] = AL_JOINED;
+				again = true;
 			}
-			c->member_changes++;
-			again = true;
 		}
 	}
-	choose_cards(c);
 	return AL_OK;
+}
+
+/* Everything members.h promises, recomputed from the set of motions and
+ * moves held (so that the order they came in never matters):
+ *  1. the keys that may author (admit);
+ *  2. each key's party and generation: keys that a replacement in effect
+ *     brings in act for the party of the keys it replaces (of several, the
+ *     replacement with the least id decides);
+ *  3. standing: a party's keys are founders' when its first keys are in the
+ *     charter, joined otherwise; keys that a replacement in effect names are
+ *     replaced, and so are the new keys of every replacement of the same
+ *     keys but the least; every key of a party a removal in effect names has
+ *     left (but replaced ones);
+ *  4. cards (the least motion bringing the keys in), then moves.
+ * c->member_changes counts the members whose standing or endpoint changed. */
+static void endpoints(struct al_charter *c);
+
+/* Steps 1 to 3, with the feeds' ends as they stand (choose_ends). */
+static int shape(struct al_charter *c)
+{
+	long *rep = NULL;
+	bool *gone = NULL;
+	for (size_t m = 0; m < c->n_members; m++)
+		c->standing[m] = m < c->n_founders ? AL_FOUNDER : AL_CANDIDATE;
+	int rc = admit(c);
+	if (rc)
+		return rc;
+	size_t n = c->n_members;
+	rc = AL_E_NOMEM;
+	if (!(rep = malloc(n * sizeof *rep)) || !(gone = calloc(n, sizeof *gone)))
+		goto out;
+	for (size_t k = 0; k < n; k++) { /* 2. the keys each key replaces */
+		const struct al_motion *mo = k < c->n_founders || c->standing[k] == AL_CANDIDATE
+						     ? NULL : least_bringing(c, k, true, true);
+		rep[k] = mo ? charter_index(c, &mo->gone) : -1;
+	}
+	for (size_t k = 0; k < n; k++) {
+		size_t p = k, steps = 0;
+		while (rep[p] >= 0 && steps++ < n) /* n: a cycle of hostile motions ends */
+			p = (size_t)rep[p];
+		c->party[k] = p;
+		c->generation[k] = (uint32_t)steps + 1;
+	}
+	for (size_t k = 0; k < n; k++) /* 3. */
+		if (c->standing[k] != AL_CANDIDATE)
+			c->standing[k] = c->party[k] < c->n_founders ? AL_FOUNDER : AL_JOINED;
+	for (size_t i = 0; i < c->n_motions; i++) {
+		const struct al_motion *mo = &c->motions[i];
+		long old = charter_index(c, &mo->gone), k = charter_index(c, &mo->member.sign_key);
+		if (mo->add || old < 0 || c->standing[old] == AL_CANDIDATE || !in_effect(c, mo))
+			continue;
+		if (!mo->replace) {
+			gone[c->party[old]] = true;
+		} else if (k >= 0 && rep[k] == old) {
+			c->standing[old] = AL_REPLACED; /* the least replacement of old */
+		} else if (k >= 0 && (size_t)k >= c->n_founders) {
+			c->standing[k] = AL_REPLACED; /* another replacement of the same keys */
+		}
+	}
+	for (size_t k = 0; k < n; k++)
+		if (c->standing[k] != AL_CANDIDATE && c->standing[k] != AL_REPLACED &&
+		    gone[c->party[k]])
+			c->standing[k] = AL_LEFT;
+	rc = AL_OK;
+out:
+	free(rep);
+	free(gone);
+	return rc;
+}
+
+/* Every replacement it has fixed (cut[] set to its upto) still in effect
+ * and winning for its keys, once shaped? */
+static bool cuts_hold(struct al_charter *c)
+{
+	for (size_t i = 0; i < c->n_motions; i++) {
+		const struct al_motion *mo = &c->motions[i];
+		long old = mo->replace ? charter_index(c, &mo->gone) : -1;
+		if (old >= 0 && c->feed_end[old] == mo->upto &&
+		    (!in_effect(c, mo) || c->standing[old] != AL_REPLACED))
+			return false;
+	}
+	return true;
+}
+
+/* The ends of replaced feeds, chosen greedily in the order of the
+ * replacements' ids: the least replacement in effect whose keys have no
+ * end yet ends them, unless the votes that end voids would take a
+ * replacement chosen before out of effect (then it is passed over); again
+ * until none is left. The result depends on the set of messages held
+ * only: the void messages stay in the log (they are the evidence of a
+ * stolen key), they just do not count. */
+static int choose_ends(struct al_charter *c)
+{
+	size_t n_rep = 0;
+	for (size_t i = 0; i < c->n_motions; i++)
+		n_rep += c->motions[i].replace;
+	bool *passed = calloc(c->n_motions ? c->n_motions : 1, sizeof *passed);
+	if (!passed)
+		return AL_E_NOMEM;
+	int rc = AL_OK;
+	for (size_t round = 0; round <= n_rep && rc == AL_OK; round++) {
+		if ((rc = shape(c)))
+			break;
+		const struct al_motion *pick = NULL;
+		size_t pi = 0;
+		for (size_t i = 0; i < c->n_motions; i++) {
+			const struct al_motion *mo = &c->motions[i];
+			long old = mo->replace ? charter_index(c, &mo->gone) : -1;
+			if (passed[i] || old < 0 || c->feed_end[old] != UINT64_MAX ||
+			    c->standing[old] != AL_REPLACED || !in_effect(c, mo) ||
+			    (pick && !ref_less(&mo->id, &pick->id)))
+				continue;
+			long k = charter_index(c, &mo->member.sign_key);
+			if (k < 0 || c->standing[k] == AL_REPLACED) /* another won these keys */
+				continue;
+			pick = mo;
+			pi = i;
+		}
+		if (!pick)
+			break;
+		long old = charter_index(c, &pick->gone);
+		c->feed_end[old] = pick->upto;
+		if ((rc = shape(c)))
+			break;
+		if (!cuts_hold(c)) {
+			c->feed_end[old] = UINT64_MAX;
+			passed[pi] = true;
+		}
+	}
+	free(passed);
+	return rc ? rc : shape(c);
+}
+
+static int settle(struct al_charter *c)
+{
+	size_t n0 = c->n_members;
+	if (own_arrays(c, n0))
+		return AL_E_NOMEM;
+	enum al_standing *was = malloc((n0 ? n0 : 1) * sizeof *was);
+	char (*ep)[AL_ENDPOINT_MAX] = malloc((n0 ? n0 : 1) * sizeof *ep);
+	int rc = AL_E_NOMEM;
+	if (!was || !ep)
+		goto out;
+	for (size_t m = 0; m < n0; m++) {
+		c->feed_end[m] = UINT64_MAX;
+		was[m] = c->standing[m];
+		memcpy(ep[m], c->members[m].endpoint, AL_ENDPOINT_MAX);
+	}
+	if ((rc = choose_ends(c)))
+		goto out;
+	size_t n = c->n_members;
+	for (size_t k = c->n_founders; k < n; k++) { /* 4. */
+		/* A candidate's too (the least motion naming its keys, in effect
+		 * or not): its card must not depend on which arrived first. */
+		const struct al_motion *mo = least_bringing(c, k, false,
+							    c->standing[k] != AL_CANDIDATE);
+		if (mo) {
+			c->members[k] = mo->member;
+			memcpy(c->moved[k].card, mo->member.endpoint, AL_ENDPOINT_MAX);
+		}
+	}
+	endpoints(c);
+	for (size_t m = 0; m < n; m++)
+		c->member_changes += m >= n0 ? c->standing[m] != AL_CANDIDATE
+				     : was[m] != c->standing[m] || strcmp(ep[m], c->members[m].endpoint);
+	rc = AL_OK;
+out:
+	free(was);
+	free(ep);
+	return rc;
+}
+
+/* Each member's endpoint: its latest move, or its card's. Replaced keys
+ * keep their card's: a move of theirs may be void, and who dials them? */
+static void endpoints(struct al_charter *c)
+{
+	for (size_t m = 0; m < c->n_owned && m < c->n_members; m++) {
+		const struct al_move *mv = &c->moved[m];
+		memcpy(c->members[m].endpoint,
+		       mv->seq && c->feed_end[m] == UINT64_MAX ? mv->endpoint : mv->card,
+		       AL_ENDPOINT_MAX);
+	}
 }
 
 /* The author of b moves its own endpoint: its latest move (by seq) holds,
@@ -269,10 +461,10 @@ static int move(struct al_charter *c, const struct al_body *b)
 		return AL_OK;
 	mv->seq = b->seq;
 	snprintf(mv->endpoint, sizeof mv->endpoint, "%s", b->u.amendment.endpoint);
-	if (strcmp(c->members[m].endpoint, mv->endpoint)) {
-		memcpy(c->members[m].endpoint, mv->endpoint, sizeof mv->endpoint);
-		c->member_changes++;
-	}
+	char was[AL_ENDPOINT_MAX];
+	memcpy(was, c->members[m].endpoint, sizeof was);
+	endpoints(c);
+	c->member_changes += strcmp(was, c->members[m].endpoint) != 0;
 	return AL_OK;
 }
 
@@ -282,12 +474,21 @@ int members_note(struct al_charter *c, const struct al_body *b)
 		return AL_OK;
 	const struct al_amendment *am = &b->u.amendment;
 	struct al_motion *mo;
-	if (am->endpoint && *am->endpoint && !am->approves.seq) {
+	switch (members_change_of(am)) {
+	case MEMBERS_MOVE:
 		return move(c, b);
-	} else if (am->approves.seq) {
+	case MEMBERS_APPROVE:
 		if (!(mo = motion(c, &am->approves)))
 			return AL_E_NOMEM;
-	} else if (am->has_add || am->has_remove || am->has_replace) {
+		break;
+	case MEMBERS_REPLACE:
+		/* Ending the old feed before what its proposer had seen would
+		 * void a member's history: the ledger's violation, nothing here. */
+		if (am->replaces_upto < members_seen(b, &am->replaces))
+			return AL_OK;
+		/* fall through */
+	case MEMBERS_ADD:
+	case MEMBERS_REMOVE:
 		if (!(mo = motion(c, &(struct al_ref){ b->author, b->seq })))
 			return AL_E_NOMEM;
 		mo->seen = true;
@@ -295,18 +496,23 @@ int members_note(struct al_charter *c, const struct al_body *b)
 		mo->replace = am->has_replace;
 		mo->member = am->has_replace ? am->replace : am->add;
 		mo->gone = am->has_replace ? am->replaces : am->remove;
-	} else {
-		return AL_OK; /* new parameters: the ledger's business */
+		mo->upto = am->replaces_upto;
+		break;
+	default:
+		return AL_OK; /* new parameters are the ledger's business; a malformed
+			       * amendment (the ledger's violation) changes nothing */
 	}
-	if (approve(mo, &b->author))
+	if (approve(mo, &b->author, b->seq))
 		return AL_E_NOMEM;
 	return mo->seen ? settle(c) : AL_OK;
 }
 
 void members_forget(struct al_charter *c)
 {
-	for (size_t i = 0; i < c->n_motions; i++)
+	for (size_t i = 0; i < c->n_motions; i++) {
 		free(c->motions[i].approvers);
+		free(c->motions[i].approver_seq);
+	}
 	free(c->motions);
 	c->motions = NULL;
 	c->n_motions = 0;

@@ -18,11 +18,17 @@
  * two keys (both keys may author; the ledger admits the first).
  *
  * A member's keys can be replaced the same way (a motion naming the old
- * signing key and a card with the same name and new keys): the old keys
- * become AL_REPLACED, the new ones get the next index, the old keys'
- * standing and the same party (members_party), so that the member keeps
- * its name, its evidence and its trust row. A member moves its own
+ * signing key, where its feed ends, and a card with the same name and new
+ * keys): the old keys become AL_REPLACED, the new ones get the next index,
+ * the old keys' standing and the same party (members_party), so that the
+ * member keeps its name, its evidence and its trust row; what the old keys
+ * signed after the end is void (members_feed_end). A member moves its own
  * endpoint alone, at once: its latest move (by seq) holds.
+ *
+ * All of it is recomputed from the set of messages held at each change
+ * (settle() in members.c): the keys that may author (a least fixed point),
+ * then the feeds' ends (greedily, in the order of the replacements' ids),
+ * parties, standings, cards and endpoints.
  *
  * A member added here gets the next index and keeps it, so arrays indexed
  * by member (the daemon's links, a ledger) only ever need to grow. The
@@ -39,12 +45,39 @@ struct al_motion {
 	struct al_ref id;      /* the proposal */
 	bool seen;             /* the proposal itself is held (approvals may come first) */
 	bool add;              /* add member, or remove the member whose key is gone */
-	bool replace;          /* give the member whose key is gone member's keys */
+	bool replace;          /* give the member whose key is gone member's keys, */
+	uint64_t upto;         /* ending the gone key's feed there */
 	struct al_member member;
 	al_key gone;
 	al_key *approvers;     /* distinct, the proposer first */
+	uint64_t *approver_seq; /* the seq of each one's (first) vote */
 	size_t n_approvers;
 };
+
+/* What an amendment does. An approval carries nothing else, and a
+ * proposal one change: anything else is MEMBERS_BAD (a violation in the
+ * ledger, nothing here). */
+enum members_change {
+	MEMBERS_BAD,
+	MEMBERS_APPROVE,
+	MEMBERS_ADD,
+	MEMBERS_REMOVE,
+	MEMBERS_REPLACE,
+	MEMBERS_PARAMS,
+	MEMBERS_MOVE,
+};
+enum members_change members_change_of(const struct al_amendment *am);
+
+/* The last seq of member m's feed that counts: where the replacement of
+ * its keys in effect ended it (replaces_upto), UINT64_MAX otherwise. Later
+ * messages of those keys are refused on arrival and void in the ledger,
+ * wherever the canonical order puts them: a stolen key cannot backdate
+ * its way past the replacement. */
+uint64_t members_feed_end(const struct al_charter *c, size_t m);
+
+/* The last seq of k's feed that b's author had seen when it signed b: b's
+ * own seq when k is its author, its frontier's entry otherwise (0: none). */
+uint64_t members_seen(const struct al_body *b, const al_key *k);
 
 /* Where member m stands. */
 enum al_standing members_standing(const struct al_charter *c, size_t m);

@@ -152,7 +152,8 @@ struct al_amendment {
 	char *endpoint;          /* "" or the author's new endpoint */
 	bool has_replace;
 	struct al_member replace; /* a member's new card (same name, new keys) */
-	al_key replaces;          /* the signing key it replaces */
+	al_key replaces;          /* the signing key it replaces, */
+	uint64_t replaces_upto;   /* whose feed ends here: its later messages are void */
 };
 
 /* A message body: the feed fields and one payload chosen by kind. */

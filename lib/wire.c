@@ -391,6 +391,7 @@ int wire_body_pack(const struct al_body *b, uint8_t **out, size_t *len)
 			put_member(&replacement, &a->replace);
 			am.replace = &replacement;
 			am.replaces = BIN(a->replaces.b, AL_KEYLEN);
+			am.replaces_upto = a->replaces_upto;
 		}
 		pb.amendment = &am;
 		break;
@@ -574,7 +575,8 @@ static int unpack_payload(const Alliance__Body *pb, struct al_body *b, char *why
 			rc = get_member(a->replace, &o->replace, why);
 			if (rc == AL_OK)
 				rc = get32(&a->replaces, o->replaces.b, "replaced member", why);
-		} else if (rc == AL_OK && a->replaces.len) {
+			o->replaces_upto = a->replaces_upto;
+		} else if (rc == AL_OK && (a->replaces.len || a->replaces_upto)) {
 			rc = al_errf(why, AL_E_PARSE, "amendment names a replaced key without a card");
 		}
 		if (rc == AL_OK && a->add) {

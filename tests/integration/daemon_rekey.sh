@@ -50,7 +50,9 @@ check "with advertise set, no warning" bash -c "! grep -q 'the alliance holds th
 check "links up again" eventually 20 link_up initech globex
 gx=$(alliancectl -H "$T/globex" commit "after the move" --to acme,initech --due +2d)
 check "a commitment from the moved member replicates ($gx)" eventually 10 holds "${gx#globex/}" globex acme initech
-check "the old endpoint is dialled no more" bash -c "! ss -tn state established | grep -q ':${old_ep##*:} '"
+dialled() { [ "$(jq_status "$1" "[l['endpoint'] for l in a['links'] if l['member']=='$2'][0]")" = "$3" ]; }
+check "acme's link to globex dials the new endpoint, not $old_ep" dialled acme globex "$new_ep"
+check "...and initech's" dialled initech globex "$new_ep"
 
 # --- initech's keys are replaced (say, stolen): a new home, same name
 allianced init "$T/initech2" --name initech --listen "tcp://127.0.0.1:$(free_port)" >"$T/initech2.init"
@@ -65,7 +67,8 @@ fails "a second replacement of the same keys while one waits is refused" allianc
 start_daemon initech2
 out=$(alliancectl join "$T/charter" -H "$T/initech2")
 check "the new home joins the founders' charter, waiting" test $? -eq 0
-contains "...as initech's new keys" "$(alliancectl -H "$T/initech2" status --json)" '"candidate"'
+contains "...as initech's new keys, saying it waits for amend --replace" "$out" "with new keys for member 'initech'"
+check "...a candidate until then" status_true initech2 "a['standing']=='candidate'"
 check "globex holds the proposal" eventually 10 holds "${rp#acme/}" acme globex
 check "globex approves: 2 of 3, in effect" alliancectl -H "$T/globex" amend --approve "$rp"
 check "the new home may act" eventually 20 authoring_open initech2
@@ -75,6 +78,7 @@ check "the old keys sign nothing more" test $? -ne 0
 contains "...saying they were replaced" "$out" "were replaced"
 n1=$(alliancectl -H "$T/initech2" commit "from the new keys" --to acme --due +2d --value 50)
 check "the new keys' ids read initech@2/N ($n1)" test "$n1" = initech@2/1
+fails "the old keys cannot approve their own replacement (they vote by proposing it)" alliancectl -H "$T/initech" amend --approve "$rp"
 check "acme holds it" eventually 10 status_true acme "[m for m in a['members'] if m['name']=='initech' and m['standing']=='founder' and m['seq']>=1]"
 check "acme accepts $n1" eventually 10 alliancectl -H "$T/acme" accept "$n1"
 check "the new keys deliver what the old keys promised ($c2)" alliancectl -H "$T/initech2" deliver "$c2" --note "delivered by the new home"
@@ -91,6 +95,27 @@ done
 status_true acme "[m for m in a['members'] if m['name']=='initech' and m['standing']=='replaced']"
 check "status shows the old keys as replaced" test $? -eq 0
 contains "the log says what the amendment did" "$(alliancectl -H "$T/acme" log | grep " $rp ")" "gives initech new keys"
+check "log shows the new keys' messages as initech@2/N, never initech/N" bash -c "alliancectl -H '$T/acme' log | grep -q ' initech@2/1 '"
+check "...and the old keys' as initech/N" bash -c "alliancectl -H '$T/acme' log | grep -q ' initech/1 '"
+check "status --check at acme: healthy, its link to initech is to the new keys" eventually 20 alliancectl -H "$T/acme" status --check
+out=$(alliancectl -H "$T/initech" status --check); rc=$?
+check "status --check at the old home: degraded" test "$rc" -eq 1
+contains "...saying to stop it" "$out" "this home's keys were replaced: stop its daemon"
+metrics_ok() {
+	alliancectl -H "$T/acme" metrics >"$T/metrics.prom" || return 1
+	python3 - "$T/metrics.prom" <<'PY'
+import sys
+seen = set()
+for line in open(sys.argv[1]):
+    if line.startswith('#') or not line.strip():
+        continue
+    series = line.rsplit(' ', 1)[0]
+    assert series not in seen, 'duplicate series ' + series
+    seen.add(series)
+assert 'alliance_feed_seq{alliance="Test alliance",member="initech@2"}' in seen, sorted(seen)
+PY
+}
+check "metrics after new keys: one series per feed (initech and initech@2)" metrics_ok
 check "the old home's link is refused by the others from now on" eventually 10 grep -q "initech has new keys" "$T/acme.log"
 t_acme=$(alliancectl -H "$T/acme" trust --as-of +1h)
 t_new=$(alliancectl -H "$T/initech2" trust --as-of +1h)
@@ -98,5 +123,21 @@ check "every home computes the same trust table" test -n "$t_acme" -a "$t_acme" 
 audit_all() { alliancectl audit "$T/acme" --against "$T/globex" --against "$T/initech2" --charter "$T/charter"; }
 check "the logs audit clean against each other" eventually 15 audit_all
 out=$(alliancectl audit "$T/acme" --charter "$T/charter" --json)
-check "...with no violation" python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d['ok'] and [r for r in d['trust'] if r['partner']=='initech'][0]['fulfilled']==2" "$out"
+check "...initech's evidence is whole in the audit" python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d['ok'] and [r for r in d['trust'] if r['partner']=='initech'][0]['fulfilled']==2" "$out"
+check "...and no one broke a rule" status_true acme "a['violations']==[]"
+
+# --- an IPv6 endpoint: bound and dialled (ZMQ_IPV6)
+if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
+	port6() { python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0)); print(s.getsockname()[1])'; }
+	for n in v6a v6b; do
+		allianced init "$T/$n" --name "$n" --listen "tcp://[::1]:$(port6)" | tail -n 1 >"$T/$n.card"
+	done
+	make_charter "$T/charter6" v6a v6b && start_daemon v6a && start_daemon v6b
+	for n in v6a v6b; do alliancectl join "$T/charter6" -H "$T/$n" >/dev/null; done
+	check "two daemons on IPv6 addresses link up" eventually 20 authoring_open v6b
+	v6=$(alliancectl -H "$T/v6a" commit "over IPv6" --to v6b --due +1d)
+	check "...and replicate ($v6)" eventually 10 holds 1 v6a v6b
+else
+	ok "# SKIP no IPv6 loopback on this machine"
+fi
 finish

@@ -32,12 +32,16 @@ check "SIGABRT stops the daemon with a failure status" test "$rc" -ne 0
 contains "...and is logged" "$(cat "$T/globex.log")" "error: killed by SIGABRT: stopping without a clean stop"
 
 # --- a stale control.sock (kill -9) never blocks a restart
-check "kill -9 leaves control.sock behind" test -S "$T/globex/control.sock"
+check "a daemon that died on a signal leaves control.sock behind" test -S "$T/globex/control.sock"
 start_daemon globex
 check "the daemon restarts over a stale control.sock" alliancectl -H "$T/globex" status
 check "acme logs at the level it reloaded: debug lines follow" eventually 10 grep -q "allianced\[acme\] debug: " "$T/acme.log"
 kill -KILL "$PID_globex"; wait "$PID_globex" 2>/dev/null
 fails "with the daemon dead, a command fails" env ALLIANCE_TIMEOUT=2 alliancectl -H "$T/globex" status
+check "kill -9 left control.sock behind too" test -S "$T/globex/control.sock"
+start_daemon globex
+check "...and a restart is not blocked by it" alliancectl -H "$T/globex" status
+kill -KILL "$PID_globex"; wait "$PID_globex" 2>/dev/null
 
 # --- systemd's notification protocol (Type=notify)
 python3 - "$T/notify.sock" "$T/notify.out" <<'PY' &
@@ -86,6 +90,12 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && getent group nogroup >
 	check "...the keys stay 0600" test "$(stat -c %a "$T/acme/sign.key")" = 600
 	check "a member of the group can use it" as_nobody alliancectl -H "$T/acme" status
 	fails "...but cannot read the keys" as_nobody cat "$T/acme/sign.key"
+	stop_daemon acme
+	sed -i 's/^control_group = .*/#control_group = allianced/' "$T/acme/allianced.conf"
+	start_daemon acme
+	check "control_group removed: the socket is owner-only again" test "$(stat -c %a "$T/acme/control.sock")" = 600
+	check "...and the home too" test "$(stat -c %a "$T/acme")" = 700
+	fails "...so the group's member cannot use it" as_nobody env ALLIANCE_TIMEOUT=2 alliancectl -H "$T/acme" status
 	stop_daemon acme
 else
 	ok "# SKIP control_group needs root, setpriv, user nobody and group nogroup"

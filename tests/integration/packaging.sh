@@ -55,8 +55,8 @@ else
 	not_ok "installed files and modes (- expected, + installed):"
 	diff "$T/want" "$T/got" | sed 's/^/#   /'
 fi
-check "the installed binaries are the built ones" \
-	cmp "$B/allianced" "$D/usr/bin/allianced" && cmp "$B/alliancectl" "$D/usr/bin/alliancectl"
+check "the installed allianced is the built one" cmp "$B/allianced" "$D/usr/bin/allianced"
+check "the installed alliancectl is the built one" cmp "$B/alliancectl" "$D/usr/bin/alliancectl"
 check "the installed allianced runs" "$D/usr/bin/allianced" --version
 # shellcheck disable=SC2016 # expanded by the inner bash
 check "README.md and docs/*.md are installed unchanged" bash -c '
