@@ -956,12 +956,28 @@ static void test_moves(void **state)
 	assert_non_null(strstr(l->broken[0].why, "wildcard"));
 	assert_string_equal(l->card[1].endpoint, eps[2]);
 	ledger_destroy(&l);
+	/* An approval that also moves its author's endpoint is malformed:
+	 * neither its vote nor its move counts, here or in the ledger. */
+	struct al_ref rm = propose(x, 0, false, 2, T0 + 5);
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_AMENDMENT;
+	b.u.amendment.approves = rm;
+	b.u.amendment.endpoint = (char *)"tcp://sneaky.example:1";
+	assert_int_equal(author(x, 1, &b, T0 + 6, NULL), AL_OK);
+	assert_int_equal(members_standing(x->s->charter, 2), AL_FOUNDER);
+	assert_string_equal(x->s->charter->members[1].endpoint, eps[2]);
+	assert_int_equal(ledger_from_store(x->s, &l, why), AL_OK);
+	assert_int_equal(l->standing[2], AL_FOUNDER);
+	assert_int_equal(l->violations[1], 2);
+	assert_non_null(strstr(l->broken[1].why, "nothing else"));
+	assert_string_equal(l->card[1].endpoint, eps[2]);
+	ledger_destroy(&l);
 	/* The latest move holds in another store too (a feed arrives in
 	 * order: the wildcard between the two moves changes nothing). */
 	struct al_store *s2;
 	assert_int_equal(store_open(tu_path(1, x->dir, "b"), true, x->c, NULL, &s2, why), AL_OK);
 	enum al_reason r;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 3; i++) { /* m1's three moves */
 		uint8_t *buf;
 		size_t len;
 		assert_int_equal(store_get(x->s, &x->ids[1]->sign_pk, (uint64_t)(i + 1), &buf, &len,
