@@ -331,7 +331,7 @@ out:
 	return rc;
 }
 
-/* Every replacement it has fixed (cut[] set to its upto) still in effect
+/* Every replacement choose_ends() has fixed (feed_end set to its upto) in effect
  * and winning for its keys, once shaped? */
 static bool cuts_hold(struct al_charter *c)
 {

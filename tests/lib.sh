@@ -53,16 +53,22 @@ make_charter() {
 	for n in "$@"; do alliancectl charter sign "$file" -H "$T/$n" >/dev/null || return 1; done
 }
 
-# start_daemon NAME: allianced run $T/NAME in the background (log in
-# $T/NAME.log), waiting until its control socket answers. Sets PID_NAME.
+# start_daemon NAME [HOME [NETNS]]: allianced run HOME (default $T/NAME) in
+# the background, inside network namespace NETNS when given ('ip netns
+# exec' execs the daemon itself, so $! is the daemon); log in $T/NAME.log;
+# waits until its control socket answers. Sets PID_NAME.
 start_daemon() {
-	local n=$1 i
-	allianced run "$T/$n" 2>>"$T/$n.log" &
+	local n=$1 home=${2:-$T/$1} ns=${3:-} i
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" allianced run "$home" 2>>"$T/$n.log" &
+	else
+		allianced run "$home" 2>>"$T/$n.log" &
+	fi
 	local pid=$!
 	DAEMONS+=("$pid")
 	eval "PID_$n=$pid"
 	for i in $(seq 100); do
-		ALLIANCE_TIMEOUT=1 alliancectl -H "$T/$n" status >/dev/null 2>&1 && return 0
+		ALLIANCE_TIMEOUT=1 alliancectl -H "$home" status >/dev/null 2>&1 && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.05
 	done

@@ -140,21 +140,6 @@ ok "three hosts, a bridge and a NAT gateway in network namespaces ($P-*)"
 check "acme resolves initech.alliance.test from its own hosts file" bash -c "ip netns exec $P-acme getent hosts initech.alliance.test | grep -q 198.18.0.100"
 
 # --- daemons in the namespaces -------------------------------------------
-# start_ns NAME HOME NS: allianced run HOME inside NS ('ip netns exec' execs
-# the daemon itself, so $! is the daemon); waits until it answers; sets PID_NAME.
-start_ns() {
-	local n=$1 home=$2 ns=$3 i pid
-	ip netns exec "$ns" allianced run "$home" 2>>"$T/$n.log" &
-	pid=$!
-	DAEMONS+=("$pid")
-	eval "PID_$n=$pid"
-	for i in $(seq 100); do
-		ALLIANCE_TIMEOUT=1 alliancectl -H "$home" status >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
 show_logs() { local f; for f in "$T"/*.log; do [ -f "$f" ] && { echo "# --- $(basename "$f")"; tail -n "${1:-15}" "$f" | sed 's/^/#   /'; }; done; }
 link() { jq_status "$1" "[l['$3'] for l in a['links'] if l['member']=='$2'][0]"; }
 link_is() { [ "$(link "$1" "$2" "$3")" = "$4" ]; }
@@ -186,7 +171,7 @@ for n in "${ALL[@]}"; do
 	fi
 done
 check "the charter is written and signed by all three" make_charter "$T/charter" "${ALL[@]}"
-for n in "${ALL[@]}"; do check "$n's daemon starts in its namespace" start_ns "$n" "$T/$n" "$(host_ns "$n")"; done
+for n in "${ALL[@]}"; do check "$n's daemon starts in its namespace" start_daemon "$n" "$T/$n" "$(host_ns "$n")"; done
 for n in "${ALL[@]}"; do check "$n joins" alliancectl join "$T/charter" -H "$T/$n"; done
 for n in "${ALL[@]}"; do check "$n authors once its peers confirm its head" eventually 20 authoring_open "$n"; done
 [ "$FAILS" -eq 0 ] || { show_logs; finish; }
@@ -312,7 +297,7 @@ if mv_id=$(alliancectl -H "$T/globex" amend --endpoint "$NEW_EP" 2>"$T/amend.err
 		open(path, 'w').write(text)
 	PY
 	t_move=$(now)
-	check "globex starts again bound to 198.18.0.22" start_ns globex "$T/globex" "$P-globex"
+	check "globex starts again bound to 198.18.0.22" start_daemon globex "$T/globex" "$P-globex"
 	ip -n "$P-globex" addr del 198.18.0.12/24 dev eth0
 	contains "globex's status says it listens on the new address" "$(alliancectl -H "$T/globex" status)" "198.18.0.22:7002"
 	check "globex authors again" eventually 20 authoring_open globex
@@ -343,7 +328,7 @@ if rp=$(alliancectl -H "$T/acme" amend --replace "$(cat "$T/$NEWI/member.card" 2
 	check "globex approves it (2 of 3: the quorum)" alliancectl -H "$T/globex" amend --approve "$rp"
 	check "the old initech daemon learns its keys were replaced" eventually 15 status_true initech "'replaced' in a['authoring']"
 	check "the old initech daemon stops" stop_daemon initech
-	check "the new initech daemon starts in initech's namespace" start_ns "$NEWI" "$T/$NEWI" "$P-initech"
+	check "the new initech daemon starts in initech's namespace" start_daemon "$NEWI" "$T/$NEWI" "$P-initech"
 	check "the new home joins the charter" alliancectl -H "$T/$NEWI" join "$T/charter"
 	check "the new home authors" eventually 30 authoring_open "$NEWI"
 	c1=$(alliancectl -H "$T/$NEWI" commit "under the new key" --to acme --due +2d --value 50)
@@ -357,7 +342,7 @@ if rp=$(alliancectl -H "$T/acme" amend --replace "$(cat "$T/$NEWI/member.card" 2
 	check "acme's trust table has exactly one row for initech" test "$(rows)" = 1
 	check "...which keeps initech's earlier evidence (1 fulfilled)" test "$(fulfilled acme initech)" = 1
 	for h in acme globex; do check "$h's link to the new initech is up" eventually 15 link_up "$h" initech; done
-	check "the old home starts again, alone (in a namespace with no network)" start_ns oldinitech "$T/initech" "$P-attic"
+	check "the old home starts again, alone (in a namespace with no network)" start_daemon oldinitech "$T/initech" "$P-attic"
 	out=$(alliancectl -H "$T/initech" commit "with the old key" --to acme --due +2d 2>&1)
 	rc=$?
 	check "the old key can no longer author (exit $rc)" test "$rc" -ne 0
