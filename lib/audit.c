@@ -139,13 +139,13 @@ static int check_proof(void *arg, const struct al_log_rec *r)
 			       "by one member at one sequence number");
 	} else {
 		char nb[AL_NAME_MAX + 1], id[AL_IDLEN];
-		charter_name_of(s->c, &a.b.author, nb);
+		const char *who = charter_name_of(s->c, &a.b.author, nb); /* nb, or a name */
 		if (charter_member(s->c, &a.b.author)) /* acme/3, acme@2/3 */
 			charter_ref_name(s->c, &(struct al_ref){ a.b.author, a.b.seq }, id);
 		else
-			snprintf(id, sizeof id, "%s/%" PRIu64, nb, a.b.seq);
+			snprintf(id, sizeof id, "%s/%" PRIu64, who, a.b.seq);
 		rc = add_fault(s->a, s->log->label, r->index, r->offset,
-			       "equivocation: %s signed two different messages as %s", nb, id);
+			       "equivocation: %s signed two different messages as %s", who, id);
 	}
 	envelope_clear(&a);
 	envelope_clear(&b);
