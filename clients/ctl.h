@@ -99,6 +99,13 @@ int ctl_parse_min_free(const char *arg, struct ctl_min_free *out);
  * "DEGRADED: NAME: ..." naming every fault when false. */
 bool ctl_health(const json_t *status, const struct ctl_min_free *mf, char *buf, size_t n);
 
+/* An integer field of the status JSON (0 when absent). */
+long long ctl_jint(const json_t *o, const char *key);
+
+/* Does a member of this standing (status JSON's "standing") act now: a
+ * founder, or one that joined by amendment? */
+bool ctl_standing_current(const char *standing);
+
 /* Subcommands. */
 int cmd_charter(int argc, char **argv);
 int cmd_audit(int argc, char **argv);

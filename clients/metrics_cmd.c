@@ -80,11 +80,6 @@ static const char *v_secs(int64_t ms, char *buf)
 	return buf;
 }
 
-static long long jint(const json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
-
 static const char *jstr(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -97,11 +92,6 @@ static bool jtime(const json_t *o, const char *key, int64_t *ms)
 	char why[AL_ERRLEN];
 	const char *s = json_string_value(json_object_get(o, key));
 	return s && when_parse(s, when_now(), ms, why) == AL_OK;
-}
-
-static bool current(const char *standing)
-{
-	return !strcmp(standing, "founder") || !strcmp(standing, "joined");
 }
 
 /* The alliance label of each alliance: its title, or, when two alliances
@@ -136,7 +126,7 @@ static void per_alliance(FILE *f, const json_t *al, char **label, const char *na
 	char b[32];
 	family(f, name, type, help);
 	json_array_foreach(al, i, a)
-		sample(f, name, v_int(jint(a, key), b), "alliance", label[i], NULL);
+		sample(f, name, v_int(ctl_jint(a, key), b), "alliance", label[i], NULL);
 }
 
 /* Per alliance and other member's link: one sample of an integer field. */
@@ -149,7 +139,7 @@ static void per_link(FILE *f, const json_t *al, char **label, const char *name,
 	family(f, name, type, help);
 	json_array_foreach(al, i, a)
 		json_array_foreach(json_object_get(a, "links"), k, l)
-			sample(f, name, v_int(jint(l, key), b), "alliance", label[i], "peer",
+			sample(f, name, v_int(ctl_jint(l, key), b), "alliance", label[i], "peer",
 			       jstr(l, "member"), NULL);
 }
 
@@ -180,34 +170,34 @@ static void write_metrics(FILE *f, const json_t *st, const struct ctl_min_free *
 		sample(f, "alliance_daemon_start_time_seconds", v_secs(ms, b), NULL);
 	family(f, "alliance_handshakes_refused_total", "counter", "CurveZMQ handshakes refused "
 	       "(a key that is no member's) since the daemon started.");
-	sample(f, "alliance_handshakes_refused_total", v_int(jint(pc, "handshakes_refused"), b),
+	sample(f, "alliance_handshakes_refused_total", v_int(ctl_jint(pc, "handshakes_refused"), b),
 	       NULL);
 	family(f, "alliance_peer_malformed_total", "counter", "Peer messages that could not be "
 	       "decoded, since the daemon started.");
-	sample(f, "alliance_peer_malformed_total", v_int(jint(pc, "malformed"), b), NULL);
+	sample(f, "alliance_peer_malformed_total", v_int(ctl_jint(pc, "malformed"), b), NULL);
 	family(f, "alliance_peer_not_member_total", "counter", "Peer messages from a daemon that "
 	       "is not a member of the alliance named, since the daemon started.");
-	sample(f, "alliance_peer_not_member_total", v_int(jint(pc, "not_member"), b), NULL);
+	sample(f, "alliance_peer_not_member_total", v_int(ctl_jint(pc, "not_member"), b), NULL);
 	family(f, "alliance_rejections_total", "counter", "Rejections of any kind (the latest are "
 	       "listed by 'alliancectl status'), since the daemon started.");
-	sample(f, "alliance_rejections_total", v_int(jint(pc, "rejections"), b), NULL);
+	sample(f, "alliance_rejections_total", v_int(ctl_jint(pc, "rejections"), b), NULL);
 
 	/* The home's filesystem. */
 	if (json_is_object(disk)) {
 		family(f, "alliance_disk_free_bytes", "gauge", "Bytes free for the daemon in the "
 		       "filesystem of its home (statvfs f_bavail).");
 		if (json_is_integer(json_object_get(disk, "free_bytes")))
-			sample(f, "alliance_disk_free_bytes", v_int(jint(disk, "free_bytes"), b), NULL);
+			sample(f, "alliance_disk_free_bytes", v_int(ctl_jint(disk, "free_bytes"), b), NULL);
 		family(f, "alliance_disk_size_bytes", "gauge", "Size of the filesystem of the home.");
 		if (json_is_integer(json_object_get(disk, "size_bytes")))
-			sample(f, "alliance_disk_size_bytes", v_int(jint(disk, "size_bytes"), b), NULL);
+			sample(f, "alliance_disk_size_bytes", v_int(ctl_jint(disk, "size_bytes"), b), NULL);
 		family(f, "alliance_disk_writable", "gauge", "1 when the daemon's last probe could "
 		       "create a file in its home, else 0.");
 		sample(f, "alliance_disk_writable",
 		       json_is_true(json_object_get(disk, "writable")) ? "1" : "0", NULL);
 		family(f, "alliance_disk_write_errors_total", "counter", "Failed write probes in the "
 		       "home since the daemon started.");
-		sample(f, "alliance_disk_write_errors_total", v_int(jint(disk, "write_errors"), b),
+		sample(f, "alliance_disk_write_errors_total", v_int(ctl_jint(disk, "write_errors"), b),
 		       NULL);
 		family(f, "alliance_disk_last_write_error_timestamp_seconds", "gauge", "When the last "
 		       "write probe failed, in seconds since the epoch (absent: never).");
@@ -242,7 +232,7 @@ static void write_metrics(FILE *f, const json_t *st, const struct ctl_min_free *
 	json_array_foreach(al, i, a)
 		if (json_is_integer(json_object_get(a, "authoring_held_ms")))
 			sample(f, "alliance_authoring_held_seconds",
-			       v_secs(jint(a, "authoring_held_ms"), b), "alliance", label[i], NULL);
+			       v_secs(ctl_jint(a, "authoring_held_ms"), b), "alliance", label[i], NULL);
 	per_alliance(f, al, label, "alliance_equivocations", "gauge", "Equivocation proofs held: "
 		     "a member signed two messages with one sequence number.", "equivocations");
 	family(f, "alliance_violations", "gauge", "Signed messages in the log that broke the "
@@ -266,13 +256,13 @@ static void write_metrics(FILE *f, const json_t *st, const struct ctl_min_free *
 	       "held here.");
 	json_array_foreach(al, i, a)
 		json_array_foreach(json_object_get(a, "members"), k, x)
-			sample(f, "alliance_feed_seq", v_int(jint(x, "seq"), b), "alliance", label[i],
+			sample(f, "alliance_feed_seq", v_int(ctl_jint(x, "seq"), b), "alliance", label[i],
 			       "member", jstr(x, "feed"), NULL);
 	family(f, "alliance_member_current", "gauge", "1 for a member who may act (a founder, or "
 	       "joined by amendment); 0 for one who left or a candidate not yet added.");
 	json_array_foreach(al, i, a)
 		json_array_foreach(json_object_get(a, "members"), k, x)
-			sample(f, "alliance_member_current", current(jstr(x, "standing")) ? "1" : "0",
+			sample(f, "alliance_member_current", ctl_standing_current(jstr(x, "standing")) ? "1" : "0",
 			       "alliance", label[i], "member", jstr(x, "feed"), NULL);
 
 	/* Per link to another member's daemon. */

@@ -127,15 +127,12 @@ static const char *jstr(const json_t *o, const char *key)
 	return s ? s : "?";
 }
 
-static long long jint(const json_t *o, const char *key)
+long long ctl_jint(const json_t *o, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* Is member name a current member of alliance a (founder, or joined by
- * amendment; not one who left nor a candidate)? */
-/* A founder or a joined member: its links are judged, its authoring too. */
-static bool current(const char *standing)
+bool ctl_standing_current(const char *standing)
 {
 	return !strcmp(standing, "founder") || !strcmp(standing, "joined");
 }
@@ -154,7 +151,7 @@ static bool alliance_faults(const json_t *a, int64_t uptime_ms, int64_t timeout_
 	int faults = 0, up = 0;
 	buf[0] = '\0';
 	const char *authoring = jstr(a, "authoring"), *standing = jstr(a, "standing");
-	bool left = !strcmp(standing, "left"), candidate = !current(standing) && !left;
+	bool left = !strcmp(standing, "left"), candidate = !ctl_standing_current(standing) && !left;
 	if (!json_is_true(json_object_get(a, "in_force")))
 		line_add(&l, "%sthe charter is not in force", faults++ ? ", " : "");
 	/* A member that left has no links to keep nor authoring to hold; a
@@ -162,7 +159,7 @@ static bool alliance_faults(const json_t *a, int64_t uptime_ms, int64_t timeout_
 	 * a home whose keys were replaced is one to stop (said below). */
 	json_array_foreach(json_object_get(a, "links"), k, lk) {
 		const char *peer = jstr(lk, "member"), *state = jstr(lk, "state");
-		if (left || candidate || !current(jstr(lk, "standing")))
+		if (left || candidate || !ctl_standing_current(jstr(lk, "standing")))
 			continue;
 		json_t *silent = json_object_get(lk, "silent_ms");
 		if (!strcmp(state, "up"))
@@ -193,7 +190,7 @@ static bool alliance_faults(const json_t *a, int64_t uptime_ms, int64_t timeout_
 		line_add(&l, "%s%zu violation%s (first: %s by %s)", faults++ ? ", " : "",
 			 json_array_size(v), json_array_size(v) == 1 ? "" : "s", jstr(first, "id"),
 			 jstr(first, "member"));
-	long long eq = jint(a, "equivocations");
+	long long eq = ctl_jint(a, "equivocations");
 	if (eq)
 		line_add(&l, "%s%lld equivocation%s", faults++ ? ", " : "", eq, eq == 1 ? "" : "s");
 	*links_up = up;
@@ -238,7 +235,7 @@ bool ctl_health(const json_t *st, const struct ctl_min_free *mf, char *buf, size
 {
 	struct line l = { buf, n, 0 };
 	const json_t *dm = json_object_get(st, "daemon"), *al = json_object_get(st, "alliances");
-	int64_t uptime = jint(dm, "uptime_ms"), timeout = jint(dm, "link_timeout_ms");
+	int64_t uptime = ctl_jint(dm, "uptime_ms"), timeout = ctl_jint(dm, "link_timeout_ms");
 	char part[2048], h[32];
 	int links = 0, faults = 0;
 	long long violations = 0;
@@ -422,8 +419,8 @@ int cmd_status(int argc, char **argv)
 	if (json_is_integer(json_object_get(disk, "free_bytes"))) {
 		char h1[32], h2[32];
 		printf("disk      %s free of %s in %s, %s\n",
-		       bytes_human((uint64_t)jint(disk, "free_bytes"), h1, sizeof h1),
-		       bytes_human((uint64_t)jint(disk, "size_bytes"), h2, sizeof h2), jstr(disk, "path"),
+		       bytes_human((uint64_t)ctl_jint(disk, "free_bytes"), h1, sizeof h1),
+		       bytes_human((uint64_t)ctl_jint(disk, "size_bytes"), h2, sizeof h2), jstr(disk, "path"),
 		       json_is_true(json_object_get(disk, "read_only")) ? "READ-ONLY"
 		       : json_is_true(json_object_get(disk, "writable")) ? "writable" : "NOT writable");
 	} else if (json_is_object(disk)) {

@@ -52,6 +52,18 @@
 
 static bool stderr_is_journal(void);
 
+/* The log levels by name, as allianced.conf's log_level gives them. */
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+/* The level named (home_open checked the name), or L_INFO. */
+static enum level level_named(const char *name)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(name, level_names[i]))
+			return (enum level)i;
+	return L_INFO;
+}
+
 static volatile sig_atomic_t stop_signal, reload_signal, ignored_signal;
 
 /* SIGTERM and SIGINT stop the loop; SIGHUP asks for a reload; SIGUSR1 and
@@ -120,23 +132,18 @@ static void catch_signals(const struct daemon *d)
 /* SIGHUP: re-read what may change at run time (the log level). */
 static void reload(struct daemon *d)
 {
-	static const char *const levels[] = { "error", "warn", "info", "debug" };
 	char why[AL_ERRLEN];
 	reload_signal = 0;
 	notify_send("RELOADING=1");
 	if (home_reload(d->home, why)) {
 		dlog(d, L_ERROR, "SIGHUP: kept the running settings: %s", why);
 	} else {
-		enum level was = d->level;
-		for (int i = 0; i < 4; i++)
-			if (!strcmp(d->home->log_level, levels[i]))
-				d->level = (enum level)i;
+		enum level was = d->level, now = level_named(d->home->log_level);
 		/* Said even at log level error: a reload must leave a trace. */
-		enum level keep = d->level;
 		d->level = L_INFO;
 		dlog(d, L_INFO, "SIGHUP: re-read %s/%s: log_level %s%s", d->home_abs, AL_CONFIG_FILE,
-		     levels[keep], keep == was ? " (unchanged)" : "");
-		d->level = keep;
+		     level_names[now], now == was ? " (unchanged)" : "");
+		d->level = now;
 	}
 	notify_send("READY=1");
 }
@@ -167,7 +174,6 @@ static bool stderr_is_journal(void)
  * journald adds the time, the unit, the pid and keeps P as PRIORITY. */
 void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
 {
-	static const char *const names[] = { "error", "warn", "info", "debug" };
 	static const int priorities[] = { 3, 4, 6, 7 }; /* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */
 	static int journal = -1; /* decided at the first line, which start-up logs */
 	if (lv > d->level)
@@ -178,7 +184,7 @@ void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
 	int n = journal ? snprintf(line, sizeof line, "<%d>", priorities[lv])
 			: snprintf(line, sizeof line, "%s allianced[%s] %s: ",
 				   when_format(when_now(), t), d->home ? d->home->self.name : "-",
-				   names[lv]);
+				   level_names[lv]);
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
@@ -1217,13 +1223,23 @@ static int control_access(struct daemon *d)
 	return 0;
 }
 
+/* HOME/control.sock into d->control_path (home_abs set). 0, or -1 with
+ * why when the path is too long for a Unix socket. */
+static int control_path(struct daemon *d, char *why)
+{
+	if (snprintf(d->control_path, sizeof d->control_path, "%s/control.sock", d->home_abs) <
+	    (int)sizeof d->control_path)
+		return 0;
+	al_errf(why, AL_E_INVAL, "home path '%s' is too long for a control socket (at most %zu "
+		"characters); move the home", d->home_abs, sizeof d->control_path - 14);
+	return -1;
+}
+
 static int bind_control(struct daemon *d)
 {
-	char endpoint[sizeof d->control_path + 8];
-	if (snprintf(d->control_path, sizeof d->control_path, "%s/control.sock", d->home_abs) >=
-	    (int)sizeof d->control_path) {
-		dlog(d, L_ERROR, "home path '%s' is too long for a control socket (at most %zu "
-		     "characters); move the home", d->home_abs, sizeof d->control_path - 14);
+	char endpoint[sizeof d->control_path + 8], why[AL_ERRLEN];
+	if (control_path(d, why) < 0) {
+		dlog(d, L_ERROR, "%s", why);
 		return -1;
 	}
 	snprintf(endpoint, sizeof endpoint, "ipc://%s", d->control_path);
@@ -1319,10 +1335,7 @@ int daemon_run(const char *home_dir)
 		return 1;
 	}
 	catch_signals(&d); /* from here on a signal is never the default's */
-	static const char *const levels[] = { "error", "warn", "info", "debug" };
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(d.home->log_level, levels[i]))
-			d.level = (enum level)i;
+	d.level = level_named(d.home->log_level);
 	if (!realpath(home_dir, d.home_abs)) {
 		dlog(&d, L_ERROR, "cannot resolve %s: %s", home_dir, strerror(errno));
 		goto out;
@@ -1444,10 +1457,8 @@ int daemon_check(const char *home_dir)
 	if (!realpath(home_dir, d.home_abs)) {
 		fprintf(stderr, "allianced: cannot resolve %s: %s\n", home_dir, strerror(errno));
 		bad = 1;
-	} else if (strlen(d.home_abs) + sizeof "/control.sock" > sizeof d.control_path) {
-		fprintf(stderr, "allianced: home path '%s' is too long for a control socket (at "
-			"most %zu characters); move the home\n", d.home_abs,
-			sizeof d.control_path - sizeof "/control.sock");
+	} else if (control_path(&d, why) < 0) {
+		fprintf(stderr, "allianced: %s\n", why);
 		bad = 1;
 	}
 	gid_t gid;

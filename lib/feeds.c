@@ -178,8 +178,11 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 	if (!m || members_standing(c, (size_t)k) == AL_CANDIDATE)
 		return reject(why, AL_R_AUTHOR, "author of the message is not a member (or not yet "
 			      "known here: the amendment adding it may still be on its way)");
-	char name[AL_IDLEN]; /* its feed's, as ids show it: acme, acme@2 */
-	charter_feed_name(c, (size_t)k, name);
+	/* Its feed's name as ids show it: acme, or acme@2 for a member's
+	 * second keys (formatted only then: this runs for every message). */
+	char feed[AL_IDLEN];
+	const char *name = c->generation && c->generation[k] > 1
+				   ? charter_feed_name(c, (size_t)k, feed) : m->name;
 	/* Exactly the bytes already held (the hash covers the whole envelope):
 	 * a relayed copy, harmless, and not worth a signature check. */
 	const struct al_feed_entry *held = feeds_get(f, &b->author, b->seq);

@@ -763,6 +763,16 @@ static int find_acks(struct al_ledger *l, struct al_envelope ***feed, const size
 	return rc;
 }
 
+/* The member whose feed e is replayed in, or -1: e is not (signed after
+ * as_of; or after the end of its feed that the replacement of its keys set,
+ * members_feed_end: void, wherever its timestamp would put it). */
+static long replayed(const struct al_charter *c, const struct al_envelope *e, int64_t as_of)
+{
+	long k = charter_index(c, &e->b.author);
+	return k >= 0 && e->b.timestamp <= as_of && e->b.seq <= members_feed_end(c, (size_t)k)
+		       ? k : -1;
+}
+
 int ledger_build(const struct al_charter *c, struct al_envelope *const *env, size_t n,
 		 int64_t as_of, struct al_ledger **out)
 {
@@ -797,22 +807,17 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 	}
 	/* Each member's feed, in sequence (timestamps never go back within a
 	 * feed, so the messages signed by as_of are a prefix of it). */
-	/* A feed whose keys were replaced ends where the replacement said
-	 * (members_feed_end): what those keys signed after is void, wherever
-	 * its timestamp would put it. */
 	for (size_t i = 0; i < n; i++) {
-		long k = charter_index(c, &env[i]->b.author);
-		if (k >= 0 && env[i]->b.timestamp <= as_of &&
-		    env[i]->b.seq <= members_feed_end(c, (size_t)k))
+		long k = replayed(c, env[i], as_of);
+		if (k >= 0)
 			len[k]++;
 	}
 	for (size_t k = 0; k < m; k++)
 		if (!(feed[k] = calloc(len[k] ? len[k] : 1, sizeof **feed)))
 			goto out;
 	for (size_t i = 0; i < n; i++) {
-		long k = charter_index(c, &env[i]->b.author);
-		if (k >= 0 && env[i]->b.timestamp <= as_of &&
-		    env[i]->b.seq <= members_feed_end(c, (size_t)k))
+		long k = replayed(c, env[i], as_of);
+		if (k >= 0)
 			feed[k][next[k]++] = env[i];
 	}
 	for (size_t k = 0; k < m; k++) {

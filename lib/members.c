@@ -263,20 +263,17 @@ static int admit(struct al_charter *c)
 	return AL_OK;
 }
 
-/* Everything members.h promises, recomputed from the set of motions and
- * moves held (so that the order they came in never matters):
- *  1. the keys that may author (admit);
- *  2. each key's party and generation: keys that a replacement in effect
- *     brings in act for the party of the keys it replaces (of several, the
- *     replacement with the least id decides);
- *  3. standing: a party's keys are founders' when its first keys are in the
- *     charter, joined otherwise; keys that a replacement in effect names are
- *     replaced, and so are the new keys of every replacement of the same
- *     keys but the least; every key of a party a removal in effect names has
- *     left (but replaced ones);
- *  4. cards (the least motion bringing the keys in), then moves.
- * c->member_changes counts the members whose standing or endpoint changed. */
-static void endpoints(struct al_charter *c);
+/* Each member's endpoint: its latest move, or its card's. Replaced keys
+ * keep their card's: a move of theirs may be void, and who dials them? */
+static void endpoints(struct al_charter *c)
+{
+	for (size_t m = 0; m < c->n_owned && m < c->n_members; m++) {
+		const struct al_move *mv = &c->moved[m];
+		memcpy(c->members[m].endpoint,
+		       mv->seq && c->feed_end[m] == UINT64_MAX ? mv->endpoint : mv->card,
+		       AL_ENDPOINT_MAX);
+	}
+}
 
 /* Steps 1 to 3, with the feeds' ends as they stand (choose_ends). */
 static int shape(struct al_charter *c)
@@ -360,10 +357,9 @@ static int choose_ends(struct al_charter *c)
 	bool *passed = calloc(c->n_motions ? c->n_motions : 1, sizeof *passed);
 	if (!passed)
 		return AL_E_NOMEM;
-	int rc = AL_OK;
-	for (size_t round = 0; round <= n_rep && rc == AL_OK; round++) {
-		if ((rc = shape(c)))
-			break;
+	/* Each round starts shaped (the state of the ends as they stand). */
+	int rc = shape(c);
+	for (size_t round = 0; round < n_rep && rc == AL_OK; round++) {
 		const struct al_motion *pick = NULL;
 		size_t pi = 0;
 		for (size_t i = 0; i < c->n_motions; i++) {
@@ -383,17 +379,29 @@ static int choose_ends(struct al_charter *c)
 			break;
 		long old = charter_index(c, &pick->gone);
 		c->feed_end[old] = pick->upto;
-		if ((rc = shape(c)))
-			break;
-		if (!cuts_hold(c)) {
-			c->feed_end[old] = UINT64_MAX;
-			passed[pi] = true;
-		}
+		if ((rc = shape(c)) || cuts_hold(c))
+			continue;
+		c->feed_end[old] = UINT64_MAX;
+		passed[pi] = true;
+		rc = shape(c);
 	}
 	free(passed);
-	return rc ? rc : shape(c);
+	return rc;
 }
 
+/* Everything members.h promises, recomputed from the set of motions and
+ * moves held (so that the order they came in never matters):
+ *  1. the keys that may author (admit);
+ *  2. each key's party and generation: keys that a replacement in effect
+ *     brings in act for the party of the keys it replaces (of several, the
+ *     replacement with the least id decides);
+ *  3. standing: a party's keys are founders' when its first keys are in the
+ *     charter, joined otherwise; keys that a replacement in effect names are
+ *     replaced, and so are the new keys of every replacement of the same
+ *     keys but the least; every key of a party a removal in effect names has
+ *     left (but replaced ones); the ends of replaced feeds (choose_ends);
+ *  4. cards (the least motion bringing the keys in), then moves.
+ * c->member_changes counts the members whose standing or endpoint changed. */
 static int settle(struct al_charter *c)
 {
 	size_t n0 = c->n_members;
@@ -431,18 +439,6 @@ out:
 	free(was);
 	free(ep);
 	return rc;
-}
-
-/* Each member's endpoint: its latest move, or its card's. Replaced keys
- * keep their card's: a move of theirs may be void, and who dials them? */
-static void endpoints(struct al_charter *c)
-{
-	for (size_t m = 0; m < c->n_owned && m < c->n_members; m++) {
-		const struct al_move *mv = &c->moved[m];
-		memcpy(c->members[m].endpoint,
-		       mv->seq && c->feed_end[m] == UINT64_MAX ? mv->endpoint : mv->card,
-		       AL_ENDPOINT_MAX);
-	}
 }
 
 /* The author of b moves its own endpoint: its latest move (by seq) holds,
