@@ -53,9 +53,12 @@ json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e
 	json_object_set_new(j, "timestamp", time_of(b->timestamp));
 	json_object_set_new(j, "hash", json_string(hex_encode(e->hash.b, AL_HASHLEN, hex)));
 	for (size_t i = 0; i < b->n_frontier; i++) {
-		const struct al_member *m = c ? charter_member(c, &b->frontier[i].author) : NULL;
-		char k[2 * AL_KEYLEN + 1];
-		json_object_set_new(fr, m ? m->name : hex_encode(b->frontier[i].author.b, AL_KEYLEN, k),
+		/* Keyed by feed, as ids name them: a member's old and new keys
+		 * are two feeds (initech, initech@2). */
+		long m = c ? charter_index(c, &b->frontier[i].author) : -1;
+		char k[2 * AL_KEYLEN + AL_IDLEN];
+		json_object_set_new(fr, m >= 0 ? charter_feed_name(c, (size_t)m, k)
+					       : hex_encode(b->frontier[i].author.b, AL_KEYLEN, k),
 				    json_integer((json_int_t)b->frontier[i].seq));
 	}
 	json_object_set_new(j, "frontier", fr);

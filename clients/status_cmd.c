@@ -376,8 +376,8 @@ int cmd_status(int argc, char **argv)
 		json_t *m;
 		json_array_foreach(json_object_get(a, "members"), k, m) {
 			const char *standing = json_string_value(json_object_get(m, "standing"));
-			printf("  member  %-16s %-28s feed at %lld%s%s\n",
-			       json_string_value(json_object_get(m, "name")),
+			printf("  member  %-16s %-28s feed at %lld%s%s\n", /* acme, acme@2 */
+			       json_string_value(json_object_get(m, "feed")),
 			       json_string_value(json_object_get(m, "endpoint")),
 			       (long long)json_integer_value(json_object_get(m, "seq")),
 			       standing && strcmp(standing, "founder") ? ", " : "",

@@ -97,6 +97,12 @@ check "status shows the old keys as replaced" test $? -eq 0
 contains "the log says what the amendment did" "$(alliancectl -H "$T/acme" log | grep " $rp ")" "gives initech new keys"
 check "log shows the new keys' messages as initech@2/N, never initech/N" bash -c "alliancectl -H '$T/acme' log | grep -q ' initech@2/1 '"
 check "...and the old keys' as initech/N" bash -c "alliancectl -H '$T/acme' log | grep -q ' initech/1 '"
+frontiers_ok() { alliancectl -H "$T/acme" log --json | python3 -c "
+import json, sys
+fr = [m['frontier'] for m in json.load(sys.stdin)]
+assert any('initech' in f and 'initech@2' in f for f in fr), fr[-3:]"; }
+check "log --json: frontiers name both of initech's feeds (initech, initech@2)" eventually 10 frontiers_ok
+contains "status names the new keys' feed initech@2" "$(alliancectl -H "$T/acme" status)" "member  initech@2 "
 check "status --check at acme: healthy, its link to initech is to the new keys" eventually 20 alliancectl -H "$T/acme" status --check
 out=$(alliancectl -H "$T/initech" status --check); rc=$?
 check "status --check at the old home: degraded" test "$rc" -eq 1
