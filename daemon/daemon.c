@@ -208,7 +208,77 @@ void note_rejection(struct daemon *d, const struct alliance *a, const char *from
 	snprintf(r->from, sizeof r->from, "%s", from);
 	r->reason = reason;
 	snprintf(r->why, sizeof r->why, "%s", why);
-	dlog(d, L_WARN, "rejected from %s: %s: %s", from, reason, why);
+	/* A peer that sends the same refused thing thousands of times a
+	 * second must not fill the log: one line per kind and sender every
+	 * WARN_EVERY_MS, saying how many were not logged (all are counted). */
+	char key[sizeof d->rates[0].key];
+	snprintf(key, sizeof key, "%s %s %s", r->alliance, from, reason);
+	struct warn_rate *w = NULL, *oldest = &d->rates[0];
+	for (size_t i = 0; i < WARN_RATES && !w; i++) {
+		if (!strcmp(d->rates[i].key, key))
+			w = &d->rates[i];
+		else if (d->rates[i].logged < oldest->logged)
+			oldest = &d->rates[i];
+	}
+	if (!w) { /* the least recently logged kind makes room */
+		w = oldest;
+		memset(w, 0, sizeof *w);
+		snprintf(w->key, sizeof w->key, "%s", key);
+	}
+	if (w->logged && r->at - w->logged < WARN_EVERY_MS) {
+		w->quiet++;
+		return;
+	}
+	if (w->quiet)
+		dlog(d, L_WARN, "rejected from %s: %s: %s (and %" PRIu64 " more like it in the "
+		     "last %" PRId64 " s, not logged)", from, reason, why, w->quiet,
+		     (r->at - w->logged + 500) / 1000);
+	else
+		dlog(d, L_WARN, "rejected from %s: %s: %s", from, reason, why);
+	w->logged = r->at;
+	w->quiet = 0;
+}
+
+/* Stopped for good: HOME/alliances/ID/own-fork says why. Authoring stays
+ * closed across restarts until the operator replaces this member's keys
+ * (docs/operations.md, "A forked feed"). */
+#define OWN_FORK_FILE "own-fork"
+#define OWN_FORK_TEXT "this member's key signed a chain this home does not hold: key " \
+		      "compromise or a rolled-back home; see docs/operations.md"
+static char own_fork_nomem[] = OWN_FORK_TEXT; /* when out of memory: never freed */
+
+void own_feed_forked(struct daemon *d, struct alliance *a, const char *evidence)
+{
+	char path[PATH_MAX], why[AL_ERRLEN], text[AL_ERRLEN + 128], t[AL_WHENLEN];
+	if (a->own_forked)
+		return;
+	a->own_ok = false;
+	int n = snprintf(text, sizeof text, "%s (%s, %s)", OWN_FORK_TEXT, evidence,
+			 when_format(when_now(), t));
+	if (!(a->own_forked = strdup(text)))
+		a->own_forked = own_fork_nomem;
+	dlog(d, L_ERROR, "%s: authoring stopped for good: %s", a->s->charter->title, text);
+	snprintf(path, sizeof path, "%s/%s", a->s->dir, OWN_FORK_FILE);
+	text[n < (int)sizeof text - 1 ? n : (int)sizeof text - 2] = '\n';
+	if (file_replace(path, text, strlen(text), 0600, why))
+		dlog(d, L_ERROR, "%s: cannot keep the stop in %s: %s", a->s->charter->title, path,
+		     why);
+}
+
+/* A stop kept from an earlier run, or NULL. */
+static char *own_fork_read(const struct al_store *s)
+{
+	char path[PATH_MAX], why[AL_ERRLEN];
+	uint8_t *buf;
+	size_t len;
+	snprintf(path, sizeof path, "%s/%s", s->dir, OWN_FORK_FILE);
+	if (file_read(path, AL_ERRLEN + 128, &buf, &len, why))
+		return NULL;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\0'))
+		len--;
+	char *text = strndup((const char *)buf, len);
+	free(buf);
+	return text ? text : own_fork_nomem;
 }
 
 /* The clean-stop mark: HOME/alliances/ID/clean holds this member's feed
@@ -261,16 +331,23 @@ static void free_alliance(struct alliance *a)
 		free(a->links[m].sent);
 		free(a->links[m].progress);
 		free(a->links[m].forked);
+		free(a->links[m].backoff);
 		free(a->links[m].cap);
 	}
 	free(a->links);
+	if (a->own_forked != own_fork_nomem)
+		free(a->own_forked);
 	ledger_destroy(&a->ledger);
 	if (a->s)
 		store_close(&a->s);
 	free(a);
 }
 
-static int add_alliance(struct daemon *d, struct al_store *s, bool own_ok)
+/* Authoring opens only once a peer confirmed this member's feed head
+ * (peer.c, own_gate), after any start: a clean stop vouches that this home
+ * holds every message its key signed (own_whole), but not that nobody else
+ * signed more with the key meanwhile. */
+static int add_alliance(struct daemon *d, struct al_store *s, bool own_whole)
 {
 	struct alliance **v = realloc(d->alls, (d->n_alls + 1) * sizeof *v), *a;
 	if (!v)
@@ -279,7 +356,8 @@ static int add_alliance(struct daemon *d, struct al_store *s, bool own_ok)
 	if (!(a = calloc(1, sizeof *a)))
 		return AL_E_NOMEM;
 	a->s = s;
-	a->own_ok = own_ok;
+	a->own_whole = own_whole;
+	a->own_forked = own_fork_read(s);
 	a->gate_since = when_now();
 	/* Not in the charter: a newcomer, waiting for the amendment adding it. */
 	long self = members_candidate(s->charter, &d->home->self);
@@ -336,13 +414,19 @@ static int open_stores(struct daemon *d)
 			     PRIu64 ", kept in %s", dir, rec.cut_bytes, rec.cut_offset, rec.broken_path);
 		int clean = take_clean_mark(d, s);
 		dlog(d, L_INFO, "serving alliance '%s' (%" PRIu64 " records)%s", s->charter->title,
-		     log_records(s->log), clean > 0 ? "" : ": not stopped cleanly, so authoring "
-		     "waits until peers confirm this member's feed head");
+		     log_records(s->log), clean > 0 ? ": authoring opens once a peer confirms this "
+		     "member's feed head" : ": not stopped cleanly, so authoring waits until peers "
+		     "confirm this member's feed head");
 		if (clean < 0 || add_alliance(d, s, clean > 0)) {
 			store_close(&s);
 			rc = -1;
 		} else {
-			check_endpoint(d, d->alls[d->n_alls - 1]);
+			struct alliance *a = d->alls[d->n_alls - 1];
+			check_endpoint(d, a);
+			if (a->own_forked)
+				dlog(d, L_ERROR, "%s: authoring stays stopped: %s (remove %s/%s only "
+				     "once the cause is understood)", s->charter->title, a->own_forked,
+				     s->dir, OWN_FORK_FILE);
 		}
 	}
 	free(ids);
@@ -453,6 +537,7 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 			 : members_standing(c, a->self) == AL_REPLACED
 				 ? "closed: this home's keys were replaced; the home with the new keys "
 				   "acts for this member"
+			 : a->own_forked ? a->own_forked
 			 : a->own_ok ? "open" : "waiting for peers to confirm this member's feed head",
 			 "records", (json_int_t)log_records(s->log), "durable_bytes",
 			 (json_int_t)log_durable(s->log), "members", members, "links",
@@ -461,7 +546,9 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 	json_object_set_new(j, "violations", violations_json(a));
 	enum al_standing me = members_standing(c, a->self);
 	json_object_set_new(j, "standing", json_string(members_standing_name(me)));
-	bool held = !a->own_ok && me != AL_CANDIDATE && me != AL_LEFT && me != AL_REPLACED;
+	bool held = !a->own_ok && !a->own_forked && me != AL_CANDIDATE && me != AL_LEFT &&
+		    me != AL_REPLACED;
+	json_object_set_new(j, "authoring_stopped", json_boolean(a->own_forked != NULL));
 	json_object_set_new(j, "authoring_held_ms",
 			    held ? json_integer((json_int_t)(now - a->gate_since)) : json_null());
 	json_object_set_new(j, "log_bytes", json_integer((json_int_t)log_size(s->log)));
@@ -670,12 +757,16 @@ static bool may_author(const struct alliance *a, char *why)
 		al_errf(why, AL_E_INVAL, "%s", err);
 		return false;
 	}
+	if (a->own_forked) {
+		al_errf(why, AL_E_INVAL, "authoring is stopped for good: %s", a->own_forked);
+		return false;
+	}
 	if (a->own_ok)
 		return true;
-	al_errf(why, AL_E_INVAL, "not yet: after a crash or a new join, allianced learns this "
+	al_errf(why, AL_E_INVAL, "not yet: after a start or a new join, allianced learns this "
 		"member's feed head from its peers before it authors, so that it never forks its "
-		"feed, and no peer has answered yet ('alliancectl status' shows the links); retry "
-		"when a peer is up");
+		"feed, and no peer has confirmed it yet ('alliancectl status' shows the links); "
+		"retry when a peer is up");
 	return false;
 }
 
@@ -815,6 +906,7 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 		}
 		json_array_append_new(ids, json_string(charter_ref_name(s->charter, &ref, id)));
 	}
+	a->own_whole = true;
 	a->unreceipted = 0; /* their frontiers acknowledge what came in */
 	rp->json = json_dumps(ids, JSON_COMPACT);
 	json_decref(ids);
@@ -1022,6 +1114,7 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 		goto fail;
 	}
 	free(deps);
+	a->own_whole = true;
 	a->unreceipted = 0; /* its frontier acknowledges what came in */
 	json_t *j = json_pack("{s:s}", "id", charter_ref_name(a->s->charter, &out, id));
 	rp->json = json_dumps(j, JSON_COMPACT);
@@ -1298,12 +1391,13 @@ static void shutdown_daemon(struct daemon *d)
 		struct al_store *s = d->alls[i]->s;
 		char path[PATH_MAX], text[160];
 		clean_mark_path(s, path, sizeof path);
-		/* Only a head that was known (authoring open) may be vouched for:
-		 * a daemon stopped while still waiting for its peers must wait
-		 * again next time. */
+		/* Only a head that was known (authoring open, or a clean start)
+		 * may be vouched for: a daemon stopped while still waiting for its
+		 * peers after a crash must wait again next time. */
 		if (store_sync(s, why))
 			dlog(d, L_ERROR, "%s", why);
-		else if (d->clean_stop && d->alls[i]->own_ok &&
+		else if (d->clean_stop && (d->alls[i]->own_ok || d->alls[i]->own_whole) &&
+			 !d->alls[i]->own_forked &&
 			 (clean_mark_text(d, s, text, sizeof text),
 			  file_replace(path, text, strlen(text), 0600, why)))
 			dlog(d, L_WARN, "%s", why);

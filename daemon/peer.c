@@ -210,6 +210,7 @@ static int grow_links(struct daemon *d, struct alliance *a)
 		if (grow(&l->have, sizeof *l->have, was, n1) ||
 		    grow(&l->sent, sizeof *l->sent, was, n1) ||
 		    grow(&l->progress, sizeof *l->progress, was, n1) ||
+		    grow(&l->backoff, sizeof *l->backoff, was, n1) ||
 		    grow(&l->forked, sizeof *l->forked, was, n1) ||
 		    (l->cap && grow(&l->cap, sizeof *l->cap, was, n1)))
 			return AL_E_NOMEM;
@@ -439,39 +440,98 @@ static long member_by_uid(const struct alliance *a, const char *uid)
 	return -1;
 }
 
-/* Authoring after a start that was not clean, a join, or a peer that
- * holds more of our feed than we do: open it once the peers that answer
- * agree we hold our whole feed (all of them, or at least one after
- * OWN_WAIT_MS), so that we never reuse a sequence number. */
+/* Is link l's claim to hold more of our feed than head still to be
+ * answered? A claimant has CLAIM_WAIT_MS, counted again whenever our head
+ * moves, to send the messages; after that the claim is ignored (and counted
+ * against it) until its Have stops claiming. */
+static bool claim_pending(struct daemon *d, struct alliance *a, size_t k, uint64_t head,
+			  int64_t now)
+{
+	struct link *l = &a->links[k];
+	if (l->claim <= head || l->claim_ignored)
+		return false;
+	if (now - l->claim_at <= CLAIM_WAIT_MS)
+		return true;
+	char why[AL_ERRLEN], feed[AL_IDLEN];
+	const struct al_charter *c = a->s->charter;
+	l->claim_ignored = true;
+	l->unbacked_claims++;
+	snprintf(why, sizeof why, "its Have claims to hold %s's feed up to %" PRIu64 ", but it sent "
+		 "nothing signed beyond %s/%" PRIu64 " in %d s when asked: claim ignored",
+		 charter_feed_name(c, a->self, feed), l->claim, feed, head, CLAIM_WAIT_MS / 1000);
+	note_rejection(d, a, c->members[k].name, "unbacked-claim", why);
+	return false;
+}
+
+/* Authoring after any start, a join, or a claim to hold more of our feed
+ * (docs/replication.md): it opens once peers confirm the head we hold, so
+ * that we never sign a sequence number twice. After a clean stop (this
+ * home holds all its key signed) the first peer to answer is enough; after
+ * a crash, all of them, or one after OWN_WAIT_MS. A claim holds it until
+ * backed (after a crash: our own lost messages, adopted; otherwise proof
+ * that someone else signed with our key: own_feed_forked) or ignored. With
+ * no peer answering, author_alone_after (the operator's) opens it. */
 static void own_gate(struct daemon *d, struct alliance *a, int64_t now)
 {
 	const struct al_charter *c = a->s->charter;
 	uint64_t head = feeds_head(a->s->feeds, &c->members[a->self].sign_key, NULL);
-	bool all = true, any = false;
-	size_t ahead = SIZE_MAX;
+	bool all = true, any = false, asked = false, peers = false;
 	for (size_t k = 0; k < c->n_members; k++) {
 		if (k == a->self || !a->links[k].peer || !members_current(c, k))
 			continue; /* a member who left neither holds nor confirms our feed */
-		if (!a->links[k].heard) {
+		peers = true;
+		asked |= claim_pending(d, a, k, head, now); /* open or not: they run out */
+		if (!a->links[k].heard)
 			all = false;
-			continue;
-		}
-		any = true;
-		if (a->links[k].have[a->self] > head)
-			ahead = k;
+		else
+			any = true;
 	}
-	if (ahead != SIZE_MAX && a->own_ok) {
-		a->own_ok = false;
-		a->gate_since = now;
-		dlog(d, L_WARN, "%s: %s holds this member's feed up to %" PRIu64 ", beyond our %"
-		     PRIu64 " (a restored or lost log?): authoring is held until we have it",
-		     c->title, c->members[ahead].name, a->links[ahead].have[a->self], head);
-	} else if (!a->own_ok && any && ahead == SIZE_MAX &&
-		   (all || now - a->gate_since > OWN_WAIT_MS)) {
-		a->own_ok = true;
+	if (a->own_ok || a->own_forked)
+		return;
+	int64_t alone = d->home->author_alone_after_ms, held = now - a->gate_since;
+	if (asked || (any && !a->own_whole && !all && held <= OWN_WAIT_MS))
+		return;
+	if (!peers)
+		dlog(d, L_INFO, "%s: no other member to confirm this member's feed head (%" PRIu64
+		     "): authoring is open", c->title, head);
+	else if (any)
 		dlog(d, L_INFO, "%s: peers confirm this member's feed ends at %" PRIu64
 		     ": authoring is open", c->title, head);
+	else if (alone && held >= alone)
+		dlog(d, L_WARN, "%s: no peer answered in %" PRId64 " s: authoring alone from %" PRIu64
+		     " (author_alone_after in %s)", c->title, held / 1000, head, AL_CONFIG_FILE);
+	else
+		return;
+	a->own_ok = true;
+}
+
+/* A Have's claim about our own feed, from the member of link `from`. */
+static void own_claim(struct daemon *d, struct alliance *a, size_t from, uint64_t seq,
+		      int64_t now)
+{
+	const struct al_charter *c = a->s->charter;
+	struct link *l = &a->links[from];
+	uint64_t head = feeds_head(a->s->feeds, &c->members[a->self].sign_key, NULL);
+	char feed[AL_IDLEN];
+	if (seq <= head) { /* confirmed, or the claim is withdrawn */
+		l->claim = 0;
+		l->claim_ignored = false;
+		return;
 	}
+	if (l->claim_ignored) {
+		l->unbacked_claims++;
+		return;
+	}
+	if (!l->claim || head > l->claim_head) { /* a new claim, or it is being backed */
+		if (!l->claim)
+			dlog(d, L_WARN, "%s: %s claims to hold %s's feed up to %" PRIu64 ", beyond our "
+			     "%" PRIu64 ": asking it for the messages", c->title, c->members[from].name,
+			     charter_feed_name(c, a->self, feed), seq, head);
+		l->claim_at = now;
+		l->claim_head = head;
+		l->want_have = l->want_rewind = true;
+	}
+	l->claim = seq;
 }
 
 static int send_msg(struct peer *p, const struct al_peer_msg *pm);
@@ -486,9 +546,15 @@ static void spot_fork(struct daemon *d, struct alliance *a, size_t from, size_t 
 	const struct al_charter *c = a->s->charter;
 	struct link *l = &a->links[from];
 	const struct al_feed_entry *mine = h->seq ? feeds_get(a->s->feeds, &h->author, h->seq) : NULL;
-	char why[AL_ERRLEN];
+	char why[AL_ERRLEN], feed[AL_IDLEN];
 	uint8_t *buf;
 	size_t len;
+	if (mine && memcmp(&mine->hash, &h->hash, AL_HASHLEN) &&
+	    !memcmp(&h->author, &d->home->self.sign_key, AL_KEYLEN)) {
+		snprintf(why, sizeof why, "%s holds a different %s/%" PRIu64 " than this home",
+			 c->members[from].name, charter_feed_name(c, k, feed), h->seq);
+		own_feed_forked(d, a, why);
+	}
 	if (!l->peer || !mine || !memcmp(&mine->hash, &h->hash, AL_HASHLEN) ||
 	    l->forked[k] == h->seq || mine->offset >= log_durable(a->s->log) ||
 	    (l->cap && h->seq > l->cap[k])) /* nothing after it left */
@@ -534,19 +600,57 @@ static void on_have(struct daemon *d, struct alliance *a, size_t from,
 				seq = pm->have[i].seq;
 				spot_fork(d, a, from, k, &pm->have[i]);
 			}
-		if (seq != l->have[k])
+		if (k == a->self)
+			own_claim(d, a, from, seq, now);
+		if (seq != l->have[k]) {
 			l->progress[k] = now;
+			l->backoff[k] = 0;
+		}
 		l->have[k] = seq;
-		/* Send again what may have been lost: everything, when the link
-		 * is new, the peer asks (a gap) or holds less than before;
-		 * what it has not confirmed for RESEND_MS otherwise. */
-		if (back || rewind || l->sent[k] < l->have[k] ||
-		    (l->sent[k] > l->have[k] && now - l->progress[k] > RESEND_MS))
+		/* Send everything again when the link is new or the peer holds
+		 * less than before. What it has not confirmed, send again when
+		 * it asks (a gap) or after RESEND_MS; each time that brings no
+		 * progress, wait twice as long (up to RESEND_MAX_MS): a chain
+		 * the peer refuses (a fork) is not streamed to it in a loop. */
+		if (back || l->sent[k] < l->have[k]) {
 			l->sent[k] = l->have[k];
+		} else if (l->sent[k] > l->have[k] &&
+			   now - l->progress[k] >= (l->backoff[k] ? l->backoff[k]
+						    : rewind ? 0 : RESEND_MS)) {
+			l->sent[k] = l->have[k];
+			l->progress[k] = now;
+			l->backoff[k] = l->backoff[k] ? 2 * l->backoff[k] : RESEND_MS;
+			if (l->backoff[k] > RESEND_MAX_MS)
+				l->backoff[k] = RESEND_MAX_MS;
+		}
 	}
 	if (rewind)
 		l->rewound = now;
 	own_gate(d, a, now);
+}
+
+/* A message signed with our own key came from a peer: our lost messages
+ * back (after a crash or a restore), or proof that our key signed what this
+ * home did not: a fork (r names the conflict), or an extension of a feed
+ * this home held whole. */
+static void own_received(struct daemon *d, struct alliance *a, size_t from, enum al_reason r,
+			 const struct al_ref *id)
+{
+	const struct al_charter *c = a->s->charter;
+	char why[AL_ERRLEN], feed[AL_IDLEN];
+	charter_feed_name(c, a->self, feed);
+	if (r == AL_R_EQUIVOCATION)
+		snprintf(why, sizeof why, "%s sent a %s/%" PRIu64 " other than this home's",
+			 c->members[from].name, feed, id->seq);
+	else if (r == AL_R_PREV)
+		snprintf(why, sizeof why, "%s sent a %s/%" PRIu64 " that follows another %s/%" PRIu64
+			 " than this home's", c->members[from].name, feed, id->seq, feed, id->seq - 1);
+	else if (a->own_whole)
+		snprintf(why, sizeof why, "%s sent %s/%" PRIu64 ", which this home never signed, though "
+			 "it held every message of its feed", c->members[from].name, feed, id->seq);
+	else
+		return; /* ours, lost here: adopted before authoring opens */
+	own_feed_forked(d, a, why);
 }
 
 static int on_batch(struct daemon *d, struct alliance *a, size_t from,
@@ -567,6 +671,9 @@ static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 		}
 		l = &a->links[from];
 		l->msgs_in++;
+		if ((r == AL_ACCEPT || r == AL_R_EQUIVOCATION || r == AL_R_PREV) &&
+		    !memcmp(&id.author, &d->home->self.sign_key, AL_KEYLEN))
+			own_received(d, a, from, r, &id);
 		if (r == AL_ACCEPT) {
 			const struct al_feed_entry *e = feeds_get(a->s->feeds, &id.author, id.seq);
 			/* Receipts are not receipted, so receipts never answer
@@ -657,6 +764,8 @@ int peers_receipts(struct daemon *d, int64_t now)
 			dlog(d, L_ERROR, "%s: cannot author a receipt: %s", a->s->charter->title, why);
 			if (fatal_rc(rc))
 				return rc;
+		} else {
+			a->own_whole = true;
 		}
 		a->unreceipted = 0;
 	}
@@ -781,6 +890,7 @@ void peers_pump(struct daemon *d, int64_t now)
 			for (int k = 0; k < PEER_ROUND && send_batch(d, a, l); k++)
 				;
 		}
+		own_gate(d, a, now); /* claims and author_alone_after run out */
 	}
 }
 
@@ -830,6 +940,7 @@ json_t *peers_links_json(const struct daemon *d, const struct alliance *a, int64
 								   : "none"));
 		json_object_set_new(j, "standing",
 				    json_string(members_standing_name(members_standing(c, m))));
+		json_object_set_new(j, "unbacked_claims", json_integer((json_int_t)l->unbacked_claims));
 		json_object_set_new(j, "silent_ms", l->heard ? json_integer((json_int_t)(now - l->heard))
 							     : json_null());
 		json_object_set_new(j, "last_heard",

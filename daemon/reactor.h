@@ -25,6 +25,10 @@
 #define RESEND_MS 3000        /* sent but not confirmed by a Have this long: send again */
 #define RECEIPT_DELAY_MS 1000 /* receipts are batched over this long */
 #define OWN_WAIT_MS 3000      /* after a crash, how long to wait for every peer */
+#define CLAIM_WAIT_MS 6000    /* a Have claiming more of our feed: how long it has to
+			       * back the claim with the messages */
+#define RESEND_MAX_MS 60000   /* a resend refused again and again: at most this often */
+#define WARN_EVERY_MS 10000   /* one warning per kind and sender this often, with a count */
 
 /* Sizes. */
 #define BATCH_BYTES (256 * 1024) /* envelopes per Batch message (at least one) */
@@ -55,6 +59,7 @@ struct link {
 	struct peer *peer;
 	int64_t heard;      /* last valid message from it (ms), 0: not this run */
 	int64_t *progress;  /* per feed: last time its Have showed something new */
+	int64_t *backoff;   /* per feed: resend interval, doubled while a resend is refused */
 	uint64_t *forked;   /* per feed: the seq of a fork we showed it (once) */
 	int64_t have_sent;  /* last Have we sent it */
 	int64_t rewound;    /* last resend it asked for */
@@ -65,12 +70,24 @@ struct link {
 	enum al_standing standing; /* its member's, as last logged */
 	uint64_t *cap;      /* per feed: a member who left gets nothing beyond, or NULL */
 	uint64_t msgs_in, msgs_out;
+	/* Its claims to hold more of our own feed than we do: asked for at
+	 * claim_at, ignored (and counted) when not backed by the messages. */
+	uint64_t claim;
+	int64_t claim_at;
+	uint64_t claim_head; /* our head at claim_at */
+	bool claim_ignored;
+	uint64_t unbacked_claims;
 };
 
 struct alliance {
 	struct al_store *s;
 	size_t self;        /* our index among the charter's members */
 	bool own_ok;        /* our feed's head is known: we may author */
+	bool own_whole;     /* this home holds every message its key signed (a clean
+			     * start, or it has authored since): one from a peer that
+			     * extends our feed was signed elsewhere */
+	char *own_forked;   /* not NULL: our key signed a chain this home does not
+			     * hold; authoring is stopped for good (why, kept in a file) */
 	int64_t gate_since; /* when authoring was last held (start, join, a peer ahead) */
 	int64_t unreceipted; /* first message taken in since our last one, 0: none */
 	struct link *links; /* one per member; links[self] unused */
@@ -80,6 +97,14 @@ struct alliance {
 	uint64_t ledger_records;
 	int64_t ledger_built;     /* when (ms) */
 };
+
+/* Warnings of one kind from one sender, logged at most every WARN_EVERY_MS. */
+struct warn_rate {
+	char key[96];
+	int64_t logged;
+	uint64_t quiet; /* not logged since */
+};
+#define WARN_RATES 16
 
 struct rejection {
 	int64_t at;
@@ -117,6 +142,7 @@ struct daemon {
 	uint64_t handshakes_refused, peer_malformed, peer_unknown;
 	struct rejection rejections[REJECT_RING];
 	uint64_t n_rejections;
+	struct warn_rate rates[WARN_RATES];
 	bool clean_stop; /* stopping on a signal, every store synced */
 	/* status: can the daemon write in its home? A small file is created
 	 * and removed there at most once a second, when status is asked. */
@@ -158,5 +184,10 @@ int peers_receipts(struct daemon *d, int64_t now);
 void peers_pump(struct daemon *d, int64_t now);
 json_t *peers_links_json(const struct daemon *d, const struct alliance *a, int64_t now);
 void peers_stop(struct daemon *d);
+
+/* daemon.c: our key signed a chain this home does not hold: stop authoring
+ * in a for good, say why (in the log, status and a file that outlives
+ * restarts). */
+void own_feed_forked(struct daemon *d, struct alliance *a, const char *evidence);
 
 #endif

@@ -52,7 +52,11 @@ static int write_config(const char *path, const struct al_member *m, const char 
 			 "# unset, only this user may\n"
 			 "#control_group = allianced\n"
 			 "# error, warn, info or debug (re-read on SIGHUP)\n"
-			 "log_level = info\n",
+			 "log_level = info\n"
+			 "# after a start, authoring waits for a peer to confirm this member's\n"
+			 "# feed head, so that it never forks; with no peer answering for this\n"
+			 "# many seconds, author alone anyway (unset: wait for a peer)\n"
+			 "#author_alone_after = 600\n",
 			 m->name, listen, m->endpoint, hex_encode(m->sign_key.b, AL_KEYLEN, sk),
 			 hex_encode(m->transport_key.b, AL_KEYLEN, tk));
 	return file_create(path, buf, (size_t)n, 0600, why);
@@ -230,6 +234,15 @@ static int on_ini(void *user, const char *section, const char *key, const char *
 			return conf_error(cf, "bad control_group '%s' (a group name, e.g. allianced)",
 					  value);
 		snprintf(h->control_group, sizeof h->control_group, "%s", value);
+	} else if (!strcmp(section, "daemon") && !strcmp(key, "author_alone_after")) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(value, &end, 10);
+		if (!*value || *value < '0' || *value > '9' || *end || errno || v < 1 || v > 86400 * 365)
+			return conf_error(cf, "bad author_alone_after '%s' (whole seconds from 1 to "
+					  "31536000; remove the line to wait for a peer however long)",
+					  value);
+		h->author_alone_after_ms = (int64_t)v * 1000;
 	} else {
 		return conf_error(cf, "unknown setting '%s' in section [%s]", key, section);
 	}

@@ -23,6 +23,10 @@ struct al_home {
 	char listen[AL_ENDPOINT_MAX]; /* what the daemon binds */
 	char log_level[16];
 	char control_group[64];       /* "" : the control socket is owner-only */
+	/* After a start, authoring waits for a peer to confirm this member's
+	 * feed head; with no peer answering for this long (ms), it opens
+	 * anyway. 0: wait for a peer however long it takes. */
+	int64_t author_alone_after_ms;
 	struct al_identity *id;
 };
 

@@ -248,6 +248,10 @@ int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
 			id->seq = e.b.seq;
 		}
 	}
+	if (id && (*reason == AL_R_EQUIVOCATION || *reason == AL_R_PREV)) {
+		id->author = e.b.author; /* signed by it, and against its held chain */
+		id->seq = e.b.seq;
+	}
 	envelope_clear(&e);
 	return rc;
 }

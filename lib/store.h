@@ -37,7 +37,8 @@ int store_open(const char *dir, bool create, const struct al_charter *c,
 
 /* Offer an envelope received at time now. *reason says what happened;
  * when AL_ACCEPT it has been appended (not yet durable) and *id (may be
- * NULL) names it. An equivocation is kept as a proof, one per (author,
+ * NULL) names it, as it does for AL_R_EQUIVOCATION and AL_R_PREV (signed by
+ * its author, against the chain held of its feed: a fork). An equivocation is kept as a proof, one per (author,
  * seq): the first conflicting envelope is proof enough (none when it holds
  * the held body under another signature: that is no proof). The return value is
  * 0 unless the store itself failed (AL_E_IO, AL_E_FSYNC, AL_E_FAILED:

@@ -1,14 +1,17 @@
 /* peerprobe: a test tool that talks to an allianced peer port the way an
  * outsider or a misbehaving member would.
  *
- *   peerprobe CARD [--as HOME] [--raw FILE | --batch ALLIANCE_HEX FILE...]
+ *   peerprobe CARD [--as HOME] [--repeat N] [--raw FILE | --batch ALLIANCE_HEX FILE...
+ *             | --have ALLIANCE_HEX AUTHOR_CARD SEQ]
  *
  * Connects a CURVE client (DEALER) to the daemon of member card CARD
  * (file), with a fresh random transport key, or HOME's own key with --as.
  * Then sends --raw FILE's bytes as one message, or one Batch of the given
- * envelope files for the alliance, or by default a Have with an empty
- * frontier. Prints "handshake accepted" or "handshake refused" and exits 0
- * when the handshake was answered, 1 when not within 5 s.
+ * envelope files for the alliance, or a Have claiming AUTHOR_CARD's feed is
+ * at SEQ (a claim nobody can back), or by default a Have with an empty
+ * frontier; --repeat N sends it N times, one a second. Prints "handshake
+ * accepted" or "handshake refused" and exits 0 when the handshake was
+ * answered, 1 when not within 5 s.
  *
  * It is not installed and not part of the product.
  */
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 static int die(const char *what, const char *why)
@@ -34,15 +38,22 @@ static int die(const char *what, const char *why)
 int main(int argc, char **argv)
 {
 	char why[AL_ERRLEN];
-	const char *as = NULL, *raw = NULL, *alliance = NULL;
+	const char *as = NULL, *raw = NULL, *alliance = NULL, *claim_card = NULL;
 	char **env_files = NULL;
-	int n_env = 0;
+	int n_env = 0, repeat = 1;
+	unsigned long long claim_seq = 0;
 	if (argc < 2)
 		return die("usage", "peerprobe CARD [--as HOME] [--raw FILE | --batch ALLIANCE FILE...]");
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--as") && i + 1 < argc)
 			as = argv[++i];
-		else if (!strcmp(argv[i], "--raw") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
+			repeat = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--have") && i + 3 < argc) {
+			alliance = argv[++i];
+			claim_card = argv[++i];
+			claim_seq = strtoull(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--raw") && i + 1 < argc)
 			raw = argv[++i];
 		else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
 			alliance = argv[++i];
@@ -83,9 +94,26 @@ int main(int argc, char **argv)
 		if (file_read(raw, 16 << 20, &buf, &len, why))
 			return die(raw, why);
 	} else {
-		if (alliance) {
-			if (strlen(alliance) != 64 || hex_decode(alliance, pm.alliance.b, 32))
-				return die(alliance, "not an alliance id");
+		if (alliance && (strlen(alliance) != 64 || hex_decode(alliance, pm.alliance.b, 32)))
+			return die(alliance, "not an alliance id");
+		struct al_frontier_entry claim;
+		if (claim_card) {
+			struct al_member author;
+			if (file_read(claim_card, 4096, &buf, &len, why))
+				return die(claim_card, why);
+			char *t = strndup((char *)buf, len);
+			free(buf);
+			t[strcspn(t, "\n")] = '\0';
+			if (card_parse(t, &author, why))
+				return die(claim_card, why);
+			free(t);
+			memset(&claim, 0, sizeof claim);
+			claim.author = author.sign_key;
+			claim.seq = claim_seq;
+			memset(claim.hash.b, 0x5a, sizeof claim.hash.b);
+			pm.have = &claim;
+			pm.n_have = 1;
+		} else if (alliance) {
 			pm.op = AL_PEER_BATCH;
 			pm.env = calloc((size_t)n_env + 1, sizeof *pm.env);
 			pm.env_len = calloc((size_t)n_env + 1, sizeof *pm.env_len);
@@ -95,6 +123,8 @@ int main(int argc, char **argv)
 		}
 		if (wire_peer_pack(&pm, &buf, &len))
 			return die("pack", "failed");
+		if (claim_card)
+			pm.have = NULL, pm.n_have = 0; /* on the stack */
 		wire_peer_clear(&pm);
 	}
 
@@ -111,7 +141,6 @@ int main(int argc, char **argv)
 	zmq_connect(mon, "inproc://probe");
 	zmq_connect(s, peer.endpoint);
 	zmq_send(s, buf, len, ZMQ_DONTWAIT); /* queued until the handshake */
-	free(buf);
 	int rc = 1;
 	zmq_pollitem_t it = { mon, 0, ZMQ_POLLIN, 0 };
 	if (zmq_poll(&it, 1, 5000) == 1) {
@@ -126,6 +155,12 @@ int main(int argc, char **argv)
 	} else {
 		printf("no handshake within 5 s\n");
 	}
+	fflush(stdout);
+	for (int i = 1; i < repeat && rc == 0; i++) {
+		sleep(1);
+		zmq_send(s, buf, len, ZMQ_DONTWAIT);
+	}
+	free(buf);
 	zmq_socket_monitor(s, NULL, 0);
 	zmq_close(mon);
 	zmq_close(s); /* linger: the message goes out */
