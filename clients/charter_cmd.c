@@ -42,7 +42,9 @@ static const char new_usage[] =
 	"                       w_late, w_missed, w_disputed, w_rating (per-mille),\n"
 	"                       warn_trust, warn_uncertainty, warn_reciprocity (per-mille),\n"
 	"                       warn_misses, value_unit\n"
-	"DUR is a number with s, m, h, d or w (72h, 14d).\n";
+	"DUR is a number with s, m, h, d or w (72h, 14d). The title, objectives, scope\n"
+	"and resolver role may not hold control characters, bidi controls or line\n"
+	"separators (see 'alliancectl commit --help').\n";
 
 static const char sign_usage[] =
 	"usage: alliancectl charter sign FILE -H HOME\n\n"
@@ -186,6 +188,22 @@ static int charter_new(int argc, char **argv)
 	if (c->n_members < 2) {
 		rc = ctl_usage("charter new", "an alliance needs at least two --member CARD");
 		goto out;
+	}
+	/* The members sign this text and show it: no control, bidi or
+	 * separator characters (text_check; tabs and newlines are fine). */
+	if (text_check("--title", c->title, why) ||
+	    (c->scope && text_check("--scope", c->scope, why)) ||
+	    (c->resolver_role && text_check("--resolver-role", c->resolver_role, why))) {
+		rc = ctl_usage("charter new", "%s", why);
+		goto out;
+	}
+	for (size_t i = 0; i < c->n_objectives; i++) {
+		char what[48];
+		snprintf(what, sizeof what, "--objective %zu", i + 1);
+		if (text_check(what, c->objectives[i], why)) {
+			rc = ctl_usage("charter new", "%s", why);
+			goto out;
+		}
 	}
 	if (c->n_resolvers == 0)
 		for (size_t i = 0; i < c->n_members; i++)
