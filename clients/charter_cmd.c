@@ -84,6 +84,12 @@ static int set_param(struct al_params *p, const char *kv)
 	return charter_set_param(p, kv, why) ? ctl_usage("charter new", "%s", why) : 0;
 }
 
+/* Does text_check refuse s (may be NULL), valid UTF-8, as field? */
+static bool refused_text(const char *field, const char *s, char *why)
+{
+	return s && text_utf8(s, NULL) && text_check(field, s, why);
+}
+
 static int charter_new(int argc, char **argv)
 {
 	enum { O_TITLE = 256, O_MEMBER, O_GRACE, O_HALF, O_OBJ, O_SCOPE, O_RESOLVER, O_ROLE,
@@ -190,17 +196,18 @@ static int charter_new(int argc, char **argv)
 		goto out;
 	}
 	/* The members sign this text and show it: no control, bidi or
-	 * separator characters (text_check; tabs and newlines are fine). */
-	if (text_check("--title", c->title, why) ||
-	    (c->scope && text_check("--scope", c->scope, why)) ||
-	    (c->resolver_role && text_check("--resolver-role", c->resolver_role, why))) {
+	 * separator characters (text_check; tabs and newlines are fine).
+	 * Text that is not UTF-8 is charter_build's to refuse, naming the
+	 * charter's field and the byte. */
+	if (refused_text("--title", c->title, why) || refused_text("--scope", c->scope, why) ||
+	    refused_text("--resolver-role", c->resolver_role, why)) {
 		rc = ctl_usage("charter new", "%s", why);
 		goto out;
 	}
 	for (size_t i = 0; i < c->n_objectives; i++) {
 		char what[48];
 		snprintf(what, sizeof what, "--objective %zu", i + 1);
-		if (text_check(what, c->objectives[i], why)) {
+		if (refused_text(what, c->objectives[i], why)) {
 			rc = ctl_usage("charter new", "%s", why);
 			goto out;
 		}
