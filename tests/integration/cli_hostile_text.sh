@@ -82,8 +82,10 @@ WANT=('clear\x1b[2Jretitle\x1b]0;pwned\x07red\x1b[31m' 'row\nglobex/99      acme
       'c1 \u009b31mcsi \u009d0;t\u009c' 'literal \\x1b text')
 alliancectl log -H "$T/acme" >"$T/log" 2>&1
 safe "log" "$T/log" "${WANT[@]}" 'delivered: done\x1b[2K\x1b[1A fake line'
-check "log: one line per record, no forged one" \
-	test "$(wc -l <"$T/log")" -eq "$(jq_status acme "a['records']")"
+# Every line is a record's, numbered from 0 (receipts may come in meanwhile,
+# so the count is the log's own): none was forged by a newline.
+check "log: one line per record, no forged one" awk '$1 != NR - 1 { print "line " NR ": " $0; exit 1 }' "$T/log"
+check "...and every record has its line" test "$(wc -l <"$T/log")" -ge 8
 alliancectl commitments -H "$T/acme" >"$T/commitments" 2>&1
 safe "commitments" "$T/commitments" "${WANT[@]}"
 check "commitments: a header and one line per commitment" test "$(wc -l <"$T/commitments")" -eq 8
