@@ -11,6 +11,7 @@
 #include "file.h"
 #include "home.h"
 #include "key.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -66,25 +67,34 @@ static void usage(FILE *f)
 		   "See README.md and docs/ for the protocol, the log format and the trust model.\n");
 }
 
+/* "alliancectl: MESSAGE" on stderr, escaped: errors quote titles, names
+ * and the daemon's refusals, which may quote a partner's text. */
+static void say(const char *fmt, va_list ap)
+{
+	char *msg = NULL, *safe = NULL;
+	if (vasprintf(&msg, fmt, ap) >= 0)
+		safe = text_escaped(msg);
+	fprintf(stderr, "alliancectl: %s\n", safe ? safe : "out of memory");
+	free(safe);
+	free(msg);
+}
+
 int ctl_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("alliancectl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return CTL_EXIT_FAIL;
 }
 
 int ctl_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fputs("alliancectl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(see 'alliancectl %s --help')\n", cmd);
+	fprintf(stderr, "(see 'alliancectl %s --help')\n", cmd);
 	return CTL_EXIT_USAGE;
 }
 
@@ -170,11 +180,77 @@ int ctl_read_card(const char *arg, struct al_member *out)
 	return 0;
 }
 
+char *ctl_json_dumps(const json_t *j, size_t flags)
+{
+	char *raw = j ? json_dumps(j, flags) : NULL, *s = NULL;
+	if (raw) {
+		size_t n = text_escape_json(raw, NULL, 0) + 1;
+		if ((s = malloc(n)))
+			text_escape_json(raw, s, n);
+	}
+	free(raw);
+	return s;
+}
+
+int ctl_json_escape(json_t *j)
+{
+	size_t i;
+	const char *k;
+	json_t *v;
+	if (json_is_string(j)) {
+		/* An escape is always longer than what it shows: the same
+		 * length means nothing to escape (the common case). */
+		const char *s = json_string_value(j);
+		if (text_escape(s, NULL, 0) == strlen(s))
+			return 0;
+		char *e = text_escaped(s);
+		int rc = e ? json_string_set(j, e) : -1;
+		free(e);
+		return rc;
+	}
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (ctl_json_escape(v))
+				return -1;
+		return 0;
+	}
+	if (!json_is_object(j))
+		return 0;
+	bool keys = false;
+	json_object_foreach(j, k, v) {
+		if (ctl_json_escape(v))
+			return -1;
+		keys |= text_escape(k, NULL, 0) != strlen(k);
+	}
+	if (!keys)
+		return 0;
+	/* Keys that change: a new object in the same order (escaping is
+	 * one-to-one, so no two escaped keys collide), then moved over. */
+	json_t *o = json_object();
+	int rc = o ? 0 : -1;
+	json_object_foreach(j, k, v) {
+		char *e = rc ? NULL : text_escaped(k);
+		if (!e || json_object_set(o, e, v))
+			rc = -1;
+		free(e);
+	}
+	if (rc == 0)
+		rc = json_object_clear(j) || json_object_update(j, o) ? -1 : 0;
+	json_decref(o);
+	return rc;
+}
+
+const char *ctl_esc(const char *s, char *buf, size_t n)
+{
+	text_escape(s, buf, n);
+	return buf;
+}
+
 int ctl_print_json(json_t *j)
 {
 	/* j is NULL when building it failed: jansson refuses text that is not
 	 * valid UTF-8 (a file name, say), or memory ran out. */
-	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(12)) : NULL;
+	char *s = ctl_json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
 	json_decref(j);
 	if (!s)
 		return ctl_error("cannot print the result as JSON: some text in it (a name, "

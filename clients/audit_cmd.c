@@ -7,6 +7,7 @@
 #include "err.h"
 #include "hex.h"
 #include "home.h"
+#include "text.h"
 #include "when.h"
 
 #include <getopt.h>
@@ -200,27 +201,38 @@ int cmd_audit(int argc, char **argv)
 		if (ctl_print_json(j))
 			goto out; /* still 2: the result could not be shown */
 	} else {
+		/* The title, names and reasons are the members' text (and the
+		 * labels are file names): all printed escaped. */
+		char *title = text_escaped(c->title), e1[4 * 4096 + 1], e2[4 * AL_ERRLEN + 1],
+		     id[AL_IDLEN], name[AL_IDLEN];
+		if (!title) {
+			ctl_error("out of memory");
+			goto out;
+		}
 		printf("audit of %zu log%s against charter '%s' (id %.16s...)\n", a.n_logs,
-		       a.n_logs == 1 ? "" : "s", c->title, hex);
+		       a.n_logs == 1 ? "" : "s", title, hex);
+		free(title);
 		for (size_t i = 0; i < a.n_logs; i++) {
-			printf("  %s: %" PRIu64 " records; feeds", a.logs[i].label, a.logs[i].records);
+			printf("  %s: %" PRIu64 " records; feeds", ctl_esc(a.logs[i].label, e1, sizeof e1),
+			       a.logs[i].records);
 			const struct al_charter *lc = a.logs[i].charter;
-			for (size_t m = 0; m < lc->n_members; m++) {
-				char name[AL_IDLEN];
-				printf(" %s %" PRIu64, charter_feed_name(lc, m, name),
+			for (size_t m = 0; m < lc->n_members; m++)
+				printf(" %s %" PRIu64, ctl_esc(charter_feed_name(lc, m, name), e2, sizeof e2),
 				       feeds_head(a.logs[i].feeds, &lc->members[m].sign_key, NULL));
-			}
 			printf("\n");
 		}
 		for (size_t i = 0; i < a.n_faults; i++)
-			printf("FAULT %s record %" PRIu64 " offset %" PRIu64 ": %s\n", a.faults[i].log,
-			       a.faults[i].record, a.faults[i].offset, a.faults[i].reason);
+			printf("FAULT %s record %" PRIu64 " offset %" PRIu64 ": %s\n",
+			       ctl_esc(a.faults[i].log, e1, sizeof e1), a.faults[i].record,
+			       a.faults[i].offset, ctl_esc(a.faults[i].reason, e2, sizeof e2));
 		for (size_t i = 0; i < ledger->n_broken; i++) {
-			char id[AL_IDLEN];
-			printf("VIOLATION %s: %s (signed and kept; changes nothing)\n",
-			       charter_ref_name(lc, &ledger->broken[i].id, id), ledger->broken[i].why);
+			printf("VIOLATION %s: ", ctl_esc(charter_ref_name(lc, &ledger->broken[i].id, id),
+							  e1, sizeof e1));
+			printf("%s (signed and kept; changes nothing)\n",
+			       ctl_esc(ledger->broken[i].why, e2, sizeof e2));
 		}
-		printf("trust as of %s, recomputed from %s:\n", when_format(as_of, t), src[0].label);
+		printf("trust as of %s, recomputed from %s:\n", when_format(as_of, t),
+		       ctl_esc(src[0].label, e1, sizeof e1));
 		ctl_trust_print(lc, trust);
 		if (a.ok)
 			printf("audit OK: %" PRIu64 " records verified, no faults\n", a.records);

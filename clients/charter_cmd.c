@@ -5,6 +5,7 @@
 #include "err.h"
 #include "hex.h"
 #include "home.h"
+#include "text.h"
 #include "when.h"
 
 #include <ctype.h>
@@ -41,7 +42,9 @@ static const char new_usage[] =
 	"                       w_late, w_missed, w_disputed, w_rating (per-mille),\n"
 	"                       warn_trust, warn_uncertainty, warn_reciprocity (per-mille),\n"
 	"                       warn_misses, value_unit\n"
-	"DUR is a number with s, m, h, d or w (72h, 14d).\n";
+	"DUR is a number with s, m, h, d or w (72h, 14d). The title, objectives, scope\n"
+	"and resolver role may not hold control characters, bidi controls or line\n"
+	"separators (see 'alliancectl commit --help').\n";
 
 static const char sign_usage[] =
 	"usage: alliancectl charter sign FILE -H HOME\n\n"
@@ -79,6 +82,12 @@ static int set_param(struct al_params *p, const char *kv)
 {
 	char why[AL_ERRLEN];
 	return charter_set_param(p, kv, why) ? ctl_usage("charter new", "%s", why) : 0;
+}
+
+/* Does text_check refuse s (may be NULL), valid UTF-8, as field? */
+static bool refused_text(const char *field, const char *s, char *why)
+{
+	return s && text_utf8(s, NULL) && text_check(field, s, why);
 }
 
 static int charter_new(int argc, char **argv)
@@ -185,6 +194,23 @@ static int charter_new(int argc, char **argv)
 	if (c->n_members < 2) {
 		rc = ctl_usage("charter new", "an alliance needs at least two --member CARD");
 		goto out;
+	}
+	/* The members sign this text and show it: no control, bidi or
+	 * separator characters (text_check; tabs and newlines are fine).
+	 * Text that is not UTF-8 is charter_build's to refuse, naming the
+	 * charter's field and the byte. */
+	if (refused_text("--title", c->title, why) || refused_text("--scope", c->scope, why) ||
+	    refused_text("--resolver-role", c->resolver_role, why)) {
+		rc = ctl_usage("charter new", "%s", why);
+		goto out;
+	}
+	for (size_t i = 0; i < c->n_objectives; i++) {
+		char what[48];
+		snprintf(what, sizeof what, "--objective %zu", i + 1);
+		if (refused_text(what, c->objectives[i], why)) {
+			rc = ctl_usage("charter new", "%s", why);
+			goto out;
+		}
 	}
 	if (c->n_resolvers == 0)
 		for (size_t i = 0; i < c->n_members; i++)
@@ -312,14 +338,19 @@ static int charter_sign_cmd(int argc, char **argv)
 		ctl_error("%s", why);
 		goto out;
 	}
-	char waiting[1024];
+	char waiting[1024], *title = text_escaped(c->title); /* another firm may have written it */
+	if (!title) {
+		ctl_error("out of memory");
+		goto out;
+	}
 	charter_unsigned_list(c, waiting, sizeof waiting);
 	if (charter_in_force(c))
 		printf("%s signed charter '%s' (%zu of %zu): the charter is in force\n",
-		       m->name, c->title, n_signed(c), c->n_members);
+		       m->name, title, n_signed(c), c->n_members);
 	else
-		printf("%s signed charter '%s' (%zu of %zu); waiting for %s\n", m->name, c->title,
+		printf("%s signed charter '%s' (%zu of %zu); waiting for %s\n", m->name, title,
 		       n_signed(c), c->n_members, waiting);
+	free(title);
 	rc = 0;
 out:
 	charter_destroy(&c);
@@ -361,6 +392,14 @@ static json_t *strv_json(char **v, size_t n)
 	return a;
 }
 
+/* One line: prefix, then text escaped (text.h). */
+static void put_line(const char *prefix, const char *text)
+{
+	char *e = text_escaped(text);
+	printf("%s%s\n", prefix, e ? e : "? (out of memory)");
+	free(e);
+}
+
 static int charter_show_cmd(int argc, char **argv)
 {
 	const char *file, *home_opt;
@@ -393,22 +432,27 @@ static int charter_show_cmd(int argc, char **argv)
 			return CTL_EXIT_FAIL;
 		}
 	} else {
-		printf("charter   %s\n", c->title);
+		/* The charter's text is its author's: shown escaped (text.h). */
+		char name[4 * AL_NAME_MAX + 1], ep[4 * AL_ENDPOINT_MAX + 1];
+		put_line("charter   ", c->title);
 		printf("id        %s\n", hex);
 		printf("created   %s\n", when_format(c->created, t));
 		for (size_t i = 0; i < c->n_objectives; i++)
-			printf("objective %s\n", c->objectives[i]);
+			put_line("objective ", c->objectives[i]);
 		if (*c->scope)
-			printf("scope     %s\n", c->scope);
+			put_line("scope     ", c->scope);
 		printf("members   %zu\n", c->n_members);
 		for (size_t i = 0; i < c->n_members; i++) {
 			const struct al_member *m = &c->members[i];
-			printf("  %-16s %-28s %s\n", m->name, m->endpoint,
+			printf("  %-16s ", ctl_esc(m->name, name, sizeof name));
+			printf("%-28s %s\n", ctl_esc(m->endpoint, ep, sizeof ep),
 			       charter_signed_by(c, &m->sign_key) ? "signed" : "NOT SIGNED");
 		}
-		printf("disputes  resolved by the %s: ", c->resolver_role);
+		char *role = text_escaped(c->resolver_role);
+		printf("disputes  resolved by the %s: ", role ? role : "?");
+		free(role);
 		for (size_t i = 0; i < c->n_resolvers; i++)
-			printf("%s%s", i ? ", " : "", c->resolvers[i]);
+			printf("%s%s", i ? ", " : "", ctl_esc(c->resolvers[i], name, sizeof name));
 		printf("\namendments need %u of %zu members\n", c->quorum, c->n_members);
 		printf("trust     half-life %s, grace %s, clock skew %s\n",
 		       duration_format(c->params.half_life, t), duration_format(c->params.grace, d),

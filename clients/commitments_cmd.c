@@ -100,6 +100,9 @@ int cmd_commitments(int argc, char **argv)
 	}
 	if (json) {
 		rc = ctl_print_json(all);
+	} else if (ctl_json_escape(all)) { /* what, and names, are the members' text */
+		json_decref(all);
+		rc = ctl_error("out of memory");
 	} else {
 		size_t i;
 		json_t *j;

@@ -36,9 +36,32 @@ const char *ctl_home(const char *opt);
 int ctl_read_card(const char *arg, struct al_member *out);
 
 /* Dump j (stolen; NULL when building it failed) as one indented JSON
- * document and a newline. Returns 0, or prints an error and returns
- * CTL_EXIT_FAIL when there is nothing to print. */
+ * document and a newline, through ctl_json_dumps. Returns 0, or prints an
+ * error and returns CTL_EXIT_FAIL when there is nothing to print. */
 int ctl_print_json(json_t *j);
+
+/* The one place alliancectl turns JSON into text: json_dumps(j, flags),
+ * then text_escape_json, so that no control, bidi or separator character
+ * of a partner's text reaches a terminal raw (C0 as jansson escapes it,
+ * the rest as \uXXXX; other UTF-8 stays as it is). The caller frees the
+ * result; NULL when j is NULL or the text cannot be made. */
+char *ctl_json_dumps(const json_t *j, size_t flags);
+
+/* Text views print text that came from a log or a charter (other firms'
+ * text) only escaped (text_escape, text.h): a partner's ESC, newline or
+ * bidi override shows as \x1b, \n, \u202e and drives nothing. Views that
+ * print from JSON escape the whole document first with ctl_json_escape;
+ * a field printed on its own goes through ctl_esc. Widths (%-16s) are
+ * then measured on the escaped text, so columns stay aligned. */
+
+/* Rewrite every string in j (values and object keys, at any depth) as
+ * text_escape shows it. 0, or -1 when memory ran out (j is then partly
+ * rewritten, and still valid JSON). */
+int ctl_json_escape(json_t *j);
+
+/* s escaped into buf (n bytes; cut only between escapes); returns buf,
+ * for one field of a printf. */
+const char *ctl_esc(const char *s, char *buf, size_t n);
 
 /* Send rq to the daemon of home and wait for its reply (at most
  * $ALLIANCE_TIMEOUT seconds, default 10). On failure prints the error
@@ -134,7 +157,9 @@ int cmd_task(int argc, char **argv);
 int cmd_amend(int argc, char **argv);
 
 /* A message as JSON (members named by c, which may be NULL), and the
- * one-line summary of such a JSON message that the text views print. */
+ * one-line summary of such a JSON message that the text views print. The
+ * summary holds j's strings as they are: pass j through ctl_json_escape
+ * first. */
 struct al_envelope;
 json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e);
 void ctl_message_line(const json_t *j, char *buf, size_t n);

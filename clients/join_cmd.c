@@ -3,6 +3,7 @@
 #include "charter.h"
 #include "err.h"
 #include "file.h"
+#include "text.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -59,27 +60,30 @@ int cmd_join(int argc, char **argv)
 		charter_destroy(&c);
 		return ctl_error("%s", why);
 	}
-	int rc = ctl_call(home, &rq, &rp);
+	/* The title is the charter's author's text: shown escaped (text.h). */
+	char *title = text_escaped(c->title);
+	int rc = title ? ctl_call(home, &rq, &rp) : ctl_error("out of memory");
 	free(rq.charter);
 	if (rc == 0) {
 		json_t *j = json_loads(rp.json, 0, NULL);
 		if (j && json_is_true(json_object_get(j, "already")))
-			printf("already a member of '%s': nothing changed\n", c->title);
+			printf("already a member of '%s': nothing changed\n", title);
 		else if (j && json_is_string(json_object_get(j, "replacing")))
 			printf("joined alliance '%s' with new keys for member '%s': it may act for "
 			       "'%s' once an amendment giving it this home's card ('alliancectl amend "
-			       "--replace CARD', by a member) has the quorum's approval\n", c->title,
+			       "--replace CARD', by a member) has the quorum's approval\n", title,
 			       json_string_value(json_object_get(j, "replacing")),
 			       json_string_value(json_object_get(j, "replacing")));
 		else if (j && json_is_false(json_object_get(j, "founder")))
 			printf("joined alliance '%s' as a newcomer: it may act once an amendment "
 			       "adding this home's card ('alliancectl amend --add CARD', by a member) "
-			       "has the quorum's approval\n", c->title);
+			       "has the quorum's approval\n", title);
 		else
-			printf("joined alliance '%s'\n", c->title);
+			printf("joined alliance '%s'\n", title);
 		json_decref(j);
 		control_reply_clear(&rp);
 	}
+	free(title);
 	charter_destroy(&c);
 	return rc;
 }

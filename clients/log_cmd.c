@@ -48,7 +48,7 @@ static int on_record(void *arg, const struct al_log_rec *r)
 		return 0;
 	p->next = r->index + 1;
 	if (envelope_open(r->data, r->len, &e, why)) {
-		fprintf(stderr, "alliancectl: record %llu: %s\n", (unsigned long long)r->index, why);
+		ctl_error("record %llu: %s", (unsigned long long)r->index, why);
 		return 0;
 	}
 	json_t *j = members_note(p->c, &e.b) ? NULL : ctl_message_json(p->c, &e);
@@ -63,17 +63,21 @@ static int on_record(void *arg, const struct al_log_rec *r)
 		return 0;
 	}
 	if (p->json) {
-		char *s = json_dumps(j, JSON_COMPACT);
+		char *s = ctl_json_dumps(j, JSON_COMPACT);
 		if (s)
 			puts(s);
 		free(s);
-	} else {
+	} else if (ctl_json_escape(j) == 0) { /* its text is the author's */
 		char line[1024];
 		ctl_message_line(j, line, sizeof line);
 		printf("%6llu  %-24s  %-16s %-11s %s\n", (unsigned long long)r->index,
 		       json_string_value(json_object_get(j, "timestamp")),
 		       json_string_value(json_object_get(j, "id")),
 		       json_string_value(json_object_get(j, "kind")), line);
+	} else {
+		json_decref(j);
+		fprintf(stderr, "alliancectl: out of memory\n");
+		return AL_E_NOMEM;
 	}
 	json_decref(j);
 	return 0;

@@ -292,8 +292,10 @@ static int check(const char *home, const char *sel, const struct ctl_min_free *m
 	}
 	json_t *j = json_loads(rp.json, 0, NULL);
 	control_reply_clear(&rp);
-	if (!j) {
-		printf("CRITICAL: the daemon of '%s' sent a status that is not JSON\n", home);
+	if (!j || ctl_json_escape(j)) { /* titles and reasons may quote a partner */
+		json_decref(j);
+		printf("CRITICAL: the daemon of '%s' sent a status that is not JSON (or memory "
+		       "ran out)\n", home);
 		return CTL_EXIT_FAIL;
 	}
 	bool ok = ctl_health(j, mf, line, sizeof line);
@@ -352,6 +354,10 @@ int cmd_status(int argc, char **argv)
 		return ctl_error("the daemon sent a status that is not JSON");
 	if (json)
 		return ctl_print_json(j);
+	if (ctl_json_escape(j)) { /* titles, rules and details may quote a partner */
+		json_decref(j);
+		return ctl_error("out of memory");
+	}
 	json_t *dm = json_object_get(j, "daemon"), *al = json_object_get(j, "alliances");
 	const char *listen = json_string_value(json_object_get(dm, "listen")),
 		   *advertise = json_string_value(json_object_get(dm, "advertise"));

@@ -91,6 +91,45 @@ static json_t *explain(const struct al_charter *c, const struct al_trust *t, siz
 	return j;
 }
 
+/* trust NAME as text: from explain's JSON, escaped (names and ids are the
+ * members' text). */
+static int explain_print(const struct al_charter *c, const struct al_trust *t,
+			 const struct al_member *m, size_t row, int64_t as_of)
+{
+	json_t *j = explain(c, t, row), *e;
+	size_t i;
+	char when[AL_WHENLEN], name[4 * AL_NAME_MAX + 1];
+	if (!j || ctl_json_escape(j)) {
+		json_decref(j);
+		return ctl_error("out of memory");
+	}
+	printf("%s: trust %.4f, uncertainty %.4f (r %.4f, s %.4f) as of %s\n",
+	       ctl_esc(m->name, name, sizeof name), trust_round(t->rows[row].trust),
+	       trust_round(t->rows[row].uncertainty), trust_round(t->rows[row].r),
+	       trust_round(t->rows[row].s), when_format(as_of, when));
+	if (!json_array_size(json_object_get(j, "evidence")))
+		printf("  no evidence yet: trust starts at 0.5 with full uncertainty\n");
+	json_array_foreach(json_object_get(j, "evidence"), i, e)
+		printf("  %-14s %-9s %s  age %7.2f d  weight %6.2f  decay %.4f  +%.4f -%.4f\n",
+		       json_string_value(json_object_get(e, "id")),
+		       json_string_value(json_object_get(e, "outcome")),
+		       json_string_value(json_object_get(e, "at")),
+		       json_real_value(json_object_get(e, "age_days")),
+		       json_real_value(json_object_get(e, "weight")),
+		       json_real_value(json_object_get(e, "decay")),
+		       json_real_value(json_object_get(e, "positive")),
+		       json_real_value(json_object_get(e, "negative")));
+	json_array_foreach(json_object_get(j, "pairs"), i, e)
+		printf("  with %-16s delivered to it %10.2f, received from it %10.2f\n",
+		       json_string_value(json_object_get(e, "partner")),
+		       json_real_value(json_object_get(e, "delivered_to")),
+		       json_real_value(json_object_get(e, "received_from")));
+	json_array_foreach(json_object_get(j, "warnings"), i, e)
+		printf("  WARNING %s\n", json_string_value(e));
+	json_decref(j);
+	return 0;
+}
+
 void ctl_trust_print(const struct al_charter *c, const struct al_trust *t)
 {
 	printf("%-16s %7s %7s %5s %5s %6s %8s %10s %10s %7s\n", "PARTNER", "TRUST", "UNCERT",
@@ -98,18 +137,23 @@ void ctl_trust_print(const struct al_charter *c, const struct al_trust *t)
 	for (size_t i = 0; i < t->n_order; i++) {
 		size_t m = t->order[i];
 		const struct al_trust_row *r = &t->rows[m];
-		char recip[16] = "-";
+		char recip[16] = "-", name[4 * AL_NAME_MAX + 1];
 		if (r->received > 0)
 			snprintf(recip, sizeof recip, "%.2f", trust_round(r->given / r->received));
 		printf("%-16s %7.4f %7.4f %5" PRIu64 " %5" PRIu64 " %6" PRIu64 " %8" PRIu64
-		       " %10.2f %10.2f %7s\n", c->members[m].name, trust_round(r->trust),
+		       " %10.2f %10.2f %7s\n", ctl_esc(c->members[m].name, name, sizeof name),
+		       trust_round(r->trust),
 		       trust_round(r->uncertainty), r->fulfilled, r->late, r->missed, r->disputed,
 		       r->given, r->received, recip);
 	}
 	for (size_t i = 0; i < t->n_order; i++)
-		for (size_t k = 0; k < t->rows[t->order[i]].n_warnings; k++)
-			printf("WARNING %s: %s\n", c->members[t->order[i]].name,
-			       t->rows[t->order[i]].warnings[k]);
+		for (size_t k = 0; k < t->rows[t->order[i]].n_warnings; k++) {
+			/* A warning names members and ids: their text, escaped. */
+			char name[4 * AL_NAME_MAX + 1], w[4 * 1024 + 1];
+			printf("WARNING %s: %s\n", ctl_esc(c->members[t->order[i]].name, name,
+							   sizeof name),
+			       ctl_esc(t->rows[t->order[i]].warnings[k], w, sizeof w));
+		}
 }
 
 int cmd_trust(int argc, char **argv)
@@ -176,34 +220,7 @@ int cmd_trust(int argc, char **argv)
 	} else if (!m) {
 		ctl_trust_print(c, t);
 	} else {
-		json_t *j = explain(c, t, row), *e;
-		size_t i;
-		char when[AL_WHENLEN];
-		printf("%s: trust %.4f, uncertainty %.4f (r %.4f, s %.4f) as of %s\n", m->name,
-		       trust_round(t->rows[row].trust),
-		       trust_round(t->rows[row].uncertainty),
-		       trust_round(t->rows[row].r), trust_round(t->rows[row].s),
-		       when_format(as_of, when));
-		if (!json_array_size(json_object_get(j, "evidence")))
-			printf("  no evidence yet: trust starts at 0.5 with full uncertainty\n");
-		json_array_foreach(json_object_get(j, "evidence"), i, e)
-			printf("  %-14s %-9s %s  age %7.2f d  weight %6.2f  decay %.4f  +%.4f -%.4f\n",
-			       json_string_value(json_object_get(e, "id")),
-			       json_string_value(json_object_get(e, "outcome")),
-			       json_string_value(json_object_get(e, "at")),
-			       json_real_value(json_object_get(e, "age_days")),
-			       json_real_value(json_object_get(e, "weight")),
-			       json_real_value(json_object_get(e, "decay")),
-			       json_real_value(json_object_get(e, "positive")),
-			       json_real_value(json_object_get(e, "negative")));
-		json_array_foreach(json_object_get(j, "pairs"), i, e)
-			printf("  with %-16s delivered to it %10.2f, received from it %10.2f\n",
-			       json_string_value(json_object_get(e, "partner")),
-			       json_real_value(json_object_get(e, "delivered_to")),
-			       json_real_value(json_object_get(e, "received_from")));
-		json_array_foreach(json_object_get(j, "warnings"), i, e)
-			printf("  WARNING %s\n", json_string_value(e));
-		json_decref(j);
+		rc = explain_print(c, t, m, row, as_of);
 	}
 	trust_destroy(&t);
 	ledger_destroy(&l);

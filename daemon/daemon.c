@@ -810,8 +810,12 @@ static int check_item(const struct al_store *s, const struct al_member *self,
 	const struct al_charter *c = s->charter;
 	memset(b, 0, sizeof *b);
 	*to = NULL;
-	if (!text_utf8(it->what, NULL))
-		return al_errf(why, AL_E_INVAL, "commitment %zu: the text is not valid UTF-8", n);
+	/* This home signs no text that could drive a partner's terminal
+	 * (text_check); what peers signed is accepted as it is. */
+	char field[48];
+	snprintf(field, sizeof field, "commitment %zu: WHAT", n);
+	if (text_check(field, it->what, why))
+		return AL_E_INVAL;
 	if (!*it->what || strlen(it->what) > 4096)
 		return al_errf(why, AL_E_INVAL, "commitment %zu: say what you will deliver "
 			       "(1 to 4096 characters)", n);
@@ -937,9 +941,14 @@ static int act_body(const struct al_store *s, const struct al_ledger *l, const s
 	char list[1024];
 	memset(b, 0, sizeof *b);
 	*deps = NULL;
-	if (!text_utf8(act->text, NULL) || !text_utf8(act->evidence_ref, NULL) ||
-	    !text_utf8(act->deliverable, NULL))
-		return al_errf(why, AL_E_INVAL, "the text is not valid UTF-8");
+	/* As for commitments (check_item): named by the option it came in. */
+	const char *opt = !strcmp(act->verb, "task") ? "the task's TITLE"
+			  : !strcmp(act->verb, "deliver") ? "--note"
+			  : !strcmp(act->verb, "confirm") || !strcmp(act->verb, "resolve") ||
+				    !strcmp(act->verb, "feedback") ? "--comment" : "--reason";
+	if (text_check(opt, act->text, why) || text_check("--deliverable", act->deliverable, why) ||
+	    text_check("the name of the --evidence file", act->evidence_ref, why))
+		return AL_E_INVAL;
 	if (strlen(act->text) > 4096 || strlen(act->deliverable) > 4096)
 		return al_errf(why, AL_E_INVAL, "the text is longer than 4096 characters");
 	if (about_commitment && parse_id(s, act->id, ref, why))

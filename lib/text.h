@@ -1,6 +1,21 @@
-/* text.h: what free text must be. Everything people type ends up shown to
- * people and in JSON, which carries only valid UTF-8 (jansson refuses
- * anything else), so every parser of text checks it. */
+/* text.h: what free text must be, and how it is shown. Everything people
+ * type ends up shown to people and in JSON, which carries only valid UTF-8
+ * (jansson refuses anything else), so every parser of text checks it.
+ *
+ * Text signed by other firms reaches this home's terminal: a partner could
+ * put terminal commands (ESC, CSI, OSC), line breaks that forge table rows,
+ * or bidi overrides that reorder what is read into a commitment's text.
+ * So this module also owns the one rule of which characters are dangerous
+ * and the two ways of dealing with them: text_escape shows them as visible
+ * escapes (every text view of alliancectl prints through it), and
+ * text_check refuses them in what this home signs. The store never refuses
+ * them: what a peer already signed stays valid, and is only shown escaped.
+ *
+ * The dangerous characters: C0 controls (U+0000..U+001F) and DEL (U+007F);
+ * C1 controls (U+0080..U+009F); the bidi embeddings, overrides, isolates
+ * and marks (U+202A..U+202E, U+2066..U+2069, U+200E, U+200F, U+061C); and
+ * the line and paragraph separators U+2028, U+2029.
+ */
 #ifndef AL_TEXT_H
 #define AL_TEXT_H
 
@@ -11,5 +26,40 @@
  * past U+10FFFF); otherwise *bad (may be NULL) is the offset of the first
  * byte that is not. */
 bool text_utf8(const char *s, size_t *bad);
+
+/* s as it may be shown on a terminal, written into out (n bytes; always
+ * NUL-terminated when n > 0): every dangerous character, and every byte
+ * that is not valid UTF-8, becomes a visible escape, so the result holds
+ * only printable ASCII and harmless UTF-8 and takes one line:
+ *   \n \r \t                 for newline, carriage return and tab
+ *   \xNN (lowercase hex)     for other C0 controls, DEL and invalid bytes
+ *   \uNNNN (lowercase hex)   for C1 controls, bidi controls and separators
+ *   \\                       for a backslash, so the escapes are unambiguous
+ * Other text (accented letters, CJK, emoji) is kept as it is. The output is
+ * cut only between two characters or escapes. Returns the length of the
+ * whole escaped text, as snprintf does: a result >= n means it was cut.
+ * out may be NULL when n is 0 (to measure). */
+size_t text_escape(const char *s, char *out, size_t n);
+
+/* text_escape's result in memory of its own (the caller frees it); NULL
+ * when memory ran out. */
+char *text_escaped(const char *s);
+
+/* A JSON document (json, as jansson dumped it: valid UTF-8) with DEL and
+ * the dangerous characters above U+007F written as \uNNNN escapes (jansson
+ * already escapes the C0 controls), written into out as text_escape does
+ * (n bytes, NUL-terminated, the length of the whole as the result). Those
+ * characters can only stand inside JSON strings, where the escape means
+ * the same character: the document parses to the same values. Other
+ * non-ASCII text is kept as UTF-8. */
+size_t text_escape_json(const char *json, char *out, size_t n);
+
+/* May this home sign s as free text? Valid UTF-8 with no dangerous
+ * character other than newline and tab. AL_OK, or AL_E_INVAL with why
+ * (AL_ERRLEN, may be NULL) naming field ("--note", "the title"), the
+ * character (U+202E RIGHT-TO-LEFT OVERRIDE), its position (counted in
+ * characters from 1) and the fix. A policy for authoring only: never a
+ * reason to refuse what a peer signed. */
+int text_check(const char *field, const char *s, char *why);
 
 #endif

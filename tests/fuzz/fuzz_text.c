@@ -1,5 +1,8 @@
-/* fuzz_text.c: the text parsers of the command line: member cards, times
- * and durations. Input is split at the first NUL-free byte 0x01. */
+/* fuzz_text.c: the text parsers of the command line (member cards, times
+ * and durations), and the escapes every text view prints a partner's text
+ * through (text.h): whatever the bytes, the escaped text is valid UTF-8
+ * with no control, bidi or separator character left, and a cut one is a
+ * prefix of the whole. */
 #include "fuzz.h"
 
 #include <stdlib.h>
@@ -7,7 +10,40 @@
 
 #include "card.h"
 #include "err.h"
+#include "text.h"
 #include "when.h"
+
+/* Does s hold a character text_escape must never leave? */
+static bool dangerous(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) ||
+		    (p[0] == 0xd8 && p[1] == 0x9c))
+			return true;
+		if (p[0] == 0xe2 && ((p[1] == 0x80 && ((p[2] >= 0xa8 && p[2] <= 0xae) ||
+						      p[2] == 0x8e || p[2] == 0x8f)) ||
+				     (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)))
+			return true;
+	}
+	return false;
+}
+
+static void escapes(const char *s)
+{
+	char *all = text_escaped(s), part[64];
+	if (!all)
+		return;
+	if (!text_utf8(all, NULL) || dangerous(all) || strlen(all) != text_escape(s, NULL, 0))
+		abort();
+	size_t cut = strlen(all) % sizeof part;
+	text_escape(s, part, cut + 1);
+	if (strncmp(part, all, strlen(part)) || strlen(part) > cut)
+		abort();
+	char why[AL_ERRLEN];
+	if (text_check("the text", s, why) == AL_OK && (!text_utf8(s, NULL) || strchr(s, '\x1b')))
+		abort();
+	free(all);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		when_format(ms, t);
 	}
 	(void)duration_parse(s, &secs, why);
+	escapes(s);
 	free(s);
 	return 0;
 }
@@ -42,6 +79,7 @@ void fuzz_seeds(void (*emit)(const uint8_t *, size_t))
 		":x25519=2222222222222222222222222222222222222222222222222222222222222222"
 		":tcp://127.0.0.1:7001",
 		"2026-11-22T10:00:00.250+02:00", "+14d", "-1h", "72h",
+		"\x1b[2J\x1b]0;title\x07\nacme/9 FORGED\r\xe2\x80\xae\xc2\x9b" "31m\\\xff\xc3\xa9",
 	};
 	for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
 		emit((const uint8_t *)seeds[i], strlen(seeds[i]));

@@ -4,16 +4,25 @@
  * demo use it to put real, signed messages into a home's log:
  *
  *   mklog author HOME --charter FILE [--count N] [--at WHEN] [--deliver ID]
+ *                [--what TEXT] [--note TEXT]
  *       HOME's member authors N commitments (to the next member) into
  *       HOME/alliances/ID/ (created from the charter when missing); with
  *       --deliver NAME/SEQ, a delivery of that commitment instead, whatever
  *       the rules say (a misbehaving member, for tests of violations).
+ *       --what and --note give the commitments' text and the delivery's
+ *       note, any text at all (a partner's modified software, for tests of
+ *       how other homes show text the daemon would refuse to sign).
+ *   mklog charter FILE --title TEXT [--objective TEXT] CARD...
+ *       write a new, unsigned charter of the members of the CARD files with
+ *       any title and objective (alliancectl charter new refuses control
+ *       characters); the members sign it with alliancectl charter sign.
  *   mklog copy FROM TO
  *       offer every record of FROM's log to TO's store, as a relay would;
  *       prints how many were accepted and why others were not.
  *
  * It is not installed and not part of the product.
  */
+#include "card.h"
 #include "charter.h"
 #include "err.h"
 #include "file.h"
@@ -22,6 +31,7 @@
 #include "when.h"
 
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +67,8 @@ static int open_store(const char *home, struct al_charter *c, struct al_store **
 
 static int author(int argc, char **argv)
 {
-	const char *home = NULL, *charter = NULL, *at = NULL, *deliver = NULL;
+	const char *home = NULL, *charter = NULL, *at = NULL, *deliver = NULL, *what_arg = NULL,
+		   *note = "not mine to deliver";
 	long count = 1;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--charter") && i + 1 < argc)
@@ -68,6 +79,10 @@ static int author(int argc, char **argv)
 			at = argv[++i];
 		else if (!strcmp(argv[i], "--deliver") && i + 1 < argc)
 			deliver = argv[++i];
+		else if (!strcmp(argv[i], "--what") && i + 1 < argc)
+			what_arg = argv[++i];
+		else if (!strcmp(argv[i], "--note") && i + 1 < argc)
+			note = argv[++i];
 		else
 			home = argv[i];
 	}
@@ -104,7 +119,7 @@ static int author(int argc, char **argv)
 		memset(&b, 0, sizeof b);
 		b.kind = AL_KIND_DELIVERY;
 		b.u.delivery.commitment = (struct al_ref){ m->sign_key, seq };
-		b.u.delivery.note = (char *)"not mine to deliver";
+		b.u.delivery.note = (char *)note;
 		if (store_author(s, h->id, &b, now, &ref, why))
 			return die("author", why);
 		count = 0;
@@ -116,7 +131,7 @@ static int author(int argc, char **argv)
 		memset(&b, 0, sizeof b);
 		snprintf(what, sizeof what, "deliverable %ld of %s", k + 1, h->self.name);
 		b.kind = AL_KIND_COMMITMENT;
-		b.u.commitment.what = what;
+		b.u.commitment.what = what_arg ? (char *)what_arg : what;
 		b.u.commitment.to = (al_key *)to;
 		b.u.commitment.n_to = 1;
 		b.u.commitment.due = now + 7 * 86400000LL;
@@ -183,6 +198,54 @@ static int copy(int argc, char **argv)
 	return 0;
 }
 
+static int new_charter(int argc, char **argv)
+{
+	char why[AL_ERRLEN];
+	const char *file = NULL;
+	struct al_charter *c = calloc(1, sizeof *c);
+	if (!c)
+		return die("charter", "out of memory");
+	c->version = AL_FORMAT_VERSION;
+	charter_default_params(&c->params);
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--title") && i + 1 < argc) {
+			c->title = strdup(argv[++i]);
+		} else if (!strcmp(argv[i], "--objective") && i + 1 < argc) {
+			c->objectives = realloc(c->objectives, (c->n_objectives + 1) * sizeof *c->objectives);
+			c->objectives[c->n_objectives++] = strdup(argv[++i]);
+		} else if (!file) {
+			file = argv[i];
+		} else {
+			uint8_t *buf;
+			size_t len;
+			if (file_read(argv[i], 4096, &buf, &len, why))
+				return die(argv[i], why);
+			char *card = strndup((char *)buf, len), *nl = strchr(card, '\n');
+			if (nl)
+				*nl = '\0';
+			free(buf);
+			c->members = realloc(c->members, (c->n_members + 1) * sizeof *c->members);
+			if (card_parse(card, &c->members[c->n_members++], why))
+				return die(argv[i], why);
+			free(card);
+		}
+	}
+	if (!file || !c->title || c->n_members < 2)
+		return die("usage", "mklog charter FILE --title TEXT [--objective TEXT] CARD CARD...");
+	c->resolvers = calloc(c->n_members, sizeof *c->resolvers);
+	for (size_t i = 0; i < c->n_members; i++)
+		c->resolvers[c->n_resolvers++] = strdup(c->members[i].name);
+	c->resolver_role = strdup("review committee");
+	c->scope = strdup("");
+	c->quorum = (uint32_t)(c->n_members / 2 + 1);
+	c->created = when_now();
+	randombytes_buf(c->nonce, sizeof c->nonce);
+	if (charter_build(c, why) || charter_save(c, file, true, why))
+		return die(file, why);
+	charter_destroy(&c);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (key_init())
@@ -191,5 +254,8 @@ int main(int argc, char **argv)
 		return author(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "copy"))
 		return copy(argc - 2, argv + 2);
-	return die("usage", "mklog author HOME --charter FILE [--count N] | mklog copy FROM TO");
+	if (argc >= 2 && !strcmp(argv[1], "charter"))
+		return new_charter(argc - 2, argv + 2);
+	return die("usage", "mklog author HOME --charter FILE [--count N] [--what TEXT] | "
+		   "mklog copy FROM TO | mklog charter FILE --title TEXT CARD...");
 }
