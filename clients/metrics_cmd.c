@@ -227,6 +227,12 @@ static void write_metrics(FILE *f, const json_t *st, const struct ctl_min_free *
 	json_array_foreach(al, i, a)
 		sample(f, "alliance_authoring_open", strcmp(jstr(a, "authoring"), "open") ? "0" : "1",
 		       "alliance", label[i], NULL);
+	family(f, "alliance_authoring_stopped", "gauge", "1 when authoring is stopped for good: "
+	       "this member's key signed a chain this home does not hold (docs/operations.md).");
+	json_array_foreach(al, i, a)
+		sample(f, "alliance_authoring_stopped",
+		       json_is_true(json_object_get(a, "authoring_stopped")) ? "1" : "0", "alliance",
+		       label[i], NULL);
 	family(f, "alliance_authoring_held_seconds", "gauge", "How long authoring has been held "
 	       "waiting for peers to confirm this member's feed head (absent: not held).");
 	json_array_foreach(al, i, a)
@@ -296,6 +302,9 @@ static void write_metrics(FILE *f, const json_t *st, const struct ctl_min_free *
 		 "received");
 	per_link(f, al, label, "alliance_peer_messages_sent_total", "counter", "Signed messages "
 		 "(any author's) sent to the peer since the daemon started.", "sent");
+	per_link(f, al, label, "alliance_peer_unbacked_claims_total", "counter", "Haves from the "
+		 "peer claiming more of this member's feed than exists here, not backed by the "
+		 "messages when asked, since the daemon started.", "unbacked_claims");
 
 	for (i = 0; i < json_array_size(al); i++)
 		free(label[i]);

@@ -175,6 +175,8 @@ static bool alliance_faults(const json_t *a, int64_t uptime_ms, int64_t timeout_
 	if (!strcmp(standing, "replaced")) {
 		line_add(&l, "%sthis home's keys were replaced: stop its daemon, the home with "
 			 "the new keys acts for %s", faults++ ? ", " : "", jstr(a, "self"));
+	} else if (json_is_true(json_object_get(a, "authoring_stopped"))) {
+		line_add(&l, "%sauthoring stopped for good: %s", faults++ ? ", " : "", authoring);
 	} else if (strcmp(authoring, "open") && !left) {
 		json_t *held = json_object_get(a, "authoring_held_ms");
 		if (json_is_integer(held))

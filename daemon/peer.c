@@ -827,6 +827,11 @@ static int send_batch(struct daemon *d, struct alliance *a, struct link *l)
 		if (l->cap && head > l->cap[k])
 			head = l->cap[k]; /* it left */
 		upto[k] = l->sent[k];
+		/* Sent again without progress (backoff): one message, a probe,
+		 * until the peer takes it; a chain it refuses costs it one
+		 * signature check per try, not the whole chain. */
+		if (l->backoff[k] && head > l->have[k] + 1)
+			head = l->have[k] + 1;
 		for (uint64_t q = l->sent[k] + 1; q <= head && bytes < BATCH_BYTES; q++) {
 			const struct al_feed_entry *e = feeds_get(a->s->feeds, author, q);
 			uint8_t *buf;

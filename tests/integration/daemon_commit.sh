@@ -52,13 +52,15 @@ check "authoring continues the same feed" test "$(alliancectl commit after --to 
 stop_daemon globex; stop_daemon initech; stop_daemon acme
 
 # A failed fsync is fatal: the daemon stops and acknowledges nothing. (Its
-# peers are down and it stopped cleanly, so the commit is the first thing
-# it syncs.)
+# peers are down, so the operator lets it author alone, and it stopped
+# cleanly, so the commit is the first thing it syncs.)
+printf 'author_alone_after = 1\n' >>"$T/acme/allianced.conf"
 ALLIANCE_FAULT=logsync:1 allianced run "$T/acme" 2>"$T/fault.log" &
 fpid=$!
 DAEMONS+=("$fpid")
 for i in $(seq 100); do [ -S "$T/acme/control.sock" ] && break; sleep 0.05; done
 check "the daemon serves before the failing fsync" env ALLIANCE_TIMEOUT=3 alliancectl status "${A[@]}"
+check "...and authors alone after author_alone_after" eventually 10 authoring_open acme
 n=$(alliancectl audit "$T/acme" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')
 fails "a commit whose fsync fails is not acknowledged" env ALLIANCE_TIMEOUT=3 alliancectl commit doomed --to globex --due +1d "${A[@]}"
 wait "$fpid"

@@ -68,6 +68,8 @@ check "the twin's message ($tw) reaches globex and initech" eventually 10 holds 
 stop_daemon acme2
 : >"$T/acme.log"
 start_daemon acme
+out=$(alliancectl -H "$T/acme" commit "at once" --to globex --due +7d 2>&1)
+check "acme, back after a clean stop, does not sign at once ($out)" test "${out#acme/}" = "$out"
 check "acme, back after a clean stop, stops authoring for good" eventually 15 status_true acme "a['authoring_stopped']"
 check "...having signed nothing at ${tw#*/} (no equivocation at globex)" test "$(equivocations globex)" = 0
 check "...nor at initech" test "$(equivocations initech)" = 0
@@ -93,8 +95,9 @@ twin "$T/acme3"
 start_daemon globex; start_daemon acme3 "$T/acme3"
 check "a second twin authors" eventually 15 authoring_open acme3
 f1=$(alliancectl -H "$T/acme3" commit "only globex hears this" --to globex --due +7d)
-for i in 1 2 3; do f3=$(alliancectl -H "$T/acme3" commit "and this $i" --to globex --due +7d); done
-check "globex holds $f1 and after it, to $f3" eventually 10 holds "${f3#*/}" acme globex
+for i in $(seq 2000); do printf '{"what": "and this %d", "to": ["globex"], "due": "+7d"}\n' "$i"; done >"$T/more.jsonl"
+f3=$(alliancectl -H "$T/acme3" commit --batch "$T/more.jsonl" | tail -n 1)
+check "globex holds $f1 and 2000 after it, to $f3" eventually 20 holds "${f3#*/}" acme globex
 stop_daemon acme3; stop_daemon globex
 start_daemon initech; start_daemon acme
 check "acme, hearing only initech, authors" eventually 15 authoring_open acme

@@ -145,7 +145,8 @@ for fam in alliance_up:gauge alliance_healthy:gauge alliance_daemon_start_time_s
 	alliance_peer_acked_seq:gauge alliance_messages_total:counter \
 	alliance_handshakes_refused_total:counter alliance_peer_malformed_total:counter \
 	alliance_peer_not_member_total:counter alliance_equivocations:gauge alliance_violations:gauge \
-	alliance_disk_free_bytes:gauge alliance_disk_writable:gauge; do
+	alliance_disk_free_bytes:gauge alliance_disk_writable:gauge alliance_authoring_stopped:gauge \
+	alliance_peer_unbacked_claims_total:counter; do
 	check "metrics has ${fam%%:*} (${fam#*:})" has "d['types'].get('${fam%%:*}') == '${fam#*:}'"
 done
 check "alliance_up 1 and alliance_healthy 1" has "d['series']['alliance_up{}'] == 1 and d['series']['alliance_healthy{}'] == 1"
@@ -204,10 +205,10 @@ out=$(alliancectl -H "$T/b" metrics 2>/dev/null); rc=$?
 check "metrics with no daemon: exit 1" test $rc -eq 1
 check "...and still valid text with alliance_up 0" test "$(promcheck <<<"$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["series"])')" = "{'alliance_up{}': 0.0}"
 
-# --- after a crash with every peer frozen: authoring held, links never up
+# --- after a start with every peer frozen: authoring held, links never up
 kill -STOP "$PID_a" "$PID_c"
 check "b restarts" start_daemon b
-check "b, stopped cleanly, authors at once though its peers are frozen" authoring_open b
+check "b, stopped cleanly, still waits for a peer before it authors (its peers are frozen)" test "$(jq_status b "a['authoring']")" != open
 kill -KILL "$PID_b"; wait "$PID_b" 2>/dev/null
 check "b restarts after kill -9" start_daemon b
 check "authoring held while no peer answers: degraded, saying why" eventually 5 degraded b "authoring held for "

@@ -48,6 +48,7 @@ sed -i "s|^advertise = .*|advertise = $new_ep|" "$T/globex/allianced.conf"
 start_daemon globex
 check "with advertise set, no warning" bash -c "! grep -q 'the alliance holds this member' '$T/globex.log'"
 check "links up again" eventually 20 link_up initech globex
+check "...and globex authors once a peer confirms its head" eventually 15 authoring_open globex
 gx=$(alliancectl -H "$T/globex" commit "after the move" --to acme,initech --due +2d)
 check "a commitment from the moved member replicates ($gx)" eventually 10 holds "${gx#globex/}" globex acme initech
 dialled() { [ "$(jq_status "$1" "[l['endpoint'] for l in a['links'] if l['member']=='$2'][0]")" = "$3" ]; }
