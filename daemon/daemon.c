@@ -1330,7 +1330,8 @@ int daemon_run(const char *home_dir)
 	d.level = L_INFO;
 	d.started = when_now();
 	int status = 1;
-	if (home_open(home_dir, &d.home, why)) {
+	/* As sshd's StrictModes: nothing others could write is trusted. */
+	if (home_check_modes(home_dir, why) || home_open(home_dir, &d.home, why)) {
 		fprintf(stderr, "allianced: %s\n", why);
 		return 1;
 	}
@@ -1448,7 +1449,7 @@ int daemon_check(const char *home_dir)
 	char why[AL_ERRLEN], path[PATH_MAX + 64];
 	int bad = 0;
 	memset(&d, 0, sizeof d);
-	if (home_open(home_dir, &d.home, why)) {
+	if (home_check_modes(home_dir, why) || home_open(home_dir, &d.home, why)) {
 		fprintf(stderr, "allianced: %s\n", why);
 		return 1;
 	}
