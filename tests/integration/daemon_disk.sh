@@ -7,8 +7,9 @@
 # signed (no receipt either) and peers' messages are not taken in (they keep
 # them). Once the filler is gone the daemon resumes by itself, without a
 # restart: the next commit takes the sequence number that was never
-# written, the peers' messages arrive, every acknowledged id is in every
-# log, and the three logs audit clean and agree.
+# written, the peers' messages arrive. A second fill: a join fails on it,
+# leaving nothing, and succeeds once there is space. In the end every
+# acknowledged id is in every log, and the three logs audit clean and agree.
 # shellcheck disable=SC2154 # PID_acme: set by start_daemon (eval)
 . "$(dirname "$0")/../lib.sh"
 
@@ -37,8 +38,9 @@ check "three daemons, acme's home on the tmpfs" start_alliance acme globex inite
 A=(-H "$T/acme")
 G=(-H "$T/globex")
 commit() { alliancectl commit "$@" --due +7d; }
-# log_ids HOME: every message id HOME's log holds, sorted.
-log_ids() { alliancectl log "$T/$1" --json | python3 -c 'import json,sys; print("\n".join(sorted(m["id"] for m in json.load(sys.stdin))))'; }
+# log_ids HOME: every message id HOME's log holds, sorted (the test
+# alliance's: acme joins a second one at the end).
+log_ids() { alliancectl log "$T/$1" --alliance "Test alliance" --json | python3 -c 'import json,sys; print("\n".join(sorted(m["id"] for m in json.load(sys.stdin))))'; }
 # in_log HOME IDFILE: HOME's log holds every id of IDFILE (which is not empty).
 in_log() {
 	[ -s "$2" ] || { echo "no ids in $2"; return 1; }
@@ -99,7 +101,7 @@ check "initech receives them" eventually 15 holds "${glast#globex/}" globex init
 check "...acme does not (it takes nothing in)" test "$(seq_in acme globex)" -lt "${glast#globex/}"
 check "...and has signed nothing, not even a receipt" test "$(seq_in acme acme)" -eq "$head_full"
 check "...the peers still hold acme's feed where it was" holds "$head_full" acme globex initech
-check "acme's log audits clean while full: no partial record" alliancectl audit "$T/acme"
+check "acme's log audits clean while full: no partial record" alliancectl audit "$T/acme" --alliance "Test alliance"
 check "acme's log holds every id acknowledged before and during the fill" in_log acme "$T/acked"
 
 # --- space again: no restart, it resumes by itself
@@ -120,16 +122,35 @@ check "the daemon logged the full disk once (not per attempt: $n_full)" test "$n
 check "...and the space back once" test "$(grep -c "disk space is back in" "$T/acme.log")" -eq 1
 check "acme signs again what came in while it was full (globex sees it acknowledged)" eventually 15 status_true globex "[l['acked'] for l in a['links'] if l['member']=='acme'][0] >= ${glast#globex/}"
 
+# --- a second fill: joining another alliance needs space too. It fails
+# without stopping the daemon (it used to stop it) and leaves nothing.
+alliancectl charter new "$T/second" --title "Second alliance" --member "$T/acme.card" --member "$T/globex.card" >/dev/null &&
+	alliancectl charter sign "$T/second" -H "$T/acme" >/dev/null && alliancectl charter sign "$T/second" -H "$T/globex" >/dev/null
+check "a second charter, signed by acme and globex" test -s "$T/second"
+ls "$MNT/alliances" >"$T/alliances.before"
+dd if=/dev/zero of="$MNT/filler" bs=64k 2>/dev/null
+fails "joining a second alliance on the full disk fails" alliancectl "${A[@]}" join "$T/second"
+contains "...saying disk full" "$(cat "$T/.out")" "disk full: $(cd "$MNT" && pwd -P) has no space left ("
+check "...the daemon runs on, read-only" status_true acme "d['disk']['state'] == 'full' and d['disk']['full_episodes'] == 2"
+check "...and nothing was left in alliances/" bash -c "ls '$MNT/alliances' | cmp - '$T/alliances.before'"
+fails "...nor joined" alliancectl "${A[@]}" status --alliance "Second alliance"
+rm "$MNT/filler"
+check "space again: the join succeeds, no restart" eventually 10 alliancectl "${A[@]}" join "$T/second"
+check "...same daemon" test "$(jq_status acme "d['daemon']['pid']")" = "$pid"
+check "...which now serves two alliances" test "$(jq_status acme "len(d['alliances'])")" = 2
+
 # --- the end: every acknowledged id everywhere, clean audits, one log
 for n in acme globex initech; do
 	check "every acknowledged id is in $n's log" eventually 15 in_log "$n" "$T/acked"
 done
 heads() { jq_status "$1" "sorted((m['name'], m['seq']) for m in a['members'])"; }
+# (jq_status reads the first alliance the daemon lists: the test alliance,
+# joined first.)
 converged() { local ref n; ref=$(heads acme); for n in globex initech; do [ "$(heads "$n")" = "$ref" ] || return 1; done; }
 check "the three daemons converge" eventually 20 converged
 for n in acme globex initech; do stop_daemon "$n"; done
-for n in acme globex initech; do check "$n's home audits clean" alliancectl audit "$T/$n"; done
-check "the three logs agree (audit --against)" alliancectl audit "$T/acme" --against "$T/globex" --against "$T/initech"
+for n in acme globex initech; do check "$n's home audits clean" alliancectl audit "$T/$n" --alliance "Test alliance"; done
+check "the three logs agree (audit --against)" alliancectl audit "$T/acme" --alliance "Test alliance" --against "$T/globex" --against "$T/initech"
 log_ids acme >"$T/acme.final"; log_ids globex >"$T/globex.final"; log_ids initech >"$T/initech.final"
 check "...and hold the same messages" bash -c "test -s '$T/acme.final' && cmp '$T/acme.final' '$T/globex.final' && cmp '$T/acme.final' '$T/initech.final'"
 finish
