@@ -119,7 +119,8 @@ int ctl_parse_min_free(const char *arg, struct ctl_min_free *out);
 
 /* Is status (the whole reply) healthy? Writes the one line of status
  * --check into buf (n bytes, cut to fit): "OK: ..." when it returns true,
- * "DEGRADED: NAME: ..." naming every fault when false. */
+ * "DEGRADED: NAME: ..." naming every fault when false, or "CRITICAL: NAME:
+ * disk: disk full ...; ..." when the daemon's disk is full. */
 bool ctl_health(const json_t *status, const struct ctl_min_free *mf, char *buf, size_t n);
 
 /* An integer field of the status JSON (0 when absent). */

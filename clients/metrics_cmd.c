@@ -204,6 +204,18 @@ static void write_metrics(FILE *f, const json_t *st, const struct ctl_min_free *
 		if (jtime(json_object_get(disk, "last_write_error"), "at", &ms))
 			sample(f, "alliance_disk_last_write_error_timestamp_seconds", v_secs(ms, b),
 			       NULL);
+		const json_t *full = json_object_get(disk, "full");
+		family(f, "alliance_disk_full", "gauge", "1 while the disk is full: a write failed "
+		       "for want of space, and until there is room again the daemon signs nothing "
+		       "and takes in no peer's messages; else 0.");
+		sample(f, "alliance_disk_full", json_is_object(full) ? "1" : "0", NULL);
+		family(f, "alliance_disk_full_seconds", "gauge", "How long the disk has been full "
+		       "(absent: it is not).");
+		if (json_is_object(full))
+			sample(f, "alliance_disk_full_seconds", v_secs(ctl_jint(full, "for_ms"), b), NULL);
+		family(f, "alliance_disk_full_total", "counter", "Times the disk filled (a write "
+		       "failed for want of space) since the daemon started.");
+		sample(f, "alliance_disk_full_total", v_int(ctl_jint(disk, "full_episodes"), b), NULL);
 	}
 
 	/* Per alliance. */

@@ -30,7 +30,8 @@ static const char status_usage[] =
 	"naming each fault with exit status 1: a link to a current member silent\n"
 	"for longer than the link timeout (4 s), authoring held, a violation, an\n"
 	"equivocation, a home the daemon cannot write in, or too little free space\n"
-	"there. A daemon that does not answer gives 'CRITICAL: ...' and status 1.\n"
+	"there. A full disk (the daemon then signs and takes in nothing until there\n"
+	"is space) and a daemon that does not answer give 'CRITICAL: ...', status 1.\n"
 	"--min-free SIZE sets the free-space floor (64M, 2G, 5%; 0: none); by\n"
 	"default less than 64 MiB or less than 1% of the filesystem is too little.\n"
 	"The rules in full: docs/metrics.md.\n";
@@ -199,17 +200,24 @@ static bool alliance_faults(const json_t *a, int64_t uptime_ms, int64_t timeout_
 	return faults != 0;
 }
 
-/* The faults of the home's filesystem ("disk" in the status): a failed
- * write probe, read-only, free space below mf. As alliance_faults. */
+/* The faults of the home's filesystem ("disk" in the status): full (the
+ * daemon signs and takes in nothing), a failed write probe, read-only, free
+ * space below mf. As alliance_faults. */
 static bool disk_faults(const json_t *st, const struct ctl_min_free *mf, char *buf, size_t n)
 {
 	struct line l = { buf, n, 0 };
-	const json_t *disk = json_object_get(st, "disk");
+	const json_t *disk = json_object_get(st, "disk"), *full = json_object_get(disk, "full");
 	char h1[32], h2[32];
 	int faults = 0;
 	buf[0] = '\0';
 	if (!json_is_object(disk))
 		return false; /* a daemon older than the disk report */
+	if (json_is_object(full))
+		line_add(&l, "%sdisk full for %s: %s has no space left (%s free); nothing is signed "
+			 "or taken in until there is space, then the daemon resumes by itself",
+			 faults++ ? ", " : "", span(ctl_jint(full, "for_ms"), h1, sizeof h1),
+			 jstr(full, "where"), bytes_human((uint64_t)ctl_jint(full, "free_bytes"), h2,
+							  sizeof h2));
 	if (json_is_string(json_object_get(disk, "error")))
 		line_add(&l, "%s%s", faults++ ? ", " : "", jstr(disk, "error"));
 	if (json_is_true(json_object_get(disk, "read_only")))
@@ -246,8 +254,14 @@ bool ctl_health(const json_t *st, const struct ctl_min_free *mf, char *buf, size
 	if (!timeout)
 		timeout = 4000;
 	buf[0] = '\0';
-	/* The faults first, to learn which word leads the line. */
-	line_add(&l, "DEGRADED: %s: ", jstr(dm, "name"));
+	/* The faults first, to learn which word leads the line. A full disk
+	 * is critical (nothing is signed or taken in) and said first. */
+	char disk[2048];
+	bool disk_bad = disk_faults(st, mf, disk, sizeof disk);
+	bool critical = json_is_object(json_object_get(json_object_get(st, "disk"), "full"));
+	line_add(&l, "%s: %s: ", critical ? "CRITICAL" : "DEGRADED", jstr(dm, "name"));
+	if (critical)
+		line_add(&l, "%sdisk: %s", faults++ ? "; " : "", disk);
 	json_array_foreach(al, i, a) {
 		int up = 0;
 		if (alliance_faults(a, uptime, timeout, part, sizeof part, &up))
@@ -255,8 +269,8 @@ bool ctl_health(const json_t *st, const struct ctl_min_free *mf, char *buf, size
 		links += up;
 		violations += (long long)json_array_size(json_object_get(a, "violations"));
 	}
-	if (disk_faults(st, mf, part, sizeof part))
-		line_add(&l, "%sdisk: %s", faults++ ? "; " : "", part);
+	if (disk_bad && !critical)
+		line_add(&l, "%sdisk: %s", faults++ ? "; " : "", disk);
 	bool ok = !faults;
 	if (ok) {
 		const json_t *disk = json_object_get(st, "disk");
@@ -436,6 +450,9 @@ int cmd_status(int argc, char **argv)
 	}
 	if (json_is_object(we))
 		printf("  last write error %s: %s\n", jstr(we, "at"), jstr(we, "error"));
+	json_t *full = json_object_get(disk, "full");
+	if (json_is_object(full))
+		printf("  FULL since %s: %s\n", jstr(full, "since"), jstr(full, "message"));
 	if (json_array_size(rs))
 		printf("rejections (latest %zu of %lld)\n", json_array_size(rs),
 		       (long long)json_integer_value(json_object_get(pc, "rejections")));

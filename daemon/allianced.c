@@ -39,14 +39,18 @@ static const char run_usage[] =
 	"$JOURNAL_STREAM says stderr is the journal). SIGTERM or SIGINT stops it\n"
 	"cleanly (exit 0); SIGHUP re-reads log_level from allianced.conf and never\n"
 	"stops it. Under systemd (Type=notify) it sends READY=1 once its control\n"
-	"socket answers.\n";
+	"socket answers. It refuses a home that others could write, as 'allianced\n"
+	"check' says.\n";
 
 static const char check_usage[] =
 	"usage: allianced check [HOME]\n\n"
 	"Validate the home of HOME (or -H HOME, or $ALLIANCE_HOME) as 'allianced run'\n"
 	"would, and start nothing: allianced.conf (every key, listen and advertise),\n"
-	"the key files (modes, owner, that they match the config), and each\n"
-	"alliance joined (its charter, its log's framing). Prints what it checked;\n"
+	"the key files (modes, owner, that they match the config), each alliance\n"
+	"joined (its charter, its log's framing), and, as sshd's StrictModes, that\n"
+	"no one else can write the home, its config, keys or alliances/ (nor a\n"
+	"directory above it, but for a sticky one of root's such as /tmp), naming\n"
+	"the 'chmod go-w PATH' that fixes it. Prints what it checked;\n"
 	"exit 0 when the daemon would start, 1 with the reason otherwise. It does\n"
 	"not bind the port, so it may run while the daemon runs.\n";
 
@@ -75,7 +79,8 @@ static const char *pick_home(const char *cmd, const char *arg, const char *opt)
 
 static const char init_usage[] =
 	"usage: allianced init [HOME] --name NAME --listen BIND [--advertise ENDPOINT]\n\n"
-	"Create a new home in HOME (it may exist but must not hold keys or a config).\n"
+	"Create a new home in HOME (it may exist but must not hold keys or a config;\n"
+	"it is made mode 0700 either way).\n"
 	"  --name NAME           this partner's name in charters and ids (acme/12):\n"
 	"                        1-32 letters, digits, '.', '_' or '-'\n"
 	"  --listen BIND         what the daemon binds: tcp://ADDRESS:PORT with an\n"
@@ -146,6 +151,11 @@ static int cmd_init(int argc, char **argv)
 	printf("  listens on     %s; partners dial %s\n", h->listen, h->self.endpoint);
 	printf("member card (also in %s/member.card), for 'alliancectl charter new --member':\n", home);
 	printf("%s\n", card_format(&h->self, card));
+	/* The home is sound, but what holds it may not be: say so now, not
+	 * at the first start. */
+	if (home_check_modes(home, why))
+		fprintf(stderr, "allianced: warning: 'allianced run' will refuse this home: %s\n",
+			why);
 	home_close(&h);
 	return 0;
 }

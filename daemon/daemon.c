@@ -538,6 +538,7 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 				 ? "closed: this home's keys were replaced; the home with the new keys "
 				   "acts for this member"
 			 : a->own_forked ? a->own_forked
+			 : d->full ? "disk full: nothing is signed until there is space"
 			 : a->own_ok ? "open" : "waiting for peers to confirm this member's feed head",
 			 "records", (json_int_t)log_records(s->log), "durable_bytes",
 			 (json_int_t)log_durable(s->log), "members", members, "links",
@@ -606,6 +607,90 @@ static void disk_probe(struct daemon *d, int64_t now)
 		dlog(d, L_ERROR, "%s", d->write_error);
 }
 
+/* ------------------------------------------------------------ a full disk */
+
+/* Room a probe must find before the daemon leaves the full state: a few
+ * records of the largest size, so that it does not resume only to fill
+ * again at the next message. */
+#define DISK_HEADROOM (4 * (AL_LOG_MAX_RECORD + AL_LOG_FRAME))
+/* How often the full state probes for space. */
+#define DISK_RETRY_MS 1000
+
+/* Bytes free for us in dir's filesystem (0 when statvfs fails). */
+static uint64_t free_bytes(const char *dir)
+{
+	struct statvfs sv;
+	return statvfs(dir, &sv) < 0 ? 0 : (uint64_t)sv.f_bavail * sv.f_frsize;
+}
+
+/* What is full, for people: the home when full_dir is on its filesystem
+ * (the usual case), else full_dir (alliances/ mounted apart, say). */
+static const char *full_name(const struct daemon *d)
+{
+	struct stat a, b;
+	if (stat(d->home_abs, &a) == 0 && stat(d->full_dir, &b) == 0 && a.st_dev == b.st_dev)
+		return d->home_abs;
+	return d->full_dir;
+}
+
+bool disk_is_full(const struct daemon *d, char *why)
+{
+	if (d->full && why)
+		al_errf(why, AL_E_NOSPC, "disk full: %s has no space left (%" PRIu64 " bytes free); "
+			"nothing was written; free space and retry — the daemon resumes by itself",
+			full_name(d), free_bytes(d->full_dir));
+	return d->full;
+}
+
+void disk_full(struct daemon *d, const char *dir, const char *why)
+{
+	if (d->full)
+		return;
+	int64_t now = when_now();
+	d->full = true;
+	d->full_since = d->full_probed = now;
+	d->full_episodes++;
+	snprintf(d->full_dir, sizeof d->full_dir, "%s", dir);
+	snprintf(d->full_error, sizeof d->full_error, "%s", why);
+	dlog(d, L_ERROR, "disk full: %s has no space left (%" PRIu64 " bytes free: %s); nothing "
+	     "was written. Until there is space the daemon signs nothing and takes in no peer's "
+	     "messages (they keep them); requests that would sign are refused. It checks every "
+	     "%d s and resumes by itself", full_name(d), free_bytes(dir), why, DISK_RETRY_MS / 1000);
+}
+
+/* In the full state, once per DISK_RETRY_MS: is there room again (for
+ * DISK_HEADROOM bytes)? Then leave it, and let peers know at once what we
+ * hold, so that they send again what we could not take in. */
+static void disk_retry(struct daemon *d, int64_t now)
+{
+	char why[AL_ERRLEN];
+	if (!d->full || now - d->full_probed < DISK_RETRY_MS)
+		return;
+	d->full_probed = now;
+	if (file_probe_space(d->full_dir, DISK_HEADROOM, why)) {
+		dlog(d, L_DEBUG, "disk still full: %s", why);
+		return;
+	}
+	d->full = false;
+	dlog(d, L_INFO, "disk space is back in %s (%" PRIu64 " bytes free) after %" PRId64 " s "
+	     "full: signing and taking in peers' messages resume", full_name(d),
+	     free_bytes(d->full_dir), (now - d->full_since) / 1000);
+	for (size_t i = 0; i < d->n_alls; i++)
+		for (size_t m = 0; m < d->alls[i]->n_links; m++)
+			d->alls[i]->links[m].want_have = true;
+}
+
+/* After a store call in dir returned rc: when the disk was full, enter
+ * that state and put the refusal in why. Returns rc. */
+static int on_nospc(struct daemon *d, const char *dir, int rc, char *why)
+{
+	if (rc == AL_E_NOSPC) {
+		disk_full(d, dir, why);
+		disk_is_full(d, why);
+	}
+	return rc;
+}
+
 /* The home's filesystem for status: space (statvfs), read-only, and the
  * last probe of disk_probe(). */
 static json_t *disk_json(struct daemon *d, int64_t now)
@@ -618,6 +703,17 @@ static json_t *disk_json(struct daemon *d, int64_t now)
 	json_object_set_new(j, "last_write_error", !d->write_error_at ? json_null()
 			    : json_pack("{s:s, s:s}", "at", when_format(d->write_error_at, t),
 					"error", d->write_error));
+	/* The full state: what a refused request is told, since when. */
+	char full[AL_ERRLEN];
+	json_object_set_new(j, "state", json_string(disk_is_full(d, full) ? "full" : "ok"));
+	json_object_set_new(j, "full_episodes", json_integer((json_int_t)d->full_episodes));
+	json_object_set_new(j, "full", !d->full ? json_null()
+			    : json_pack("{s:s, s:I, s:s, s:s, s:s, s:I, s:s}", "since",
+					when_format(d->full_since, t), "for_ms",
+					(json_int_t)(now - d->full_since), "path", d->full_dir,
+					"where", full_name(d),
+					"error", d->full_error, "free_bytes",
+					(json_int_t)free_bytes(d->full_dir), "message", full));
 	if (statvfs(d->home_abs, &sv) < 0) {
 		json_object_set_new(j, "error", json_sprintf("statvfs %s: %s", d->home_abs,
 							     strerror(errno)));
@@ -717,13 +813,17 @@ static int handle_join(struct daemon *d, const struct al_request *rq, struct al_
 			return AL_OK;
 		}
 	}
+	if (disk_is_full(d, why))
+		goto fail;
 	home_alliance_dir(d->home->dir, &c->id, dir, sizeof dir);
 	/* store_open builds ID/ whole (in ID.tmp/, then a rename): only
-	 * its parent is made here. */
+	 * its parent is made here. On a full disk it leaves nothing. */
 	char parent[PATH_MAX];
 	snprintf(parent, sizeof parent, "%s/alliances", d->home->dir);
-	if ((rc = file_mkdirs(parent, 0700, why)) || (rc = store_open(dir, true, c, NULL, &s, why)))
+	if ((rc = file_mkdirs(parent, 0700, why)) || (rc = store_open(dir, true, c, NULL, &s, why))) {
+		on_nospc(d, parent, rc, why);
 		goto fail;
+	}
 	/* A new feed, unless these keys authored elsewhere before: peers
 	 * tell, as after a crash. */
 	if ((rc = add_alliance(d, s, false))) {
@@ -864,9 +964,7 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 	struct al_body *bodies = NULL;
 	al_key **tos = NULL;
 	int rc = AL_OK;
-	if (!a)
-		goto fail;
-	if (!may_author(a, why))
+	if (disk_is_full(d, why) || !a || !may_author(a, why))
 		goto fail;
 	const struct al_member *self = charter_member(s->charter, &d->home->self.sign_key);
 	if (rq->n_items == 0) {
@@ -899,13 +997,24 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 	}
 	if (rc)
 		goto fail;
+	/* All or none: a commitment that cannot be written (a full disk)
+	 * takes back those of this request written before it. */
 	json_t *ids = json_array();
+	struct al_store_mark mark;
+	store_mark(s, &d->home->self.sign_key, &mark);
 	for (size_t i = 0; i < rq->n_items; i++) {
 		struct al_ref ref;
-		char id[AL_IDLEN];
+		char id[AL_IDLEN], err[AL_ERRLEN];
 		if ((rc = store_author(s, d->home->id, &bodies[i], when_now(), &ref, why))) {
 			json_decref(ids);
-			dlog(d, L_ERROR, "cannot author a commitment: %s", why);
+			if (!fatal_rc(rc) && i > 0 && store_rollback(s, &mark, err)) {
+				dlog(d, L_ERROR, "cannot take back commitments 1 to %zu of a request: %s",
+				     i, err);
+				rc = AL_E_FAILED;
+			}
+			if (rc != AL_E_NOSPC)
+				dlog(d, L_ERROR, "cannot author a commitment: %s", why);
+			on_nospc(d, s->dir, rc, why);
 			goto fail;
 		}
 		json_array_append_new(ids, json_string(charter_ref_name(s->charter, &ref, id)));
@@ -1110,7 +1219,7 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 	struct al_ref out, *deps = NULL;
 	struct al_body b;
 	int rc = AL_OK;
-	if (!a || !may_author(a, why) || (rc = alliance_ledger(a, &l, why)) ||
+	if (disk_is_full(d, why) || !a || !may_author(a, why) || (rc = alliance_ledger(a, &l, why)) ||
 	    (rc = act_body(a->s, l, &rq->act, &d->home->self.sign_key, &b, &deps, why)))
 		goto fail;
 	int64_t now = when_now();
@@ -1119,7 +1228,9 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 		goto fail;
 	if ((rc = store_author(a->s, d->home->id, &b, now, &out, why)) ||
 	    (rc = peers_members(d, a))) {
-		dlog(d, L_ERROR, "cannot author a %s: %s", msg_kind_name(b.kind), why);
+		if (rc != AL_E_NOSPC)
+			dlog(d, L_ERROR, "cannot author a %s: %s", msg_kind_name(b.kind), why);
+		on_nospc(d, a->s->dir, rc, why);
 		goto fail;
 	}
 	free(deps);
@@ -1433,7 +1544,8 @@ int daemon_run(const char *home_dir)
 	d.level = L_INFO;
 	d.started = when_now();
 	int status = 1;
-	if (home_open(home_dir, &d.home, why)) {
+	/* As sshd's StrictModes: nothing others could write is trusted. */
+	if (home_check_modes(home_dir, why) || home_open(home_dir, &d.home, why)) {
 		fprintf(stderr, "allianced: %s\n", why);
 		return 1;
 	}
@@ -1507,6 +1619,7 @@ int daemon_run(const char *home_dir)
 			     "acknowledging", al_strerror(rc));
 			goto out;
 		}
+		disk_retry(&d, now);
 		peers_pump(&d, now);
 	}
 	dlog(&d, L_INFO, "stopping on %s", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
@@ -1551,7 +1664,7 @@ int daemon_check(const char *home_dir)
 	char why[AL_ERRLEN], path[PATH_MAX + 64];
 	int bad = 0;
 	memset(&d, 0, sizeof d);
-	if (home_open(home_dir, &d.home, why)) {
+	if (home_check_modes(home_dir, why) || home_open(home_dir, &d.home, why)) {
 		fprintf(stderr, "allianced: %s\n", why);
 		return 1;
 	}

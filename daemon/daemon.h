@@ -14,8 +14,8 @@
 
 int daemon_run(const char *home_dir);
 
-/* allianced check: open the home as daemon_run would (config, keys,
- * control_group, each alliance's charter and log framing) and start
+/* allianced check: open the home as daemon_run would (modes and owners,
+ * config, keys, control_group, each alliance's charter and log framing) and start
  * nothing. Prints what it found; returns the exit status (0: it would
  * start, 1: it would not, with the reasons on stderr). */
 int daemon_check(const char *home_dir);

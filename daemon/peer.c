@@ -450,6 +450,8 @@ static bool claim_pending(struct daemon *d, struct alliance *a, size_t k, uint64
 	struct link *l = &a->links[k];
 	if (l->claim <= head || l->claim_ignored)
 		return false;
+	if (disk_is_full(d, NULL))
+		l->claim_at = now; /* it cannot back the claim while we take nothing in */
 	if (now - l->claim_at <= CLAIM_WAIT_MS)
 		return true;
 	char why[AL_ERRLEN], feed[AL_IDLEN];
@@ -658,11 +660,19 @@ static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 {
 	const struct al_charter *c = a->s->charter;
 	struct link *l = &a->links[from];
+	/* A full disk: take nothing in. Our Have does not move, so the peer
+	 * keeps what it sent and sends it again once we hold more. */
+	if (disk_is_full(d, NULL))
+		return AL_OK;
 	for (size_t i = 0; i < pm->n_env; i++) {
 		enum al_reason r;
 		char why[AL_ERRLEN];
 		struct al_ref id;
 		int rc = store_offer(a->s, pm->env[i], pm->env_len[i], now, &r, &id, why);
+		if (rc == AL_E_NOSPC) { /* nothing appended; the rest waits too */
+			disk_full(d, a->s->dir, why);
+			break;
+		}
 		if (rc == AL_OK)
 			rc = peers_members(d, a); /* links may grow: l moves */
 		if (rc) {
@@ -752,14 +762,18 @@ int peers_receipts(struct daemon *d, int64_t now)
 	for (size_t i = 0; i < d->n_alls; i++) {
 		struct alliance *a = d->alls[i];
 		if (!a->unreceipted || !a->own_ok || now - a->unreceipted < RECEIPT_DELAY_MS ||
-		    !members_current(a->s->charter, a->self))
-			continue;
+		    !members_current(a->s->charter, a->self) || disk_is_full(d, NULL))
+			continue; /* on a full disk, the receipt waits for space */
 		struct al_body b;
 		struct al_ref id;
 		char why[AL_ERRLEN];
 		memset(&b, 0, sizeof b);
 		b.kind = AL_KIND_RECEIPT;
 		int rc = store_author(a->s, d->home->id, &b, now, &id, why);
+		if (rc == AL_E_NOSPC) {
+			disk_full(d, a->s->dir, why);
+			continue; /* authored once there is space */
+		}
 		if (rc) {
 			dlog(d, L_ERROR, "%s: cannot author a receipt: %s", a->s->charter->title, why);
 			if (fatal_rc(rc))

@@ -151,6 +151,17 @@ struct daemon {
 	uint64_t write_errors;    /* failed probes since start */
 	int64_t write_error_at;   /* the last failure (ms), 0: none */
 	char write_error[AL_ERRLEN];
+	/* A full disk (docs/operations.md, "A full disk"): an append failed
+	 * with no space (ENOSPC, EDQUOT) before its fsync and was taken back.
+	 * Until a probe finds room in full_dir again (disk_retry), nothing is
+	 * signed, peers' Batches are not taken in (our Have does not move, so
+	 * they keep them and send them again) and requests that would sign are
+	 * refused at once. */
+	bool full;
+	int64_t full_since, full_probed; /* ms */
+	uint64_t full_episodes;          /* times the disk filled since start */
+	char full_dir[PATH_MAX];         /* where the write failed */
+	char full_error[AL_ERRLEN];      /* how */
 };
 
 void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
@@ -165,7 +176,17 @@ int recv_parts(void *sock, zmq_msg_t *part, int max);
 void note_rejection(struct daemon *d, const struct alliance *a, const char *from,
 		    const char *reason, const char *why);
 
-/* Errors after which the daemon must stop (storage failed). */
+/* A store in dir failed with AL_E_NOSPC (why: how): enter the full-disk
+ * state (logged once, not per attempt). */
+void disk_full(struct daemon *d, const char *dir, const char *why);
+
+/* Is the disk full? Then why (may be NULL) gets the refusal for a request
+ * that would write: "disk full: HOME has no space left (N bytes free);
+ * nothing was written; ...". */
+bool disk_is_full(const struct daemon *d, char *why);
+
+/* Errors after which the daemon must stop (storage failed). A full disk
+ * (AL_E_NOSPC) is not one: see disk_full. */
 static inline bool fatal_rc(int rc)
 {
 	return rc == AL_E_NOMEM || rc == AL_E_IO || rc == AL_E_FSYNC || rc == AL_E_FAILED;

@@ -21,6 +21,7 @@ const char *al_strerror(int err)
 	case AL_E_REJECT: return "message rejected";
 	case AL_E_CHARTER: return "invalid charter";
 	case AL_E_FAILED: return "log stopped after a fatal error";
+	case AL_E_NOSPC: return "no space left on the device";
 	}
 	return "unknown error";
 }

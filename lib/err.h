@@ -27,6 +27,7 @@ enum al_err {
 	AL_E_REJECT = -11,  /* a message was rejected (see enum al_reason) */
 	AL_E_CHARTER = -12, /* a charter is invalid, tampered or not in force */
 	AL_E_FAILED = -13,  /* a log stopped after a fatal error */
+	AL_E_NOSPC = -14,   /* no space left (ENOSPC, EDQUOT): nothing was written; not fatal */
 };
 
 /* Static description of an error code; never NULL. */

@@ -5,9 +5,10 @@
 #include <string.h>
 
 static unsigned countdown[AL_FAULT_NPOINTS];
+static size_t bytes_through[AL_FAULT_NPOINTS];
 static bool env_read;
 
-static const char *const names[AL_FAULT_NPOINTS] = { "fsync", "write", "logsync" };
+static const char *const names[AL_FAULT_NPOINTS] = { "fsync", "write", "logsync", "nospc" };
 
 static void read_env(void)
 {
@@ -16,8 +17,11 @@ static void read_env(void)
 	while (s && *s) {
 		for (int p = 0; p < AL_FAULT_NPOINTS; p++) {
 			size_t n = strlen(names[p]);
-			if (strncmp(s, names[p], n) == 0 && s[n] == ':')
-				countdown[p] = (unsigned)strtoul(s + n + 1, NULL, 10);
+			if (strncmp(s, names[p], n) == 0 && s[n] == ':') {
+				char *end;
+				countdown[p] = (unsigned)strtoul(s + n + 1, &end, 10);
+				bytes_through[p] = *end == '/' ? strtoul(end + 1, NULL, 10) : 0;
+			}
 		}
 		s = strchr(s, ',');
 		if (s)
@@ -27,8 +31,19 @@ static void read_env(void)
 
 void fault_arm(enum al_fault_point point, unsigned n)
 {
+	fault_arm_bytes(point, n, 0);
+}
+
+void fault_arm_bytes(enum al_fault_point point, unsigned n, size_t bytes)
+{
 	env_read = true;
 	countdown[point] = n;
+	bytes_through[point] = bytes;
+}
+
+size_t fault_bytes(enum al_fault_point point)
+{
+	return bytes_through[point];
 }
 
 bool fault_hit(enum al_fault_point point)

@@ -114,6 +114,19 @@ int feeds_add(struct al_feeds *f, const al_key *author, uint64_t seq,
 	return AL_OK;
 }
 
+int feeds_truncate(struct al_feeds *f, const al_key *author, uint64_t seq)
+{
+	struct feed *fd = find(f, author);
+	uint64_t n = fd ? fd->n : 0;
+	if (seq > n)
+		return AL_E_INVAL;
+	if (fd) {
+		f->count -= n - seq;
+		fd->n = (size_t)seq;
+	}
+	return AL_OK;
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
 	return memcmp(&((const struct al_frontier_entry *)a)->author,

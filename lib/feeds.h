@@ -61,6 +61,11 @@ const struct al_feed_entry *feeds_get(const struct al_feeds *f, const al_key *au
 int feeds_add(struct al_feeds *f, const al_key *author, uint64_t seq,
 	      const struct al_feed_entry *e);
 
+/* Forget author's entries after seq (its head becomes seq), for appends
+ * taken back (store_rollback). Returns 0, or AL_E_INVAL when the feed holds
+ * less than seq. */
+int feeds_truncate(struct al_feeds *f, const al_key *author, uint64_t seq);
+
 /* The frontier: every feed held, in a stable order (by author key). The
  * caller frees *out. Returns the number of entries (or -1, out of memory). */
 long feeds_frontier(const struct al_feeds *f, struct al_frontier_entry **out);

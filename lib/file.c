@@ -22,6 +22,30 @@ int file_fsync(int fd)
 	return fsync(fd);
 }
 
+int file_err(int err)
+{
+	return err == ENOSPC || err == EDQUOT ? AL_E_NOSPC : AL_E_IO;
+}
+
+int file_probe_space(const char *dir, uint64_t bytes, char *why)
+{
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s/.space-probe.%ld", dir, (long)getpid()) >=
+	    (int)sizeof path)
+		return al_errf(why, AL_E_INVAL, "path too long: '%s'", dir);
+	unlink(path); /* left by a crash of this pid's namesake */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return al_errf(why, file_err(errno), "cannot create '%s': %s", path, strerror(errno));
+	int err = posix_fallocate(fd, 0, (off_t)bytes); /* an error number, not -1 */
+	close(fd);
+	unlink(path);
+	if (err)
+		return al_errf(why, file_err(err), "cannot allocate %llu bytes in '%s': %s",
+			       (unsigned long long)bytes, dir, strerror(err));
+	return AL_OK;
+}
+
 int file_open_regular(const char *path, int flags, int *fd, struct stat *st, char *why)
 {
 	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer,
@@ -124,11 +148,11 @@ static int create_at(const char *path, int flags, const void *buf, size_t len,
 {
 	int fd = open(path, flags | O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
-		return al_errf(why, errno == EEXIST ? AL_E_EXIST : AL_E_IO,
+		return al_errf(why, errno == EEXIST ? AL_E_EXIST : file_err(errno),
 			       "cannot create '%s': %s", path, strerror(errno));
 	int rc = AL_OK;
 	if (write_all(fd, buf, len) < 0)
-		rc = al_errf(why, AL_E_IO, "cannot write '%s': %s", path, strerror(errno));
+		rc = al_errf(why, file_err(errno), "cannot write '%s': %s", path, strerror(errno));
 	else if (file_fsync(fd) < 0)
 		rc = al_errf(why, AL_E_FSYNC, "fsync of '%s' failed: %s", path, strerror(errno));
 	close(fd);
@@ -157,7 +181,7 @@ int file_replace(const char *path, const void *buf, size_t len, mode_t mode, cha
 	if (rc)
 		return rc;
 	if (rename(tmp, path) < 0) {
-		rc = al_errf(why, AL_E_IO, "cannot rename '%s' to '%s': %s", tmp, path,
+		rc = al_errf(why, file_err(errno), "cannot rename '%s' to '%s': %s", tmp, path,
 			     strerror(errno));
 		unlink(tmp);
 		return rc;
@@ -180,8 +204,8 @@ int file_mkdirs(const char *path, mode_t mode, char *why)
 				if (rc)
 					return rc;
 			} else if (errno != EEXIST) {
-				return al_errf(why, AL_E_IO, "cannot create directory '%s': %s",
-					       buf, strerror(errno));
+				return al_errf(why, file_err(errno), "cannot create directory "
+					       "'%s': %s", buf, strerror(errno));
 			}
 			*p = c;
 			if (!c)

@@ -24,11 +24,12 @@ int file_open_regular(const char *path, int flags, int *fd, struct stat *st, cha
 int file_read(const char *path, size_t max, uint8_t **buf, size_t *len, char *why);
 
 /* Replace path durably with buf (mode applies to a new file).
- * Returns 0, AL_E_IO or AL_E_FSYNC. */
+ * Returns 0, AL_E_NOSPC (nothing changed), AL_E_IO or AL_E_FSYNC. */
 int file_replace(const char *path, const void *buf, size_t len, mode_t mode, char *why);
 
 /* Create path exclusively (O_EXCL|O_NOFOLLOW) with mode, write buf, fsync
- * it and its directory. Returns 0, AL_E_EXIST, AL_E_IO or AL_E_FSYNC. */
+ * it and its directory. Returns 0, AL_E_EXIST, AL_E_NOSPC (nothing left
+ * behind), AL_E_IO or AL_E_FSYNC. */
 int file_create(const char *path, const void *buf, size_t len, mode_t mode, char *why);
 
 /* fsync the directory that holds path (or path itself if it is a
@@ -36,7 +37,7 @@ int file_create(const char *path, const void *buf, size_t len, mode_t mode, char
 int file_sync_dir(const char *path, int is_dir, char *why);
 
 /* mkdir -p with mode for the directories it creates, fsyncing the parent
- * of each one it creates. Returns 0, AL_E_IO or AL_E_FSYNC. */
+ * of each one it creates. Returns 0, AL_E_NOSPC, AL_E_IO or AL_E_FSYNC. */
 int file_mkdirs(const char *path, mode_t mode, char *why);
 
 /* Remove the directory path and the files in it (not subdirectories: that
@@ -45,5 +46,15 @@ int file_remove_dir(const char *path, char *why);
 
 /* fsync wrapper honouring fault injection. Returns 0 or -1 with errno. */
 int file_fsync(int fd);
+
+/* The error code for a failed write or allocation with errno err:
+ * AL_E_NOSPC for ENOSPC and EDQUOT (no space: nothing is lost, retry when
+ * there is), AL_E_IO for anything else. */
+int file_err(int err);
+
+/* Is there room for bytes more in the filesystem of the directory dir?
+ * Allocates them (posix_fallocate) in a temporary file there, then removes
+ * it; nothing is synced. Returns 0, AL_E_NOSPC or AL_E_IO with why. */
+int file_probe_space(const char *dir, uint64_t bytes, char *why);
 
 #endif

@@ -7,7 +7,10 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +106,12 @@ int home_init(const char *dir, const char *name, const char *listen, const char 
 			       dir, AL_CONFIG_FILE);
 	if ((rc = file_mkdirs(dir, 0700, why)))
 		return rc;
+	/* A directory that existed (made by hand, or by systemd's
+	 * StateDirectory=) becomes owner-only too: the keys go in it. */
+	struct stat st;
+	if (stat(dir, &st) < 0 || ((st.st_mode & 077) && chmod(dir, 0700) < 0))
+		return al_errf(why, AL_E_IO, "cannot make '%s' owner-only (mode 0700): %s", dir,
+			       strerror(errno));
 	struct al_home *h = calloc(1, sizeof *h);
 	if (!h || !(h->dir = strdup(dir))) {
 		free(h);
@@ -396,4 +405,117 @@ int home_alliances(const char *dir, al_hash **ids, size_t *n, char *why)
 	}
 	closedir(d);
 	return rc;
+}
+
+/* ------------------------------------------------------------ modes */
+
+/* "alice", or the uid as a number when it has no name. */
+static const char *user_name(uid_t uid, char *buf, size_t n)
+{
+	struct passwd *pw = getpwuid(uid);
+	if (pw)
+		snprintf(buf, n, "%s", pw->pw_name);
+	else
+		snprintf(buf, n, "%u", (unsigned)uid);
+	return buf;
+}
+
+/* One path of the home (above: a directory above it): its owner and its
+ * write bits. */
+static int check_mode(const char *path, const struct stat *st, bool above, char *why)
+{
+	uid_t me = geteuid();
+	char owner[64], mine[64];
+	if (st->st_uid != me && st->st_uid != 0)
+		return al_errf(why, AL_E_PERM, "'%s' belongs to user %s (uid %u), not to this "
+			       "daemon's user %s (uid %u)%s: whoever owns it can replace what the daemon "
+			       "trusts; run 'chown %s %s'", path,
+			       user_name(st->st_uid, owner, sizeof owner), (unsigned)st->st_uid,
+			       user_name(me, mine, sizeof mine), (unsigned)me, me ? " nor root" : "",
+			       mine, path);
+	if (!(st->st_mode & 022))
+		return AL_OK;
+	/* Others may write in a sticky directory of root's (/tmp), but not
+	 * rename or remove what they do not own: safe above a home. */
+	if (above && S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && st->st_uid == 0)
+		return AL_OK;
+	return al_errf(why, AL_E_PERM, above
+		       ? "'%s', a directory above the home, is writable by its group or others "
+			 "(mode %04o): they could put another home in its place; run 'chmod go-w %s'"
+		       : "'%s' is writable by its group or others (mode %04o): they could change what "
+			 "the daemon trusts; run 'chmod go-w %s'", path,
+		       (unsigned)(st->st_mode & 07777), path);
+}
+
+/* path, then (when a directory, depth levels down) everything in it. */
+static int check_tree(const char *path, int depth, char *why)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? AL_OK /* gone meanwhile, or a dangling link */
+			: al_errf(why, AL_E_IO, "cannot stat '%s': %s", path, strerror(errno));
+	int rc = check_mode(path, &st, false, why);
+	if (rc || !S_ISDIR(st.st_mode) || depth == 0)
+		return rc;
+	DIR *d = opendir(path);
+	if (!d)
+		return al_errf(why, AL_E_IO, "cannot list '%s': %s", path, strerror(errno));
+	struct dirent *de;
+	while (rc == AL_OK && (de = readdir(d))) {
+		char sub[PATH_MAX];
+		struct stat lst;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) >= (int)sizeof sub) {
+			rc = al_errf(why, AL_E_INVAL, "path too long: '%s/%s'", path, de->d_name);
+			break;
+		}
+		/* Into real directories only: a link is judged by its target,
+		 * never followed down (no loops). */
+		bool dir = fstatat(dirfd(d), de->d_name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+			   S_ISDIR(lst.st_mode);
+		rc = check_tree(sub, dir ? depth - 1 : 0, why);
+	}
+	closedir(d);
+	return rc;
+}
+
+int home_check_modes(const char *dir, char *why)
+{
+	char abs[PATH_MAX], path[PATH_MAX];
+	static const char *const files[] = { AL_CONFIG_FILE, "sign.key", "transport.key" };
+	struct stat st;
+	int rc;
+	if (!realpath(dir, abs))
+		return errno == ENOENT || errno == ENOTDIR ? AL_OK
+			: al_errf(why, AL_E_IO, "cannot resolve '%s': %s", dir, strerror(errno));
+	/* Every directory above the home, from the root down (where the
+	 * home really is: links resolved). */
+	if (stat("/", &st) == 0 && (rc = check_mode("/", &st, true, why)))
+		return rc;
+	for (char *p = abs + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		rc = stat(abs, &st) < 0 ? al_errf(why, AL_E_IO, "cannot stat '%s': %s", abs,
+						   strerror(errno))
+					 : check_mode(abs, &st, true, why);
+		*p = '/';
+		if (rc)
+			return rc;
+	}
+	/* The home and what the daemon trusts in it, named as given. */
+	if (stat(dir, &st) < 0)
+		return al_errf(why, AL_E_IO, "cannot stat '%s': %s", dir, strerror(errno));
+	if ((rc = check_mode(dir, &st, false, why)))
+		return rc;
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		if (home_path(dir, files[i], path, sizeof path))
+			return al_errf(why, AL_E_INVAL, "home path '%s' is too long", dir);
+		if ((rc = check_tree(path, 0, why)))
+			return rc;
+	}
+	if (home_path(dir, "alliances", path, sizeof path))
+		return al_errf(why, AL_E_INVAL, "home path '%s' is too long", dir);
+	return check_tree(path, 3, why); /* alliances/ID/file, ID.tmp/file */
 }

@@ -6,8 +6,9 @@
  *   HOME/member.card            this partner's member card
  *   HOME/alliances/ID/          one store per alliance joined (store.h)
  *
- * The home directory is created mode 0700. home_open() refuses a home
- * whose keys are readable by others or do not match the config.
+ * The home directory is created mode 0700 (an existing one is made so).
+ * home_open() refuses a home whose keys are readable by others or do not
+ * match the config; home_check_modes() one that others could write.
  */
 #ifndef AL_HOME_H
 #define AL_HOME_H
@@ -53,6 +54,17 @@ int home_reload(struct al_home *h, char *why);
 int home_open(const char *dir, struct al_home **out, char *why);
 
 void home_close(struct al_home **h);
+
+/* Is the home at dir safe to run from, as sshd's StrictModes asks? The
+ * home directory, its config, its key files and everything under
+ * alliances/ must belong to this process's user (or root) and be writable
+ * by no one else (group and other may read or search: control_group makes
+ * the home 0710); every directory above the home must belong to this user
+ * or root and be writable by no one else, unless it is root's and sticky
+ * (/tmp). A path that does not exist is not judged (home_open says what is
+ * missing). Returns 0, AL_E_PERM with why naming the first offending path,
+ * its mode or owner and the command that fixes it, or AL_E_IO. */
+int home_check_modes(const char *dir, char *why);
 
 /* dir/rel into buf. Returns 0 or AL_E_INVAL when it does not fit. */
 int home_path(const char *dir, const char *rel, char *buf, size_t n);

@@ -384,6 +384,40 @@ fail:
 	return rc;
 }
 
+/* Write the first limit bytes of iov[0..1] at off, going on after short
+ * writes and EINTR. Returns the bytes written; fewer than limit with errno
+ * set when a write failed. */
+static size_t write_upto(int fd, const struct iovec *iov, size_t limit, off_t off)
+{
+	size_t done = 0;
+	while (done < limit) {
+		struct iovec w[2];
+		int k = 0;
+		size_t skip = done, room = limit - done;
+		for (int i = 0; i < 2 && room; i++) {
+			if (skip >= iov[i].iov_len) {
+				skip -= iov[i].iov_len;
+				continue;
+			}
+			size_t n = iov[i].iov_len - skip < room ? iov[i].iov_len - skip : room;
+			w[k].iov_base = (uint8_t *)iov[i].iov_base + skip;
+			w[k++].iov_len = n;
+			skip = 0;
+			room -= n;
+		}
+		ssize_t n = pwritev(fd, w, k, off + (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = ENOSPC; /* a regular file takes nothing: it is full */
+			break;
+		}
+		done += (size_t)n;
+	}
+	return done;
+}
+
 int log_append(struct al_log *l, const uint8_t *data, size_t len, uint64_t *offset, char *why)
 {
 	if (l->failed)
@@ -394,32 +428,54 @@ int log_append(struct al_log *l, const uint8_t *data, size_t len, uint64_t *offs
 	uint8_t frame[AL_LOG_FRAME];
 	put_u32(frame, (uint32_t)len);
 	put_u32(frame + 4, frame_crc(frame, data, len));
-	struct iovec iov[2] = { { frame, sizeof frame }, { (void *)data, len } };
-	size_t total = sizeof frame + len;
-	ssize_t n;
+	const struct iovec iov[2] = { { frame, sizeof frame }, { (void *)data, len } };
+	size_t total = sizeof frame + len, limit = total;
+	int injected = 0;
 	if (fault_hit(AL_FAULT_WRITE)) {
-		iov[1].iov_len = len / 2;
-		n = pwritev(l->fd, iov, 2, (off_t)l->size);
-		if (n >= 0) {
-			n = -1;
-			errno = EIO;
-		}
-	} else {
-		n = pwritev(l->fd, iov, 2, (off_t)l->size);
+		limit = sizeof frame + len / 2;
+		injected = EIO;
+	} else if (fault_hit(AL_FAULT_NOSPC)) {
+		limit = fault_bytes(AL_FAULT_NOSPC) < total ? fault_bytes(AL_FAULT_NOSPC) : total - 1;
+		injected = ENOSPC;
 	}
-	if (n != (ssize_t)total) {
-		int err = n < 0 ? errno : ENOSPC;
-		/* Take back a partial record so the next append is not behind
-		 * garbage; if even that fails, stop. */
+	size_t n = write_upto(l->fd, iov, limit, (off_t)l->size);
+	if (n != total) {
+		int err = n < limit ? errno : injected;
+		/* Take back a partial record: the file is again exactly what it
+		 * was after the last good record, so the next append (this one
+		 * again, when there is space) lands where this one would have.
+		 * Shrinking a file needs no space; if even that fails, stop. */
 		if (ftruncate(l->fd, (off_t)l->size) < 0)
 			l->failed = true;
-		return al_errf(why, l->failed ? AL_E_FAILED : AL_E_IO,
-			       "cannot append to log '%s': %s", l->path, strerror(err));
+		return al_errf(why, l->failed ? AL_E_FAILED : file_err(err),
+			       "cannot append to log '%s': %s%s", l->path, strerror(err),
+			       l->failed ? " (and cannot cut the partial record: fatal)" : "");
 	}
 	if (offset)
 		*offset = l->size;
 	l->size += total;
 	l->records++;
+	return AL_OK;
+}
+
+int log_rewind(struct al_log *l, uint64_t size, uint64_t records, char *why)
+{
+	if (l->failed)
+		return al_errf(why, AL_E_FAILED, "log '%s' stopped after a fatal error", l->path);
+	if (size < l->durable || size > l->size || records > l->records ||
+	    (size == l->size) != (records == l->records))
+		return al_errf(why, AL_E_INVAL, "log '%s': cannot go back to offset %" PRIu64
+			       " (%" PRIu64 " records): it holds %" PRIu64 " bytes, %" PRIu64
+			       " of them durable", l->path, size, records, l->size, l->durable);
+	if (size == l->size)
+		return AL_OK;
+	if (ftruncate(l->fd, (off_t)size) < 0) {
+		l->failed = true;
+		return al_errf(why, AL_E_FAILED, "cannot cut log '%s' back to %" PRIu64 " bytes: %s "
+			       "(fatal)", l->path, size, strerror(errno));
+	}
+	l->size = size;
+	l->records = records;
 	return AL_OK;
 }
 

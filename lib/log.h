@@ -8,7 +8,9 @@
  * record appended so far durable with one fdatasync (group commit). Nothing
  * may be acknowledged before the log_sync() that covers it. A failed fsync
  * puts the log in a failed state (every later append or sync returns
- * AL_E_FAILED): the caller must stop, never retry and carry on.
+ * AL_E_FAILED): the caller must stop, never retry and carry on. A full
+ * disk before the fsync is not fatal: the append fails with AL_E_NOSPC and
+ * leaves the file as it was.
  *
  * Recovery: a damaged tail after which no valid record follows is a torn
  * write; log_open() cuts it and keeps the cut bytes as PATH.OFFSET.broken.
@@ -77,9 +79,20 @@ int log_open(const char *path, bool create, log_record_fn on_record, void *arg,
 int log_create(const char *path, char *why);
 
 /* Append one record; *offset (may be NULL) receives its frame offset.
- * Not durable until log_sync(). Returns 0, AL_E_INVAL (empty or too large),
- * AL_E_IO (nothing appended) or AL_E_FAILED. */
+ * Not durable until log_sync(). A write that fails part way is taken back:
+ * the file ends again at the last good record. Returns 0, AL_E_INVAL
+ * (empty or too large), AL_E_NOSPC (no space or quota left: nothing
+ * appended, the log usable; retry when there is space), AL_E_IO (another
+ * write error: nothing appended) or AL_E_FAILED (the partial record could
+ * not be taken back: the log is failed). */
 int log_append(struct al_log *l, const uint8_t *data, size_t len, uint64_t *offset, char *why);
+
+/* Take back the records appended after the log held size bytes and
+ * records records (log_size and log_records then), which must not have
+ * been synced: they were never durable, so nothing may have been sent or
+ * acknowledged from them. Returns 0, AL_E_INVAL (not such a point, or
+ * behind log_durable) or AL_E_FAILED (the cut failed: the log is failed). */
+int log_rewind(struct al_log *l, uint64_t size, uint64_t records, char *why);
 
 /* Make everything appended durable. Returns 0, AL_E_FSYNC (the log is now
  * failed) or AL_E_FAILED. */

@@ -224,7 +224,6 @@ int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
 {
 	struct al_envelope e;
 	*reason = feeds_check(s->charter, s->feeds, buf, len, now, &e, why);
-	s->counts[*reason]++;
 	int rc = AL_OK;
 	if (*reason == AL_R_EQUIVOCATION) {
 		/* why says what was rejected; a failure to keep the proof (a
@@ -252,6 +251,10 @@ int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
 		id->author = e.b.author; /* signed by it, and against its held chain */
 		id->seq = e.b.seq;
 	}
+	/* Counted once decided: an envelope that did not fit on the disk
+	 * was not accepted (it comes again). */
+	if (!(rc == AL_E_NOSPC && *reason == AL_ACCEPT))
+		s->counts[*reason]++;
 	envelope_clear(&e);
 	return rc;
 }
@@ -295,6 +298,32 @@ int store_author(struct al_store *s, const struct al_identity *id, struct al_bod
 	else if (rc)
 		al_errf(why, rc, "%s", err);
 	return rc;
+}
+
+void store_mark(const struct al_store *s, const al_key *author, struct al_store_mark *m)
+{
+	m->log_size = log_size(s->log);
+	m->log_records = log_records(s->log);
+	m->author = *author;
+	m->head = feeds_head(s->feeds, author, NULL);
+}
+
+int store_rollback(struct al_store *s, const struct al_store_mark *m, char *why)
+{
+	uint64_t head = feeds_head(s->feeds, &m->author, NULL), n = log_records(s->log);
+	/* Only m's author's messages since m, none of them an amendment
+	 * (members_note would have to be undone too). */
+	bool ok = head >= m->head && n >= m->log_records && n - m->log_records == head - m->head;
+	for (uint64_t q = m->head + 1; ok && q <= head; q++)
+		ok = feeds_get(s->feeds, &m->author, q)->kind != AL_KIND_AMENDMENT;
+	if (!ok)
+		return al_errf(why, AL_E_INVAL, "cannot take back what '%s/log' holds since the mark: "
+			       "not only its author's own messages", s->dir);
+	int rc = log_rewind(s->log, m->log_size, m->log_records, why);
+	if (rc)
+		return rc;
+	s->counts[AL_ACCEPT] -= head - m->head;
+	return feeds_truncate(s->feeds, &m->author, m->head);
 }
 
 int store_sync(struct al_store *s, char *why)

@@ -42,16 +42,37 @@ int store_open(const char *dir, bool create, const struct al_charter *c,
  * seq): the first conflicting envelope is proof enough (none when it holds
  * the held body under another signature: that is no proof). The return value is
  * 0 unless the store itself failed (AL_E_IO, AL_E_FSYNC, AL_E_FAILED:
- * stop). */
+ * stop; AL_E_NOSPC: the disk is full, nothing was appended, the store is
+ * as before and usable). */
 int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
 		enum al_reason *reason, struct al_ref *id, char *why);
 
 /* Author a message: fill in b's feed fields (alliance, author, seq, prev,
  * timestamp = max(now, previous), frontier), seal it with id and append it.
  * The caller sets b->kind and its payload. Returns 0 with *out_id, or an
- * error (AL_E_REJECT with why when the store refuses it). */
+ * error (AL_E_REJECT with why when the store refuses it; AL_E_NOSPC when
+ * the disk is full: nothing was appended, and what was signed is dropped,
+ * never sent, so the next message authored takes the same seq). */
 int store_author(struct al_store *s, const struct al_identity *id, struct al_body *b,
 		 int64_t now, struct al_ref *out_id, char *why);
+
+/* A point to go back to: the log's end and one author's head there. */
+struct al_store_mark {
+	uint64_t log_size, log_records;
+	al_key author;
+	uint64_t head;
+};
+
+/* Remember where s stands now, before author authors. */
+void store_mark(const struct al_store *s, const al_key *author, struct al_store_mark *m);
+
+/* Take back everything appended since m (not yet synced), which must be
+ * m's author's own messages that change no membership (commitments, say:
+ * the daemon authors several for one request, all or none). The log ends
+ * again where it did, the author's head is m's, the next message authored
+ * takes the sequence number the first taken back had. Returns 0, AL_E_INVAL
+ * (something else was appended since, or was synced) or AL_E_FAILED. */
+int store_rollback(struct al_store *s, const struct al_store_mark *m, char *why);
 
 /* Group commit: make every append durable. AL_E_FSYNC is fatal. */
 int store_sync(struct al_store *s, char *why);

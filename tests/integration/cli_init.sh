@@ -133,6 +133,67 @@ contains "...naming it" "$(cat "$T/err")" "control_group 'no-such-group-here'"
 fails "check of a directory that is not a home fails" allianced check "$T/nothing-here"
 check "allianced check --help works" allianced check --help
 
+# --- modes, as sshd's StrictModes: nothing others could write is trusted
+mkdir -m 755 "$T/pre"
+allianced init "$T/pre" --name pre --listen "tcp://127.0.0.1:$(free_port)" >/dev/null 2>"$T/err"
+check "init into an existing 0755 directory makes it 0700" test "$(stat -c %a "$T/pre")" = 700
+check "...and warns of nothing (the directories above are sound)" test ! -s "$T/err"
+check "init makes the config 0600" test "$(stat -c %a "$T/pre/allianced.conf")" = 600
+check "...and the alliances directory 0700" test "$(stat -c %a "$T/pre/alliances")" = 700
+check "a sound home passes check" allianced check "$T/pre"
+# refused PATH WHAT FIX: both run and check refuse the home, exit 1, with
+# the same message naming PATH and FIX; the daemon never starts.
+refused() {
+	local path=$1 what=$2 fix=$3 rc
+	allianced check "$T/pre" >/dev/null 2>"$T/check.err"; rc=$?
+	check "check refuses $what (exit 1)" test "$rc" -eq 1
+	contains "...naming it and the fix" "$(cat "$T/check.err")" "'$path' $fix"
+	timeout 10 allianced run "$T/pre" 2>"$T/run.err"; rc=$?
+	check "run refuses $what (exit 1, at once)" test "$rc" -eq 1
+	check "...saying what check says" test "$(cat "$T/run.err")" = "$(cat "$T/check.err")"
+	check "...and binds no control socket" test ! -e "$T/pre/control.sock"
+}
+for f in "" /allianced.conf /sign.key /transport.key /alliances; do
+	for bit in g+w o+w; do
+		chmod "$bit" "$T/pre$f"
+		mode=$(stat -c %04a "$T/pre$f")
+		refused "$T/pre$f" "${f:-the home} after chmod $bit" "is writable by its group or others (mode $mode)"
+		contains "...with chmod go-w" "$(cat "$T/check.err")" "run 'chmod go-w $T/pre$f'"
+		chmod go-w "$T/pre$f"
+	done
+done
+mkdir -m 700 "$T/pre/alliances/0123"; touch "$T/pre/alliances/0123/log"; chmod 602 "$T/pre/alliances/0123/log"
+refused "$T/pre/alliances/0123/log" "a file deep in alliances/" "is writable by its group or others (mode 0602)"
+rm -r "$T/pre/alliances/0123"
+if [ "$(id -u)" = 0 ] && getent passwd nobody >/dev/null; then
+	chown nobody "$T/pre/allianced.conf"
+	refused "$T/pre/allianced.conf" "a config owned by another user" "belongs to user nobody"
+	contains "...with the chown that fixes it" "$(cat "$T/check.err")" "run 'chown root $T/pre/allianced.conf'"
+	chown root "$T/pre/allianced.conf"
+else
+	ok "# SKIP a file owned by another user needs root and user nobody"
+fi
+# The directories above: one others may write is refused, unless it is
+# root's and sticky like /tmp (which is above every test's home).
+mkdir -m 700 "$T/open"
+allianced init "$T/open/h" --name h --listen "tcp://127.0.0.1:$(free_port)" >/dev/null
+chmod 777 "$T/open"
+allianced check "$T/open/h" >/dev/null 2>"$T/err"; rc=$?
+check "a world-writable directory above the home is refused (exit 1)" test "$rc" -eq 1
+contains "...naming it and the fix" "$(cat "$T/err")" "'$T/open', a directory above the home, is writable by its group or others (mode 0777)"
+contains "...chmod go-w" "$(cat "$T/err")" "run 'chmod go-w $T/open'"
+allianced init "$T/open/h2" --name h2 --listen "tcp://127.0.0.1:$(free_port)" >/dev/null 2>"$T/err"
+contains "init there warns that run will refuse it" "$(cat "$T/err")" "warning: 'allianced run' will refuse this home: '$T/open', a directory above"
+if [ "$(stat -c %u "$T/open")" = 0 ]; then
+	chmod 1777 "$T/open"
+	check "...but a sticky one of root's (like /tmp) is fine" allianced check "$T/open/h"
+else
+	ok "# SKIP a sticky directory of root's needs root"
+fi
+chmod 700 "$T/open"
+check "after chmod go-w everything, check passes" allianced check "$T/pre"
+check "...and the daemon runs" run_with "$T/pre" allianced run "$T/pre"
+
 # --- the default home: the one under the state directory (/var/lib/allianced)
 mkdir -p "$T/state"
 out=$(env -u ALLIANCE_HOME ALLIANCE_STATE_DIR="$T/state" alliancectl status 2>&1)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # alliancectl commit through a real daemon: ids, batches, refusals that
 # change nothing, concurrent clients, and nothing acknowledged lost across
-# kill -9; a failed fsync stops the daemon without acknowledging.
+# kill -9; a full disk refuses a batch whole and passes; a failed fsync
+# stops the daemon without acknowledging.
 . "$(dirname "$0")/../lib.sh"
 
 start_alliance acme globex initech || { not_ok "three daemons joined and authoring"; finish; }
@@ -50,6 +51,29 @@ check "the log audits clean after the crash" alliancectl audit "$T/acme"
 check "after the crash, peers confirm acme's head before it authors" eventually 15 authoring_open acme
 check "authoring continues the same feed" test "$(alliancectl commit after --to globex --due +1d "${A[@]}")" = "acme/$(( ${last#acme/} + 1 ))"
 stop_daemon globex; stop_daemon initech; stop_daemon acme
+
+# A full disk is not fatal (daemon_disk.sh fills a real one): a batch whose
+# third commitment finds no space (the nospc fault: its write stops after
+# 20 bytes with ENOSPC) is refused whole, the first two taken back; the
+# daemon goes on, finds space at its next probe and resumes by itself.
+# (Its peers are down and it stopped cleanly: its own commitments are the
+# only appends.)
+ALLIANCE_FAULT=nospc:3/20 start_daemon acme
+before=$(seq_of acme)
+records=$(alliancectl log "$T/acme" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+printf '%s\n' '{"what": "one", "to": "globex", "due": "+1d"}' '{"what": "two", "to": "globex", "due": "+1d"}' \
+	'{"what": "three", "to": "globex", "due": "+1d"}' >"$T/three.jsonl"
+fails "a batch whose third write finds the disk full is refused" alliancectl commit --batch "$T/three.jsonl" "${A[@]}"
+contains "...saying disk full and that nothing was written" "$(cat "$T/.out")" "has no space left"
+contains "...nothing was written" "$(cat "$T/.out")" "nothing was written; free space and retry"
+check "...the daemon runs on" kill -0 "$PID_acme"
+check "...the feed is where it was: the first two were taken back" test "$(seq_of acme)" = "$before"
+check "...and so is the log" test "$(alliancectl log "$T/acme" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$records"
+check "...which audits clean (no partial record)" alliancectl audit "$T/acme"
+check "the daemon finds space again by itself" eventually 10 status_true acme "d['disk']['state'] == 'ok'"
+check "...then the batch is acknowledged, from the seq never written" test "$(alliancectl commit --batch "$T/three.jsonl" "${A[@]}" | tr '\n' ' ')" = "acme/$((before + 1)) acme/$((before + 2)) acme/$((before + 3)) "
+contains "...the daemon logged both" "$(cat "$T/acme.log")" "disk space is back in"
+stop_daemon acme
 
 # A failed fsync is fatal: the daemon stops and acknowledges nothing. (Its
 # peers are down, so the operator lets it author alone, and it stopped

@@ -1,7 +1,8 @@
 /* test_log.c: the append-only log file. Round trips through close and
  * reopen, the durability accounting of group commit, recovery from a torn
  * tail cut at every possible length, detection of every flipped bit, the
- * fatal fsync and the taken-back short write (through fault injection),
+ * fatal fsync, the taken-back short write and a full disk at every byte of
+ * a record (through fault injection), taking back unsynced records,
  * and known answers for CRC-32C and the frame layout. */
 #include "testutil.h"
 
@@ -153,6 +154,7 @@ static int teardown(void **state)
 	struct fx *x = *state;
 	fault_arm(AL_FAULT_FSYNC, 0);
 	fault_arm(AL_FAULT_WRITE, 0);
+	fault_arm(AL_FAULT_NOSPC, 0);
 	tu_rmdir(x->dir);
 	free(x);
 	return 0;
@@ -916,6 +918,102 @@ static void short_write_is_taken_back(void **state)
 	assert_int_equal(s.nf, 0);
 }
 
+/* A full disk (ENOSPC) at every byte of a record: the append fails with
+ * AL_E_NOSPC, the file is exactly as it was (a record appended before and
+ * not yet synced included), the log stays usable, the same record appended
+ * again lands where the failed one would have, and a reopened log holds
+ * exactly the good records, with no torn tail to cut. */
+static void full_disk_at_every_byte(void **state)
+{
+	struct fx *x = *state;
+	uint8_t a[40], b[100], c[57];
+	fill(a, sizeof a, 1);
+	fill(b, sizeof b, 2);
+	fill(c, sizeof c, 3);
+	for (size_t k = 0; k < AL_LOG_FRAME + sizeof c; k++) {
+		char name[32], why[AL_ERRLEN];
+		snprintf(name, sizeof name, "log.%zu", k);
+		const char *path = tu_path(0, x->dir, name);
+		struct al_log *l;
+		uint64_t oa, ob, oc = 777;
+		assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), 0);
+		assert_int_equal(log_append(l, a, sizeof a, &oa, why), 0);
+		assert_int_equal(log_sync(l, why), 0);
+		assert_int_equal(log_append(l, b, sizeof b, &ob, why), 0); /* not synced */
+		uint64_t size = log_size(l), durable = log_durable(l);
+		assert_int_equal(file_size(path), size);
+
+		fault_arm_bytes(AL_FAULT_NOSPC, 1, k);
+		assert_int_equal(log_append(l, c, sizeof c, &oc, why), AL_E_NOSPC);
+		assert_non_null(strstr(why, "No space left on device"));
+		assert_non_null(strstr(why, path));
+		assert_int_equal(oc, 777);
+		assert_int_equal(file_size(path), size);
+		assert_int_equal(log_size(l), size);
+		assert_int_equal(log_durable(l), durable);
+		assert_int_equal(log_records(l), 2);
+		/* Space again: the same record, where it would have gone. */
+		assert_int_equal(log_append(l, c, sizeof c, &oc, why), 0);
+		assert_int_equal(oc, size);
+		assert_int_equal(log_sync(l, why), 0);
+		log_close(&l);
+
+		struct seen s;
+		struct al_log_recovery rec;
+		seen_init(&s);
+		assert_int_equal(log_open(path, false, on_rec, &s, &rec, &l, why), 0);
+		assert_int_equal(rec.cut_bytes, 0);
+		assert_int_equal(s.n, 3);
+		assert_int_equal(s.rec[0].offset, oa);
+		assert_memory_equal(s.rec[0].data, a, sizeof a);
+		assert_int_equal(s.rec[1].offset, ob);
+		assert_memory_equal(s.rec[1].data, b, sizeof b);
+		assert_int_equal(s.rec[2].offset, size);
+		assert_int_equal(s.rec[2].len, sizeof c);
+		assert_memory_equal(s.rec[2].data, c, sizeof c);
+		seen_free(&s);
+		/* ...and it goes on. */
+		assert_int_equal(log_append(l, a, sizeof a, NULL, why), 0);
+		assert_int_equal(log_sync(l, why), 0);
+		log_close(&l);
+	}
+	fault_arm(AL_FAULT_NOSPC, 0);
+}
+
+/* log_rewind takes back unsynced records, never synced ones. */
+static void rewind_unsynced(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), 0);
+	assert_int_equal(log_append(l, (const uint8_t *)"one", 3, NULL, why), 0);
+	assert_int_equal(log_sync(l, why), 0);
+	uint64_t size = log_size(l);
+	assert_int_equal(log_append(l, (const uint8_t *)"two", 3, NULL, why), 0);
+	assert_int_equal(log_append(l, (const uint8_t *)"three", 5, NULL, why), 0);
+	assert_int_equal(log_rewind(l, log_size(l) + 1, 3, why), AL_E_INVAL); /* past the end */
+	assert_int_equal(log_rewind(l, AL_LOG_HEADER_LEN, 0, why), AL_E_INVAL); /* synced */
+	assert_non_null(strstr(why, "durable"));
+	assert_int_equal(log_rewind(l, size, 1, why), 0);
+	assert_int_equal(log_size(l), size);
+	assert_int_equal(log_records(l), 1);
+	assert_int_equal(file_size(path), size);
+	uint64_t o;
+	assert_int_equal(log_append(l, (const uint8_t *)"four", 4, &o, why), 0);
+	assert_int_equal(o, size);
+	assert_int_equal(log_sync(l, why), 0);
+	log_close(&l);
+	struct seen s;
+	seen_init(&s);
+	assert_int_equal(log_open(path, false, on_rec, &s, NULL, &l, why), 0);
+	assert_int_equal(s.n, 2);
+	assert_memory_equal(s.rec[1].data, "four", 4);
+	seen_free(&s);
+	log_close(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -938,6 +1036,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(failed_fsync_is_fatal, setup, teardown),
 		cmocka_unit_test_setup_teardown(nth_fsync_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(short_write_is_taken_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(full_disk_at_every_byte, setup, teardown),
+		cmocka_unit_test_setup_teardown(rewind_unsynced, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

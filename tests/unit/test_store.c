@@ -1,7 +1,9 @@
 /* test_store.c: one alliance's directory: what is authored survives a
  * reopen, what is offered is admitted or refused for feeds_check()'s
  * reasons (and refused messages never reach the log), equivocation proofs
- * are kept and persist, and a damaged log is cut (torn) or refused (corrupt). */
+ * are kept and persist, a damaged log is cut (torn) or refused (corrupt),
+ * and a full disk changes nothing: the seq never written is reused, and a
+ * request's messages are taken back all together. */
 #include "testutil.h"
 
 #include <inttypes.h>
@@ -45,6 +47,7 @@ static int teardown(void **state)
 {
 	struct fx *x = *state;
 	fault_arm(AL_FAULT_FSYNC, 0);
+	fault_arm(AL_FAULT_NOSPC, 0);
 	for (int i = 0; i < 3; i++)
 		tu_rmdir(x->dir[i]);
 	for (int i = 0; i < N; i++)
@@ -208,6 +211,136 @@ static void author_timestamp_never_goes_back(void **state)
 	assert_int_equal(tu_commit(s, x->ids[0], NOW + 9000), 3);
 	assert_int_equal(feeds_head(s->feeds, &x->ids[0]->sign_pk, &last), 3);
 	assert_int_equal(last->timestamp, NOW + 9000);
+	store_close(&s);
+}
+
+/* ------------------------------------------------------------ a full disk */
+
+/* A commitment body as tu_commit makes, to author with store_author. */
+static void commitment(const struct fx *x, int author, struct al_body *b, al_key *to)
+{
+	memset(b, 0, sizeof *b);
+	b->kind = AL_KIND_COMMITMENT;
+	b->u.commitment.what = (char *)"a widget";
+	b->u.commitment.due = NOW + 86400000;
+	*to = x->ids[author ? 0 : 1]->sign_pk;
+	b->u.commitment.to = to;
+	b->u.commitment.n_to = 1;
+}
+
+/* Authoring on a full disk (ENOSPC anywhere in the record): nothing is
+ * appended, the feed's head and the counts stay, and the next message
+ * takes the seq that was never written; reopened, the log is whole. */
+static void full_disk_reuses_the_seq(void **state)
+{
+	struct fx *x = *state;
+	struct al_store *s = create(x, 0);
+	char why[AL_ERRLEN];
+	assert_int_equal(tu_commit(s, x->ids[0], NOW), 1);
+	sync_store(s);
+	const size_t at[] = { 0, 1, 7, 8, 9, 100, 100000 /* all but the last byte */ };
+	for (size_t k = 0; k < sizeof at / sizeof *at; k++) {
+		struct al_body b;
+		struct al_ref id = { .seq = 999 };
+		al_key to;
+		uint64_t size = log_size(s->log), accepted = s->counts[AL_ACCEPT];
+		commitment(x, 0, &b, &to);
+		fault_arm_bytes(AL_FAULT_NOSPC, 1, at[k]);
+		assert_int_equal(store_author(s, x->ids[0], &b, NOW, &id, why), AL_E_NOSPC);
+		assert_non_null(strstr(why, "No space left"));
+		assert_int_equal(feeds_head(s->feeds, &x->ids[0]->sign_pk, NULL), k + 1);
+		assert_int_equal(log_size(s->log), size);
+		assert_int_equal(file_size(tu_path(0, x->dir[0], "log")), size);
+		assert_int_equal(log_records(s->log), k + 1);
+		assert_int_equal(s->counts[AL_ACCEPT], accepted);
+		assert_int_equal(tu_commit(s, x->ids[0], NOW), k + 2);
+		sync_store(s);
+	}
+	store_close(&s);
+	struct al_log_recovery rec;
+	s = reopen(x, 0, &rec); /* replay checks every chain link */
+	assert_int_equal(rec.cut_bytes, 0);
+	assert_int_equal(feeds_head(s->feeds, &x->ids[0]->sign_pk, NULL), 1 + sizeof at / sizeof *at);
+	store_close(&s);
+}
+
+/* A peer's message offered on a full disk is not taken in (nor counted):
+ * offered again once there is space, it is. */
+static void full_disk_offer(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *a = create(x, 0), *b = create(x, 1);
+	tu_commit(a, x->ids[0], NOW);
+	size_t len;
+	uint8_t *e = get(a, x->ids[0], 1, &len);
+	enum al_reason r;
+	struct al_ref id;
+	fault_arm_bytes(AL_FAULT_NOSPC, 1, 20);
+	assert_int_equal(store_offer(b, e, len, NOW, &r, &id, why), AL_E_NOSPC);
+	assert_int_equal(feeds_head(b->feeds, &x->ids[0]->sign_pk, NULL), 0);
+	assert_int_equal(log_records(b->log), 0);
+	assert_int_equal(b->counts[AL_ACCEPT], 0);
+	assert_int_equal(store_offer(b, e, len, NOW, &r, &id, why), 0);
+	assert_int_equal(r, AL_ACCEPT);
+	assert_int_equal(b->counts[AL_ACCEPT], 1);
+	assert_int_equal(feeds_head(b->feeds, &x->ids[0]->sign_pk, NULL), 1);
+	free(e);
+	store_close(&b);
+	store_close(&a);
+}
+
+/* store_rollback takes back a request's several messages, all together:
+ * the log ends where it did, the feed's head is the mark's and the next
+ * message reuses the first seq taken back. It refuses to take back what
+ * another author appended since, or what was synced. */
+static void rollback_takes_back_a_request(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *s = create(x, 0);
+	tu_commit(s, x->ids[0], NOW);
+	tu_commit(s, x->ids[1], NOW);
+	struct al_store_mark m;
+	store_mark(s, &x->ids[0]->sign_pk, &m);
+	uint64_t size = log_size(s->log), count = feeds_count(s->feeds);
+	uint8_t *held = tu_read(tu_path(0, x->dir[0], "log"), &(size_t){ 0 });
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(tu_commit(s, x->ids[0], NOW), 2 + k);
+	assert_int_equal(s->counts[AL_ACCEPT], 5);
+	assert_int_equal(store_rollback(s, &m, why), 0);
+	assert_int_equal(log_size(s->log), size);
+	assert_int_equal(log_records(s->log), 2);
+	assert_int_equal(feeds_count(s->feeds), count);
+	assert_int_equal(feeds_head(s->feeds, &x->ids[0]->sign_pk, NULL), 1);
+	assert_int_equal(s->counts[AL_ACCEPT], 2);
+	size_t now_len;
+	uint8_t *now = tu_read(tu_path(0, x->dir[0], "log"), &now_len);
+	assert_int_equal(now_len, size);
+	assert_memory_equal(now, held, size);
+	free(now);
+	free(held);
+	assert_int_equal(tu_commit(s, x->ids[0], NOW), 2);
+
+	/* Someone else's message since the mark: refused, nothing changed. */
+	store_mark(s, &x->ids[0]->sign_pk, &m);
+	tu_commit(s, x->ids[0], NOW);
+	tu_commit(s, x->ids[2], NOW);
+	size = log_size(s->log);
+	assert_int_equal(store_rollback(s, &m, why), AL_E_INVAL);
+	assert_int_equal(log_size(s->log), size);
+	assert_int_equal(feeds_head(s->feeds, &x->ids[0]->sign_pk, NULL), 3);
+	/* Synced: never taken back. */
+	store_mark(s, &x->ids[0]->sign_pk, &m);
+	tu_commit(s, x->ids[0], NOW);
+	sync_store(s);
+	assert_int_equal(store_rollback(s, &m, why), AL_E_INVAL);
+	assert_int_equal(feeds_head(s->feeds, &x->ids[0]->sign_pk, NULL), 4);
+	store_close(&s);
+	struct al_log_recovery rec;
+	s = reopen(x, 0, &rec);
+	assert_int_equal(rec.cut_bytes, 0);
+	assert_int_equal(feeds_head(s->feeds, &x->ids[0]->sign_pk, NULL), 4);
 	store_close(&s);
 }
 
@@ -733,6 +866,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(mkdirs_syncs_parents, setup, teardown),
 		cmocka_unit_test_setup_teardown(home_lists_whole_stores, setup, teardown),
 		cmocka_unit_test_setup_teardown(proof_sync_failure_is_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(full_disk_reuses_the_seq, setup, teardown),
+		cmocka_unit_test_setup_teardown(full_disk_offer, setup, teardown),
+		cmocka_unit_test_setup_teardown(rollback_takes_back_a_request, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
