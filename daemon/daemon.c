@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/un.h>
@@ -195,6 +196,16 @@ void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
 	fprintf(stderr, "%s\n", line); /* one write: lines never interleave */
+}
+
+void *dsocket(const struct daemon *d, int type, const char *what)
+{
+	void *sock = zmq_socket(d->zctx, type);
+	if (!sock)
+		dlog(d, L_ERROR, "cannot open a ZeroMQ socket for %s: %s%s", what, zmq_strerror(errno),
+		     errno == EMFILE ? " (raise the limit on open files: LimitNOFILE= under systemd, "
+				       "ulimit -n otherwise)" : "");
+	return sock;
 }
 
 /* ------------------------------------------------------------ alliances */
@@ -1456,7 +1467,8 @@ static int bind_control(struct daemon *d)
 		return -1;
 	}
 	snprintf(endpoint, sizeof endpoint, "ipc://%s", d->control_path);
-	d->control = zmq_socket(d->zctx, ZMQ_ROUTER);
+	if (!(d->control = dsocket(d, ZMQ_ROUTER, "the control socket")))
+		return -1;
 	int zero = 0, mandatory = 1;
 	/* Linger 0: replies to clients that gave up are dropped at stop;
 	 * ROUTER_MANDATORY: a reply to a vanished client fails, not vanishes. */
@@ -1535,6 +1547,29 @@ static void shutdown_daemon(struct daemon *d)
 	home_close(&d->home);
 }
 
+/* libzmq aborts (an assertion, not an error) when it cannot make the file
+ * descriptors a socket needs: raise the soft limit on open files to the
+ * hard one, and refuse to start below what a few dozen links need. */
+#define MIN_OPEN_FILES 256
+static int open_files(const struct daemon *d)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < MIN_OPEN_FILES) {
+		dlog(d, L_ERROR, "the limit on open files is %ju, below the %d allianced needs (each "
+		     "link takes several): raise it (LimitNOFILE= under systemd, ulimit -n otherwise)",
+		     (uintmax_t)rl.rlim_cur, MIN_OPEN_FILES);
+		return -1;
+	}
+	return 0;
+}
+
 int daemon_run(const char *home_dir)
 {
 	struct daemon d;
@@ -1555,6 +1590,8 @@ int daemon_run(const char *home_dir)
 		dlog(&d, L_ERROR, "cannot resolve %s: %s", home_dir, strerror(errno));
 		goto out;
 	}
+	if (open_files(&d))
+		goto out;
 	d.zctx = zmq_ctx_new();
 	/* Peer sockets first: each alliance opened links its members. */
 	if (take_lock(&d) || !d.zctx || bind_control(&d) || peers_start(&d) || open_stores(&d))

@@ -95,13 +95,15 @@ int peers_start(struct daemon *d)
 		return -1;
 	}
 	/* The ZAP handler must be bound before any CURVE socket exists. */
-	d->zap = zmq_socket(d->zctx, ZMQ_REP);
+	if (!(d->zap = dsocket(d, ZMQ_REP, "the ZAP handler")))
+		return -1;
 	setopt(d->zap, ZMQ_LINGER, 0);
 	if (zmq_bind(d->zap, "inproc://zeromq.zap.01") < 0) {
 		dlog(d, L_ERROR, "cannot bind the ZAP handler: %s", zmq_strerror(errno));
 		return -1;
 	}
-	d->router = zmq_socket(d->zctx, ZMQ_ROUTER);
+	if (!(d->router = dsocket(d, ZMQ_ROUTER, "the peer port")))
+		return -1;
 	link_options(d->router);
 	setopt(d->router, ZMQ_CURVE_SERVER, 1);
 	zmq_setsockopt(d->router, ZMQ_CURVE_SECRETKEY, d->home->id->transport_sk, AL_KEYLEN);
@@ -142,7 +144,15 @@ static struct peer *peer_open(struct daemon *d, const struct al_member *m)
 		return NULL;
 	p->transport_key = m->transport_key;
 	snprintf(p->endpoint, sizeof p->endpoint, "%s", m->endpoint);
-	p->sock = zmq_socket(d->zctx, ZMQ_DEALER);
+	char what[AL_NAME_MAX + 32];
+	snprintf(what, sizeof what, "the link to %s", m->name);
+	if (!(p->sock = dsocket(d, ZMQ_DEALER, what)) ||
+	    !(p->mon = dsocket(d, ZMQ_PAIR, what))) {
+		if (p->sock)
+			zmq_close(p->sock);
+		free(p);
+		return NULL;
+	}
 	link_options(p->sock);
 	zmq_setsockopt(p->sock, ZMQ_CURVE_SERVERKEY, m->transport_key.b, AL_KEYLEN);
 	zmq_setsockopt(p->sock, ZMQ_CURVE_PUBLICKEY, d->home->self.transport_key.b, AL_KEYLEN);
@@ -169,7 +179,6 @@ static struct peer *peer_open(struct daemon *d, const struct al_member *m)
 				 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
 				 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
 				 ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
-	p->mon = zmq_socket(d->zctx, ZMQ_PAIR);
 	setopt(p->mon, ZMQ_LINGER, 0);
 	zmq_connect(p->mon, mon);
 	p->state = P_CONNECTING;

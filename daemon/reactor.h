@@ -172,6 +172,9 @@ void dlog(const struct daemon *d, enum level lv, const char *fmt, ...)
  * Returns the parts kept, 0 when nothing was waiting. */
 int recv_parts(void *sock, zmq_msg_t *part, int max);
 
+/* A ZeroMQ socket of d's context, or NULL after logging why (for what). */
+void *dsocket(const struct daemon *d, int type, const char *what);
+
 /* Keep a rejection for status (and log it). */
 void note_rejection(struct daemon *d, const struct alliance *a, const char *from,
 		    const char *reason, const char *why);

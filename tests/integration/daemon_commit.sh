@@ -56,9 +56,11 @@ stop_daemon globex; stop_daemon initech; stop_daemon acme
 # third commitment finds no space (the nospc fault: its write stops after
 # 20 bytes with ENOSPC) is refused whole, the first two taken back; the
 # daemon goes on, finds space at its next probe and resumes by itself.
-# (Its peers are down and it stopped cleanly: its own commitments are the
-# only appends.)
+# (Its peers are down, so the operator lets it author alone, and it stopped
+# cleanly: its own commitments are the only appends.)
+printf 'author_alone_after = 1\n' >>"$T/acme/allianced.conf"
 ALLIANCE_FAULT=nospc:3/20 start_daemon acme
+check "acme authors alone after author_alone_after" eventually 10 authoring_open acme
 before=$(seq_of acme)
 records=$(alliancectl log "$T/acme" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 printf '%s\n' '{"what": "one", "to": "globex", "due": "+1d"}' '{"what": "two", "to": "globex", "due": "+1d"}' \
@@ -76,9 +78,8 @@ contains "...the daemon logged both" "$(cat "$T/acme.log")" "disk space is back 
 stop_daemon acme
 
 # A failed fsync is fatal: the daemon stops and acknowledges nothing. (Its
-# peers are down, so the operator lets it author alone, and it stopped
-# cleanly, so the commit is the first thing it syncs.)
-printf 'author_alone_after = 1\n' >>"$T/acme/allianced.conf"
+# peers are down, so it authors alone as above, and it stopped cleanly, so
+# the commit is the first thing it syncs.)
 ALLIANCE_FAULT=logsync:1 allianced run "$T/acme" 2>"$T/fault.log" &
 fpid=$!
 DAEMONS+=("$fpid")
