@@ -59,9 +59,7 @@ fails "a ruling is required" alliancectl "${A[@]}" resolve "$c3"
 check "acme, the resolver, upholds the dispute" eventually 10 alliancectl "${A[@]}" resolve "$c3" --uphold --comment "calibration log shows drift"
 check "...resolved in every home" eventually 10 everywhere resolved "$c3"
 
-same() { [ "$(alliancectl commitments -H "$T/acme" --json --as-of +30d)" = "$(alliancectl commitments -H "$T/$1" --json --as-of +30d)" ]; }
-check "globex's table equals acme's" eventually 10 same globex
-check "initech's table equals acme's" eventually 10 same initech
+check "globex's and initech's tables (--as-of +30d) equal acme's" eventually 10 same_output --rows alliancectl commitments -H "$T/{}" --json --as-of +30d -- acme globex initech
 check "the logs audit clean against each other" eventually 10 alliancectl audit "$T/acme" --against "$T/globex" --against "$T/initech"
 # --- tasks, release by mutual agreement, feedback
 t1=$(alliancectl "${A[@]}" task add "integrate the prototype" --owner globex --due +20d --deliverable "a demo rig")
@@ -116,10 +114,9 @@ contains "...saying why" "$(alliancectl "${I[@]}" deliver "$m1" 2>&1)" "was miss
 # --- trust: the same table everywhere, and the audit recomputes it
 asof=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
 tj() { alliancectl trust -H "$T/$1" --as-of "$asof" --json; }
-same_trust() { [ "$(tj acme)" = "$(tj globex)" ] && [ "$(tj acme)" = "$(tj initech)" ]; }
+same_trust() { same_output --rows tj {} -- acme globex initech; }
 check "trust --as-of T --json is byte-identical in the three homes" eventually 10 same_trust
-audit_trust=$(alliancectl audit "$T/initech" --as-of "$asof" --json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["trust"], sort_keys=True))')
-check "audit --as-of T recomputes the same trust table" test "$audit_trust" = "$(tj acme | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')"
+check "audit --as-of T recomputes the same trust table" same_as --rows audit_trust "$T/initech" --as-of "$asof" -- trust_table "$T/acme" --as-of "$asof"
 score() { tj acme | python3 -c "import json,sys; print([r['trust'] for r in json.load(sys.stdin) if r['partner']=='$1'][0])"; }
 check "acme, who delivered on time and was confirmed, is trusted more than globex, whose delivery was disputed" python3 -c "import sys; sys.exit(not $(score acme) > 0.5 > $(score globex))"
 check "acme (confirmed) is trusted more than initech (missed)" python3 -c "import sys; sys.exit(not $(score acme) > 0.5 > $(score initech))"

@@ -24,7 +24,7 @@ check "...and its peers hold acme/4" eventually 10 holds 4 acme globex initech
 stop_daemon acme
 rm -rf "$T/acme"; cp -a "$T/acme.cold" "$T/acme"
 start_daemon acme
-check "restored from the cold backup, acme does not take the old mark for a clean stop" test "$(jq_status acme "a['authoring']")" != open
+check "restored from the cold backup, acme does not take the old mark for a clean stop" status_true acme "a['authoring'] != 'open'"
 check "...learns acme/3 and acme/4 back from its peers" eventually 15 holds 4 acme acme
 check "...then authors again" eventually 15 authoring_open acme
 next=$(alliancectl -H "$T/acme" commit "after the restore" --to globex --due +7d)
@@ -35,7 +35,7 @@ check "no equivocation at globex" eventually 5 no_equivocation globex
 kill -KILL "$PID_acme"; wait "$PID_acme" 2>/dev/null
 stop_daemon globex; stop_daemon initech
 start_daemon acme
-check "after kill -9, with its peers down, acme waits" test "$(jq_status acme "a['authoring']")" != open
+check "after kill -9, with its peers down, acme waits" status_true acme "a['authoring'] != 'open'"
 stop_daemon acme
 check "a clean stop while waiting leaves no clean mark" test -z "$(ls "$T"/acme/alliances/*/clean 2>/dev/null)"
 start_daemon acme

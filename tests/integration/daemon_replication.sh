@@ -110,9 +110,7 @@ check "a message for an alliance acme has not joined is refused" eventually 5 st
 check "acme serves on after all of it" audit_all
 
 # --- commitments: one table everywhere, states that follow the clock
-asof=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
-table() { alliancectl commitments -H "$T/$1" --as-of "$asof" --json; }
-same_tables() { [ "$(table acme)" = "$(table globex)" ] && [ "$(table acme)" = "$(table initech)" ]; }
+same_tables() { same_output --rows alliancectl commitments -H "$T/{}" --as-of +1h --json -- "${ALL[@]}"; }
 check "commitments --as-of T --json is byte-identical in the three homes" eventually 15 same_tables
 count() { alliancectl commitments -H "$T/acme" "$@" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 total=$(count)
