@@ -34,7 +34,7 @@ contains "one change per amendment" "$out" "give one of"
 
 # --- proposed, approved, admitted
 prop=$(alliancectl -H "$T/acme" amend --add "$(cat "$T/delta.card")" --reason "delta brings logistics")
-check "acme proposes adding delta ($prop)" test "${prop%/*}" = acme
+check "acme proposes adding delta ($prop)" is_id "$prop" acme
 check "globex holds the proposal" eventually 10 holds "${prop#*/}" acme globex
 out=$(alliancectl -H "$T/globex" amend --add "$(cat "$T/delta.card")" 2>&1)
 contains "proposing the same card again points to the pending proposal" "$out" "$prop is already proposed"
@@ -45,10 +45,10 @@ check "globex approves it" alliancectl -H "$T/globex" amend --approve "$prop"
 check "every founder lists delta as joined" eventually 10 standing_is joined delta acme globex initech
 check "delta learns it is admitted and may author" eventually 20 authoring_open delta
 d1=$(alliancectl -H "$T/delta" commit "delta's first" --to acme --due +7d --value 300)
-check "delta commits ($d1)" test "${d1%/*}" = delta
+check "delta commits ($d1)" is_id "$d1" delta
 check "...and it reaches all three founders" eventually 10 holds "${d1#*/}" delta acme globex initech
 c1=$(alliancectl -H "$T/initech" commit "for the newcomer" --to delta --due +7d --value 100)
-check "initech commits to delta ($c1)" test -n "$c1"
+check "initech commits to delta ($c1)" is_id "$c1" initech
 check "...delta receives it" eventually 10 holds "${c1#*/}" initech delta
 check "delta accepts it" eventually 5 alliancectl -H "$T/delta" accept "$c1"
 check "delta holds the whole log: every founder's feed" eventually 10 holds "$(seq_in acme acme)" acme delta
@@ -69,7 +69,7 @@ check "echo commits ($e1), and delta receives it" eventually 10 holds "${e1#*/}"
 # --- a member removed
 out=$(alliancectl -H "$T/globex" amend --remove initech --reason "left the market")
 rm_id=$out
-check "globex proposes removing initech ($rm_id)" test "${rm_id%/*}" = globex
+check "globex proposes removing initech ($rm_id)" is_id "$rm_id" globex
 check "delta holds the proposal" eventually 10 holds "${rm_id#*/}" globex delta
 check "delta, a member now, approves it" alliancectl -H "$T/delta" amend --approve "$rm_id"
 check "acme sees initech as left" eventually 10 standing_is left initech acme

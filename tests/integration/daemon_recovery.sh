@@ -6,8 +6,9 @@
 . "$(dirname "$0")/../lib.sh"
 
 start_alliance acme globex initech || { not_ok "three daemons joined and authoring"; finish; }
-# after ID MIN: ID's sequence number is past MIN (receipts may come between).
-after() { [ "${1#*/}" -gt "$2" ]; }
+# after ID MIN: ID is a message id whose sequence number is past MIN
+# (receipts may come between).
+after() { is_id "$1" && [ "${1#*/}" -gt "$2" ]; }
 audit_all() { alliancectl audit "$T/acme" --against "$T/globex" --against "$T/initech"; }
 no_equivocation() { [ "$(jq_status "$1" "a['equivocations']")" = 0 ]; }
 

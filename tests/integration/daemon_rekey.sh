@@ -29,7 +29,7 @@ fails "--endpoint refuses a wildcard" alliancectl -H "$T/globex" amend --endpoin
 out=$(alliancectl -H "$T/globex" amend --endpoint "tcp://0.0.0.0:$new_port" 2>&1)
 contains "...naming --advertise" "$out" "--advertise"
 mv_id=$(alliancectl -H "$T/globex" amend --endpoint "$new_ep" --reason "new server")
-check "globex moves its endpoint ($mv_id), signed by it alone" test -n "$mv_id"
+check "globex moves its endpoint ($mv_id), signed by it alone" is_id "$mv_id" globex
 ep_is() { [ "$(endpoint_in "$1" "$2")" = "$3" ]; }
 check "acme holds globex's new endpoint at once" eventually 10 ep_is acme globex "$new_ep"
 check "...and initech" eventually 10 ep_is initech globex "$new_ep"
@@ -62,7 +62,7 @@ fails "...and have new keys" alliancectl -H "$T/acme" amend --replace "$(cat "$T
 alliancectl -H "$T/acme" amend --replace "$(cat "$T/initech.card")" 2>"$T/err"
 contains "...saying so" "$(cat "$T/err")" "new keys"
 rp=$(alliancectl -H "$T/acme" amend --replace "$card2" --reason "initech's key was stolen")
-check "acme proposes initech's new keys ($rp)" test -n "$rp"
+check "acme proposes initech's new keys ($rp)" is_id "$rp" acme
 fails "a second replacement of the same keys while one waits is refused" alliancectl -H "$T/globex" amend --replace "$card2"
 start_daemon initech2
 out=$(alliancectl join "$T/charter" -H "$T/initech2")

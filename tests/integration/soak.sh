@@ -23,7 +23,7 @@ declare -A state=()   # name -> "" running, "killed", "frozen"
 pid_of() { eval echo "\$PID_$1"; }
 running() { local n; for n in "${ALL[@]}"; do [ -z "${state[$n]:-}" ] && echo "$n"; done; }
 pick() { [ $# -gt 0 ] && echo "${@:$((RANDOM % $# + 1)):1}"; }
-acked() { [ -n "$1" ] && [[ $1 == */* ]] && echo "$1" >>"$T/acked"; }
+acked() { is_id "$1" >/dev/null && echo "$1" >>"$T/acked"; }
 # resume [NAME...]: restart the killed and thaw the frozen (all, by default).
 resume() {
 	local n
