@@ -39,8 +39,12 @@ check "globex holds the proposal" eventually 10 holds "${prop#*/}" acme globex
 out=$(alliancectl -H "$T/globex" amend --add "$(cat "$T/delta.card")" 2>&1)
 contains "proposing the same card again points to the pending proposal" "$out" "$prop is already proposed"
 
-sleep 1
-contains "one proposal short of the quorum admits no one" "$(jq_status delta "a['authoring']")" "not a member yet"
+# Not sleep: once every founder holds the proposal, it would have admitted
+# delta on it; none may.
+check "initech holds the proposal too" eventually 10 holds "${prop#*/}" acme initech
+not_admitted() { local h; for h in "$@"; do status_true "$h" "not [m for m in a['members'] if m['name']=='delta' and m['standing'] in ('founder', 'joined')]" || return 1; done; }
+check "one proposal short of the quorum admits no one: no founder counts delta a member" not_admitted acme globex initech
+contains "...and delta is not a member yet" "$(jq_status delta "a['authoring']")" "not a member yet"
 check "globex approves it" alliancectl -H "$T/globex" amend --approve "$prop"
 check "every founder lists delta as joined" eventually 10 standing_is joined delta acme globex initech
 check "delta learns it is admitted and may author" eventually 20 authoring_open delta

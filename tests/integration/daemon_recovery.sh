@@ -51,8 +51,11 @@ check "...continuing its feed past acme/$last ($next)" after "$next" "$last"
 # --- a store lost, and joined anew
 check "initech holds everything before" eventually 10 holds "${next#*/}" acme initech
 stop_daemon initech
-sleep 1
-mine=$(seq_in acme initech)   # what the peers hold of initech's feed is all that survives
+# What the peers hold of initech's feed is all that survives. Not a sleep:
+# wait until they agree on it (they relay it to each other, so a message
+# initech sent last, still landing at one, reaches both).
+check "acme and globex agree on what they hold of initech's feed" eventually 10 same_output seq_in {} initech -- acme globex
+mine=$(seq_in acme initech)
 rm -rf "$T"/initech/alliances/*
 start_daemon initech
 check "initech joins again with an empty log" alliancectl join "$T/charter" -H "$T/initech"
