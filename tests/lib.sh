@@ -109,11 +109,9 @@ eventually() {
 	"$@"
 }
 
-# jq_status HOME PYTHON-EXPR: evaluate an expression over d = status --json
-# (HOME: a name under $T, or a path).
+# jq_status HOME PYTHON-EXPR: evaluate an expression over d = status --json.
 jq_status() {
-	local h=$1; [[ $h == /* ]] || h=$T/$h
-	alliancectl -H "$h" status --json |
+	alliancectl -H "$T/$1" status --json |
 		python3 -c "import json,sys; d=json.load(sys.stdin); a=d['alliances'][0] if d['alliances'] else None; print($2)"
 }
 # status_true HOME PYTHON-EXPR: succeeds when the expression (over d and a,
