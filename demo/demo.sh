@@ -7,26 +7,18 @@
 # other and recomputes the table.
 # To fit in a minute, the charter's grace period is 2 seconds and some
 # promises are due within seconds. Everything runs in a temporary
-# directory on 127.0.0.1; every daemon is stopped, whatever happens.
+# directory on 127.0.0.1 (tests/lib.sh's), removed on exit; every daemon
+# is stopped, whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 PATH="$PWD/$BUILD:$PATH"
-D=$(mktemp -d "${TMPDIR:-/tmp}/alliance-demo.XXXXXX")
+. tests/lib.sh   # the temporary directory, free_port, same_output, eventually
 declare -A PID=()
-cleanup() {
-	local p
-	for p in "${PID[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$D"
-}
-trap cleanup EXIT
-cd "$D"
 FIRMS=(acme globex initech)
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 # status FIRM EXPR: a Python expression over a = the alliance's status.
 status() {
 	alliancectl -H "$1" status --json |
@@ -45,6 +37,7 @@ wait_for() {
 start() {
 	allianced run "$1" 2>>"$1.log" &
 	PID[$1]=$!
+	DAEMONS+=("$!")
 	local i
 	for i in $(seq 100); do ALLIANCE_TIMEOUT=1 alliancectl -H "$1" status >/dev/null 2>&1 && return 0; sleep 0.05; done
 	echo "demo: allianced for $1 did not start:" >&2
@@ -52,17 +45,13 @@ start() {
 	exit 1
 }
 stop() { kill -TERM "${PID[$1]}"; wait "${PID[$1]}"; unset "PID[$1]"; }
-same_everywhere() {
-	local f ref
-	ref=$(status acme "[m['seq'] for m in a['members']]")
-	for f in "${FIRMS[@]:1}"; do [ "$(status "$f" "[m['seq'] for m in a['members']]")" = "$ref" ] || return 1; done
-}
+seqs() { status "$1" "[m['seq'] for m in a['members']]"; }
 
 # wait_same: until the daemons hold the same feeds (at most 20 s).
 wait_same() {
-	local i
-	for i in $(seq 100); do same_everywhere && return 0; sleep 0.2; done
-	echo "demo: the daemons did not converge" >&2
+	eventually 20 same_output --rows seqs {} -- "${FIRMS[@]}" >"$T/why" && return 0
+	echo "demo: the daemons did not converge:" >&2
+	cat "$T/why" >&2
 	exit 1
 }
 
@@ -166,18 +155,11 @@ fi
 step "10. The daemons stop; an auditor checks all four logs against the charter and each other"
 for firm in "${FIRMS[@]}"; do stop "$firm"; done
 run alliancectl audit acme --against globex --against initech --against umbrella --charter alliance.charter
-same_tables() {
-	local t
-	t=$(alliancectl trust -H acme --as-of "$asof" --json)
-	[ "$t" = "$(alliancectl trust -H globex --as-of "$asof" --json)" ] &&
-		[ "$t" = "$(alliancectl trust -H initech --as-of "$asof" --json)" ] &&
-		[ "$t" = "$(alliancectl trust -H umbrella --as-of "$asof" --json)" ] &&
-		[ "$(python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["trust"]))' < <(alliancectl audit initech --as-of "$asof" --json))" = \
-		  "$(python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))' <<<"$t")" ]
-}
 asof=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-if ! same_tables; then
+if ! same_output --rows alliancectl trust -H "$T/{}" --as-of "$asof" --json -- "${FIRMS[@]}" >"$T/why" ||
+	! same_as --rows audit_trust "$T/initech" --as-of "$asof" -- trust_table "$T/acme" --as-of "$asof" >>"$T/why"; then
 	echo "demo: the four homes and the audit do not compute the same trust table: a bug" >&2
+	cat "$T/why" >&2
 	exit 1
 fi
 echo "   the four homes and the audit compute byte-identical trust tables as of $asof"

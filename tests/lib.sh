@@ -4,6 +4,11 @@
 # tests/run counts. Every test works in its own temporary directory,
 # removed on exit. Tests drive only the real binaries (allianced,
 # alliancectl) that tests/run puts first on PATH.
+#
+# A check must be able to fail: compare homes with same_output or same_as
+# (never two outputs that may both be empty), match a printed id with
+# is_id (not test -n), and wait for a condition with eventually, never a
+# sleep standing in for it. lib_selftest.sh shows these helpers fail.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -119,6 +124,153 @@ authoring_open() { test "$(jq_status "$1" "a['authoring']")" = open; }
 holds() {
 	local want=$1 m=$2 h; shift 2
 	for h in "$@"; do [ "$(seq_in "$h" "$m")" -ge "$want" ] || { echo "$h holds $m up to $(seq_in "$h" "$m"), not $want"; return 1; }; done
+}
+
+# --- checks that can fail: compare only what was printed, match ids' form
+
+# abs_time WHEN [NOW_MS]: a time relative to now as --as-of reads it (+30d,
+# -1h, +90s, +2w; s, m, h, d or w, a bare number being seconds) made the
+# absolute instant it names, in the ISO-8601 form --as-of parses to the same
+# millisecond (2026-11-22T10:00:00.123Z); NOW_MS (ms since 1970) for now.
+# Anything else (an absolute time already) is printed unchanged.
+abs_time() {
+	local w=$1 now=${2:-$(date +%s%3N)} mul=1
+	[[ $w =~ ^([+-])([0-9]+)([smhdw]?)$ ]] || { echo "$w"; return; }
+	case ${BASH_REMATCH[3]} in m) mul=60 ;; h) mul=3600 ;; d) mul=86400 ;; w) mul=604800 ;; esac
+	local ms=$((now ${BASH_REMATCH[1]} 10#${BASH_REMATCH[2]} * mul * 1000))
+	printf '%s.%03dZ\n' "$(date -u -d "@$((ms / 1000))" +%Y-%m-%dT%H:%M:%S)" $((ms % 1000))
+}
+
+# same_output [--rows] CMD... -- HOME...: run CMD once per HOME, every {}
+# in it replaced by the HOME's name (write -H "$T/{}"), and pass when each
+# run exits 0, prints something (with --rows, not an empty JSON array or
+# object either: the caller expects rows) and prints exactly what the first
+# printed. A relative --as-of in CMD is fixed once, before the first run, so
+# every home is asked about the same instant. Otherwise say why as TAP
+# comments (a run's status and stderr, or a diff against the first home)
+# and return 1. For check and eventually, like any predicate:
+#   check "same table" eventually 10 same_output --rows alliancectl commitments -H "$T/{}" --json -- a b c
+same_output() {
+	local rows=() cmd=() h i=0 bad=0 labels=()
+	[ "${1:-}" = --rows ] && { rows=(--rows); shift; }
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do cmd+=("$1"); shift; done
+	[ $# -ge 2 ] && [ ${#cmd[@]} -gt 0 ] || { echo "# usage: same_output [--rows] CMD... -- HOME..."; return 2; }
+	shift
+	_same_fix_as_of cmd
+	mkdir -p "$T/.same" && rm -f "$T"/.same/*
+	for h in "$@"; do
+		_same_run "$i" "${#rows[@]}" "$h" "${cmd[@]//\{\}/"$h"}" || bad=1
+		labels+=("$h"); i=$((i + 1))
+	done
+	[ $bad -eq 0 ] && _same_diff "${labels[@]}"
+}
+
+# same_as [--rows] CMD... -- CMD... [-- CMD...]: as same_output, for
+# different commands that must print the same (a table and an audit's
+# recomputation of it); every relative --as-of in them is one instant.
+same_as() {
+	local rows=() cmd=() all=() i=0 bad=0 labels=()
+	[ "${1:-}" = --rows ] && { rows=(--rows); shift; }
+	all=("$@")
+	_same_fix_as_of all
+	set -- "${all[@]}" --
+	mkdir -p "$T/.same" && rm -f "$T"/.same/*
+	while [ $# -gt 0 ]; do
+		if [ "$1" = -- ]; then
+			[ ${#cmd[@]} -gt 0 ] || { echo "# usage: same_as [--rows] CMD... -- CMD..."; return 2; }
+			_same_run "$i" "${#rows[@]}" "${cmd[0]}" "${cmd[@]}" || bad=1
+			labels+=("${cmd[*]}"); i=$((i + 1)); cmd=()
+		else
+			cmd+=("$1")
+		fi
+		shift
+	done
+	[ $i -ge 2 ] || { echo "# usage: same_as [--rows] CMD... -- CMD..."; return 2; }
+	[ $bad -eq 0 ] && _same_diff "${labels[@]}"
+}
+
+# _same_fix_as_of ARRAY-NAME: each relative --as-of WHEN (or --as-of=WHEN)
+# in the array made absolute, all from one reading of the clock.
+_same_fix_as_of() {
+	local -n _a=$1
+	local i now
+	now=$(date +%s%3N)
+	for i in "${!_a[@]}"; do
+		case ${_a[i]} in
+		--as-of) [ $((i + 1)) -lt ${#_a[@]} ] && _a[i + 1]=$(abs_time "${_a[i + 1]}" "$now") ;;
+		--as-of=*) _a[i]=--as-of=$(abs_time "${_a[i]#--as-of=}" "$now") ;;
+		esac
+	done
+}
+
+# _same_run N ROWS LABEL CMD...: CMD's output into $T/.same/N; 1, saying
+# why, when it exits non-zero, prints nothing or (ROWS 1) an empty table.
+_same_run() {
+	local n=$1 rows=$2 label=$3 rc out; shift 3
+	"$@" >"$T/.same/$n" 2>"$T/.same/$n.err"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "# $label: exit status $rc from: $*"
+		head -n 5 "$T/.same/$n.err" | sed 's/^/#   /'
+		return 1
+	fi
+	out=$(tr -d '[:space:]' <"$T/.same/$n")
+	if [ -z "$out" ]; then
+		echo "# $label: printed nothing: $*"
+		return 1
+	fi
+	if [ "$rows" = 1 ] && { [ "$out" = '[]' ] || [ "$out" = '{}' ]; }; then
+		echo "# $label: printed an empty table ($out): $*"
+		return 1
+	fi
+}
+
+# _same_diff LABEL...: 0 when $T/.same/1... equal $T/.same/0, else the
+# differences (at most 40 lines each) as TAP comments, and 1.
+_same_diff() {
+	local label=("$@") i bad=0
+	for ((i = 1; i < ${#label[@]}; i++)); do
+		cmp -s "$T/.same/0" "$T/.same/$i" && continue
+		bad=1
+		echo "# ${label[i]} printed something else than ${label[0]}:"
+		diff -u --label "${label[0]}" --label "${label[i]}" "$T/.same/0" "$T/.same/$i" |
+			head -n 40 | sed 's/^/#   /'
+	done
+	return $bad
+}
+
+# trust_table HOME [ARG...]: the trust table alliancectl trust -H HOME ARG...
+# --json prints, on one line with sorted keys; audit_trust LOG|HOME [ARG...]:
+# the one alliancectl audit LOG|HOME ARG... --json recomputes, printed alike,
+# so that same_as can compare them. Each fails when alliancectl does.
+trust_table() {
+	local h=$1 out; shift
+	out=$(alliancectl trust -H "$h" "$@" --json) || return
+	python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))' <<<"$out"
+}
+audit_trust() {
+	local out
+	out=$(alliancectl audit "$@" --json) || return
+	python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["trust"], sort_keys=True))' <<<"$out"
+}
+
+# is_id ID [AUTHOR]: ID has the form alliancectl prints for a message:
+# NAME/SEQ, or NAME@GEN/SEQ for a member's later keys, NAME as member cards
+# allow it (lib/card.c: 1-32 letters, digits, '.', '_' or '-', the first a
+# letter or digit), GEN 2 or more, SEQ 1 or more. With AUTHOR (a name, or
+# NAME@GEN for one feed), by that author. Says why when not.
+is_id() {
+	local re='^([A-Za-z0-9][A-Za-z0-9._-]{0,31})(@([2-9]|[1-9][0-9]+))?/[1-9][0-9]*$'
+	if ! [[ $1 =~ $re ]]; then
+		echo "'$1' is not a message id (NAME/SEQ or NAME@GEN/SEQ)"
+		return 1
+	fi
+	local feed=${BASH_REMATCH[1]}${BASH_REMATCH[2]}
+	case ${2:-} in
+	'') ;;
+	*@*) [ "$feed" = "$2" ] || { echo "'$1' is not in $2's feed"; return 1; } ;;
+	*) [ "${BASH_REMATCH[1]}" = "$2" ] || { echo "'$1' is not by $2"; return 1; } ;;
+	esac
 }
 
 finish() { exit $((FAILS > 0)); }
