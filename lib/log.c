@@ -3,7 +3,9 @@
  * The scanner is shared by recovery (log_open) and the audit (log_scan), so
  * both agree on what a torn tail and what corruption is: at a damaged frame,
  * look for the next valid frame; if there is one, the stretch between is
- * corruption, otherwise everything from the damage on is a torn tail.
+ * corruption, otherwise everything from the damage on is a torn tail. A
+ * damaged frame that holds zeros where a write never reached the disk is a
+ * torn tail whatever follows (lost_write).
  */
 #include "log.h"
 #include "err.h"
@@ -125,6 +127,43 @@ static uint64_t next_valid_frame(const uint8_t *m, uint64_t size, uint64_t from,
 	return size;
 }
 
+/* A power loss may lose any write not yet synced while later ones reach
+ * the disk (writeback is not in order): the file then holds zeros where the
+ * lost write was (the filesystem's hole, or the sector as it was before),
+ * and valid records after them, none of them synced, so none acknowledged.
+ * Is the damaged frame at off such a hole? Its length field is zero (a
+ * real frame's never is), or its extent (by a plausible length) holds a
+ * whole zero sector, or ends with zeros from a sector boundary on (a real
+ * record ends with its 64 signature bytes, never 8 zeros). Only a damaged
+ * frame is asked: a valid one is never taken for a hole. */
+#define SECTOR 512
+static bool zeros(const uint8_t *p, uint64_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+static bool lost_write(const uint8_t *m, uint64_t size, uint64_t off)
+{
+	if (size - off < 4)
+		return false; /* a partial header: a torn tail anyway */
+	uint32_t len = get_u32(m + off);
+	if (len == 0)
+		return true;
+	if (size - off < AL_LOG_FRAME || len > AL_LOG_MAX_RECORD ||
+	    size - off - AL_LOG_FRAME < len)
+		return false;
+	uint64_t end = off + AL_LOG_FRAME + len;
+	for (uint64_t s = (off / SECTOR + 1) * SECTOR; s + 8 <= end; s += SECTOR) {
+		uint64_t n = end - s < SECTOR ? end - s : SECTOR;
+		if (zeros(m + s, n))
+			return true;
+	}
+	return false;
+}
+
 /* Scan mapped bytes m[0..size). */
 static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 		    log_fault_fn on_fault, void *arg)
@@ -155,7 +194,10 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 			index++;
 			continue;
 		}
-		uint64_t next = next_valid_frame(m, size, off + 1, &budget);
+		/* A lost write: what follows was not synced either, so all of
+		 * it is the torn tail, valid records too. */
+		bool hole = lost_write(m, size, off);
+		uint64_t next = hole ? size : next_valid_frame(m, size, off + 1, &budget);
 		memset(&f, 0, sizeof f);
 		f.index = index;
 		f.offset = off;
@@ -178,7 +220,9 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 				 f.length);
 		} else {
 			f.kind = AL_LOG_TORN;
-			snprintf(f.reason, sizeof f.reason, "torn tail: %s (%" PRIu64 " bytes)",
+			snprintf(f.reason, sizeof f.reason, hole ?
+				 "torn tail: %s, zeros where a write never reached the disk, and "
+				 "what follows (%" PRIu64 " bytes)" : "torn tail: %s (%" PRIu64 " bytes)",
 				 why_bad, f.length);
 		}
 		if (!on_fault)
