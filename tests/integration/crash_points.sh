@@ -30,7 +30,8 @@
 #   - variant drop loses every change not durable by sync point k; variant
 #     torn also lets the writes issued after each file's last sync and
 #     before sync point k+1 reach the disk in order, the last one torn in
-#     half;
+#     half; variant reorder lets them all reach it but one, followed by a
+#     later write to its file (writeback is not in order: a hole of zeros);
 #   - a clean-stop mark left in the crash state is believed (it is given
 #     the identity of the rebuilt log), the worst case for the daemon.
 # Then, for that crash state (one TAP line per point and variant):
@@ -51,9 +52,10 @@
 #     feed's head) and it reaches both peers;
 #   - 'alliancectl audit' of acme's log against the others' is clean.
 #
-# CRASH_POINTS: all (every sync point, both variants: make soak), or N (the
-# default 6: N sync points spread evenly over the run, drop and torn in
-# turn, for make test), or a list "3,17 torn" (points, then a variant).
+# CRASH_POINTS: all (every sync point in every variant it has: make soak),
+# or N (the default 6, for make test: a third reordered, a third torn, the
+# rest dropped at acknowledgements, each spread evenly over the run), or a
+# list "3,17 torn" (points, then a variant).
 . "$(dirname "$0")/../lib.sh"
 export ALLIANCE_TIMEOUT=5
 SHIM="$ROOT/$BUILD/tests/crashshim.so"
@@ -180,27 +182,30 @@ check "every acknowledgement is in the trace, where the test saw it or before" t
 
 # ------------------------------------------------------------ crash states
 K=$(syncs)
-points=() variants=()
+"$REPLAY" points "$T/acme.snap" "$TRACE" >"$T/points" || { not_ok "the replayer lists the sync points"; finish; }
+# spread N LIST...: N items spread evenly over LIST (all of it when shorter).
+spread() {
+	local n=$1 i; shift
+	[ "$n" -ge $# ] && { printf '%s\n' "$@"; return; }
+	for i in $(seq 1 "$n"); do echo "${@:$(((i * $# + n - 1) / n)):1}"; done
+}
 case $MODE in
-all)
-	for k in $(seq 1 "$K"); do points+=("$k" "$k"); variants+=(drop torn); done ;;
-[0-9]*,*|*' '*)
+all) # every sync point, in every variant it has
+	awk '{ n = split($2, v, ","); for (i = 1; i <= n; i++) print $1, v[i] }' "$T/points" >"$T/tries" ;;
+[0-9]*,*|*' '*) # the points listed, in one variant
 	read -r list v <<<"$MODE"
-	for k in ${list//,/ }; do points+=("$k"); variants+=("${v:-drop}"); done ;;
-[0-9]*)
-	# Half at acknowledgements (where a reply sent before its sync would
-	# lose it), half spread over the whole run; drop and torn in turn.
-	mapfile -t at < <(cut -d' ' -f1 "$T/acks.at" | sort -n -u)
-	half=$(((MODE + 1) / 2))
-	pick=()
-	for i in $(seq 1 "$half"); do pick+=("${at[$(((i * ${#at[@]} - 1) / half))]}"); done
-	for i in $(seq 1 $((MODE - half))); do pick+=($(((i * K + MODE - half - 1) / (MODE - half)))); done
-	i=0
-	for k in $(printf '%s\n' "${pick[@]}" | sort -n -u); do
-		points+=("$k")
-		variants+=("$([ $((i % 2)) -eq 0 ] && echo drop || echo torn)")
-		i=$((i + 1))
-	done ;;
+	for k in ${list//,/ }; do echo "$k ${v:-drop}"; done >"$T/tries" ;;
+[0-9]*) # a third each: drops where acknowledgements stand (a reply sent
+	# before its sync would be lost there), torn and reordered writes
+	# wherever there are some; each spread evenly over the run
+	n=$((MODE / 3))
+	{
+		spread "$n" $(awk '$2 ~ /reorder/ { print $1 }' "$T/points") | sed 's/$/ reorder/'
+		spread "$n" $(awk '$2 ~ /torn/ { print $1 }' "$T/points") | sed 's/$/ torn/'
+	} >"$T/tries"
+	spread $((MODE - $(wc -l <"$T/tries"))) $(cut -d' ' -f1 "$T/acks.at" | sort -n -u) |
+		sed 's/$/ drop/' >>"$T/tries"
+	sort -n -u -o "$T/tries" "$T/tries" ;;
 *) not_ok "CRASH_POINTS is all, a number or a list of points, not '$MODE'"; finish ;;
 esac
 
@@ -228,8 +233,12 @@ try_point() {
 	allianced check "$T/cs" >"$T/check.out" 2>&1 || bad "allianced check fails: $(cat "$T/check.out")"
 	"$REPLAY" sent "$TRACE" "$k" "$T/cs" >"$T/sent.out" 2>&1 || bad "$(cat "$T/sent.out")"
 	# What is on the disk, before any peer could give it back.
-	held=$(if ls -d "$T"/cs/alliances/*/log >/dev/null 2>&1; then alliancectl log "$T/cs" --json |
-		python3 -c "import json,sys; print(' '.join(m['id'] for m in json.load(sys.stdin)))"; fi)
+	held=
+	if ls -d "$T"/cs/alliances/*/log >/dev/null 2>&1; then
+		alliancectl log "$T/cs" --json >"$T/log.json" 2>"$T/log.err" &&
+			held=$(python3 -c "import json,sys; print(' '.join(m['id'] for m in json.load(sys.stdin)))" <"$T/log.json") ||
+			{ bad "its log cannot be read offline: $(cat "$T/log.err")"; return; }
+	fi
 	while read -r a id; do
 		case $a in
 		joined) ls -d "$T"/cs/alliances/*/log >/dev/null 2>&1 || bad "the join acknowledged before sync point $k is lost" ;;
@@ -259,25 +268,22 @@ try_point() {
 }
 
 lost=0
-for i in "${!points[@]}"; do
-	k=${points[$i]} v=${variants[$i]}
+while read -r k v; do
 	try_point "$k" "$v"
 	rc=$?
-	if [ $rc -eq 2 ] && [ "$MODE" != all ]; then
-		v=drop # in a sample, a point with nothing to tear is still worth its drop
-		try_point "$k" "$v"
-		rc=$?
-	fi
 	if [ $rc -eq 2 ]; then
 		ok "sync point $k/$K, $v # SKIP $(cat "$T/what")"
 	elif [ -s "$T/why" ]; then
 		not_ok "sync point $k/$K, $v"
 		sed 's/^/#   /' "$T/why" "$T/what"
 		grep -q "lost:" "$T/why" && lost=$((lost + 1))
-		for n in cs pg pi; do kill -KILL "$(eval echo "\${PID_$n:-}")" 2>/dev/null; done
+		for n in cs pg pi; do
+			pid=$(eval echo "\${PID_$n:-}")
+			[ -n "$pid" ] && { kill -KILL "$pid"; wait "$pid"; } 2>/dev/null
+		done
 	else
 		ok "sync point $k/$K, $v: $(head -1 "$T/what" | sed 's/^sync point [0-9]* of [0-9]*: //')"
 	fi
-done
-echo "# $K sync points, ${#points[@]} crash states tried, $lost with acknowledged messages lost, $((SECONDS - started)) s"
+done <"$T/tries"
+echo "# $K sync points, $(wc -l <"$T/tries") crash states tried, $lost with acknowledged messages lost, $((SECONDS - started)) s"
 finish
