@@ -164,9 +164,10 @@ static bool lost_write(const uint8_t *m, uint64_t size, uint64_t off)
 	return false;
 }
 
-/* Scan mapped bytes m[0..size). */
+/* Scan mapped bytes m[0..size). Without on_fault, *stop gets the fault
+ * that ends the scan with AL_E_CORRUPT. */
 static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
-		    log_fault_fn on_fault, void *arg)
+		    log_fault_fn on_fault, void *arg, struct al_log_fault *stop)
 {
 	struct al_log_fault f;
 	int rc;
@@ -180,6 +181,7 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 			 "not an alliance log (bad file header)");
 		if (on_fault)
 			return on_fault(arg, &f);
+		*stop = f;
 		return torn ? AL_OK : AL_E_CORRUPT;
 	}
 	uint64_t off = AL_LOG_HEADER_LEN, index = 0, budget = RESYNC_WORK + size;
@@ -209,8 +211,10 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 			snprintf(f.reason, sizeof f.reason,
 				 "%s; gave up looking for the next valid record (too much to "
 				 "check): %" PRIu64 " bytes not checked", why_bad, f.length);
-			if (!on_fault)
+			if (!on_fault) {
+				*stop = f;
 				return AL_E_CORRUPT;
+			}
 			return on_fault(arg, &f);
 		}
 		if (next < size) {
@@ -225,8 +229,10 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 				 "what follows (%" PRIu64 " bytes)" : "torn tail: %s (%" PRIu64 " bytes)",
 				 why_bad, f.length);
 		}
-		if (!on_fault)
+		if (!on_fault) {
+			*stop = f;
 			return f.kind == AL_LOG_TORN ? 0 : AL_E_CORRUPT;
+		}
 		if ((rc = on_fault(arg, &f)))
 			return rc;
 		off = next;
@@ -271,8 +277,13 @@ int log_scan(const char *path, log_record_fn on_record, log_fault_fn on_fault, v
 	close(fd);
 	if (rc)
 		return rc;
-	rc = scan_mem(m, size, on_record, on_fault, arg);
+	struct al_log_fault stop;
+	rc = scan_mem(m, size, on_record, on_fault, arg, &stop);
 	unmap(m, size);
+	if (rc == AL_E_CORRUPT && !on_fault)
+		al_errf(why, rc, "log '%s' is corrupt at record %" PRIu64 ", offset %" PRIu64 ": %s "
+			"('alliancectl audit' names every fault)", path, stop.index, stop.offset,
+			stop.reason);
 	return rc;
 }
 
@@ -388,7 +399,7 @@ int log_open(const char *path, bool create, log_record_fn on_record, void *arg,
 		goto fail;
 	struct open_state s = { on_record, arg, l, false, false, { 0 } };
 	l->size = AL_LOG_HEADER_LEN;
-	rc = scan_mem(m, size, open_on_record, open_on_fault, &s);
+	rc = scan_mem(m, size, open_on_record, open_on_fault, &s, NULL);
 	if (rc == AL_E_CORRUPT && s.corrupt) {
 		if (s.fault.offset == 0) /* the file header itself */
 			al_errf(why, rc, "log '%s': %s", path, s.fault.reason);

@@ -53,7 +53,7 @@ typedef int (*log_fault_fn)(void *arg, const struct al_log_fault *f);
 /* Read every record of the file at path, calling on_record for each valid
  * one and on_fault for each fault (after a corrupt stretch it resumes at
  * the next valid frame). Without on_fault, a torn tail ends the scan quietly
- * and corruption stops it with AL_E_CORRUPT. Read-only. Returns 0, what a
+ * and corruption stops it with AL_E_CORRUPT, why naming record and offset. Read-only. Returns 0, what a
  * callback returned, AL_E_CORRUPT, AL_E_NOENT, AL_E_IO or AL_E_NOMEM. */
 int log_scan(const char *path, log_record_fn on_record, log_fault_fn on_fault, void *arg,
 	     char *why);

@@ -735,7 +735,12 @@ static void every_flipped_bit_is_noticed(void **state)
 				assert_int_equal(s.fault[0].length, off[r + 1] - off[r]);
 				assert_records(&s, others[r], 2, lens, off);
 				seen_free(&s);
+				why[0] = '\0';
 				assert_int_equal(log_scan(path, NULL, NULL, NULL, why), AL_E_CORRUPT);
+				snprintf(pat, sizeof pat, "offset %" PRIu64, off[r]);
+				if (!strstr(why, pat) || !strstr(why, path))
+					fail_msg("log_scan's error '%s' does not name %s of %s", why, pat,
+						 path);
 
 				why[0] = '\0';
 				assert_int_equal(log_open(path, false, NULL, NULL, &rec, &l, why),
