@@ -15,16 +15,18 @@
 # concurrent clients), accepts, delivers, confirms, gives feedback; globex
 # and initech commit to acme and step on acme's commitments (replication
 # both ways); acme stops cleanly (its clean-stop mark) and restarts, is
-# killed (kill -9) and restarts again; all settle and stop. After each acknowledged command the test notes how many
-# sync points had completed (S): an id acknowledged then must survive a
-# power loss at any sync point k >= S.
+# killed (kill -9) and restarts again; all settle and stop. The shim also
+# records each reply acme sends on its control socket: an id acknowledged
+# when S sync points had completed must survive a power loss at any sync
+# point k >= S.
 #
 # For each sync point k the replayer (tests/tools/crashreplay) builds, from
 # a copy of acme's home taken before its daemon first started and the
 # trace, the home a power loss just after sync point k leaves, with the
 # conservative rules of ALICE's model (its header says them exactly):
-#   - a file's data, size and mode are what they were at its last completed
-#     fsync/fdatasync; everything written after is lost;
+#   - a file's data and size are what they were at its last completed
+#     fsync/fdatasync (its mode, at its last fsync); everything written
+#     after is lost;
 #   - a name (create, rename, unlink, mkdir) is durable only once its
 #     directory is fsynced (a file's own fsync does not count);
 #   - variant drop loses every change not durable by sync point k; variant
@@ -88,7 +90,9 @@ start_victim() {
 }
 # syncs: how many sync points the trace holds now.
 syncs() { grep -c '"op":"sync"' "$TRACE"; }
-# ack WHAT...: note an acknowledgement and the sync points completed since.
+# ack WHAT...: note an acknowledgement, and how many sync points had
+# completed when the test saw it (a bound: its reply in the trace says
+# exactly where it stands).
 ack() { echo "$(syncs) $*" >>"$ACKS"; }
 # ids OUTPUT: note each id acme printed.
 ack_ids() {
