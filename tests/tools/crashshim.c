@@ -522,8 +522,8 @@ static ssize_t traced_writev(int fd, const struct iovec *iov, int iovcnt, off_t 
 		pthread_mutex_unlock(&mu);
 		if (!positional)
 			return real_writev(fd, iov, iovcnt);
-		return pflags ? real_pwritev2(fd, iov, iovcnt, off, pflags)
-			      : real_pwritev(fd, iov, iovcnt, off);
+		return pflags || off == -1 ? real_pwritev2(fd, iov, iovcnt, off, pflags)
+					   : real_pwritev(fd, iov, iovcnt, off);
 	}
 	if (pflags)
 		die("pwritev2 with flags %#x on '%s'", (unsigned)pflags, t->rel);
@@ -578,12 +578,9 @@ ssize_t pwritev64(int fd, const struct iovec *iov, int iovcnt, off_t off)
 
 ssize_t pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags)
 {
-	if (off == -1) { /* the current position, as writev */
-		if (flags)
-			return traced_writev(fd, iov, iovcnt, 0, true, flags); /* dies if traced */
+	if (off == -1 && !flags) /* the current position, as writev */
 		return traced_writev(fd, iov, iovcnt, 0, false, 0);
-	}
-	return traced_writev(fd, iov, iovcnt, off, true, flags);
+	return traced_writev(fd, iov, iovcnt, off, true, flags); /* flags: refused if traced */
 }
 
 ssize_t pwritev64v2(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags)
