@@ -129,11 +129,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBA)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
 # The crash test's LD_PRELOAD recorder (tests/tools/crashshim.c): a shared
-# object on its own, built with the sanitizers when they are on.
+# object on its own, never sanitized (preloaded into any program; under
+# SANITIZE the test lets it come before the sanitizer's runtime).
 $(BUILD)/tests/crashshim.so: tests/tools/crashshim.c $(BUILD)/config.mk
 	@echo "  CC      $<"
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS) -ldl -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) \
+		-fPIC -shared -o $@ $< -ldl -lpthread
 
 # The fuzz targets with the standalone driver: the smoke that make test runs.
 $(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/common.o \

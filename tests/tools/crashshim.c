@@ -145,6 +145,18 @@ static void init(void)
 	LOAD(dup); LOAD(dup2); LOAD(dup3); LOAD(fcntl); LOAD(copy_file_range); LOAD(sendfile);
 	LOAD(splice); LOAD(chmod); LOAD(fchmod); LOAD(fchmodat); LOAD(chown); LOAD(fchown);
 	LOAD(lchown); LOAD(fchownat);
+}
+
+static void setup(void)
+{
+	pthread_once(&once, init);
+}
+
+/* The environment is read once the process is set up: a sanitizer's
+ * runtime opens files before (its calls pass through, untraced). */
+__attribute__((constructor)) static void start(void)
+{
+	setup();
 	const char *h = getenv("ALLIANCE_CRASH_HOME"), *t = getenv("ALLIANCE_CRASH_TRACE");
 	if (!h || !*h || !t || !*t)
 		return;
@@ -163,11 +175,6 @@ static void init(void)
 		abort();
 	}
 	active = true;
-}
-
-static void setup(void)
-{
-	pthread_once(&once, init);
 }
 
 /* ------------------------------------------------------------ paths */
