@@ -11,9 +11,12 @@
  * AL_E_FAILED): the caller must stop, never retry and carry on.
  *
  * Recovery: a damaged tail after which no valid record follows is a torn
- * write; log_open() cuts it and keeps the cut bytes as PATH.OFFSET.broken.
- * A damaged record followed by valid ones is corruption: log_open() fails
- * naming the file, record and offset. log_scan() reports both and goes on.
+ * write; so is a damaged record holding zeros where a write never reached
+ * the disk (a power loss lost it and kept later, unsynced ones), with all
+ * that follows it. log_open() cuts a torn tail and keeps the cut bytes as
+ * PATH.OFFSET.broken. Any other damaged record followed by valid ones is
+ * corruption: log_open() fails naming the file, record and offset.
+ * log_scan() reports both and goes on.
  */
 #ifndef AL_LOG_H
 #define AL_LOG_H
