@@ -10,7 +10,8 @@
 #   make SANITIZE=address,undefined test     the same under sanitizers (build-san/)
 #   make bench      the pipeline against raw libsodium, fdatasync and ZeroMQ
 #   make fuzz       libFuzzer on every parser of untrusted input (FUZZ_SECONDS=60 each)
-#   make soak       partners under a random workload with crashes (SOAK_SECONDS=600)
+#   make soak       partners under a random workload with crashes (SOAK_SECONDS=600),
+#                   and a power loss at every sync point of a workload (crash_points)
 #   make V=1        show the commands
 #
 # The first build installs the Debian packages it lacks (tools/install-deps).
@@ -57,7 +58,7 @@ LIBA := $(BUILD)/liballiance.a
 BINS := $(BUILD)/allianced $(BUILD)/alliancectl
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOL_BINS := $(BUILD)/tests/mklog $(BUILD)/tests/peerprobe
+TOOL_BINS := $(BUILD)/tests/mklog $(BUILD)/tests/peerprobe $(BUILD)/tests/crashshim.so
 FUZZ_TARGETS := envelope charter text log peer
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_%)
 FUZZ_SECONDS ?= 60
@@ -127,6 +128,15 @@ $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBA)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
+# The crash test's LD_PRELOAD recorder (tests/tools/crashshim.c): a shared
+# object on its own, never sanitized (preloaded into any program; under
+# SANITIZE the test lets it come before the sanitizer's runtime).
+$(BUILD)/tests/crashshim.so: tests/tools/crashshim.c $(BUILD)/config.mk
+	@echo "  CC      $<"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) \
+		-fPIC -shared -o $@ $< -ldl -lpthread
+
 # The fuzz targets with the standalone driver: the smoke that make test runs.
 $(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/common.o \
 		$(BUILD)/tests/fuzz/driver.o $(LIBA)
@@ -151,9 +161,10 @@ fuzz: $(GEN)/alliance.pb-c.c $(BUILD)/tests/fuzz_envelope
 test: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS)
 	$(Q)BUILD=$(BUILD) tests/run $(T)
 
-# The soak test for longer than make test's 25 s smoke (SOAK_SEED=N repeats a run).
-soak: $(BINS)
-	$(Q)BUILD=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) tests/run soak
+# The soak test for longer than make test's 25 s smoke (SOAK_SEED=N repeats a
+# run), and a power loss at every sync point (make test tries 6 of them).
+soak: $(BINS) $(BUILD)/tests/crashshim.so
+	$(Q)BUILD=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) CRASH_POINTS=all tests/run soak crash_points
 
 unit: $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) tests/run --unit $(T)

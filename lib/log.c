@@ -3,7 +3,9 @@
  * The scanner is shared by recovery (log_open) and the audit (log_scan), so
  * both agree on what a torn tail and what corruption is: at a damaged frame,
  * look for the next valid frame; if there is one, the stretch between is
- * corruption, otherwise everything from the damage on is a torn tail.
+ * corruption, otherwise everything from the damage on is a torn tail. A
+ * damaged frame that holds zeros where a write never reached the disk is a
+ * torn tail whatever follows (lost_write).
  */
 #include "log.h"
 #include "err.h"
@@ -125,9 +127,47 @@ static uint64_t next_valid_frame(const uint8_t *m, uint64_t size, uint64_t from,
 	return size;
 }
 
-/* Scan mapped bytes m[0..size). */
+/* A power loss may lose any write not yet synced while later ones reach
+ * the disk (writeback is not in order): the file then holds zeros where the
+ * lost write was (the filesystem's hole, or the sector as it was before),
+ * and valid records after them, none of them synced, so none acknowledged.
+ * Is the damaged frame at off such a hole? Its length field is zero (a
+ * real frame's never is), or its extent (by a plausible length) holds a
+ * whole zero sector, or ends with zeros from a sector boundary on (a real
+ * record ends with its 64 signature bytes, never 8 zeros). Only a damaged
+ * frame is asked: a valid one is never taken for a hole. */
+#define SECTOR 512
+static bool zeros(const uint8_t *p, uint64_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+static bool lost_write(const uint8_t *m, uint64_t size, uint64_t off)
+{
+	if (size - off < 4)
+		return false; /* a partial header: a torn tail anyway */
+	uint32_t len = get_u32(m + off);
+	if (len == 0)
+		return true;
+	if (size - off < AL_LOG_FRAME || len > AL_LOG_MAX_RECORD ||
+	    size - off - AL_LOG_FRAME < len)
+		return false;
+	uint64_t end = off + AL_LOG_FRAME + len;
+	for (uint64_t s = (off / SECTOR + 1) * SECTOR; s + 8 <= end; s += SECTOR) {
+		uint64_t n = end - s < SECTOR ? end - s : SECTOR;
+		if (zeros(m + s, n))
+			return true;
+	}
+	return false;
+}
+
+/* Scan mapped bytes m[0..size). Without on_fault, *stop gets the fault
+ * that ends the scan with AL_E_CORRUPT. */
 static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
-		    log_fault_fn on_fault, void *arg)
+		    log_fault_fn on_fault, void *arg, struct al_log_fault *stop)
 {
 	struct al_log_fault f;
 	int rc;
@@ -141,6 +181,7 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 			 "not an alliance log (bad file header)");
 		if (on_fault)
 			return on_fault(arg, &f);
+		*stop = f;
 		return torn ? AL_OK : AL_E_CORRUPT;
 	}
 	uint64_t off = AL_LOG_HEADER_LEN, index = 0, budget = RESYNC_WORK + size;
@@ -155,7 +196,10 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 			index++;
 			continue;
 		}
-		uint64_t next = next_valid_frame(m, size, off + 1, &budget);
+		/* A lost write: what follows was not synced either, so all of
+		 * it is the torn tail, valid records too. */
+		bool hole = lost_write(m, size, off);
+		uint64_t next = hole ? size : next_valid_frame(m, size, off + 1, &budget);
 		memset(&f, 0, sizeof f);
 		f.index = index;
 		f.offset = off;
@@ -167,8 +211,10 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 			snprintf(f.reason, sizeof f.reason,
 				 "%s; gave up looking for the next valid record (too much to "
 				 "check): %" PRIu64 " bytes not checked", why_bad, f.length);
-			if (!on_fault)
+			if (!on_fault) {
+				*stop = f;
 				return AL_E_CORRUPT;
+			}
 			return on_fault(arg, &f);
 		}
 		if (next < size) {
@@ -178,11 +224,15 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 				 f.length);
 		} else {
 			f.kind = AL_LOG_TORN;
-			snprintf(f.reason, sizeof f.reason, "torn tail: %s (%" PRIu64 " bytes)",
+			snprintf(f.reason, sizeof f.reason, hole ?
+				 "torn tail: %s, zeros where a write never reached the disk, and "
+				 "what follows (%" PRIu64 " bytes)" : "torn tail: %s (%" PRIu64 " bytes)",
 				 why_bad, f.length);
 		}
-		if (!on_fault)
+		if (!on_fault) {
+			*stop = f;
 			return f.kind == AL_LOG_TORN ? 0 : AL_E_CORRUPT;
+		}
 		if ((rc = on_fault(arg, &f)))
 			return rc;
 		off = next;
@@ -227,8 +277,13 @@ int log_scan(const char *path, log_record_fn on_record, log_fault_fn on_fault, v
 	close(fd);
 	if (rc)
 		return rc;
-	rc = scan_mem(m, size, on_record, on_fault, arg);
+	struct al_log_fault stop;
+	rc = scan_mem(m, size, on_record, on_fault, arg, &stop);
 	unmap(m, size);
+	if (rc == AL_E_CORRUPT && !on_fault)
+		al_errf(why, rc, "log '%s' is corrupt at record %" PRIu64 ", offset %" PRIu64 ": %s "
+			"('alliancectl audit' names every fault)", path, stop.index, stop.offset,
+			stop.reason);
 	return rc;
 }
 
@@ -344,7 +399,7 @@ int log_open(const char *path, bool create, log_record_fn on_record, void *arg,
 		goto fail;
 	struct open_state s = { on_record, arg, l, false, false, { 0 } };
 	l->size = AL_LOG_HEADER_LEN;
-	rc = scan_mem(m, size, open_on_record, open_on_fault, &s);
+	rc = scan_mem(m, size, open_on_record, open_on_fault, &s, NULL);
 	if (rc == AL_E_CORRUPT && s.corrupt) {
 		if (s.fault.offset == 0) /* the file header itself */
 			al_errf(why, rc, "log '%s': %s", path, s.fault.reason);

@@ -13,9 +13,12 @@
  * leaves the file as it was.
  *
  * Recovery: a damaged tail after which no valid record follows is a torn
- * write; log_open() cuts it and keeps the cut bytes as PATH.OFFSET.broken.
- * A damaged record followed by valid ones is corruption: log_open() fails
- * naming the file, record and offset. log_scan() reports both and goes on.
+ * write; so is a damaged record holding zeros where a write never reached
+ * the disk (a power loss lost it and kept later, unsynced ones), with all
+ * that follows it. log_open() cuts a torn tail and keeps the cut bytes as
+ * PATH.OFFSET.broken. Any other damaged record followed by valid ones is
+ * corruption: log_open() fails naming the file, record and offset.
+ * log_scan() reports both and goes on.
  */
 #ifndef AL_LOG_H
 #define AL_LOG_H
@@ -55,7 +58,7 @@ typedef int (*log_fault_fn)(void *arg, const struct al_log_fault *f);
 /* Read every record of the file at path, calling on_record for each valid
  * one and on_fault for each fault (after a corrupt stretch it resumes at
  * the next valid frame). Without on_fault, a torn tail ends the scan quietly
- * and corruption stops it with AL_E_CORRUPT. Read-only. Returns 0, what a
+ * and corruption stops it with AL_E_CORRUPT, why naming record and offset. Read-only. Returns 0, what a
  * callback returned, AL_E_CORRUPT, AL_E_NOENT, AL_E_IO or AL_E_NOMEM. */
 int log_scan(const char *path, log_record_fn on_record, log_fault_fn on_fault, void *arg,
 	     char *why);

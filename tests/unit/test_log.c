@@ -1,8 +1,9 @@
 /* test_log.c: the append-only log file. Round trips through close and
  * reopen, the durability accounting of group commit, recovery from a torn
- * tail cut at every possible length, detection of every flipped bit, the
- * fatal fsync, the taken-back short write and a full disk at every byte of
- * a record (through fault injection), taking back unsynced records,
+ * tail cut at every possible length, a write lost before later ones (a
+ * power loss) cut with them, detection of every flipped bit, the fatal
+ * fsync, the taken-back short write and a full disk at every byte of a
+ * record (through fault injection), taking back unsynced records,
  * and known answers for CRC-32C and the frame layout. */
 #include "testutil.h"
 
@@ -493,6 +494,120 @@ static void zero_filled_tail_is_torn(void **state)
 	free(m);
 }
 
+/* A power loss lost a write that was not synced while later ones reached
+ * the disk (writeback is not in order): zeros where it was, valid records
+ * after it. None of them was synced, so none was acknowledged: everything
+ * from the hole on is a torn tail, reported by the scan and cut (kept in
+ * .broken) at open, never refused as corruption. */
+static void expect_hole_cut(const char *path, const uint8_t *img, size_t full, uint64_t at,
+			    size_t records)
+{
+	struct seen s;
+	struct al_log_recovery rec;
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	seen_init(&s);
+	assert_int_equal(log_scan(path, on_rec, on_fault, &s, why), 0);
+	assert_int_equal(s.n, records); /* the valid records after it are not passed on */
+	assert_int_equal(s.nf, 1);
+	assert_int_equal(s.fault[0].kind, AL_LOG_TORN);
+	assert_int_equal(s.fault[0].offset, at);
+	assert_int_equal(s.fault[0].length, full - at);
+	if (!strstr(s.fault[0].reason, "never reached the disk"))
+		fail_msg("the reason does not say what happened: '%s'", s.fault[0].reason);
+	seen_free(&s);
+	assert_int_equal(log_scan(path, NULL, NULL, NULL, why), 0);
+	assert_int_equal(log_open(path, false, NULL, NULL, &rec, &l, why), 0);
+	assert_int_equal(rec.cut_offset, at);
+	assert_int_equal(rec.cut_bytes, full - at);
+	assert_int_equal(log_records(l), records);
+	assert_int_equal(file_size(path), at);
+	log_close(&l);
+	size_t blen;
+	uint8_t *b = tu_read(rec.broken_path, &blen);
+	assert_int_equal(blen, full - at);
+	assert_memory_equal(b, img + at, blen);
+	free(b);
+}
+
+static void lost_write_before_later_ones_is_torn(void **state)
+{
+	struct fx *x = *state;
+	size_t full;
+	uint64_t off[5];
+
+	/* A whole frame lost (the first write after the last sync, its
+	 * sector never written again): its length reads 0. */
+	const char *path = tu_path(0, x->dir, "frame");
+	const size_t lens1[] = { 100, 245, 281, 245 };
+	make_log(path, 4, lens1, off);
+	uint8_t *m = tu_read(path, &full);
+	memset(m + off[1], 0, AL_LOG_FRAME + lens1[1]);
+	tu_write(path, m, full);
+	expect_hole_cut(path, m, full, off[1], 1);
+	free(m);
+
+	/* A sector lost from its boundary on: the end of record 3 (940 to
+	 * 1248) and most of record 4 are zeros. */
+	path = tu_path(1, x->dir, "sector");
+	const size_t lens2[] = { 300, 300, 300, 300, 300 };
+	make_log(path, 5, lens2, off);
+	m = tu_read(path, &full);
+	assert_true(off[3] < 1024 && off[4] > 1024 && full >= 1536);
+	memset(m + 1024, 0, 512);
+	tu_write(path, m, full);
+	expect_hole_cut(path, m, full, off[3], 3);
+	free(m);
+
+	/* A whole sector lost inside a long record. */
+	path = tu_path(2, x->dir, "inside");
+	const size_t lens3[] = { 100, 1000, 100 };
+	make_log(path, 3, lens3, off);
+	m = tu_read(path, &full);
+	assert_true(off[1] < 512 && off[2] > 1024);
+	memset(m + 512, 0, 512);
+	tu_write(path, m, full);
+	expect_hole_cut(path, m, full, off[1], 1);
+	free(m);
+}
+
+/* Zeros are a lost write only where a write could have been lost: damage
+ * with a few zeros in a record, or fewer than 8 from a sector boundary to
+ * its end, followed by valid records, is still corruption. */
+static void zeros_elsewhere_are_corruption(void **state)
+{
+	struct fx *x = *state;
+	size_t full;
+	uint64_t off[3];
+	const size_t lens[] = { 100, 385, 100 }; /* record 1 ends at 517 */
+	const char *path = tu_path(0, x->dir, "log");
+	for (int k = 0; k < 2; k++) {
+		make_log(path, 3, lens, off);
+		uint8_t *m = tu_read(path, &full);
+		assert_int_equal(off[2], 517);
+		if (k == 0)
+			memset(m + off[1] + AL_LOG_FRAME + 20, 0, 30); /* no sector boundary */
+		else
+			memset(m + 512, 0, 5); /* 5 zeros from the boundary to its end */
+		tu_write(path, m, full);
+		struct seen s;
+		struct al_log_recovery rec;
+		struct al_log *l;
+		char why[AL_ERRLEN];
+		seen_init(&s);
+		assert_int_equal(log_scan(path, on_rec, on_fault, &s, why), 0);
+		assert_int_equal(s.nf, 1);
+		assert_int_equal(s.fault[0].kind, AL_LOG_CORRUPT);
+		assert_int_equal(s.fault[0].offset, off[1]);
+		assert_int_equal(s.n, 2);
+		seen_free(&s);
+		assert_int_equal(log_open(path, false, NULL, NULL, &rec, &l, why), AL_E_CORRUPT);
+		assert_int_equal(file_size(path), full);
+		free(m);
+		unlink(path);
+	}
+}
+
 static void torn_header_is_repaired(void **state)
 {
 	struct fx *x = *state;
@@ -622,7 +737,12 @@ static void every_flipped_bit_is_noticed(void **state)
 				assert_int_equal(s.fault[0].length, off[r + 1] - off[r]);
 				assert_records(&s, others[r], 2, lens, off);
 				seen_free(&s);
+				why[0] = '\0';
 				assert_int_equal(log_scan(path, NULL, NULL, NULL, why), AL_E_CORRUPT);
+				snprintf(pat, sizeof pat, "offset %" PRIu64, off[r]);
+				if (!strstr(why, pat) || !strstr(why, path))
+					fail_msg("log_scan's error '%s' does not name %s of %s", why, pat,
+						 path);
 
 				why[0] = '\0';
 				assert_int_equal(log_open(path, false, NULL, NULL, &rec, &l, why),
@@ -1024,6 +1144,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(open_syncs_what_it_finds, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_tail_every_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(zero_filled_tail_is_torn, setup, teardown),
+		cmocka_unit_test_setup_teardown(lost_write_before_later_ones_is_torn, setup, teardown),
+		cmocka_unit_test_setup_teardown(zeros_elsewhere_are_corruption, setup, teardown),
 		cmocka_unit_test_setup_teardown(second_cut_keeps_first_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_header_is_repaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_header_scan_without_callback, setup, teardown),
