@@ -6,6 +6,7 @@
 #include "ctl.h"
 #include "err.h"
 #include "msg.h"
+#include "text.h"
 #include "when.h"
 
 #include <errno.h>
@@ -83,10 +84,8 @@ static const struct verb {
 
 static int rating(const char *cmd, const char *s, const char *opt, uint32_t *out)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || *end || !*s || v < 1 || v > 5)
+	uint64_t v;
+	if (!text_uint(s, 5, &v) || v < 1)
 		return ctl_usage(cmd, "%s '%s': give a whole number from 1 to 5", opt, s);
 	*out = (uint32_t)v;
 	return 0;

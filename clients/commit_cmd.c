@@ -1,10 +1,12 @@
 /* commit_cmd.c: alliancectl commit: new commitments by this home's member. */
 #include "ctl.h"
 #include "err.h"
+#include "text.h"
 #include "when.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,12 +65,9 @@ static int split_names(struct al_commit_item *it, const char *s, const char *whe
 
 static int parse_value(const char *s, uint64_t *v, const char *where)
 {
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(s, &end, 10);
-	if (errno || *end || !*s || *s == '-')
-		return ctl_error("%s: bad value '%s' (a whole number, 0 or more)", where, s);
-	*v = n;
+	if (!text_uint(s, UINT64_MAX, v))
+		return ctl_error("%s: bad value '%s' (a whole number from 0 to %" PRIu64
+				 ", digits only)", where, s, UINT64_MAX);
 	return 0;
 }
 

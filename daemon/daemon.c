@@ -683,7 +683,8 @@ static bool may_author(const struct alliance *a, char *why)
 static int parse_id(const struct al_store *s, const char *id, struct al_ref *ref, char *why)
 {
 	const char *slash = strrchr(id, '/');
-	char name[AL_NAME_MAX + 16], *end, *at;
+	char name[AL_NAME_MAX + 16], *at;
+	uint64_t gen, seq;
 	if (!slash || slash == id || (size_t)(slash - id) >= sizeof name)
 		return al_errf(why, AL_E_INVAL, "bad id '%s' (ids look like acme/12)", id);
 	memcpy(name, id, (size_t)(slash - id));
@@ -691,8 +692,8 @@ static int parse_id(const struct al_store *s, const char *id, struct al_ref *ref
 	const struct al_member *m = NULL;
 	if ((at = strchr(name, '@'))) { /* name@2: the member's second keys */
 		*at = '\0';
-		unsigned long gen = strtoul(at + 1, &end, 10);
-		for (size_t k = 0; *end == '\0' && k < s->charter->n_members; k++)
+		bool number = text_uint(at + 1, UINT32_MAX, &gen);
+		for (size_t k = 0; number && k < s->charter->n_members; k++)
 			if (!strcmp(s->charter->members[k].name, name) && s->charter->generation &&
 			    s->charter->generation[k] == gen)
 				m = &s->charter->members[k];
@@ -700,8 +701,7 @@ static int parse_id(const struct al_store *s, const char *id, struct al_ref *ref
 		/* name/seq: its first keys' message (name@2/seq for the second's) */
 		m = &s->charter->members[members_party(s->charter, (size_t)(m - s->charter->members))];
 	}
-	unsigned long long seq = strtoull(slash + 1, &end, 10);
-	if (!m || *end || !slash[1] || !seq)
+	if (!m || !text_uint(slash + 1, UINT64_MAX, &seq) || !seq)
 		return al_errf(why, AL_E_INVAL, "bad id '%s' (ids look like acme/12)", id);
 	if (!feeds_get(s->feeds, &m->sign_key, seq))
 		return al_errf(why, AL_E_NOENT, "no message '%s' here", id);

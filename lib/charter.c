@@ -418,11 +418,11 @@ int charter_set_param(struct al_params *p, const char *kv, char *why)
 	for (size_t i = 0; eq && i < sizeof keys / sizeof keys[0]; i++) {
 		if (strlen(keys[i].key) != (size_t)(eq - kv) || strncmp(kv, keys[i].key, (size_t)(eq - kv)))
 			continue;
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(eq + 1, &end, 10);
-		if (errno || *end || eq[1] == '\0' || eq[1] == '-' || (!keys[i].is64 && v > UINT32_MAX))
-			return al_errf(why, AL_E_INVAL, "bad value in --param '%s' (a whole number)", kv);
+		uint64_t v;
+		if (!text_uint(eq + 1, keys[i].is64 ? UINT64_MAX : UINT32_MAX, &v))
+			return al_errf(why, AL_E_INVAL, "bad value in --param '%s' (a whole number "
+				       "from 0 to %" PRIu64 ", digits only)", kv,
+				       keys[i].is64 ? UINT64_MAX : (uint64_t)UINT32_MAX);
 		if (keys[i].is64)
 			*(uint64_t *)((char *)p + keys[i].off) = v;
 		else
