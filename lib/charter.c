@@ -403,6 +403,17 @@ void charter_destroy(struct al_charter **cp)
 	*cp = NULL;
 }
 
+bool charter_params_equal(const struct al_params *a, const struct al_params *b)
+{
+	/* Field by field: the struct has padding, which memcmp would read. */
+	return a->half_life == b->half_life && a->grace == b->grace && a->skew == b->skew &&
+	       a->w_on_time == b->w_on_time && a->w_late == b->w_late &&
+	       a->w_missed == b->w_missed && a->w_disputed == b->w_disputed &&
+	       a->w_rating == b->w_rating && a->warn_trust == b->warn_trust &&
+	       a->warn_uncertainty == b->warn_uncertainty && a->warn_misses == b->warn_misses &&
+	       a->warn_reciprocity == b->warn_reciprocity && a->value_unit == b->value_unit;
+}
+
 int charter_set_param(struct al_params *p, const char *kv, char *why)
 {
 	static const struct { const char *key; size_t off; int is64; } keys[] = {
