@@ -794,6 +794,18 @@ static int due_ok(int64_t due, bool past, int64_t now, bool batch, const char *l
 	return AL_OK;
 }
 
+static bool same_refs(const struct al_ref *x, const struct al_ref *y)
+{
+	return x->seq == y->seq && !memcmp(&x->author, &y->author, AL_KEYLEN);
+}
+
+/* Two strings of bodies, NULL (a field the body being built leaves
+ * unset) being "" as it is once signed. */
+static bool same_text(const char *x, const char *y)
+{
+	return !strcmp(x ? x : "", y ? y : "");
+}
+
 /* Is b (not yet signed) the step that the held message orig states? What
  * matters is what the rules and the partners act on: the kind, the
  * commitment it is about, what is promised to whom, by when (unless the
@@ -801,11 +813,6 @@ static int due_ok(int64_t due, bool past, int64_t now, bool batch, const char *l
  * much, a verdict's ratings, a ruling, an amendment's change. Free text
  * (reasons, comments, notes) is not compared. params: the --param
  * KEY=VALUE changes of an amendment (n_params of them). */
-static bool same_refs(const struct al_ref *x, const struct al_ref *y)
-{
-	return x->seq == y->seq && !memcmp(&x->author, &y->author, AL_KEYLEN);
-}
-
 static bool same_step(const struct al_body *orig, const struct al_body *b, bool due_offset,
 		      char **params, size_t n_params)
 {
@@ -814,16 +821,16 @@ static bool same_step(const struct al_body *orig, const struct al_body *b, bool 
 	switch (b->kind) {
 	case AL_KIND_COMMITMENT: {
 		const struct al_commitment *x = &orig->u.commitment, *y = &b->u.commitment;
-		return !strcmp(x->what, y->what) && x->n_to == y->n_to &&
+		return same_text(x->what, y->what) && x->n_to == y->n_to &&
 		       (!x->n_to || !memcmp(x->to, y->to, x->n_to * sizeof *x->to)) &&
 		       (due_offset || x->due == y->due) && x->value == y->value &&
 		       same_refs(&x->task, &y->task);
 	}
 	case AL_KIND_TASK: {
 		const struct al_task *x = &orig->u.task, *y = &b->u.task;
-		if (strcmp(x->title, y->title) || memcmp(&x->owner, &y->owner, AL_KEYLEN) ||
+		if (!same_text(x->title, y->title) || memcmp(&x->owner, &y->owner, AL_KEYLEN) ||
 		    (!due_offset && x->due != y->due) || x->n_depends != y->n_depends ||
-		    strcmp(x->deliverable, y->deliverable))
+		    !same_text(x->deliverable, y->deliverable))
 			return false;
 		for (size_t i = 0; i < x->n_depends; i++)
 			if (!same_refs(&x->depends[i], &y->depends[i]))
@@ -857,7 +864,7 @@ static bool same_step(const struct al_body *orig, const struct al_body *b, bool 
 		const struct al_amendment *x = &orig->u.amendment, *y = &b->u.amendment;
 		if (!same_refs(&x->approves, &y->approves) || x->has_add != y->has_add ||
 		    x->has_remove != y->has_remove || x->has_params != y->has_params ||
-		    x->has_replace != y->has_replace || strcmp(x->endpoint, y->endpoint) ||
+		    x->has_replace != y->has_replace || !same_text(x->endpoint, y->endpoint) ||
 		    (x->has_add && memcmp(&x->add.sign_key, &y->add.sign_key, AL_KEYLEN)) ||
 		    (x->has_remove && memcmp(&x->remove, &y->remove, AL_KEYLEN)) ||
 		    (x->has_replace && memcmp(&x->replace.sign_key, &y->replace.sign_key, AL_KEYLEN)))

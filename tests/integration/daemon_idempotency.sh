@@ -75,6 +75,13 @@ same_id "task add --key twice prints the same id" "$t1" "$t2" acme
 dl1=$(alliancectl deliver "$id1" --note "done" --key s4 "${A[@]}")
 dl2=$(alliancectl deliver "$id1" --note "done" --key s4 "${A[@]}")
 same_id "deliver --key twice prints the same id (the state moved on: no matter)" "$dl1" "$dl2" acme
+am1=$(alliancectl amend --param w_late=300 --reason "late costs more" --key s5 "${A[@]}")
+am2=$(alliancectl amend --param w_late=300 --reason "late costs more" --key s5 "${A[@]}")
+same_id "amend --param --key twice prints the same id" "$am1" "$am2" acme
+fails "...another value under that key is refused" alliancectl amend --param w_late=301 --key s5 "${A[@]}"
+ap1=$(alliancectl amend --approve "$am1" --key s6 "${G[@]}")
+ap2=$(alliancectl amend --approve "$am1" --key s6 "${G[@]}")
+same_id "amend --approve --key twice prints the same id (in effect by then: no matter)" "$ap1" "$ap2" globex
 fails "a bad key is refused" alliancectl accept "$id1" --key 'a b' "${G[@]}"
 contains "...with the rule" "$(alliancectl accept "$id1" --key 'a b' "${G[@]}" 2>&1)" "1 to 64 characters of A-Z a-z 0-9 . _ : -"
 check "every --help says what a key is" bash -c 'for v in commit accept decline deliver confirm dispute release escalate resolve task feedback amend; do alliancectl $v --help | grep -q "retry token" || { echo "$v"; exit 1; }; done'
