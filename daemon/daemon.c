@@ -1328,8 +1328,6 @@ static int flush(struct daemon *d)
 	return AL_OK;
 }
 
-/* Handle one control request if there is one. Returns 1 when there was
- * none, 0 when one was handled, or a fatal error. */
 int recv_parts(void *sock, zmq_msg_t *part, int max)
 {
 	int n = 0, more = 1;
@@ -1349,6 +1347,8 @@ int recv_parts(void *sock, zmq_msg_t *part, int max)
 	return n;
 }
 
+/* Handle one control request if there is one. Returns 1 when there was
+ * none, 0 when one was handled, or a fatal error. */
 static int on_control(struct daemon *d)
 {
 	zmq_msg_t part[3];
@@ -1388,6 +1388,13 @@ static int on_control(struct daemon *d)
 			send_reply(d, zmq_msg_data(&part[0]), zmq_msg_size(&part[0]), buf, len);
 			free(buf);
 		}
+	} else if (rc == AFTER_SYNC) {
+		/* Appended, and no reply can say so. Returned as is, AFTER_SYNC
+		 * would read as "no request" (1) and the reply would vanish
+		 * unseen: stop instead (out of memory is fatal), acknowledging
+		 * nothing; a retry with a key is then safe. */
+		dlog(d, L_ERROR, "control: out of memory for the reply to a request that appended");
+		rc = AL_E_NOMEM;
 	}
 	control_reply_clear(&rp);
 	for (int i = 0; i < 3; i++)
