@@ -6,6 +6,7 @@
 #include "ctl.h"
 #include "err.h"
 #include "msg.h"
+#include "text.h"
 #include "when.h"
 
 #include <errno.h>
@@ -19,35 +20,39 @@ static const struct verb {
 	const char *name;
 	const char *usage;
 } verbs[] = {
-	{ "accept", "usage: alliancectl accept ID [-H HOME] [--alliance ID|TITLE]\n\n"
+	{ "accept", "usage: alliancectl accept ID [--key KEY] [-H HOME] [--alliance ID|TITLE]\n\n"
 		    "As a beneficiary of commitment ID (e.g. acme/3), accept it.\n" },
-	{ "decline", "usage: alliancectl decline ID [--reason TEXT] [-H HOME] [--alliance ID|TITLE]\n\n"
-		     "As a beneficiary of commitment ID, decline it (no penalty for anyone).\n" },
-	{ "deliver", "usage: alliancectl deliver ID [--evidence FILE] [--note TEXT] [-H HOME]\n"
+	{ "decline", "usage: alliancectl decline ID [--reason TEXT] [--key KEY] [-H HOME]\n"
 		     "                           [--alliance ID|TITLE]\n\n"
+		     "As a beneficiary of commitment ID, decline it (no penalty for anyone).\n" },
+	{ "deliver", "usage: alliancectl deliver ID [--evidence FILE] [--note TEXT] [--key KEY]\n"
+		     "                           [-H HOME] [--alliance ID|TITLE]\n\n"
 		     "As the promisor of commitment ID, say it is done. An evidence file is\n"
 		     "hashed (BLAKE2b-256), not copied: the hash goes into the signed message,\n"
 		     "so anyone holding the file later can show it is the one delivered.\n" },
 	{ "confirm", "usage: alliancectl confirm ID --rating 1..5 [--timeliness 1..5] [--comment TEXT]\n"
-		     "                           [-H HOME] [--alliance ID|TITLE]\n\n"
+		     "                           [--key KEY] [-H HOME] [--alliance ID|TITLE]\n\n"
 		     "As a beneficiary of delivered commitment ID, confirm it, rating its\n"
 		     "quality (and its timeliness; default: the same rating).\n" },
-	{ "dispute", "usage: alliancectl dispute ID --reason TEXT [-H HOME] [--alliance ID|TITLE]\n\n"
+	{ "dispute", "usage: alliancectl dispute ID --reason TEXT [--key KEY] [-H HOME]\n"
+		     "                           [--alliance ID|TITLE]\n\n"
 		     "As a beneficiary of delivered commitment ID, dispute it, saying why.\n" },
-	{ "release", "usage: alliancectl release ID [--reason TEXT] [-H HOME] [--alliance ID|TITLE]\n\n"
+	{ "release", "usage: alliancectl release ID [--reason TEXT] [--key KEY] [-H HOME]\n"
+		     "                           [--alliance ID|TITLE]\n\n"
 		     "As a party to proposed or accepted commitment ID, release it. By mutual\n"
 		     "agreement: it is released, with no penalty for anyone, once the promisor\n"
 		     "and every beneficiary have released it.\n" },
-	{ "escalate", "usage: alliancectl escalate ID --reason TEXT [-H HOME] [--alliance ID|TITLE]\n\n"
+	{ "escalate", "usage: alliancectl escalate ID --reason TEXT [--key KEY] [-H HOME]\n"
+		      "                            [--alliance ID|TITLE]\n\n"
 		      "Take the dispute over commitment ID to the charter's resolver (the\n"
 		      "hierarchy mechanism), saying why.\n" },
-	{ "resolve", "usage: alliancectl resolve ID --uphold|--reject [--comment TEXT] [-H HOME]\n"
-		     "                           [--alliance ID|TITLE]\n\n"
+	{ "resolve", "usage: alliancectl resolve ID --uphold|--reject [--comment TEXT] [--key KEY]\n"
+		     "                           [-H HOME] [--alliance ID|TITLE]\n\n"
 		     "As the charter's resolver, rule on the escalated dispute over commitment\n"
 		     "ID: --uphold it (the delivery counts as disputed against the promisor) or\n"
 		     "--reject it (the delivery stands).\n" },
-	{ "feedback", "usage: alliancectl feedback NAME --rating 1..5 [--comment TEXT] [-H HOME]\n"
-		      "                            [--alliance ID|TITLE]\n\n"
+	{ "feedback", "usage: alliancectl feedback NAME --rating 1..5 [--comment TEXT] [--key KEY]\n"
+		      "                            [-H HOME] [--alliance ID|TITLE]\n\n"
 		      "Rate member NAME outside any one commitment. Feedback is graded evidence\n"
 		      "in NAME's trust score (docs/trust.md).\n" },
 	{ "amend", "usage: alliancectl amend --param KEY=VALUE ... [--reason TEXT] [-H HOME]\n"
@@ -55,7 +60,8 @@ static const struct verb {
 		   "       alliancectl amend --remove NAME [--reason TEXT] [-H HOME]\n"
 		   "       alliancectl amend --replace CARD [--reason TEXT] [-H HOME]\n"
 		   "       alliancectl amend --endpoint ENDPOINT [--reason TEXT] [-H HOME]\n"
-		   "       alliancectl amend --approve ID [-H HOME] [--alliance ID|TITLE]\n\n"
+		   "       alliancectl amend --approve ID [-H HOME] [--alliance ID|TITLE]\n"
+		   "       (each form also takes --key KEY)\n\n"
 		   "Propose a change to the charter, or approve one. --param sets new trust\n"
 		   "parameters (the keys of 'charter new --param', and half_life and grace in\n"
 		   "seconds); --add admits a new member by its card (the last line 'allianced\n"
@@ -75,18 +81,28 @@ static const struct verb {
 		   "peers dial it there from then on. Set advertise in allianced.conf to match.\n"
 		   "Prints the message's id.\n" },
 	{ "task", "usage: alliancectl task add TITLE --owner NAME --due WHEN [--depends ID ...]\n"
-		  "                            [--deliverable TEXT] [-H HOME] [--alliance ID|TITLE]\n\n"
+		  "                            [--deliverable TEXT] [--key KEY] [--past]\n"
+		  "                            [-H HOME] [--alliance ID|TITLE]\n\n"
 		  "Program a task with an accountable owner and a due time; it may depend on\n"
 		  "other tasks (--depends, repeatable) and name its deliverable. Prints the\n"
-		  "task's id; commitments may then name it (commit --task ID).\n" },
+		  "task's id; commitments may then name it (commit --task ID). A due time\n"
+		  "already past is refused unless --past says it is meant.\n" },
 };
+
+/* What every verb's --help adds about --key. */
+static const char key_help[] =
+	"\n--key KEY makes a retry safe: if the reply was lost (a timeout, a daemon\n"
+	"killed), run the same command again with the same KEY and it prints the id of\n"
+	"the message the first one made, signing nothing new. A KEY is 1 to 64\n"
+	"characters of A-Z a-z 0-9 . _ : - chosen by you, once per step (a KEY used for\n"
+	"another step is refused; free text such as a reason is not compared). It is\n"
+	"a retry token, not a secret: it goes into the signed message and every\n"
+	"partner sees it.\n";
 
 static int rating(const char *cmd, const char *s, const char *opt, uint32_t *out)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || *end || !*s || v < 1 || v > 5)
+	uint64_t v;
+	if (!text_uint(s, 5, &v) || v < 1)
 		return ctl_usage(cmd, "%s '%s': give a whole number from 1 to 5", opt, s);
 	*out = (uint32_t)v;
 	return 0;
@@ -116,7 +132,7 @@ static int act(const struct verb *v, int argc, char **argv)
 {
 	enum { O_ALLIANCE = 256, O_REASON, O_NOTE, O_COMMENT, O_EVIDENCE, O_RATING, O_TIMELINESS,
 	       O_OWNER, O_DUE, O_DEPENDS, O_DELIVERABLE, O_UPHOLD, O_REJECT, O_PARAM, O_APPROVE,
-	       O_ADD, O_REMOVE, O_ENDPOINT, O_REPLACE };
+	       O_ADD, O_REMOVE, O_ENDPOINT, O_REPLACE, O_KEY, O_PAST };
 	static const struct option opts[] = {
 		{ "alliance", required_argument, NULL, O_ALLIANCE },
 		{ "reason", required_argument, NULL, O_REASON },
@@ -137,13 +153,16 @@ static int act(const struct verb *v, int argc, char **argv)
 		{ "remove", required_argument, NULL, O_REMOVE },
 		{ "endpoint", required_argument, NULL, O_ENDPOINT },
 		{ "replace", required_argument, NULL, O_REPLACE },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "past", no_argument, NULL, O_PAST },
 		{ "home", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *home_opt = NULL, *text = NULL, *evidence = NULL, *owner = NULL;
 	char *depends[64], *params[64], why[AL_ERRLEN];
-	const char *approve = NULL, *add = NULL, *remove = NULL, *endpoint = NULL, *replace = NULL;
+	const char *approve = NULL, *add = NULL, *remove = NULL, *endpoint = NULL, *replace = NULL,
+		   *key = NULL;
 	struct al_request rq = { .op = AL_OP_ACT, .alliance = (char *)"" };
 	bool confirm = !strcmp(v->name, "confirm"), feedback = !strcmp(v->name, "feedback");
 	bool task = !strcmp(v->name, "task"), has_due = false;
@@ -157,7 +176,7 @@ static int act(const struct verb *v, int argc, char **argv)
 		if (name && !strstr(v->usage, flag))
 			return ctl_usage(v->name, "%s takes no --%s", v->name, name);
 		switch (opt) {
-		case 'h': fputs(v->usage, stdout); return 0;
+		case 'h': fputs(v->usage, stdout); fputs(key_help, stdout); return 0;
 		case 'H': home_opt = optarg; break;
 		case O_ALLIANCE: rq.alliance = optarg; break;
 		case O_REASON:
@@ -177,7 +196,14 @@ static int act(const struct verb *v, int argc, char **argv)
 			if (when_parse(optarg, when_now(), &rq.act.due, why))
 				return ctl_usage(v->name, "--due: %s", why);
 			has_due = true;
+			rq.act.due_offset = *optarg == '+' || *optarg == '-';
 			break;
+		case O_KEY:
+			if (msg_check_idempotency_key(optarg, why))
+				return ctl_usage(v->name, "--key: %s", why);
+			key = optarg;
+			break;
+		case O_PAST: rq.act.past = true; break;
 		case O_DEPENDS:
 			if (rq.act.n_depends == sizeof depends / sizeof depends[0])
 				return ctl_usage(v->name, "at most %zu --depends", rq.act.n_depends);
@@ -219,6 +245,14 @@ static int act(const struct verb *v, int argc, char **argv)
 			return ctl_usage(v->name, "task add needs one TITLE (quote it)");
 		if (!owner || !has_due)
 			return ctl_usage(v->name, "task add needs --owner NAME and --due WHEN");
+		/* A retry under a key may come after the due time passed: the
+		 * daemon, which knows, checks that one. */
+		char t[AL_WHENLEN], n[AL_WHENLEN];
+		int64_t now = when_now();
+		if (!rq.act.past && !key && rq.act.due < now)
+			return ctl_usage(v->name, "--due %s is in the past (it is %s); give --past to "
+					 "record a task already overdue", when_format(rq.act.due, t),
+					 when_format(now, n));
 		text = argv[optind];
 	} else if (optind + 1 != argc) {
 		return ctl_usage(v->name, feedback ? "feedback needs one member NAME"
@@ -253,9 +287,11 @@ static int act(const struct verb *v, int argc, char **argv)
 		rq.act.deliverable = (char *)"";
 	rq.act.text = (char *)(text ? text : "");
 	rq.act.evidence_ref = (char *)(evidence ? evidence : "");
+	rq.act.key = (char *)(key ? key : "");
 	struct al_reply rp;
-	if (ctl_call(home, &rq, &rp))
-		return CTL_EXIT_FAIL;
+	int rc = ctl_call(home, &rq, &rp);
+	if (rc)
+		return rc;
 	json_t *j = json_loads(rp.json, 0, NULL);
 	control_reply_clear(&rp);
 	if (!j || !json_is_string(json_object_get(j, "id"))) {

@@ -222,11 +222,8 @@ static int charter_new(int argc, char **argv)
 	c->quorum = (uint32_t)(c->n_members / 2 + 1);
 	if (quorum_arg) {
 		/* Digits only, and at most the members: never wrapped or cut to fit. */
-		char *end;
-		errno = 0;
-		unsigned long long q = strtoull(quorum_arg, &end, 10);
-		if (!isdigit((unsigned char)quorum_arg[0]) || *end || errno || q < 1 ||
-		    q > c->n_members) {
+		uint64_t q;
+		if (!text_uint(quorum_arg, c->n_members, &q) || q < 1) {
 			rc = ctl_usage("charter new", "bad --quorum '%s': give a number of members "
 				       "from 1 to %zu (this charter has %zu members)", quorum_arg,
 				       c->n_members, c->n_members);

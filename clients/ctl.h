@@ -69,6 +69,12 @@ const char *ctl_esc(const char *s, char *buf, size_t n);
  * on success fills *rp (control_reply_clear it) and returns 0. */
 int ctl_call(const char *home, const struct al_request *rq, struct al_reply *rp);
 
+/* ctl_call, telling also whether it failed because the daemon refused the
+ * request (*refused: it then changed nothing) rather than for want of an
+ * answer (then the request may or may not have been carried out). */
+int ctl_call_refused(const char *home, const struct al_request *rq, struct al_reply *rp,
+		     bool *refused);
+
 /* A log to read offline, as named on the command line. */
 struct ctl_source {
 	const char *label;

@@ -32,7 +32,7 @@ static json_t *id_of(const struct al_charter *c, const struct al_ref *r)
 static json_t *time_of(int64_t ms)
 {
 	char t[AL_WHENLEN];
-	return ms ? json_string(when_format(ms, t)) : json_null();
+	return json_string(when_format(ms, t)); /* 0 is a time: 1970-01-01T00:00:00Z */
 }
 
 static json_t *str(const char *s)
@@ -62,6 +62,8 @@ json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e
 				    json_integer((json_int_t)b->frontier[i].seq));
 	}
 	json_object_set_new(j, "frontier", fr);
+	/* The retry token its author's client gave, or null. */
+	json_object_set_new(j, "key", *b->key ? json_string(b->key) : json_null());
 	switch (b->kind) {
 	case AL_KIND_TASK: {
 		const struct al_task *t = &b->u.task;
@@ -226,6 +228,8 @@ void ctl_message_line(const json_t *j, char *buf, size_t n)
 			first = 0;
 		}
 	}
+	if (json_is_string(json_object_get(j, "key")))
+		PUT(" (key %s)", S("key"));
 #undef S
 #undef PUT
 }

@@ -5,6 +5,7 @@
 #include "err.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -297,7 +298,7 @@ static int check(const char *home, const char *sel, const struct ctl_min_free *m
 	char path[4200], line[4096];
 	struct stat st;
 	snprintf(path, sizeof path, "%s/control.sock", home);
-	if (stat(path, &st) < 0) {
+	if (stat(path, &st) < 0 && errno == ENOENT) {
 		printf("CRITICAL: no daemon is running for '%s' (no %s)\n", home, path);
 		return CTL_EXIT_FAIL;
 	}
@@ -362,8 +363,9 @@ int cmd_status(int argc, char **argv)
 		return check(home, sel, &mf);
 	struct al_request rq = { .op = AL_OP_STATUS, .alliance = (char *)sel };
 	struct al_reply rp;
-	if (ctl_call(home, &rq, &rp))
-		return CTL_EXIT_FAIL;
+	int rc = ctl_call(home, &rq, &rp);
+	if (rc)
+		return rc;
 	json_t *j = json_loads(rp.json, 0, NULL);
 	control_reply_clear(&rp);
 	if (!j)

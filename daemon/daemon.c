@@ -885,7 +885,8 @@ static bool may_author(const struct alliance *a, char *why)
 static int parse_id(const struct al_store *s, const char *id, struct al_ref *ref, char *why)
 {
 	const char *slash = strrchr(id, '/');
-	char name[AL_NAME_MAX + 16], *end, *at;
+	char name[AL_NAME_MAX + 16], *at;
+	uint64_t gen, seq;
 	if (!slash || slash == id || (size_t)(slash - id) >= sizeof name)
 		return al_errf(why, AL_E_INVAL, "bad id '%s' (ids look like acme/12)", id);
 	memcpy(name, id, (size_t)(slash - id));
@@ -893,8 +894,8 @@ static int parse_id(const struct al_store *s, const char *id, struct al_ref *ref
 	const struct al_member *m = NULL;
 	if ((at = strchr(name, '@'))) { /* name@2: the member's second keys */
 		*at = '\0';
-		unsigned long gen = strtoul(at + 1, &end, 10);
-		for (size_t k = 0; *end == '\0' && k < s->charter->n_members; k++)
+		bool number = text_uint(at + 1, UINT32_MAX, &gen);
+		for (size_t k = 0; number && k < s->charter->n_members; k++)
 			if (!strcmp(s->charter->members[k].name, name) && s->charter->generation &&
 			    s->charter->generation[k] == gen)
 				m = &s->charter->members[k];
@@ -902,8 +903,7 @@ static int parse_id(const struct al_store *s, const char *id, struct al_ref *ref
 		/* name/seq: its first keys' message (name@2/seq for the second's) */
 		m = &s->charter->members[members_party(s->charter, (size_t)(m - s->charter->members))];
 	}
-	unsigned long long seq = strtoull(slash + 1, &end, 10);
-	if (!m || *end || !slash[1] || !seq)
+	if (!m || !text_uint(slash + 1, UINT64_MAX, &seq) || !seq)
 		return al_errf(why, AL_E_INVAL, "bad id '%s' (ids look like acme/12)", id);
 	if (!feeds_get(s->feeds, &m->sign_key, seq))
 		return al_errf(why, AL_E_NOENT, "no message '%s' here", id);
@@ -912,10 +912,23 @@ static int parse_id(const struct al_store *s, const char *id, struct al_ref *ref
 	return AL_OK;
 }
 
-/* Check one commitment as stated; fill b (keys into *to, caller frees). */
+/* What errors call item n of a commit request: its --batch line, or
+ * "commitment n". */
+static const char *item_label(const struct al_commit_item *it, size_t n, char *buf, size_t len)
+{
+	if (it->line)
+		snprintf(buf, len, "--batch line %" PRIu32, it->line);
+	else
+		snprintf(buf, len, "commitment %zu", n);
+	return buf;
+}
+
+/* Check one commitment as stated; fill b (keys into *to, caller frees).
+ * The due time is checked apart (due_ok): a retry of a commitment made
+ * before its due time passed names a due time now past. */
 static int check_item(const struct al_store *s, const struct al_member *self,
-		      const struct al_commit_item *it, size_t n, struct al_body *b, al_key **to,
-		      char *why)
+		      const struct al_commit_item *it, const char *label, struct al_body *b,
+		      al_key **to, char *why)
 {
 	char list[1024], err[AL_ERRLEN];
 	const struct al_charter *c = s->charter;
@@ -923,88 +936,289 @@ static int check_item(const struct al_store *s, const struct al_member *self,
 	*to = NULL;
 	/* This home signs no text that could drive a partner's terminal
 	 * (text_check); what peers signed is accepted as it is. */
-	char field[48];
-	snprintf(field, sizeof field, "commitment %zu: WHAT", n);
+	char field[96];
+	snprintf(field, sizeof field, "%s: WHAT", label);
 	if (text_check(field, it->what, why))
 		return AL_E_INVAL;
 	if (!*it->what || strlen(it->what) > 4096)
-		return al_errf(why, AL_E_INVAL, "commitment %zu: say what you will deliver "
-			       "(1 to 4096 characters)", n);
+		return al_errf(why, AL_E_INVAL, "%s: say what you will deliver "
+			       "(1 to 4096 characters)", label);
+	if (*it->key && msg_check_idempotency_key(it->key, err))
+		return al_errf(why, AL_E_INVAL, "%s: %s", label, err);
 	if (it->n_to == 0)
-		return al_errf(why, AL_E_INVAL, "commitment %zu: name at least one beneficiary "
-			       "with --to (members: %s)", n, charter_member_list(c, list, sizeof list));
+		return al_errf(why, AL_E_INVAL, "%s: name at least one beneficiary "
+			       "with --to (members: %s)", label, charter_member_list(c, list, sizeof list));
 	if (!(*to = calloc(it->n_to, sizeof **to)))
 		return AL_E_NOMEM;
 	for (size_t k = 0; k < it->n_to; k++) {
 		const struct al_member *m = charter_member_named(c, it->to[k]);
 		if (!m)
-			return al_errf(why, AL_E_INVAL, "commitment %zu: no member named '%s' in "
-				       "charter '%s' (members: %s)", n, it->to[k], c->title,
+			return al_errf(why, AL_E_INVAL, "%s: no member named '%s' in "
+				       "charter '%s' (members: %s)", label, it->to[k], c->title,
 				       charter_member_list(c, list, sizeof list));
 		if (m == self)
-			return al_errf(why, AL_E_INVAL, "commitment %zu: '%s' cannot promise "
-				       "something to itself", n, m->name);
+			return al_errf(why, AL_E_INVAL, "%s: '%s' cannot promise "
+				       "something to itself", label, m->name);
 		if (members_check_current(c, (size_t)(m - c->members), err))
-			return al_errf(why, AL_E_INVAL, "commitment %zu: %s", n, err);
+			return al_errf(why, AL_E_INVAL, "%s: %s", label, err);
 		for (size_t j = 0; j < k; j++)
 			if (!memcmp(&(*to)[j], &m->sign_key, AL_KEYLEN))
-				return al_errf(why, AL_E_INVAL, "commitment %zu: '%s' is named "
-					       "twice in --to", n, m->name);
+				return al_errf(why, AL_E_INVAL, "%s: '%s' is named "
+					       "twice in --to", label, m->name);
 		(*to)[k] = m->sign_key;
 	}
-	if (it->due <= 0)
-		return al_errf(why, AL_E_INVAL, "commitment %zu: give a due time (--due)", n);
 	b->kind = AL_KIND_COMMITMENT;
+	b->key = it->key;
 	b->u.commitment.what = it->what;
 	b->u.commitment.to = *to;
 	b->u.commitment.n_to = it->n_to;
 	b->u.commitment.due = it->due;
 	b->u.commitment.value = it->value;
 	if (*it->task && parse_id(s, it->task, &b->u.commitment.task, err))
-		return al_errf(why, AL_E_INVAL, "commitment %zu: --task: %s", n, err);
+		return al_errf(why, AL_E_INVAL, "%s: --task: %s", label, err);
 	return AL_OK;
 }
 
-/* New commitments: all checked first, then all authored; the reply (their
- * ids) waits for the fsync that covers them. */
+/* A due time for a new message signed now: in the years 0000 to 9999, and
+ * not already past unless past says it is meant (a commitment or task
+ * recorded overdue). batch: the item came from a --batch line. The client
+ * checks first, for a whole batch before any of it goes; this check is
+ * the one that counts, against the clock that signs. */
+static int due_ok(int64_t due, bool past, int64_t now, bool batch, const char *label,
+		  const char *what, char *why)
+{
+	char t[AL_WHENLEN], n[AL_WHENLEN];
+	if (!when_in_range(due))
+		return al_errf(why, AL_E_INVAL, "%s%sthe due time %s is out of range (years 0000 "
+			       "to 9999)", label, *label ? ": " : "", when_format(due, t));
+	if (due < now && !past)
+		return al_errf(why, AL_E_INVAL, "%s%s--due %s is in the past (it is %s); give "
+			       "%s to record a %s already overdue", label, *label ? ": " : "",
+			       when_format(due, t), when_format(now, n),
+			       batch ? "\"past\": true on the line, or --past for the whole batch,"
+				     : "--past", what);
+	return AL_OK;
+}
+
+static bool same_refs(const struct al_ref *x, const struct al_ref *y)
+{
+	return x->seq == y->seq && !memcmp(&x->author, &y->author, AL_KEYLEN);
+}
+
+/* Two strings of bodies, NULL (a field the body being built leaves
+ * unset) being "" as it is once signed. */
+static bool same_text(const char *x, const char *y)
+{
+	return !strcmp(x ? x : "", y ? y : "");
+}
+
+/* Is b (not yet signed) the step that the held message orig states? What
+ * matters is what the rules and the partners act on: the kind, the
+ * commitment it is about, what is promised to whom, by when (unless the
+ * due time was given from now, +14d, which a retry reads anew), for how
+ * much, a verdict's ratings, a ruling, an amendment's change. Free text
+ * (reasons, comments, notes) is not compared. params: the --param
+ * KEY=VALUE changes of an amendment (n_params of them). */
+static bool same_step(const struct al_body *orig, const struct al_body *b, bool due_offset,
+		      char **params, size_t n_params)
+{
+	if (orig->kind != b->kind)
+		return false;
+	switch (b->kind) {
+	case AL_KIND_COMMITMENT: {
+		const struct al_commitment *x = &orig->u.commitment, *y = &b->u.commitment;
+		return same_text(x->what, y->what) && x->n_to == y->n_to &&
+		       (!x->n_to || !memcmp(x->to, y->to, x->n_to * sizeof *x->to)) &&
+		       (due_offset || x->due == y->due) && x->value == y->value &&
+		       same_refs(&x->task, &y->task);
+	}
+	case AL_KIND_TASK: {
+		const struct al_task *x = &orig->u.task, *y = &b->u.task;
+		if (!same_text(x->title, y->title) || memcmp(&x->owner, &y->owner, AL_KEYLEN) ||
+		    (!due_offset && x->due != y->due) || x->n_depends != y->n_depends ||
+		    !same_text(x->deliverable, y->deliverable))
+			return false;
+		for (size_t i = 0; i < x->n_depends; i++)
+			if (!same_refs(&x->depends[i], &y->depends[i]))
+				return false;
+		return true;
+	}
+	case AL_KIND_RESPONSE:
+		return same_refs(&orig->u.response.commitment, &b->u.response.commitment) &&
+		       orig->u.response.answer == b->u.response.answer;
+	case AL_KIND_DELIVERY:
+		return same_refs(&orig->u.delivery.commitment, &b->u.delivery.commitment) &&
+		       orig->u.delivery.has_evidence == b->u.delivery.has_evidence &&
+		       !memcmp(&orig->u.delivery.evidence_hash, &b->u.delivery.evidence_hash,
+			       AL_HASHLEN);
+	case AL_KIND_VERDICT:
+		return same_refs(&orig->u.verdict.commitment, &b->u.verdict.commitment) &&
+		       orig->u.verdict.outcome == b->u.verdict.outcome &&
+		       orig->u.verdict.quality == b->u.verdict.quality &&
+		       orig->u.verdict.timeliness == b->u.verdict.timeliness;
+	case AL_KIND_RELEASE:
+		return same_refs(&orig->u.release.commitment, &b->u.release.commitment);
+	case AL_KIND_FEEDBACK:
+		return !memcmp(&orig->u.feedback.about, &b->u.feedback.about, AL_KEYLEN) &&
+		       orig->u.feedback.rating == b->u.feedback.rating;
+	case AL_KIND_ESCALATION:
+		return same_refs(&orig->u.escalation.subject, &b->u.escalation.subject);
+	case AL_KIND_RESOLUTION:
+		return same_refs(&orig->u.resolution.subject, &b->u.resolution.subject) &&
+		       orig->u.resolution.ruling == b->u.resolution.ruling;
+	case AL_KIND_AMENDMENT: {
+		const struct al_amendment *x = &orig->u.amendment, *y = &b->u.amendment;
+		if (!same_refs(&x->approves, &y->approves) || x->has_add != y->has_add ||
+		    x->has_remove != y->has_remove || x->has_params != y->has_params ||
+		    x->has_replace != y->has_replace || !same_text(x->endpoint, y->endpoint) ||
+		    (x->has_add && memcmp(&x->add.sign_key, &y->add.sign_key, AL_KEYLEN)) ||
+		    (x->has_remove && memcmp(&x->remove, &y->remove, AL_KEYLEN)) ||
+		    (x->has_replace && memcmp(&x->replace.sign_key, &y->replace.sign_key, AL_KEYLEN)))
+			return false;
+		/* New parameters: the held ones already have every value asked
+		 * for (the others were those in effect then, perhaps not now). */
+		struct al_params p = x->params;
+		for (size_t i = 0; x->has_params && i < n_params; i++)
+			if (charter_set_param(&p, params[i], NULL))
+				return false;
+		return !x->has_params || charter_params_equal(&p, &x->params);
+	}
+	default:
+		return false;
+	}
+}
+
+/* Has this member (me) used key already? *seq: 0 when not; the held
+ * message's seq when it states the same step as b (same_step). A key used
+ * for something else is refused, naming what it was used for. label
+ * ("" for none) begins an error. */
+static int key_held(struct al_store *s, const al_key *me, const char *key, const struct al_body *b,
+		    bool due_offset, char **params, size_t n_params, const char *label,
+		    uint64_t *seq, char *why)
+{
+	struct al_envelope e;
+	char id[AL_IDLEN], err[AL_ERRLEN];
+	*seq = 0;
+	int rc = store_keyed(s, me, key, &e, err);
+	if (rc == AL_E_NOENT)
+		return AL_OK;
+	const char *sep = *label ? ": " : "";
+	if (rc)
+		return al_errf(why, rc == AL_E_NOMEM || rc == AL_E_IO ? rc : AL_E_INVAL,
+			       "%s%scannot read the message with key '%s': %s", label, sep, key, err);
+	struct al_ref ref = { e.b.author, e.b.seq };
+	charter_ref_name(s->charter, &ref, id);
+	if (same_step(&e.b, b, due_offset, params, n_params))
+		*seq = e.b.seq;
+	else if (e.b.kind != b->kind)
+		rc = al_errf(why, AL_E_INVAL, "%s%skey '%s' was used for %s, a %s, not a %s: use "
+			     "a new key", label, sep, key, id, msg_kind_name(e.b.kind),
+			     msg_kind_name(b->kind));
+	else
+		rc = al_errf(why, AL_E_INVAL, "%s%skey '%s' was used for %s, a different %s: use "
+			     "a new key", label, sep, key, id, msg_kind_name(e.b.kind));
+	envelope_clear(&e);
+	return rc;
+}
+
+static int cmp_item_key(const void *x, const void *y)
+{
+	const struct al_commit_item *const *a = x, *const *b = y;
+	int c = strcmp((*a)->key, (*b)->key);
+	return c ? c : (*a < *b ? -1 : *a > *b);
+}
+
+/* Two items of one request with one key would be one commitment and
+ * another: refused, naming both. Sorted, not compared pairwise: a request
+ * may hold many items. */
+static int distinct_keys(const struct al_request *rq, char *why)
+{
+	const struct al_commit_item **v = calloc(rq->n_items, sizeof *v);
+	size_t n = 0;
+	int rc = AL_OK;
+	if (!v)
+		return AL_E_NOMEM;
+	for (size_t i = 0; i < rq->n_items; i++)
+		if (*rq->items[i].key)
+			v[n++] = &rq->items[i];
+	qsort(v, n, sizeof *v, cmp_item_key);
+	for (size_t i = 1; i < n && rc == AL_OK; i++)
+		if (!strcmp(v[i - 1]->key, v[i]->key)) {
+			char x[64], y[64];
+			rc = al_errf(why, AL_E_INVAL, "%s and %s have the same key '%s': a key names "
+				     "one commitment (give each its own)",
+				     item_label(v[i - 1], (size_t)(v[i - 1] - rq->items) + 1, x, sizeof x),
+				     item_label(v[i], (size_t)(v[i] - rq->items) + 1, y, sizeof y),
+				     v[i]->key);
+		}
+	free(v);
+	return rc;
+}
+
+/* New commitments: all checked first, then the new ones authored; the
+ * reply (every item's id, in order) waits for the fsync that covers them.
+ * An item whose key this member used already is answered with the id of
+ * the message that has it, and authors nothing. */
 static int handle_commit(struct daemon *d, const struct al_request *rq, struct al_reply *rp)
 {
-	char why[AL_ERRLEN];
+	char why[AL_ERRLEN], label[64];
 	struct alliance *a = find_alliance(d, rq->alliance, why);
 	struct al_store *s = a ? a->s : NULL;
 	struct al_body *bodies = NULL;
 	al_key **tos = NULL;
+	uint64_t *held = NULL;
 	int rc = AL_OK;
-	if (disk_is_full(d, why) || !a || !may_author(a, why))
+	if (!a)
 		goto fail;
-	const struct al_member *self = charter_member(s->charter, &d->home->self.sign_key);
+	const al_key *me = &d->home->self.sign_key;
+	const struct al_member *self = charter_member(s->charter, me);
 	if (rq->n_items == 0) {
 		al_errf(why, AL_E_INVAL, "no commitment given");
 		goto fail;
 	}
 	bodies = calloc(rq->n_items, sizeof *bodies);
 	tos = calloc(rq->n_items, sizeof *tos);
-	if (!bodies || !tos) {
+	held = calloc(rq->n_items, sizeof *held);
+	if (!bodies || !tos || !held) {
 		rc = AL_E_NOMEM;
 		goto out;
 	}
+	if ((rc = distinct_keys(rq, why)))
+		goto fail;
+	size_t fresh = 0;
+	for (size_t i = 0; i < rq->n_items; i++) {
+		const struct al_commit_item *it = &rq->items[i];
+		item_label(it, i + 1, label, sizeof label);
+		if ((rc = check_item(s, self, it, label, &bodies[i], &tos[i], why)) ||
+		    (*it->key && (rc = key_held(s, me, it->key, &bodies[i], it->due_offset, NULL, 0,
+						label, &held[i], why))))
+			goto fail;
+		fresh += !held[i];
+	}
+	if (fresh && (disk_is_full(d, why) || !may_author(a, why)))
+		goto fail;
+	int64_t now = when_now();
 	for (size_t i = 0; i < rq->n_items; i++)
-		if ((rc = check_item(s, self, &rq->items[i], i + 1, &bodies[i], &tos[i], why)))
+		if (!held[i] && (rc = due_ok(rq->items[i].due, rq->items[i].past, now,
+					     rq->items[i].line != 0,
+					     item_label(&rq->items[i], i + 1, label, sizeof label),
+					     "commitment", why)))
 			goto fail;
 	/* The ledger's rules too, which for a commitment add only that its
 	 * --task is a task (check_item did the rest): the ledger is rebuilt
 	 * from the log when it has grown, so only when a task is named. */
 	bool tasks = false;
 	for (size_t i = 0; i < rq->n_items; i++)
-		tasks |= bodies[i].u.commitment.task.seq != 0;
+		tasks |= !held[i] && bodies[i].u.commitment.task.seq != 0;
 	struct al_ledger *l;
 	if (tasks && (rc = alliance_ledger(a, &l, why)))
 		goto fail;
 	for (size_t i = 0; tasks && i < rq->n_items && rc == AL_OK; i++) {
 		char err[AL_ERRLEN];
 		bodies[i].timestamp = when_now();
-		if (ledger_check(l, &self->sign_key, &bodies[i], err))
-			rc = al_errf(why, AL_E_INVAL, "commitment %zu: %s", i + 1, err);
+		if (!held[i] && ledger_check(l, me, &bodies[i], err))
+			rc = al_errf(why, AL_E_INVAL, "%s: %s",
+				     item_label(&rq->items[i], i + 1, label, sizeof label), err);
 	}
 	if (rc)
 		goto fail;
@@ -1014,9 +1228,9 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 	struct al_store_mark mark;
 	store_mark(s, &d->home->self.sign_key, &mark);
 	for (size_t i = 0; i < rq->n_items; i++) {
-		struct al_ref ref;
+		struct al_ref ref = { *me, held[i] };
 		char id[AL_IDLEN], err[AL_ERRLEN];
-		if ((rc = store_author(s, d->home->id, &bodies[i], when_now(), &ref, why))) {
+		if (!held[i] && (rc = store_author(s, d->home->id, &bodies[i], when_now(), &ref, why))) {
 			json_decref(ids);
 			if (!fatal_rc(rc) && i > 0 && store_rollback(s, &mark, err)) {
 				dlog(d, L_ERROR, "cannot take back commitments 1 to %zu of a request: %s",
@@ -1030,11 +1244,14 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 		}
 		json_array_append_new(ids, json_string(charter_ref_name(s->charter, &ref, id)));
 	}
-	a->own_whole = true;
-	a->unreceipted = 0; /* their frontiers acknowledge what came in */
+	if (fresh) {
+		a->own_whole = true;
+		a->unreceipted = 0; /* their frontiers acknowledge what came in */
+	}
 	rp->json = json_dumps(ids, JSON_COMPACT);
 	json_decref(ids);
 	rp->ok = 1;
+	/* Held ones too: one appended this round is durable only after it. */
 	rc = AFTER_SYNC;
 	goto out;
 fail:
@@ -1045,6 +1262,7 @@ out:
 	for (size_t i = 0; tos && i < rq->n_items; i++)
 		free(tos[i]);
 	free(tos);
+	free(held);
 	free(bodies); /* their strings are the request's */
 	return rc;
 }
@@ -1082,8 +1300,6 @@ static int act_body(const struct al_store *s, const struct al_ledger *l, const s
 				       "(members: %s)", act->name, charter_member_list(c, list, sizeof list));
 		if (members_check_current(c, (size_t)(owner - c->members), why))
 			return AL_E_INVAL;
-		if (act->due <= 0)
-			return al_errf(why, AL_E_INVAL, "give the task a due time (--due)");
 		if (act->n_depends && !(*deps = calloc(act->n_depends, sizeof **deps)))
 			return AL_E_NOMEM;
 		for (size_t i = 0; i < act->n_depends; i++)
@@ -1222,20 +1438,36 @@ static int act_body(const struct al_store *s, const struct al_ledger *l, const s
 	return AL_OK;
 }
 
+/* A step by this daemon's member, checked against the ledger's rules; or,
+ * when its key was used already for the same step, that message's id
+ * (nothing authored). The reply waits for the fsync either way. */
 static int handle_act(struct daemon *d, const struct al_request *rq, struct al_reply *rp)
 {
 	char why[AL_ERRLEN], id[AL_IDLEN];
 	struct alliance *a = find_alliance(d, rq->alliance, why);
 	struct al_ledger *l = NULL;
-	struct al_ref out, *deps = NULL;
+	struct al_ref out = { d->home->self.sign_key, 0 }, *deps = NULL;
 	struct al_body b;
+	const struct al_act *act = &rq->act;
 	int rc = AL_OK;
-	if (disk_is_full(d, why) || !a || !may_author(a, why) || (rc = alliance_ledger(a, &l, why)) ||
-	    (rc = act_body(a->s, l, &rq->act, &d->home->self.sign_key, &b, &deps, why)))
+	if (!a || (*act->key && (rc = msg_check_idempotency_key(act->key, why))) ||
+	    (rc = alliance_ledger(a, &l, why)) ||
+	    (rc = act_body(a->s, l, act, &d->home->self.sign_key, &b, &deps, why)))
+		goto fail;
+	b.key = act->key;
+	if (*act->key && (rc = key_held(a->s, &d->home->self.sign_key, act->key, &b,
+					act->due_offset, act->params, act->n_params, "", &out.seq,
+					why)))
+		goto fail;
+	if (out.seq)
+		goto done;
+	if (disk_is_full(d, why) || !may_author(a, why))
 		goto fail;
 	int64_t now = when_now();
 	b.timestamp = now; /* the rules look at when it is signed */
-	if (ledger_check(l, &d->home->self.sign_key, &b, why))
+	if ((b.kind == AL_KIND_TASK &&
+	     (rc = due_ok(b.u.task.due, act->past, now, false, "", "task", why))) ||
+	    ledger_check(l, &d->home->self.sign_key, &b, why))
 		goto fail;
 	if ((rc = store_author(a->s, d->home->id, &b, now, &out, why)) ||
 	    (rc = peers_members(d, a))) {
@@ -1244,9 +1476,10 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 		on_nospc(d, a->s->dir, rc, why);
 		goto fail;
 	}
-	free(deps);
 	a->own_whole = true;
 	a->unreceipted = 0; /* its frontier acknowledges what came in */
+done:
+	free(deps);
 	json_t *j = json_pack("{s:s}", "id", charter_ref_name(a->s->charter, &out, id));
 	rp->json = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
@@ -1322,8 +1555,6 @@ static int flush(struct daemon *d)
 	return AL_OK;
 }
 
-/* Handle one control request if there is one. Returns 1 when there was
- * none, 0 when one was handled, or a fatal error. */
 int recv_parts(void *sock, zmq_msg_t *part, int max)
 {
 	int n = 0, more = 1;
@@ -1343,6 +1574,8 @@ int recv_parts(void *sock, zmq_msg_t *part, int max)
 	return n;
 }
 
+/* Handle one control request if there is one. Returns 1 when there was
+ * none, 0 when one was handled, or a fatal error. */
 static int on_control(struct daemon *d)
 {
 	zmq_msg_t part[3];
@@ -1382,6 +1615,13 @@ static int on_control(struct daemon *d)
 			send_reply(d, zmq_msg_data(&part[0]), zmq_msg_size(&part[0]), buf, len);
 			free(buf);
 		}
+	} else if (rc == AFTER_SYNC) {
+		/* Appended, and no reply can say so. Returned as is, AFTER_SYNC
+		 * would read as "no request" (1) and the reply would vanish
+		 * unseen: stop instead (out of memory is fatal), acknowledging
+		 * nothing; a retry with a key is then safe. */
+		dlog(d, L_ERROR, "control: out of memory for the reply to a request that appended");
+		rc = AL_E_NOMEM;
 	}
 	control_reply_clear(&rp);
 	for (int i = 0; i < 3; i++)

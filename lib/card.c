@@ -2,6 +2,7 @@
 #include "card.h"
 #include "err.h"
 #include "hex.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -52,12 +53,10 @@ static long split_endpoint(const char *ep, char *host, size_t n)
 		return -1;
 	memcpy(host, h, len);
 	host[len] = '\0';
-	char *end;
-	long port = strtol(colon + 1, &end, 10);
-	if (*end || colon[1] == '\0' || colon[1] == '-' || colon[1] == '+' || port < 1 ||
-	    port > 65535)
+	uint64_t port;
+	if (!text_uint(colon + 1, 65535, &port) || port < 1)
 		return -1;
-	return port;
+	return (long)port;
 }
 
 /* An address that means "every interface", never one to dial. */

@@ -403,6 +403,17 @@ void charter_destroy(struct al_charter **cp)
 	*cp = NULL;
 }
 
+bool charter_params_equal(const struct al_params *a, const struct al_params *b)
+{
+	/* Field by field: the struct has padding, which memcmp would read. */
+	return a->half_life == b->half_life && a->grace == b->grace && a->skew == b->skew &&
+	       a->w_on_time == b->w_on_time && a->w_late == b->w_late &&
+	       a->w_missed == b->w_missed && a->w_disputed == b->w_disputed &&
+	       a->w_rating == b->w_rating && a->warn_trust == b->warn_trust &&
+	       a->warn_uncertainty == b->warn_uncertainty && a->warn_misses == b->warn_misses &&
+	       a->warn_reciprocity == b->warn_reciprocity && a->value_unit == b->value_unit;
+}
+
 int charter_set_param(struct al_params *p, const char *kv, char *why)
 {
 	static const struct { const char *key; size_t off; int is64; } keys[] = {
@@ -418,11 +429,11 @@ int charter_set_param(struct al_params *p, const char *kv, char *why)
 	for (size_t i = 0; eq && i < sizeof keys / sizeof keys[0]; i++) {
 		if (strlen(keys[i].key) != (size_t)(eq - kv) || strncmp(kv, keys[i].key, (size_t)(eq - kv)))
 			continue;
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(eq + 1, &end, 10);
-		if (errno || *end || eq[1] == '\0' || eq[1] == '-' || (!keys[i].is64 && v > UINT32_MAX))
-			return al_errf(why, AL_E_INVAL, "bad value in --param '%s' (a whole number)", kv);
+		uint64_t v;
+		if (!text_uint(eq + 1, keys[i].is64 ? UINT64_MAX : UINT32_MAX, &v))
+			return al_errf(why, AL_E_INVAL, "bad value in --param '%s' (a whole number "
+				       "from 0 to %" PRIu64 ", digits only)", kv,
+				       keys[i].is64 ? UINT64_MAX : (uint64_t)UINT32_MAX);
 		if (keys[i].is64)
 			*(uint64_t *)((char *)p + keys[i].off) = v;
 		else

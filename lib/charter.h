@@ -91,6 +91,9 @@ void charter_default_params(struct al_params *p);
  * 0 or AL_E_CHARTER with why. */
 int charter_check_params(const struct al_params *p, char *why);
 
+/* Do a and b hold the same value for every parameter? */
+bool charter_params_equal(const struct al_params *a, const struct al_params *b);
+
 /* KEY=VALUE onto p (the trust parameters by name; half_life and grace in
  * seconds). 0 or AL_E_INVAL with why naming the key or value. */
 int charter_set_param(struct al_params *p, const char *kv, char *why);

@@ -14,6 +14,7 @@ void control_request_clear(struct al_request *r)
 			free(r->items[i].to[k]);
 		free(r->items[i].to);
 		free(r->items[i].task);
+		free(r->items[i].key);
 	}
 	free(r->items);
 	free(r->act.verb);
@@ -26,6 +27,7 @@ void control_request_clear(struct al_request *r)
 	free(r->act.remove);
 	free(r->act.endpoint);
 	free(r->act.replace);
+	free(r->act.key);
 	for (size_t i = 0; i < r->act.n_depends; i++)
 		free(r->act.depends[i]);
 	free(r->act.depends);

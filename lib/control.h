@@ -21,6 +21,10 @@ struct al_commit_item {
 	int64_t due; /* ms */
 	uint64_t value;
 	char *task;  /* "name/seq" or "" */
+	char *key;   /* idempotency key (msg.h) or "" */
+	bool past;   /* a due time already past is meant */
+	bool due_offset; /* due was given from now: a retry does not compare it */
+	uint32_t line;   /* its line in a --batch file, or 0 */
 };
 
 struct al_request {
@@ -51,6 +55,9 @@ struct al_request {
 		char *remove;    /* amend: the name of a member to remove */
 		char *endpoint;  /* amend: this member's new endpoint */
 		char *replace;   /* amend: a member's new card (same name, new keys) */
+		char *key;       /* idempotency key (msg.h) or "" */
+		bool past;       /* task: a due time already past is meant */
+		bool due_offset; /* task: due was given from now */
 	} act;
 };
 

@@ -1,5 +1,6 @@
 /* msg.c: freeing bodies and naming kinds. */
 #include "msg.h"
+#include "err.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 void msg_body_clear(struct al_body *b)
 {
 	free(b->frontier);
+	free(b->key);
 	switch (b->kind) {
 	case AL_KIND_TASK:
 		free(b->u.task.title);
@@ -45,4 +47,16 @@ const char *msg_kind_name(enum al_kind kind)
 	if ((unsigned)kind < AL_KIND_COUNT)
 		return names[kind];
 	return "unknown";
+}
+
+int msg_check_idempotency_key(const char *key, char *why)
+{
+	size_t n = strlen(key);
+	bool ok = n >= 1 && n <= AL_IDEMPOTENCY_KEY_MAX &&
+		  strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == n;
+	if (ok)
+		return AL_OK;
+	/* Quote at most what fits: the key may be anything. */
+	return al_errf(why, AL_E_INVAL, "bad key '%.80s%s' (a key is 1 to %d characters of "
+		       "A-Z a-z 0-9 . _ : -)", key, n > 80 ? "..." : "", AL_IDEMPOTENCY_KEY_MAX);
 }

@@ -18,6 +18,9 @@
 #define AL_NAME_MAX 32
 #define AL_ENDPOINT_MAX 256
 #define AL_FORMAT_VERSION 1
+/* An idempotency key (a retry token, not a secret) is 1 to this many
+ * characters of [A-Za-z0-9._:-]. */
+#define AL_IDEMPOTENCY_KEY_MAX 64
 /* Largest envelope a daemon accepts or stores (docs/protocol.md). */
 #define AL_MAX_ENVELOPE (64 * 1024)
 
@@ -168,6 +171,7 @@ struct al_body {
 	size_t n_frontier;
 	struct al_frontier_entry *frontier;
 	enum al_kind kind;
+	char *key; /* idempotency key, "" for none (owned after unpack) */
 	union {
 		struct al_task task;
 		struct al_commitment commitment;
@@ -184,6 +188,11 @@ struct al_body {
 
 /* Free everything a body owns and zero it. Safe on a zeroed body. */
 void msg_body_clear(struct al_body *b);
+
+/* Is key a valid idempotency key (1 to AL_IDEMPOTENCY_KEY_MAX characters
+ * of [A-Za-z0-9._:-])? Returns 0 or AL_E_INVAL with why naming the key
+ * and the rule. */
+int msg_check_idempotency_key(const char *key, char *why);
 
 /* "task", "commitment", ...; "unknown" for anything else. */
 const char *msg_kind_name(enum al_kind kind);

@@ -17,6 +17,20 @@ static int path_in(char *buf, size_t n, const char *dir, const char *name)
 	return snprintf(buf, n, "%s/%s", dir, name) >= (int)n ? AL_E_INVAL : AL_OK;
 }
 
+/* Index an envelope appended at record index, offset: its feed entry,
+ * its idempotency key, what it changes in membership. The two ways in
+ * (replaying the log, appending) share it, so they index alike. */
+static int admit(struct al_store *s, const struct al_envelope *e, uint64_t index, uint64_t off)
+{
+	struct al_feed_entry fe = { index, off, e->hash, e->b.timestamp, e->b.kind };
+	int rc = feeds_add(s->feeds, &e->b.author, e->b.seq, &fe);
+	if (rc == AL_OK && *e->b.key)
+		rc = idem_add(s->keys, &e->b.author, e->b.key, e->b.seq);
+	if (rc == AL_OK)
+		rc = members_note(s->charter, &e->b);
+	return rc;
+}
+
 struct replay {
 	struct al_store *s;
 	const char *path;
@@ -45,10 +59,7 @@ static int replay_record(void *arg, const struct al_log_rec *r)
 			       "its author's chain (run 'alliancectl audit' on it)", rp->path,
 			       r->index, r->offset);
 	}
-	struct al_feed_entry fe = { r->index, r->offset, e.hash, e.b.timestamp, e.b.kind };
-	rc = feeds_add(rp->s->feeds, &e.b.author, e.b.seq, &fe);
-	if (rc == AL_OK)
-		rc = members_note(rp->s->charter, &e.b);
+	rc = admit(rp->s, &e, r->index, r->offset);
 	envelope_clear(&e);
 	return rc;
 }
@@ -138,6 +149,8 @@ int store_open(const char *dir, bool create, const struct al_charter *c,
 		return AL_E_NOMEM;
 	}
 	int rc = feeds_new(&s->feeds);
+	if (rc == AL_OK)
+		rc = idem_new(&s->keys);
 	if (rc)
 		goto fail;
 	if (create && (rc = create_dir(dir, c, why)))
@@ -168,6 +181,7 @@ void store_close(struct al_store **sp)
 	log_close(&s->log);
 	log_close(&s->equivocations);
 	feeds_destroy(&s->feeds);
+	idem_destroy(&s->keys);
 	charter_destroy(&s->charter);
 	free(s->proven);
 	free(s->dir);
@@ -182,6 +196,39 @@ int store_get(struct al_store *s, const al_key *author, uint64_t seq, uint8_t **
 	if (!e)
 		return al_errf(why, AL_E_NOENT, "no message %" PRIu64 " in that feed", seq);
 	return log_read(s->log, e->offset, buf, len, why);
+}
+
+int store_keyed(struct al_store *s, const al_key *author, const char *key,
+		struct al_envelope *out, char *why)
+{
+	size_t cursor = 0;
+	uint64_t seq, best = 0;
+	memset(out, 0, sizeof *out);
+	/* Candidates share the hash; the message itself says its key. */
+	while ((seq = idem_next(s->keys, author, key, &cursor))) {
+		struct al_envelope e;
+		uint8_t *buf;
+		size_t len;
+		if (best && seq > best)
+			continue;
+		int rc = store_get(s, author, seq, &buf, &len, why);
+		if (rc == AL_E_NOENT)
+			continue; /* another author's seq */
+		if (rc)
+			return rc;
+		rc = envelope_open(buf, len, &e, why);
+		free(buf);
+		if (rc)
+			return rc;
+		if (!strcmp(e.b.key, key)) {
+			envelope_clear(out);
+			*out = e;
+			best = seq;
+		} else {
+			envelope_clear(&e);
+		}
+	}
+	return best ? AL_OK : al_errf(why, AL_E_NOENT, "no message with key '%s'", key);
 }
 
 /* Keep the proof that e's author signed two messages at one sequence number. */
@@ -235,13 +282,8 @@ int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
 	} else if (*reason == AL_ACCEPT) {
 		uint64_t off;
 		rc = log_append(s->log, e.bytes, e.len, &off, why);
-		if (rc == AL_OK) {
-			struct al_feed_entry fe = { log_records(s->log) - 1, off, e.hash,
-						    e.b.timestamp, e.b.kind };
-			rc = feeds_add(s->feeds, &e.b.author, e.b.seq, &fe);
-		}
 		if (rc == AL_OK)
-			rc = members_note(s->charter, &e.b);
+			rc = admit(s, &e, log_records(s->log) - 1, off);
 		if (rc == AL_OK && id) {
 			id->author = e.b.author;
 			id->seq = e.b.seq;

@@ -7,14 +7,18 @@
  * Everything enters through store_offer(), which runs feeds_check() and
  * appends what it accepts. Appends become durable at store_sync() (group
  * commit); acknowledge nothing before it. Opening replays the log into the
- * index and checks every chain link (signatures were checked on entry;
- * the audit re-checks them).
+ * indexes and checks every chain link (signatures were checked on entry;
+ * the audit re-checks them). The indexes: (author, seq) -> record (feeds)
+ * and (author, idempotency key) -> seq (idem), for every author's
+ * messages, ours and the peers' (so a message of ours that a peer gives
+ * back after a restore is found by its key too).
  */
 #ifndef AL_STORE_H
 #define AL_STORE_H
 
 #include "charter.h"
 #include "feeds.h"
+#include "idem.h"
 #include "log.h"
 
 struct al_store {
@@ -23,6 +27,7 @@ struct al_store {
 	struct al_log *log;
 	struct al_log *equivocations;
 	struct al_feeds *feeds;
+	struct al_idem *keys;             /* idempotency keys of what the log holds */
 	uint64_t counts[AL_REASON_COUNT]; /* since open, by verdict */
 	size_t n_proofs;                  /* equivocation proofs held */
 	struct al_ref *proven;            /* (author, seq) of each proof */
@@ -73,6 +78,14 @@ void store_mark(const struct al_store *s, const al_key *author, struct al_store_
  * takes the sequence number the first taken back had. Returns 0, AL_E_INVAL
  * (something else was appended since, or was synced) or AL_E_FAILED. */
 int store_rollback(struct al_store *s, const struct al_store_mark *m, char *why);
+
+/* The message by author whose idempotency key is key (non-empty), opened
+ * into *out (the caller's: envelope_clear), the earliest when there are
+ * several. Returns 0, AL_E_NOENT when author has none with that key (*out
+ * zeroed), or an error reading the log. Appended counts, durable or not:
+ * a reply naming it waits for store_sync like any other. */
+int store_keyed(struct al_store *s, const al_key *author, const char *key,
+		struct al_envelope *out, char *why);
 
 /* Group commit: make every append durable. AL_E_FSYNC is fatal. */
 int store_sync(struct al_store *s, char *why);

@@ -217,3 +217,20 @@ int text_check(const char *field, const char *s, char *why)
 	}
 	return AL_OK;
 }
+
+bool text_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (!*s)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		unsigned d = (unsigned)(*p - '0');
+		if (d > max || v > (max - d) / 10)
+			return false; /* above max (and never wraps) */
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}

@@ -15,12 +15,16 @@
  * C1 controls (U+0080..U+009F); the bidi embeddings, overrides, isolates
  * and marks (U+202A..U+202E, U+2066..U+2069, U+200E, U+200F, U+061C); and
  * the line and paragraph separators U+2028, U+2029.
+ *
+ * A number typed as text is plain decimal digits, read by one strict
+ * parser (text_uint).
  */
 #ifndef AL_TEXT_H
 #define AL_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* True when s is valid UTF-8 (no overlong forms, surrogates or code points
  * past U+10FFFF); otherwise *bad (may be NULL) is the offset of the first
@@ -61,5 +65,12 @@ size_t text_escape_json(const char *json, char *out, size_t n);
  * characters from 1) and the fix. A policy for authoring only: never a
  * reason to refuse what a peer signed. */
 int text_check(const char *field, const char *s, char *why);
+
+/* A whole number written as decimal digits only, from 0 to max: no sign,
+ * no space (before, inside or after), no other base, nothing after it.
+ * strtoull alone takes " 5", "+5" and "-1" (as a huge number). Returns
+ * true with *out set, or false (*out untouched) for anything else,
+ * including a number above max. */
+bool text_uint(const char *s, uint64_t max, uint64_t *out);
 
 #endif

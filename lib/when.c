@@ -17,6 +17,11 @@
 #define WHEN_MIN (-62167219200000LL) /* 0000-01-01T00:00:00Z */
 #define WHEN_MAX 253402300799999LL   /* 9999-12-31T23:59:59.999Z */
 
+bool when_in_range(int64_t ms)
+{
+	return ms >= WHEN_MIN && ms <= WHEN_MAX;
+}
+
 int64_t when_now(void)
 {
 	struct timespec ts;

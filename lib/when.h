@@ -8,6 +8,7 @@
 #ifndef AL_WHEN_H
 #define AL_WHEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,9 @@ int64_t when_now(void);
  * error). Returns 0 or AL_E_PARSE with why naming the bad value and the
  * accepted forms. */
 int when_parse(const char *s, int64_t now_ms, int64_t *out_ms, char *why);
+
+/* Does ms fall in the years 0000 to 9999, the times when_parse reads? */
+bool when_in_range(int64_t ms);
 
 /* Parse a duration (no sign) into seconds. Returns 0 or AL_E_PARSE. */
 int duration_parse(const char *s, uint64_t *out_s, char *why);

@@ -251,6 +251,7 @@ int wire_body_pack(const struct al_body *b, uint8_t **out, size_t *len)
 	pb.n_frontier = b->n_frontier;
 	pb.frontier = fep;
 	pb.kind = (Alliance__Kind)b->kind;
+	pb.key = STR(b->key); /* "" is absent: not written at all */
 	if (b->kind > AL_KIND_NONE && b->kind < AL_KIND_COUNT)
 		pb.payload_case = case_of(b->kind);
 
@@ -619,6 +620,17 @@ int wire_body_unpack(const uint8_t *buf, size_t len, struct al_body *b, char *wh
 		goto out;
 	if ((rc = get_frontier(pb->frontier, pb->n_frontier, &b->frontier, &b->n_frontier, why)))
 		goto out;
+	/* The key is shown and indexed: its form is part of the format (a
+	 * log before keys has none, which reads as ""). */
+	if (!(b->key = dup_str(pb->key))) {
+		rc = AL_E_NOMEM;
+		goto out;
+	}
+	if (*b->key && msg_check_idempotency_key(b->key, NULL)) {
+		rc = al_errf(why, AL_E_PARSE, "the idempotency key is not 1 to %d characters of "
+			     "A-Z a-z 0-9 . _ : -", AL_IDEMPOTENCY_KEY_MAX);
+		goto out;
+	}
 	/* The kind is signed twice: as a field and as the payload's number.
 	 * They must agree, so a message cannot be read as another kind. */
 	if (pb->kind <= ALLIANCE__KIND__KIND_UNSPECIFIED || (int)pb->kind >= AL_KIND_COUNT) {
@@ -942,6 +954,10 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 			it[i].due = r->items[i].due;
 			it[i].value = r->items[i].value;
 			it[i].task = STR(r->items[i].task);
+			it[i].key = STR(r->items[i].key);
+			it[i].past = r->items[i].past;
+			it[i].due_offset = r->items[i].due_offset;
+			it[i].line = r->items[i].line;
 			itp[i] = &it[i];
 		}
 		cm.n_items = r->n_items;
@@ -970,6 +986,9 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 		act.remove = STR(r->act.remove);
 		act.endpoint = STR(r->act.endpoint);
 		act.replace = STR(r->act.replace);
+		act.key = STR(r->act.key);
+		act.past = r->act.past;
+		act.due_offset = r->act.due_offset;
 		pb.act = &act;
 		break;
 	default:
@@ -1013,8 +1032,12 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, ch
 			struct al_commit_item *o = &r->items[i];
 			o->due = cm->items[i]->due;
 			o->value = cm->items[i]->value;
+			o->past = cm->items[i]->past;
+			o->due_offset = cm->items[i]->due_offset;
+			o->line = cm->items[i]->line;
 			if (!(o->what = dup_str(cm->items[i]->what)) ||
 			    !(o->task = dup_str(cm->items[i]->task)) ||
+			    !(o->key = dup_str(cm->items[i]->key)) ||
 			    !(o->to = calloc(cm->items[i]->n_to ? cm->items[i]->n_to : 1, sizeof *o->to))) {
 				rc = AL_E_NOMEM;
 				break;
@@ -1041,12 +1064,15 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, ch
 			r->act.has_evidence = has;
 		r->act.due = a->due;
 		r->act.ruling = a->ruling;
+		r->act.past = a->past;
+		r->act.due_offset = a->due_offset;
 		if (rc == AL_OK && (!(r->act.name = dup_str(a->name)) ||
 				    !(r->act.deliverable = dup_str(a->deliverable)) ||
 				    !(r->act.card = dup_str(a->card)) ||
 				    !(r->act.remove = dup_str(a->remove)) ||
 				    !(r->act.endpoint = dup_str(a->endpoint)) ||
 				    !(r->act.replace = dup_str(a->replace)) ||
+				    !(r->act.key = dup_str(a->key)) ||
 				    !(r->act.depends = dup_strv(a->depends, a->n_depends)) ||
 				    !(r->act.params = dup_strv(a->params, a->n_params))))
 			rc = AL_E_NOMEM;

@@ -106,7 +106,7 @@ contains "the audit reports the violation" "$(alliancectl audit "$T/initech")" "
 check "...in its JSON too" test "$(alliancectl audit "$T/initech" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["violations"]))')" -ge 1
 
 # --- a miss: a promise recorded with a due time long past (its grace too)
-m1=$(alliancectl "${I[@]}" commit "the overdue report" --to acme --due -5d --value 100)
+m1=$(alliancectl "${I[@]}" commit "the overdue report" --to acme --due -5d --past --value 100)
 check "initech's promise $m1 is missed in every home" eventually 10 everywhere missed "$m1"
 fails "...and can no longer be delivered" alliancectl "${I[@]}" deliver "$m1"
 contains "...saying why" "$(alliancectl "${I[@]}" deliver "$m1" 2>&1)" "was missed"

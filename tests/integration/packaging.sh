@@ -186,6 +186,8 @@ check "...and never files" bash -c "! grep -qx rd.charter <<<\"\$1\"" _ "$(compl
 completes "alliancectl charter sign <TAB> gives files" rd.charter alliancectl charter sign rd
 completes "alliancectl commitments --state <TAB> gives states" overdue alliancectl commitments --state o
 completes "alliancectl commit ... --<TAB> includes --value" --value alliancectl commit x --to b --due +1d --
+completes "alliancectl commit ... --k<TAB> gives --key" --key alliancectl commit x --to b --due +1d --k
+completes "alliancectl accept ID --<TAB> includes --key" --key alliancectl accept acme/1 --
 completes "allianced <TAB> includes check" check allianced ''
 completes "allianced init --<TAB> includes --advertise" --advertise allianced init x --
 completes "allianced run <TAB> gives directories" homeA allianced run home

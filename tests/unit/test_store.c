@@ -513,6 +513,148 @@ static void relay_in_order(void **state)
 	store_close(&a);
 }
 
+/* ------------------------------------------------------------ idempotency keys */
+
+/* Author a commitment by id with key (may be NULL) at now; returns its seq. */
+static uint64_t commit_keyed(struct al_store *s, const struct al_identity *id, const char *key,
+			     const char *what, int64_t now)
+{
+	struct al_body b;
+	struct al_ref ref;
+	char why[AL_ERRLEN];
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_COMMITMENT;
+	b.key = (char *)key;
+	b.u.commitment.what = (char *)what;
+	b.u.commitment.due = now + 86400000;
+	al_key to = s->charter->members[0].sign_key;
+	if (!memcmp(&to, &id->sign_pk, AL_KEYLEN))
+		to = s->charter->members[1].sign_key;
+	b.u.commitment.to = &to;
+	b.u.commitment.n_to = 1;
+	if (store_author(s, id, &b, now, &ref, why))
+		fail_msg("store_author: %s", why);
+	return ref.seq;
+}
+
+/* The seq of author's message with key in s (0 when none), checking that
+ * the message found does carry that key. */
+static uint64_t keyed(struct al_store *s, const struct al_identity *author, const char *key)
+{
+	struct al_envelope e;
+	char why[AL_ERRLEN];
+	int rc = store_keyed(s, &author->sign_pk, key, &e, why);
+	if (rc == AL_E_NOENT)
+		return 0;
+	if (rc)
+		fail_msg("store_keyed: %s", why);
+	assert_string_equal(e.b.key, key);
+	assert_memory_equal(&e.b.author, &author->sign_pk, AL_KEYLEN);
+	uint64_t seq = e.b.seq;
+	envelope_clear(&e);
+	return seq;
+}
+
+/* The (author, key) -> seq index answers for what is appended, durable or
+ * not yet, for every author, and is rebuilt from the log at open: the log
+ * is its only memory. */
+static void keys_index_authored_and_replayed(void **state)
+{
+	struct fx *x = *state;
+	struct al_store *s = create(x, 0);
+	assert_int_equal(commit_keyed(s, x->ids[0], "k1", "one", NOW), 1);
+	assert_int_equal(commit_keyed(s, x->ids[0], NULL, "no key", NOW + 1), 2);
+	assert_int_equal(commit_keyed(s, x->ids[1], "k1", "theirs", NOW + 2), 1);
+	assert_int_equal(commit_keyed(s, x->ids[0], "k2", "two", NOW + 3), 3);
+	/* Appended, not yet synced: already found (a reply naming it waits
+	 * for the sync like any other). */
+	assert_int_equal(keyed(s, x->ids[0], "k1"), 1);
+	assert_int_equal(keyed(s, x->ids[0], "k2"), 3);
+	assert_int_equal(keyed(s, x->ids[1], "k1"), 1);
+	assert_int_equal(keyed(s, x->ids[1], "k2"), 0); /* keys are per author */
+	assert_int_equal(keyed(s, x->ids[2], "k1"), 0);
+	assert_int_equal(keyed(s, x->ids[0], "k3"), 0);
+	assert_int_equal(keyed(s, x->ids[0], "k"), 0);   /* no prefix match */
+	assert_int_equal(keyed(s, x->ids[0], "k10"), 0);
+	assert_int_equal(idem_count(s->keys), 3);
+	sync_store(s);
+	store_close(&s);
+
+	struct al_log_recovery rec;
+	s = reopen(x, 0, &rec);
+	assert_int_equal(idem_count(s->keys), 3);
+	assert_int_equal(keyed(s, x->ids[0], "k1"), 1);
+	assert_int_equal(keyed(s, x->ids[0], "k2"), 3);
+	assert_int_equal(keyed(s, x->ids[1], "k1"), 1);
+	assert_int_equal(keyed(s, x->ids[0], "k3"), 0);
+	store_close(&s);
+}
+
+/* A home restored from an old backup gets its own later messages back from
+ * peers through store_offer: their keys are found as if authored here. */
+static void keys_of_messages_given_back(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *a = create(x, 0);
+	assert_int_equal(commit_keyed(a, x->ids[0], "r1", "before", NOW), 1);
+	assert_int_equal(commit_keyed(a, x->ids[0], "r2", "after", NOW + 1), 2);
+	sync_store(a);
+	struct al_store *c = create(x, 2);
+	for (uint64_t q = 1; q <= 2; q++) {
+		size_t len;
+		uint8_t *env = get(a, x->ids[0], q, &len);
+		enum al_reason r;
+		assert_int_equal(store_offer(c, env, len, NOW + 10, &r, NULL, why), 0);
+		assert_int_equal(r, AL_ACCEPT);
+		free(env);
+	}
+	assert_int_equal(keyed(c, x->ids[0], "r1"), 1);
+	assert_int_equal(keyed(c, x->ids[0], "r2"), 2);
+	/* A refused message indexes nothing. */
+	size_t len;
+	uint8_t *env = get(a, x->ids[0], 2, &len);
+	enum al_reason r;
+	struct al_store *d = create(x, 1);
+	assert_int_equal(store_offer(d, env, len, NOW + 10, &r, NULL, why), 0);
+	assert_int_equal(r, AL_R_AHEAD);
+	assert_int_equal(keyed(d, x->ids[0], "r2"), 0);
+	assert_int_equal(idem_count(d->keys), 0);
+	free(env);
+	store_close(&d);
+	store_close(&c);
+	store_close(&a);
+}
+
+/* Many keys (the index grows by doubling and rehashes), and one author's
+ * key on two messages (a peer may sign that): the earliest is the answer. */
+static void keys_many_and_repeated(void **state)
+{
+	struct fx *x = *state;
+	struct al_store *s = create(x, 0);
+	char key[32];
+	const uint64_t n = 3000;
+	for (uint64_t i = 1; i <= n; i++) {
+		snprintf(key, sizeof key, "load-%" PRIu64, i);
+		assert_int_equal(commit_keyed(s, x->ids[0], key, "x", NOW), i);
+	}
+	assert_int_equal(commit_keyed(s, x->ids[0], "load-17", "again", NOW), n + 1);
+	assert_int_equal(idem_count(s->keys), n + 1);
+	for (uint64_t i = 1; i <= n; i++) {
+		snprintf(key, sizeof key, "load-%" PRIu64, i);
+		assert_int_equal(keyed(s, x->ids[0], key), i);
+	}
+	assert_int_equal(keyed(s, x->ids[0], "load-0"), 0);
+	assert_int_equal(keyed(s, x->ids[0], "load-3001"), 0);
+	sync_store(s);
+	store_close(&s);
+	struct al_log_recovery rec;
+	s = reopen(x, 0, &rec);
+	assert_int_equal(keyed(s, x->ids[0], "load-17"), 17);
+	assert_int_equal(keyed(s, x->ids[0], "load-3000"), 3000);
+	store_close(&s);
+}
+
 static void future_timestamp_refused(void **state)
 {
 	struct fx *x = *state;
@@ -855,6 +997,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(duplicate_appends_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(equivocation_is_proven_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(relay_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(keys_index_authored_and_replayed, setup, teardown),
+		cmocka_unit_test_setup_teardown(keys_of_messages_given_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(keys_many_and_repeated, setup, teardown),
 		cmocka_unit_test_setup_teardown(future_timestamp_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(counts_by_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_tail_is_cut_on_open, setup, teardown),

@@ -233,6 +233,141 @@ static void refuses_bad_shapes(void **state)
 	free(x);
 }
 
+/* The idempotency key (Body field 9): absent is no key, and absent means
+ * not written at all, so a body without one is byte for byte what it was
+ * before the field existed (logs from then read as before); present, it
+ * round-trips; a key of the wrong form is a malformed body. */
+static void idempotency_key(void **state)
+{
+	(void)state;
+	struct al_body b, o;
+	uint8_t *x, *y;
+	size_t xl, yl;
+	char why[AL_ERRLEN];
+	base(&b, AL_KIND_RECEIPT);
+	assert_int_equal(wire_body_pack(&b, &x, &xl), 0);
+	/* The bytes of this body as written before keys existed: version,
+	 * alliance, author, seq, prev, timestamp, kind, the empty receipt. */
+	uint8_t before[2 + 34 + 34 + 2 + 34 + 7 + 2 + 3], *p = before;
+	*p++ = 0x08, *p++ = AL_FORMAT_VERSION;
+	*p++ = 0x12, *p++ = 32, memset(p, 0xaa, 32), p += 32;
+	*p++ = 0x1a, *p++ = 32, memset(p, 0x01, 32), p += 32;
+	*p++ = 0x20, *p++ = 7;
+	*p++ = 0x2a, *p++ = 32, memset(p, 0xbb, 32), p += 32;
+	memcpy(p, "\x30\xfb\xd0\xea\xb6\xb7\x33", 7), p += 7; /* 1767225600123 */
+	*p++ = 0x40, *p++ = AL_KIND_RECEIPT;
+	*p++ = 0xca, *p++ = 0x01, *p++ = 0x00; /* field 25, empty */
+	assert_int_equal(xl, sizeof before);
+	assert_memory_equal(x, before, sizeof before);
+	assert_int_equal(wire_body_unpack(x, xl, &o, why), 0);
+	assert_non_null(o.key);
+	assert_string_equal(o.key, "");
+	msg_body_clear(&o);
+	b.key = (char *)""; /* "" is absent too */
+	assert_int_equal(wire_body_pack(&b, &y, &yl), 0);
+	assert_int_equal(yl, xl);
+	assert_memory_equal(x, y, xl);
+	free(y);
+
+	/* Present: 0x4a, length, the key, right after the kind (field 8). */
+	b.key = (char *)"batch-7:line_12.A";
+	assert_int_equal(wire_body_pack(&b, &y, &yl), 0);
+	assert_int_equal(yl, xl + 2 + strlen(b.key));
+	const uint8_t *k = memmem(y, yl, "\x4a\x11" "batch-7:line_12.A", 19);
+	assert_non_null(k);
+	assert_int_equal(k[-2], 0x40); /* the kind's tag just before */
+	assert_int_equal(wire_body_unpack(y, yl, &o, why), 0);
+	assert_string_equal(o.key, "batch-7:line_12.A");
+	msg_body_clear(&o);
+	free(y);
+	free(x);
+
+	/* A payload kind with its strings: the key rides along. */
+	base(&b, AL_KIND_COMMITMENT);
+	al_key to = key_of(2);
+	b.u.commitment.what = (char *)"x";
+	b.u.commitment.to = &to;
+	b.u.commitment.n_to = 1;
+	b.key = (char *)"k";
+	round_trip(&b, &o);
+	assert_string_equal(o.key, "k");
+	msg_body_clear(&o);
+
+	/* Keys of the wrong form: refused as malformed, whoever signed them. */
+	static const char *const bad[] = {
+		"a b", "tab\t", "slash/", "caf\xc3\xa9", "semi;colon", "quote'",
+		"0123456789012345678901234567890123456789012345678901234567890123X", /* 65 */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		base(&b, AL_KIND_RECEIPT);
+		b.key = (char *)bad[i];
+		assert_int_equal(wire_body_pack(&b, &x, &xl), 0); /* pack does not judge */
+		if (wire_body_unpack(x, xl, &o, why) != AL_E_PARSE)
+			fail_msg("key '%s' accepted", bad[i]);
+		assert_non_null(strstr(why, "idempotency key"));
+		free(x);
+	}
+	/* 64 characters, every kind of character allowed: fine. */
+	base(&b, AL_KIND_RECEIPT);
+	b.key = (char *)"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
+	assert_int_equal(strlen(b.key), 64);
+	assert_int_equal(wire_body_pack(&b, &x, &xl), 0);
+	assert_int_equal(wire_body_unpack(x, xl, &o, why), 0);
+	msg_body_clear(&o);
+	free(x);
+	assert_int_equal(msg_check_idempotency_key("a:b-c", why), 0);
+	assert_int_equal(msg_check_idempotency_key("", why), AL_E_INVAL);
+	assert_int_equal(msg_check_idempotency_key("a b", why), AL_E_INVAL);
+	assert_non_null(strstr(why, "'a b'"));
+	assert_non_null(strstr(why, "1 to 64 characters"));
+}
+
+/* A control request carries each commitment's key, past, due_offset and
+ * batch line, and an act's key, past and due_offset. */
+static void request_carries_keys(void **state)
+{
+	(void)state;
+	char *to[] = { (char *)"globex" };
+	struct al_commit_item items[2] = {
+		{ .what = (char *)"a", .n_to = 1, .to = to, .due = 0, .value = 5, .task = (char *)"",
+		  .key = (char *)"k1", .past = true, .due_offset = false, .line = 7 },
+		{ .what = (char *)"b", .n_to = 1, .to = to, .due = 42, .task = (char *)"",
+		  .key = (char *)"", .due_offset = true, .line = 9 },
+	};
+	struct al_request rq = { .op = AL_OP_COMMIT, .alliance = (char *)"", .n_items = 2,
+				 .items = items }, out;
+	uint8_t *x;
+	size_t xl;
+	char why[AL_ERRLEN];
+	assert_int_equal(wire_request_pack(&rq, &x, &xl), 0);
+	assert_int_equal(wire_request_unpack(x, xl, &out, why), 0);
+	free(x);
+	assert_int_equal(out.n_items, 2);
+	assert_string_equal(out.items[0].key, "k1");
+	assert_true(out.items[0].past);
+	assert_false(out.items[0].due_offset);
+	assert_int_equal(out.items[0].line, 7);
+	assert_int_equal(out.items[0].due, 0);
+	assert_string_equal(out.items[1].key, "");
+	assert_false(out.items[1].past);
+	assert_true(out.items[1].due_offset);
+	assert_int_equal(out.items[1].line, 9);
+	control_request_clear(&out);
+
+	struct al_request act = { .op = AL_OP_ACT, .alliance = (char *)"" };
+	act.act.verb = (char *)"task";
+	act.act.key = (char *)"t-1";
+	act.act.past = true;
+	act.act.due_offset = true;
+	assert_int_equal(wire_request_pack(&act, &x, &xl), 0);
+	assert_int_equal(wire_request_unpack(x, xl, &out, why), 0);
+	free(x);
+	assert_string_equal(out.act.key, "t-1");
+	assert_true(out.act.past);
+	assert_true(out.act.due_offset);
+	control_request_clear(&out);
+}
+
 static void envelope_shapes(void **state)
 {
 	(void)state;
@@ -388,6 +523,8 @@ int main(void)
 		cmocka_unit_test(envelope_shapes),
 		cmocka_unit_test(envelope_canonical_only),
 		cmocka_unit_test(equivocation_round_trip),
+		cmocka_unit_test(idempotency_key),
+		cmocka_unit_test(request_carries_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
