@@ -155,7 +155,7 @@ refused "commit with a C1 CSI" "U+009B CONTROL SEQUENCE INTRODUCER at character 
 refused "commit with a carriage return" "U+000D CARRIAGE RETURN at character 3" \
 	alliancectl -H "$T/acme" commit "$CR" --to globex --due +7d
 printf '{"what": "fine", "to": "globex", "due": "+7d"}\n{"what": "bad\\u001b[2J", "to": "globex", "due": "+7d"}\n' >"$T/batch"
-refused "a batch with one such line" "commitment 2: WHAT holds U+001B ESCAPE" \
+refused "a batch with one such line" "--batch line 2: WHAT holds U+001B ESCAPE" \
 	alliancectl -H "$T/acme" commit --batch "$T/batch"
 refused "deliver --note with OSC" "--note holds U+001B ESCAPE at character 5" \
 	alliancectl -H "$T/acme" deliver "$first" --note "$NOTE"
