@@ -355,7 +355,7 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 	const char *state = ledger_state_name(s->state), *who = c->members[a].name;
 	/* Replaying, b answers a state its author had not seen: a race. */
 	bool stale = !live && !saw(b, &s->changed);
-	int64_t missed_at = s->due + (int64_t)l->params.grace * 1000;
+	int64_t missed_at = when_after(s->due, l->params.grace);
 	switch (b->kind) {
 	case AL_KIND_RESPONSE:
 		if (!beneficiary(s, a))
@@ -870,8 +870,7 @@ enum al_cstate ledger_state_at(const struct al_ledger *l, const struct al_cstatu
 			       int64_t as_of)
 {
 	if ((s->state == AL_C_PROPOSED || s->state == AL_C_ACCEPTED) && as_of > s->due) {
-		int64_t grace = (int64_t)l->params.grace * 1000;
-		return as_of > s->due + grace ? AL_C_MISSED : AL_C_OVERDUE;
+		return as_of > when_after(s->due, l->params.grace) ? AL_C_MISSED : AL_C_OVERDUE;
 	}
 	return s->state;
 }

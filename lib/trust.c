@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "when.h"
 
 double trust_round(double x)
 {
@@ -88,7 +89,7 @@ static int judge(struct al_trust *t, const struct al_ledger *l, const struct al_
 	enum al_cstate st = ledger_state_at(l, cs, t->as_of);
 	double w = value_weight(p, cs->value);
 	bool late = ledger_late(l, cs), stands = false;
-	int64_t delivered = ledger_delivered_at(l, cs), grace = (int64_t)p->grace * 1000;
+	int64_t delivered = ledger_delivered_at(l, cs);
 	struct al_evidence e = { cs->promisor, cs->id, NULL, 0, w, 0, 0, 0 };
 	int rc = AL_OK;
 	/* A resolved dispute is what the ruling says: upheld, it stands as
@@ -102,7 +103,7 @@ static int judge(struct al_trust *t, const struct al_ledger *l, const struct al_
 	 * delivery another member has seen and nobody disputed within the
 	 * grace period. A promise nobody took up earns nothing by itself. */
 	if (st == AL_C_DELIVERED && !stands &&
-	    !(cs->accepted && cs->acked_at && t->as_of >= delivered + grace))
+	    !(cs->accepted && cs->acked_at && t->as_of >= when_after(delivered, p->grace)))
 		return AL_OK;
 	switch (st) {
 	case AL_C_DELIVERED:
@@ -140,7 +141,7 @@ static int judge(struct al_trust *t, const struct al_ledger *l, const struct al_
 		row->disputed++;
 		return add_evidence(t, &e);
 	case AL_C_MISSED:
-		e.at = cs->due + grace;
+		e.at = when_after(cs->due, p->grace);
 		e.decay = decay(p, t->as_of, e.at);
 		e.outcome = "missed";
 		e.s = w * e.decay * p->w_missed / 1000.0;

@@ -22,6 +22,14 @@ bool when_in_range(int64_t ms)
 	return ms >= WHEN_MIN && ms <= WHEN_MAX;
 }
 
+int64_t when_after(int64_t ms, uint64_t secs)
+{
+	if (secs > (uint64_t)INT64_MAX / 1000)
+		return INT64_MAX;
+	int64_t d = (int64_t)secs * 1000;
+	return ms > INT64_MAX - d ? INT64_MAX : ms + d;
+}
+
 int64_t when_now(void)
 {
 	struct timespec ts;

@@ -26,6 +26,11 @@ int when_parse(const char *s, int64_t now_ms, int64_t *out_ms, char *why);
 /* Does ms fall in the years 0000 to 9999, the times when_parse reads? */
 bool when_in_range(int64_t ms);
 
+/* ms plus a duration of secs seconds, saturating at INT64_MAX: a time a
+ * partner signed (a due time) may be anything, and a deadline past the end
+ * of time is never reached rather than wrapped into the past. */
+int64_t when_after(int64_t ms, uint64_t secs);
+
 /* Parse a duration (no sign) into seconds. Returns 0 or AL_E_PARSE. */
 int duration_parse(const char *s, uint64_t *out_s, char *why);
 

@@ -269,6 +269,25 @@ static struct al_trust *trust_at(struct fx *x, int64_t as_of, struct al_ledger *
 /* Every outcome's evidence, with the default parameters (on time 1, late
  * 0.5, missed 1, disputed 1, rating 0.25, half-life 90 d, grace 3 d) and a
  * value of one unit (weight 1): trust = (r + 1) / (r + s + 2). */
+/* A partner may sign any due time: one at the end of time is never missed
+ * (its deadline saturates rather than wrapping into the past; UBSan
+ * checks there is no overflow), and trust is computed over it. */
+static void test_due_at_the_end_of_time(void **state)
+{
+	struct fx *x = *state;
+	commit_v(x, 0, 1, T0, INT64_MAX, 1);
+	commit_v(x, 1, 2, T0, INT64_MAX - 1000, 1);
+	struct al_ledger *l;
+	struct al_trust *t = trust_at(x, T0 + 400 * DAY, &l);
+	assert_int_equal(l->n_items, 2);
+	const struct al_cstatus *sa = &l->items[0], *sb = &l->items[1];
+	assert_int_equal(ledger_state_at(l, sa, T0 + 400 * DAY), AL_C_PROPOSED);
+	assert_int_equal(ledger_state_at(l, sb, INT64_MAX), AL_C_OVERDUE);
+	NEAR(t->rows[0].s, 0), NEAR(t->rows[1].s, 0);
+	trust_destroy(&t);
+	ledger_destroy(&l);
+}
+
 static void test_trust_outcomes(void **state)
 {
 	struct fx *x = *state;
@@ -696,6 +715,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_life_cycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_violations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_independent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_due_at_the_end_of_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_weights_and_warnings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_worked_example, setup, teardown),

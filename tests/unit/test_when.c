@@ -98,6 +98,18 @@ static void extremes_are_safe(void **state)
 	assert_string_equal(when_format(-1, buf), "1969-12-31T23:59:59.999Z");
 }
 
+static void deadlines_saturate(void **state)
+{
+	(void)state;
+	assert_int_equal(when_after(1000, 2), 3000);
+	assert_int_equal(when_after(-5000, 3), -2000);
+	assert_int_equal(when_after(INT64_MAX - 5, 1), INT64_MAX);
+	assert_int_equal(when_after(INT64_MAX, 0), INT64_MAX);
+	assert_int_equal(when_after(0, UINT64_MAX), INT64_MAX);
+	assert_int_equal(when_after(INT64_MIN, UINT64_MAX), INT64_MAX);
+	assert_int_equal(when_after(INT64_MIN, 1), INT64_MIN + 1000);
+}
+
 static void durations(void **state)
 {
 	(void)state;
@@ -138,6 +150,7 @@ int main(void)
 		cmocka_unit_test(iso_times),
 		cmocka_unit_test(offsets_from_now),
 		cmocka_unit_test(extremes_are_safe),
+		cmocka_unit_test(deadlines_saturate),
 		cmocka_unit_test(durations),
 		cmocka_unit_test(formatting),
 	};
