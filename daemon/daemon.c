@@ -688,7 +688,7 @@ static void disk_retry(struct daemon *d, int64_t now)
 	     free_bytes(d->full_dir), (now - d->full_since) / 1000);
 	for (size_t i = 0; i < d->n_alls; i++)
 		for (size_t m = 0; m < d->alls[i]->n_links; m++)
-			d->alls[i]->links[m].want_have = true;
+			d->alls[i]->links[m].want_have = d->alls[i]->links[m].want_rewind = true;
 }
 
 /* After a store call in dir returned rc: when the disk was full, enter

@@ -621,13 +621,16 @@ static void on_have(struct daemon *d, struct alliance *a, size_t from,
 		/* Send everything again when the link is new or the peer holds
 		 * less than before. What it has not confirmed, send again when
 		 * it asks (a gap) or after RESEND_MS; each time that brings no
-		 * progress, wait twice as long (up to RESEND_MAX_MS): a chain
-		 * the peer refuses (a fork) is not streamed to it in a loop. */
+		 * progress, wait twice as long (up to RESEND_MAX_MS), and send
+		 * one message (send_batch) until the peer takes it: a chain the
+		 * peer refuses (a fork) is not streamed to it in a loop. A peer
+		 * that asks gets that one message at once (it was away, or its
+		 * disk was full); it asks at most once per RESEND_MS. */
 		if (back || l->sent[k] < l->have[k]) {
 			l->sent[k] = l->have[k];
 		} else if (l->sent[k] > l->have[k] &&
-			   now - l->progress[k] >= (l->backoff[k] ? l->backoff[k]
-						    : rewind ? 0 : RESEND_MS)) {
+			   now - l->progress[k] >= (rewind ? 0 : l->backoff[k] ? l->backoff[k]
+						    : RESEND_MS)) {
 			l->sent[k] = l->have[k];
 			l->progress[k] = now;
 			l->backoff[k] = l->backoff[k] ? 2 * l->backoff[k] : RESEND_MS;

@@ -35,7 +35,11 @@
 #     half; variant reorder lets them all reach it but one, followed by a
 #     later write to its file (writeback is not in order: a hole of zeros);
 #   - a clean-stop mark left in the crash state is believed (it is given
-#     the identity of the rebuilt log), the worst case for the daemon.
+#     the identity of the rebuilt log), the worst case for the daemon. When
+#     the peers (below) hold more of acme's feed than such a mark's head,
+#     the state is, to the daemon, a home stopped cleanly whose key signed
+#     elsewhere meanwhile: it must stop authoring for good (and say why)
+#     instead of authoring again, and still fork nothing and audit clean.
 # Then, for that crash state (one TAP line per point and variant):
 #   - 'allianced check' passes on it;
 #   - every id acknowledged before k is in its log, read offline (before any
@@ -262,6 +266,22 @@ try_point() {
 	eventually 30 same_heads cs pg pi >/dev/null || bad "the three homes do not settle: $(heads cs) / $(heads pg) / $(heads pi)"
 	no_fork >"$T/fork.out" 2>&1 || bad "a fork or a violation: $(cat "$T/fork.out")"
 	head=$(own_head pg)
+	# A believed clean-stop mark with a head below what the peers hold of
+	# acme's feed (they are from the end of the workload: acme signed more
+	# after this point) is, to the daemon, a home stopped cleanly while its
+	# key signed elsewhere: it must stop authoring for good, forking nothing.
+	mark=$(sed -n 's/.*clean: believed (head \([0-9]*\),.*/\1/p' "$T/what")
+	if [ -n "$mark" ] && [ "$head" -gt "$mark" ]; then
+		eventually 20 status_true cs "a['authoring_stopped']" >/dev/null ||
+			bad "after a clean stop at acme/$mark, with its peers holding acme/$head, acme does not stop authoring: $(jq_status cs "a['authoring']")"
+		grep -qF "this member's key signed a chain this home does not hold" "$T/cs.log" ||
+			bad "acme's log does not say why it stopped authoring"
+		alliancectl audit "$T/cs" --against "$T/pg" --against "$T/pi" >"$T/audit.out" 2>&1 ||
+			bad "the audit is not clean: $(cat "$T/audit.out")"
+		for n in cs pg pi; do stop_daemon "$n" || bad "$n does not stop cleanly"; done
+		echo "# sync point $k, $v: a clean-stop mark at acme/$mark, peers holding acme/$head: acme stops authoring"
+		return
+	fi
 	eventually 20 authoring_open cs >/dev/null || bad "acme does not author again: $(jq_status cs "a['authoring']")"
 	next=$(alliancectl -H "$T/cs" commit "after the crash" --to globex --due +1d 2>&1) &&
 		[ "${next#acme/}" -gt "$head" ] || bad "acme's new commitment ($next) does not follow acme/$head"
