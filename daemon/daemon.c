@@ -420,6 +420,8 @@ static int open_stores(struct daemon *d)
 			rc = -1;
 			break;
 		}
+		if (*s->ckpt.warning)
+			dlog(d, L_WARN, "%s; replayed the whole log", s->ckpt.warning);
 		if (rec.cut_bytes)
 			dlog(d, L_WARN, "log %s/log had a torn tail: cut %" PRIu64 " bytes at offset %"
 			     PRIu64 ", kept in %s", dir, rec.cut_bytes, rec.cut_offset, rec.broken_path);
@@ -564,6 +566,10 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 	json_object_set_new(j, "authoring_held_ms",
 			    held ? json_integer((json_int_t)(now - a->gate_since)) : json_null());
 	json_object_set_new(j, "log_bytes", json_integer((json_int_t)log_size(s->log)));
+	json_object_set_new(j, "checkpoint", json_pack("{s:b, s:I, s:I, s:I, s:s?}", "used",
+		s->ckpt.used, "covered", (json_int_t)s->ckpt.covered, "replayed",
+		(json_int_t)s->ckpt.replayed, "written", (json_int_t)s->ckpt.written,
+		"warning", *s->ckpt.warning ? s->ckpt.warning : NULL));
 	return j;
 }
 
@@ -1552,6 +1558,9 @@ static int flush(struct daemon *d)
 		free(p->reply);
 	}
 	d->n_pending = 0;
+	for (size_t i = 0; i < d->n_alls; i++) /* a cache: failing to write it is no error */
+		if (checkpoint_due(d->alls[i]->s, when_now(), why))
+			dlog(d, L_WARN, "%s", why);
 	return AL_OK;
 }
 
@@ -1772,6 +1781,8 @@ static void shutdown_daemon(struct daemon *d)
 			 !d->alls[i]->own_forked &&
 			 (clean_mark_text(d, s, text, sizeof text),
 			  file_replace(path, text, strlen(text), 0600, why)))
+			dlog(d, L_WARN, "%s", why);
+		if (log_durable(s->log) == log_size(s->log) && checkpoint_write(s, when_now(), why))
 			dlog(d, L_WARN, "%s", why);
 		free_alliance(d->alls[i]);
 	}

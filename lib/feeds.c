@@ -1,7 +1,9 @@
 /* feeds.c: the (author, seq) index and feeds_check(); see feeds.h. */
 #include "feeds.h"
+#include "checkpoint.h"
 #include "members.h"
 #include "err.h"
+#include "log.h"
 #include "when.h"
 
 #include <inttypes.h>
@@ -149,6 +151,109 @@ long feeds_frontier(const struct al_feeds *f, struct al_frontier_entry **out)
 	}
 	qsort(*out, (size_t)n, sizeof **out, cmp_entry);
 	return n;
+}
+
+/* ------------------------------------------------------------ checkpoints */
+
+int feeds_save(const struct al_feeds *f, struct al_ckpt_writer *w)
+{
+	/* A feed emptied by store_rollback is not one a replay would make. */
+	uint32_t n = 0;
+	for (size_t i = 0; i < f->n; i++)
+		n += f->v[i].n > 0;
+	int rc = ckpt_put_u32(w, n);
+	for (size_t i = 0; i < f->n && rc == AL_OK; i++) {
+		const struct feed *fd = &f->v[i];
+		if (!fd->n)
+			continue;
+		rc = ckpt_put(w, fd->author.b, AL_KEYLEN);
+		if (rc == AL_OK)
+			rc = ckpt_put_u64(w, fd->n);
+		for (size_t k = 0; k < fd->n && rc == AL_OK; k++) {
+			const struct al_feed_entry *e = &fd->e[k];
+			if ((rc = ckpt_put_u64(w, e->index)) || (rc = ckpt_put_u64(w, e->offset)) ||
+			    (rc = ckpt_put(w, e->hash.b, AL_HASHLEN)) ||
+			    (rc = ckpt_put_u64(w, (uint64_t)e->timestamp)))
+				break;
+			rc = ckpt_put_u32(w, (uint32_t)e->kind);
+		}
+	}
+	return rc;
+}
+
+#define ENTRY_BYTES (8 + 8 + AL_HASHLEN + 8 + 4)
+
+int feeds_load(struct al_feeds *f, struct al_ckpt_reader *r, uint64_t records,
+	       uint64_t size, char *why)
+{
+	uint32_t n = ckpt_get_u32(r);
+	if (r->bad || n > r->left / (AL_KEYLEN + 8))
+		return al_errf(why, AL_E_PARSE, "feeds section: %" PRIu32 " feeds do not fit", n);
+	for (uint32_t i = 0; i < n; i++) {
+		al_key author;
+		ckpt_get(r, author.b, AL_KEYLEN);
+		uint64_t len = ckpt_get_u64(r);
+		if (r->bad || len == 0 || len > r->left / ENTRY_BYTES)
+			return al_errf(why, AL_E_PARSE, "feeds section: feed %" PRIu32 " is cut short", i);
+		if (find(f, &author))
+			return al_errf(why, AL_E_PARSE, "feeds section: feed %" PRIu32 " twice", i);
+		for (uint64_t k = 0; k < len; k++) {
+			struct al_feed_entry e;
+			e.index = ckpt_get_u64(r);
+			e.offset = ckpt_get_u64(r);
+			ckpt_get(r, e.hash.b, AL_HASHLEN);
+			e.timestamp = (int64_t)ckpt_get_u64(r);
+			uint32_t kind = ckpt_get_u32(r);
+			if (e.index >= records || e.offset < AL_LOG_HEADER_LEN ||
+			    e.offset + AL_LOG_FRAME >= size || kind >= AL_KIND_COUNT)
+				return al_errf(why, AL_E_PARSE, "feeds section: entry %" PRIu64 " of feed %"
+					       PRIu32 " is outside the log it covers", k + 1, i);
+			e.kind = (enum al_kind)kind;
+			int rc = feeds_add(f, &author, k + 1, &e);
+			if (rc)
+				return rc;
+		}
+	}
+	if (f->count != records)
+		return al_errf(why, AL_E_PARSE, "feeds section: %" PRIu64 " entries for %" PRIu64
+			       " records", f->count, records);
+	return AL_OK;
+}
+
+int feeds_compare(const struct al_feeds *a, const struct al_feeds *b, char *why)
+{
+	if (a->n != b->n || a->count != b->count)
+		return al_errf(why, AL_E_INVAL, "feeds: %zu feeds, %" PRIu64 " entries against %zu, %"
+			       PRIu64, a->n, a->count, b->n, b->count);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct feed *x = &a->v[i], *y = &b->v[i];
+		if (memcmp(&x->author, &y->author, AL_KEYLEN) || x->n != y->n)
+			return al_errf(why, AL_E_INVAL, "feeds: feed %zu differs (author or length "
+				       "%zu against %zu)", i, x->n, y->n);
+		for (size_t k = 0; k < x->n; k++) {
+			const struct al_feed_entry *e = &x->e[k], *g = &y->e[k];
+			if (e->index != g->index || e->offset != g->offset ||
+			    memcmp(&e->hash, &g->hash, AL_HASHLEN) || e->timestamp != g->timestamp ||
+			    e->kind != g->kind)
+				return al_errf(why, AL_E_INVAL, "feeds: feed %zu entry %zu differs", i,
+					       k + 1);
+		}
+	}
+	return AL_OK;
+}
+
+int feeds_each(const struct al_feeds *f,
+	       int (*fn)(void *arg, const al_key *author, uint64_t seq,
+			 const struct al_feed_entry *e),
+	       void *arg)
+{
+	for (size_t i = 0; i < f->n; i++)
+		for (size_t k = 0; k < f->v[i].n; k++) {
+			int rc = fn(arg, &f->v[i].author, k + 1, &f->v[i].e[k]);
+			if (rc)
+				return rc;
+		}
+	return AL_OK;
 }
 
 /* ------------------------------------------------------------ validation */

@@ -73,6 +73,33 @@ long feeds_frontier(const struct al_feeds *f, struct al_frontier_entry **out);
 /* Total records indexed. */
 uint64_t feeds_count(const struct al_feeds *f);
 
+struct al_ckpt_writer;
+struct al_ckpt_reader;
+
+/* The index as a checkpoint section (checkpoint.h, docs/log-format.md):
+ * u32 feeds, then per feed its author, u64 n and n entries of u64 index,
+ * u64 offset, hash, i64 timestamp, u32 kind. Returns 0 or the writer's
+ * error. */
+int feeds_save(const struct al_feeds *f, struct al_ckpt_writer *w);
+
+/* Read such a section into the empty index f, as the first records
+ * records (size bytes) of a log index them: every entry's record inside
+ * them, feeds distinct, records entries in all. Returns 0, AL_E_PARSE
+ * with why, or AL_E_NOMEM. */
+int feeds_load(struct al_feeds *f, struct al_ckpt_reader *r, uint64_t records,
+	       uint64_t size, char *why);
+
+/* 0 when a and b index the same entries in the same order, otherwise
+ * AL_E_INVAL with why naming the first difference. */
+int feeds_compare(const struct al_feeds *a, const struct al_feeds *b, char *why);
+
+/* Call fn for every entry, feed by feed (for the checkpoint's scan plan);
+ * a non-zero return stops and is returned. */
+int feeds_each(const struct al_feeds *f,
+	       int (*fn)(void *arg, const al_key *author, uint64_t seq,
+			 const struct al_feed_entry *e),
+	       void *arg);
+
 /* Decide whether buf may enter the log of charter c whose feeds are f, at
  * receiver time now (ms). Opens buf into *env when it parses (the caller
  * then clears it, whatever the verdict). why describes any rejection in a

@@ -1,7 +1,9 @@
 /* idem.c: the (author, key) -> seq index of idempotency keys; see idem.h. */
 #include "idem.h"
+#include "checkpoint.h"
 #include "err.h"
 
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,46 @@ uint64_t idem_next(const struct al_idem *ix, const al_key *author, const char *k
 	}
 	*cursor = ix->cap;
 	return 0;
+}
+
+int idem_save(const struct al_idem *ix, struct al_ckpt_writer *w)
+{
+	int rc = ckpt_put(w, ix->k, sizeof ix->k);
+	if (rc == AL_OK)
+		rc = ckpt_put_u64(w, ix->n);
+	for (size_t i = 0; i < ix->cap && rc == AL_OK; i++)
+		if (ix->v[i].seq && !(rc = ckpt_put_u64(w, ix->v[i].h)))
+			rc = ckpt_put_u64(w, ix->v[i].seq);
+	return rc;
+}
+
+int idem_load(struct al_idem *ix, struct al_ckpt_reader *r, char *why)
+{
+	uint8_t k[sizeof ix->k];
+	ckpt_get(r, k, sizeof k);
+	uint64_t n = ckpt_get_u64(r);
+	if (r->bad || n > r->left / 16)
+		return al_errf(why, AL_E_PARSE, "keys section: %" PRIu64 " keys do not fit", n);
+	size_t cap = 64;
+	while (cap < 2 * (n + 1))
+		cap *= 2;
+	struct slot *v = calloc(cap, sizeof *v);
+	if (!v)
+		return AL_E_NOMEM;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t h = ckpt_get_u64(r), seq = ckpt_get_u64(r);
+		if (!seq) {
+			free(v);
+			return al_errf(why, AL_E_PARSE, "keys section: key %" PRIu64 " has no seq", i);
+		}
+		put(v, cap, h, seq);
+	}
+	memcpy(ix->k, k, sizeof k);
+	free(ix->v);
+	ix->v = v;
+	ix->cap = cap;
+	ix->n = (size_t)n;
+	return AL_OK;
 }
 
 size_t idem_count(const struct al_idem *ix)

@@ -38,6 +38,19 @@ int idem_add(struct al_idem *ix, const al_key *author, const char *key, uint64_t
 uint64_t idem_next(const struct al_idem *ix, const al_key *author, const char *key,
 		   size_t *cursor);
 
+struct al_ckpt_writer;
+struct al_ckpt_reader;
+
+/* The index as a checkpoint section (checkpoint.h): its hash key, u64 n
+ * and n pairs of u64 hash, u64 seq. The key is a secret of this home (it
+ * keeps peers from choosing keys that collide): the file is 0600. Returns
+ * 0 or the writer's error. */
+int idem_save(const struct al_idem *ix, struct al_ckpt_writer *w);
+
+/* Read such a section into the empty index ix (its key replaces ix's).
+ * Returns 0, AL_E_PARSE with why, or AL_E_NOMEM. */
+int idem_load(struct al_idem *ix, struct al_ckpt_reader *r, char *why);
+
 /* Entries held. */
 size_t idem_count(const struct al_idem *ix);
 

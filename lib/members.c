@@ -503,6 +503,52 @@ int members_note(struct al_charter *c, const struct al_body *b)
 	return mo->seen ? settle(c) : AL_OK;
 }
 
+static bool same_member(const struct al_member *x, const struct al_member *y)
+{
+	return !strcmp(x->name, y->name) && !memcmp(&x->sign_key, &y->sign_key, AL_KEYLEN) &&
+	       !memcmp(&x->transport_key, &y->transport_key, AL_KEYLEN) &&
+	       !strcmp(x->endpoint, y->endpoint);
+}
+
+int members_compare(const struct al_charter *a, const struct al_charter *b, char *why)
+{
+	if (a->n_members != b->n_members || a->n_founders != b->n_founders ||
+	    a->n_owned != b->n_owned || a->n_motions != b->n_motions ||
+	    a->member_changes != b->member_changes)
+		return al_errf(why, AL_E_INVAL, "members: %zu members, %zu motions, %llu changes "
+			       "against %zu, %zu, %llu", a->n_members, a->n_motions,
+			       (unsigned long long)a->member_changes, b->n_members, b->n_motions,
+			       (unsigned long long)b->member_changes);
+	for (size_t m = 0; m < a->n_members; m++) {
+		bool same = same_member(&a->members[m], &b->members[m]) &&
+			    members_standing(a, m) == members_standing(b, m) &&
+			    members_party(a, m) == members_party(b, m) &&
+			    members_feed_end(a, m) == members_feed_end(b, m);
+		if (same && m < a->n_owned) {
+			const struct al_move *x = &a->moved[m], *y = &b->moved[m];
+			same = a->generation[m] == b->generation[m] && x->seq == y->seq &&
+			       !strcmp(x->endpoint, y->endpoint) && !strcmp(x->card, y->card);
+		}
+		if (!same)
+			return al_errf(why, AL_E_INVAL, "members: member %zu ('%s') differs", m,
+				       a->members[m].name);
+	}
+	for (size_t i = 0; i < a->n_motions; i++) {
+		const struct al_motion *x = &a->motions[i], *y = &b->motions[i];
+		bool same = x->id.seq == y->id.seq &&
+			    !memcmp(&x->id.author, &y->id.author, AL_KEYLEN) && x->seen == y->seen &&
+			    x->add == y->add && x->replace == y->replace && x->upto == y->upto &&
+			    same_member(&x->member, &y->member) &&
+			    !memcmp(&x->gone, &y->gone, AL_KEYLEN) && x->n_approvers == y->n_approvers;
+		for (size_t k = 0; same && k < x->n_approvers; k++)
+			same = !memcmp(&x->approvers[k], &y->approvers[k], AL_KEYLEN) &&
+			       x->approver_seq[k] == y->approver_seq[k];
+		if (!same)
+			return al_errf(why, AL_E_INVAL, "members: motion %zu differs", i);
+	}
+	return AL_OK;
+}
+
 void members_forget(struct al_charter *c)
 {
 	for (size_t i = 0; i < c->n_motions; i++) {

@@ -108,6 +108,12 @@ int members_note(struct al_charter *c, const struct al_body *b);
  * that adds it. Returns its index, or -1 when out of memory. */
 long members_candidate(struct al_charter *c, const struct al_member *self);
 
+/* 0 when a and b hold the same amended membership, field by field
+ * (members and their indices, standing, parties, generations, moves, feed
+ * ends, motions and their votes, the change count), otherwise AL_E_INVAL
+ * with why naming the first difference. */
+int members_compare(const struct al_charter *a, const struct al_charter *b, char *why);
+
 /* Free the motions (charter_destroy does). */
 void members_forget(struct al_charter *c);
 

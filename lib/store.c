@@ -3,6 +3,7 @@
 #include "err.h"
 #include "file.h"
 #include "members.h"
+#include "when.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -37,13 +38,17 @@ struct replay {
 	char *why;
 };
 
-/* Replaying our own log: every record must extend its author's chain. */
+/* Replaying our own log: every record must extend its author's chain.
+ * What the checkpoint covers is checked against it, not replayed. */
 static int replay_record(void *arg, const struct al_log_rec *r)
 {
 	struct replay *rp = arg;
 	struct al_envelope e;
 	char err[AL_ERRLEN];
-	int rc = envelope_open(r->data, r->len, &e, err);
+	int rc = checkpoint_record(rp->s, r);
+	if (rc != 1)
+		return rc;
+	rc = envelope_open(r->data, r->len, &e, err);
 	if (rc)
 		return al_errf(rp->why, AL_E_CORRUPT, "log '%s' record %" PRIu64 " at offset %"
 			       PRIu64 ": %s", rp->path, r->index, r->offset, err);
@@ -138,6 +143,66 @@ fail:
 	return rc == AL_E_INVAL ? al_errf(why, rc, "path too long: '%s'", dir) : rc;
 }
 
+/* The indexes and members as the charter alone makes them: empty. */
+static int derive_anew(struct al_store *s, char *why)
+{
+	char path[4096];
+	checkpoint_forget(s);
+	feeds_destroy(&s->feeds);
+	idem_destroy(&s->keys);
+	charter_destroy(&s->charter);
+	int rc = feeds_new(&s->feeds);
+	if (rc == AL_OK)
+		rc = idem_new(&s->keys);
+	if (rc == AL_OK && !(rc = path_in(path, sizeof path, s->dir, "charter")))
+		rc = charter_load(path, &s->charter, why);
+	return rc;
+}
+
+/* Replay the log into the indexes: after the checkpoint when there is a
+ * usable one, otherwise (with a warning in s->ckpt) all of it. */
+static int replay(struct al_store *s, struct al_log_recovery *recovery, char *why)
+{
+	char path[4096], err[AL_ERRLEN];
+	int rc = derive_anew(s, why);
+	if (rc || (rc = path_in(path, sizeof path, s->dir, "log")))
+		return rc;
+	rc = checkpoint_load(s, err);
+	if (rc != AL_OK && rc != AL_E_NOENT)
+		snprintf(s->ckpt.warning, sizeof s->ckpt.warning, "%s", err);
+	if (rc != AL_OK && rc != AL_E_NOENT && (rc = derive_anew(s, why)))
+		return rc;
+	struct replay rp = { s, path, why };
+	rc = log_open(path, false, replay_record, &rp, recovery, &s->log, why);
+	if (rc == AL_OK)
+		rc = checkpoint_check(s);
+	if (rc != AL_OK && rc != AL_E_NOMEM && s->ckpt_scan) {
+		/* Not this log's, or the log after it fails: start again from
+		 * nothing, which decides. A torn tail the first open cut stays
+		 * reported. */
+		if (!*s->ckpt.warning)
+			snprintf(s->ckpt.warning, sizeof s->ckpt.warning, "checkpoint '%s/%s' not "
+				 "used: replaying after it failed: %.300s", s->dir, AL_CKPT_FILE, why ? why : "");
+		struct al_log_recovery again;
+		log_close(&s->log);
+		if ((rc = derive_anew(s, why)))
+			return rc;
+		rc = log_open(path, false, replay_record, &rp, &again, &s->log, why);
+		if (recovery && again.cut_bytes)
+			*recovery = again;
+	}
+	if (rc == AL_OK) {
+		s->ckpt.used = s->ckpt_scan != NULL;
+		s->ckpt.replayed = log_records(s->log) - (s->ckpt.used ? s->ckpt.covered : 0);
+		if (!s->ckpt.used)
+			s->ckpt.covered = s->ckpt.written = 0;
+		if (!s->ckpt.written_at)
+			s->ckpt.written_at = when_now();
+	}
+	checkpoint_forget(s);
+	return rc;
+}
+
 int store_open(const char *dir, bool create, const struct al_charter *c,
 	       struct al_log_recovery *recovery, struct al_store **out, char *why)
 {
@@ -148,20 +213,10 @@ int store_open(const char *dir, bool create, const struct al_charter *c,
 		free(s);
 		return AL_E_NOMEM;
 	}
-	int rc = feeds_new(&s->feeds);
-	if (rc == AL_OK)
-		rc = idem_new(&s->keys);
-	if (rc)
-		goto fail;
+	int rc = AL_OK;
 	if (create && (rc = create_dir(dir, c, why)))
 		goto fail;
-	if ((rc = path_in(path, sizeof path, dir, "charter")) ||
-	    (rc = charter_load(path, &s->charter, why)))
-		goto fail;
-	if ((rc = path_in(path, sizeof path, dir, "log")))
-		goto fail;
-	struct replay rp = { s, path, why };
-	if ((rc = log_open(path, false, replay_record, &rp, recovery, &s->log, why)))
+	if ((rc = replay(s, recovery, why)))
 		goto fail;
 	if ((rc = path_in(path, sizeof path, dir, "equivocations")) ||
 	    (rc = log_open(path, true, load_proof, s, NULL, &s->equivocations, why)))
@@ -180,6 +235,7 @@ void store_close(struct al_store **sp)
 		return;
 	log_close(&s->log);
 	log_close(&s->equivocations);
+	checkpoint_forget(s);
 	feeds_destroy(&s->feeds);
 	idem_destroy(&s->keys);
 	charter_destroy(&s->charter);

@@ -12,11 +12,18 @@
  * and (author, idempotency key) -> seq (idem), for every author's
  * messages, ours and the peers' (so a message of ours that a peer gives
  * back after a restore is found by its key too).
+ *
+ *   DIR/checkpoint     the indexes as they stood after the log's first
+ *                      records (checkpoint.h): opening loads it, checks it
+ *                      against the log and replays only what follows;
+ *                      anything wrong with it is a warning (ckpt.warning)
+ *                      and a full replay.
  */
 #ifndef AL_STORE_H
 #define AL_STORE_H
 
 #include "charter.h"
+#include "checkpoint.h"
 #include "feeds.h"
 #include "idem.h"
 #include "log.h"
@@ -31,6 +38,8 @@ struct al_store {
 	uint64_t counts[AL_REASON_COUNT]; /* since open, by verdict */
 	size_t n_proofs;                  /* equivocation proofs held */
 	struct al_ref *proven;            /* (author, seq) of each proof */
+	struct al_ckpt_status ckpt;       /* the checkpoint at open, and written since */
+	struct al_ckpt_scan *ckpt_scan;   /* while opening: what to check (checkpoint.c) */
 };
 
 /* Open the store in dir (created when create, with charter c written to

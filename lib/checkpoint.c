@@ -1,0 +1,504 @@
+/* checkpoint.c: a store's derived state saved and checked; see checkpoint.h. */
+#include "checkpoint.h"
+#include "envelope.h"
+#include "file.h"
+#include "grow.h"
+#include "key.h"
+#include "log.h"
+#include "members.h"
+#include "store.h"
+#include "when.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* magic, u32 version, u32 reserved, alliance id, u64 records, u64 size,
+ * u64 offset of the last record, its hash, i64 time written. */
+#define HEADER_LEN (AL_CKPT_MAGIC_LEN + 4 + 4 + AL_HASHLEN + 8 + 8 + 8 + AL_HASHLEN + 8)
+#define SUM_LEN 32
+#define SECTION_HEAD (4 + 8)
+
+/* ------------------------------------------------------------ bytes */
+
+struct al_ckpt_writer {
+	int fd; /* -1: only count the bytes */
+	uint64_t bytes;
+	crypto_generichash_state h;
+	size_t n;
+	uint8_t buf[1 << 16];
+};
+
+static int drain(struct al_ckpt_writer *w)
+{
+	size_t done = 0;
+	while (done < w->n) {
+		ssize_t k = write(w->fd, w->buf + done, w->n - done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return file_err(k < 0 ? errno : ENOSPC);
+		done += (size_t)k;
+	}
+	w->n = 0;
+	return AL_OK;
+}
+
+int ckpt_put(struct al_ckpt_writer *w, const void *p, size_t n)
+{
+	w->bytes += n;
+	if (w->fd < 0)
+		return AL_OK;
+	crypto_generichash_update(&w->h, p, n);
+	const uint8_t *b = p;
+	while (n) {
+		size_t k = sizeof w->buf - w->n < n ? sizeof w->buf - w->n : n;
+		memcpy(w->buf + w->n, b, k);
+		w->n += k;
+		b += k;
+		n -= k;
+		int rc = w->n == sizeof w->buf ? drain(w) : AL_OK;
+		if (rc)
+			return rc;
+	}
+	return AL_OK;
+}
+
+int ckpt_put_u32(struct al_ckpt_writer *w, uint32_t v)
+{
+	uint8_t b[4];
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(v >> 8 * i);
+	return ckpt_put(w, b, sizeof b);
+}
+
+int ckpt_put_u64(struct al_ckpt_writer *w, uint64_t v)
+{
+	uint8_t b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> 8 * i);
+	return ckpt_put(w, b, sizeof b);
+}
+
+void ckpt_get(struct al_ckpt_reader *r, void *out, size_t n)
+{
+	if (r->bad || r->left < n) {
+		r->bad = true;
+		r->left = 0;
+		memset(out, 0, n);
+		return;
+	}
+	memcpy(out, r->p, n);
+	r->p += n;
+	r->left -= n;
+}
+
+uint32_t ckpt_get_u32(struct al_ckpt_reader *r)
+{
+	uint8_t b[4];
+	ckpt_get(r, b, sizeof b);
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+uint64_t ckpt_get_u64(struct al_ckpt_reader *r)
+{
+	uint8_t b[8];
+	uint64_t v = 0;
+	ckpt_get(r, b, sizeof b);
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return v;
+}
+
+/* ------------------------------------------------------------ writing */
+
+static int path_of(const struct al_store *s, const char *suffix, char *buf, size_t n)
+{
+	return snprintf(buf, n, "%s/%s%s", s->dir, AL_CKPT_FILE, suffix) >= (int)n ? AL_E_INVAL
+										    : AL_OK;
+}
+
+struct last {
+	uint64_t index;
+	const struct al_feed_entry *e;
+};
+
+static int find_last(void *arg, const al_key *author, uint64_t seq, const struct al_feed_entry *e)
+{
+	(void)author;
+	(void)seq;
+	struct last *l = arg;
+	if (e->index == l->index)
+		l->e = e;
+	return l->e != NULL; /* found: stop */
+}
+
+static int section(struct al_ckpt_writer *w, enum al_ckpt_tag tag, const struct al_store *s)
+{
+	/* The length first: count the payload, then write it. */
+	struct al_ckpt_writer *counter = calloc(1, sizeof *counter);
+	if (!counter)
+		return AL_E_NOMEM;
+	counter->fd = -1;
+	int rc = tag == AL_CKPT_FEEDS ? feeds_save(s->feeds, counter) : idem_save(s->keys, counter);
+	uint64_t len = counter->bytes;
+	free(counter);
+	if (rc == AL_OK)
+		rc = ckpt_put_u32(w, tag);
+	if (rc == AL_OK)
+		rc = ckpt_put_u64(w, len);
+	if (rc == AL_OK)
+		rc = tag == AL_CKPT_FEEDS ? feeds_save(s->feeds, w) : idem_save(s->keys, w);
+	return rc;
+}
+
+int checkpoint_write(struct al_store *s, int64_t now, char *why)
+{
+	char path[4096], tmp[4096];
+	uint64_t records = log_records(s->log), size = log_size(s->log);
+	if (log_durable(s->log) != size)
+		return al_errf(why, AL_E_INVAL, "no checkpoint of '%s': records not yet durable",
+			       s->dir);
+	if (records == 0)
+		return AL_OK;
+	struct last last = { records - 1, NULL };
+	feeds_each(s->feeds, find_last, &last);
+	if (!last.e)
+		return al_errf(why, AL_E_INVAL, "no checkpoint of '%s': record %" PRIu64 " is not "
+			       "indexed", s->dir, records - 1);
+	if (path_of(s, "", path, sizeof path) || path_of(s, ".tmp", tmp, sizeof tmp))
+		return al_errf(why, AL_E_INVAL, "path too long: '%s'", s->dir);
+	struct al_ckpt_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return AL_E_NOMEM;
+	int rc = AL_OK;
+	w->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (w->fd < 0) {
+		rc = al_errf(why, file_err(errno), "cannot write '%s': %s", tmp, strerror(errno));
+		free(w);
+		return rc;
+	}
+	crypto_generichash_init(&w->h, NULL, 0, SUM_LEN);
+	uint8_t sum[SUM_LEN];
+	if ((rc = ckpt_put(w, AL_CKPT_MAGIC, AL_CKPT_MAGIC_LEN)) ||
+	    (rc = ckpt_put_u32(w, AL_CKPT_VERSION)) || (rc = ckpt_put_u32(w, 0)) ||
+	    (rc = ckpt_put(w, s->charter->id.b, AL_HASHLEN)) || (rc = ckpt_put_u64(w, records)) ||
+	    (rc = ckpt_put_u64(w, size)) || (rc = ckpt_put_u64(w, last.e->offset)) ||
+	    (rc = ckpt_put(w, last.e->hash.b, AL_HASHLEN)) ||
+	    (rc = ckpt_put_u64(w, (uint64_t)now)) || (rc = section(w, AL_CKPT_FEEDS, s)) ||
+	    (rc = section(w, AL_CKPT_IDEM, s)))
+		goto fail;
+	crypto_generichash_final(&w->h, sum, SUM_LEN);
+	/* The checksum is not part of what it sums: write it past the hash. */
+	if (w->n + SUM_LEN > sizeof w->buf && (rc = drain(w)))
+		goto fail;
+	memcpy(w->buf + w->n, sum, SUM_LEN);
+	w->n += SUM_LEN;
+	if ((rc = drain(w)))
+		goto fail;
+	if (file_fsync(w->fd) < 0) {
+		rc = AL_E_FSYNC;
+		goto fail;
+	}
+	if (close(w->fd) < 0) {
+		w->fd = -1;
+		rc = file_err(errno);
+		goto fail;
+	}
+	w->fd = -1;
+	if (rename(tmp, path) < 0) {
+		rc = file_err(errno);
+		goto fail;
+	}
+	free(w);
+	if ((rc = file_sync_dir(path, 0, why)))
+		return rc;
+	s->ckpt.written = records;
+	s->ckpt.written_at = now;
+	return AL_OK;
+fail:
+	al_errf(why, rc, "cannot write the checkpoint '%s': %s (the previous one stays)", tmp,
+		rc == AL_E_NOMEM ? "out of memory" : errno ? strerror(errno) : al_strerror(rc));
+	if (w->fd >= 0)
+		close(w->fd);
+	unlink(tmp);
+	free(w);
+	return rc;
+}
+
+int checkpoint_due(struct al_store *s, int64_t now, char *why)
+{
+	uint64_t n = log_records(s->log);
+	if (n <= s->ckpt.written || log_durable(s->log) != log_size(s->log))
+		return AL_OK;
+	if (n - s->ckpt.written < AL_CKPT_EVERY_RECORDS && now - s->ckpt.written_at < AL_CKPT_EVERY_MS)
+		return AL_OK;
+	int rc = checkpoint_write(s, now, why);
+	if (rc)
+		s->ckpt.written_at = now; /* try again after the interval, not at once */
+	return rc;
+}
+
+/* ------------------------------------------------------------ loading */
+
+/* A record of the log the checkpoint vouches for, checked as the log is
+ * scanned: every amendment (noted again into the members), every feed's
+ * head, the last record covered. */
+struct check {
+	uint64_t index, offset;
+	al_hash hash;
+	bool amendment;
+};
+
+struct al_ckpt_scan {
+	uint64_t records, size;
+	struct check *v;
+	size_t n, cap, next;
+};
+
+struct plan {
+	struct al_ckpt_scan *sc;
+	const struct al_feeds *f;
+};
+
+static int plan_entry(void *arg, const al_key *author, uint64_t seq, const struct al_feed_entry *e)
+{
+	struct plan *p = arg;
+	bool head = feeds_head(p->f, author, NULL) == seq, amendment = e->kind == AL_KIND_AMENDMENT;
+	if (!head && !amendment)
+		return AL_OK;
+	if (grow(&p->sc->v, &p->sc->cap, p->sc->n + 1, sizeof *p->sc->v))
+		return AL_E_NOMEM;
+	p->sc->v[p->sc->n++] = (struct check){ e->index, e->offset, e->hash, amendment };
+	return AL_OK;
+}
+
+static int by_index(const void *a, const void *b)
+{
+	const struct check *x = a, *y = b;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int parse(struct al_store *s, const uint8_t *m, size_t size, struct al_ckpt_scan *sc,
+		 char *why)
+{
+	uint8_t sum[SUM_LEN];
+	if (size < HEADER_LEN + SUM_LEN)
+		return al_errf(why, AL_E_PARSE, "it is cut short (%zu bytes)", size);
+	crypto_generichash(sum, SUM_LEN, m, size - SUM_LEN, NULL, 0);
+	if (memcmp(sum, m + size - SUM_LEN, SUM_LEN))
+		return al_errf(why, AL_E_PARSE, "its checksum does not match (torn or corrupt)");
+	struct al_ckpt_reader r = { m, size - SUM_LEN, false };
+	uint8_t magic[AL_CKPT_MAGIC_LEN];
+	al_hash id, last_hash;
+	ckpt_get(&r, magic, sizeof magic);
+	uint32_t version = ckpt_get_u32(&r);
+	ckpt_get_u32(&r);
+	ckpt_get(&r, id.b, AL_HASHLEN);
+	sc->records = ckpt_get_u64(&r);
+	sc->size = ckpt_get_u64(&r);
+	uint64_t last_offset = ckpt_get_u64(&r);
+	ckpt_get(&r, last_hash.b, AL_HASHLEN);
+	int64_t written_at = (int64_t)ckpt_get_u64(&r);
+	if (memcmp(magic, AL_CKPT_MAGIC, sizeof magic))
+		return al_errf(why, AL_E_PARSE, "it is not a checkpoint (bad magic)");
+	if (version != AL_CKPT_VERSION)
+		return al_errf(why, AL_E_PARSE, "it has format version %" PRIu32 "; this build reads "
+			       "version %d", version, AL_CKPT_VERSION);
+	if (memcmp(&id, &s->charter->id, AL_HASHLEN))
+		return al_errf(why, AL_E_PARSE, "it is another alliance's");
+	if (sc->records == 0 || sc->size <= AL_LOG_HEADER_LEN)
+		return al_errf(why, AL_E_PARSE, "it covers no record");
+	bool feeds = false, keys = false;
+	while (r.left) {
+		uint32_t tag = ckpt_get_u32(&r);
+		uint64_t len = ckpt_get_u64(&r);
+		if (r.bad || len > r.left)
+			return al_errf(why, AL_E_PARSE, "section %" PRIu32 " is cut short", tag);
+		struct al_ckpt_reader sub = { r.p, (size_t)len, false };
+		r.p += len;
+		r.left -= len;
+		int rc = AL_OK;
+		if (tag == AL_CKPT_FEEDS && !feeds) {
+			feeds = true;
+			rc = feeds_load(s->feeds, &sub, sc->records, sc->size, why);
+		} else if (tag == AL_CKPT_IDEM && !keys) {
+			keys = true;
+			rc = idem_load(s->keys, &sub, why);
+		} else if (tag == AL_CKPT_FEEDS || tag == AL_CKPT_IDEM) {
+			return al_errf(why, AL_E_PARSE, "section %" PRIu32 " comes twice", tag);
+		} else {
+			continue; /* not this version's (the ledger's, say): skipped */
+		}
+		if (rc)
+			return rc;
+		if (sub.bad || sub.left)
+			return al_errf(why, AL_E_PARSE, "section %" PRIu32 " has %zu bytes too many", tag,
+				       sub.left);
+	}
+	if (!feeds || !keys)
+		return al_errf(why, AL_E_PARSE, "it lacks its %s section", feeds ? "keys" : "feeds");
+	struct plan p = { sc, s->feeds };
+	int rc = feeds_each(s->feeds, plan_entry, &p);
+	if (rc == AL_OK && grow(&sc->v, &sc->cap, sc->n + 1, sizeof *sc->v))
+		rc = AL_E_NOMEM;
+	if (rc)
+		return rc;
+	sc->v[sc->n++] = (struct check){ sc->records - 1, last_offset, last_hash, false };
+	qsort(sc->v, sc->n, sizeof *sc->v, by_index);
+	s->ckpt.covered = sc->records;
+	s->ckpt.written = sc->records;
+	s->ckpt.written_at = written_at;
+	return AL_OK;
+}
+
+int checkpoint_load(struct al_store *s, char *why)
+{
+	char path[4096], err[AL_ERRLEN] = "";
+	if (path_of(s, "", path, sizeof path))
+		return al_errf(why, AL_E_INVAL, "path too long: '%s'", s->dir);
+	int fd;
+	struct stat st;
+	int rc = file_open_regular(path, O_NOFOLLOW, &fd, &st, err);
+	if (rc == AL_E_NOENT)
+		return rc;
+	struct al_ckpt_scan *sc = NULL;
+	const uint8_t *m = MAP_FAILED;
+	size_t size = rc ? 0 : (size_t)st.st_size;
+	if (rc == AL_OK && size &&
+	    (m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+		rc = al_errf(err, AL_E_IO, "cannot map it: %s", strerror(errno));
+	if (rc == AL_OK && !(sc = calloc(1, sizeof *sc)))
+		rc = AL_E_NOMEM;
+	if (rc == AL_OK)
+		rc = parse(s, m == MAP_FAILED ? (const uint8_t *)"" : m, size, sc, err);
+	if (m != MAP_FAILED)
+		munmap((void *)m, size);
+	if (fd >= 0)
+		close(fd);
+	if (rc) {
+		if (sc)
+			free(sc->v);
+		free(sc);
+		s->ckpt.covered = s->ckpt.written = 0;
+		return al_errf(why, rc, "checkpoint '%s' not used: %s", path,
+			       rc == AL_E_NOMEM ? "out of memory" : err);
+	}
+	s->ckpt_scan = sc;
+	return AL_OK;
+}
+
+static int misfit(struct al_store *s, const char *fmt, uint64_t index, uint64_t offset)
+{
+	char what[200];
+	snprintf(what, sizeof what, fmt, index, offset);
+	al_errf(s->ckpt.warning, AL_E_CORRUPT, "checkpoint '%s/%s' not used: %s (a log restored "
+		"from an older backup, or replaced?)", s->dir, AL_CKPT_FILE, what);
+	return AL_E_CORRUPT;
+}
+
+int checkpoint_record(struct al_store *s, const struct al_log_rec *r)
+{
+	struct al_ckpt_scan *sc = s->ckpt_scan;
+	if (!sc || r->index >= sc->records)
+		return 1;
+	for (; sc->next < sc->n && sc->v[sc->next].index == r->index; sc->next++) {
+		const struct check *c = &sc->v[sc->next];
+		al_hash h;
+		key_hash(r->data, r->len, &h);
+		if (c->offset != r->offset || memcmp(&h, &c->hash, AL_HASHLEN))
+			return misfit(s, "record %" PRIu64 " at offset %" PRIu64 " is not the one it "
+				      "covers", r->index, r->offset);
+		if (!c->amendment)
+			continue;
+		struct al_envelope e;
+		if (envelope_open(r->data, r->len, &e, NULL))
+			return misfit(s, "record %" PRIu64 " at offset %" PRIu64 " does not open",
+				      r->index, r->offset);
+		int rc = members_note(s->charter, &e.b);
+		envelope_clear(&e);
+		if (rc)
+			return rc;
+	}
+	if (r->index == sc->records - 1 && r->offset + AL_LOG_FRAME + r->len != sc->size)
+		return misfit(s, "record %" PRIu64 " at offset %" PRIu64 " does not end where it "
+			      "covers", r->index, r->offset);
+	return 0;
+}
+
+int checkpoint_check(struct al_store *s)
+{
+	struct al_ckpt_scan *sc = s->ckpt_scan;
+	if (sc && (sc->next < sc->n || log_records(s->log) < sc->records))
+		return misfit(s, "the log holds %" PRIu64 " records, fewer than it covers (%" PRIu64
+			      ")", log_records(s->log), sc->records);
+	return AL_OK;
+}
+
+void checkpoint_forget(struct al_store *s)
+{
+	if (s->ckpt_scan)
+		free(s->ckpt_scan->v);
+	free(s->ckpt_scan);
+	s->ckpt_scan = NULL;
+}
+
+/* ------------------------------------------------------------ equality */
+
+struct keyed {
+	struct al_store *a, *b;
+	char *why;
+	int rc;
+};
+
+static bool finds(const struct al_idem *ix, const al_key *author, const char *key, uint64_t seq)
+{
+	size_t cursor = 0;
+	uint64_t q;
+	while ((q = idem_next(ix, author, key, &cursor)))
+		if (q == seq)
+			return true;
+	return false;
+}
+
+static int each_keyed(void *arg, const struct al_log_rec *r)
+{
+	struct keyed *k = arg;
+	struct al_envelope e;
+	int rc = envelope_open(r->data, r->len, &e, k->why);
+	if (rc)
+		return rc;
+	if (*e.b.key && !(finds(k->a->keys, &e.b.author, e.b.key, e.b.seq) &&
+			  finds(k->b->keys, &e.b.author, e.b.key, e.b.seq)))
+		rc = al_errf(k->why, AL_E_INVAL, "keys: record %" PRIu64 "'s key '%s' is not found "
+			     "in both", r->index, e.b.key);
+	envelope_clear(&e);
+	return rc;
+}
+
+int checkpoint_compare(struct al_store *a, struct al_store *b, char *why)
+{
+	int rc = feeds_compare(a->feeds, b->feeds, why);
+	if (rc == AL_OK)
+		rc = members_compare(a->charter, b->charter, why);
+	if (rc == AL_OK && idem_count(a->keys) != idem_count(b->keys))
+		rc = al_errf(why, AL_E_INVAL, "keys: %zu against %zu", idem_count(a->keys),
+			     idem_count(b->keys));
+	if (rc == AL_OK && (log_records(a->log) != log_records(b->log) ||
+			    log_size(a->log) != log_size(b->log)))
+		rc = al_errf(why, AL_E_INVAL, "logs: %" PRIu64 " records against %" PRIu64,
+			     log_records(a->log), log_records(b->log));
+	/* The keys are hashed under each index's own secret: compare what
+	 * they answer for every keyed message of the log. */
+	struct keyed k = { a, b, why, AL_OK };
+	if (rc == AL_OK)
+		rc = log_scan(log_path(a->log), each_keyed, NULL, &k, why);
+	return rc;
+}
