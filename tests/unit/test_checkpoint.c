@@ -1,0 +1,381 @@
+/* test_checkpoint.c: a store opened from its checkpoint is the store a
+ * full replay makes, field by field (feeds, keys, members), over a few
+ * thousand records with joins, moves and idempotency keys; and every
+ * checkpoint that does not fit (torn at any length, a bit flipped, newer
+ * than the log after a restore, another alliance's, another version) is
+ * a warning and a full replay, while an older one is used and more
+ * replayed. */
+#include "testutil.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "err.h"
+#include "log.h"
+#include "members.h"
+
+#define T0 1767225600000LL /* 2026-01-01T00:00:00Z */
+#define HALF 1500          /* records before the first checkpoint, and after */
+
+struct fx {
+	struct al_identity *ids[4]; /* 0..2 founders (quorum 2), 3 joins */
+	struct al_charter *c;
+	char *tmp;
+	char dir[4096];
+	int64_t t;
+	unsigned n; /* messages authored */
+};
+
+static int setup(void **state)
+{
+	struct fx *x = calloc(1, sizeof *x);
+	assert_non_null(x);
+	x->c = tu_charter(3, true, x->ids);
+	x->ids[3] = tu_identity(3);
+	x->tmp = tu_tmpdir();
+	snprintf(x->dir, sizeof x->dir, "%s/a", x->tmp);
+	x->t = T0 + 1000;
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *x = *state;
+	for (int i = 0; i < 4; i++)
+		key_destroy(&x->ids[i]);
+	charter_destroy(&x->c);
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", x->tmp);
+	assert_int_equal(system(cmd), 0);
+	free(x->tmp);
+	free(x);
+	return 0;
+}
+
+static const char *file(const struct fx *x, const char *name)
+{
+	return tu_path(1, x->dir, name);
+}
+
+static struct al_store *open_store(const struct fx *x, bool create)
+{
+	struct al_store *s;
+	char why[AL_ERRLEN];
+	if (store_open(x->dir, create, x->c, NULL, &s, why))
+		fail_msg("store_open: %s", why);
+	return s;
+}
+
+static struct al_ref author(struct fx *x, struct al_store *s, int a, struct al_body *b)
+{
+	char why[AL_ERRLEN], key[32];
+	struct al_ref id;
+	x->t += 10;
+	if (x->n++ % 3 == 0) { /* every third message carries an idempotency key */
+		snprintf(key, sizeof key, "req-%u", x->n);
+		b->key = key;
+	}
+	if (store_author(s, x->ids[a], b, x->t, &id, why))
+		fail_msg("store_author by %d: %s", a, why);
+	b->key = NULL;
+	return id;
+}
+
+static void commit(struct fx *x, struct al_store *s, int a)
+{
+	struct al_body b;
+	al_key to = x->ids[(a + 1) % 3]->sign_pk;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_COMMITMENT;
+	b.u.commitment.what = (char *)"a widget";
+	b.u.commitment.to = &to;
+	b.u.commitment.n_to = 1;
+	b.u.commitment.due = x->t + 86400000;
+	b.u.commitment.value = 100;
+	author(x, s, a, &b);
+}
+
+/* m0 proposes m3, m1 approves: m3 joins. */
+static void join(struct fx *x, struct al_store *s)
+{
+	struct al_body b;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_AMENDMENT;
+	b.u.amendment.has_add = true;
+	snprintf(b.u.amendment.add.name, sizeof b.u.amendment.add.name, "m3");
+	snprintf(b.u.amendment.add.endpoint, sizeof b.u.amendment.add.endpoint,
+		 "tcp://127.0.0.1:7003");
+	b.u.amendment.add.sign_key = x->ids[3]->sign_pk;
+	b.u.amendment.add.transport_key = x->ids[3]->transport_pk;
+	struct al_ref p = author(x, s, 0, &b);
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_AMENDMENT;
+	b.u.amendment.approves = p;
+	author(x, s, 1, &b);
+}
+
+static void move(struct fx *x, struct al_store *s, int a, const char *endpoint)
+{
+	struct al_body b;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_AMENDMENT;
+	b.u.amendment.endpoint = (char *)endpoint;
+	author(x, s, a, &b);
+}
+
+/* HALF records: commitments round the founders (and m3 once it joined),
+ * with an amendment or two among them. */
+static void history(struct fx *x, struct al_store *s, bool first)
+{
+	for (int i = 0; i < HALF - (first ? 2 : 1); i++) {
+		if (i == HALF / 2)
+			first ? join(x, s) : move(x, s, 1, "tcp://127.0.0.1:7101");
+		commit(x, s, first ? i % 3 : i % 4);
+	}
+	char why[AL_ERRLEN];
+	if (store_sync(s, why))
+		fail_msg("store_sync: %s", why);
+}
+
+static void write_checkpoint(struct al_store *s)
+{
+	char why[AL_ERRLEN];
+	if (checkpoint_write(s, T0, why))
+		fail_msg("checkpoint_write: %s", why);
+}
+
+/* The store as a full replay makes it: opened with the checkpoint moved
+ * out of the way. */
+static struct al_store *full_replay(const struct fx *x)
+{
+	char away[4200];
+	snprintf(away, sizeof away, "%s.away", file(x, AL_CKPT_FILE));
+	bool had = rename(file(x, AL_CKPT_FILE), away) == 0;
+	struct al_store *s = open_store(x, false);
+	assert_false(s->ckpt.used);
+	assert_string_equal(s->ckpt.warning, "");
+	if (had)
+		assert_int_equal(rename(away, file(x, AL_CKPT_FILE)), 0);
+	return s;
+}
+
+static void assert_same(struct al_store *a, struct al_store *b)
+{
+	char why[AL_ERRLEN];
+	if (checkpoint_compare(a, b, why))
+		fail_msg("not the state of a full replay: %s", why);
+}
+
+/* A store of 2 * HALF records, with a checkpoint covering the first HALF
+ * (and m3's join), and the file as it was then in *old. */
+static void two_halves(struct fx *x, uint8_t **old, size_t *old_len)
+{
+	struct al_store *s = open_store(x, true);
+	history(x, s, true);
+	write_checkpoint(s);
+	*old = tu_read(file(x, AL_CKPT_FILE), old_len);
+	history(x, s, false);
+	store_close(&s);
+}
+
+static void equal_to_full_replay(void **state)
+{
+	struct fx *x = *state;
+	uint8_t *old;
+	size_t old_len;
+	two_halves(x, &old, &old_len);
+	struct al_store *full = full_replay(x);
+	assert_int_equal(log_records(full->log), 2 * HALF);
+	/* An older checkpoint (covering half): used, the rest replayed. */
+	struct al_store *s = open_store(x, false);
+	assert_true(s->ckpt.used);
+	assert_string_equal(s->ckpt.warning, "");
+	assert_int_equal(s->ckpt.covered, HALF);
+	assert_int_equal(s->ckpt.replayed, HALF);
+	assert_same(s, full);
+	assert_int_equal(members_standing(s->charter, 3), AL_JOINED);
+	assert_string_equal(s->charter->members[1].endpoint, "tcp://127.0.0.1:7101");
+	/* A current one: nothing replayed, the same state. */
+	write_checkpoint(s);
+	store_close(&s);
+	s = open_store(x, false);
+	assert_true(s->ckpt.used);
+	assert_int_equal(s->ckpt.covered, 2 * HALF);
+	assert_int_equal(s->ckpt.replayed, 0);
+	assert_same(s, full);
+	/* The comparison can fail: one more message is a difference. */
+	char why[AL_ERRLEN];
+	commit(x, s, 0);
+	assert_int_equal(checkpoint_compare(s, full, why), AL_E_INVAL);
+	store_close(&s);
+	store_close(&full);
+	free(old);
+}
+
+/* Open with the checkpoint file holding buf: a warning naming what is
+ * wrong (contains), a full replay, the state of one. */
+static void refused(struct fx *x, const uint8_t *buf, size_t len, const char *contains,
+		    struct al_store *full)
+{
+	tu_write(file(x, AL_CKPT_FILE), buf, len);
+	struct al_store *s = open_store(x, false);
+	if (s->ckpt.used || !*s->ckpt.warning || !strstr(s->ckpt.warning, contains))
+		fail_msg("checkpoint of %zu bytes: used %d, warning '%s' (want '%s')", len,
+			 s->ckpt.used, s->ckpt.warning, contains);
+	assert_int_equal(s->ckpt.replayed, log_records(s->log));
+	assert_same(s, full);
+	store_close(&s);
+}
+
+static void torn_and_flipped(void **state)
+{
+	struct fx *x = *state;
+	uint8_t *old;
+	size_t old_len, len;
+	two_halves(x, &old, &old_len);
+	struct al_store *s = open_store(x, false);
+	write_checkpoint(s);
+	store_close(&s);
+	uint8_t *good = tu_read(file(x, AL_CKPT_FILE), &len);
+	struct al_store *full = full_replay(x);
+	srand(11);
+	refused(x, good, 0, "cut short", full);
+	refused(x, good, len - 1, "checksum", full);
+	for (int i = 0; i < 12; i++) /* torn at random lengths */
+		refused(x, good, (size_t)rand() % len, "", full);
+	uint8_t *bad = malloc(len);
+	assert_non_null(bad);
+	for (int i = 0; i < 24; i++) { /* a bit flipped anywhere, header and sum included */
+		size_t at = i < 4 ? (size_t[]){ 0, 20, len - 1, len - 40 }[i] : (size_t)rand() % len;
+		memcpy(bad, good, len);
+		bad[at] ^= (uint8_t)(1u << (rand() % 8));
+		refused(x, bad, len, "checksum", full);
+	}
+	tu_write(file(x, AL_CKPT_FILE), good, len);
+	s = open_store(x, false);
+	assert_true(s->ckpt.used); /* the intact one still is */
+	store_close(&s);
+	store_close(&full);
+	free(bad);
+	free(good);
+	free(old);
+}
+
+/* Rewrite the checksum after changing buf (a well-formed file that says
+ * something else). */
+static void resum(uint8_t *buf, size_t len)
+{
+	crypto_generichash(buf + len - 32, 32, buf, len - 32, NULL, 0);
+}
+
+static void version_and_foreign(void **state)
+{
+	struct fx *x = *state;
+	uint8_t *old;
+	size_t old_len;
+	two_halves(x, &old, &old_len);
+	struct al_store *full = full_replay(x);
+	old[AL_CKPT_MAGIC_LEN] = AL_CKPT_VERSION + 1;
+	resum(old, old_len);
+	refused(x, old, old_len, "format version 2", full);
+	old[AL_CKPT_MAGIC_LEN] = AL_CKPT_VERSION;
+	old[AL_CKPT_MAGIC_LEN + 8] ^= 1; /* the alliance id */
+	resum(old, old_len);
+	refused(x, old, old_len, "another alliance's", full);
+	old[AL_CKPT_MAGIC_LEN + 8] ^= 1;
+	old[0] = 'X';
+	resum(old, old_len);
+	refused(x, old, old_len, "not a checkpoint", full);
+	old[0] = 'a';
+	resum(old, old_len);
+	/* An unknown section (the ledger's, say) is skipped: still used. */
+	uint8_t *more = malloc(old_len + 16);
+	assert_non_null(more);
+	memcpy(more, old, old_len - 32);
+	uint8_t sec[16] = { AL_CKPT_LEDGER, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
+	memcpy(more + old_len - 32, sec, sizeof sec);
+	resum(more, old_len + 16);
+	tu_write(file(x, AL_CKPT_FILE), more, old_len + 16);
+	struct al_store *s = open_store(x, false);
+	assert_true(s->ckpt.used);
+	assert_same(s, full);
+	store_close(&s);
+	store_close(&full);
+	free(more);
+	free(old);
+}
+
+/* A log restored from an older backup, with the newer checkpoint: shorter
+ * than it covers, or as long but with other records. */
+static void newer_than_the_log(void **state)
+{
+	struct fx *x = *state;
+	struct al_store *s = open_store(x, true);
+	history(x, s, true);
+	store_close(&s);
+	size_t log_len, ck_len;
+	uint8_t *backup = tu_read(file(x, "log"), &log_len);
+	s = open_store(x, false);
+	history(x, s, false);
+	write_checkpoint(s);
+	store_close(&s);
+	uint8_t *ck = tu_read(file(x, AL_CKPT_FILE), &ck_len);
+	tu_write(file(x, "log"), backup, log_len);
+	struct al_store *full = full_replay(x);
+	refused(x, ck, ck_len, "fewer than it covers", full);
+	/* The restored log grows again, other messages than before. */
+	store_close(&full);
+	s = open_store(x, false);
+	x->t += 5000;
+	history(x, s, false);
+	store_close(&s);
+	full = full_replay(x);
+	assert_int_equal(log_records(full->log), 2 * HALF);
+	refused(x, ck, ck_len, "is not the one it covers", full);
+	store_close(&full);
+	free(ck);
+	free(backup);
+}
+
+/* The daemon's policy: nothing before AL_CKPT_EVERY_MS with few records;
+ * then one, covering every record. */
+static void written_when_due(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *s = open_store(x, true);
+	history(x, s, true);
+	int64_t t0 = s->ckpt.written_at;
+	assert_int_equal(checkpoint_due(s, t0 + 1000, why), AL_OK);
+	assert_int_equal(access(file(x, AL_CKPT_FILE), F_OK), -1);
+	commit(x, s, 0); /* not durable yet: none */
+	assert_int_equal(checkpoint_due(s, t0 + AL_CKPT_EVERY_MS, why), AL_OK);
+	assert_int_equal(access(file(x, AL_CKPT_FILE), F_OK), -1);
+	assert_int_equal(store_sync(s, why), AL_OK);
+	assert_int_equal(checkpoint_due(s, t0 + AL_CKPT_EVERY_MS, why), AL_OK);
+	assert_int_equal(access(file(x, AL_CKPT_FILE), F_OK), 0);
+	assert_int_equal(s->ckpt.written, HALF + 1);
+	store_close(&s);
+	s = open_store(x, false);
+	assert_true(s->ckpt.used);
+	assert_int_equal(s->ckpt.replayed, 0);
+	store_close(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(equal_to_full_replay, setup, teardown),
+		cmocka_unit_test_setup_teardown(torn_and_flipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(version_and_foreign, setup, teardown),
+		cmocka_unit_test_setup_teardown(newer_than_the_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(written_when_due, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
