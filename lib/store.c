@@ -143,18 +143,20 @@ fail:
 	return rc == AL_E_INVAL ? al_errf(why, rc, "path too long: '%s'", dir) : rc;
 }
 
-/* The indexes and members as the charter alone makes them: empty. */
-static int derive_anew(struct al_store *s, char *why)
+/* The indexes (and, when members, the members) as the charter alone
+ * makes them: empty. */
+static int derive_anew(struct al_store *s, bool members, char *why)
 {
 	char path[4096];
 	checkpoint_forget(s);
 	feeds_destroy(&s->feeds);
 	idem_destroy(&s->keys);
-	charter_destroy(&s->charter);
+	if (members)
+		charter_destroy(&s->charter);
 	int rc = feeds_new(&s->feeds);
 	if (rc == AL_OK)
 		rc = idem_new(&s->keys);
-	if (rc == AL_OK && !(rc = path_in(path, sizeof path, s->dir, "charter")))
+	if (rc == AL_OK && members && !(rc = path_in(path, sizeof path, s->dir, "charter")))
 		rc = charter_load(path, &s->charter, why);
 	return rc;
 }
@@ -164,13 +166,14 @@ static int derive_anew(struct al_store *s, char *why)
 static int replay(struct al_store *s, struct al_log_recovery *recovery, char *why)
 {
 	char path[4096], err[AL_ERRLEN];
-	int rc = derive_anew(s, why);
+	int rc = derive_anew(s, true, why);
 	if (rc || (rc = path_in(path, sizeof path, s->dir, "log")))
 		return rc;
 	rc = checkpoint_load(s, err);
 	if (rc != AL_OK && rc != AL_E_NOENT)
 		snprintf(s->ckpt.warning, sizeof s->ckpt.warning, "%s", err);
-	if (rc != AL_OK && rc != AL_E_NOENT && (rc = derive_anew(s, why)))
+	/* A checkpoint that did not load noted no member yet. */
+	if (rc != AL_OK && rc != AL_E_NOENT && (rc = derive_anew(s, false, why)))
 		return rc;
 	struct replay rp = { s, path, why };
 	rc = log_open(path, false, replay_record, &rp, recovery, &s->log, why);
@@ -185,7 +188,7 @@ static int replay(struct al_store *s, struct al_log_recovery *recovery, char *wh
 				 "used: replaying after it failed: %.300s", s->dir, AL_CKPT_FILE, why ? why : "");
 		struct al_log_recovery again;
 		log_close(&s->log);
-		if ((rc = derive_anew(s, why)))
+		if ((rc = derive_anew(s, true, why)))
 			return rc;
 		rc = log_open(path, false, replay_record, &rp, &again, &s->log, why);
 		if (recovery && again.cut_bytes)
