@@ -7,9 +7,11 @@
 
 #include "card.h"
 #include "err.h"
+#include "grow.h"
 #include "members.h"
 #include "store.h"
 #include "when.h"
+#include "wire.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -216,6 +218,24 @@ static bool replace_clash(const struct al_ledger *l, size_t old, const struct al
 	}
 	return false;
 }
+
+/* What one applied message changed, to undo it (ledger_add's tail; see
+ * ledger.h). */
+struct inc_msg;
+struct undo {
+	struct inc_msg *m; /* the message (in its feed's queue) */
+	size_t n_items, n_tasks, n_feedback, n_proposals, n_broken, n_order; /* before it */
+	long violator;     /* the party whose violations it counted, or -1 */
+	long item;         /* the commitment it may have changed, or -1 ... */
+	struct al_cstatus was; /* ... as it was */
+	long released;     /* the released[] entry it set, or -1 ... */
+	bool released_was;
+	long prop;         /* the proposal it approved, or -1 ... */
+	struct al_proposal pwas; /* ... as it was */
+	long approved;     /* its approved[] entry, or -1 */
+	bool approved_was;
+	struct msnap *snap; /* an amendment: the member arrays and parameters before it */
+};
 
 /* The verdict of the rules on one message. */
 enum rule { OK, BROKEN, RACE };
@@ -458,13 +478,16 @@ int ledger_check(struct al_ledger *l, const al_key *author, const struct al_body
 }
 
 /* A violation by the keys of member k: its party's. */
-static int violation(struct al_ledger *l, long k, const struct al_body *b, const char *why)
+static int violation(struct al_ledger *l, long k, const struct al_body *b, const char *why,
+		     struct undo *u)
 {
 	size_t a = l->party[k];
 	struct al_violation *v = realloc(l->broken, (l->n_broken + 1) * sizeof *v);
 	if (!v)
 		return AL_E_NOMEM;
 	l->broken = v;
+	if (u)
+		u->violator = (long)a;
 	v[l->n_broken].id = (struct al_ref){ b->author, b->seq };
 	snprintf(v[l->n_broken++].why, sizeof v->why, "%s", why);
 	l->violations[a]++;
@@ -507,7 +530,7 @@ static void enact(struct al_ledger *l, struct al_proposal *p, const struct al_bo
 /* A proposal (the proposer approves it) or an approval; at the charter's
  * quorum of members' signatures (each counted when it was a member) it
  * takes effect. */
-static int amend(struct al_ledger *l, size_t k, const struct al_body *b)
+static int amend(struct al_ledger *l, size_t k, const struct al_body *b, struct undo *u)
 {
 	const struct al_amendment *am = &b->u.amendment;
 	struct al_proposal *p = NULL;
@@ -518,6 +541,12 @@ static int amend(struct al_ledger *l, size_t k, const struct al_body *b)
 	}
 	if (am->approves.seq) {
 		p = find_proposal(l, &am->approves);
+		if (u) {
+			u->prop = p - l->proposals;
+			u->pwas = *p;
+			u->approved = (long)a;
+			u->approved_was = p->approved[a];
+		}
 	} else {
 		struct al_proposal *v = realloc(l->proposals, (l->n_proposals + 1) * sizeof *v);
 		if (!v)
@@ -544,8 +573,12 @@ static int amend(struct al_ledger *l, size_t k, const struct al_body *b)
 	return AL_OK;
 }
 
-/* Apply one message; a rule it breaks is its author's violation. */
-static int apply(struct al_ledger *l, const struct al_body *b)
+static int64_t ack_lookup(const struct al_ledger *l, const struct al_ref *delivery);
+static int snap_members(struct al_ledger *l, struct undo *u);
+
+/* Apply one message; a rule it breaks is its author's violation. With u,
+ * record what it changes there (ledger_add). */
+static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 {
 	long k = charter_index(l->c, &b->author), a;
 	struct al_cstatus *s;
@@ -554,9 +587,13 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		return AL_OK; /* cannot happen in a validated log */
 	a = (long)l->party[k]; /* the member it acts for */
 	switch (allowed(l, (size_t)k, b, false, &s, why)) {
-	case BROKEN: return violation(l, k, b, why);
+	case BROKEN: return violation(l, k, b, why, u);
 	case RACE: return AL_OK;
 	default: break;
+	}
+	if (u && s) {
+		u->item = s - l->items;
+		u->was = *s;
 	}
 	/* What b moves (the commitment it is about), to remember b as its
 	 * latest move: see "changed". */
@@ -577,6 +614,8 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		s->state = AL_C_DELIVERED;
 		s->delivered_at = b->timestamp;
 		s->delivery = (struct al_ref){ b->author, b->seq };
+		if (l->inc) /* a full replay finds them all at the end (find_acks) */
+			s->acked_at = ack_lookup(l, &s->delivery);
 		break;
 	case AL_KIND_VERDICT:
 		s->state = b->u.verdict.outcome == AL_OUTCOME_CONFIRM ? AL_C_CONFIRMED
@@ -600,6 +639,10 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		 * beneficiary have released it; or withdrawn by the promisor
 		 * alone before anyone accepted it and before it fell due. */
 		bool all = true;
+		if (u) {
+			u->released = a;
+			u->released_was = s->released[a];
+		}
 		s->released[a] = true;
 		all = s->released[s->promisor];
 		for (size_t i = 0; i < s->n_to; i++)
@@ -610,7 +653,9 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 		break;
 	}
 	case AL_KIND_AMENDMENT:
-		return amend(l, (size_t)k, b);
+		if (u && snap_members(l, u))
+			return AL_E_NOMEM;
+		return amend(l, (size_t)k, b, u);
 	case AL_KIND_ESCALATION:
 		s->escalated = true;
 		break;
@@ -638,11 +683,11 @@ static int apply(struct al_ledger *l, const struct al_body *b)
 }
 
 /* Has everything e's author had seen (its frontier) been applied? */
-static bool ready(const struct al_charter *c, const struct al_envelope *e, const uint64_t *done)
+static bool ready(const struct al_charter *c, const struct al_body *b, const uint64_t *done)
 {
-	for (size_t i = 0; i < e->b.n_frontier; i++) {
-		long m = charter_index(c, &e->b.frontier[i].author);
-		uint64_t seen = e->b.frontier[i].seq;
+	for (size_t i = 0; i < b->n_frontier; i++) {
+		long m = charter_index(c, &b->frontier[i].author);
+		uint64_t seen = b->frontier[i].seq;
 		if (m >= 0 && seen > members_feed_end(c, (size_t)m))
 			seen = members_feed_end(c, (size_t)m); /* what is void is never applied */
 		if (m >= 0 && done[m] < seen)
@@ -651,11 +696,11 @@ static bool ready(const struct al_charter *c, const struct al_envelope *e, const
 	return true;
 }
 
-static bool earlier(const struct al_envelope *x, const struct al_envelope *y)
+static bool earlier(const struct al_body *x, const struct al_body *y)
 {
-	if (x->b.timestamp != y->b.timestamp)
-		return x->b.timestamp < y->b.timestamp;
-	return memcmp(&x->b.author, &y->b.author, AL_KEYLEN) < 0;
+	if (x->timestamp != y->timestamp)
+		return x->timestamp < y->timestamp;
+	return memcmp(&x->author, &y->author, AL_KEYLEN) < 0;
 }
 
 static int by_seq(const void *pa, const void *pb)
@@ -672,6 +717,15 @@ static const struct al_envelope *held(struct al_envelope ***feed, const size_t *
 	return q >= 1 && q <= len[k] && feed[k][q - 1]->b.seq == q ? feed[k][q - 1] : NULL;
 }
 
+static bool backdated_why(const struct al_charter *c, size_t k, uint64_t seq, int64_t at,
+			  const struct al_body *b, char *why)
+{
+	snprintf(why, AL_ERRLEN, "dated %.0f s before %s/%llu, which its author had seen: a "
+		 "backdated clock", (at - b->timestamp) / 1000.0, c->members[k].name,
+		 (unsigned long long)seq);
+	return true;
+}
+
 /* A message dated well before something its author had seen was signed
  * with a backdated clock: it may not rewrite the past. */
 static bool backdated(const struct al_charter *c, struct al_envelope ***feed, const size_t *len,
@@ -682,12 +736,8 @@ static bool backdated(const struct al_charter *c, struct al_envelope ***feed, co
 		long k = charter_index(c, &e->b.frontier[i].author);
 		const struct al_envelope *seen = k < 0 ? NULL : held(feed, len, (size_t)k,
 								     e->b.frontier[i].seq);
-		if (seen && seen->b.timestamp - skew > e->b.timestamp) {
-			snprintf(why, AL_ERRLEN, "dated %.0f s before %s/%llu, which its author had "
-				 "seen: a backdated clock", (seen->b.timestamp - e->b.timestamp) / 1000.0,
-				 c->members[k].name, (unsigned long long)seen->b.seq);
-			return true;
-		}
+		if (seen && seen->b.timestamp - skew > e->b.timestamp)
+			return backdated_why(c, (size_t)k, seen->b.seq, seen->b.timestamp, &e->b, why);
 	}
 	return false;
 }
@@ -773,22 +823,17 @@ static long replayed(const struct al_charter *c, const struct al_envelope *e, in
 		       ? k : -1;
 }
 
-int ledger_build(const struct al_charter *c, struct al_envelope *const *env, size_t n,
-		 int64_t as_of, struct al_ledger **out)
+/* The ledger of c before any message, or NULL (out of memory). */
+static struct al_ledger *ledger_alloc(const struct al_charter *c)
 {
 	size_t m = c->n_members;
 	struct al_ledger *l = calloc(1, sizeof *l);
-	struct al_envelope ***feed = calloc(m, sizeof *feed);
-	size_t *len = calloc(m, sizeof *len), *next = calloc(m, sizeof *next);
-	uint64_t *done = calloc(m, sizeof *done);
-	int rc = AL_E_NOMEM;
-	*out = NULL;
-	if (l) { /* first: ledger_destroy needs c */
-		l->c = c;
-		l->n_members = m;
-		l->params = c->params;
-	}
-	if (!l || !feed || !len || !next || !done || !(l->violations = calloc(m, sizeof(uint64_t))) ||
+	if (!l)
+		return NULL;
+	l->c = c; /* first: ledger_destroy needs c */
+	l->n_members = m;
+	l->params = c->params;
+	if (!(l->violations = calloc(m, sizeof(uint64_t))) ||
 	    !(l->standing = calloc(m, sizeof *l->standing)) ||
 	    !(l->party = calloc(m, sizeof *l->party)) ||
 	    !(l->card = calloc(m, sizeof *l->card)) ||
@@ -796,8 +841,10 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 	    !(l->item_of = calloc(m, sizeof *l->item_of)) ||
 	    !(l->task_of = calloc(m, sizeof *l->task_of)) ||
 	    !(l->item_cap = calloc(m, sizeof *l->item_cap)) ||
-	    !(l->task_cap = calloc(m, sizeof *l->task_cap)))
-		goto out;
+	    !(l->task_cap = calloc(m, sizeof *l->task_cap))) {
+		ledger_destroy(&l);
+		return NULL;
+	}
 	for (size_t k = 0; k < m; k++) {
 		l->standing[k] = k < c->n_founders ? AL_FOUNDER : AL_CANDIDATE;
 		l->party[k] = k;
@@ -805,6 +852,21 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 		if (k < c->n_founders)
 			l->order[l->n_order++] = k;
 	}
+	return l;
+}
+
+int ledger_build(const struct al_charter *c, struct al_envelope *const *env, size_t n,
+		 int64_t as_of, struct al_ledger **out)
+{
+	size_t m = c->n_members;
+	struct al_ledger *l = ledger_alloc(c);
+	struct al_envelope ***feed = calloc(m, sizeof *feed);
+	size_t *len = calloc(m, sizeof *len), *next = calloc(m, sizeof *next);
+	uint64_t *done = calloc(m, sizeof *done);
+	int rc = AL_E_NOMEM;
+	*out = NULL;
+	if (!l || !feed || !len || !next || !done)
+		goto out;
 	/* Each member's feed, in sequence (timestamps never go back within a
 	 * feed, so the messages signed by as_of are a prefix of it). */
 	for (size_t i = 0; i < n; i++) {
@@ -834,7 +896,8 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 			if (next[k] >= len[k])
 				continue;
 			const struct al_envelope *e = feed[k][next[k]];
-			if (ready(c, e, done) && (pick < 0 || earlier(e, feed[pick][next[pick]])))
+			if (ready(c, &e->b, done) &&
+			    (pick < 0 || earlier(&e->b, &feed[pick][next[pick]]->b)))
 				pick = (long)k;
 		}
 		if (pick < 0)
@@ -843,9 +906,9 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 		char why[AL_ERRLEN];
 		done[pick] = e->b.seq;
 		if (backdated(c, feed, len, e, why)) {
-			rc = violation(l, pick, &e->b, why);
+			rc = violation(l, pick, &e->b, why, NULL);
 		} else {
-			rc = apply(l, &e->b);
+			rc = apply(l, &e->b, NULL);
 		}
 		if (rc)
 			goto out;
@@ -864,6 +927,517 @@ out:
 	free(next);
 	free(done);
 	return rc;
+}
+
+/* The incremental ledger (ledger.h). */
+
+/* A message not yet stable: applied in the tail, or held back. */
+struct inc_msg {
+	uint64_t pos;      /* its step in the canonical order, once applied */
+	struct al_body b;  /* a copy */
+};
+
+/* The member arrays and parameters an amendment may change. */
+struct msnap {
+	struct al_params params;
+	enum al_standing *standing;
+	size_t *party;
+	struct al_member *card;
+};
+
+/* Per feed: its messages not yet stable, in sequence: q[lo..next) applied
+ * (in the tail), q[next..n) held back. */
+struct inc_feed {
+	struct inc_msg **q;
+	size_t lo, next, n, cap;
+	int64_t *ts;       /* the timestamp of every message added, by seq - 1 */
+	size_t n_ts, ts_cap;
+	struct inc_delivery { /* every delivery message added, in sequence */
+		uint64_t seq;
+		struct al_ref commitment;
+	} *dl;
+	size_t n_dl, dl_cap;
+	int64_t *dl_min;   /* n_dl x n_members: per delivery and author feed j, the least
+			    * timestamp of j's applied messages that had seen it (0: none) */
+	size_t dl_min_cap;
+};
+
+struct al_ledger_inc {
+	struct al_member *cards; /* c's members when made: a change means rebuild */
+	uint64_t *feed_end;
+	uint64_t *done;          /* per feed: the last seq applied */
+	struct inc_feed *feed;
+	struct undo *tail;       /* tail[lo..n): the applied messages not yet stable */
+	size_t tail_lo, tail_n, tail_cap;
+	uint64_t n_stable;       /* steps before the tail */
+	uint64_t n_applied;      /* steps */
+	bool have_last;
+	struct al_body last;     /* the latest key applied (timestamp, author) */
+	bool party_moved;        /* this add moved a party: acked_at to recompute */
+	bool failed;             /* out of memory mid-way: take no more adds */
+	struct ledger_stats st;
+};
+
+static void snap_free(struct msnap *s)
+{
+	if (s) {
+		free(s->standing);
+		free(s->party);
+		free(s->card);
+		free(s);
+	}
+}
+
+static int snap_members(struct al_ledger *l, struct undo *u)
+{
+	size_t m = l->n_members;
+	struct msnap *s = calloc(1, sizeof *s);
+	if (!s || !(s->standing = malloc(m * sizeof *s->standing)) ||
+	    !(s->party = malloc(m * sizeof *s->party)) || !(s->card = malloc(m * sizeof *s->card))) {
+		snap_free(s);
+		return AL_E_NOMEM;
+	}
+	s->params = l->params;
+	memcpy(s->standing, l->standing, m * sizeof *s->standing);
+	memcpy(s->party, l->party, m * sizeof *s->party);
+	memcpy(s->card, l->card, m * sizeof *s->card);
+	u->snap = s;
+	return AL_OK;
+}
+
+static void inc_msg_free(struct inc_msg *x)
+{
+	if (x) {
+		msg_body_clear(&x->b);
+		free(x);
+	}
+}
+
+/* The delivery entry of feed k with sequence seq, or -1. */
+static long dl_find(const struct inc_feed *f, uint64_t seq)
+{
+	size_t lo = 0, hi = f->n_dl;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (f->dl[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < f->n_dl && f->dl[lo].seq == seq ? (long)lo : -1;
+}
+
+/* find_acks for one delivery, from the minima: the least over the author
+ * feeds of other parties. */
+static int64_t ack_lookup(const struct al_ledger *l, const struct al_ref *delivery)
+{
+	long k = charter_index(l->c, &delivery->author);
+	const struct inc_feed *f = k >= 0 ? &l->inc->feed[k] : NULL;
+	long i = f ? dl_find(f, delivery->seq) : -1;
+	int64_t at = 0;
+	for (size_t j = 0; i >= 0 && j < l->n_members; j++) {
+		int64_t t = f->dl_min[(size_t)i * l->n_members + j];
+		if (t && l->party[j] != l->party[k] && (!at || t < at))
+			at = t;
+	}
+	return at;
+}
+
+/* Message b of feed j was applied: every delivery it had seen (its
+ * frontier) was seen by j at b's time. Within a feed the minima only grow
+ * with the delivery's seq, so the walk down stops at the first that is
+ * already as early. */
+static void ack_note(struct al_ledger *l, size_t j, const struct al_body *b)
+{
+	size_t m = l->n_members;
+	for (size_t e = 0; e < b->n_frontier; e++) {
+		long k = charter_index(l->c, &b->frontier[e].author);
+		if (k < 0 || !b->frontier[e].seq)
+			continue;
+		struct inc_feed *f = &l->inc->feed[k];
+		size_t lo = 0, hi = f->n_dl; /* the first delivery after what b had seen */
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (f->dl[mid].seq <= b->frontier[e].seq)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		while (lo-- > 0) {
+			int64_t *t = &f->dl_min[lo * m + j];
+			if (*t && *t <= b->timestamp)
+				break;
+			*t = b->timestamp;
+			if (l->party[j] == l->party[k])
+				continue;
+			struct al_cstatus *s = find(l, &f->dl[lo].commitment);
+			if (s && s->delivery.seq == f->dl[lo].seq &&
+			    !memcmp(&s->delivery.author, &l->c->members[k].sign_key, AL_KEYLEN) &&
+			    (!s->acked_at || b->timestamp < s->acked_at))
+				s->acked_at = b->timestamp;
+		}
+	}
+}
+
+static bool same_party(const struct al_ledger *l, const size_t *was)
+{
+	return !memcmp(l->party, was, l->n_members * sizeof *was);
+}
+
+/* Apply the held-back head of feed k: the next step of the merge. */
+static int inc_step(struct al_ledger *l, size_t k)
+{
+	struct al_ledger_inc *in = l->inc;
+	struct inc_feed *f = &in->feed[k];
+	struct inc_msg *x = f->q[f->next];
+	char why[AL_ERRLEN];
+	int rc;
+	if (grow(&in->tail, &in->tail_cap, in->tail_n + 1, sizeof *in->tail))
+		return AL_E_NOMEM;
+	struct undo *u = &in->tail[in->tail_n];
+	memset(u, 0, sizeof *u);
+	*u = (struct undo){ .m = x, .n_items = l->n_items, .n_tasks = l->n_tasks,
+			    .n_feedback = l->n_feedback, .n_proposals = l->n_proposals,
+			    .n_broken = l->n_broken, .n_order = l->n_order, .violator = -1,
+			    .item = -1, .released = -1, .prop = -1, .approved = -1 };
+	in->done[k] = x->b.seq;
+	/* backdated(), from the timestamps of every message added */
+	int64_t skew = (int64_t)l->c->params.skew * 1000;
+	bool back = false;
+	for (size_t i = 0; i < x->b.n_frontier && !back; i++) {
+		long s = charter_index(l->c, &x->b.frontier[i].author);
+		uint64_t q = x->b.frontier[i].seq;
+		if (s >= 0 && q >= 1 && q <= in->feed[s].n_ts &&
+		    in->feed[s].ts[q - 1] - skew > x->b.timestamp)
+			back = backdated_why(l->c, (size_t)s, q, in->feed[s].ts[q - 1], &x->b, why);
+	}
+	rc = back ? violation(l, (long)k, &x->b, why, u) : apply(l, &x->b, u);
+	if (u->snap && !same_party(l, u->snap->party))
+		in->party_moved = true;
+	in->tail_n++; /* even on failure: undo_one undoes what was done */
+	f->next++;
+	x->pos = in->n_applied++;
+	if (rc)
+		return rc;
+	ack_note(l, k, &x->b);
+	if (!in->have_last || earlier(&in->last, &x->b)) {
+		in->last.timestamp = x->b.timestamp;
+		in->last.author = x->b.author;
+		in->have_last = true;
+	}
+	return AL_OK;
+}
+
+/* Undo the last step of the tail: its message is held back again. */
+static void undo_one(struct al_ledger *l)
+{
+	struct al_ledger_inc *in = l->inc;
+	struct undo *u = &in->tail[--in->tail_n];
+	while (l->n_items > u->n_items) {
+		struct al_cstatus *s = &l->items[--l->n_items];
+		long k = charter_index(l->c, &s->id.author);
+		l->item_of[k][s->id.seq] = 0;
+		free(s->what);
+		free(s->to);
+		free(s->released);
+	}
+	if (u->item >= 0) {
+		struct al_cstatus *s = &l->items[u->item];
+		/* acked_at is not the message's: it only falls as messages are
+		 * added (the tail is applied again), and is 0 while undelivered */
+		int64_t acked = u->was.delivery.seq ? s->acked_at : 0;
+		*s = u->was;
+		s->acked_at = acked;
+		if (u->released >= 0)
+			s->released[u->released] = u->released_was;
+	}
+	while (l->n_tasks > u->n_tasks) {
+		struct al_task_status *t = &l->tasks[--l->n_tasks];
+		l->task_of[charter_index(l->c, &t->id.author)][t->id.seq] = 0;
+	}
+	l->n_feedback = u->n_feedback;
+	while (l->n_proposals > u->n_proposals)
+		free(l->proposals[--l->n_proposals].approved);
+	if (u->prop >= 0) {
+		struct al_proposal *p = &l->proposals[u->prop];
+		*p = u->pwas;
+		p->approved[u->approved] = u->approved_was;
+	}
+	l->n_broken = u->n_broken;
+	if (u->violator >= 0)
+		l->violations[u->violator]--;
+	if (u->snap) {
+		if (!same_party(l, u->snap->party))
+			in->party_moved = true;
+		l->params = u->snap->params;
+		memcpy(l->standing, u->snap->standing, l->n_members * sizeof *l->standing);
+		memcpy(l->party, u->snap->party, l->n_members * sizeof *l->party);
+		memcpy(l->card, u->snap->card, l->n_members * sizeof *l->card);
+		snap_free(u->snap);
+	}
+	l->n_order = u->n_order;
+	long k = charter_index(l->c, &u->m->b.author);
+	in->feed[k].next--;
+	in->done[k] = u->m->b.seq - 1;
+	in->n_applied--;
+}
+
+/* The merge, from where the tail ends: the earliest ready head, until none
+ * is ready (ledger_build's loop). */
+static int inc_merge(struct al_ledger *l)
+{
+	struct al_ledger_inc *in = l->inc;
+	for (;;) {
+		long pick = -1;
+		const struct al_body *best = NULL;
+		for (size_t k = 0; k < l->n_members; k++) {
+			struct inc_feed *f = &in->feed[k];
+			if (f->next >= f->n)
+				continue;
+			const struct al_body *b = &f->q[f->next]->b;
+			if (ready(l->c, b, in->done) && (!best || earlier(b, best))) {
+				pick = (long)k;
+				best = b;
+			}
+		}
+		if (pick < 0)
+			return AL_OK;
+		int rc = inc_step(l, (size_t)pick);
+		if (rc)
+			return rc;
+	}
+}
+
+/* The step at which message (k, seq) was applied, or -1 when it is stable
+ * (or none: seq 0). */
+static int64_t inc_pos(const struct al_ledger *l, size_t k, uint64_t seq)
+{
+	const struct inc_feed *f = &l->inc->feed[k];
+	if (!seq || f->lo >= f->n || seq < f->q[f->lo]->b.seq)
+		return -1;
+	return (int64_t)f->q[f->lo + (seq - f->q[f->lo]->b.seq)]->pos;
+}
+
+/* Drop from the tail what no message to come can sort before. */
+static void inc_settle(struct al_ledger *l)
+{
+	struct al_ledger_inc *in = l->inc;
+	const struct al_charter *c = l->c;
+	struct al_body bound = { 0 };
+	bool any = false;
+	for (size_t k = 0; k < l->n_members; k++) {
+		const struct inc_feed *f = &in->feed[k];
+		if (f->n_ts >= in->feed_end[k])
+			continue; /* its feed ended */
+		struct al_body b = { .author = c->members[k].sign_key };
+		b.timestamp = f->n_ts ? f->ts[f->n_ts - 1]
+				      : c->created - (int64_t)(c->params.skew * 1000);
+		if (!any || earlier(&b, &bound))
+			bound = b;
+		any = true;
+	}
+	while (in->tail_lo < in->tail_n && (!any || earlier(&in->tail[in->tail_lo].m->b, &bound))) {
+		struct undo *u = &in->tail[in->tail_lo++];
+		struct inc_feed *f = &in->feed[charter_index(c, &u->m->b.author)];
+		snap_free(u->snap);
+		inc_msg_free(f->q[f->lo++]); /* == u->m: a feed is applied in sequence */
+		in->n_stable++;
+		if (f->lo > 64 && f->lo * 2 > f->n) {
+			memmove(f->q, f->q + f->lo, (f->n - f->lo) * sizeof *f->q);
+			f->next -= f->lo;
+			f->n -= f->lo;
+			f->lo = 0;
+		}
+	}
+	if (in->tail_lo > 64 && in->tail_lo * 2 > in->tail_n) {
+		memmove(in->tail, in->tail + in->tail_lo, (in->tail_n - in->tail_lo) * sizeof *in->tail);
+		in->tail_n -= in->tail_lo;
+		in->tail_lo = 0;
+	}
+}
+
+int ledger_new(const struct al_charter *c, struct al_ledger **out)
+{
+	size_t m = c->n_members;
+	struct al_ledger *l = ledger_alloc(c);
+	*out = NULL;
+	if (!l || !(l->inc = calloc(1, sizeof *l->inc)) ||
+	    !(l->inc->cards = malloc((m ? m : 1) * sizeof *l->inc->cards)) ||
+	    !(l->inc->feed_end = calloc(m ? m : 1, sizeof *l->inc->feed_end)) ||
+	    !(l->inc->done = calloc(m ? m : 1, sizeof *l->inc->done)) ||
+	    !(l->inc->feed = calloc(m ? m : 1, sizeof *l->inc->feed))) {
+		ledger_destroy(&l);
+		return AL_E_NOMEM;
+	}
+	memcpy(l->inc->cards, c->members, m * sizeof *c->members);
+	for (size_t k = 0; k < m; k++)
+		l->inc->feed_end[k] = members_feed_end(c, k);
+	*out = l;
+	return AL_OK;
+}
+
+/* Has c's membership changed since l was made? why says how. */
+static bool members_moved(const struct al_ledger *l, char *why)
+{
+	const struct al_charter *c = l->c;
+	if (c->n_members != l->n_members)
+		return al_errf(why, LEDGER_REBUILD, "the charter has %zu members, the ledger %zu: "
+			       "rebuild it", c->n_members, l->n_members), true;
+	for (size_t k = 0; k < l->n_members; k++)
+		if (members_feed_end(c, k) != l->inc->feed_end[k] ||
+		    memcmp(&c->members[k], &l->inc->cards[k], sizeof c->members[k]))
+			return al_errf(why, LEDGER_REBUILD, "member %s changed (its card, or the end "
+				       "of its feed): rebuild the ledger", c->members[k].name), true;
+	return false;
+}
+
+static void acks_recompute(struct al_ledger *l)
+{
+	for (size_t i = 0; i < l->n_items; i++) {
+		struct al_cstatus *s = &l->items[i];
+		s->acked_at = s->delivery.seq ? ack_lookup(l, &s->delivery) : 0;
+	}
+}
+
+/* Keep x, the next message of feed k: held back until applied. */
+static int inc_hold(struct al_ledger *l, size_t k, struct inc_msg *x)
+{
+	struct inc_feed *f = &l->inc->feed[k];
+	size_t m = l->n_members;
+	if (grow(&f->q, &f->cap, f->n + 1, sizeof *f->q) ||
+	    grow(&f->ts, &f->ts_cap, f->n_ts + 1, sizeof *f->ts))
+		return AL_E_NOMEM;
+	if (x->b.kind == AL_KIND_DELIVERY) {
+		if (grow(&f->dl, &f->dl_cap, f->n_dl + 1, sizeof *f->dl) ||
+		    grow(&f->dl_min, &f->dl_min_cap, (f->n_dl + 1) * m, sizeof *f->dl_min))
+			return AL_E_NOMEM;
+		f->dl[f->n_dl] = (struct inc_delivery){ x->b.seq, x->b.u.delivery.commitment };
+		memset(&f->dl_min[f->n_dl * m], 0, m * sizeof *f->dl_min);
+		f->n_dl++;
+	}
+	f->ts[f->n_ts++] = x->b.timestamp;
+	f->q[f->n++] = x;
+	return AL_OK;
+}
+
+int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why)
+{
+	struct al_ledger_inc *in = l->inc;
+	const struct al_charter *c = l->c;
+	if (!in)
+		return al_errf(why, AL_E_INVAL, "this ledger was built by a full replay: make one "
+			       "with ledger_new to add messages to it");
+	if (in->failed)
+		return al_errf(why, LEDGER_REBUILD, "the ledger ran out of memory: rebuild it");
+	if (members_moved(l, why))
+		return LEDGER_REBUILD;
+	long k = charter_index(c, &e->b.author);
+	if (k < 0)
+		return al_errf(why, AL_E_INVAL, "the author of a message added to the ledger is not "
+			       "a member");
+	struct inc_feed *f = &in->feed[k];
+	uint64_t seq = e->b.seq;
+	if (seq > in->feed_end[k])
+		return AL_OK; /* void */
+	if (seq != f->n_ts + 1)
+		return al_errf(why, AL_E_INVAL, "%s/%llu added after %s/%llu: a feed's messages are "
+			       "added in sequence", c->members[k].name, (unsigned long long)seq,
+			       c->members[k].name, (unsigned long long)f->n_ts);
+	if ((f->n_ts && e->b.timestamp < f->ts[f->n_ts - 1]) ||
+	    e->b.timestamp < c->created - (int64_t)(c->params.skew * 1000))
+		return al_errf(why, AL_E_INVAL, "%s/%llu goes back in time (before its feed's previous "
+			       "message or the charter): a ledger adds only validated messages",
+			       c->members[k].name, (unsigned long long)seq);
+	struct inc_msg *x = calloc(1, sizeof *x);
+	char err[AL_ERRLEN];
+	if (!x || wire_body_unpack(e->body, e->body_len, &x->b, err) || inc_hold(l, (size_t)k, x)) {
+		inc_msg_free(x);
+		return al_errf(why, AL_E_NOMEM, "out of memory");
+	}
+	in->st.added++;
+	in->party_moved = false;
+	int rc = AL_OK;
+	if (f->next == f->n - 1 && ready(c, &x->b, in->done)) {
+		/* It sorts after the step t0 at which it became ready (its
+		 * feed's previous message and what it had seen applied), before
+		 * the first later step that sorts after it. */
+		size_t at = in->tail_n;
+		if (in->have_last && earlier(&x->b, &in->last)) {
+			int64_t t0 = inc_pos(l, (size_t)k, seq - 1);
+			for (size_t i = 0; i < x->b.n_frontier; i++) {
+				long s = charter_index(c, &x->b.frontier[i].author);
+				uint64_t q = x->b.frontier[i].seq;
+				if (s < 0)
+					continue;
+				if (q > in->feed_end[s])
+					q = in->feed_end[s];
+				int64_t p = inc_pos(l, (size_t)s, q);
+				if (p > t0)
+					t0 = p;
+			}
+			size_t i = in->tail_lo;
+			if (t0 >= (int64_t)in->n_stable)
+				i += (size_t)(t0 + 1 - (int64_t)in->n_stable);
+			while (i < in->tail_n && !earlier(&x->b, &in->tail[i].m->b))
+				i++;
+			at = i;
+		}
+		if (at < in->tail_n) {
+			in->st.replays++;
+			in->st.replayed += in->tail_n - at;
+		} else {
+			in->st.direct++;
+		}
+		while (in->tail_n > at)
+			undo_one(l);
+		rc = inc_merge(l);
+	} else {
+		in->st.direct++;
+	}
+	if (rc) {
+		in->failed = true;
+		return al_errf(why, rc, "out of memory");
+	}
+	if (in->party_moved)
+		acks_recompute(l);
+	inc_settle(l);
+	return AL_OK;
+}
+
+void ledger_stats(const struct al_ledger *l, struct ledger_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!l->inc)
+		return;
+	*out = l->inc->st;
+	out->tail = l->inc->tail_n - l->inc->tail_lo;
+	for (size_t k = 0; k < l->n_members; k++)
+		out->held += l->inc->feed[k].n - l->inc->feed[k].next;
+}
+
+static void inc_destroy(struct al_ledger *l)
+{
+	struct al_ledger_inc *in = l->inc;
+	if (!in)
+		return;
+	for (size_t i = in->tail_lo; i < in->tail_n; i++)
+		snap_free(in->tail[i].snap);
+	for (size_t k = 0; in->feed && k < l->n_members; k++) {
+		struct inc_feed *f = &in->feed[k];
+		for (size_t i = f->lo; i < f->n; i++)
+			inc_msg_free(f->q[i]);
+		free(f->q);
+		free(f->ts);
+		free(f->dl);
+		free(f->dl_min);
+	}
+	free(in->feed);
+	free(in->tail);
+	free(in->cards);
+	free(in->feed_end);
+	free(in->done);
+	free(in);
+	l->inc = NULL;
 }
 
 enum al_cstate ledger_state_at(const struct al_ledger *l, const struct al_cstatus *s,
@@ -903,6 +1477,7 @@ void ledger_destroy(struct al_ledger **lp)
 	struct al_ledger *l = *lp;
 	if (!l)
 		return;
+	inc_destroy(l);
 	for (size_t i = 0; i < l->n_items; i++) {
 		free(l->items[i].what);
 		free(l->items[i].to);
@@ -1005,4 +1580,112 @@ int ledger_from_store(struct al_store *st, struct al_ledger **out, char *why)
 	/* One sequential read of the log: every record in it was validated
 	 * when it entered the store. */
 	return ledger_of_log(log_path(st->log), st->charter, INT64_MAX, false, out, why);
+}
+
+/* ledger_equal's: name the first difference. */
+#define DIFF(cond, ...) \
+	do { \
+		if (cond) { \
+			if (why) \
+				snprintf(why, AL_ERRLEN, __VA_ARGS__); \
+			return false; \
+		} \
+	} while (0)
+#define SAME(x, y) (!memcmp(&(x), &(y), sizeof(x)))
+
+static bool ref_eq(const struct al_ref *x, const struct al_ref *y)
+{
+	return x->seq == y->seq && (!x->seq || !memcmp(&x->author, &y->author, AL_KEYLEN));
+}
+
+static bool item_equal(const struct al_ledger *a, const struct al_cstatus *x,
+		       const struct al_cstatus *y, size_t i, char *why)
+{
+	DIFF(!ref_eq(&x->id, &y->id), "commitment %zu: a different message", i);
+	DIFF(x->promisor != y->promisor, "commitment %zu: promisor %zu, not %zu", i, x->promisor,
+	     y->promisor);
+	DIFF(strcmp(x->what, y->what), "commitment %zu: what '%s', not '%s'", i, x->what, y->what);
+	DIFF(x->n_to != y->n_to || memcmp(x->to, y->to, x->n_to * sizeof *x->to),
+	     "commitment %zu: other beneficiaries", i);
+	DIFF(x->due != y->due || x->value != y->value || !ref_eq(&x->task, &y->task),
+	     "commitment %zu: other terms", i);
+	DIFF(x->state != y->state, "commitment %zu: %s, not %s", i, ledger_state_name(x->state),
+	     ledger_state_name(y->state));
+	DIFF(x->delivered_at != y->delivered_at, "commitment %zu: delivered at %lld, not %lld", i,
+	     (long long)x->delivered_at, (long long)y->delivered_at);
+	DIFF(x->acked_at != y->acked_at, "commitment %zu: acked at %lld, not %lld", i,
+	     (long long)x->acked_at, (long long)y->acked_at);
+	DIFF(x->verdict_at != y->verdict_at || x->quality != y->quality ||
+	     x->timeliness != y->timeliness, "commitment %zu: another verdict", i);
+	DIFF(!ref_eq(&x->delivery, &y->delivery), "commitment %zu: another delivery", i);
+	DIFF(!ref_eq(&x->changed, &y->changed), "commitment %zu: last changed by /%llu, not /%llu",
+	     i, (unsigned long long)x->changed.seq, (unsigned long long)y->changed.seq);
+	DIFF(x->accepted != y->accepted, "commitment %zu: accepted %d, not %d", i, x->accepted,
+	     y->accepted);
+	DIFF(memcmp(x->released, y->released, a->n_members * sizeof *x->released),
+	     "commitment %zu: released by others", i);
+	DIFF(x->escalated != y->escalated || x->ruling != y->ruling ||
+	     x->resolved_at != y->resolved_at, "commitment %zu: another escalation or ruling", i);
+	return true;
+}
+
+static bool proposal_equal(const struct al_ledger *a, const struct al_proposal *x,
+			   const struct al_proposal *y, size_t i, char *why)
+{
+	DIFF(!ref_eq(&x->id, &y->id) || x->change != y->change || !SAME(x->params, y->params) ||
+	     !SAME(x->card, y->card) || x->member != y->member || x->old != y->old,
+	     "proposal %zu: another proposal", i);
+	DIFF(!ref_eq(&x->enacted_by, &y->enacted_by) || x->effective_at != y->effective_at,
+	     "proposal %zu: in effect at %lld, not %lld", i, (long long)x->effective_at,
+	     (long long)y->effective_at);
+	DIFF(x->approvals != y->approvals ||
+	     memcmp(x->approved, y->approved, a->n_members * sizeof *x->approved),
+	     "proposal %zu: %zu approvals, not %zu (or others)", i, x->approvals, y->approvals);
+	return true;
+}
+
+bool ledger_equal(const struct al_ledger *a, const struct al_ledger *b, char *why)
+{
+	size_t m = a->n_members;
+	DIFF(a->c != b->c, "ledgers of different charters");
+	DIFF(m != b->n_members, "%zu members, not %zu", m, b->n_members);
+	for (size_t k = 0; k < m; k++) {
+		const char *name = a->c->members[k].name;
+		DIFF(a->standing[k] != b->standing[k], "member %s: standing %d, not %d", name,
+		     a->standing[k], b->standing[k]);
+		DIFF(a->party[k] != b->party[k], "member %s: party %zu, not %zu", name, a->party[k],
+		     b->party[k]);
+		DIFF(!SAME(a->card[k], b->card[k]), "member %s: another card", name);
+		DIFF(a->violations[k] != b->violations[k], "member %s: %llu violations, not %llu",
+		     name, (unsigned long long)a->violations[k], (unsigned long long)b->violations[k]);
+	}
+	DIFF(a->n_order != b->n_order || memcmp(a->order, b->order, a->n_order * sizeof *a->order),
+	     "another order of members");
+	DIFF(!SAME(a->params, b->params), "other parameters in effect");
+	DIFF(a->n_items != b->n_items, "%zu commitments, not %zu", a->n_items, b->n_items);
+	for (size_t i = 0; i < a->n_items; i++)
+		if (!item_equal(a, &a->items[i], &b->items[i], i, why))
+			return false;
+	DIFF(a->n_tasks != b->n_tasks, "%zu tasks, not %zu", a->n_tasks, b->n_tasks);
+	for (size_t i = 0; i < a->n_tasks; i++)
+		DIFF(!ref_eq(&a->tasks[i].id, &b->tasks[i].id) || a->tasks[i].owner != b->tasks[i].owner,
+		     "task %zu: another task", i);
+	DIFF(a->n_feedback != b->n_feedback, "%zu ratings, not %zu", a->n_feedback, b->n_feedback);
+	for (size_t i = 0; i < a->n_feedback; i++) {
+		const struct al_rating *x = &a->feedback[i], *y = &b->feedback[i];
+		DIFF(x->author != y->author || x->about != y->about || x->rating != y->rating ||
+		     x->at != y->at || !ref_eq(&x->id, &y->id), "rating %zu: another rating", i);
+	}
+	DIFF(a->n_proposals != b->n_proposals, "%zu proposals, not %zu", a->n_proposals,
+	     b->n_proposals);
+	for (size_t i = 0; i < a->n_proposals; i++)
+		if (!proposal_equal(a, &a->proposals[i], &b->proposals[i], i, why))
+			return false;
+	DIFF(a->n_broken != b->n_broken, "%zu violations, not %zu", a->n_broken, b->n_broken);
+	for (size_t i = 0; i < a->n_broken; i++)
+		DIFF(!ref_eq(&a->broken[i].id, &b->broken[i].id) ||
+		     strcmp(a->broken[i].why, b->broken[i].why), "violation %zu: /%llu (%.200s), "
+		     "not /%llu (%.200s)", i, (unsigned long long)a->broken[i].id.seq, a->broken[i].why,
+		     (unsigned long long)b->broken[i].id.seq, b->broken[i].why);
+	return true;
 }

@@ -119,6 +119,8 @@ struct al_ledger {
 	size_t n_broken;
 	size_t **item_of, **task_of; /* per member, by seq: index + 1 of the commitment/task */
 	uint64_t *item_cap, *task_cap;
+	struct al_ledger_inc *inc;  /* ledger_new's: what ledger_add needs (NULL: built by
+				     * ledger_build, which takes no adds) */
 };
 
 /* Build the ledger of charter c from n envelopes (any order; each already
@@ -126,6 +128,69 @@ struct al_ledger {
  * applied (INT64_MAX: all). Returns 0 or AL_E_NOMEM. */
 int ledger_build(const struct al_charter *c, struct al_envelope *const *env, size_t n,
 		 int64_t as_of, struct al_ledger **out);
+
+/* The incremental ledger.
+ *
+ * ledger_new makes the empty ledger of charter c (as of all time), and
+ * ledger_add applies one admitted envelope: each feed's messages in
+ * sequence, with no gap, the feeds interleaved in any order (as a store
+ * admits them). After any sequence of adds the ledger is identical
+ * (ledger_equal) to ledger_build(c, everything added, n, INT64_MAX).
+ *
+ * How: within a feed timestamps never decrease (feeds_check), so no
+ * message yet to come sorts before the bound: the least (latest timestamp,
+ * key) over the feeds that may still grow (a feed that is empty: the
+ * charter's creation less the skew). The applied messages, in canonical
+ * order, before the bound are stable; after them comes the tail, each
+ * message with an undo record (the array lengths before it, the one
+ * commitment or proposal it changed, the member arrays an amendment
+ * changed, the violation it counted) and a copy of its body. A message
+ * that is ready and sorts after everything applied is applied directly
+ * (and the merge goes on with the held-back messages it made ready); one
+ * that sorts earlier undoes the tail back to where it belongs and replays
+ * from there. A message that is not ready (its author had seen something
+ * not added yet) is held back, copied, until it is. The acknowledgements
+ * (acked_at) are kept per delivery message and author feed, a minimum
+ * that only falls as messages are added, so they need no undo.
+ *
+ * The ledger borrows c, which the store amends as it admits membership
+ * amendments (members_note). When c's members change (a member added or
+ * its card changed, or a feed's end moved by a replacement of keys),
+ * messages already applied may mean something else: ledger_add then
+ * returns LEDGER_REBUILD, having applied nothing, and the ledger takes no
+ * more adds. The caller makes a new one (ledger_new, then ledger_add of
+ * every record of the log in log order, the message that returned it
+ * included). That is rare (membership changes), never the normal path.
+ */
+enum { LEDGER_REBUILD = 1 };
+
+/* An empty ledger of charter c (borrowed; it must outlive the ledger).
+ * Returns 0 or AL_E_NOMEM. */
+int ledger_new(const struct al_charter *c, struct al_ledger **out);
+
+/* Apply envelope e (copied: the ledger keeps no pointer into it). Returns
+ * 0; LEDGER_REBUILD (see above; why says what changed); AL_E_INVAL with
+ * why when e is out of its feed's sequence, goes back in time within its
+ * feed, predates the charter, or is not a member's, or when l was not
+ * made by ledger_new (nothing changes); AL_E_NOMEM (the ledger then takes
+ * no more adds: LEDGER_REBUILD). A message past its feed's end
+ * (members_feed_end) is void: 0, nothing changes. */
+int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why);
+
+/* What the incremental ledger did (counters since ledger_new). */
+struct ledger_stats {
+	uint64_t added;    /* messages added (not void) */
+	uint64_t direct;   /* of them, applied where they sorted last, or held back */
+	uint64_t replays;  /* of them, undid part of the tail and replayed it */
+	uint64_t replayed; /* messages undone and applied again */
+	size_t tail;       /* applied messages not yet stable */
+	size_t held;       /* messages held back (not ready) */
+};
+void ledger_stats(const struct al_ledger *l, struct ledger_stats *out);
+
+/* Do a and b hold the same state, field by field (ignoring how each was
+ * made)? true, or false with why naming the first difference. */
+bool ledger_equal(const struct al_ledger *a, const struct al_ledger *b, char *why);
 
 /* Would author's message b, signed at b->timestamp by a member holding all
  * of l, be legal? 0, or AL_E_INVAL with why naming the rule it breaks (the

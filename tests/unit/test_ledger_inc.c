@@ -1,0 +1,419 @@
+/* test_ledger_inc.c: the incremental ledger (ledger_new, ledger_add) is
+ * the full replay (ledger_build), after every message, whatever the arrival
+ * order.
+ *
+ * The property test generates random histories (seeded: LEDGER_PROP_SEED,
+ * else the time; the seed of a failing history is printed) of 3 to 6
+ * founders signing, for real, commitments, answers, deliveries, verdicts,
+ * releases, escalations, rulings, feedback, tasks, receipts and amendments
+ * (parameters, add a member, remove one, replace keys, approvals, endpoint
+ * moves), each with a partial view of the others (races, held-back
+ * messages), some breaking the rules and some backdated. Each history is
+ * delivered to a simulated store in random arrival orders (each feed in
+ * sequence, as a store admits it, membership amendments noted on the way),
+ * and after every message the incremental ledger must equal the full
+ * replay, field by field (ledger_equal). LEDGER_PROP_RUNS sets the number
+ * of histories (default 40; make soak runs more).
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "envelope.h"
+#include "err.h"
+#include "ledger.h"
+#include "members.h"
+
+#define MAXK 12 /* identities: founders, then keys to add or replace with */
+#define T0 1767225600000LL
+#define MAXMSG 400
+
+struct sim {
+	uint64_t rng;
+	int n0, n_ids;
+	struct al_identity *ids[MAXK];
+	char name[MAXK][AL_NAME_MAX + 1];
+	bool can_sign[MAXK];
+	struct al_charter *c; /* the generator's: fixed */
+	struct al_envelope *env[MAXMSG];
+	size_t n;
+	size_t feed[MAXK][MAXMSG]; /* per identity, env index by seq - 1 */
+	uint64_t len[MAXK];
+	al_hash prev[MAXK];
+	int64_t last[MAXK];
+	uint64_t seen[MAXK][MAXK];
+	struct al_ref commits[MAXMSG], props[MAXMSG], tasks[MAXMSG];
+	size_t n_commits, n_props, n_tasks;
+	int64_t clock;
+};
+
+static uint64_t rnd(struct sim *s)
+{
+	s->rng ^= s->rng << 13;
+	s->rng ^= s->rng >> 7;
+	s->rng ^= s->rng << 17;
+	return s->rng;
+}
+
+static int pick(struct sim *s, int n)
+{
+	return n > 0 ? (int)(rnd(s) % (uint64_t)n) : 0;
+}
+
+static bool chance(struct sim *s, int percent)
+{
+	return pick(s, 100) < percent;
+}
+
+static struct al_ref any_ref(struct sim *s, const struct al_ref *v, size_t n)
+{
+	return n ? v[pick(s, (int)n)] : (struct al_ref){ s->ids[0]->sign_pk, 1 };
+}
+
+static int any_signer(struct sim *s)
+{
+	int k;
+	do
+		k = pick(s, s->n_ids);
+	while (!s->can_sign[k]);
+	return k;
+}
+
+static struct al_member card_of(struct sim *s, int i, const char *name)
+{
+	struct al_member m;
+	memset(&m, 0, sizeof m);
+	snprintf(m.name, sizeof m.name, "%s", name);
+	snprintf(m.endpoint, sizeof m.endpoint, "tcp://127.0.0.1:%d", 7000 + i);
+	m.sign_key = s->ids[i]->sign_pk;
+	m.transport_key = s->ids[i]->transport_pk;
+	return m;
+}
+
+/* Identity a signs b: it has seen seen[a][*] of the others. */
+static struct al_ref sim_sign(struct sim *s, int a, struct al_body *b, int64_t t)
+{
+	struct al_frontier_entry fr[MAXK];
+	size_t nf = 0;
+	for (int k = 0; k < s->n_ids; k++)
+		if (k != a && s->seen[a][k])
+			fr[nf++] = (struct al_frontier_entry){ s->ids[k]->sign_pk, s->seen[a][k],
+				s->env[s->feed[k][s->seen[a][k] - 1]]->hash };
+	b->version = AL_FORMAT_VERSION;
+	b->alliance = s->c->id;
+	b->author = s->ids[a]->sign_pk;
+	b->seq = s->len[a] + 1;
+	b->has_prev = b->seq > 1;
+	b->prev = s->prev[a];
+	b->timestamp = t;
+	b->frontier = fr;
+	b->n_frontier = nf;
+	struct al_envelope *e = calloc(1, sizeof *e);
+	assert_non_null(e);
+	assert_int_equal(envelope_seal(s->ids[a], b, e), AL_OK);
+	s->prev[a] = e->hash;
+	s->last[a] = t;
+	s->feed[a][s->len[a]++] = s->n;
+	s->env[s->n++] = e;
+	return (struct al_ref){ b->author, b->seq };
+}
+
+/* One random message. */
+static void sim_step(struct sim *s)
+{
+	int a = any_signer(s);
+	/* what a has heard of the others since */
+	for (int k = 0; k < s->n_ids; k++) {
+		if (k == a || !s->len[k])
+			continue;
+		if (chance(s, 55))
+			s->seen[a][k] = s->len[k];
+		else if (chance(s, 40))
+			s->seen[a][k] += (uint64_t)pick(s, (int)(s->len[k] - s->seen[a][k]) + 1);
+	}
+	s->clock += pick(s, 3000);
+	int64_t t = s->clock - pick(s, 2000);
+	if (chance(s, 4))
+		t = s->clock - 300000 - pick(s, 600000); /* backdated beyond the skew */
+	if (t < s->last[a])
+		t = s->last[a];
+	if (t < T0)
+		t = T0;
+	struct al_body b;
+	al_key to[2];
+	struct al_ref dep;
+	memset(&b, 0, sizeof b);
+	int r = pick(s, 100);
+	if (r < 22) {
+		b.kind = AL_KIND_COMMITMENT;
+		b.u.commitment.what = chance(s, 50) ? (char *)"a widget" : (char *)"two gadgets";
+		to[0] = s->ids[any_signer(s)]->sign_pk;
+		to[1] = s->ids[any_signer(s)]->sign_pk;
+		b.u.commitment.to = to;
+		b.u.commitment.n_to = chance(s, 25) ? 2 : 1;
+		b.u.commitment.due = t + (chance(s, 30) ? pick(s, 20000) : 86400000LL * pick(s, 5));
+		b.u.commitment.value = (uint64_t)pick(s, 500);
+		if (s->n_tasks && chance(s, 20))
+			b.u.commitment.task = any_ref(s, s->tasks, s->n_tasks);
+		s->commits[s->n_commits++] = sim_sign(s, a, &b, t);
+		return;
+	} else if (r < 34) {
+		b.kind = AL_KIND_RESPONSE;
+		b.u.response.commitment = any_ref(s, s->commits, s->n_commits);
+		b.u.response.answer = chance(s, 70) ? AL_ANSWER_ACCEPT : AL_ANSWER_DECLINE;
+	} else if (r < 46) {
+		b.kind = AL_KIND_DELIVERY;
+		b.u.delivery.commitment = any_ref(s, s->commits, s->n_commits);
+	} else if (r < 54) {
+		b.kind = AL_KIND_VERDICT;
+		b.u.verdict.commitment = any_ref(s, s->commits, s->n_commits);
+		b.u.verdict.outcome = chance(s, 60) ? AL_OUTCOME_CONFIRM : AL_OUTCOME_DISPUTE;
+		b.u.verdict.quality = (uint32_t)pick(s, 6);
+		b.u.verdict.timeliness = (uint32_t)pick(s, 6);
+	} else if (r < 60) {
+		b.kind = AL_KIND_RELEASE;
+		b.u.release.commitment = any_ref(s, s->commits, s->n_commits);
+	} else if (r < 64) {
+		b.kind = AL_KIND_ESCALATION;
+		b.u.escalation.subject = any_ref(s, s->commits, s->n_commits);
+	} else if (r < 68) {
+		if (chance(s, 70) && s->can_sign[0])
+			a = 0; /* the resolver (m0) */
+		b.kind = AL_KIND_RESOLUTION;
+		b.u.resolution.subject = any_ref(s, s->commits, s->n_commits);
+		b.u.resolution.ruling = chance(s, 50) ? AL_RULING_UPHOLD : AL_RULING_REJECT;
+		if (t < s->last[a])
+			t = s->last[a];
+	} else if (r < 73) {
+		b.kind = AL_KIND_FEEDBACK;
+		b.u.feedback.about = s->ids[any_signer(s)]->sign_pk;
+		b.u.feedback.rating = (uint32_t)pick(s, 6);
+	} else if (r < 77) {
+		b.kind = AL_KIND_TASK;
+		b.u.task.title = (char *)"t";
+		b.u.task.owner = s->ids[any_signer(s)]->sign_pk;
+		b.u.task.due = t + 86400000LL;
+		if (chance(s, 40)) {
+			dep = chance(s, 70) ? any_ref(s, s->tasks, s->n_tasks)
+					    : any_ref(s, s->commits, s->n_commits);
+			b.u.task.depends = &dep;
+			b.u.task.n_depends = 1;
+		}
+		s->tasks[s->n_tasks++] = sim_sign(s, a, &b, t);
+		return;
+	} else if (r < 83) {
+		b.kind = AL_KIND_RECEIPT;
+	} else {
+		struct al_amendment *am = &b.u.amendment;
+		int what = pick(s, 100), fresh = s->n_ids < MAXK ? s->n_ids : -1;
+		b.kind = AL_KIND_AMENDMENT;
+		am->endpoint = (char *)"";
+		if (what < 45 && s->n_props) {
+			am->approves = any_ref(s, s->props, s->n_props);
+		} else if (what < 60) {
+			am->has_params = true;
+			charter_default_params(&am->params);
+			am->params.grace = (uint64_t)pick(s, 4) * 86400;
+			am->params.half_life = chance(s, 10) ? 0 : 86400 * 30; /* 0: insane */
+		} else if (what < 72 && fresh >= 0) {
+			snprintf(s->name[fresh], sizeof s->name[fresh], "m%d", fresh);
+			am->has_add = true;
+			am->add = card_of(s, fresh, s->name[fresh]);
+		} else if (what < 82) {
+			am->has_remove = true;
+			am->remove = s->ids[any_signer(s)]->sign_pk;
+		} else if (what < 94 && fresh >= 0) {
+			int old = any_signer(s);
+			if (old == a)
+				return; /* replacing one's own keys: not in this model */
+			memcpy(s->name[fresh], s->name[old], sizeof s->name[fresh]);
+			am->has_replace = true;
+			am->replace = card_of(s, fresh, s->name[old]);
+			am->replaces = s->ids[old]->sign_pk;
+			am->replaces_upto = s->seen[a][old] + (uint64_t)pick(s, 3);
+		} else {
+			static char ep[MAXK][40];
+			snprintf(ep[a], sizeof ep[a], "tcp://127.0.0.2:%d", 8000 + pick(s, 1000));
+			am->endpoint = ep[a];
+		}
+		struct al_ref id = sim_sign(s, a, &b, t);
+		if (!am->approves.seq && !am->endpoint[0])
+			s->props[s->n_props++] = id;
+		if (am->has_add || am->has_replace) { /* the new keys' daemon, once it knows */
+			s->can_sign[fresh] = true;
+			s->seen[fresh][a] = id.seq;
+			s->n_ids++;
+		}
+		return;
+	}
+	sim_sign(s, a, &b, t);
+}
+
+static void sim_free(struct sim *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		envelope_clear(s->env[i]);
+		free(s->env[i]);
+	}
+	for (int i = 0; i < MAXK; i++)
+		key_destroy(&s->ids[i]);
+	charter_destroy(&s->c);
+}
+
+/* A store receiving s's messages in a random order, each feed in
+ * sequence; after each, the incremental ledger against the full replay.
+ * Returns the number of rebuilds it was told to do. */
+static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats *st)
+{
+	struct al_identity *ids[MAXK];
+	struct al_charter *c = tu_charter(s->n0, true, ids); /* the store's: amended as it goes */
+	struct al_envelope *got[MAXMSG];
+	uint64_t next[MAXK] = { 0 };
+	size_t n = 0, left = s->n;
+	struct al_ledger *l;
+	char why[AL_ERRLEN];
+	int rebuilds = 0;
+	for (int i = 0; i < s->n0; i++)
+		key_destroy(&ids[i]);
+	assert_int_equal(ledger_new(c, &l), AL_OK);
+	while (left) {
+		int k = pick(s, s->n_ids), tries = 0;
+		/* a feed whose author the store knows (its proposal arrived) */
+		while ((next[k] >= s->len[k] ||
+			charter_index(c, &s->env[s->feed[k][next[k]]]->b.author) < 0) &&
+		       tries++ < 4 * MAXK)
+			k = (k + 1) % s->n_ids;
+		if (tries >= 4 * MAXK)
+			break; /* the rest are of keys the store never learnt (their
+				* proposal was voided): it refuses them */
+		struct al_envelope *e = s->env[s->feed[k][next[k]++]];
+		left--;
+		if (e->b.seq > members_feed_end(c, (size_t)charter_index(c, &e->b.author)))
+			continue; /* the store refuses what a replacement voided */
+		assert_int_equal(members_note(c, &e->b), AL_OK);
+		got[n++] = e;
+		int rc = ledger_add(l, e, why);
+		if (rc == LEDGER_REBUILD) { /* the membership moved: from the log */
+			rebuilds++;
+			ledger_destroy(&l);
+			assert_int_equal(ledger_new(c, &l), AL_OK);
+			for (size_t i = 0; i < n; i++)
+				if ((rc = ledger_add(l, got[i], why)))
+					fail_msg("seed %llu order %d: re-adding %zu: %d %s",
+						 (unsigned long long)seed, order, i, rc, why);
+		} else if (rc) {
+			fail_msg("seed %llu order %d: ledger_add %zu: %d %s", (unsigned long long)seed,
+				 order, n, rc, why);
+		}
+		struct al_ledger *full;
+		assert_int_equal(ledger_build(c, got, n, INT64_MAX, &full), AL_OK);
+		if (!ledger_equal(l, full, why))
+			fail_msg("seed %llu order %d: after %zu messages (the last %s/%llu): %s "
+				 "(LEDGER_PROP_SEED=%llu LEDGER_PROP_RUNS=1 repeats it)",
+				 (unsigned long long)seed, order, n,
+				 charter_member(c, &e->b.author)->name, (unsigned long long)e->b.seq,
+				 why, (unsigned long long)seed);
+		ledger_destroy(&full);
+	}
+	struct ledger_stats one;
+	ledger_stats(l, &one);
+	st->added += one.added, st->direct += one.direct, st->replays += one.replays;
+	st->replayed += one.replayed;
+	ledger_destroy(&l);
+	charter_destroy(&c);
+	return rebuilds;
+}
+
+static void test_incremental_is_the_replay(void **state)
+{
+	(void)state;
+	const char *runs_s = getenv("LEDGER_PROP_RUNS"), *seed_s = getenv("LEDGER_PROP_SEED");
+	int runs = runs_s ? atoi(runs_s) : 40;
+	uint64_t base = seed_s ? strtoull(seed_s, NULL, 10) : (uint64_t)time(NULL);
+	struct ledger_stats st = { 0 };
+	int rebuilds = 0;
+	for (int r = 0; r < runs; r++) {
+		uint64_t seed = base + (uint64_t)r;
+		struct sim *s = calloc(1, sizeof *s);
+		assert_non_null(s);
+		s->rng = seed * 2654435761u + 1;
+		s->n0 = 3 + pick(s, 4);
+		s->c = tu_charter(s->n0, true, s->ids);
+		for (int i = 0; i < MAXK; i++) {
+			if (i >= s->n0)
+				s->ids[i] = tu_identity(i);
+			snprintf(s->name[i], sizeof s->name[i], "m%d", i);
+			s->can_sign[i] = i < s->n0;
+			s->last[i] = T0;
+		}
+		s->n_ids = s->n0;
+		s->clock = T0;
+		int msgs = 40 + pick(s, 120);
+		while ((int)s->n < msgs)
+			sim_step(s);
+		for (int order = 0; order < 2; order++)
+			rebuilds += deliver(s, seed, order, &st);
+		sim_free(s);
+		free(s);
+	}
+	print_message("%d histories from seed %llu: %llu adds, %llu direct, %llu replays "
+		      "(%llu messages replayed), %d rebuilds\n", runs, (unsigned long long)base,
+		      (unsigned long long)st.added, (unsigned long long)st.direct,
+		      (unsigned long long)st.replays, (unsigned long long)st.replayed, rebuilds);
+	assert_true(st.replays > 0); /* the test exercises the tail */
+}
+
+/* Bad adds change nothing and say why: a feed out of sequence, a
+ * message back in time, a ledger built by a full replay. */
+static void test_bad_adds(void **state)
+{
+	(void)state;
+	struct sim *s = calloc(1, sizeof *s);
+	struct al_ledger *l, *full;
+	char why[AL_ERRLEN];
+	assert_non_null(s);
+	s->rng = 7;
+	s->n0 = 3;
+	s->c = tu_charter(3, true, s->ids);
+	s->n_ids = 3;
+	for (int i = 0; i < 3; i++)
+		s->can_sign[i] = true, s->last[i] = T0;
+	s->clock = T0;
+	struct al_body b;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_RECEIPT;
+	sim_sign(s, 0, &b, T0 + 5000);
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_RECEIPT;
+	sim_sign(s, 0, &b, T0 + 6000);
+	assert_int_equal(ledger_new(s->c, &l), AL_OK);
+	assert_int_equal(ledger_add(l, s->env[1], why), AL_E_INVAL);
+	assert_non_null(strstr(why, "m0/2 added after m0/0"));
+	assert_int_equal(ledger_add(l, s->env[0], why), AL_OK);
+	assert_int_equal(ledger_add(l, s->env[0], why), AL_E_INVAL); /* twice */
+	assert_int_equal(ledger_add(l, s->env[1], why), AL_OK);
+	assert_int_equal(ledger_build(s->c, s->env, 2, INT64_MAX, &full), AL_OK);
+	assert_true(ledger_equal(l, full, why));
+	assert_int_equal(ledger_add(full, s->env[0], why), AL_E_INVAL);
+	assert_non_null(strstr(why, "ledger_new"));
+	/* a difference is named */
+	full->violations[1]++;
+	assert_false(ledger_equal(l, full, why));
+	assert_string_equal(why, "member m1: 0 violations, not 1");
+	ledger_destroy(&full);
+	ledger_destroy(&l);
+	sim_free(s);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_adds),
+		cmocka_unit_test(test_incremental_is_the_replay),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
