@@ -32,12 +32,14 @@ struct al_verify {
 	/* the batch: items[next..n) are not taken yet */
 	struct al_verify_item *items;
 	size_t n, next, done_n, step;
+	verify_skip_fn skip;
+	void *skip_arg;
 };
 
-static void run_item(struct al_verify_item *it)
+static void run_item(struct al_verify_item *it, verify_skip_fn skip, void *arg)
 {
 	it->rc = envelope_open(it->buf, it->len, &it->env, NULL);
-	if (it->rc == AL_OK)
+	if (it->rc == AL_OK && !(skip && skip(arg, &it->env)))
 		envelope_check_sig(&it->env);
 }
 
@@ -48,10 +50,12 @@ static void work_batch(struct al_verify *p)
 	while (p->next < p->n) {
 		size_t i = p->next, k = p->n - i < p->step ? p->n - i : p->step;
 		struct al_verify_item *items = p->items;
+		verify_skip_fn skip = p->skip;
+		void *arg = p->skip_arg;
 		p->next += k;
 		pthread_mutex_unlock(&p->mu);
 		for (size_t j = i; j < i + k; j++)
-			run_item(&items[j]);
+			run_item(&items[j], skip, arg);
 		pthread_mutex_lock(&p->mu);
 		p->done_n += k;
 		if (p->done_n == p->n)
@@ -131,11 +135,12 @@ unsigned verify_threads(const struct al_verify *p)
 	return p ? p->n_threads + 1 : 1;
 }
 
-void verify_batch(struct al_verify *p, struct al_verify_item *items, size_t n)
+void verify_batch(struct al_verify *p, struct al_verify_item *items, size_t n,
+		  verify_skip_fn skip, void *arg)
 {
 	if (!p || !p->n_threads || n < VERIFY_INLINE) {
 		for (size_t i = 0; i < n; i++)
-			run_item(&items[i]);
+			run_item(&items[i], skip, arg);
 		return;
 	}
 	/* Chunks small enough to share the batch evenly (about four per
@@ -143,6 +148,8 @@ void verify_batch(struct al_verify *p, struct al_verify_item *items, size_t n)
 	size_t step = n / (4 * (size_t)verify_threads(p));
 	pthread_mutex_lock(&p->mu);
 	p->items = items;
+	p->skip = skip;
+	p->skip_arg = arg;
 	p->step = step < 1 ? 1 : step > 64 ? 64 : step;
 	p->done_n = p->next = 0;
 	p->n = n;
@@ -198,7 +205,7 @@ static int flush(struct scan *s)
 		s->items[i].buf = s->v[i].rec.data;
 		s->items[i].len = s->v[i].rec.len;
 	}
-	verify_batch(s->pool, s->items, s->n);
+	verify_batch(s->pool, s->items, s->n, NULL, NULL);
 	for (size_t i = 0; i < s->n; i++)
 		s->v[i].it = s->items[i];
 	for (size_t i = 0; i < s->n && rc == AL_OK; i++)

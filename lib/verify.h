@@ -47,11 +47,20 @@ void verify_destroy(struct al_verify **p);
 /* Threads that work on a batch: the workers and the caller. */
 unsigned verify_threads(const struct al_verify *p);
 
+/* Whether an opened envelope need not be verified now (a copy of one held:
+ * feeds_check calls it a duplicate before it would look at a signature).
+ * Runs on the workers: it may only read what does not change while
+ * verify_batch runs. Skipping leaves env.checked AL_SIG_UNCHECKED, so
+ * whoever decides later verifies it then if it must: it opens no hole. */
+typedef bool (*verify_skip_fn)(void *arg, const struct al_envelope *env);
+
 /* Open and verify items[0..n) in parallel (pool may be NULL: inline), and
- * return when all are done. Below a small batch (VERIFY_INLINE items) it
- * runs on the caller's thread alone: waking a worker would cost more.
- * One batch at a time per pool (the pool serves one thread). */
-void verify_batch(struct al_verify *pool, struct al_verify_item *items, size_t n);
+ * return when all are done; those skip (may be NULL) says need no check
+ * are opened only. Below a small batch (VERIFY_INLINE items) it runs on
+ * the caller's thread alone: waking a worker would cost more. One batch at
+ * a time per pool (the pool serves one thread). */
+void verify_batch(struct al_verify *pool, struct al_verify_item *items, size_t n,
+		  verify_skip_fn skip, void *arg);
 
 /* Each record of a verify_scan, in file order: r as log_scan gives it, it
  * the record opened and verified (env is still the pool's: take it with

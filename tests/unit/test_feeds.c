@@ -544,7 +544,7 @@ static void pooled_verdicts_match(void **state)
 		bufs[i] = cases[i].build(x, &items[i].len);
 		items[i].buf = bufs[i];
 	}
-	verify_batch(pool, items, NC);
+	verify_batch(pool, items, NC, NULL, NULL);
 	size_t invalid = 0;
 	for (size_t i = 0; i < NC; i++) {
 		const struct check_case *k = &cases[i];
@@ -597,7 +597,7 @@ static void verdict_stays_with_its_bytes(void **state)
 	memcpy(flipped, good[1], it[1].len);
 	flipped[it[1].len - 1] ^= 0x01;
 	it[1].buf = flipped; /* item 1: a signature byte flipped before the pool */
-	verify_batch(pool, it, VERIFY_TEST_N);
+	verify_batch(pool, it, VERIFY_TEST_N, NULL, NULL);
 	good[0][it[0].len - 1] ^= 0x01; /* item 0: flipped after the pool ran */
 
 	char why[AL_ERRLEN];
@@ -613,6 +613,45 @@ static void verdict_stays_with_its_bytes(void **state)
 		free(good[i]);
 	}
 	free(flipped);
+	verify_destroy(&pool);
+}
+
+static bool skip_all(void *arg, const struct al_envelope *e)
+{
+	(void)arg;
+	(void)e;
+	return true;
+}
+
+/* What the pool was told to skip stays unchecked, and is verified when it
+ * is decided: a skip that lies lets nothing in. */
+static void skipped_is_still_checked(void **state)
+{
+	struct fx *x = *state;
+	struct al_verify *pool;
+	assert_int_equal(verify_new(1, &pool), 0);
+	struct al_verify_item it[VERIFY_TEST_N];
+	uint8_t *bufs[VERIFY_TEST_N];
+	memset(it, 0, sizeof it);
+	for (int i = 0; i < VERIFY_TEST_N; i++) {
+		bufs[i] = c_sig_flip(x, &it[i].len);
+		it[i].buf = bufs[i];
+	}
+	uint64_t s0, v0, s1, v1;
+	envelope_counts(&s0, &v0);
+	verify_batch(pool, it, VERIFY_TEST_N, skip_all, NULL);
+	envelope_counts(&s1, &v1);
+	assert_int_equal(v1, v0); /* nothing verified */
+	char why[AL_ERRLEN];
+	for (int i = 0; i < VERIFY_TEST_N; i++) {
+		assert_int_equal(it[i].env.checked, AL_SIG_UNCHECKED);
+		assert_int_equal(feeds_check_item(x->c, x->f, &it[i], NOW, why), AL_R_SIGNATURE);
+		assert_string_equal(why, "m1/1: signature does not verify");
+		envelope_clear(&it[i].env);
+		free(bufs[i]);
+	}
+	envelope_counts(&s1, &v1);
+	assert_int_equal(v1 - v0, VERIFY_TEST_N); /* verified when decided */
 	verify_destroy(&pool);
 }
 
@@ -980,6 +1019,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(every_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(pooled_verdicts_match, setup, teardown),
 		cmocka_unit_test_setup_teardown(verdict_stays_with_its_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(skipped_is_still_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(accept_then_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(replay_into_other_alliance, setup, teardown),
 		cmocka_unit_test_setup_teardown(why_may_be_null, setup, teardown),

@@ -767,7 +767,7 @@ static void offer_item_as_offer(void **state)
 		it[i].buf = offers[i];
 		it[i].len = len;
 	}
-	verify_batch(pool, it, 6);
+	verify_batch(pool, it, 6, NULL, NULL);
 	for (int i = 0; i < 6; i++) {
 		enum al_reason r, r2;
 		assert_int_equal(store_offer(b, offers[i], len, NOW, &r, NULL, why), 0);
