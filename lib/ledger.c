@@ -946,7 +946,8 @@ struct opened {
 	size_t n, cap;
 };
 
-/* Keep it's envelope when it counts (it->env is then zeroed). */
+/* Keep it->env among o's envelopes when the record counts (it->env is
+ * then zeroed; otherwise it stays the caller's to clear). */
 static int take(struct opened *o, const struct al_log_rec *r, struct al_verify_item *it)
 {
 	char why[AL_ERRLEN];
