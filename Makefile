@@ -30,7 +30,8 @@ PKG_CONFIG ?= pkg-config
 PROTOC_C ?= protoc-c
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Wstrict-prototypes -Wvla -Wwrite-strings -MMD -MP
+CFLAGS += -std=c11 -Wall -Wextra -Wstrict-prototypes -Wvla -Wwrite-strings -MMD -MP -pthread
+LDFLAGS += -pthread
 VERSION := 0.1.0
 CPPFLAGS += -D_GNU_SOURCE -DALLIANCE_VERSION='"$(VERSION)"' -Ilib
 ifneq ($(SANITIZE),)

@@ -17,7 +17,8 @@
 
 static const char commitments_usage[] =
 	"usage: alliancectl commitments [HOME|LOG] [-H HOME] [--alliance ID|TITLE]\n"
-	"                               [--charter FILE] [--state STATE] [--as-of WHEN] [--json]\n\n"
+	"                               [--charter FILE] [--state STATE] [--as-of WHEN]\n"
+	"                               [--verify] [--json]\n\n"
 	"Every commitment of the alliance: id, promisor, beneficiaries, what, due\n"
 	"time, value, state and whether it was delivered late. The state is derived\n"
 	"from the signed messages and the evaluation time alone, so every member\n"
@@ -26,24 +27,27 @@ static const char commitments_usage[] =
 	"                  declined, delivered, confirmed, disputed, resolved,\n"
 	"                  released, overdue, missed\n"
 	"  --as-of WHEN    evaluate at this time (ISO-8601 or +/-duration; default now)\n"
+	"  --verify        verify every signature of a home's own log too (a bare log\n"
+	"                  file always is; the home's were verified on admission)\n"
 	"  --json          a JSON array of {id, promisor, to, what, due, value,\n"
 	"                  state, late, task}\n";
 
 int cmd_commitments(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_STATE, O_ASOF, O_ALLIANCE, O_CHARTER };
+	enum { O_JSON = 256, O_STATE, O_ASOF, O_ALLIANCE, O_CHARTER, O_VERIFY };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, O_JSON },
 		{ "state", required_argument, NULL, O_STATE },
 		{ "as-of", required_argument, NULL, O_ASOF },
 		{ "alliance", required_argument, NULL, O_ALLIANCE },
 		{ "charter", required_argument, NULL, O_CHARTER },
+		{ "verify", no_argument, NULL, O_VERIFY },
 		{ "home", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *home_opt = NULL, *sel = NULL, *charter_path = NULL, *state = NULL;
-	int opt, json = 0;
+	int opt, json = 0, verify = 0;
 	int64_t as_of = when_now();
 	char why[AL_ERRLEN];
 	optind = 1;
@@ -55,6 +59,7 @@ int cmd_commitments(int argc, char **argv)
 		case O_STATE: state = optarg; break;
 		case O_ALLIANCE: sel = optarg; break;
 		case O_CHARTER: charter_path = optarg; break;
+		case O_VERIFY: verify = 1; break;
 		case O_ASOF:
 			if (when_parse(optarg, when_now(), &as_of, why))
 				return ctl_usage("commitments", "--as-of: %s", why);
@@ -78,7 +83,7 @@ int cmd_commitments(int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	struct al_charter *c;
 	struct al_ledger *l;
-	if (ctl_load_ledger(arg, charter_path, sel, as_of, &c, &l))
+	if (ctl_load_ledger(arg, charter_path, sel, as_of, verify, &c, &l))
 		return CTL_EXIT_FAIL;
 	int rc = 0;
 	json_t *all = json_array();

@@ -82,6 +82,7 @@ struct ctl_source {
 	char proofs[4096];
 	char charter[4096]; /* the charter beside the log, if any */
 	bool has_proofs;
+	bool own; /* a home or alliance directory here, not a bare log file */
 };
 
 /* Point s at the log that arg names: a log file, an alliance directory, or
@@ -103,11 +104,13 @@ int ctl_open_log(const char *arg, const char *charter_path, const char *sel, boo
 		 struct ctl_source *src, struct al_charter **c);
 
 /* The ledger of the log that arg names (as ctl_open_log; the charter is
- * required), as of as_of. Prints the error and returns CTL_EXIT_FAIL, or 0
- * with *c and *l the caller's. */
+ * required), as of as_of. A home's own log (arg a home or an alliance
+ * directory) is checked but its signatures are not verified again unless
+ * verify; a bare log file always is. Prints the error and returns
+ * CTL_EXIT_FAIL, or 0 with *c and *l the caller's. */
 struct al_ledger;
 int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, int64_t as_of,
-		    struct al_charter **c, struct al_ledger **l);
+		    bool verify, struct al_charter **c, struct al_ledger **l);
 
 /* The health rule of status --check and metrics (docs/metrics.md), over
  * the JSON of a status request. Free space in the home's filesystem is too

@@ -19,7 +19,7 @@
 
 static const char trust_usage[] =
 	"usage: alliancectl trust [NAME] [HOME|LOG] [-H HOME] [--alliance ID|TITLE]\n"
-	"                         [--charter FILE] [--as-of WHEN] [--json]\n\n"
+	"                         [--charter FILE] [--as-of WHEN] [--verify] [--json]\n\n"
 	"The trust table: per partner, trust and its uncertainty, commitments\n"
 	"fulfilled, late, missed and disputed, value given and received, and\n"
 	"reciprocity, with warnings that name their evidence. It is computed from\n"
@@ -29,6 +29,8 @@ static const char trust_usage[] =
 	"  NAME            explain one partner: every piece of evidence, its weight,\n"
 	"                  age and decay, and the value exchanged with each partner\n"
 	"  --as-of WHEN    evaluate at this time (ISO-8601 or +/-duration; default now)\n"
+	"  --verify        verify every signature of a home's own log too (a bare log\n"
+	"                  file always is; the home's were verified on admission)\n"
 	"  --json          an array of {partner, trust, uncertainty, fulfilled, late,\n"
 	"                  missed, disputed, given, received, reciprocity, warnings};\n"
 	"                  with NAME, that object with \"evidence\" and \"pairs\"\n";
@@ -158,18 +160,19 @@ void ctl_trust_print(const struct al_charter *c, const struct al_trust *t)
 
 int cmd_trust(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_ASOF, O_ALLIANCE, O_CHARTER };
+	enum { O_JSON = 256, O_ASOF, O_ALLIANCE, O_CHARTER, O_VERIFY };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, O_JSON },
 		{ "as-of", required_argument, NULL, O_ASOF },
 		{ "alliance", required_argument, NULL, O_ALLIANCE },
 		{ "charter", required_argument, NULL, O_CHARTER },
+		{ "verify", no_argument, NULL, O_VERIFY },
 		{ "home", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *home_opt = NULL, *sel = NULL, *charter_path = NULL, *name = NULL, *arg = NULL;
-	int opt, json = 0;
+	int opt, json = 0, verify = 0;
 	int64_t as_of = when_now();
 	char why[AL_ERRLEN];
 	optind = 1;
@@ -180,6 +183,7 @@ int cmd_trust(int argc, char **argv)
 		case O_JSON: json = 1; break;
 		case O_ALLIANCE: sel = optarg; break;
 		case O_CHARTER: charter_path = optarg; break;
+		case O_VERIFY: verify = 1; break;
 		case O_ASOF:
 			if (when_parse(optarg, when_now(), &as_of, why))
 				return ctl_usage("trust", "--as-of: %s", why);
@@ -201,7 +205,7 @@ int cmd_trust(int argc, char **argv)
 	struct al_charter *c;
 	struct al_ledger *l;
 	struct al_trust *t = NULL;
-	if (ctl_load_ledger(arg, charter_path, sel, as_of, &c, &l))
+	if (ctl_load_ledger(arg, charter_path, sel, as_of, verify, &c, &l))
 		return CTL_EXIT_FAIL;
 	int rc = 0;
 	const struct al_member *m = name ? charter_member_named(c, name) : NULL;

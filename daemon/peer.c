@@ -32,6 +32,7 @@
 #include "hex.h"
 #include "members.h"
 #include "reactor.h"
+#include "verify.h"
 #include "when.h"
 #include "wire.h"
 
@@ -90,6 +91,12 @@ static bool admitted(const struct daemon *d, const uint8_t *k)
 int peers_start(struct daemon *d)
 {
 	const char *ep = d->home->listen;
+	/* Workers that verify what peers send (verify.h): one per core, the
+	 * reactor's thread being one of them. */
+	if (verify_new(0, &d->verify)) {
+		dlog(d, L_ERROR, "cannot start the signature-checking threads: out of memory");
+		return -1;
+	}
 	if (!zmq_has("curve")) {
 		dlog(d, L_ERROR, "this libzmq has no CURVE support: links cannot be secured");
 		return -1;
@@ -667,6 +674,16 @@ static void own_received(struct daemon *d, struct alliance *a, size_t from, enum
 	own_feed_forked(d, a, why);
 }
 
+/* A copy of an envelope held (the peers relay what they hold to everyone):
+ * feeds_check calls it a duplicate before it looks at the signature, so
+ * the pool need not verify it. Read by the pool's workers while the
+ * reactor waits in verify_batch: the feeds do not change meanwhile. */
+static bool held_already(void *arg, const struct al_envelope *e)
+{
+	const struct al_feed_entry *held = feeds_get(arg, &e->b.author, e->b.seq);
+	return held && !memcmp(&held->hash, &e->hash, AL_HASHLEN);
+}
+
 static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 		    const struct al_peer_msg *pm, int64_t now)
 {
@@ -676,20 +693,35 @@ static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 	 * keeps what it sent and sends it again once we hold more. */
 	if (disk_is_full(d, NULL))
 		return AL_OK;
+	/* The signatures first, on every core; then each envelope offered in
+	 * order here, where all state changes (the verdicts travel with the
+	 * envelopes they were computed on). */
+	struct al_verify_item *items = calloc(pm->n_env ? pm->n_env : 1, sizeof *items);
+	if (!items) {
+		dlog(d, L_ERROR, "%s: out of memory", c->title);
+		return AL_E_NOMEM;
+	}
+	for (size_t i = 0; i < pm->n_env; i++) {
+		items[i].buf = pm->env[i];
+		items[i].len = pm->env_len[i];
+	}
+	verify_batch(d->verify, items, pm->n_env, held_already, a->s->feeds);
+	int rc = AL_OK;
 	for (size_t i = 0; i < pm->n_env; i++) {
 		enum al_reason r;
 		char why[AL_ERRLEN];
 		struct al_ref id;
-		int rc = store_offer(a->s, pm->env[i], pm->env_len[i], now, &r, &id, why);
+		rc = store_offer_item(a->s, &items[i], now, &r, &id, why);
 		if (rc == AL_E_NOSPC) { /* nothing appended; the rest waits too */
 			disk_full(d, a->s->dir, why);
+			rc = AL_OK;
 			break;
 		}
 		if (rc == AL_OK)
 			rc = peers_members(d, a); /* links may grow: l moves */
 		if (rc) {
 			dlog(d, L_ERROR, "%s: %s", c->title, rc == AL_E_NOMEM ? "out of memory" : why);
-			return rc; /* the store failed: fatal */
+			break; /* the store failed: fatal */
 		}
 		l = &a->links[from];
 		l->msgs_in++;
@@ -711,6 +743,11 @@ static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 			note_rejection(d, a, c->members[from].name, feeds_reason_tag(r), why);
 		}
 	}
+	for (size_t i = 0; i < pm->n_env; i++) /* those not offered */
+		envelope_clear(&items[i].env);
+	free(items);
+	if (rc)
+		return rc;
 	l->want_have = true; /* our Have confirms what came in */
 	return AL_OK;
 }
@@ -997,4 +1034,5 @@ void peers_stop(struct daemon *d)
 	if (d->zap)
 		zmq_close(d->zap);
 	d->router = d->zap = NULL;
+	verify_destroy(&d->verify);
 }

@@ -139,6 +139,7 @@ struct daemon {
 	void *zap;    /* the ZAP handler (REP on inproc://zeromq.zap.01) */
 	struct peer **peers;
 	size_t n_peers;
+	struct al_verify *verify; /* the signature-checking threads */
 	uint64_t handshakes_refused, peer_malformed, peer_unknown;
 	struct rejection rejections[REJECT_RING];
 	uint64_t n_rejections;

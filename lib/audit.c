@@ -2,8 +2,10 @@
 #include "audit.h"
 #include "envelope.h"
 #include "err.h"
+#include "grow.h"
 #include "log.h"
 #include "members.h"
+#include "verify.h"
 #include "wire.h"
 
 #include <inttypes.h>
@@ -23,11 +25,9 @@ static int add_fault(struct al_audit *a, const char *log, uint64_t record, uint6
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof reason, fmt, ap);
 	va_end(ap);
-	struct al_audit_fault *v = realloc(a->faults, (a->n_faults + 1) * sizeof *v);
-	if (!v)
+	if (grow(&a->faults, &a->cap_faults, a->n_faults + 1, sizeof *a->faults))
 		return AL_E_NOMEM;
-	a->faults = v;
-	struct al_audit_fault *f = &v[a->n_faults];
+	struct al_audit_fault *f = &a->faults[a->n_faults];
 	f->log = strdup(log);
 	f->reason = strdup(reason);
 	f->record = record;
@@ -55,15 +55,7 @@ struct scan {
 static int keep(struct al_audit_log *log, struct al_envelope *e, size_t *cap)
 {
 	struct al_envelope *copy = malloc(sizeof *copy);
-	if (log->n_valid == *cap) {
-		size_t nc = *cap ? 2 * *cap : 256;
-		struct al_envelope **v = realloc(log->valid, nc * sizeof *v);
-		if (v) {
-			log->valid = v;
-			*cap = nc;
-		}
-	}
-	if (!copy || log->n_valid == *cap) {
+	if (!copy || grow(&log->valid, cap, log->n_valid + 1, sizeof *log->valid)) {
 		free(copy);
 		envelope_clear(e);
 		return AL_E_NOMEM;
@@ -73,24 +65,30 @@ static int keep(struct al_audit_log *log, struct al_envelope *e, size_t *cap)
 	return AL_OK;
 }
 
-static int on_record(void *arg, const struct al_log_rec *r)
+/* Each record, in file order, its signature already checked by the pool
+ * (verify_scan): the chain, the order and the rules are checked here, on
+ * one thread, exactly as feeds_check would. */
+static int on_record(void *arg, const struct al_log_rec *r, struct al_verify_item *it)
 {
 	struct scan *s = arg;
-	struct al_envelope e;
+	struct al_envelope *e = &it->env;
 	char why[AL_ERRLEN];
 	s->a->records++;
 	s->log->records++;
-	enum al_reason verdict = feeds_check(s->c, s->log->feeds, r->data, r->len, s->now, &e, why);
+	enum al_reason verdict = feeds_check_item(s->c, s->log->feeds, it, s->now, why);
 	int rc = AL_OK;
 	if (verdict == AL_ACCEPT) {
-		struct al_feed_entry fe = { r->index, r->offset, e.hash, e.b.timestamp, e.b.kind };
-		rc = feeds_add(s->log->feeds, &e.b.author, e.b.seq, &fe);
+		struct al_feed_entry fe = { r->index, r->offset, e->hash, e->b.timestamp, e->b.kind };
+		rc = feeds_add(s->log->feeds, &e->b.author, e->b.seq, &fe);
 		if (rc == AL_OK)
-			rc = members_note(s->c, &e.b);
-		if (rc == AL_OK && s->keep)
-			return keep(s->log, &e, &s->kept);
+			rc = members_note(s->c, &e->b);
+		if (rc == AL_OK && s->keep) {
+			rc = keep(s->log, e, &s->kept);
+			memset(e, 0, sizeof *e); /* kept, or cleared by keep */
+			return rc;
+		}
 	} else if (verdict == AL_DUPLICATE) {
-		const struct al_feed_entry *first = feeds_get(s->log->feeds, &e.b.author, e.b.seq);
+		const struct al_feed_entry *first = feeds_get(s->log->feeds, &e->b.author, e->b.seq);
 		rc = add_fault(s->a, s->log->label, r->index, r->offset,
 			       "duplicate: %s (first stored as record %" PRIu64 ")", why,
 			       first->index);
@@ -98,7 +96,7 @@ static int on_record(void *arg, const struct al_log_rec *r)
 		rc = add_fault(s->a, s->log->label, r->index, r->offset, "%s: %s",
 			       feeds_reason_tag(verdict), why);
 	}
-	envelope_clear(&e);
+	envelope_clear(e);
 	return rc;
 }
 
@@ -192,6 +190,7 @@ int audit_run(const struct al_charter *c, const struct al_audit_source *src, siz
 	memset(a, 0, sizeof *a);
 	a->ok = true;
 	int rc = AL_OK;
+	struct al_verify *pool = NULL;
 	if (!(a->logs = calloc(n ? n : 1, sizeof *a->logs)))
 		return AL_E_NOMEM;
 	if (!charter_in_force(c)) {
@@ -201,6 +200,9 @@ int audit_run(const struct al_charter *c, const struct al_audit_source *src, siz
 				    charter_unsigned_list(c, missing, sizeof missing))))
 			goto out;
 	}
+	/* Signatures on every core (verify.h); everything else in order here. */
+	if ((rc = verify_new(0, &pool)))
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct al_audit_log *l = &a->logs[a->n_logs++];
 		if (!(l->label = strdup(src[i].label)) || (rc = feeds_new(&l->feeds)) ||
@@ -209,7 +211,7 @@ int audit_run(const struct al_charter *c, const struct al_audit_source *src, siz
 			goto out;
 		}
 		struct scan s = { a, l->charter, l, now, i == 0, 0 };
-		if ((rc = log_scan(src[i].log, on_record, on_fault, &s, why)))
+		if ((rc = verify_scan(pool, src[i].log, on_record, on_fault, &s, why)))
 			goto out;
 		if (src[i].proofs) {
 			struct al_audit_log proofs = { .label = (char *)src[i].proofs };
@@ -224,6 +226,7 @@ int audit_run(const struct al_charter *c, const struct al_audit_source *src, siz
 	}
 	rc = cross_check(a);
 out:
+	verify_destroy(&pool);
 	if (rc)
 		audit_clear(a);
 	return rc;

@@ -6,6 +6,12 @@
  * reported where they are. Equivocation proofs kept beside a log are
  * checked and reported. Given several logs, every (author, seq) they share
  * must be the same envelope. The audit never changes a file.
+ *
+ * The signatures are checked on every core (verify_scan: a pool of one
+ * thread per core, in chunks of records); the chain, the order and the
+ * rules on one thread, in file order: the findings are those of a scan on
+ * one thread, in the same order. It trusts no checkpoint and no earlier
+ * verdict: every record's signature is verified.
  */
 #ifndef AL_AUDIT_H
 #define AL_AUDIT_H
@@ -40,7 +46,7 @@ struct al_audit_log {
 struct al_audit {
 	bool ok;
 	uint64_t records; /* records read, all logs */
-	size_t n_faults;
+	size_t n_faults, cap_faults;
 	struct al_audit_fault *faults;
 	size_t n_logs;
 	struct al_audit_log *logs;

@@ -11,6 +11,15 @@
 #include "key.h"
 #include "msg.h"
 
+/* Whether an envelope's signature was checked, and what that found. The
+ * verdict lives in the envelope it was computed on (bytes, body and
+ * signature it owns), so it cannot be carried over to other bytes. */
+enum al_sig_state {
+	AL_SIG_UNCHECKED = 0, /* envelope_open leaves it so */
+	AL_SIG_VALID,         /* verified here (envelope_check_sig), or sealed here */
+	AL_SIG_INVALID,       /* verified here: it does not verify */
+};
+
 struct al_envelope {
 	uint8_t *bytes;  /* the exact envelope bytes (owned) */
 	size_t len;
@@ -19,11 +28,13 @@ struct al_envelope {
 	uint8_t sig[AL_SIGLEN];
 	al_hash hash;    /* BLAKE2b-256 of bytes: what the next message's prev names */
 	struct al_body b;
+	enum al_sig_state checked; /* see above; only this module sets it */
 };
 
 /* Serialize b, sign it with id and wrap it. b->author must be id's key.
- * *out is the caller's (envelope_clear). Returns 0, AL_E_INVAL, AL_E_NOMEM
- * or AL_E_CRYPTO. */
+ * *out is the caller's (envelope_clear), its checked AL_SIG_VALID: it was signed
+ * here over these bytes, and is not verified again. Returns 0, AL_E_INVAL,
+ * AL_E_NOMEM or AL_E_CRYPTO. */
 int envelope_seal(const struct al_identity *id, const struct al_body *b,
 		  struct al_envelope *out) __attribute__((warn_unused_result));
 
@@ -32,8 +43,23 @@ int envelope_seal(const struct al_identity *id, const struct al_body *b,
  * what is malformed) or AL_E_NOMEM; *out is zeroed on failure. */
 int envelope_open(const uint8_t *buf, size_t len, struct al_envelope *out, char *why);
 
-/* True when the signature is the body author's. */
+/* True when the signature is the body author's (always checks). */
 bool envelope_verify(const struct al_envelope *e);
+
+/* The verdict on e's signature: e->checked when known, else verified now and
+ * recorded in e->checked. Thread-safe for distinct envelopes (the verify pool
+ * runs it on its workers). True when it verifies. */
+bool envelope_check_sig(struct al_envelope *e);
+
+/* Take e's signature as verified without checking it: ONLY for records
+ * read back from this home's own log, whose signatures were checked when
+ * the daemon admitted them (ledger_of_log, AL_LEDGER_OWN). Trusts the
+ * files of one's own home; anything else goes through envelope_check_sig. */
+void envelope_trust_own(struct al_envelope *e);
+
+/* Signatures made and verified by this process so far (any thread), for
+ * tests and metrics: the author signs once and verifies nothing. */
+void envelope_counts(uint64_t *signed_, uint64_t *verified);
 
 /* Free what e owns and zero it. */
 void envelope_clear(struct al_envelope *e);

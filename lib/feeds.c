@@ -285,6 +285,21 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 	if (rc)
 		return reject(why, AL_R_MALFORMED, "malformed message: %s",
 			      rc == AL_E_NOMEM ? "out of memory" : err);
+	return feeds_check_opened(c, f, env, now, why);
+}
+
+enum al_reason feeds_check_item(const struct al_charter *c, const struct al_feeds *f,
+				struct al_verify_item *it, int64_t now, char *why)
+{
+	/* Not opened: the whole check again says why, as it always has. */
+	if (it->rc)
+		return feeds_check(c, f, it->buf, it->len, now, &it->env, why);
+	return feeds_check_opened(c, f, &it->env, now, why);
+}
+
+enum al_reason feeds_check_opened(const struct al_charter *c, const struct al_feeds *f,
+				  struct al_envelope *env, int64_t now, char *why)
+{
 	const struct al_body *b = &env->b;
 	if (b->version != AL_FORMAT_VERSION)
 		return reject(why, AL_R_VERSION, "message format version %u is not %d",
@@ -306,7 +321,7 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 	const struct al_feed_entry *held = feeds_get(f, &b->author, b->seq);
 	if (held && !memcmp(&held->hash, &env->hash, AL_HASHLEN))
 		return reject(why, AL_DUPLICATE, "%s/%" PRIu64 " is already held", name, b->seq);
-	if (!envelope_verify(env))
+	if (!envelope_check_sig(env))
 		return reject(why, AL_R_SIGNATURE, "%s/%" PRIu64 ": signature does not verify",
 			      name, b->seq);
 	if (b->seq == 0)

@@ -11,6 +11,7 @@
 #include "charter.h"
 #include "envelope.h"
 #include "msg.h"
+#include "verify.h"
 
 struct al_feed_entry {
 	uint64_t index;    /* its record's ordinal in the log */
@@ -107,5 +108,18 @@ int feeds_each(const struct al_feeds *f,
 enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 			   const uint8_t *buf, size_t len, int64_t now,
 			   struct al_envelope *env, char *why);
+
+/* feeds_check of an envelope already opened (envelope_open): the same
+ * checks in the same order, with the same reasons and texts; the signature
+ * is verified unless env->sig already says (a verify pool's verdict on
+ * these very bytes, or envelope_seal's), and the verdict is kept in env. */
+enum al_reason feeds_check_opened(const struct al_charter *c, const struct al_feeds *f,
+				  struct al_envelope *env, int64_t now, char *why);
+
+/* feeds_check of an item verify_batch opened and verified: exactly what
+ * feeds_check(it->buf, it->len) decides, without checking the signature
+ * again. it->env is the caller's to clear, whatever the verdict. */
+enum al_reason feeds_check_item(const struct al_charter *c, const struct al_feeds *f,
+				struct al_verify_item *it, int64_t now, char *why);
 
 #endif

@@ -10,6 +10,7 @@
 #include "grow.h"
 #include "members.h"
 #include "store.h"
+#include "verify.h"
 #include "when.h"
 #include "wire.h"
 
@@ -1509,43 +1510,55 @@ void ledger_destroy(struct al_ledger **lp)
 
 /* The records of a log, opened: all of them (a store's own log, checked
  * when they entered it), or, with feeds, only those that pass validation
- * in order (feeds_check, as when entering a store). */
+ * in order (feeds_check, as when entering a store; with own, the
+ * signatures are taken as checked at admission). */
 struct opened {
 	struct al_charter *c;
 	struct al_feeds *feeds; /* NULL: no checks */
+	bool own;               /* a home's own log: signatures not checked again */
 	struct al_envelope **env;
 	size_t n, cap;
 };
 
-static int open_record(void *arg, const struct al_log_rec *r)
+/* Keep it->env among o's envelopes when the record counts (it->env is
+ * then zeroed; otherwise it stays the caller's to clear). */
+static int take(struct opened *o, const struct al_log_rec *r, struct al_verify_item *it)
 {
-	struct opened *o = arg;
 	char why[AL_ERRLEN];
-	if (o->n == o->cap) {
-		size_t nc = o->cap ? 2 * o->cap : 256;
-		struct al_envelope **v = realloc(o->env, nc * sizeof *v);
-		if (!v)
-			return AL_E_NOMEM;
-		o->env = v;
-		o->cap = nc;
-	}
-	struct al_envelope *e = calloc(1, sizeof *e);
-	if (!e)
+	if (grow(&o->env, &o->cap, o->n + 1, sizeof *o->env))
 		return AL_E_NOMEM;
-	bool ok = o->feeds ? feeds_check(o->c, o->feeds, r->data, r->len, when_now(), e, why) ==
-				     AL_ACCEPT
-			   : envelope_open(r->data, r->len, e, why) == AL_OK;
+	if (o->own && it->rc == AL_OK)
+		envelope_trust_own(&it->env);
+	bool ok = o->feeds ? feeds_check_item(o->c, o->feeds, it, when_now(), why) == AL_ACCEPT
+			   : it->rc == AL_OK;
+	struct al_envelope *e = &it->env;
 	struct al_feed_entry fe = { r->index, r->offset, e->hash, e->b.timestamp, e->b.kind };
 	int rc = ok && o->feeds ? feeds_add(o->feeds, &e->b.author, e->b.seq, &fe) : AL_OK;
 	if (ok && rc == AL_OK && o->feeds) /* a store's own log: its charter knows */
 		rc = members_note(o->c, &e->b);
-	if (!ok || rc) {
-		envelope_clear(e);
-		free(e);
+	if (!ok || rc)
 		return rc;
-	}
-	o->env[o->n++] = e;
-	return 0;
+	if (!(o->env[o->n] = malloc(sizeof *e)))
+		return AL_E_NOMEM;
+	*o->env[o->n++] = *e;
+	memset(e, 0, sizeof *e);
+	return AL_OK;
+}
+
+/* Opened here, one at a time, the signature not checked. */
+static int open_record(void *arg, const struct al_log_rec *r)
+{
+	struct al_verify_item it = { .buf = r->data, .len = r->len };
+	it.rc = envelope_open(r->data, r->len, &it.env, NULL);
+	int rc = take(arg, r, &it);
+	envelope_clear(&it.env);
+	return rc;
+}
+
+/* Opened and verified by the pool (verify_scan). */
+static int verified_record(void *arg, const struct al_log_rec *r, struct al_verify_item *it)
+{
+	return take(arg, r, it);
 }
 
 /* Damage is the audit's to report: here it is skipped. */
@@ -1556,15 +1569,22 @@ static int skip_fault(void *arg, const struct al_log_fault *f)
 	return 0;
 }
 
-int ledger_of_log(const char *path, struct al_charter *c, int64_t as_of, bool check,
-		  struct al_ledger **out, char *why)
+int ledger_of_log(const char *path, struct al_charter *c, int64_t as_of,
+		  enum al_ledger_check check, struct al_ledger **out, char *why)
 {
-	struct opened o = { c, NULL, NULL, 0, 0 };
-	int rc = check ? feeds_new(&o.feeds) : AL_OK;
+	struct opened o = { c, NULL, check == AL_LEDGER_OWN, NULL, 0, 0 };
+	struct al_verify *pool = NULL;
+	int rc = check != AL_LEDGER_TRUSTED ? feeds_new(&o.feeds) : AL_OK;
 	*out = NULL;
+	if (rc == AL_OK && check == AL_LEDGER_VERIFY) /* every signature, on every core */
+		rc = verify_new(0, &pool);
 	if (rc == AL_OK)
-		rc = log_scan(path, open_record, check ? skip_fault : NULL, &o, why);
+		rc = pool ? verify_scan(pool, path, verified_record, skip_fault, &o, why)
+			  : log_scan(path, open_record, o.feeds ? skip_fault : NULL, &o, why);
+	verify_destroy(&pool);
 	if (rc == AL_OK && (rc = ledger_build(c, o.env, o.n, as_of, out)))
+		al_errf(why, rc, "out of memory");
+	else if (rc == AL_E_NOMEM)
 		al_errf(why, rc, "out of memory");
 	for (size_t i = 0; i < o.n; i++) {
 		envelope_clear(o.env[i]);
@@ -1579,7 +1599,8 @@ int ledger_from_store(struct al_store *st, struct al_ledger **out, char *why)
 {
 	/* One sequential read of the log: every record in it was validated
 	 * when it entered the store. */
-	return ledger_of_log(log_path(st->log), st->charter, INT64_MAX, false, out, why);
+	return ledger_of_log(log_path(st->log), st->charter, INT64_MAX, AL_LEDGER_TRUSTED, out,
+			     why);
 }
 
 /* ledger_equal's: name the first difference. */

@@ -197,13 +197,21 @@ bool ledger_equal(const struct al_ledger *a, const struct al_ledger *b, char *wh
  * same rules the replay counts violations by). */
 int ledger_check(struct al_ledger *l, const al_key *author, const struct al_body *b, char *why);
 
-/* The ledger of the log file at path, as of as_of. With check, only the
- * records that pass validation (feeds_check, in order) count, and damage is
- * skipped (the audit reports it); without, the log is a store's own. The
- * records counted amend c's members (members_note; with check only: a
- * store's own charter knows its members already). */
-int ledger_of_log(const char *path, struct al_charter *c, int64_t as_of, bool check,
-		  struct al_ledger **out, char *why);
+/* How ledger_of_log reads a log (false and true keep their old meaning). */
+enum al_ledger_check {
+	AL_LEDGER_TRUSTED = 0, /* a store's own log, as the store holds it: no checks */
+	AL_LEDGER_VERIFY = 1,  /* anyone's: every check, every signature (on every core) */
+	AL_LEDGER_OWN = 2,     /* a home's own log read offline: every check but the
+				* signatures, verified when the daemon admitted them */
+};
+
+/* The ledger of the log file at path, as of as_of. With check (VERIFY or
+ * OWN), only the records that pass validation (feeds_check, in order)
+ * count, and damage is skipped (the audit reports it); TRUSTED: the log is
+ * a store's own. The records counted amend c's members (members_note; with
+ * check only: a store's own charter knows its members already). */
+int ledger_of_log(const char *path, struct al_charter *c, int64_t as_of,
+		  enum al_ledger_check check, struct al_ledger **out, char *why);
 
 /* The ledger of everything store s holds (reads every record). */
 struct al_store;

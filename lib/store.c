@@ -325,38 +325,55 @@ static int keep_proof(struct al_store *s, const struct al_envelope *e, char *why
 	return rc;
 }
 
-int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
-		enum al_reason *reason, struct al_ref *id, char *why)
+/* Act on feeds_check's verdict on e: append, keep a proof, count. */
+static int settle(struct al_store *s, struct al_envelope *e, enum al_reason *reason,
+		  struct al_ref *id, char *why)
 {
-	struct al_envelope e;
-	*reason = feeds_check(s->charter, s->feeds, buf, len, now, &e, why);
 	int rc = AL_OK;
 	if (*reason == AL_R_EQUIVOCATION) {
 		/* why says what was rejected; a failure to keep the proof (a
 		 * failed fsync is fatal) must say what went wrong instead. */
 		char err[AL_ERRLEN] = "";
-		if ((rc = keep_proof(s, &e, err)))
+		if ((rc = keep_proof(s, e, err)))
 			al_errf(why, rc, "cannot keep the proof of an equivocation: %s",
 				err[0] ? err : al_strerror(rc));
 	} else if (*reason == AL_ACCEPT) {
 		uint64_t off;
-		rc = log_append(s->log, e.bytes, e.len, &off, why);
+		rc = log_append(s->log, e->bytes, e->len, &off, why);
 		if (rc == AL_OK)
-			rc = admit(s, &e, log_records(s->log) - 1, off);
+			rc = admit(s, e, log_records(s->log) - 1, off);
 		if (rc == AL_OK && id) {
-			id->author = e.b.author;
-			id->seq = e.b.seq;
+			id->author = e->b.author;
+			id->seq = e->b.seq;
 		}
 	}
 	if (id && (*reason == AL_R_EQUIVOCATION || *reason == AL_R_PREV)) {
-		id->author = e.b.author; /* signed by it, and against its held chain */
-		id->seq = e.b.seq;
+		id->author = e->b.author; /* signed by it, and against its held chain */
+		id->seq = e->b.seq;
 	}
 	/* Counted once decided: an envelope that did not fit on the disk
 	 * was not accepted (it comes again). */
 	if (!(rc == AL_E_NOSPC && *reason == AL_ACCEPT))
 		s->counts[*reason]++;
+	return rc;
+}
+
+int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
+		enum al_reason *reason, struct al_ref *id, char *why)
+{
+	struct al_envelope e;
+	*reason = feeds_check(s->charter, s->feeds, buf, len, now, &e, why);
+	int rc = settle(s, &e, reason, id, why);
 	envelope_clear(&e);
+	return rc;
+}
+
+int store_offer_item(struct al_store *s, struct al_verify_item *it, int64_t now,
+		     enum al_reason *reason, struct al_ref *id, char *why)
+{
+	*reason = feeds_check_item(s->charter, s->feeds, it, now, why);
+	int rc = settle(s, &it->env, reason, id, why);
+	envelope_clear(&it->env);
 	return rc;
 }
 
@@ -384,15 +401,17 @@ int store_author(struct al_store *s, const struct al_identity *id, struct al_bod
 			fr[k++] = fr[i];
 	b->frontier = fr;
 	b->n_frontier = (size_t)k;
+	char err[AL_ERRLEN];
 	int rc = envelope_seal(id, b, &e);
 	b->frontier = NULL;
 	b->n_frontier = 0;
 	free(fr);
 	if (rc)
 		return rc;
-	enum al_reason r;
-	char err[AL_ERRLEN];
-	rc = store_offer(s, e.bytes, e.len, now, &r, out_id, err);
+	/* Offered as sealed: e's signature was made here over these bytes
+	 * (AL_SIG_VALID), so it is not verified again. */
+	enum al_reason r = feeds_check_opened(s->charter, s->feeds, &e, now, err);
+	rc = settle(s, &e, &r, out_id, err);
 	envelope_clear(&e);
 	if (rc == AL_OK && r != AL_ACCEPT)
 		rc = al_errf(why, AL_E_REJECT, "%s", err);

@@ -61,12 +61,19 @@ int store_open(const char *dir, bool create, const struct al_charter *c,
 int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
 		enum al_reason *reason, struct al_ref *id, char *why);
 
+/* store_offer of an item verify_batch opened and verified (its signature
+ * is not checked again): the same verdicts, texts and counts. Clears
+ * it->env, whatever the verdict. */
+int store_offer_item(struct al_store *s, struct al_verify_item *it, int64_t now,
+		     enum al_reason *reason, struct al_ref *id, char *why);
+
 /* Author a message: fill in b's feed fields (alliance, author, seq, prev,
  * timestamp = max(now, previous), frontier), seal it with id and append it.
  * The caller sets b->kind and its payload. Returns 0 with *out_id, or an
  * error (AL_E_REJECT with why when the store refuses it; AL_E_NOSPC when
  * the disk is full: nothing was appended, and what was signed is dropped,
- * never sent, so the next message authored takes the same seq). */
+ * never sent, so the next message authored takes the same seq). Signs
+ * once and verifies nothing: the seal is known good. */
 int store_author(struct al_store *s, const struct al_identity *id, struct al_body *b,
 		 int64_t now, struct al_ref *out_id, char *why);
 

@@ -401,6 +401,90 @@ static void bad_signature_found(void **state)
 	free(payload);
 }
 
+/* Where every record of a larger log is. */
+struct offsets {
+	size_t n;
+	uint64_t off[4096];
+	uint32_t len[4096];
+};
+
+static int offset_record(void *arg, const struct al_log_rec *r)
+{
+	struct offsets *o = arg;
+	assert_true(o->n < 4096);
+	o->off[o->n] = r->offset;
+	o->len[o->n++] = (uint32_t)r->len;
+	return 0;
+}
+
+/* Flip the last signature byte of the record at off (payload len) in
+ * place, and its frame's CRC with it: valid framing, a bad signature. */
+static void flip_signature(uint8_t *buf, uint64_t off, uint32_t len)
+{
+	uint8_t *payload = buf + off + AL_LOG_FRAME;
+	payload[len - 1] ^= 0x01;
+	uint32_t crc = log_crc32c(log_crc32c(0, buf + off, 4), payload, len);
+	for (int i = 0; i < 4; i++)
+		buf[off + 4 + i] = (uint8_t)(crc >> (8 * i));
+}
+
+/* A log of several chunks of the verify pool (verify_scan takes 1024
+ * records at a time, on every core): the findings are exactly those of the
+ * records, in file order, at chunk edges too. m2..m5 sign one message
+ * each, at records 0, 1023, 1024 and the last, and those four signatures
+ * are spoilt; m0 and m1 sign the rest. */
+static void many_chunks_found_in_order(void **state)
+{
+	(void)state;
+	enum { M = 6, RECORDS = 2600 };
+	static const size_t at[4] = { 0, 1023, 1024, RECORDS - 1 };
+	struct al_identity *ids[M];
+	char *dir = tu_tmpdir();
+	struct al_charter *c = tu_charter(M, true, ids);
+	struct al_store *s = new_store(tu_path(0, dir, "s"), c);
+	for (size_t i = 0, k = 0; i < RECORDS; i++) {
+		int who = k < 4 && at[k] == i ? 2 + (int)k++ : (int)(i % 2);
+		tu_commit(s, ids[who], T0 + 1000 + (int64_t)i);
+	}
+	sync_close(&s);
+	char log[4096], why[AL_ERRLEN];
+	snprintf(log, sizeof log, "%s/s/log", dir);
+	static struct offsets o;
+	o.n = 0;
+	assert_int_equal(log_scan(log, offset_record, NULL, &o, why), 0);
+	assert_int_equal(o.n, RECORDS);
+	size_t size;
+	uint8_t *buf = tu_read(log, &size);
+	for (int k = 0; k < 4; k++)
+		flip_signature(buf, o.off[at[k]], o.len[at[k]]);
+	const char *copy = tu_path(1, dir, "copy");
+	tu_write(copy, buf, size);
+
+	struct al_audit a;
+	assert_int_equal(audit1(c, "copy", copy, NULL, &a), 0);
+	expect_faults(&a, 4);
+	for (int k = 0; k < 4; k++) {
+		char want[64];
+		snprintf(want, sizeof want, "bad-signature: m%d/1: signature does not verify", 2 + k);
+		assert_string_equal(a.faults[k].reason, want);
+		assert_int_equal(a.faults[k].record, at[k]);
+		assert_int_equal(a.faults[k].offset, o.off[at[k]]);
+	}
+	assert_int_equal(a.records, RECORDS);
+	assert_int_equal(a.logs[0].n_valid, RECORDS - 4);
+	assert_int_equal(feeds_head(a.logs[0].feeds, &ids[0]->sign_pk, NULL), (RECORDS - 4) / 2);
+	assert_int_equal(feeds_head(a.logs[0].feeds, &ids[1]->sign_pk, NULL), (RECORDS - 4) / 2);
+	/* The valid records kept, in file order. */
+	for (size_t i = 1; i < a.logs[0].n_valid; i++)
+		assert_true(a.logs[0].valid[i]->b.timestamp > a.logs[0].valid[i - 1]->b.timestamp);
+	audit_clear(&a);
+	free(buf);
+	charter_destroy(&c);
+	for (int i = 0; i < M; i++)
+		key_destroy(&ids[i]);
+	tu_rmdir(dir);
+}
+
 static void duplicate_record_found(void **state)
 {
 	struct small *x = *state;
@@ -822,6 +906,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(duplicate_record_found, small_setup,
 						small_teardown),
 		cmocka_unit_test_setup_teardown(sequence_gap_found, small_setup, small_teardown),
+		cmocka_unit_test(many_chunks_found_in_order),
 		cmocka_unit_test(cross_log_equivocation),
 		cmocka_unit_test(cross_log_equivocation_not_in_first),
 		cmocka_unit_test(kept_proof_reported),

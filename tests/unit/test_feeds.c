@@ -11,12 +11,14 @@
 #include "err.h"
 #include "feeds.h"
 #include "hex.h"
+#include "verify.h"
 #include "wire.h"
 
 #define N 3
 #define T0 1767225600000LL       /* 2026-01-01T00:00:00Z */
 #define NOW (T0 + 60000)         /* the receiver's clock */
 #define CONTEXT "alliance/envelope/v1"
+#define VERIFY_TEST_N 8          /* a batch large enough for the workers */
 
 /* ------------------------------------------------------------ fixture */
 
@@ -525,6 +527,134 @@ static void every_reason(void **state)
 			fail_msg("no case produces %s", feeds_reason_tag((enum al_reason)r));
 }
 
+/* Every case again through a verify pool (one worker and the caller: two
+ * threads on any machine): feeds_check_item gives exactly feeds_check's
+ * verdict and text, and checks no signature itself. */
+static void pooled_verdicts_match(void **state)
+{
+	struct fx *x = *state;
+	enum { NC = sizeof cases / sizeof cases[0] };
+	struct al_verify *pool;
+	assert_int_equal(verify_new(1, &pool), 0);
+	assert_int_equal(verify_threads(pool), 2);
+	struct al_verify_item items[NC];
+	uint8_t *bufs[NC];
+	memset(items, 0, sizeof items);
+	for (size_t i = 0; i < NC; i++) {
+		bufs[i] = cases[i].build(x, &items[i].len);
+		items[i].buf = bufs[i];
+	}
+	verify_batch(pool, items, NC, NULL, NULL);
+	size_t invalid = 0;
+	for (size_t i = 0; i < NC; i++) {
+		const struct check_case *k = &cases[i];
+		char want_why[AL_ERRLEN], why[AL_ERRLEN];
+		struct al_envelope env;
+		enum al_reason want = feeds_check(x->c, x->f, bufs[i], items[i].len, NOW, &env,
+						  want_why);
+		envelope_clear(&env);
+		/* Opened by the pool: the verdict is known, none is made here. */
+		if (items[i].rc == AL_OK && items[i].env.checked == AL_SIG_UNCHECKED)
+			fail_msg("%s: the pool left the signature unchecked", k->name);
+		invalid += items[i].rc == AL_OK && items[i].env.checked == AL_SIG_INVALID;
+		uint64_t s0, v0, s1, v1;
+		envelope_counts(&s0, &v0);
+		enum al_reason r = feeds_check_item(x->c, x->f, &items[i], NOW, why);
+		envelope_counts(&s1, &v1);
+		if (r != want || strcmp(why, want_why))
+			fail_msg("%s: pooled %s '%s', direct %s '%s'", k->name, feeds_reason_tag(r),
+				 why, feeds_reason_tag(want), want_why);
+		if (v1 != v0)
+			fail_msg("%s: feeds_check_item verified a signature again", k->name);
+		envelope_clear(&items[i].env);
+		free(bufs[i]);
+	}
+	/* The four bad signatures, and nothing else, were found bad. */
+	assert_int_equal(invalid, 4);
+	verify_destroy(&pool);
+	assert_null(pool);
+	verify_destroy(&pool); /* NULL is fine */
+}
+
+/* The verdict travels with the bytes it was computed on: changing the
+ * caller's buffer after the pool ran changes nothing the check sees (it
+ * decides on, and a store appends, the envelope's own copy); a flipped
+ * signature byte is still refused with the reason and text of today. */
+static void verdict_stays_with_its_bytes(void **state)
+{
+	struct fx *x = *state;
+	struct al_verify *pool;
+	assert_int_equal(verify_new(1, &pool), 0);
+	struct al_verify_item it[VERIFY_TEST_N];
+	uint8_t *good[VERIFY_TEST_N];
+	memset(it, 0, sizeof it);
+	for (int i = 0; i < VERIFY_TEST_N; i++) {
+		good[i] = c_accept_new_feed(x, &it[i].len);
+		it[i].buf = good[i];
+	}
+	uint8_t *flipped = malloc(it[1].len);
+	assert_non_null(flipped);
+	memcpy(flipped, good[1], it[1].len);
+	flipped[it[1].len - 1] ^= 0x01;
+	it[1].buf = flipped; /* item 1: a signature byte flipped before the pool */
+	verify_batch(pool, it, VERIFY_TEST_N, NULL, NULL);
+	good[0][it[0].len - 1] ^= 0x01; /* item 0: flipped after the pool ran */
+
+	char why[AL_ERRLEN];
+	assert_int_equal(feeds_check_item(x->c, x->f, &it[0], NOW, why), AL_ACCEPT);
+	good[0][it[0].len - 1] ^= 0x01;
+	assert_int_equal(it[0].env.len, it[0].len);
+	assert_memory_equal(it[0].env.bytes, good[0], it[0].len); /* the verified bytes */
+
+	assert_int_equal(feeds_check_item(x->c, x->f, &it[1], NOW, why), AL_R_SIGNATURE);
+	assert_string_equal(why, "m1/1: signature does not verify");
+	for (int i = 0; i < VERIFY_TEST_N; i++) {
+		envelope_clear(&it[i].env);
+		free(good[i]);
+	}
+	free(flipped);
+	verify_destroy(&pool);
+}
+
+static bool skip_all(void *arg, const struct al_envelope *e)
+{
+	(void)arg;
+	(void)e;
+	return true;
+}
+
+/* What the pool was told to skip stays unchecked, and is verified when it
+ * is decided: a skip that lies lets nothing in. */
+static void skipped_is_still_checked(void **state)
+{
+	struct fx *x = *state;
+	struct al_verify *pool;
+	assert_int_equal(verify_new(1, &pool), 0);
+	struct al_verify_item it[VERIFY_TEST_N];
+	uint8_t *bufs[VERIFY_TEST_N];
+	memset(it, 0, sizeof it);
+	for (int i = 0; i < VERIFY_TEST_N; i++) {
+		bufs[i] = c_sig_flip(x, &it[i].len);
+		it[i].buf = bufs[i];
+	}
+	uint64_t s0, v0, s1, v1;
+	envelope_counts(&s0, &v0);
+	verify_batch(pool, it, VERIFY_TEST_N, skip_all, NULL);
+	envelope_counts(&s1, &v1);
+	assert_int_equal(v1, v0); /* nothing verified */
+	char why[AL_ERRLEN];
+	for (int i = 0; i < VERIFY_TEST_N; i++) {
+		assert_int_equal(it[i].env.checked, AL_SIG_UNCHECKED);
+		assert_int_equal(feeds_check_item(x->c, x->f, &it[i], NOW, why), AL_R_SIGNATURE);
+		assert_string_equal(why, "m1/1: signature does not verify");
+		envelope_clear(&it[i].env);
+		free(bufs[i]);
+	}
+	envelope_counts(&s1, &v1);
+	assert_int_equal(v1 - v0, VERIFY_TEST_N); /* verified when decided */
+	verify_destroy(&pool);
+}
+
 /* seq 1, then seq 2 chained once seq 1 is added; then both are duplicates. */
 static void accept_then_chain(void **state)
 {
@@ -887,6 +1017,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(every_reason, setup, teardown),
+		cmocka_unit_test_setup_teardown(pooled_verdicts_match, setup, teardown),
+		cmocka_unit_test_setup_teardown(verdict_stays_with_its_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(skipped_is_still_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(accept_then_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(replay_into_other_alliance, setup, teardown),
 		cmocka_unit_test_setup_teardown(why_may_be_null, setup, teardown),

@@ -21,6 +21,7 @@
 #include "home.h"
 #include "log.h"
 #include "wire.h"
+#include "verify.h"
 
 #define N 3
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z, the charter's creation */
@@ -724,6 +725,73 @@ static void counts_by_reason(void **state)
 	store_close(&a);
 }
 
+/* The author signs each message once and verifies none: envelope_seal's
+ * signature is known good (before: store_author ran its own fresh envelope
+ * through feeds_check's verify, one verification per message). */
+static void author_signs_once_verifies_never(void **state)
+{
+	struct fx *x = *state;
+	struct al_store *a = create(x, 0);
+	uint64_t s0, v0, s1, v1;
+	envelope_counts(&s0, &v0);
+	for (int i = 0; i < 20; i++)
+		tu_commit(a, x->ids[0], NOW);
+	envelope_counts(&s1, &v1);
+	assert_int_equal(s1 - s0, 20);
+	assert_int_equal(v1 - v0, 0);
+	assert_int_equal(a->counts[AL_ACCEPT], 20);
+	store_close(&a);
+}
+
+/* store_offer_item counts and explains as store_offer does, a flipped
+ * signature byte included, and appends the bytes the pool verified. */
+static void offer_item_as_offer(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN], why2[AL_ERRLEN];
+	struct al_store *a = create(x, 0);
+	tu_commit(a, x->ids[0], NOW);
+	size_t len;
+	uint8_t *e1 = get(a, x->ids[0], 1, &len);
+	uint8_t *bad = malloc(len);
+	assert_non_null(bad);
+	memcpy(bad, e1, len);
+	bad[len - 1] ^= 0x01;
+	struct al_store *b = create(x, 1), *c = create(x, 2);
+	struct al_verify *pool;
+	assert_int_equal(verify_new(1, &pool), 0);
+	const uint8_t *offers[] = { bad, e1, e1, bad, e1, bad };
+	struct al_verify_item it[6];
+	memset(it, 0, sizeof it);
+	for (int i = 0; i < 6; i++) {
+		it[i].buf = offers[i];
+		it[i].len = len;
+	}
+	verify_batch(pool, it, 6, NULL, NULL);
+	for (int i = 0; i < 6; i++) {
+		enum al_reason r, r2;
+		assert_int_equal(store_offer(b, offers[i], len, NOW, &r, NULL, why), 0);
+		assert_int_equal(store_offer_item(c, &it[i], NOW, &r2, NULL, why2), 0);
+		assert_int_equal(r2, r);
+		assert_string_equal(why2, why);
+		assert_null(it[i].env.bytes); /* cleared */
+	}
+	assert_int_equal(b->counts[AL_R_SIGNATURE], 3);
+	assert_memory_equal(c->counts, b->counts, sizeof b->counts);
+	assert_int_equal(log_records(c->log), 1);
+	size_t l2;
+	uint8_t *held = get(c, x->ids[0], 1, &l2);
+	assert_int_equal(l2, len);
+	assert_memory_equal(held, e1, len);
+	free(held);
+	verify_destroy(&pool);
+	free(bad);
+	free(e1);
+	store_close(&c);
+	store_close(&b);
+	store_close(&a);
+}
+
 /* ------------------------------------------------------------ damage */
 
 static void torn_tail_is_cut_on_open(void **state)
@@ -1002,6 +1070,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(keys_many_and_repeated, setup, teardown),
 		cmocka_unit_test_setup_teardown(future_timestamp_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(counts_by_reason, setup, teardown),
+		cmocka_unit_test_setup_teardown(author_signs_once_verifies_never, setup, teardown),
+		cmocka_unit_test_setup_teardown(offer_item_as_offer, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_tail_is_cut_on_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(corrupt_middle_refuses_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(broken_chain_refuses_open, setup, teardown),
