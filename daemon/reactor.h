@@ -93,9 +93,6 @@ struct alliance {
 	struct link *links; /* one per member; links[self] unused */
 	size_t n_links;
 	uint64_t member_changes; /* the charter's count, when links last followed it */
-	struct al_ledger *ledger; /* cached: rebuilt when the log has grown */
-	uint64_t ledger_records;
-	int64_t ledger_built;     /* when (ms) */
 };
 
 /* Warnings of one kind from one sender, logged at most every WARN_EVERY_MS. */
@@ -132,6 +129,7 @@ struct daemon {
 	char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct alliance **alls;
 	size_t n_alls;
+	bool ledger_check;  /* ALLIANCE_LEDGER_CHECK: compare the ledger with a replay */
 	struct pending_reply *pending; /* acknowledgements waiting for fsync */
 	size_t n_pending;
 	/* peer.c */

@@ -18,9 +18,20 @@ static int path_in(char *buf, size_t n, const char *dir, const char *name)
 	return snprintf(buf, n, "%s/%s", dir, name) >= (int)n ? AL_E_INVAL : AL_OK;
 }
 
+/* Apply an admitted message to the ledger. One it cannot take (the
+ * membership changed: LEDGER_REBUILD; out of memory) drops it, to be
+ * rebuilt from the log when asked (store_ledger): the log decides. */
+static void ledger_note(struct al_store *s, const struct al_envelope *e)
+{
+	char err[AL_ERRLEN];
+	if (s->ledger && ledger_add(s->ledger, e, err) != AL_OK)
+		ledger_destroy(&s->ledger);
+}
+
 /* Index an envelope appended at record index, offset: its feed entry,
- * its idempotency key, what it changes in membership. The two ways in
- * (replaying the log, appending) share it, so they index alike. */
+ * its idempotency key, what it changes in membership, its meaning (the
+ * ledger). The two ways in (replaying the log, appending) share it, so
+ * they index alike. */
 static int admit(struct al_store *s, const struct al_envelope *e, uint64_t index, uint64_t off)
 {
 	struct al_feed_entry fe = { index, off, e->hash, e->b.timestamp, e->b.kind };
@@ -29,6 +40,8 @@ static int admit(struct al_store *s, const struct al_envelope *e, uint64_t index
 		rc = idem_add(s->keys, &e->b.author, e->b.key, e->b.seq);
 	if (rc == AL_OK)
 		rc = members_note(s->charter, &e->b);
+	if (rc == AL_OK)
+		ledger_note(s, e);
 	return rc;
 }
 
@@ -151,6 +164,7 @@ static int derive_anew(struct al_store *s, bool members, char *why)
 	checkpoint_forget(s);
 	feeds_destroy(&s->feeds);
 	idem_destroy(&s->keys);
+	ledger_destroy(&s->ledger); /* it borrows the charter */
 	if (members)
 		charter_destroy(&s->charter);
 	int rc = feeds_new(&s->feeds);
@@ -158,6 +172,8 @@ static int derive_anew(struct al_store *s, bool members, char *why)
 		rc = idem_new(&s->keys);
 	if (rc == AL_OK && members && !(rc = path_in(path, sizeof path, s->dir, "charter")))
 		rc = charter_load(path, &s->charter, why);
+	if (rc == AL_OK)
+		rc = ledger_new(s->charter, &s->ledger);
 	return rc;
 }
 
@@ -170,6 +186,8 @@ static int replay(struct al_store *s, struct al_log_recovery *recovery, char *wh
 	if (rc || (rc = path_in(path, sizeof path, s->dir, "log")))
 		return rc;
 	rc = checkpoint_load(s, err);
+	if (rc == AL_OK) /* what it covers is not replayed: the ledger is rebuilt when asked */
+		ledger_destroy(&s->ledger);
 	if (rc != AL_OK && rc != AL_E_NOENT)
 		snprintf(s->ckpt.warning, sizeof s->ckpt.warning, "%s", err);
 	/* A checkpoint that did not load noted no member yet. */
@@ -241,6 +259,7 @@ void store_close(struct al_store **sp)
 	checkpoint_forget(s);
 	feeds_destroy(&s->feeds);
 	idem_destroy(&s->keys);
+	ledger_destroy(&s->ledger);
 	charter_destroy(&s->charter);
 	free(s->proven);
 	free(s->dir);
@@ -442,8 +461,61 @@ int store_rollback(struct al_store *s, const struct al_store_mark *m, char *why)
 	int rc = log_rewind(s->log, m->log_size, m->log_records, why);
 	if (rc)
 		return rc;
+	ledger_destroy(&s->ledger); /* it applied what was taken back */
 	s->counts[AL_ACCEPT] -= head - m->head;
 	return feeds_truncate(s->feeds, &m->author, m->head);
+}
+
+/* Rebuilding: every record of the log, in log order, as admission did. */
+struct rebuild {
+	struct al_ledger *l;
+	char *why;
+};
+
+static int rebuild_record(void *arg, const struct al_log_rec *r)
+{
+	struct rebuild *rb = arg;
+	struct al_envelope e;
+	int rc = envelope_open(r->data, r->len, &e, rb->why);
+	if (rc == AL_OK)
+		rc = ledger_add(rb->l, &e, rb->why);
+	envelope_clear(&e);
+	return rc;
+}
+
+int store_ledger(struct al_store *s, struct al_ledger **out, char *why)
+{
+	if (!s->ledger) {
+		struct rebuild rb = { NULL, why };
+		int rc = ledger_new(s->charter, &rb.l);
+		if (rc == AL_OK)
+			rc = log_scan(log_path(s->log), rebuild_record, NULL, &rb, why);
+		if (rc) {
+			ledger_destroy(&rb.l);
+			return rc == LEDGER_REBUILD ? al_errf(why, AL_E_FAILED, "the ledger of '%s' "
+					"cannot be rebuilt: %s", s->dir, why) : rc;
+		}
+		s->ledger = rb.l;
+		s->ledger_rebuilds++;
+	}
+	*out = s->ledger;
+	return AL_OK;
+}
+
+int store_ledger_check(struct al_store *s, char *why)
+{
+	struct al_ledger *l, *full;
+	char diff[AL_ERRLEN];
+	int rc = store_ledger(s, &l, why);
+	if (rc == AL_OK)
+		rc = ledger_of_log(log_path(s->log), s->charter, INT64_MAX, false, &full, why);
+	if (rc)
+		return rc;
+	if (!ledger_equal(l, full, diff))
+		rc = al_errf(why, AL_E_CORRUPT, "the ledger of '%s' kept as messages came differs "
+			     "from a replay of its log: %s", s->dir, diff);
+	ledger_destroy(&full);
+	return rc;
 }
 
 int store_sync(struct al_store *s, char *why)

@@ -26,6 +26,7 @@
 #include "checkpoint.h"
 #include "feeds.h"
 #include "idem.h"
+#include "ledger.h"
 #include "log.h"
 
 struct al_store {
@@ -35,6 +36,9 @@ struct al_store {
 	struct al_log *equivocations;
 	struct al_feeds *feeds;
 	struct al_idem *keys;             /* idempotency keys of what the log holds */
+	struct al_ledger *ledger;         /* what the messages mean, applied as they are
+					   * admitted (NULL: to be rebuilt: store_ledger) */
+	uint64_t ledger_rebuilds;         /* full rebuilds since open (membership changes) */
 	uint64_t counts[AL_REASON_COUNT]; /* since open, by verdict */
 	size_t n_proofs;                  /* equivocation proofs held */
 	struct al_ref *proven;            /* (author, seq) of each proof */
@@ -102,6 +106,18 @@ int store_rollback(struct al_store *s, const struct al_store_mark *m, char *why)
  * a reply naming it waits for store_sync like any other. */
 int store_keyed(struct al_store *s, const al_key *author, const char *key,
 		struct al_envelope *out, char *why);
+
+/* The ledger of everything s holds (ledger.h), kept up to date as each
+ * message is admitted: the caller borrows it until the next call into s.
+ * Rebuilt from the log (every record, in log order) only when it had to
+ * be dropped: the membership changed (LEDGER_REBUILD), appends were taken
+ * back (store_rollback), or the checkpoint it was opened from did not
+ * hold it. Returns 0 or an error reading the log (with why). */
+int store_ledger(struct al_store *s, struct al_ledger **out, char *why);
+
+/* For tests and ALLIANCE_LEDGER_CHECK: is s's ledger identical to a full
+ * replay of its log? 0, or AL_E_CORRUPT with why naming the difference. */
+int store_ledger_check(struct al_store *s, char *why);
 
 /* Group commit: make every append durable. AL_E_FSYNC is fatal. */
 int store_sync(struct al_store *s, char *why);

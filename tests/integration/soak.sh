@@ -15,6 +15,9 @@ SEED=${SOAK_SEED:-$((RANDOM * 32768 + RANDOM))}
 RANDOM=$SEED
 echo "# soak: seed $SEED, $DUR s (SOAK_SEED=$SEED repeats this run)"
 export ALLIANCE_TIMEOUT=3
+# Every group commit compares the ledger kept as messages came with a full
+# replay of the log; a difference stops that daemon (and fails the soak).
+export ALLIANCE_LEDGER_CHECK=1
 
 start_alliance acme globex initech || { not_ok "three daemons joined and authoring"; for f in "$T"/*.log; do sed 's/^/#   /' "$f"; done; finish; }
 ok "three daemons joined and authoring"
