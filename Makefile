@@ -64,6 +64,7 @@ FUZZ_TARGETS := envelope charter text log peer checkpoint
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_%)
 FUZZ_SECONDS ?= 60
 SOAK_SECONDS ?= 600
+LEDGER_PROP_RUNS ?= 500
 
 all: $(BINS)
 
@@ -163,9 +164,12 @@ test: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS)
 	$(Q)BUILD=$(BUILD) tests/run $(T)
 
 # The soak test for longer than make test's 25 s smoke (SOAK_SEED=N repeats a
-# run), and a power loss at every sync point (make test tries 6 of them).
-soak: $(BINS) $(BUILD)/tests/crashshim.so
-	$(Q)BUILD=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) CRASH_POINTS=all tests/run soak crash_points
+# run), a power loss at every sync point (make test tries 6 of them), and
+# the incremental ledger against a full replay over LEDGER_PROP_RUNS random
+# histories (make test: 40; LEDGER_PROP_SEED=N repeats one).
+soak: $(BINS) $(BUILD)/tests/crashshim.so $(BUILD)/tests/test_ledger_inc
+	$(Q)BUILD=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) CRASH_POINTS=all \
+		LEDGER_PROP_RUNS=$(LEDGER_PROP_RUNS) tests/run soak crash_points ledger_inc
 
 unit: $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) tests/run --unit $(T)
