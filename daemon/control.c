@@ -28,9 +28,11 @@
 #include "err.h"
 #include "file.h"
 #include "hex.h"
+#include "log.h"
 #include "home.h"
 #include "ledger.h"
 #include "members.h"
+#include "query.h"
 #include "store.h"
 #include "when.h"
 #include "wire.h"
@@ -457,6 +459,41 @@ fail:
 	return fatal_rc(rc) ? rc : AL_OK;
 }
 
+/* A read-only query (trust, commitments) from the ledger this daemon
+ * holds: "now" from the one it keeps (alliance_ledger), an --as-of from a
+ * replay of its own log up to then (verified when it was admitted, so not
+ * again). The reply is query.h's JSON, what alliancectl offline computes.
+ * A replay reads the whole log on the reactor's thread: a past --as-of
+ * costs what an offline read costs, without the signature checks. */
+static int handle_query(struct daemon *d, const struct al_request *rq, struct al_reply *rp)
+{
+	char why[AL_ERRLEN];
+	struct alliance *a = find_alliance(d, rq->alliance, why);
+	struct al_ledger *l = NULL, *replay = NULL;
+	json_t *j = NULL;
+	int rc = AL_OK;
+	if (!a)
+		goto fail;
+	if (rq->query.now)
+		rc = alliance_ledger(a, &l, why);
+	else if (!(rc = ledger_of_log(log_path(a->s->log), a->s->charter, rq->query.as_of, false,
+				      &replay, why)))
+		l = replay;
+	if (rc || (rc = query_answer(l, &rq->query, &j, why)))
+		goto fail;
+	rp->json = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	ledger_destroy(&replay);
+	rp->ok = rp->json != NULL;
+	if (!rp->ok)
+		rp->error = strdup("out of memory");
+	return AL_OK;
+fail:
+	ledger_destroy(&replay);
+	rp->error = strdup(why);
+	return AL_OK; /* it changed nothing: no reason to stop, whatever failed */
+}
+
 static const struct handler {
 	enum al_op op;
 	int (*fn)(struct daemon *d, const struct al_request *rq, struct al_reply *rp);
@@ -465,6 +502,7 @@ static const struct handler {
 	{ AL_OP_JOIN, handle_join },
 	{ AL_OP_COMMIT, handle_commit },
 	{ AL_OP_ACT, handle_act },
+	{ AL_OP_QUERY, handle_query },
 };
 
 /* ------------------------------------------------------------ control socket */
@@ -523,7 +561,7 @@ int control_handle(struct daemon *d)
 		if (i < sizeof handlers / sizeof handlers[0])
 			rc = handlers[i].fn(d, &rq, &rp);
 		else
-			rp.error = strdup("this request is not supported by this daemon");
+			rp.error = strdup(AL_CONTROL_UNSUPPORTED_OP);
 		control_request_clear(&rq);
 	}
 	uint8_t *buf;
