@@ -59,7 +59,7 @@ LIBA := $(BUILD)/liballiance.a
 BINS := $(BUILD)/allianced $(BUILD)/alliancectl
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOL_BINS := $(BUILD)/tests/mklog $(BUILD)/tests/peerprobe $(BUILD)/tests/crashshim.so
+TOOL_BINS := $(BUILD)/tests/mklog $(BUILD)/tests/peerprobe $(BUILD)/tests/oldctl $(BUILD)/tests/crashshim.so
 FUZZ_TARGETS := envelope charter text log peer checkpoint
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_%)
 FUZZ_SECONDS ?= 60

@@ -99,14 +99,39 @@ static int probe(const char *home, const char *path)
 	}
 }
 
+static int call(const char *home, const struct al_request *rq, struct al_reply *rp,
+		bool *refused, bool query);
+
 int ctl_call(const char *home, const struct al_request *rq, struct al_reply *rp)
 {
 	bool refused;
-	return ctl_call_refused(home, rq, rp, &refused);
+	return call(home, rq, rp, &refused, false);
 }
 
 int ctl_call_refused(const char *home, const struct al_request *rq, struct al_reply *rp,
 		     bool *refused)
+{
+	return call(home, rq, rp, refused, false);
+}
+
+int ctl_call_query(const char *home, const struct al_request *rq, struct al_reply *rp)
+{
+	bool refused;
+	return call(home, rq, rp, &refused, true);
+}
+
+/* Is this the refusal of a daemon older than the request's op? */
+static bool unknown_op(const char *error)
+{
+	return error && (!strncmp(error, AL_CONTROL_UNKNOWN_OP, strlen(AL_CONTROL_UNKNOWN_OP)) ||
+			 !strcmp(error, AL_CONTROL_UNSUPPORTED_OP));
+}
+
+/* query: no daemon serving home (no socket, or a stale one), or one that
+ * does not know the op, is CTL_OFFLINE, said nowhere; a refusal is
+ * returned in rp (not printed) with 0. */
+static int call(const char *home, const struct al_request *rq, struct al_reply *rp,
+		bool *refused, bool query)
 {
 	char path[4096], endpoint[4200], why[AL_ERRLEN];
 	struct stat st;
@@ -121,6 +146,8 @@ int ctl_call_refused(const char *home, const struct al_request *rq, struct al_re
 			return ctl_error("permission denied on '%s': this user may not enter it or a "
 					 "directory above it, so it cannot reach %s (run as the "
 					 "daemon's user or a member of its control_group)", home, path);
+		if (query && errno == ENOENT)
+			return CTL_OFFLINE;
 		if (errno == ENOENT && stat(home, &st) < 0 && errno == ENOENT)
 			return ctl_error("no home '%s' (no such directory; is -H or ALLIANCE_HOME "
 					 "right?)", home);
@@ -132,6 +159,8 @@ int ctl_call_refused(const char *home, const struct al_request *rq, struct al_re
 		strcpy(path, abs);
 	free(abs);
 	snprintf(endpoint, sizeof endpoint, "ipc://%s", path);
+	if (query && ((rc = listening(path)) == ECONNREFUSED || rc == ENOENT))
+		return CTL_OFFLINE;
 	if ((rc = probe(home, path)))
 		return rc;
 	uint8_t *buf;
@@ -192,6 +221,12 @@ int ctl_call_refused(const char *home, const struct al_request *rq, struct al_re
 	zmq_msg_close(&m);
 	if (prc) {
 		ctl_error("bad reply from the daemon of '%s': %s", home, why);
+		goto out;
+	}
+	if (query && !rp->ok) {
+		rc = unknown_op(rp->error) ? CTL_OFFLINE : 0;
+		if (rc)
+			control_reply_clear(rp);
 		goto out;
 	}
 	if (!rp->ok) {

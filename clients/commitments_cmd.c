@@ -1,6 +1,7 @@
 /* commitments_cmd.c: alliancectl commitments: every commitment of the
- * alliance and its state, computed from the log (offline, like log and
- * audit) at an evaluation time. */
+ * alliance and its state at an evaluation time. Answered by the daemon of
+ * the home when one runs, else computed from the log (answer.c); printed
+ * from the answer's JSON (query.h) either way. */
 #include "ctl.h"
 #include "charter.h"
 #include "envelope.h"
@@ -18,37 +19,45 @@
 static const char commitments_usage[] =
 	"usage: alliancectl commitments [HOME|LOG] [-H HOME] [--alliance ID|TITLE]\n"
 	"                               [--charter FILE] [--state STATE] [--as-of WHEN]\n"
-	"                               [--verify] [--json]\n\n"
+	"                               [--offline] [--verify] [--json]\n\n"
 	"Every commitment of the alliance: id, promisor, beneficiaries, what, due\n"
 	"time, value, state and whether it was delivered late. The state is derived\n"
 	"from the signed messages and the evaluation time alone, so every member\n"
-	"(and an auditor) computes the same table for the same --as-of.\n\n"
+	"(and an auditor) computes the same table for the same --as-of. The daemon\n"
+	"of the home answers when it runs (from the ledger it holds); with none, or\n"
+	"for a log, an alliance directory or --charter, the log is read here. Same\n"
+	"output either way.\n\n"
 	"  --state STATE   only commitments in this state: proposed, accepted,\n"
 	"                  declined, delivered, confirmed, disputed, resolved,\n"
 	"                  released, overdue, missed\n"
 	"  --as-of WHEN    evaluate at this time (ISO-8601 or +/-duration; default now)\n"
-	"  --verify        verify every signature of a home's own log too (a bare log\n"
-	"                  file always is; the home's were verified on admission)\n"
+	"  --offline       read the log even when the daemon runs\n"
+	"  --verify        read the log and verify every signature of a home's own\n"
+	"                  log too (a bare log file always is; the home's were\n"
+	"                  verified on admission)\n"
 	"  --json          a JSON array of {id, promisor, to, what, due, value,\n"
 	"                  state, late, task}\n";
 
 int cmd_commitments(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_STATE, O_ASOF, O_ALLIANCE, O_CHARTER, O_VERIFY };
+	enum { O_JSON = 256, O_STATE, O_ASOF, O_ALLIANCE, O_CHARTER, O_OFFLINE, O_VERIFY };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, O_JSON },
 		{ "state", required_argument, NULL, O_STATE },
 		{ "as-of", required_argument, NULL, O_ASOF },
 		{ "alliance", required_argument, NULL, O_ALLIANCE },
 		{ "charter", required_argument, NULL, O_CHARTER },
+		{ "offline", no_argument, NULL, O_OFFLINE },
 		{ "verify", no_argument, NULL, O_VERIFY },
 		{ "home", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *home_opt = NULL, *sel = NULL, *charter_path = NULL, *state = NULL;
-	int opt, json = 0, verify = 0;
-	int64_t as_of = when_now();
+	int opt, json = 0;
+	bool offline = false, verify = false;
+	struct al_query q = { .what = (char *)"commitments", .as_of = when_now(), .now = true,
+			      .name = (char *)"", .state = (char *)"" };
 	char why[AL_ERRLEN];
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "hH:", opts, NULL)) != -1) {
@@ -59,10 +68,12 @@ int cmd_commitments(int argc, char **argv)
 		case O_STATE: state = optarg; break;
 		case O_ALLIANCE: sel = optarg; break;
 		case O_CHARTER: charter_path = optarg; break;
-		case O_VERIFY: verify = 1; break;
+		case O_OFFLINE: offline = true; break;
+		case O_VERIFY: verify = true; break;
 		case O_ASOF:
-			if (when_parse(optarg, when_now(), &as_of, why))
+			if (when_parse(optarg, when_now(), &q.as_of, why))
 				return ctl_usage("commitments", "--as-of: %s", why);
+			q.now = false;
 			break;
 		default: return ctl_usage("commitments", "bad option");
 		}
@@ -81,28 +92,13 @@ int cmd_commitments(int argc, char **argv)
 	const char *arg = ctl_log_arg("commitments", optind < argc ? argv[optind] : NULL, home_opt);
 	if (!arg)
 		return CTL_EXIT_USAGE;
-	struct al_charter *c;
-	struct al_ledger *l;
-	if (ctl_load_ledger(arg, charter_path, sel, as_of, verify, &c, &l))
-		return CTL_EXIT_FAIL;
 	int rc = 0;
-	json_t *all = json_array();
-	for (size_t i = 0; i < l->n_items; i++) {
-		const struct al_cstatus *s = &l->items[i];
-		const char *st = ledger_state_name(ledger_state_at(l, s, as_of));
-		char id[AL_IDLEN], t[AL_WHENLEN], task[AL_IDLEN];
-		if (state && strcmp(st, state))
-			continue;
-		json_t *to = json_array();
-		for (size_t b = 0; b < s->n_to; b++)
-			json_array_append_new(to, json_string(c->members[s->to[b]].name));
-		charter_ref_name(c, &s->id, id);
-		json_array_append_new(all, json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:o}",
-			"id", id, "promisor", c->members[s->promisor].name, "to", to, "what",
-			s->what, "due", when_format(s->due, t), "value", (json_int_t)s->value,
-			"state", st, "late", ledger_late(l, s), "task",
-			s->task.seq ? json_string(charter_ref_name(c, &s->task, task)) : json_null()));
-	}
+	json_t *all;
+	q.state = (char *)(state ? state : "");
+	if (ctl_answer(arg, charter_path, sel, offline, verify, &q, &all, why, NULL))
+		return CTL_EXIT_FAIL;
+	if (!all)
+		return ctl_error("%s", why);
 	if (json) {
 		rc = ctl_print_json(all);
 	} else if (ctl_json_escape(all)) { /* what, and names, are the members' text */
@@ -135,7 +131,5 @@ int cmd_commitments(int argc, char **argv)
 		}
 		json_decref(all);
 	}
-	ledger_destroy(&l);
-	charter_destroy(&c);
 	return rc;
 }

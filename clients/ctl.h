@@ -75,6 +75,28 @@ int ctl_call(const char *home, const struct al_request *rq, struct al_reply *rp)
 int ctl_call_refused(const char *home, const struct al_request *rq, struct al_reply *rp,
 		     bool *refused);
 
+/* ctl_call for a read-only query that alliancectl can also answer from
+ * the log: CTL_OFFLINE (nothing printed) when no daemon serves home (no
+ * control socket, or a stale one) or the daemon is older than the op;
+ * 0 with *rp the daemon's answer, or its refusal (rp->ok false, not
+ * printed: rp->error says why); CTL_EXIT_FAIL after printing why there is
+ * no answer (permission, a timeout). */
+#define CTL_OFFLINE (-1)
+int ctl_call_query(const char *home, const struct al_request *rq, struct al_reply *rp);
+
+/* The answer to query q (what, as_of, now, name, state) about the
+ * alliance of arg (HOME|LOG, as ctl_log_arg gives it; sel: --alliance):
+ * from the daemon serving arg when arg is a home with a daemon running and
+ * none of offline, verify (every signature checked again: only the log can
+ * be) or charter_path is given; otherwise computed here from the log
+ * (ctl_load_ledger, verify as it takes it). Either way the same JSON (query.h). 0 with
+ * *out (the caller's), or with *out NULL and why (AL_ERRLEN) holding the
+ * refusal of a bad value (the same words either way), not printed;
+ * CTL_EXIT_FAIL after printing an error that leaves no answer. *from
+ * (may be NULL) says which answered: "daemon" or "log". */
+int ctl_answer(const char *arg, const char *charter_path, const char *sel, bool offline,
+	       bool verify, const struct al_query *q, json_t **out, char *why, const char **from);
+
 /* A log to read offline, as named on the command line. */
 struct ctl_source {
 	const char *label;

@@ -1,6 +1,7 @@
 /* log_cmd.c: alliancectl log: the alliance's messages in the order this
  * home received them, read offline from the log file (the daemon need not
- * run); --follow waits for new ones. */
+ * run); --follow waits for new ones, reading only what was appended
+ * (log_tail_read). */
 #include "ctl.h"
 #include "charter.h"
 #include "members.h"
@@ -30,7 +31,9 @@ static const char log_usage[] =
 	"                    beside the log)\n"
 	"  --json            a JSON array of messages; with --follow, one JSON object\n"
 	"                    per line (JSON Lines)\n"
-	"  --follow          after the last message, wait for more (Ctrl-C ends)\n";
+	"  --follow          after the last message, wait for more (Ctrl-C ends); only\n"
+	"                    what is appended is read, and a log replaced or cut\n"
+	"                    shorter is said so and read again from its start\n";
 
 struct printer {
 	struct al_charter *c; /* its members as the log's amendments change them */
@@ -136,12 +139,34 @@ int cmd_log(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	int rc;
-	/* A torn tail (a write in progress, or a crash) ends a scan quietly;
-	 * corruption is reported. Following re-reads from the start and skips
-	 * what was printed: simple, and cheap next to a person's reading. */
-	while ((rc = log_scan(src.log, on_record, NULL, &p, why)) == 0 && p.follow && !stop) {
-		fflush(stdout);
-		usleep(250 * 1000);
+	if (!p.follow) {
+		/* A torn tail (a write in progress, or a crash) ends the scan
+		 * quietly; corruption is reported. */
+		rc = log_scan(src.log, on_record, NULL, &p, why);
+	} else {
+		/* Following reads only what was appended since the last look
+		 * (log_tail_read), four times a second. */
+		struct al_log_tail *t;
+		bool restarted;
+		rc = log_tail_open(src.log, &t, why);
+		while (!rc && !stop && !(rc = log_tail_read(t, on_record, &p, &restarted, why))) {
+			if (restarted) {
+				fprintf(stderr, "alliancectl: the log '%s' was replaced or cut shorter: "
+					"reading it again from its start\n", src.log);
+				charter_destroy(&c);
+				if (ctl_open_log(arg, charter_path, sel, false, &src, &c)) {
+					log_tail_close(&t);
+					json_decref(p.all);
+					return CTL_EXIT_FAIL;
+				}
+				p.c = c;
+				p.next = 0;
+				continue; /* its records now, not in a quarter of a second */
+			}
+			fflush(stdout);
+			usleep(250 * 1000);
+		}
+		log_tail_close(&t);
 	}
 	charter_destroy(&c);
 	if (rc) {

@@ -1,8 +1,10 @@
 /* reactor.h: what the two halves of allianced's one reactor share.
  *
- * daemon.c owns the loop, the control socket and the group commit;
- * peer.c owns the links to the other partners' daemons (CurveZMQ, ZAP),
- * replication and receipts. Both run on the one thread of daemon_run().
+ * daemon.c owns the loop, the alliances' stores, signals and the group
+ * commit; control.c owns the control socket and its requests (status,
+ * join, commit, act); peer.c owns the links to the other partners'
+ * daemons (CurveZMQ, ZAP), replication and receipts. All run on the one
+ * thread of daemon_run().
  */
 #ifndef REACTOR_H
 #define REACTOR_H
@@ -11,6 +13,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/un.h>
 #include <zmq.h>
 
@@ -193,6 +196,47 @@ static inline bool fatal_rc(int rc)
 {
 	return rc == AL_E_NOMEM || rc == AL_E_IO || rc == AL_E_FSYNC || rc == AL_E_FAILED;
 }
+
+/* daemon.c: the alliances and their state. */
+
+/* Open a's store s as one more alliance served (the caller keeps s on
+ * failure). own_whole: this home holds every message its key signed. */
+int add_alliance(struct daemon *d, struct al_store *s, bool own_whole);
+
+/* The one way to the ledger of everything a holds (borrowed: a's store
+ * owns it; valid until the next call into the store): kept as messages
+ * are admitted (store_ledger), never rebuilt for a query or an act. */
+int alliance_ledger(struct alliance *a, struct al_ledger **out, char *why);
+
+/* After a store call in dir returned rc: when the disk was full, enter
+ * that state and put the refusal in why. Returns rc. */
+int on_nospc(struct daemon *d, const char *dir, int rc, char *why);
+
+/* The home's filesystem for status (space, a write probe, the full state). */
+json_t *disk_json(struct daemon *d, int64_t now);
+
+/* control.c */
+
+/* Bind HOME/control.sock and give it its owner (and control_group). 0, or
+ * -1 after logging why. */
+int control_bind(struct daemon *d);
+
+/* HOME/control.sock into d->control_path (home_abs set). 0, or -1 with
+ * why when the path is too long for a Unix socket. */
+int control_socket_path(struct daemon *d, char *why);
+
+/* The gid of control_group, when this process may give files to it (it
+ * is in the group). 0, or -1 with why. */
+int control_group_gid(const struct al_home *h, gid_t *gid, char *why);
+
+/* Handle one control request if there is one. Returns 1 when there was
+ * none, 0 when one was handled, or a fatal error. */
+int control_handle(struct daemon *d);
+
+/* Send one reply to a control client (dropped, at debug level, when the
+ * client has gone). */
+void control_send_reply(struct daemon *d, const void *client, size_t client_len,
+			const uint8_t *buf, size_t len);
 
 /* peer.c */
 int peers_start(struct daemon *d);

@@ -34,6 +34,9 @@ void control_request_clear(struct al_request *r)
 	for (size_t i = 0; i < r->act.n_params; i++)
 		free(r->act.params[i]);
 	free(r->act.params);
+	free(r->query.what);
+	free(r->query.name);
+	free(r->query.state);
 	memset(r, 0, sizeof *r);
 }
 

@@ -11,7 +11,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum al_op { AL_OP_NONE, AL_OP_STATUS, AL_OP_JOIN, AL_OP_COMMIT, AL_OP_ACT };
+enum al_op { AL_OP_NONE, AL_OP_STATUS, AL_OP_JOIN, AL_OP_COMMIT, AL_OP_ACT, AL_OP_QUERY };
+
+/* A read-only query answered from the daemon's ledger (query.h): what
+ * alliancectl would otherwise compute from the log. */
+struct al_query {
+	char *what;   /* "trust" or "commitments" */
+	int64_t as_of; /* evaluate at this time (ms) */
+	bool now;     /* no --as-of: the ledger as held, evaluated at as_of (the
+		       * client's clock); else a replay of what was signed by as_of */
+	char *name;   /* trust: the partner to explain, or "" */
+	char *state;  /* commitments: only this state, or "" */
+};
 
 /* One commitment as the CLI states it: names, not keys. */
 struct al_commit_item {
@@ -59,6 +70,7 @@ struct al_request {
 		bool past;       /* task: a due time already past is meant */
 		bool due_offset; /* task: due was given from now */
 	} act;
+	struct al_query query; /* AL_OP_QUERY */
 };
 
 struct al_reply {
@@ -66,6 +78,11 @@ struct al_reply {
 	char *error; /* when !ok */
 	char *json;  /* the result, may be "" */
 };
+
+/* What an older daemon answers to an op it does not know (wire.c's refusal,
+ * or its handler table's): alliancectl then reads the log itself. */
+#define AL_CONTROL_UNKNOWN_OP "unknown control request"
+#define AL_CONTROL_UNSUPPORTED_OP "this request is not supported by this daemon"
 
 void control_request_clear(struct al_request *r);
 void control_reply_clear(struct al_reply *r);

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "fault.h"
 #include "file.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -598,4 +599,167 @@ void log_close(struct al_log **lp)
 	free(l->path);
 	free(l);
 	*lp = NULL;
+}
+
+/* ------------------------------------------------------------ following */
+
+/* Bytes read at a time while following (more when one record is larger). */
+#define TAIL_CHUNK (1024 * 1024)
+
+struct al_log_tail {
+	char *path;
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	uint64_t off;   /* the first byte not yet taken: a frame, or 0 (the header) */
+	uint64_t index; /* the record that starts there */
+	uint8_t *buf;
+	size_t cap;
+};
+
+static int tail_reopen(struct al_log_tail *t, char *why)
+{
+	struct stat st;
+	int fd = open(t->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return al_errf(why, errno == ENOENT ? AL_E_NOENT : AL_E_IO,
+			       "cannot open log '%s': %s", t->path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return al_errf(why, AL_E_IO, "cannot stat '%s': %s", t->path, strerror(errno));
+	}
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = fd;
+	t->dev = st.st_dev;
+	t->ino = st.st_ino;
+	t->off = t->index = 0;
+	return AL_OK;
+}
+
+int log_tail_open(const char *path, struct al_log_tail **out, char *why)
+{
+	struct al_log_tail *t = calloc(1, sizeof *t);
+	*out = NULL;
+	if (!t || !(t->path = strdup(path))) {
+		free(t);
+		return al_errf(why, AL_E_NOMEM, "out of memory");
+	}
+	t->fd = -1;
+	int rc = tail_reopen(t, why);
+	if (rc)
+		log_tail_close(&t);
+	*out = t;
+	return rc;
+}
+
+/* Bytes [off, off + n) of the file into t->buf; fewer when it ends first. */
+static int tail_pread(struct al_log_tail *t, uint64_t off, size_t n, size_t *got, char *why)
+{
+	*got = 0;
+	if (grow(&t->buf, &t->cap, n, 1))
+		return al_errf(why, AL_E_NOMEM, "out of memory");
+	while (*got < n) {
+		ssize_t r = pread(t->fd, t->buf + *got, n - *got, (off_t)(off + *got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return al_errf(why, AL_E_IO, "cannot read log '%s': %s", t->path,
+				       strerror(errno));
+		if (r == 0)
+			break;
+		*got += (size_t)r;
+	}
+	return AL_OK;
+}
+
+int log_tail_read(struct al_log_tail *t, log_record_fn on_record, void *arg, bool *restarted,
+		  char *why)
+{
+	struct stat by_path, held;
+	*restarted = false;
+	/* Replaced (a restore, a new file renamed over it) or cut shorter than
+	 * what was read: what was read may not be there any more. */
+	if (fstat(t->fd, &held) < 0)
+		return al_errf(why, AL_E_IO, "cannot stat '%s': %s", t->path, strerror(errno));
+	if (stat(t->path, &by_path) == 0 && (by_path.st_dev != t->dev || by_path.st_ino != t->ino)) {
+		int rc = tail_reopen(t, why);
+		*restarted = rc == AL_OK;
+		return rc; /* nothing read: the next call starts from its start */
+	}
+	if ((uint64_t)held.st_size < t->off) {
+		t->off = t->index = 0;
+		*restarted = true;
+		return AL_OK;
+	}
+	uint64_t size = (uint64_t)held.st_size;
+	size_t got;
+	int rc;
+	if (t->off == 0) {
+		if (size < AL_LOG_HEADER_LEN)
+			return AL_OK; /* being created: its header comes */
+		if ((rc = tail_pread(t, 0, AL_LOG_HEADER_LEN, &got, why)))
+			return rc;
+		if (got < AL_LOG_HEADER_LEN)
+			return AL_OK;
+		if (memcmp(t->buf, AL_LOG_HEADER, AL_LOG_HEADER_LEN))
+			return al_errf(why, AL_E_CORRUPT, "'%s' is not an alliance log (bad file "
+				       "header)", t->path);
+		t->off = AL_LOG_HEADER_LEN;
+	}
+	size_t need = 0; /* one record larger than a chunk: read it whole */
+	while (t->off < size) {
+		size_t want = size - t->off < TAIL_CHUNK ? (size_t)(size - t->off) : TAIL_CHUNK;
+		if ((rc = tail_pread(t, t->off, want < need ? need : want, &got, why)))
+			return rc;
+		uint64_t pos = 0; /* in t->buf */
+		while (pos + AL_LOG_FRAME <= got) {
+			const char *why_bad;
+			uint32_t len = get_u32(t->buf + pos);
+			if (len > 0 && len <= AL_LOG_MAX_RECORD && pos + AL_LOG_FRAME + len > got)
+				break; /* not all in this chunk (or not yet written) */
+			if (!frame_ok(t->buf, got, pos, &why_bad)) {
+				/* Last in the file: a write in progress (or a torn
+				 * tail, which log_scan passes over quietly too). */
+				if (len > 0 && len <= AL_LOG_MAX_RECORD &&
+				    t->off + pos + AL_LOG_FRAME + len >= size)
+					return AL_OK;
+				return al_errf(why, AL_E_CORRUPT, "log '%s' is corrupt at record %"
+					       PRIu64 ", offset %" PRIu64 ": %s ('alliancectl audit' "
+					       "names every fault)", t->path, t->index, t->off + pos,
+					       why_bad);
+			}
+			struct al_log_rec r = { t->index, t->off + pos, t->buf + pos + AL_LOG_FRAME,
+						len };
+			pos += AL_LOG_FRAME + len;
+			t->index++;
+			if (on_record && (rc = on_record(arg, &r))) {
+				t->off += pos;
+				return rc;
+			}
+		}
+		if (pos == 0) {
+			uint32_t len = got >= AL_LOG_FRAME ? get_u32(t->buf) : 0;
+			if (got < AL_LOG_FRAME || t->off + AL_LOG_FRAME + len > size ||
+			    need >= AL_LOG_FRAME + (size_t)len)
+				return AL_OK; /* still being written: the next call takes it */
+			need = AL_LOG_FRAME + (size_t)len;
+			continue;
+		}
+		need = 0;
+		t->off += pos;
+	}
+	return AL_OK;
+}
+
+void log_tail_close(struct al_log_tail **t)
+{
+	if (!*t)
+		return;
+	if ((*t)->fd >= 0)
+		close((*t)->fd);
+	free((*t)->path);
+	free((*t)->buf);
+	free(*t);
+	*t = NULL;
 }

@@ -113,6 +113,23 @@ const char *log_path(const struct al_log *l);
 /* Close (does not sync) and null *l. */
 void log_close(struct al_log **l);
 
+/* Following a log as it grows (alliancectl log --follow): each
+ * log_tail_read() reads only what was appended since the one before (pread
+ * from the offset reached), and calls on_record for each whole valid
+ * record, with its index in the file. A record still being written at the
+ * end is left for the next call. A file replaced at path (another inode)
+ * or cut shorter than what was read is read again from its start: that
+ * call reads nothing and sets *restarted; the next one begins at record 0.
+ * Read-only.
+ * log_tail_open: 0, AL_E_NOENT, AL_E_IO or AL_E_NOMEM; log_tail_read: 0,
+ * what a callback returned, AL_E_CORRUPT (damage followed by more
+ * records, or not a log), AL_E_NOENT, AL_E_IO or AL_E_NOMEM. */
+struct al_log_tail;
+int log_tail_open(const char *path, struct al_log_tail **out, char *why);
+int log_tail_read(struct al_log_tail *t, log_record_fn on_record, void *arg, bool *restarted,
+		  char *why);
+void log_tail_close(struct al_log_tail **t);
+
 /* CRC-32C (Castagnoli) of data, continuing from crc (0 to start). */
 uint32_t log_crc32c(uint32_t crc, const uint8_t *data, size_t len);
 

@@ -508,7 +508,8 @@ int store_ledger_check(struct al_store *s, char *why)
 	char diff[AL_ERRLEN];
 	int rc = store_ledger(s, &l, why);
 	if (rc == AL_OK)
-		rc = ledger_of_log(log_path(s->log), s->charter, INT64_MAX, false, &full, why);
+		rc = ledger_of_log(log_path(s->log), s->charter, INT64_MAX, AL_LEDGER_TRUSTED, &full,
+				   why);
 	if (rc)
 		return rc;
 	if (!ledger_equal(l, full, diff))

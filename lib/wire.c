@@ -925,6 +925,7 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 	Alliance__JoinRequest jn = ALLIANCE__JOIN_REQUEST__INIT;
 	Alliance__CommitRequest cm = ALLIANCE__COMMIT_REQUEST__INIT;
 	Alliance__ActRequest act = ALLIANCE__ACT_REQUEST__INIT;
+	Alliance__QueryRequest qr = ALLIANCE__QUERY_REQUEST__INIT;
 	Alliance__CommitItem *it = NULL, **itp = NULL;
 	int rc;
 	pb.alliance = STR(r->alliance);
@@ -990,6 +991,15 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 		act.past = r->act.past;
 		act.due_offset = r->act.due_offset;
 		pb.act = &act;
+		break;
+	case AL_OP_QUERY:
+		pb.op_case = ALLIANCE__REQUEST__OP_QUERY;
+		qr.what = STR(r->query.what);
+		qr.as_of = r->query.as_of;
+		qr.now = r->query.now;
+		qr.name = STR(r->query.name);
+		qr.state = STR(r->query.state);
+		pb.query = &qr;
 		break;
 	default:
 		break;
@@ -1082,8 +1092,17 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, ch
 			r->act.n_params = a->n_params;
 		break;
 	}
+	case ALLIANCE__REQUEST__OP_QUERY:
+		r->op = AL_OP_QUERY;
+		r->query.as_of = pb->query->as_of;
+		r->query.now = pb->query->now;
+		if (!(r->query.what = dup_str(pb->query->what)) ||
+		    !(r->query.name = dup_str(pb->query->name)) ||
+		    !(r->query.state = dup_str(pb->query->state)))
+			rc = AL_E_NOMEM;
+		break;
 	default:
-		rc = al_errf(why, AL_E_PARSE, "unknown control request (is alliancectl newer "
+		rc = al_errf(why, AL_E_PARSE, AL_CONTROL_UNKNOWN_OP " (is alliancectl newer "
 			     "than allianced?)");
 	}
 out:

@@ -1,0 +1,65 @@
+/* answer.c: where a read-only query (trust, commitments) is answered.
+ *
+ * By the daemon serving the home when one runs: it holds the ledger, so
+ * nothing is read or verified again (control op QUERY). Otherwise (no
+ * daemon, one older than the op, --offline, --verify, a log or alliance
+ * directory named, --charter given) from the log, as audit reads it. Both give
+ * lib/query.c's JSON, from which the commands print: the same bytes
+ * either way for the same --as-of.
+ */
+#include "ctl.h"
+#include "err.h"
+#include "home.h"
+#include "ledger.h"
+#include "query.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Is arg a home (a directory with allianced.conf), as a daemon serves? */
+static bool is_home(const char *arg)
+{
+	char path[4096];
+	struct stat st;
+	return stat(arg, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       snprintf(path, sizeof path, "%s/%s", arg, AL_CONFIG_FILE) < (int)sizeof path &&
+	       stat(path, &st) == 0;
+}
+
+int ctl_answer(const char *arg, const char *charter_path, const char *sel, bool offline,
+	       bool verify, const struct al_query *q, json_t **out, char *why, const char **from)
+{
+	*out = NULL;
+	*why = '\0';
+	if (from)
+		*from = "daemon";
+	if (!offline && !verify && !charter_path && is_home(arg)) {
+		struct al_request rq = { .op = AL_OP_QUERY, .alliance = (char *)(sel ? sel : ""),
+					 .query = *q };
+		struct al_reply rp;
+		json_error_t err;
+		int rc = ctl_call_query(arg, &rq, &rp);
+		if (rc != CTL_OFFLINE) {
+			if (rc)
+				return rc;
+			if (!rp.ok)
+				snprintf(why, AL_ERRLEN, "%s", rp.error ? rp.error : "refused");
+			else if (!(*out = json_loads(rp.json ? rp.json : "", 0, &err)))
+				rc = ctl_error("bad answer from the daemon of '%s': %s", arg, err.text);
+			control_reply_clear(&rp);
+			return rc;
+		}
+	}
+	if (from)
+		*from = "log";
+	struct al_charter *c;
+	struct al_ledger *l;
+	if (ctl_load_ledger(arg, charter_path, sel, q->as_of, verify, &c, &l))
+		return CTL_EXIT_FAIL;
+	query_answer(l, q, out, why); /* *out, or why */
+	ledger_destroy(&l);
+	charter_destroy(&c);
+	return 0;
+}

@@ -1,0 +1,146 @@
+/* query.c: the answers of the read-only queries as one JSON shape (see
+ * query.h). Never prints and never reads a file: what the daemon and
+ * alliancectl offline both call, so that their answers are the same. */
+#include "query.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "charter.h"
+#include "err.h"
+#include "members.h"
+#include "when.h"
+
+static json_t *num(double x)
+{
+	return json_real(trust_round(x));
+}
+
+static json_t *trust_row(const struct al_charter *c, const struct al_trust *t, size_t m)
+{
+	const struct al_trust_row *r = &t->rows[m];
+	json_t *w = json_array();
+	for (size_t i = 0; i < r->n_warnings; i++)
+		json_array_append_new(w, json_string(r->warnings[i]));
+	return json_pack("{s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "partner",
+			 c->members[m].name, "trust", num(r->trust), "uncertainty",
+			 num(r->uncertainty), "fulfilled", (json_int_t)r->fulfilled, "late",
+			 (json_int_t)r->late, "missed", (json_int_t)r->missed, "disputed",
+			 (json_int_t)r->disputed, "given", num(r->given), "received",
+			 num(r->received), "reciprocity",
+			 r->received > 0 ? num(r->given / r->received) : json_null(), "warnings", w);
+}
+
+json_t *query_trust_table(const struct al_charter *c, const struct al_trust *t)
+{
+	json_t *v = json_array();
+	for (size_t i = 0; i < t->n_order; i++)
+		if (json_array_append_new(v, trust_row(c, t, t->order[i]))) {
+			json_decref(v); /* a row that cannot be shown: fail, never drop it */
+			return NULL;
+		}
+	return v;
+}
+
+/* One partner's row (m: its party's) with the evidence behind it. */
+static json_t *explain(const struct al_charter *c, const struct al_trust *t, size_t m)
+{
+	json_t *j = trust_row(c, t, m), *ev = json_array(), *pairs = json_array();
+	char at[AL_WHENLEN];
+	for (size_t i = 0; i < t->n_evidence; i++) {
+		const struct al_evidence *e = &t->evidence[i];
+		char id[AL_IDLEN];
+		if (e->member != m)
+			continue;
+		charter_ref_name(c, &e->id, id);
+		json_array_append_new(ev, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
+			id, "outcome", e->outcome, "at", when_format(e->at, at), "age_days",
+			num((double)(t->as_of - e->at) / 86400000.0), "weight", num(e->weight),
+			"decay", num(e->decay), "positive", num(e->r), "negative", num(e->s)));
+	}
+	for (size_t i = 0; i < t->n_order; i++) {
+		size_t b = t->order[i];
+		if (b == m)
+			continue;
+		json_array_append_new(pairs, json_pack("{s:s, s:o, s:o}", "partner", c->members[b].name,
+			"delivered_to", num(t->pair[m * t->n_rows + b]), "received_from",
+			num(t->pair[b * t->n_rows + m])));
+	}
+	json_object_set_new(j, "as_of", json_string(when_format(t->as_of, at)));
+	json_object_set_new(j, "positive", num(t->rows[m].r));
+	json_object_set_new(j, "negative", num(t->rows[m].s));
+	json_object_set_new(j, "evidence", ev);
+	json_object_set_new(j, "pairs", pairs);
+	return j;
+}
+
+int query_trust(const struct al_ledger *l, int64_t as_of, const char *name, json_t **out,
+		char *why)
+{
+	const struct al_charter *c = l->c;
+	const struct al_member *m = NULL;
+	struct al_trust *t = NULL;
+	*out = NULL;
+	if (name && *name && !(m = charter_member_named(c, name))) {
+		char list[1024];
+		return al_errf(why, AL_E_INVAL, "no member named '%s' in charter '%s' (members: %s)",
+			       name, c->title, charter_member_list(c, list, sizeof list));
+	}
+	if (trust_compute(l, as_of, &t))
+		return al_errf(why, AL_E_NOMEM, "out of memory");
+	/* A member's row is its party's: the evidence of all its keys. */
+	*out = m ? explain(c, t, members_party(c, (size_t)(m - c->members)))
+		 : query_trust_table(c, t);
+	trust_destroy(&t);
+	return *out ? AL_OK : al_errf(why, AL_E_NOMEM, "out of memory");
+}
+
+int query_commitments(const struct al_ledger *l, int64_t as_of, const char *state,
+		      json_t **out, char *why)
+{
+	const struct al_charter *c = l->c;
+	*out = NULL;
+	if (state && *state) {
+		int s = 0;
+		while (s < AL_C_COUNT && strcmp(ledger_state_name((enum al_cstate)s), state))
+			s++;
+		if (s == AL_C_COUNT)
+			return al_errf(why, AL_E_INVAL, "--state: no state '%s' (proposed, accepted, "
+				       "declined, delivered, confirmed, disputed, resolved, released, "
+				       "overdue, missed)", state);
+	}
+	json_t *all = json_array();
+	for (size_t i = 0; all && i < l->n_items; i++) {
+		const struct al_cstatus *s = &l->items[i];
+		const char *st = ledger_state_name(ledger_state_at(l, s, as_of));
+		char id[AL_IDLEN], t[AL_WHENLEN], task[AL_IDLEN];
+		if (state && *state && strcmp(st, state))
+			continue;
+		json_t *to = json_array();
+		for (size_t b = 0; b < s->n_to; b++)
+			json_array_append_new(to, json_string(c->members[s->to[b]].name));
+		charter_ref_name(c, &s->id, id);
+		if (json_array_append_new(all, json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:o}",
+			"id", id, "promisor", c->members[s->promisor].name, "to", to, "what",
+			s->what, "due", when_format(s->due, t), "value", (json_int_t)s->value,
+			"state", st, "late", ledger_late(l, s), "task",
+			s->task.seq ? json_string(charter_ref_name(c, &s->task, task)) : json_null()))) {
+			json_decref(all); /* never a list with one missing */
+			all = NULL;
+		}
+	}
+	if (!all)
+		return al_errf(why, AL_E_NOMEM, "out of memory");
+	*out = all;
+	return AL_OK;
+}
+
+int query_answer(const struct al_ledger *l, const struct al_query *q, json_t **out, char *why)
+{
+	*out = NULL;
+	if (!strcmp(q->what, "trust"))
+		return query_trust(l, q->as_of, q->name, out, why);
+	if (!strcmp(q->what, "commitments"))
+		return query_commitments(l, q->as_of, q->state, out, why);
+	return al_errf(why, AL_E_INVAL, "no query '%s' (trust, commitments)", q->what);
+}

@@ -1,0 +1,43 @@
+/* query.h: the answers of the read-only queries (trust, commitments), as
+ * one JSON document built from a ledger.
+ *
+ * One shape whoever computes it: the daemon answers a query from the
+ * ledger it holds (daemon/control.c), alliancectl offline from the ledger
+ * of a log it reads (clients/), and both print the same text from this
+ * JSON. Pure: no clock (as_of is given), no I/O; the ledger and its
+ * charter (l->c) are only read. docs/protocol.md has the control op.
+ */
+#ifndef AL_QUERY_H
+#define AL_QUERY_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "control.h"
+#include "ledger.h"
+#include "trust.h"
+
+/* The answer to q (q->what: "trust" or "commitments") from ledger l, as
+ * of q->as_of, into *out (the caller's, json_decref it). 0, or AL_E_INVAL
+ * with why naming the bad value and the choices (an unknown query, member
+ * or state), or AL_E_NOMEM. */
+int query_answer(const struct al_ledger *l, const struct al_query *q, json_t **out, char *why);
+
+/* trust: the table, an array of {partner, trust, uncertainty, fulfilled,
+ * late, missed, disputed, given, received, reciprocity, warnings} in the
+ * ledger's order; with name, that partner's row with "as_of", "positive",
+ * "negative", "evidence" and "pairs". */
+int query_trust(const struct al_ledger *l, int64_t as_of, const char *name, json_t **out,
+		char *why);
+
+/* The table of t (computed over a ledger of charter c) alone, as above;
+ * NULL when memory ran out. */
+json_t *query_trust_table(const struct al_charter *c, const struct al_trust *t);
+
+/* commitments: an array of {id, promisor, to, what, due, value, state,
+ * late, task}, in the ledger's order; with state (not NULL or ""), only
+ * those in it. */
+int query_commitments(const struct al_ledger *l, int64_t as_of, const char *state,
+		      json_t **out, char *why);
+
+#endif
