@@ -35,6 +35,7 @@
 #include "control.h"
 #include "err.h"
 #include "file.h"
+#include "grow.h"
 #include "hex.h"
 #include "home.h"
 #include "ledger.h"
@@ -360,10 +361,9 @@ static void free_alliance(struct alliance *a)
  * signed more with the key meanwhile. */
 static int add_alliance(struct daemon *d, struct al_store *s, bool own_whole)
 {
-	struct alliance **v = realloc(d->alls, (d->n_alls + 1) * sizeof *v), *a;
-	if (!v)
+	struct alliance *a;
+	if (grow(&d->alls, &d->cap_alls, d->n_alls + 1, sizeof *d->alls))
 		return AL_E_NOMEM;
-	d->alls = v;
 	if (!(a = calloc(1, sizeof *a)))
 		return AL_E_NOMEM;
 	a->s = s;
@@ -383,7 +383,7 @@ static int add_alliance(struct daemon *d, struct al_store *s, bool own_whole)
 		free_alliance(a);
 		return rc;
 	}
-	v[d->n_alls++] = a;
+	d->alls[d->n_alls++] = a;
 	return AL_OK;
 }
 
@@ -1505,11 +1505,9 @@ static const struct handler {
 
 static int queue_reply(struct daemon *d, zmq_msg_t *client, uint8_t *buf, size_t len)
 {
-	struct pending_reply *v = realloc(d->pending, (d->n_pending + 1) * sizeof *v);
-	if (!v)
+	if (grow(&d->pending, &d->cap_pending, d->n_pending + 1, sizeof *d->pending))
 		return AL_E_NOMEM;
-	d->pending = v;
-	struct pending_reply *p = &v[d->n_pending];
+	struct pending_reply *p = &d->pending[d->n_pending];
 	p->client_len = zmq_msg_size(client);
 	if (!(p->client = malloc(p->client_len ? p->client_len : 1)))
 		return AL_E_NOMEM;

@@ -131,14 +131,14 @@ struct daemon {
 	void *control;
 	char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct alliance **alls;
-	size_t n_alls;
+	size_t n_alls, cap_alls;
 	struct pending_reply *pending; /* acknowledgements waiting for fsync */
-	size_t n_pending;
+	size_t n_pending, cap_pending;
 	/* peer.c */
 	void *router; /* bound on the listen endpoint: CURVE server */
 	void *zap;    /* the ZAP handler (REP on inproc://zeromq.zap.01) */
 	struct peer **peers;
-	size_t n_peers;
+	size_t n_peers, cap_peers;
 	uint64_t handshakes_refused, peer_malformed, peer_unknown;
 	struct rejection rejections[REJECT_RING];
 	uint64_t n_rejections;

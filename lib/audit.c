@@ -2,6 +2,7 @@
 #include "audit.h"
 #include "envelope.h"
 #include "err.h"
+#include "grow.h"
 #include "log.h"
 #include "members.h"
 #include "wire.h"
@@ -23,11 +24,9 @@ static int add_fault(struct al_audit *a, const char *log, uint64_t record, uint6
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof reason, fmt, ap);
 	va_end(ap);
-	struct al_audit_fault *v = realloc(a->faults, (a->n_faults + 1) * sizeof *v);
-	if (!v)
+	if (grow(&a->faults, &a->cap_faults, a->n_faults + 1, sizeof *a->faults))
 		return AL_E_NOMEM;
-	a->faults = v;
-	struct al_audit_fault *f = &v[a->n_faults];
+	struct al_audit_fault *f = &a->faults[a->n_faults];
 	f->log = strdup(log);
 	f->reason = strdup(reason);
 	f->record = record;
@@ -55,15 +54,7 @@ struct scan {
 static int keep(struct al_audit_log *log, struct al_envelope *e, size_t *cap)
 {
 	struct al_envelope *copy = malloc(sizeof *copy);
-	if (log->n_valid == *cap) {
-		size_t nc = *cap ? 2 * *cap : 256;
-		struct al_envelope **v = realloc(log->valid, nc * sizeof *v);
-		if (v) {
-			log->valid = v;
-			*cap = nc;
-		}
-	}
-	if (!copy || log->n_valid == *cap) {
+	if (!copy || grow(&log->valid, cap, log->n_valid + 1, sizeof *log->valid)) {
 		free(copy);
 		envelope_clear(e);
 		return AL_E_NOMEM;

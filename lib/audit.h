@@ -40,7 +40,7 @@ struct al_audit_log {
 struct al_audit {
 	bool ok;
 	uint64_t records; /* records read, all logs */
-	size_t n_faults;
+	size_t n_faults, cap_faults;
 	struct al_audit_fault *faults;
 	size_t n_logs;
 	struct al_audit_log *logs;

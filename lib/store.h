@@ -29,7 +29,7 @@ struct al_store {
 	struct al_feeds *feeds;
 	struct al_idem *keys;             /* idempotency keys of what the log holds */
 	uint64_t counts[AL_REASON_COUNT]; /* since open, by verdict */
-	size_t n_proofs;                  /* equivocation proofs held */
+	size_t n_proofs, cap_proofs;      /* equivocation proofs held */
 	struct al_ref *proven;            /* (author, seq) of each proof */
 };
 
