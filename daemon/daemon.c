@@ -338,15 +338,7 @@ static int take_clean_mark(struct daemon *d, const struct al_store *s)
 
 static void free_alliance(struct alliance *a)
 {
-	for (size_t m = 0; a->links && m < a->n_links; m++) {
-		free(a->links[m].have);
-		free(a->links[m].sent);
-		free(a->links[m].progress);
-		free(a->links[m].forked);
-		free(a->links[m].backoff);
-		free(a->links[m].cap);
-	}
-	free(a->links);
+	peers_remove(a);
 	if (a->own_forked != own_fork_nomem)
 		free(a->own_forked);
 	ledger_destroy(&a->ledger);

@@ -202,6 +202,18 @@ static int extend(void *pp, size_t size, size_t n, size_t n1)
 	return AL_OK;
 }
 
+/* Free l's per-feed arrays (its peer is d's: peers_stop closes it). */
+static void free_link(struct link *l)
+{
+	free(l->have);
+	free(l->sent);
+	free(l->progress);
+	free(l->backoff);
+	free(l->forked);
+	free(l->cap);
+	memset(l, 0, sizeof *l);
+}
+
 /* One link per member, each with per-feed arrays, for as many members as
  * the charter has now: members only ever join (members.h), so links only
  * grow. A new member's link connects to its endpoint. */
@@ -222,15 +234,22 @@ static int grow_links(struct daemon *d, struct alliance *a)
 		    extend(&l->backoff, sizeof *l->backoff, was, n1) ||
 		    extend(&l->forked, sizeof *l->forked, was, n1) ||
 		    (l->cap && extend(&l->cap, sizeof *l->cap, was, n1)))
-			return AL_E_NOMEM;
+			goto undo;
 		/* No link to a member who had left before we started. */
 		if (m >= n && m != a->self && members_standing(c, m) != AL_LEFT &&
 		    members_standing(c, m) != AL_REPLACED &&
 		    !(l->peer = peer_open(d, &c->members[m])))
-			return AL_E_NOMEM;
+			goto undo;
 	}
 	a->n_links = n1;
 	return AL_OK;
+undo:
+	/* a keeps n_links links (the old ones' longer arrays are harmless):
+	 * the new ones give back what they got, which peers_remove, freeing
+	 * n_links links, would not reach. */
+	for (size_t m = n; m < n1; m++)
+		free_link(&a->links[m]);
+	return AL_E_NOMEM;
 }
 
 int peers_add(struct daemon *d, struct alliance *a)
@@ -240,6 +259,15 @@ int peers_add(struct daemon *d, struct alliance *a)
 	for (size_t m = 0; rc == AL_OK && m < a->n_links; m++)
 		a->links[m].standing = members_standing(a->s->charter, m);
 	return rc;
+}
+
+void peers_remove(struct alliance *a)
+{
+	for (size_t m = 0; a->links && m < a->n_links; m++)
+		free_link(&a->links[m]);
+	free(a->links);
+	a->links = NULL;
+	a->n_links = 0;
 }
 
 static void peer_redial(struct daemon *d, struct peer *p, const struct al_member *m);
@@ -891,8 +919,11 @@ static int send_batch(struct daemon *d, struct alliance *a, struct link *l)
 		l->msgs_out += pm.n_env;
 		sent = 1;
 	}
-out:
-	wire_peer_clear(&pm);
+out: /* pm is ours, not an unpacked one: free what we allocated */
+	for (size_t i = 0; i < pm.n_env; i++)
+		free(pm.env[i]);
+	free(pm.env);
+	free(pm.env_len);
 	free(upto);
 	return sent;
 }

@@ -197,7 +197,13 @@ static inline bool fatal_rc(int rc)
 
 /* peer.c */
 int peers_start(struct daemon *d);
+/* Give a its links (one per member, each with per-feed arrays), dialling
+ * the members' daemons (the peers, shared by alliances, are d's). 0 or
+ * AL_E_NOMEM (a keeps the links it had; peers_remove frees them). */
 int peers_add(struct daemon *d, struct alliance *a);
+/* Free what peers_add and peers_members gave a (its links); the peers
+ * stay d's until peers_stop. */
+void peers_remove(struct alliance *a);
 /* After anything entered a's log: when members joined or left, log it and
  * grow the links (a link pointer taken before may move). 0 or AL_E_NOMEM. */
 int peers_members(struct daemon *d, struct alliance *a);
