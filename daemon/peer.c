@@ -899,14 +899,14 @@ static int send_batch(struct daemon *d, struct alliance *a, struct link *l)
 				dlog(d, L_ERROR, "%s: %s", c->title, why);
 				break;
 			}
-			/* The two share cap, recorded once both have it. */
+			/* The two share cap: the lesser room, once both have grown. */
 			size_t room[2] = { cap, cap };
 			if (grow(&pm.env, &room[0], pm.n_env + 1, sizeof *pm.env) ||
 			    grow(&pm.env_len, &room[1], pm.n_env + 1, sizeof *pm.env_len)) {
 				free(buf);
 				goto out;
 			}
-			cap = room[0];
+			cap = room[0] < room[1] ? room[0] : room[1];
 			pm.env[pm.n_env] = buf;
 			pm.env_len[pm.n_env++] = len;
 			bytes += len;

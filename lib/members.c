@@ -80,8 +80,8 @@ enum members_change members_change_of(const struct al_amendment *am)
 
 /* Give c the per-member arrays for n members (the first change from
  * all-founders, each its own party, first keys, never moved). The five
- * share c->cap_owned: each grows from it to the same new capacity, which
- * is recorded once all five have it, so a failed grow leaves some longer
+ * share c->cap_owned: each grows from it, and the least new room is
+ * recorded once all five have grown, so a failed grow leaves some longer
  * than recorded (harmless) and nothing half made. */
 static int own_arrays(struct al_charter *c, size_t n)
 {
@@ -95,6 +95,9 @@ static int own_arrays(struct al_charter *c, size_t n)
 	    grow(&c->feed_end, &k[4], n, sizeof *c->feed_end))
 		return AL_E_NOMEM;
 	c->cap_owned = k[0];
+	for (size_t i = 1; i < 5; i++)
+		if (k[i] < c->cap_owned)
+			c->cap_owned = k[i];
 	for (size_t i = c->n_owned; i < n; i++) {
 		c->standing[i] = AL_FOUNDER;
 		c->party[i] = i;
@@ -147,12 +150,12 @@ static int approve(struct al_motion *mo, const al_key *who, uint64_t seq)
 				mo->approver_seq[i] = seq; /* its first approval counts */
 			return AL_OK;
 		}
-	/* The two share cap_approvers, recorded once both have it. */
+	/* The two share cap_approvers: the lesser room, once both have grown. */
 	size_t k[2] = { mo->cap_approvers, mo->cap_approvers };
 	if (grow(&mo->approvers, &k[0], mo->n_approvers + 1, sizeof *mo->approvers) ||
 	    grow(&mo->approver_seq, &k[1], mo->n_approvers + 1, sizeof *mo->approver_seq))
 		return AL_E_NOMEM;
-	mo->cap_approvers = k[0];
+	mo->cap_approvers = k[0] < k[1] ? k[0] : k[1];
 	mo->approvers[mo->n_approvers] = *who;
 	mo->approver_seq[mo->n_approvers++] = seq;
 	return AL_OK;
