@@ -5,6 +5,7 @@
 #include "trust.h"
 #include "charter.h"
 #include "err.h"
+#include "grow.h"
 #include "hex.h"
 #include "home.h"
 #include "text.h"
@@ -72,7 +73,7 @@ int cmd_audit(int argc, char **argv)
 	};
 	const char *charter_file = NULL, *sel = NULL, *home_opt = NULL, *first;
 	const char **against = NULL;
-	size_t n_against = 0;
+	size_t n_against = 0, cap_against = 0;
 	int json = 0, opt, rc = CTL_EXIT_USAGE;
 	int64_t now = when_now(), as_of = now;
 	char why[AL_ERRLEN];
@@ -97,11 +98,9 @@ int cmd_audit(int argc, char **argv)
 			charter_file = optarg;
 			break;
 		case O_AGAINST: {
-			const char **v = realloc(against, (n_against + 1) * sizeof *v);
-			if (!v)
+			if (grow(&against, &cap_against, n_against + 1, sizeof *against))
 				goto out;
-			against = v;
-			v[n_against++] = optarg;
+			against[n_against++] = optarg;
 			break;
 		}
 		case O_ASOF:

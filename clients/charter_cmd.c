@@ -3,6 +3,7 @@
 #include "card.h"
 #include "charter.h"
 #include "err.h"
+#include "grow.h"
 #include "hex.h"
 #include "home.h"
 #include "text.h"
@@ -66,15 +67,14 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-static void push(char ***v, size_t *n, const char *s)
+/* A copy of s onto the list *v of *n strings, with room for *cap. */
+static void push(char ***v, size_t *n, size_t *cap, const char *s)
 {
-	char **nv = realloc(*v, (*n + 1) * sizeof *nv);
-	if (!nv) {
+	if (grow(v, cap, *n + 1, sizeof **v)) {
 		fprintf(stderr, "alliancectl: out of memory\n");
 		exit(CTL_EXIT_FAIL);
 	}
-	*v = nv;
-	nv[(*n)++] = xstrdup(s);
+	(*v)[(*n)++] = xstrdup(s);
 }
 
 /* --param KEY=VALUE onto p. */
@@ -114,6 +114,7 @@ static int charter_new(int argc, char **argv)
 	char why[AL_ERRLEN];
 	int rc = CTL_EXIT_FAIL, opt;
 	const char *quorum_arg = NULL;
+	size_t cap_objectives = 0, cap_resolvers = 0; /* room in c's lists */
 	if (!c)
 		return ctl_error("out of memory");
 	c->version = AL_FORMAT_VERSION;
@@ -135,11 +136,9 @@ static int charter_new(int argc, char **argv)
 			struct al_member m;
 			if (ctl_read_card(optarg, &m))
 				goto out;
-			struct al_member *v = realloc(c->members, (c->n_members + 1) * sizeof *v);
-			if (!v)
+			if (grow(&c->members, &c->cap_members, c->n_members + 1, sizeof *c->members))
 				goto out;
-			c->members = v;
-			v[c->n_members++] = m;
+			c->members[c->n_members++] = m;
 			break;
 		}
 		case O_GRACE:
@@ -154,14 +153,14 @@ static int charter_new(int argc, char **argv)
 			break;
 		}
 		case O_OBJ:
-			push(&c->objectives, &c->n_objectives, optarg);
+			push(&c->objectives, &c->n_objectives, &cap_objectives, optarg);
 			break;
 		case O_SCOPE:
 			free(c->scope);
 			c->scope = xstrdup(optarg);
 			break;
 		case O_RESOLVER:
-			push(&c->resolvers, &c->n_resolvers, optarg);
+			push(&c->resolvers, &c->n_resolvers, &cap_resolvers, optarg);
 			break;
 		case O_ROLE:
 			free(c->resolver_role);
@@ -214,7 +213,7 @@ static int charter_new(int argc, char **argv)
 	}
 	if (c->n_resolvers == 0)
 		for (size_t i = 0; i < c->n_members; i++)
-			push(&c->resolvers, &c->n_resolvers, c->members[i].name);
+			push(&c->resolvers, &c->n_resolvers, &cap_resolvers, c->members[i].name);
 	if (!c->resolver_role)
 		c->resolver_role = xstrdup(c->n_resolvers == 1 ? "alliance manager" : "review committee");
 	if (!c->scope)

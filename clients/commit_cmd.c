@@ -1,6 +1,7 @@
 /* commit_cmd.c: alliancectl commit: new commitments by this home's member. */
 #include "ctl.h"
 #include "err.h"
+#include "grow.h"
 #include "msg.h"
 #include "text.h"
 #include "when.h"
@@ -68,12 +69,11 @@ static char *xstrdup(const char *s)
 
 static void add_to(struct al_commit_item *it, const char *name, size_t len)
 {
-	char **v = realloc(it->to, (it->n_to + 1) * sizeof *v);
-	if (!v || !(v[it->n_to] = strndup(name, len))) {
+	if (grow(&it->to, &it->cap_to, it->n_to + 1, sizeof *it->to) ||
+	    !(it->to[it->n_to] = strndup(name, len))) {
 		fputs("alliancectl: out of memory\n", stderr);
 		exit(CTL_EXIT_FAIL);
 	}
-	it->to = v;
 	it->n_to++;
 }
 
@@ -266,7 +266,7 @@ static int read_batch(const char *file, bool past_all, struct al_request *rq)
 	if (!f)
 		return ctl_error("cannot open batch file '%s': %s", file, strerror(errno));
 	char *line = NULL;
-	size_t cap = 0, n = 0;
+	size_t cap = 0, n = 0, room = 0; /* room: in rq->items */
 	ssize_t len;
 	int64_t now = when_now();
 	int rc = 0;
@@ -280,14 +280,12 @@ static int read_batch(const char *file, bool past_all, struct al_request *rq)
 			rc = ctl_error("batch '%s' is longer than %" PRIu32 " lines", file, UINT32_MAX);
 			break;
 		}
-		struct al_commit_item *v = realloc(rq->items, (rq->n_items + 1) * sizeof *v);
-		if (!v) {
+		if (grow(&rq->items, &room, rq->n_items + 1, sizeof *rq->items)) {
 			rc = ctl_error("out of memory");
 			break;
 		}
-		rq->items = v;
-		memset(&v[rq->n_items], 0, sizeof *v);
-		rc = parse_line(line, n, now, past_all, &v[rq->n_items]);
+		memset(&rq->items[rq->n_items], 0, sizeof *rq->items);
+		rc = parse_line(line, n, now, past_all, &rq->items[rq->n_items]);
 		rq->n_items++;
 	}
 	if (rc == 0 && ferror(f))

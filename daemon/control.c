@@ -27,6 +27,7 @@
 #include "control.h"
 #include "err.h"
 #include "file.h"
+#include "grow.h"
 #include "hex.h"
 #include "log.h"
 #include "home.h"
@@ -35,7 +36,6 @@
 #include "query.h"
 #include "store.h"
 #include "when.h"
-#include "wire.h"
 #include "wire.h"
 
 /* A handler that appended to a log returns AFTER_SYNC: its reply waits
@@ -521,11 +521,9 @@ static const struct handler {
 
 static int queue_reply(struct daemon *d, zmq_msg_t *client, uint8_t *buf, size_t len)
 {
-	struct pending_reply *v = realloc(d->pending, (d->n_pending + 1) * sizeof *v);
-	if (!v)
+	if (grow(&d->pending, &d->cap_pending, d->n_pending + 1, sizeof *d->pending))
 		return AL_E_NOMEM;
-	d->pending = v;
-	struct pending_reply *p = &v[d->n_pending];
+	struct pending_reply *p = &d->pending[d->n_pending];
 	p->client_len = zmq_msg_size(client);
 	if (!(p->client = malloc(p->client_len ? p->client_len : 1)))
 		return AL_E_NOMEM;

@@ -32,6 +32,7 @@
 #include "charter.h"
 #include "err.h"
 #include "file.h"
+#include "grow.h"
 #include "home.h"
 #include "ledger.h"
 #include "members.h"
@@ -328,15 +329,7 @@ static int take_clean_mark(struct daemon *d, const struct al_store *s)
 
 static void free_alliance(struct alliance *a)
 {
-	for (size_t m = 0; a->links && m < a->n_links; m++) {
-		free(a->links[m].have);
-		free(a->links[m].sent);
-		free(a->links[m].progress);
-		free(a->links[m].forked);
-		free(a->links[m].backoff);
-		free(a->links[m].cap);
-	}
-	free(a->links);
+	peers_remove(a);
 	if (a->own_forked != own_fork_nomem)
 		free(a->own_forked);
 	if (a->s)
@@ -350,10 +343,9 @@ static void free_alliance(struct alliance *a)
  * signed more with the key meanwhile. */
 int add_alliance(struct daemon *d, struct al_store *s, bool own_whole)
 {
-	struct alliance **v = realloc(d->alls, (d->n_alls + 1) * sizeof *v), *a;
-	if (!v)
+	struct alliance *a;
+	if (grow(&d->alls, &d->cap_alls, d->n_alls + 1, sizeof *d->alls))
 		return AL_E_NOMEM;
-	d->alls = v;
 	if (!(a = calloc(1, sizeof *a)))
 		return AL_E_NOMEM;
 	a->s = s;
@@ -373,7 +365,7 @@ int add_alliance(struct daemon *d, struct al_store *s, bool own_whole)
 		free_alliance(a);
 		return rc;
 	}
-	v[d->n_alls++] = a;
+	d->alls[d->n_alls++] = a;
 	return AL_OK;
 }
 

@@ -29,6 +29,7 @@
 
 #include "charter.h"
 #include "err.h"
+#include "grow.h"
 #include "hex.h"
 #include "members.h"
 #include "reactor.h"
@@ -143,10 +144,8 @@ static struct peer *peer_open(struct daemon *d, const struct al_member *m)
 	struct peer *p = peer_by_key(d, &m->transport_key);
 	if (p)
 		return p;
-	struct peer **v = realloc(d->peers, (d->n_peers + 1) * sizeof *v);
-	if (!v)
+	if (grow(&d->peers, &d->cap_peers, d->n_peers + 1, sizeof *d->peers))
 		return NULL;
-	d->peers = v;
 	if (!(p = calloc(1, sizeof *p)))
 		return NULL;
 	p->transport_key = m->transport_key;
@@ -197,8 +196,9 @@ static struct peer *peer_open(struct daemon *d, const struct al_member *m)
 	return p;
 }
 
-/* Grow a per-feed array from n to n1 entries, the new ones zero. */
-static int grow(void *pp, size_t size, size_t n, size_t n1)
+/* Extend a per-feed array from n to n1 entries, the new ones zero. Sized
+ * exactly, not grow(): it changes only when a member joins. */
+static int extend(void *pp, size_t size, size_t n, size_t n1)
 {
 	void **p = pp;
 	uint8_t *v = realloc(*p, n1 * size);
@@ -207,6 +207,18 @@ static int grow(void *pp, size_t size, size_t n, size_t n1)
 	memset(v + n * size, 0, (n1 - n) * size);
 	*p = v;
 	return AL_OK;
+}
+
+/* Free l's per-feed arrays (its peer is d's: peers_stop closes it). */
+static void free_link(struct link *l)
+{
+	free(l->have);
+	free(l->sent);
+	free(l->progress);
+	free(l->backoff);
+	free(l->forked);
+	free(l->cap);
+	memset(l, 0, sizeof *l);
 }
 
 /* One link per member, each with per-feed arrays, for as many members as
@@ -218,26 +230,33 @@ static int grow_links(struct daemon *d, struct alliance *a)
 	size_t n = a->n_links, n1 = c->n_members;
 	if (n1 == n)
 		return AL_OK;
-	if (grow(&a->links, sizeof *a->links, n, n1))
+	if (extend(&a->links, sizeof *a->links, n, n1))
 		return AL_E_NOMEM;
 	for (size_t m = 0; m < n1; m++) {
 		struct link *l = &a->links[m];
 		size_t was = m < n ? n : 0;
-		if (grow(&l->have, sizeof *l->have, was, n1) ||
-		    grow(&l->sent, sizeof *l->sent, was, n1) ||
-		    grow(&l->progress, sizeof *l->progress, was, n1) ||
-		    grow(&l->backoff, sizeof *l->backoff, was, n1) ||
-		    grow(&l->forked, sizeof *l->forked, was, n1) ||
-		    (l->cap && grow(&l->cap, sizeof *l->cap, was, n1)))
-			return AL_E_NOMEM;
+		if (extend(&l->have, sizeof *l->have, was, n1) ||
+		    extend(&l->sent, sizeof *l->sent, was, n1) ||
+		    extend(&l->progress, sizeof *l->progress, was, n1) ||
+		    extend(&l->backoff, sizeof *l->backoff, was, n1) ||
+		    extend(&l->forked, sizeof *l->forked, was, n1) ||
+		    (l->cap && extend(&l->cap, sizeof *l->cap, was, n1)))
+			goto undo;
 		/* No link to a member who had left before we started. */
 		if (m >= n && m != a->self && members_standing(c, m) != AL_LEFT &&
 		    members_standing(c, m) != AL_REPLACED &&
 		    !(l->peer = peer_open(d, &c->members[m])))
-			return AL_E_NOMEM;
+			goto undo;
 	}
 	a->n_links = n1;
 	return AL_OK;
+undo:
+	/* a keeps n_links links (the old ones' longer arrays are harmless):
+	 * the new ones give back what they got, which peers_remove, freeing
+	 * n_links links, would not reach. */
+	for (size_t m = n; m < n1; m++)
+		free_link(&a->links[m]);
+	return AL_E_NOMEM;
 }
 
 int peers_add(struct daemon *d, struct alliance *a)
@@ -247,6 +266,15 @@ int peers_add(struct daemon *d, struct alliance *a)
 	for (size_t m = 0; rc == AL_OK && m < a->n_links; m++)
 		a->links[m].standing = members_standing(a->s->charter, m);
 	return rc;
+}
+
+void peers_remove(struct alliance *a)
+{
+	for (size_t m = 0; a->links && m < a->n_links; m++)
+		free_link(&a->links[m]);
+	free(a->links);
+	a->links = NULL;
+	a->n_links = 0;
 }
 
 static void peer_redial(struct daemon *d, struct peer *p, const struct al_member *m);
@@ -908,19 +936,14 @@ static int send_batch(struct daemon *d, struct alliance *a, struct link *l)
 				dlog(d, L_ERROR, "%s: %s", c->title, why);
 				break;
 			}
-			if (pm.n_env == cap) {
-				size_t nc = cap ? 2 * cap : 64;
-				uint8_t **ev = realloc(pm.env, nc * sizeof *ev);
-				size_t *lv = ev ? realloc(pm.env_len, nc * sizeof *lv) : NULL;
-				if (ev)
-					pm.env = ev;
-				if (!ev || !lv) {
-					free(buf);
-					goto out;
-				}
-				pm.env_len = lv;
-				cap = nc;
+			/* The two share cap: the lesser room, once both have grown. */
+			size_t room[2] = { cap, cap };
+			if (grow(&pm.env, &room[0], pm.n_env + 1, sizeof *pm.env) ||
+			    grow(&pm.env_len, &room[1], pm.n_env + 1, sizeof *pm.env_len)) {
+				free(buf);
+				goto out;
 			}
+			cap = room[0] < room[1] ? room[0] : room[1];
 			pm.env[pm.n_env] = buf;
 			pm.env_len[pm.n_env++] = len;
 			bytes += len;
@@ -933,8 +956,11 @@ static int send_batch(struct daemon *d, struct alliance *a, struct link *l)
 		l->msgs_out += pm.n_env;
 		sent = 1;
 	}
-out:
-	wire_peer_clear(&pm);
+out: /* pm is ours, not an unpacked one: free what we allocated */
+	for (size_t i = 0; i < pm.n_env; i++)
+		free(pm.env[i]);
+	free(pm.env);
+	free(pm.env_len);
 	free(upto);
 	return sent;
 }

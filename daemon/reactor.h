@@ -131,15 +131,15 @@ struct daemon {
 	void *control;
 	char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct alliance **alls;
-	size_t n_alls;
+	size_t n_alls, cap_alls;
 	bool ledger_check;  /* ALLIANCE_LEDGER_CHECK: compare the ledger with a replay */
 	struct pending_reply *pending; /* acknowledgements waiting for fsync */
-	size_t n_pending;
+	size_t n_pending, cap_pending;
 	/* peer.c */
 	void *router; /* bound on the listen endpoint: CURVE server */
 	void *zap;    /* the ZAP handler (REP on inproc://zeromq.zap.01) */
 	struct peer **peers;
-	size_t n_peers;
+	size_t n_peers, cap_peers;
 	struct al_verify *verify; /* the signature-checking threads */
 	uint64_t handshakes_refused, peer_malformed, peer_unknown;
 	struct rejection rejections[REJECT_RING];
@@ -240,7 +240,13 @@ void control_send_reply(struct daemon *d, const void *client, size_t client_len,
 
 /* peer.c */
 int peers_start(struct daemon *d);
+/* Give a its links (one per member, each with per-feed arrays), dialling
+ * the members' daemons (the peers, shared by alliances, are d's). 0 or
+ * AL_E_NOMEM (a keeps the links it had; peers_remove frees them). */
 int peers_add(struct daemon *d, struct alliance *a);
+/* Free what peers_add and peers_members gave a (its links); the peers
+ * stay d's until peers_stop. */
+void peers_remove(struct alliance *a);
 /* After anything entered a's log: when members joined or left, log it and
  * grow the links (a link pointer taken before may move). 0 or AL_E_NOMEM. */
 int peers_members(struct daemon *d, struct alliance *a);

@@ -6,6 +6,7 @@
 #include "card.h"
 #include "err.h"
 #include "file.h"
+#include "grow.h"
 #include "hex.h"
 #include "members.h"
 #include "when.h"
@@ -253,11 +254,9 @@ int charter_sign(struct al_charter *c, const struct al_identity *id, char *why)
 	if (charter_signed_by(c, &id->sign_pk))
 		return al_errf(why, AL_E_CHARTER, "'%s' has already signed charter '%s'", m->name,
 			       c->title);
-	struct al_charter_sig *sigs = realloc(c->sigs, (c->n_sigs + 1) * sizeof *sigs);
-	if (!sigs)
+	if (grow(&c->sigs, &c->cap_sigs, c->n_sigs + 1, sizeof *c->sigs))
 		return AL_E_NOMEM;
-	c->sigs = sigs;
-	struct al_charter_sig *s = &sigs[c->n_sigs];
+	struct al_charter_sig *s = &c->sigs[c->n_sigs];
 	s->signer = id->sign_pk;
 	int rc = key_sign(id, CHARTER_CONTEXT, c->id.b, AL_HASHLEN, s->sig);
 	if (rc)

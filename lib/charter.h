@@ -44,7 +44,7 @@ struct al_charter {
 	size_t n_objectives;
 	char **objectives;
 	char *scope;
-	size_t n_members;
+	size_t n_members, cap_members; /* cap: room known (grow.h), 0 is safe */
 	struct al_member *members;
 	size_t n_resolvers;
 	char **resolvers; /* member names */
@@ -58,7 +58,7 @@ struct al_charter {
 	uint8_t *bytes; /* the exact serialized Charter */
 	size_t len;
 	al_hash id;     /* BLAKE2b-256 of bytes */
-	size_t n_sigs;
+	size_t n_sigs, cap_sigs;
 	struct al_charter_sig *sigs;
 
 	/* The members as amended (members.h): members[0..n_founders) are the
@@ -67,7 +67,7 @@ struct al_charter {
 	size_t n_founders;
 	enum al_standing *standing; /* per member; NULL: every one a founder */
 	struct al_motion *motions;  /* membership amendments seen, with approvals */
-	size_t n_motions;
+	size_t n_motions, cap_motions;
 	uint64_t member_changes;    /* members who joined, left, moved or changed keys
 				     * since it was loaded */
 	size_t *party;      /* per member: the index of the member's first keys, which
@@ -82,6 +82,7 @@ struct al_charter {
 	uint64_t *feed_end;  /* per member: the last seq of its feed that counts, set when its
 			      * keys were replaced (UINT64_MAX: none) */
 	size_t n_owned;      /* entries set in standing, party, generation, moved, feed_end */
+	size_t cap_owned;    /* their room, shared (grow.h) */
 };
 
 /* The parameters a new charter gets unless told otherwise (docs/trust.md). */

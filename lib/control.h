@@ -27,7 +27,7 @@ struct al_query {
 /* One commitment as the CLI states it: names, not keys. */
 struct al_commit_item {
 	char *what;
-	size_t n_to;
+	size_t n_to, cap_to; /* cap_to: room in to (grow.h), 0 is safe */
 	char **to;   /* member names */
 	int64_t due; /* ms */
 	uint64_t value;

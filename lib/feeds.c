@@ -3,6 +3,7 @@
 #include "checkpoint.h"
 #include "members.h"
 #include "err.h"
+#include "grow.h"
 #include "log.h"
 #include "when.h"
 
@@ -89,28 +90,16 @@ int feeds_add(struct al_feeds *f, const al_key *author, uint64_t seq,
 {
 	struct feed *fd = find(f, author);
 	if (!fd) {
-		if (f->n == f->cap) {
-			size_t cap = f->cap ? 2 * f->cap : 8;
-			struct feed *v = realloc(f->v, cap * sizeof *v);
-			if (!v)
-				return AL_E_NOMEM;
-			f->v = v;
-			f->cap = cap;
-		}
+		if (grow(&f->v, &f->cap, f->n + 1, sizeof *f->v))
+			return AL_E_NOMEM;
 		fd = &f->v[f->n++];
 		memset(fd, 0, sizeof *fd);
 		fd->author = *author;
 	}
 	if (seq != fd->n + 1)
 		return AL_E_INVAL;
-	if (fd->n == fd->cap) {
-		size_t cap = fd->cap ? 2 * fd->cap : 64;
-		struct al_feed_entry *v = realloc(fd->e, cap * sizeof *v);
-		if (!v)
-			return AL_E_NOMEM;
-		fd->e = v;
-		fd->cap = cap;
-	}
+	if (grow(&fd->e, &fd->cap, fd->n + 1, sizeof *fd->e))
+		return AL_E_NOMEM;
 	fd->e[fd->n++] = *e;
 	f->count++;
 	return AL_OK;

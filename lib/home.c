@@ -3,6 +3,7 @@
 #include "card.h"
 #include "err.h"
 #include "file.h"
+#include "grow.h"
 #include "hex.h"
 
 #include <dirent.h>
@@ -384,6 +385,7 @@ int home_alliances(const char *dir, al_hash **ids, size_t *n, char *why)
 	}
 	struct dirent *de;
 	int rc = AL_OK;
+	size_t cap = 0;
 	while ((de = readdir(d))) {
 		al_hash id;
 		char sub[sizeof path + sizeof de->d_name + 1];
@@ -395,13 +397,11 @@ int home_alliances(const char *dir, al_hash **ids, size_t *n, char *why)
 		snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
 		if (empty_dir(sub))
 			continue;
-		al_hash *v = realloc(*ids, (*n + 1) * sizeof *v);
-		if (!v) {
+		if (grow(ids, &cap, *n + 1, sizeof **ids)) {
 			rc = AL_E_NOMEM;
 			break;
 		}
-		*ids = v;
-		v[(*n)++] = id;
+		(*ids)[(*n)++] = id;
 	}
 	closedir(d);
 	return rc;

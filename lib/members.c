@@ -7,6 +7,7 @@
 
 #include "card.h"
 #include "err.h"
+#include "grow.h"
 
 enum al_standing members_standing(const struct al_charter *c, size_t m)
 {
@@ -78,37 +79,33 @@ enum members_change members_change_of(const struct al_amendment *am)
 }
 
 /* Give c the per-member arrays for n members (the first change from
- * all-founders, each its own party, first keys, never moved). Entries are
- * set only once all four arrays are long enough, so a failed realloc
- * leaves nothing half made. */
+ * all-founders, each its own party, first keys, never moved). The five
+ * share c->cap_owned: each grows from it, and the least new room is
+ * recorded once all five have grown, so a failed grow leaves some longer
+ * than recorded (harmless) and nothing half made. */
 static int own_arrays(struct al_charter *c, size_t n)
 {
 	if (n <= c->n_owned)
 		return AL_OK;
-	enum al_standing *v = realloc(c->standing, n * sizeof *v);
-	if (v)
-		c->standing = v;
-	size_t *p = v ? realloc(c->party, n * sizeof *p) : NULL;
-	if (p)
-		c->party = p;
-	uint32_t *g = p ? realloc(c->generation, n * sizeof *g) : NULL;
-	if (g)
-		c->generation = g;
-	struct al_move *mv = g ? realloc(c->moved, n * sizeof *mv) : NULL;
-	if (mv)
-		c->moved = mv;
-	uint64_t *end = mv ? realloc(c->feed_end, n * sizeof *end) : NULL;
-	if (!end)
-		return AL_E_NOMEM; /* the arrays grown so far are c's, and long enough */
-	c->feed_end = end;
+	size_t cap = c->cap_owned, k[5] = { cap, cap, cap, cap, cap };
+	if (grow(&c->standing, &k[0], n, sizeof *c->standing) ||
+	    grow(&c->party, &k[1], n, sizeof *c->party) ||
+	    grow(&c->generation, &k[2], n, sizeof *c->generation) ||
+	    grow(&c->moved, &k[3], n, sizeof *c->moved) ||
+	    grow(&c->feed_end, &k[4], n, sizeof *c->feed_end))
+		return AL_E_NOMEM;
+	c->cap_owned = k[0];
+	for (size_t i = 1; i < 5; i++)
+		if (k[i] < c->cap_owned)
+			c->cap_owned = k[i];
 	for (size_t i = c->n_owned; i < n; i++) {
-		v[i] = AL_FOUNDER;
-		p[i] = i;
-		g[i] = 1;
-		mv[i].seq = 0;
-		mv[i].endpoint[0] = '\0';
-		memcpy(mv[i].card, c->members[i].endpoint, sizeof mv[i].card);
-		end[i] = UINT64_MAX;
+		c->standing[i] = AL_FOUNDER;
+		c->party[i] = i;
+		c->generation[i] = 1;
+		c->moved[i].seq = 0;
+		c->moved[i].endpoint[0] = '\0';
+		memcpy(c->moved[i].card, c->members[i].endpoint, sizeof c->moved[i].card);
+		c->feed_end[i] = UINT64_MAX;
 	}
 	c->n_owned = n;
 	return AL_OK;
@@ -116,11 +113,9 @@ static int own_arrays(struct al_charter *c, size_t n)
 
 static long append(struct al_charter *c, const struct al_member *m, enum al_standing s)
 {
-	struct al_member *v = realloc(c->members, (c->n_members + 1) * sizeof *v);
-	if (!v)
+	if (grow(&c->members, &c->cap_members, c->n_members + 1, sizeof *c->members))
 		return -1;
-	c->members = v;
-	v[c->n_members] = *m; /* first: own_arrays takes its endpoint as the card's */
+	c->members[c->n_members] = *m; /* first: own_arrays takes its endpoint as the card's */
 	if (own_arrays(c, c->n_members + 1))
 		return -1;
 	c->standing[c->n_members] = s;
@@ -139,13 +134,12 @@ static struct al_motion *motion(struct al_charter *c, const struct al_ref *id)
 		if (c->motions[i].id.seq == id->seq &&
 		    !memcmp(&c->motions[i].id.author, &id->author, AL_KEYLEN))
 			return &c->motions[i];
-	struct al_motion *v = realloc(c->motions, (c->n_motions + 1) * sizeof *v);
-	if (!v)
+	if (grow(&c->motions, &c->cap_motions, c->n_motions + 1, sizeof *c->motions))
 		return NULL;
-	c->motions = v;
-	memset(&v[c->n_motions], 0, sizeof *v);
-	v[c->n_motions].id = *id;
-	return &v[c->n_motions++];
+	struct al_motion *mo = &c->motions[c->n_motions++];
+	memset(mo, 0, sizeof *mo);
+	mo->id = *id;
+	return mo;
 }
 
 static int approve(struct al_motion *mo, const al_key *who, uint64_t seq)
@@ -156,15 +150,14 @@ static int approve(struct al_motion *mo, const al_key *who, uint64_t seq)
 				mo->approver_seq[i] = seq; /* its first approval counts */
 			return AL_OK;
 		}
-	al_key *v = realloc(mo->approvers, (mo->n_approvers + 1) * sizeof *v);
-	if (v)
-		mo->approvers = v;
-	uint64_t *q = v ? realloc(mo->approver_seq, (mo->n_approvers + 1) * sizeof *q) : NULL;
-	if (!q)
+	/* The two share cap_approvers: the lesser room, once both have grown. */
+	size_t k[2] = { mo->cap_approvers, mo->cap_approvers };
+	if (grow(&mo->approvers, &k[0], mo->n_approvers + 1, sizeof *mo->approvers) ||
+	    grow(&mo->approver_seq, &k[1], mo->n_approvers + 1, sizeof *mo->approver_seq))
 		return AL_E_NOMEM;
-	mo->approver_seq = q;
-	v[mo->n_approvers] = *who;
-	q[mo->n_approvers++] = seq;
+	mo->cap_approvers = k[0] < k[1] ? k[0] : k[1];
+	mo->approvers[mo->n_approvers] = *who;
+	mo->approver_seq[mo->n_approvers++] = seq;
 	return AL_OK;
 }
 
@@ -557,5 +550,5 @@ void members_forget(struct al_charter *c)
 	}
 	free(c->motions);
 	c->motions = NULL;
-	c->n_motions = 0;
+	c->n_motions = c->cap_motions = 0;
 }

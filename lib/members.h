@@ -51,7 +51,7 @@ struct al_motion {
 	al_key gone;
 	al_key *approvers;     /* distinct, the proposer first */
 	uint64_t *approver_seq; /* the seq of each one's (first) vote */
-	size_t n_approvers;
+	size_t n_approvers, cap_approvers; /* the two arrays' room, shared */
 };
 
 /* What an amendment does. An approval carries nothing else, and a

@@ -2,6 +2,7 @@
 #include "store.h"
 #include "err.h"
 #include "file.h"
+#include "grow.h"
 #include "members.h"
 #include "when.h"
 #include "wire.h"
@@ -92,12 +93,10 @@ static bool proven(const struct al_store *s, const al_key *author, uint64_t seq)
 
 static int add_proven(struct al_store *s, const al_key *author, uint64_t seq)
 {
-	struct al_ref *v = realloc(s->proven, (s->n_proofs + 1) * sizeof *v);
-	if (!v)
+	if (grow(&s->proven, &s->cap_proofs, s->n_proofs + 1, sizeof *s->proven))
 		return AL_E_NOMEM;
-	s->proven = v;
-	v[s->n_proofs].author = *author;
-	v[s->n_proofs++].seq = seq;
+	s->proven[s->n_proofs].author = *author;
+	s->proven[s->n_proofs++].seq = seq;
 	return AL_OK;
 }
 

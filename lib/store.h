@@ -40,7 +40,7 @@ struct al_store {
 					   * admitted (NULL: to be rebuilt: store_ledger) */
 	uint64_t ledger_rebuilds;         /* full rebuilds since open (membership changes) */
 	uint64_t counts[AL_REASON_COUNT]; /* since open, by verdict */
-	size_t n_proofs;                  /* equivocation proofs held */
+	size_t n_proofs, cap_proofs;      /* equivocation proofs held */
 	struct al_ref *proven;            /* (author, seq) of each proof */
 	struct al_ckpt_status ckpt;       /* the checkpoint at open, and written since */
 	struct al_ckpt_scan *ckpt_scan;   /* while opening: what to check (checkpoint.c) */

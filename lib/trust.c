@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "grow.h"
 #include "when.h"
 
 double trust_round(double x)
@@ -38,11 +39,9 @@ static double decay(const struct al_params *p, int64_t as_of, int64_t at)
 
 static int add_evidence(struct al_trust *t, const struct al_evidence *e)
 {
-	struct al_evidence *v = realloc(t->evidence, (t->n_evidence + 1) * sizeof *v);
-	if (!v)
+	if (grow(&t->evidence, &t->cap_evidence, t->n_evidence + 1, sizeof *t->evidence))
 		return AL_E_NOMEM;
-	t->evidence = v;
-	v[t->n_evidence++] = *e;
+	t->evidence[t->n_evidence++] = *e;
 	t->rows[e->member].r += e->r;
 	t->rows[e->member].s += e->s;
 	return AL_OK;
@@ -51,15 +50,14 @@ static int add_evidence(struct al_trust *t, const struct al_evidence *e)
 static int warn(struct al_trust_row *row, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int warn(struct al_trust_row *row, const char *fmt, ...)
 {
-	char buf[1024], **v = realloc(row->warnings, (row->n_warnings + 1) * sizeof *v);
+	char buf[1024];
 	va_list ap;
-	if (!v)
+	if (grow(&row->warnings, &row->cap_warnings, row->n_warnings + 1, sizeof *row->warnings))
 		return AL_E_NOMEM;
-	row->warnings = v;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	if (!(v[row->n_warnings] = strdup(buf)))
+	if (!(row->warnings[row->n_warnings] = strdup(buf)))
 		return AL_E_NOMEM;
 	row->n_warnings++;
 	return AL_OK;

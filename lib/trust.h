@@ -31,7 +31,7 @@ struct al_trust_row {
 	uint64_t fulfilled, late, missed, disputed;
 	double given, received; /* value delivered by and to the member */
 	char **warnings;        /* sentences naming the evidence */
-	size_t n_warnings;
+	size_t n_warnings, cap_warnings;
 };
 
 struct al_trust {
@@ -41,7 +41,7 @@ struct al_trust {
 	size_t *order;             /* the members to list, in order (the ledger's: */
 	size_t n_order;            /* founders, then the others as they joined) */
 	struct al_evidence *evidence;
-	size_t n_evidence;
+	size_t n_evidence, cap_evidence;
 	double *pair;              /* pair[a * n + b]: value delivered by a to b */
 };
 
