@@ -99,12 +99,11 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t k
 	for (size_t i = 0; i < cm->n_to; i++) {
 		to[i] = (size_t)party_of(l, &cm->to[i]); /* checked by allowed() */
 	}
-	struct al_cstatus *v = realloc(l->items, (l->n_items + 1) * sizeof *v);
+	bool grown = !grow(&l->items, &l->cap_items, l->n_items + 1, sizeof *l->items);
+	struct al_cstatus *v = l->items;
 	char *what = strdup(cm->what ? cm->what : "");
 	bool *released = calloc(l->n_members, sizeof *released);
-	if (v)
-		l->items = v;
-	if (!v || !what || !released ||
+	if (!grown || !what || !released ||
 	    index_put(l->item_of, l->item_cap, k, b->seq, l->n_items + 1)) {
 		free(to);
 		free(what);
@@ -483,10 +482,9 @@ static int violation(struct al_ledger *l, long k, const struct al_body *b, const
 		     struct undo *u)
 {
 	size_t a = l->party[k];
-	struct al_violation *v = realloc(l->broken, (l->n_broken + 1) * sizeof *v);
-	if (!v)
+	if (grow(&l->broken, &l->cap_broken, l->n_broken + 1, sizeof *l->broken))
 		return AL_E_NOMEM;
-	l->broken = v;
+	struct al_violation *v = l->broken;
 	if (u)
 		u->violator = (long)a;
 	v[l->n_broken].id = (struct al_ref){ b->author, b->seq };
@@ -549,11 +547,9 @@ static int amend(struct al_ledger *l, size_t k, const struct al_body *b, struct 
 			u->approved_was = p->approved[a];
 		}
 	} else {
-		struct al_proposal *v = realloc(l->proposals, (l->n_proposals + 1) * sizeof *v);
-		if (!v)
+		if (grow(&l->proposals, &l->cap_proposals, l->n_proposals + 1, sizeof *l->proposals))
 			return AL_E_NOMEM;
-		l->proposals = v;
-		p = &v[l->n_proposals];
+		p = &l->proposals[l->n_proposals];
 		memset(p, 0, sizeof *p);
 		if (!(p->approved = calloc(l->n_members, sizeof *p->approved)))
 			return AL_E_NOMEM;
@@ -626,12 +622,10 @@ static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 		s->timeliness = b->u.verdict.timeliness;
 		break;
 	case AL_KIND_TASK: {
-		struct al_task_status *v = realloc(l->tasks, (l->n_tasks + 1) * sizeof *v);
-		if (v)
-			l->tasks = v;
-		if (!v || index_put(l->task_of, l->task_cap, (size_t)k, b->seq, l->n_tasks + 1))
+		if (grow(&l->tasks, &l->cap_tasks, l->n_tasks + 1, sizeof *l->tasks) ||
+		    index_put(l->task_of, l->task_cap, (size_t)k, b->seq, l->n_tasks + 1))
 			return AL_E_NOMEM;
-		v[l->n_tasks++] = (struct al_task_status){ { b->author, b->seq },
+		l->tasks[l->n_tasks++] = (struct al_task_status){ { b->author, b->seq },
 			(size_t)party_of(l, &b->u.task.owner) };
 		break;
 	}
@@ -666,11 +660,9 @@ static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 		s->resolved_at = b->timestamp;
 		break;
 	case AL_KIND_FEEDBACK: {
-		struct al_rating *v = realloc(l->feedback, (l->n_feedback + 1) * sizeof *v);
-		if (!v)
+		if (grow(&l->feedback, &l->cap_feedback, l->n_feedback + 1, sizeof *l->feedback))
 			return AL_E_NOMEM;
-		l->feedback = v;
-		v[l->n_feedback++] = (struct al_rating){ (size_t)a,
+		l->feedback[l->n_feedback++] = (struct al_rating){ (size_t)a,
 			(size_t)party_of(l, &b->u.feedback.about), b->u.feedback.rating,
 			b->timestamp, { b->author, b->seq } };
 		break;

@@ -103,20 +103,20 @@ struct al_ledger {
 	size_t *order;              /* members who were ever active: the founders, then */
 	size_t n_order;             /* the others as they joined (the order to list them) */
 	struct al_cstatus *items;   /* in canonical order */
-	size_t n_items;
+	size_t n_items, cap_items;
 	struct al_rating *feedback;
-	size_t n_feedback;
+	size_t n_feedback, cap_feedback;
 	struct al_task_status *tasks;
-	size_t n_tasks;
+	size_t n_tasks, cap_tasks;
 	struct al_params params;    /* in effect: the charter's, as amended */
 	struct al_proposal *proposals;
-	size_t n_proposals;
+	size_t n_proposals, cap_proposals;
 	uint64_t *violations;       /* per member (party) */
 	struct al_violation {       /* each one, in canonical order */
 		struct al_ref id;   /* the message that broke a rule */
 		char why[AL_ERRLEN]; /* the rule */
 	} *broken;
-	size_t n_broken;
+	size_t n_broken, cap_broken;
 	size_t **item_of, **task_of; /* per member, by seq: index + 1 of the commitment/task */
 	uint64_t *item_cap, *task_cap;
 	struct al_ledger_inc *inc;  /* ledger_new's: what ledger_add needs (NULL: built by
