@@ -8,7 +8,11 @@
 #                   tmpfiles.d entries, bash completion, README and docs/*.md
 #   make uninstall  removes what make install put there (same PREFIX, DESTDIR)
 #   make SANITIZE=address,undefined test     the same under sanitizers (build-san/)
-#   make bench      the pipeline against raw libsodium, fdatasync and ZeroMQ
+#   make bench      3 daemons on loopback, a near-empty log against BENCH_SCALE
+#                   messages (100000; 1000000 on request), against raw libsodium,
+#                   fdatasync and ZeroMQ: a table and bench/results.json
+#                   (BENCH_GROWTH=1: 10k/100k/1M messages, 3/10/20 members,
+#                   into bench/growth.json; docs/performance.md)
 #   make fuzz       libFuzzer on every parser of untrusted input (FUZZ_SECONDS=60 each)
 #   make soak       partners under a random workload with crashes (SOAK_SECONDS=600),
 #                   and a power loss at every sync point of a workload (crash_points)
@@ -149,10 +153,17 @@ $(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(LIBA)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
-# Speed against the machine's own limits, measured in the same run.
-bench: $(BUILD)/bench/bench
+# Speed against the machine's own limits, measured in the same run: the
+# library's pipeline (bench/bench), then the daemons through the CLI at
+# scale (bench/scale.sh), then the table and the JSON (bench/report.py).
+BENCH_SCALE ?= 100000
+BENCH_GROWTH ?= 0
+BENCH_JSON := $(if $(filter 1,$(BENCH_GROWTH)),bench/growth.json,bench/results.json)
+bench: $(BINS) $(BUILD)/bench/bench $(BUILD)/tests/mklog
 	$(Q)BENCH_RAW=$(BUILD)/bench/raw.txt $(BUILD)/bench/bench $(BENCH_N)
-	$(Q)BUILD=$(BUILD) BENCH_RAW=$(BUILD)/bench/raw.txt bench/replication.sh $(BENCH_REPL_N)
+	$(Q)BUILD=$(BUILD) BENCH_SCALE=$(BENCH_SCALE) BENCH_GROWTH=$(BENCH_GROWTH) \
+		BENCH_MEASURES=$(BUILD)/bench/measures.txt bench/scale.sh
+	$(Q)bench/report.py $(BUILD)/bench/measures.txt $(BUILD)/bench/raw.txt $(BENCH_JSON)
 
 # Real coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS per target.
 fuzz: $(GEN)/alliance.pb-c.c $(BUILD)/tests/fuzz_envelope
@@ -160,7 +171,7 @@ fuzz: $(GEN)/alliance.pb-c.c $(BUILD)/tests/fuzz_envelope
 	$(Q)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-libfuzzer $(FUZZ_TARGETS)
 
 # Run everything, or only the tests named: make test T="log charter cli_charter"
-test: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS)
+test: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS) $(BUILD)/bench/bench
 	$(Q)BUILD=$(BUILD) tests/run $(T)
 
 # The soak test for longer than make test's 25 s smoke (SOAK_SEED=N repeats a

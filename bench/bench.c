@@ -9,7 +9,7 @@
  *   raw ZeroMQ: envelope-sized messages over CURVE on loopback TCP
  *
  * It also writes the raw rates to the file named by $BENCH_RAW (if set),
- * as "name rate" lines, for bench/replication.sh to compare against.
+ * as "name rate" lines, for bench/report.py to compare against.
  */
 #include <sodium.h>
 #include <stdio.h>
