@@ -113,7 +113,14 @@ const char *log_path(const struct al_log *l);
 /* Close (does not sync) and null *l. */
 void log_close(struct al_log **l);
 
-/* CRC-32C (Castagnoli) of data, continuing from crc (0 to start). */
+/* CRC-32C (Castagnoli) of data, continuing from crc (0 to start):
+ * log_crc32c(log_crc32c(0, a, n), b, m) is the CRC of a then b. Uses the
+ * CPU's crc32 instruction when it has one (x86-64 with SSE4.2). */
 uint32_t log_crc32c(uint32_t crc, const uint8_t *data, size_t len);
+
+/* For tests: the same CRC by the portable table method whatever the CPU,
+ * and whether log_crc32c uses the instruction instead. */
+uint32_t log_crc32c_portable(uint32_t crc, const uint8_t *data, size_t len);
+bool log_crc32c_hw(void);
 
 #endif
