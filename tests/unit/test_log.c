@@ -327,6 +327,9 @@ static void crc32c_known_answer(void **state)
 		assert_int_equal(f(0, inc, 32), 0x46DD794Eu);
 		assert_int_equal(f(0, dec, 32), 0x113FDB5Cu);
 		assert_int_equal(f(0, pdu, sizeof pdu), 0xD9963A56u);
+		/* docs/log-format.md's example frame: length 3, payload 01 02 03. */
+		const uint8_t frame[7] = { 3, 0, 0, 0, 1, 2, 3 };
+		assert_int_equal(f(f(0, frame, 4), frame + 4, 3), 0x926F4E51u);
 	}
 	assert_int_equal(crc_ref(0, v, 9), 0xE3069283u);
 }
