@@ -130,7 +130,14 @@ int log_tail_read(struct al_log_tail *t, log_record_fn on_record, void *arg, boo
 		  char *why);
 void log_tail_close(struct al_log_tail **t);
 
-/* CRC-32C (Castagnoli) of data, continuing from crc (0 to start). */
+/* CRC-32C (Castagnoli) of data, continuing from crc (0 to start):
+ * log_crc32c(log_crc32c(0, a, n), b, m) is the CRC of a then b. Uses the
+ * CPU's crc32 instruction when it has one (x86-64 with SSE4.2). */
 uint32_t log_crc32c(uint32_t crc, const uint8_t *data, size_t len);
+
+/* For tests: the same CRC by the portable table method whatever the CPU,
+ * and whether log_crc32c uses the instruction instead. */
+uint32_t log_crc32c_portable(uint32_t crc, const uint8_t *data, size_t len);
+bool log_crc32c_hw(void);
 
 #endif

@@ -12,6 +12,9 @@ ids=()
 for i in 1 2 3; do ids+=("$(alliancectl -H "$T/acme" commit "job $i" --to globex --due +7d)"); done
 check "three commitments acknowledged" is_id "${ids[2]}"
 check "...and held by globex" eventually 10 holds 3 acme globex
+# globex's receipt of them comes about a second later: wait for it, so
+# that the count below is the log's when acme stops.
+check "...whose receipt acme holds" eventually 10 holds 1 globex acme
 records=$(jq_status acme "a['records']")
 
 stop_daemon acme

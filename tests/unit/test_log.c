@@ -4,7 +4,9 @@
  * power loss) cut with them, detection of every flipped bit, the fatal
  * fsync, the taken-back short write and a full disk at every byte of a
  * record (through fault injection), taking back unsynced records,
- * and known answers for CRC-32C and the frame layout. */
+ * known answers for CRC-32C and the frame layout, and both CRC-32C
+ * implementations (the CPU's instruction, the portable tables) against a
+ * bitwise reference at every length, alignment and split. */
 #include "testutil.h"
 
 #include <inttypes.h>
@@ -278,19 +280,129 @@ static void frame_layout_known_answer(void **state)
 	free(m);
 }
 
+/* Both implementations: log_crc32c (the CPU's instruction where there is
+ * one) and the portable tables every other CPU uses. */
+typedef uint32_t (*crc_fn)(uint32_t, const uint8_t *, size_t);
+static const struct {
+	const char *name;
+	crc_fn fn;
+} crcs[] = { { "log_crc32c", log_crc32c }, { "portable", log_crc32c_portable } };
+#define NCRC (sizeof crcs / sizeof crcs[0])
+
+/* The reference: one bit at a time, straight from the definition. */
+static uint32_t crc_ref(uint32_t crc, const uint8_t *p, size_t n)
+{
+	crc = ~crc;
+	while (n--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = crc & 1 ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
+	}
+	return ~crc;
+}
+
 static void crc32c_known_answer(void **state)
 {
 	(void)state;
+	/* RFC 3720 B.4: 32 bytes of zeros, of 0xff, incrementing, decrementing;
+	 * a SCSI Read (10) command PDU. */
+	static const uint8_t pdu[48] = { 0x01, 0xc0, [16] = 0x14, [22] = 0x04, [27] = 0x14,
+					 [31] = 0x18, [32] = 0x28, [40] = 0x02 };
+	uint8_t zero[32], ones[32], inc[32], dec[32];
+	for (int i = 0; i < 32; i++) {
+		zero[i] = 0;
+		ones[i] = 0xff;
+		inc[i] = (uint8_t)i;
+		dec[i] = (uint8_t)(31 - i);
+	}
 	const uint8_t *v = (const uint8_t *)"123456789";
-	assert_int_equal(log_crc32c(0, v, 9), 0xE3069283u);
-	assert_int_equal(log_crc32c(log_crc32c(0, v, 4), v + 4, 5), 0xE3069283u);
-	assert_int_equal(log_crc32c(0, v, 0), 0);
-	/* RFC 3720 B.4: 32 bytes of zeros, and of 0xff. */
-	uint8_t z[32];
-	memset(z, 0, sizeof z);
-	assert_int_equal(log_crc32c(0, z, sizeof z), 0x8A9136AAu);
-	memset(z, 0xff, sizeof z);
-	assert_int_equal(log_crc32c(0, z, sizeof z), 0x62A8AB43u);
+	for (size_t i = 0; i < NCRC; i++) {
+		crc_fn f = crcs[i].fn;
+		assert_int_equal(f(0, v, 9), 0xE3069283u);
+		assert_int_equal(f(f(0, v, 4), v + 4, 5), 0xE3069283u);
+		assert_int_equal(f(0, v, 0), 0);
+		assert_int_equal(f(0x12345678u, v, 0), 0x12345678u);
+		assert_int_equal(f(0, zero, 32), 0x8A9136AAu);
+		assert_int_equal(f(0, ones, 32), 0x62A8AB43u);
+		assert_int_equal(f(0, inc, 32), 0x46DD794Eu);
+		assert_int_equal(f(0, dec, 32), 0x113FDB5Cu);
+		assert_int_equal(f(0, pdu, sizeof pdu), 0xD9963A56u);
+		/* docs/log-format.md's example frame: length 3, payload 01 02 03. */
+		const uint8_t frame[7] = { 3, 0, 0, 0, 1, 2, 3 };
+		assert_int_equal(f(f(0, frame, 4), frame + 4, 3), 0x926F4E51u);
+	}
+	assert_int_equal(crc_ref(0, v, 9), 0xE3069283u);
+}
+
+/* The instruction is used where the CPU has it: opening a log checks every
+ * frame, and the tables are several times slower. */
+static void crc32c_uses_the_instruction(void **state)
+{
+	(void)state;
+#if defined(__x86_64__) && defined(__GNUC__)
+	assert_int_equal(log_crc32c_hw(), __builtin_cpu_supports("sse4.2") != 0);
+	if (!log_crc32c_hw())
+		print_message("note: no SSE4.2 here; only the portable CRC-32C is tested\n");
+#else
+	assert_false(log_crc32c_hw());
+#endif
+}
+
+/* Every length 0..300 at every alignment 0..15, from 0 and from another
+ * CRC: both implementations agree with the reference. */
+static void crc32c_every_length_and_alignment(void **state)
+{
+	(void)state;
+	uint8_t buf[300 + 16];
+	fill(buf, sizeof buf, 11);
+	size_t checked = 0;
+	for (size_t len = 0; len <= 300; len++)
+		for (size_t at = 0; at < 16; at++)
+			for (uint32_t from = 0; from < 2; from++) {
+				uint32_t init = from ? 0x9E3779B9u * (uint32_t)(len + 1) : 0;
+				uint32_t want = crc_ref(init, buf + at, len);
+				for (size_t i = 0; i < NCRC; i++) {
+					uint32_t got = crcs[i].fn(init, buf + at, len);
+					if (got != want)
+						fail_msg("%s: length %zu at +%zu from %08" PRIx32
+							 ": %08" PRIx32 ", want %08" PRIx32,
+							 crcs[i].name, len, at, init, got, want);
+					checked++;
+				}
+			}
+	assert_int_equal(checked, 301 * 16 * 2 * NCRC);
+	/* A record-sized buffer, past every short cut. */
+	size_t big = 70001;
+	uint8_t *b = malloc(big + 1);
+	assert_non_null(b);
+	fill(b, big + 1, 12);
+	uint32_t want = crc_ref(0, b + 1, big);
+	for (size_t i = 0; i < NCRC; i++)
+		assert_int_equal(crcs[i].fn(0, b + 1, big), want);
+	free(b);
+}
+
+/* The CRC of a then b is the CRC of b continuing from a's, at every split,
+ * whichever implementation computed each part (a frame's CRC is computed in
+ * two parts: its length, then its data). */
+static void crc32c_chains(void **state)
+{
+	(void)state;
+	uint8_t buf[600];
+	fill(buf, sizeof buf, 13);
+	for (size_t n = 0; n <= sizeof buf; n += 37) {
+		uint32_t whole = crc_ref(0, buf, n);
+		for (size_t cut = 0; cut <= n; cut++)
+			for (size_t i = 0; i < NCRC; i++)
+				for (size_t j = 0; j < NCRC; j++) {
+					uint32_t a = crcs[i].fn(0, buf, cut);
+					uint32_t got = crcs[j].fn(a, buf + cut, n - cut);
+					if (got != whole)
+						fail_msg("%s then %s, %zu bytes cut at %zu: %08" PRIx32
+							 ", want %08" PRIx32, crcs[i].name,
+							 crcs[j].name, n, cut, got, whole);
+				}
+	}
 }
 
 /* ------------------------------------------------------------ durability */
@@ -1140,6 +1252,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(append_sync_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(frame_layout_known_answer, setup, teardown),
 		cmocka_unit_test(crc32c_known_answer),
+		cmocka_unit_test(crc32c_uses_the_instruction),
+		cmocka_unit_test(crc32c_every_length_and_alignment),
+		cmocka_unit_test(crc32c_chains),
 		cmocka_unit_test_setup_teardown(durable_only_after_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_syncs_what_it_finds, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_tail_every_length, setup, teardown),
