@@ -2176,10 +2176,20 @@ static int ld_feed(struct ld *x, struct al_ledger *l, size_t k, char *why)
 								c->members[k].name,
 								(unsigned long long)seq, err);
 		}
+		f->q[f->n++] = msg;
+		/* What ledger_save writes: the canonical packing (so that a
+		 * state saves again to the bytes it was read from). */
+		uint8_t *again = NULL;
+		size_t again_len = 0;
+		if ((rc = wire_body_pack(&msg->b, &again, &again_len)))
+			return rc == AL_E_NOMEM ? rc : al_errf(why, AL_E_PARSE, "%s/%llu cannot be "
+								"packed again", c->members[k].name,
+								(unsigned long long)seq);
+		bool canonical = again_len == len && !memcmp(again, x->r->p, len);
+		free(again);
 		x->r->p += len;
 		x->r->left -= len;
-		f->q[f->n++] = msg;
-		if (memcmp(&msg->b.author, &c->members[k].sign_key, AL_KEYLEN) ||
+		if (!canonical || memcmp(&msg->b.author, &c->members[k].sign_key, AL_KEYLEN) ||
 		    msg->b.seq != seq || msg->b.timestamp != f->ts[seq - 1])
 			return al_errf(why, AL_E_PARSE, "%s/%llu is another message",
 				       c->members[k].name, (unsigned long long)seq);
