@@ -197,7 +197,8 @@ int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w);
  * ledger_destroy), a ledger of charter c (borrowed, as by ledger_new),
  * leaving r after it. Everything is checked as untrusted (lengths against
  * what is left, member indices, enums, strings, the tail against the
- * feeds): returns 0; AL_E_PARSE with why (cut short, damaged, another
+ * feeds, each body in the packing ledger_save writes), so that a state
+ * that loads saves again to the bytes it was read from: returns 0; AL_E_PARSE with why (cut short, damaged, another
  * version); AL_E_INVAL with why (the state of another alliance, or c's
  * members or feed ends are not those it was saved with: replay the log);
  * AL_E_NOMEM. On failure *out is NULL and nothing is kept. */
