@@ -64,7 +64,7 @@ BINS := $(BUILD)/allianced $(BUILD)/alliancectl
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(BUILD)/tests/mklog $(BUILD)/tests/peerprobe $(BUILD)/tests/oldctl $(BUILD)/tests/crashshim.so
-FUZZ_TARGETS := envelope charter text log peer checkpoint
+FUZZ_TARGETS := envelope charter text log peer checkpoint ledger_load
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_%)
 FUZZ_SECONDS ?= 60
 SOAK_SECONDS ?= 600

@@ -502,3 +502,43 @@ int checkpoint_compare(struct al_store *a, struct al_store *b, char *why)
 		rc = log_scan(log_path(a->log), each_keyed, NULL, &k, why);
 	return rc;
 }
+
+/* ------------------------------------------------------------ in memory */
+
+int ckpt_write_mem(int (*fn)(void *arg, struct al_ckpt_writer *w), void *arg, uint8_t **out,
+		   size_t *len)
+{
+	struct al_ckpt_writer *w = calloc(1, sizeof *w);
+	int rc = AL_OK;
+	*out = NULL;
+	*len = 0;
+	if (!w)
+		return AL_E_NOMEM;
+	if ((w->fd = memfd_create("ckpt", MFD_CLOEXEC)) < 0) {
+		rc = file_err(errno);
+		free(w);
+		return rc;
+	}
+	crypto_generichash_init(&w->h, NULL, 0, SUM_LEN);
+	if ((rc = fn(arg, w)) == AL_OK && (rc = drain(w)) == AL_OK &&
+	    !(*out = malloc(w->bytes ? w->bytes : 1)))
+		rc = AL_E_NOMEM;
+	for (size_t done = 0; rc == AL_OK && done < w->bytes;) {
+		ssize_t k = pread(w->fd, *out + done, w->bytes - done, (off_t)done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			rc = file_err(k < 0 ? errno : EIO);
+		else
+			done += (size_t)k;
+	}
+	if (rc == AL_OK) {
+		*len = w->bytes;
+	} else {
+		free(*out);
+		*out = NULL;
+	}
+	close(w->fd);
+	free(w);
+	return rc;
+}

@@ -77,6 +77,12 @@ int ckpt_put(struct al_ckpt_writer *w, const void *p, size_t n);
 int ckpt_put_u32(struct al_ckpt_writer *w, uint32_t v);
 int ckpt_put_u64(struct al_ckpt_writer *w, uint64_t v);
 
+/* For tests and fuzz seeds: run fn with a writer into memory and give what
+ * it wrote in *out (malloc'd, the caller's) and *len. Returns fn's error,
+ * AL_E_NOMEM or AL_E_IO. */
+int ckpt_write_mem(int (*fn)(void *arg, struct al_ckpt_writer *w), void *arg, uint8_t **out,
+		   size_t *len);
+
 /* A reader over a section's bytes: a short read sets bad and yields zeros. */
 struct al_ckpt_reader {
 	const uint8_t *p;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "card.h"
+#include "checkpoint.h"
 #include "err.h"
 #include "grow.h"
 #include "members.h"
@@ -14,6 +15,7 @@
 #include "when.h"
 #include "wire.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -519,7 +521,8 @@ static void enact(struct al_ledger *l, struct al_proposal *p, const struct al_bo
 			l->party[p->member] = l->party[p->old];
 			l->card[p->member] = p->card;
 		}
-	} else if (p->member >= 0 && !card_clash(l, &p->card, why)) {
+	} else if (p->member >= 0 && !card_clash(l, &p->card, why) && l->n_order < l->n_members) {
+		/* (n_order: each member joins once; a loaded state could say otherwise) */
 		l->standing[p->member] = AL_JOINED;
 		l->card[p->member] = p->card;
 		l->order[l->n_order++] = (size_t)p->member;
@@ -1701,4 +1704,815 @@ bool ledger_equal(const struct al_ledger *a, const struct al_ledger *b, char *wh
 		     "not /%llu (%.200s)", i, (unsigned long long)a->broken[i].id.seq, a->broken[i].why,
 		     (unsigned long long)b->broken[i].id.seq, b->broken[i].why);
 	return true;
+}
+
+/* ------------------------------------------------------------ saved state
+ *
+ * ledger_save writes every field of the ledger and of its incremental
+ * part; ledger_load reads them back into a ledger_new of the same charter.
+ * Pointers are not saved: the message of an undo record is the next
+ * applied message of its feed, the position of an applied message is its
+ * place in the tail, an undo record's saved commitment or proposal shares
+ * the arrays of the current one (only their scalar fields change), and
+ * the (member, seq) indexes are made again from the commitments and tasks.
+ * A message not yet stable is saved as its body re-packed by the wire
+ * module (ledger_add keeps the unpacked body, not the envelope).
+ */
+
+#define LEDGER_SAVE_VERSION 1
+
+/* A writer whose first failure sticks (as the reader's bad flag does). */
+struct sv {
+	struct al_ckpt_writer *w;
+	int rc;
+};
+
+static void sv_put(struct sv *s, const void *p, size_t n)
+{
+	if (!s->rc)
+		s->rc = ckpt_put(s->w, p, n);
+}
+
+static void sv_u8(struct sv *s, bool v)
+{
+	uint8_t b = v;
+	sv_put(s, &b, 1);
+}
+
+static void sv_u32(struct sv *s, uint32_t v)
+{
+	if (!s->rc)
+		s->rc = ckpt_put_u32(s->w, v);
+}
+
+static void sv_u64(struct sv *s, uint64_t v)
+{
+	if (!s->rc)
+		s->rc = ckpt_put_u64(s->w, v);
+}
+
+static void sv_str(struct sv *s, const char *v)
+{
+	size_t n = strlen(v);
+	sv_u32(s, (uint32_t)n);
+	sv_put(s, v, n);
+}
+
+static void sv_ref(struct sv *s, const struct al_ref *r)
+{
+	sv_put(s, r->author.b, AL_KEYLEN);
+	sv_u64(s, r->seq);
+}
+
+static void sv_params(struct sv *s, const struct al_params *p)
+{
+	sv_u64(s, p->half_life);
+	sv_u64(s, p->grace);
+	sv_u64(s, p->skew);
+	const uint32_t v[] = { p->w_on_time, p->w_late, p->w_missed, p->w_disputed, p->w_rating,
+			       p->warn_trust, p->warn_uncertainty, p->warn_misses,
+			       p->warn_reciprocity };
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+		sv_u32(s, v[i]);
+	sv_u64(s, p->value_unit);
+}
+
+/* A card's bytes as they are (ledger_equal compares them so). */
+static void sv_card(struct sv *s, const struct al_member *m)
+{
+	sv_put(s, m->name, sizeof m->name);
+	sv_put(s, m->sign_key.b, AL_KEYLEN);
+	sv_put(s, m->transport_key.b, AL_KEYLEN);
+	sv_put(s, m->endpoint, sizeof m->endpoint);
+}
+
+/* The per-member arrays an amendment changes (the ledger's, a snapshot's). */
+static void sv_members(struct sv *s, size_t m, const enum al_standing *standing,
+		       const size_t *party, const struct al_member *card)
+{
+	for (size_t k = 0; k < m; k++) {
+		sv_u32(s, standing[k]);
+		sv_u64(s, party[k]);
+		sv_card(s, &card[k]);
+	}
+}
+
+/* What a message may change in a commitment (the rest is fixed when made). */
+static void sv_item_moves(struct sv *s, const struct al_cstatus *x)
+{
+	sv_u32(s, x->state);
+	sv_u64(s, (uint64_t)x->delivered_at);
+	sv_u64(s, (uint64_t)x->acked_at);
+	sv_u64(s, (uint64_t)x->verdict_at);
+	sv_u32(s, x->quality);
+	sv_u32(s, x->timeliness);
+	sv_ref(s, &x->delivery);
+	sv_ref(s, &x->changed);
+	sv_u8(s, x->accepted);
+	sv_u8(s, x->escalated);
+	sv_u32(s, x->ruling);
+	sv_u64(s, (uint64_t)x->resolved_at);
+}
+
+/* What a message may change in a proposal (besides approved[]). */
+static void sv_prop_moves(struct sv *s, const struct al_proposal *p)
+{
+	sv_ref(s, &p->enacted_by);
+	sv_u64(s, p->approvals);
+	sv_u64(s, (uint64_t)p->effective_at);
+}
+
+static void sv_body(struct sv *s, const struct al_body *b)
+{
+	uint8_t *p = NULL;
+	size_t n = 0;
+	if (!s->rc && (s->rc = wire_body_pack(b, &p, &n)) == AL_OK) {
+		sv_u32(s, (uint32_t)n);
+		sv_put(s, p, n);
+	}
+	free(p);
+}
+
+int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w)
+{
+	const struct al_ledger_inc *in = l->inc;
+	size_t m = l->n_members;
+	struct sv s = { w, AL_OK };
+	if (!in || in->failed || l->c->n_members != m)
+		return AL_E_INVAL;
+	sv_u32(&s, LEDGER_SAVE_VERSION);
+	/* The charter it was made of: the alliance, its members as the store
+	 * amended them when the ledger was made, where their feeds end. */
+	sv_put(&s, l->c->id.b, AL_HASHLEN);
+	sv_u64(&s, m);
+	for (size_t k = 0; k < m; k++) {
+		sv_card(&s, &in->cards[k]);
+		sv_u64(&s, in->feed_end[k]);
+	}
+	/* Per feed: the timestamps, the deliveries, the messages not stable. */
+	for (size_t k = 0; k < m; k++) {
+		const struct inc_feed *f = &in->feed[k];
+		sv_u64(&s, f->n_ts);
+		for (size_t i = 0; i < f->n_ts; i++)
+			sv_u64(&s, (uint64_t)f->ts[i]);
+		sv_u64(&s, f->n_dl);
+		for (size_t i = 0; i < f->n_dl; i++) {
+			sv_u64(&s, f->dl[i].seq);
+			sv_ref(&s, &f->dl[i].commitment);
+			for (size_t j = 0; j < m; j++)
+				sv_u64(&s, (uint64_t)f->dl_min[i * m + j]);
+		}
+		sv_u64(&s, f->n - f->lo);
+		sv_u64(&s, f->next - f->lo);
+		for (size_t i = f->lo; i < f->n; i++)
+			sv_body(&s, &f->q[i]->b);
+	}
+	/* The ledger. */
+	sv_members(&s, m, l->standing, l->party, l->card);
+	for (size_t k = 0; k < m; k++)
+		sv_u64(&s, l->violations[k]);
+	sv_u64(&s, l->n_order);
+	for (size_t i = 0; i < l->n_order; i++)
+		sv_u64(&s, l->order[i]);
+	sv_params(&s, &l->params);
+	sv_u64(&s, l->n_items);
+	for (size_t i = 0; i < l->n_items; i++) {
+		const struct al_cstatus *x = &l->items[i];
+		sv_ref(&s, &x->id);
+		sv_u64(&s, x->promisor);
+		sv_str(&s, x->what);
+		sv_u64(&s, x->n_to);
+		for (size_t t = 0; t < x->n_to; t++)
+			sv_u64(&s, x->to[t]);
+		sv_u64(&s, (uint64_t)x->due);
+		sv_u64(&s, x->value);
+		sv_ref(&s, &x->task);
+		sv_item_moves(&s, x);
+		for (size_t k = 0; k < m; k++)
+			sv_u8(&s, x->released[k]);
+	}
+	sv_u64(&s, l->n_feedback);
+	for (size_t i = 0; i < l->n_feedback; i++) {
+		const struct al_rating *x = &l->feedback[i];
+		sv_u64(&s, x->author);
+		sv_u64(&s, x->about);
+		sv_u32(&s, x->rating);
+		sv_u64(&s, (uint64_t)x->at);
+		sv_ref(&s, &x->id);
+	}
+	sv_u64(&s, l->n_tasks);
+	for (size_t i = 0; i < l->n_tasks; i++) {
+		sv_ref(&s, &l->tasks[i].id);
+		sv_u64(&s, l->tasks[i].owner);
+	}
+	sv_u64(&s, l->n_proposals);
+	for (size_t i = 0; i < l->n_proposals; i++) {
+		const struct al_proposal *p = &l->proposals[i];
+		sv_ref(&s, &p->id);
+		sv_u32(&s, (uint32_t)p->change);
+		sv_params(&s, &p->params);
+		sv_card(&s, &p->card);
+		sv_u64(&s, (uint64_t)p->member);
+		sv_u64(&s, (uint64_t)p->old);
+		sv_prop_moves(&s, p);
+		for (size_t k = 0; k < m; k++)
+			sv_u8(&s, p->approved[k]);
+	}
+	sv_u64(&s, l->n_broken);
+	for (size_t i = 0; i < l->n_broken; i++) {
+		sv_ref(&s, &l->broken[i].id);
+		sv_str(&s, l->broken[i].why);
+	}
+	/* The incremental part: the tail's undo records, in order. */
+	sv_u64(&s, in->n_stable);
+	sv_u8(&s, in->have_last);
+	sv_u64(&s, (uint64_t)in->last.timestamp);
+	sv_put(&s, in->last.author.b, AL_KEYLEN);
+	sv_u64(&s, in->st.added);
+	sv_u64(&s, in->st.direct);
+	sv_u64(&s, in->st.replays);
+	sv_u64(&s, in->st.replayed);
+	sv_u64(&s, in->tail_n - in->tail_lo);
+	for (size_t i = in->tail_lo; i < in->tail_n; i++) {
+		const struct undo *u = &in->tail[i];
+		sv_u64(&s, (uint64_t)charter_index(l->c, &u->m->b.author));
+		const size_t n[] = { u->n_items, u->n_tasks, u->n_feedback, u->n_proposals,
+				     u->n_broken, u->n_order };
+		for (size_t j = 0; j < sizeof n / sizeof *n; j++)
+			sv_u64(&s, n[j]);
+		sv_u64(&s, (uint64_t)u->violator);
+		sv_u64(&s, (uint64_t)u->item);
+		if (u->item >= 0)
+			sv_item_moves(&s, &u->was);
+		sv_u64(&s, (uint64_t)u->released);
+		sv_u8(&s, u->released_was);
+		sv_u64(&s, (uint64_t)u->prop);
+		if (u->prop >= 0)
+			sv_prop_moves(&s, &u->pwas);
+		sv_u64(&s, (uint64_t)u->approved);
+		sv_u8(&s, u->approved_was);
+		sv_u8(&s, u->snap != NULL);
+		if (u->snap) {
+			sv_params(&s, &u->snap->params);
+			sv_members(&s, m, u->snap->standing, u->snap->party, u->snap->card);
+		}
+	}
+	return s.rc;
+}
+
+/* A reader that notes the first value out of range (the ckpt reader notes
+ * a short read): every value it returns is in range, so that reading on
+ * after damage is safe, and the load fails at the next check. */
+struct ld {
+	struct al_ckpt_reader *r;
+	const struct al_charter *c;
+	size_t m;
+	const char *odd; /* the first value out of range, or NULL */
+};
+
+static void ld_odd(struct ld *x, const char *what)
+{
+	if (!x->odd)
+		x->odd = what;
+}
+
+static uint64_t ld_u64(struct ld *x)
+{
+	return ckpt_get_u64(x->r);
+}
+
+static int64_t ld_i64(struct ld *x)
+{
+	return (int64_t)ckpt_get_u64(x->r);
+}
+
+static bool ld_bool(struct ld *x, const char *what)
+{
+	uint8_t b = 0;
+	ckpt_get(x->r, &b, 1);
+	if (b > 1)
+		ld_odd(x, what);
+	return b == 1;
+}
+
+/* A value below limit (else 0, noted). */
+static uint64_t ld_below(struct ld *x, uint64_t limit, const char *what)
+{
+	uint64_t v = ckpt_get_u64(x->r);
+	if (v < limit)
+		return v;
+	ld_odd(x, what);
+	return 0;
+}
+
+static uint32_t ld_enum(struct ld *x, uint32_t last, const char *what)
+{
+	uint32_t v = ckpt_get_u32(x->r);
+	if (v <= last)
+		return v;
+	ld_odd(x, what);
+	return 0;
+}
+
+/* -1 or a value below limit (else -1, noted). */
+static long ld_opt(struct ld *x, uint64_t limit, const char *what)
+{
+	int64_t v = ld_i64(x);
+	if (v >= -1 && (v < 0 || (uint64_t)v < limit))
+		return (long)v;
+	ld_odd(x, what);
+	return -1;
+}
+
+/* A count of elements of at least min bytes each, which must fit in what
+ * is left: what is allocated for it is bounded by the payload's size. */
+static size_t ld_count(struct ld *x, size_t min, const char *what)
+{
+	uint64_t n = ckpt_get_u64(x->r);
+	if (n <= x->r->left / min)
+		return (size_t)n;
+	ld_odd(x, what);
+	return 0;
+}
+
+static void ld_ref(struct ld *x, struct al_ref *ref)
+{
+	ckpt_get(x->r, ref->author.b, AL_KEYLEN);
+	ref->seq = ld_u64(x);
+}
+
+static void ld_params(struct ld *x, struct al_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->half_life = ld_u64(x);
+	p->grace = ld_u64(x);
+	p->skew = ld_u64(x);
+	uint32_t *v[] = { &p->w_on_time, &p->w_late, &p->w_missed, &p->w_disputed, &p->w_rating,
+			  &p->warn_trust, &p->warn_uncertainty, &p->warn_misses,
+			  &p->warn_reciprocity };
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+		*v[i] = ckpt_get_u32(x->r);
+	p->value_unit = ld_u64(x);
+}
+
+static void ld_card(struct ld *x, struct al_member *m)
+{
+	ckpt_get(x->r, m->name, sizeof m->name);
+	ckpt_get(x->r, m->sign_key.b, AL_KEYLEN);
+	ckpt_get(x->r, m->transport_key.b, AL_KEYLEN);
+	ckpt_get(x->r, m->endpoint, sizeof m->endpoint);
+	if (!memchr(m->name, 0, sizeof m->name) || !memchr(m->endpoint, 0, sizeof m->endpoint)) {
+		ld_odd(x, "a card's name or endpoint is not terminated");
+		m->name[0] = m->endpoint[0] = '\0';
+	}
+}
+
+/* A string of at most max bytes, without NUL, into buf (max + 1 bytes). */
+static void ld_str(struct ld *x, char *buf, size_t max)
+{
+	uint32_t n = ckpt_get_u32(x->r);
+	buf[0] = '\0';
+	if (n > max || n > x->r->left) {
+		ld_odd(x, "a string is too long");
+		return;
+	}
+	ckpt_get(x->r, buf, n);
+	buf[n] = '\0';
+	if (strlen(buf) != n)
+		ld_odd(x, "a string holds a NUL");
+}
+
+static void ld_members(struct ld *x, enum al_standing *standing, size_t *party,
+		       struct al_member *card)
+{
+	for (size_t k = 0; k < x->m; k++) {
+		standing[k] = (enum al_standing)ld_enum(x, AL_REPLACED, "a standing is unknown");
+		party[k] = (size_t)ld_below(x, x->m, "a party is not a member");
+		ld_card(x, &card[k]);
+	}
+}
+
+static void ld_item_moves(struct ld *x, struct al_cstatus *s)
+{
+	s->state = (enum al_cstate)ld_enum(x, AL_C_RELEASED, "a commitment's state is unknown");
+	s->delivered_at = ld_i64(x);
+	s->acked_at = ld_i64(x);
+	s->verdict_at = ld_i64(x);
+	s->quality = ckpt_get_u32(x->r);
+	s->timeliness = ckpt_get_u32(x->r);
+	ld_ref(x, &s->delivery);
+	ld_ref(x, &s->changed);
+	s->accepted = ld_bool(x, "a commitment's accepted flag is neither 0 nor 1");
+	s->escalated = ld_bool(x, "a commitment's escalated flag is neither 0 nor 1");
+	s->ruling = (enum al_ruling)ld_enum(x, AL_RULING_REJECT, "a ruling is unknown");
+	s->resolved_at = ld_i64(x);
+}
+
+static void ld_prop_moves(struct ld *x, struct al_proposal *p)
+{
+	ld_ref(x, &p->enacted_by);
+	p->approvals = (size_t)ld_below(x, (uint64_t)x->m + 1, "a proposal has more approvals "
+					"than members");
+	p->effective_at = ld_i64(x);
+}
+
+/* (member, seq) of an applied message: its feed holds it. Returns the
+ * member index, or -1 (noted). */
+static long ld_id(struct ld *x, const struct al_ledger *l, const struct al_ref *id,
+		  const char *what)
+{
+	long k = charter_index(x->c, &id->author);
+	if (k < 0 || !id->seq || id->seq > l->inc->feed[k].n_ts) {
+		ld_odd(x, what);
+		return -1;
+	}
+	return k;
+}
+
+/* Each feed's saved part: timestamps, deliveries, messages not stable. */
+static int ld_feed(struct ld *x, struct al_ledger *l, size_t k, char *why)
+{
+	struct inc_feed *f = &l->inc->feed[k];
+	const struct al_charter *c = x->c;
+	size_t m = x->m;
+	size_t n = ld_count(x, 8, "a feed's timestamps do not fit");
+	if (n > l->inc->feed_end[k])
+		ld_odd(x, "a feed holds messages past its end");
+	if (x->odd || x->r->bad)
+		return AL_E_PARSE;
+	if (grow(&f->ts, &f->ts_cap, n, sizeof *f->ts))
+		return AL_E_NOMEM;
+	for (; f->n_ts < n; f->n_ts++) {
+		f->ts[f->n_ts] = ld_i64(x);
+		if (f->n_ts && f->ts[f->n_ts] < f->ts[f->n_ts - 1])
+			ld_odd(x, "a feed's timestamps go back");
+	}
+	n = ld_count(x, 8 + AL_KEYLEN + 8 + 8 * m, "a feed's deliveries do not fit");
+	if (n > f->n_ts)
+		ld_odd(x, "a feed has more deliveries than messages");
+	if (x->odd || x->r->bad)
+		return AL_E_PARSE;
+	if (grow(&f->dl, &f->dl_cap, n, sizeof *f->dl) ||
+	    grow(&f->dl_min, &f->dl_min_cap, n * m, sizeof *f->dl_min))
+		return AL_E_NOMEM;
+	for (; f->n_dl < n; f->n_dl++) {
+		struct inc_delivery *d = &f->dl[f->n_dl];
+		d->seq = ld_u64(x);
+		if (d->seq < 1 || d->seq > f->n_ts || (f->n_dl && d->seq <= d[-1].seq))
+			ld_odd(x, "a feed's deliveries are out of sequence");
+		ld_ref(x, &d->commitment);
+		for (size_t j = 0; j < m; j++)
+			f->dl_min[f->n_dl * m + j] = ld_i64(x);
+	}
+	size_t held = ld_count(x, 4, "a feed's messages do not fit");
+	uint64_t applied = ld_u64(x);
+	if (held > f->n_ts || applied > held)
+		ld_odd(x, "a feed's messages not stable are more than it has");
+	if (x->odd || x->r->bad)
+		return AL_E_PARSE;
+	if (grow(&f->q, &f->cap, held, sizeof *f->q))
+		return AL_E_NOMEM;
+	while (f->n < held) {
+		uint32_t len = ckpt_get_u32(x->r);
+		uint64_t seq = f->n_ts - held + f->n + 1;
+		char err[AL_ERRLEN];
+		struct inc_msg *msg;
+		if (x->r->bad || len > AL_MAX_ENVELOPE || len > x->r->left)
+			return al_errf(why, AL_E_PARSE, "%s/%llu does not fit", c->members[k].name,
+				       (unsigned long long)seq);
+		if (!(msg = calloc(1, sizeof *msg)))
+			return AL_E_NOMEM;
+		int rc = wire_body_unpack(x->r->p, len, &msg->b, err);
+		if (rc) {
+			free(msg);
+			return rc == AL_E_NOMEM ? rc : al_errf(why, AL_E_PARSE, "%s/%llu: %s",
+								c->members[k].name,
+								(unsigned long long)seq, err);
+		}
+		f->q[f->n++] = msg;
+		/* What ledger_save writes: the canonical packing (so that a
+		 * state saves again to the bytes it was read from). */
+		uint8_t *again = NULL;
+		size_t again_len = 0;
+		if ((rc = wire_body_pack(&msg->b, &again, &again_len)))
+			return rc == AL_E_NOMEM ? rc : al_errf(why, AL_E_PARSE, "%s/%llu cannot be "
+								"packed again", c->members[k].name,
+								(unsigned long long)seq);
+		bool canonical = again_len == len && !memcmp(again, x->r->p, len);
+		free(again);
+		x->r->p += len;
+		x->r->left -= len;
+		if (!canonical || memcmp(&msg->b.author, &c->members[k].sign_key, AL_KEYLEN) ||
+		    msg->b.seq != seq || msg->b.timestamp != f->ts[seq - 1])
+			return al_errf(why, AL_E_PARSE, "%s/%llu is another message",
+				       c->members[k].name, (unsigned long long)seq);
+	}
+	f->next = (size_t)applied;
+	l->inc->done[k] = f->n_ts - (held - applied);
+	return AL_OK;
+}
+
+/* A string of at most max bytes, malloc'd (NULL: out of memory). */
+static char *ld_strdup(struct ld *x, size_t max)
+{
+	uint32_t n = ckpt_get_u32(x->r);
+	if (n > max || n > x->r->left) {
+		ld_odd(x, "a string is too long");
+		n = 0;
+	}
+	char *v = malloc((size_t)n + 1);
+	if (!v)
+		return NULL;
+	ckpt_get(x->r, v, n);
+	v[n] = '\0';
+	if (strlen(v) != n)
+		ld_odd(x, "a string holds a NUL");
+	return v;
+}
+
+/* The counts before a message (struct undo): at most the ledger's, and
+ * never fewer than the previous record's (each message adds). */
+static bool ld_counts(struct ld *x, const struct al_ledger *l, const struct undo *prev,
+		      struct undo *u)
+{
+	size_t *n[] = { &u->n_items, &u->n_tasks, &u->n_feedback, &u->n_proposals, &u->n_broken,
+			&u->n_order };
+	const size_t now[] = { l->n_items, l->n_tasks, l->n_feedback, l->n_proposals,
+			       l->n_broken, l->n_order };
+	const size_t least[] = { prev ? prev->n_items : 0, prev ? prev->n_tasks : 0,
+				 prev ? prev->n_feedback : 0, prev ? prev->n_proposals : 0,
+				 prev ? prev->n_broken : 0, prev ? prev->n_order : 0 };
+	for (size_t i = 0; i < sizeof n / sizeof *n; i++) {
+		uint64_t v = ld_u64(x);
+		if (v < least[i] || v > now[i]) {
+			ld_odd(x, "an undo record's counts are out of range");
+			return false;
+		}
+		*n[i] = (size_t)v;
+	}
+	return true;
+}
+
+static int ld_tail_one(struct ld *x, struct al_ledger *l, size_t *cursor)
+{
+	struct al_ledger_inc *in = l->inc;
+	size_t m = x->m;
+	struct undo *u = &in->tail[in->tail_n];
+	memset(u, 0, sizeof *u);
+	size_t k = (size_t)ld_below(x, m, "an undo record's feed is not a member's");
+	if (cursor[k] >= in->feed[k].next) {
+		ld_odd(x, "the tail has more messages of a feed than it applied");
+		return AL_E_PARSE;
+	}
+	u->m = in->feed[k].q[cursor[k]++];
+	u->violator = u->item = u->released = u->prop = u->approved = -1;
+	in->tail_n++;
+	if (!ld_counts(x, l, in->tail_n > 1 ? &in->tail[in->tail_n - 2] : NULL, u))
+		return AL_E_PARSE;
+	u->violator = ld_opt(x, m, "an undo record's violator is not a member");
+	u->item = ld_opt(x, u->n_items, "an undo record's commitment came after it");
+	if (u->item >= 0) {
+		u->was = l->items[u->item]; /* the arrays are shared: see above */
+		ld_item_moves(x, &u->was);
+	}
+	u->released = ld_opt(x, m, "an undo record's release is not a member's");
+	u->released_was = ld_bool(x, "an undo record's flag is neither 0 nor 1");
+	u->prop = ld_opt(x, u->n_proposals, "an undo record's proposal came after it");
+	if (u->prop >= 0) {
+		u->pwas = l->proposals[u->prop];
+		ld_prop_moves(x, &u->pwas);
+	}
+	u->approved = ld_opt(x, m, "an undo record's approval is not a member's");
+	if (u->prop >= 0 && u->approved < 0)
+		ld_odd(x, "an undo record's approval names no member");
+	u->approved_was = ld_bool(x, "an undo record's flag is neither 0 nor 1");
+	if (ld_bool(x, "an undo record's flag is neither 0 nor 1")) {
+		struct msnap *s = calloc(1, sizeof *s);
+		if (!s || !(s->standing = calloc(m ? m : 1, sizeof *s->standing)) ||
+		    !(s->party = calloc(m ? m : 1, sizeof *s->party)) ||
+		    !(s->card = calloc(m ? m : 1, sizeof *s->card))) {
+			snap_free(s);
+			return AL_E_NOMEM;
+		}
+		u->snap = s;
+		ld_params(x, &s->params);
+		ld_members(x, s->standing, s->party, s->card);
+	}
+	return x->odd || x->r->bad ? AL_E_PARSE : AL_OK;
+}
+
+/* The ledger part of the payload (after the feeds). */
+static int ld_ledger(struct ld *x, struct al_ledger *l)
+{
+	size_t m = x->m, n;
+	int rc;
+	ld_members(x, l->standing, l->party, l->card);
+	for (size_t k = 0; k < m; k++)
+		l->violations[k] = ld_u64(x);
+	n = ld_count(x, 8, "the members' order does not fit");
+	if (n > m) {
+		ld_odd(x, "the members' order names more than the members");
+		n = 0;
+	}
+	for (l->n_order = 0; l->n_order < n; l->n_order++) {
+		size_t k = (size_t)ld_below(x, m, "the members' order names a non-member");
+		for (size_t i = 0; i < l->n_order; i++)
+			if (l->order[i] == k)
+				ld_odd(x, "the members' order names one twice");
+		l->order[l->n_order] = k;
+	}
+	ld_params(x, &l->params);
+	if (x->odd || x->r->bad)
+		return AL_E_PARSE;
+
+	n = ld_count(x, 200 + m, "the commitments do not fit");
+	if (!(l->items = malloc((n ? n : 1) * sizeof *l->items)))
+		return AL_E_NOMEM;
+	while (l->n_items < n && !x->odd && !x->r->bad) {
+		struct al_cstatus *s = &l->items[l->n_items];
+		memset(s, 0, sizeof *s);
+		ld_ref(x, &s->id);
+		s->promisor = (size_t)ld_below(x, m, "a promisor is not a member");
+		s->what = ld_strdup(x, AL_MAX_ENVELOPE);
+		s->n_to = ld_count(x, 8, "a commitment's beneficiaries do not fit");
+		if (s->n_to > m) {
+			ld_odd(x, "a commitment has more beneficiaries than members");
+			s->n_to = 0;
+		}
+		s->to = calloc(s->n_to ? s->n_to : 1, sizeof *s->to);
+		s->released = calloc(m ? m : 1, sizeof *s->released);
+		l->n_items++; /* ledger_destroy frees it from here */
+		if (!s->what || !s->to || !s->released)
+			return AL_E_NOMEM;
+		for (size_t t = 0; t < s->n_to; t++)
+			s->to[t] = (size_t)ld_below(x, m, "a beneficiary is not a member");
+		s->due = ld_i64(x);
+		s->value = ld_u64(x);
+		ld_ref(x, &s->task);
+		ld_item_moves(x, s);
+		for (size_t k = 0; k < m; k++)
+			s->released[k] = ld_bool(x, "a release flag is neither 0 nor 1");
+		long k = ld_id(x, l, &s->id, "a commitment is not an added message");
+		if (k >= 0 && index_get(l, l->item_of, l->item_cap, &s->id))
+			ld_odd(x, "a commitment comes twice");
+		else if (k >= 0 && (rc = index_put(l->item_of, l->item_cap, (size_t)k, s->id.seq,
+						   l->n_items)))
+			return rc;
+	}
+	if (x->odd || x->r->bad)
+		return AL_E_PARSE;
+
+	n = ld_count(x, 8 + 8 + 4 + 8 + AL_KEYLEN + 8, "the ratings do not fit");
+	if (!(l->feedback = malloc((n ? n : 1) * sizeof *l->feedback)))
+		return AL_E_NOMEM;
+	for (; l->n_feedback < n; l->n_feedback++) {
+		struct al_rating *v = &l->feedback[l->n_feedback];
+		memset(v, 0, sizeof *v);
+		v->author = (size_t)ld_below(x, m, "a rating's author is not a member");
+		v->about = (size_t)ld_below(x, m, "a rating is not about a member");
+		v->rating = ckpt_get_u32(x->r);
+		v->at = ld_i64(x);
+		ld_ref(x, &v->id);
+	}
+
+	n = ld_count(x, AL_KEYLEN + 8 + 8, "the tasks do not fit");
+	if (!(l->tasks = malloc((n ? n : 1) * sizeof *l->tasks)))
+		return AL_E_NOMEM;
+	while (l->n_tasks < n && !x->odd && !x->r->bad) {
+		struct al_task_status *t = &l->tasks[l->n_tasks++];
+		memset(t, 0, sizeof *t);
+		ld_ref(x, &t->id);
+		t->owner = (size_t)ld_below(x, m, "a task's owner is not a member");
+		long k = ld_id(x, l, &t->id, "a task is not an added message");
+		if (k >= 0 && index_get(l, l->task_of, l->task_cap, &t->id))
+			ld_odd(x, "a task comes twice");
+		else if (k >= 0 && (rc = index_put(l->task_of, l->task_cap, (size_t)k, t->id.seq,
+						   l->n_tasks)))
+			return rc;
+	}
+	if (x->odd || x->r->bad)
+		return AL_E_PARSE;
+
+	n = ld_count(x, 400 + m, "the proposals do not fit");
+	if (!(l->proposals = malloc((n ? n : 1) * sizeof *l->proposals)))
+		return AL_E_NOMEM;
+	while (l->n_proposals < n && !x->odd && !x->r->bad) {
+		struct al_proposal *p = &l->proposals[l->n_proposals];
+		memset(p, 0, sizeof *p);
+		if (!(p->approved = calloc(m ? m : 1, sizeof *p->approved)))
+			return AL_E_NOMEM;
+		l->n_proposals++;
+		ld_ref(x, &p->id);
+		p->change = ld_enum(x, AL_AMEND_REPLACE, "a proposal's change is unknown");
+		ld_params(x, &p->params);
+		ld_card(x, &p->card);
+		p->member = ld_opt(x, m, "a proposal's member is not one");
+		p->old = ld_opt(x, m, "a proposal's replaced member is not one");
+		ld_prop_moves(x, p);
+		for (size_t k = 0; k < m; k++)
+			p->approved[k] = ld_bool(x, "an approval flag is neither 0 nor 1");
+	}
+	if (x->odd || x->r->bad)
+		return AL_E_PARSE;
+
+	n = ld_count(x, AL_KEYLEN + 8 + 4, "the violations do not fit");
+	if (!(l->broken = malloc((n ? n : 1) * sizeof *l->broken)))
+		return AL_E_NOMEM;
+	for (; l->n_broken < n; l->n_broken++) {
+		struct al_violation *v = &l->broken[l->n_broken];
+		ld_ref(x, &v->id);
+		ld_str(x, v->why, sizeof v->why - 1);
+	}
+	return x->odd || x->r->bad ? AL_E_PARSE : AL_OK;
+}
+
+int ledger_load(const struct al_charter *c, struct al_ckpt_reader *r, struct al_ledger **out,
+		char *why)
+{
+	struct ld x = { r, c, c->n_members, NULL };
+	struct al_ledger *l = NULL;
+	size_t m = c->n_members, *cursor = NULL;
+	uint64_t added = 0, applied = 0;
+	al_hash id;
+	int rc;
+	*out = NULL;
+	if (why)
+		*why = '\0';
+	uint32_t version = ckpt_get_u32(r);
+	if (!r->bad && version != LEDGER_SAVE_VERSION)
+		return al_errf(why, AL_E_PARSE, "ledger state: version %" PRIu32 ", and this build "
+			       "reads version %d: replay the log", version, LEDGER_SAVE_VERSION);
+	ckpt_get(r, id.b, AL_HASHLEN);
+	uint64_t n = ckpt_get_u64(r);
+	if (r->bad)
+		return al_errf(why, AL_E_PARSE, "ledger state: cut short");
+	if (memcmp(&id, &c->id, AL_HASHLEN))
+		return al_errf(why, AL_E_INVAL, "ledger state of another alliance: replay the log");
+	if (n != m)
+		return al_errf(why, AL_E_INVAL, "ledger state: the members changed since it was "
+			       "saved (%" PRIu64 " then, %zu now): replay the log", n, m);
+	if ((rc = ledger_new(c, &l)))
+		goto out;
+	for (size_t k = 0; k < m; k++) {
+		struct al_member card;
+		ld_card(&x, &card);
+		uint64_t end = ld_u64(&x);
+		if (r->bad || x.odd) {
+			rc = AL_E_PARSE;
+			goto out;
+		}
+		if (memcmp(&card, &c->members[k], sizeof card) || end != l->inc->feed_end[k]) {
+			rc = al_errf(why, AL_E_INVAL, "ledger state: member %s changed since it was "
+				     "saved (its card, or the end of its feed): replay the log",
+				     c->members[k].name);
+			goto out;
+		}
+	}
+	for (size_t k = 0; k < m; k++) {
+		if ((rc = ld_feed(&x, l, k, why)))
+			goto out;
+		added += l->inc->feed[k].n_ts;
+		applied += l->inc->feed[k].next;
+	}
+	if ((rc = ld_ledger(&x, l)))
+		goto out;
+	struct al_ledger_inc *in = l->inc;
+	in->n_stable = ld_u64(&x);
+	in->have_last = ld_bool(&x, "the last key's flag is neither 0 nor 1");
+	in->last.timestamp = ld_i64(&x);
+	ckpt_get(r, in->last.author.b, AL_KEYLEN);
+	in->st.added = ld_u64(&x);
+	in->st.direct = ld_u64(&x);
+	in->st.replays = ld_u64(&x);
+	in->st.replayed = ld_u64(&x);
+	n = ld_count(&x, 8 * 10 + 4, "the tail does not fit");
+	if (n != applied || in->n_stable > added - applied)
+		ld_odd(&x, "the tail is not the feeds' applied messages");
+	if (r->bad || x.odd) {
+		rc = AL_E_PARSE;
+		goto out;
+	}
+	if (!(cursor = calloc(m ? m : 1, sizeof *cursor)) ||
+	    grow(&in->tail, &in->tail_cap, (size_t)n, sizeof *in->tail)) {
+		rc = AL_E_NOMEM;
+		goto out;
+	}
+	while (in->tail_n < n)
+		if ((rc = ld_tail_one(&x, l, cursor)))
+			goto out;
+	for (size_t i = 0; i < in->tail_n; i++)
+		in->tail[i].m->pos = in->n_stable + i;
+	in->n_applied = in->n_stable + in->tail_n;
+	*out = l;
+	l = NULL;
+out:
+	if (rc == AL_E_NOMEM)
+		al_errf(why, rc, "ledger state: out of memory");
+	else if (rc && (r->bad || x.odd))
+		al_errf(why, rc, "ledger state: %s: replay the log", r->bad ? "cut short" : x.odd);
+	else if (rc && why && !*why)
+		al_errf(why, rc, "ledger state: damaged: replay the log");
+	free(cursor);
+	ledger_destroy(&l);
+	return rc;
 }

@@ -177,6 +177,34 @@ int ledger_new(const struct al_charter *c, struct al_ledger **out);
  * (members_feed_end) is void: 0, nothing changes. */
 int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why);
 
+/* The incremental ledger's whole state, for a checkpoint (the section
+ * AL_CKPT_LEDGER): every field of l and of its incremental part (the
+ * messages not yet stable, as body bytes, their undo records, every feed's
+ * timestamps and deliveries, the counters), so that after ledger_load the
+ * next ledger_add does exactly what it would have done on l. The payload
+ * begins with its own u32 version, then the charter it depends on (the
+ * alliance id, its members' cards and feed ends as l was made with them).
+ * Cost: about 8 bytes a message added (its timestamp), 8 + 8 x members a
+ * delivery, 200 + members a commitment, and the bodies of the tail and the
+ * held-back messages (few). Returns 0, AL_E_INVAL (l was not made by
+ * ledger_new, or ran out of memory: it must be rebuilt), AL_E_NOMEM or
+ * what the writer returned. */
+struct al_ckpt_writer;
+struct al_ckpt_reader;
+int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w);
+
+/* Read what ledger_save wrote from r into *out (the caller's:
+ * ledger_destroy), a ledger of charter c (borrowed, as by ledger_new),
+ * leaving r after it. Everything is checked as untrusted (lengths against
+ * what is left, member indices, enums, strings, the tail against the
+ * feeds, each body in the packing ledger_save writes), so that a state
+ * that loads saves again to the bytes it was read from: returns 0; AL_E_PARSE with why (cut short, damaged, another
+ * version); AL_E_INVAL with why (the state of another alliance, or c's
+ * members or feed ends are not those it was saved with: replay the log);
+ * AL_E_NOMEM. On failure *out is NULL and nothing is kept. */
+int ledger_load(const struct al_charter *c, struct al_ckpt_reader *r, struct al_ledger **out,
+		char *why);
+
 /* What the incremental ledger did (counters since ledger_new). */
 struct ledger_stats {
 	uint64_t added;    /* messages added (not void) */
