@@ -133,10 +133,11 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 	json_object_set_new(j, "authoring_held_ms",
 			    held ? json_integer((json_int_t)(now - a->gate_since)) : json_null());
 	json_object_set_new(j, "log_bytes", json_integer((json_int_t)log_size(s->log)));
-	json_object_set_new(j, "checkpoint", json_pack("{s:b, s:I, s:I, s:I, s:s?}", "used",
-		s->ckpt.used, "covered", (json_int_t)s->ckpt.covered, "replayed",
-		(json_int_t)s->ckpt.replayed, "written", (json_int_t)s->ckpt.written,
-		"warning", *s->ckpt.warning ? s->ckpt.warning : NULL));
+	json_object_set_new(j, "checkpoint", json_pack("{s:b, s:b, s:I, s:I, s:I, s:s?, s:s?}",
+		"used", s->ckpt.used, "ledger", s->ckpt.ledger, "covered",
+		(json_int_t)s->ckpt.covered, "replayed", (json_int_t)s->ckpt.replayed, "written",
+		(json_int_t)s->ckpt.written, "warning", *s->ckpt.warning ? s->ckpt.warning : NULL,
+		"ledger_warning", *s->ckpt.ledger_why ? s->ckpt.ledger_why : NULL));
 	/* How the ledger is kept: applied as messages come, rebuilt from the
 	 * log only on membership changes (docs/performance.md). */
 	struct ledger_stats ls = { 0 };

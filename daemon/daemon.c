@@ -404,6 +404,9 @@ static int open_stores(struct daemon *d)
 		}
 		if (*s->ckpt.warning)
 			dlog(d, L_WARN, "%s; replayed the whole log", s->ckpt.warning);
+		else if (*s->ckpt.ledger_why)
+			dlog(d, L_WARN, "the ledger in checkpoint '%s/%s' not used: %s; it is "
+			     "rebuilt from the log", s->dir, AL_CKPT_FILE, s->ckpt.ledger_why);
 		if (rec.cut_bytes)
 			dlog(d, L_WARN, "log %s/log had a torn tail: cut %" PRIu64 " bytes at offset %"
 			     PRIu64 ", kept in %s", dir, rec.cut_bytes, rec.cut_offset, rec.broken_path);

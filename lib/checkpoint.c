@@ -1,5 +1,6 @@
 /* checkpoint.c: a store's derived state saved and checked; see checkpoint.h. */
 #include "checkpoint.h"
+#include "ledger.h"
 #include "envelope.h"
 #include "file.h"
 #include "grow.h"
@@ -140,6 +141,16 @@ static int find_last(void *arg, const al_key *author, uint64_t seq, const struct
 	return l->e != NULL; /* found: stop */
 }
 
+static int save(enum al_ckpt_tag tag, const struct al_store *s, struct al_ckpt_writer *w)
+{
+	switch (tag) {
+	case AL_CKPT_FEEDS: return feeds_save(s->feeds, w);
+	case AL_CKPT_IDEM: return idem_save(s->keys, w);
+	case AL_CKPT_LEDGER: return ledger_save(s->ledger, w);
+	}
+	return AL_E_INVAL;
+}
+
 static int section(struct al_ckpt_writer *w, enum al_ckpt_tag tag, const struct al_store *s)
 {
 	/* The length first: count the payload, then write it. */
@@ -147,7 +158,7 @@ static int section(struct al_ckpt_writer *w, enum al_ckpt_tag tag, const struct 
 	if (!counter)
 		return AL_E_NOMEM;
 	counter->fd = -1;
-	int rc = tag == AL_CKPT_FEEDS ? feeds_save(s->feeds, counter) : idem_save(s->keys, counter);
+	int rc = save(tag, s, counter);
 	uint64_t len = counter->bytes;
 	free(counter);
 	if (rc == AL_OK)
@@ -155,7 +166,7 @@ static int section(struct al_ckpt_writer *w, enum al_ckpt_tag tag, const struct 
 	if (rc == AL_OK)
 		rc = ckpt_put_u64(w, len);
 	if (rc == AL_OK)
-		rc = tag == AL_CKPT_FEEDS ? feeds_save(s->feeds, w) : idem_save(s->keys, w);
+		rc = save(tag, s, w);
 	return rc;
 }
 
@@ -175,6 +186,12 @@ int checkpoint_write(struct al_store *s, int64_t now, char *why)
 			       "indexed", s->dir, records - 1);
 	if (path_of(s, "", path, sizeof path) || path_of(s, ".tmp", tmp, sizeof tmp))
 		return al_errf(why, AL_E_INVAL, "path too long: '%s'", s->dir);
+	/* The ledger of everything, rebuilt now if it was dropped (a change of
+	 * membership): the next query would rebuild it anyway. Without one
+	 * (the log unreadable), the checkpoint goes without it. */
+	struct al_ledger *l;
+	char err[AL_ERRLEN];
+	(void)store_ledger(s, &l, err);
 	struct al_ckpt_writer *w = calloc(1, sizeof *w);
 	if (!w)
 		return AL_E_NOMEM;
@@ -193,7 +210,10 @@ int checkpoint_write(struct al_store *s, int64_t now, char *why)
 	    (rc = ckpt_put_u64(w, size)) || (rc = ckpt_put_u64(w, last.e->offset)) ||
 	    (rc = ckpt_put(w, last.e->hash.b, AL_HASHLEN)) ||
 	    (rc = ckpt_put_u64(w, (uint64_t)now)) || (rc = section(w, AL_CKPT_FEEDS, s)) ||
-	    (rc = section(w, AL_CKPT_IDEM, s)))
+	    (rc = section(w, AL_CKPT_IDEM, s)) ||
+	    /* The ledger when the store holds one of everything (not while
+	     * one dropped waits to be rebuilt): a start then replays it too. */
+	    (s->ledger && (rc = section(w, AL_CKPT_LEDGER, s))))
 		goto fail;
 	crypto_generichash_final(&w->h, sum, SUM_LEN);
 	/* The checksum is not part of what it sums: write it past the hash. */
@@ -261,6 +281,8 @@ struct al_ckpt_scan {
 	uint64_t records, size;
 	struct check *v;
 	size_t n, cap, next;
+	uint8_t *ledger;   /* the ledger section's payload (NULL: none), loaded */
+	size_t ledger_len; /* once the scan has noted every amendment it covers */
 };
 
 struct plan {
@@ -332,7 +354,14 @@ static int parse(struct al_store *s, const uint8_t *m, size_t size, struct al_ck
 		} else if (tag == AL_CKPT_IDEM && !keys) {
 			keys = true;
 			rc = idem_load(s->keys, &sub, why);
-		} else if (tag == AL_CKPT_FEEDS || tag == AL_CKPT_IDEM) {
+		} else if (tag == AL_CKPT_LEDGER && !sc->ledger) {
+			/* Read once the members are as it covers them (checkpoint_record). */
+			if (!(sc->ledger = malloc(len ? (size_t)len : 1)))
+				return AL_E_NOMEM;
+			memcpy(sc->ledger, sub.p, (size_t)len);
+			sc->ledger_len = (size_t)len;
+			continue;
+		} else if (tag == AL_CKPT_FEEDS || tag == AL_CKPT_IDEM || tag == AL_CKPT_LEDGER) {
 			return al_errf(why, AL_E_PARSE, "section %" PRIu32 " comes twice", tag);
 		} else {
 			continue; /* not this version's (the ledger's, say): skipped */
@@ -384,8 +413,10 @@ int checkpoint_load(struct al_store *s, char *why)
 	if (fd >= 0)
 		close(fd);
 	if (rc) {
-		if (sc)
+		if (sc) {
 			free(sc->v);
+			free(sc->ledger);
+		}
 		free(sc);
 		s->ckpt.covered = s->ckpt.written = 0;
 		return al_errf(why, rc, "checkpoint '%s' not used: %s", path,
@@ -402,6 +433,32 @@ static int misfit(struct al_store *s, const char *fmt, uint64_t index, uint64_t 
 	al_errf(s->ckpt.warning, AL_E_CORRUPT, "checkpoint '%s/%s' not used: %s (a log restored "
 		"from an older backup, or replaced?)", s->dir, AL_CKPT_FILE, what);
 	return AL_E_CORRUPT;
+}
+
+/* Once the scan has reached the last record the checkpoint covers (its
+ * amendments noted: the members are as the ledger was saved with them),
+ * the ledger it holds. One that does not load (another format version,
+ * damage the checksum missed, members that differ) leaves s->ledger
+ * NULL: store_ledger rebuilds it from the log, and the reason is kept. */
+static void ledger_from_checkpoint(struct al_store *s)
+{
+	struct al_ckpt_scan *sc = s->ckpt_scan;
+	char why[AL_ERRLEN];
+	if (!sc->ledger)
+		return;
+	struct al_ckpt_reader r = { sc->ledger, sc->ledger_len, false };
+	ledger_destroy(&s->ledger);
+	int rc = ledger_load(s->charter, &r, &s->ledger, why);
+	if (rc == AL_OK && (r.bad || r.left))
+		rc = al_errf(why, AL_E_PARSE, "the ledger section has %zu bytes too many", r.left);
+	if (rc == AL_OK) {
+		s->ckpt.ledger = true;
+	} else {
+		ledger_destroy(&s->ledger);
+		snprintf(s->ckpt.ledger_why, sizeof s->ckpt.ledger_why, "%s", why);
+	}
+	free(sc->ledger);
+	sc->ledger = NULL;
 }
 
 int checkpoint_record(struct al_store *s, const struct al_log_rec *r)
@@ -430,6 +487,8 @@ int checkpoint_record(struct al_store *s, const struct al_log_rec *r)
 	if (r->index == sc->records - 1 && r->offset + AL_LOG_FRAME + r->len != sc->size)
 		return misfit(s, "record %" PRIu64 " at offset %" PRIu64 " does not end where it "
 			      "covers", r->index, r->offset);
+	if (r->index == sc->records - 1)
+		ledger_from_checkpoint(s);
 	return 0;
 }
 
@@ -444,8 +503,10 @@ int checkpoint_check(struct al_store *s)
 
 void checkpoint_forget(struct al_store *s)
 {
-	if (s->ckpt_scan)
+	if (s->ckpt_scan) {
 		free(s->ckpt_scan->v);
+		free(s->ckpt_scan->ledger);
+	}
 	free(s->ckpt_scan);
 	s->ckpt_scan = NULL;
 }

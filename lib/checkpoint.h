@@ -52,7 +52,7 @@
 enum al_ckpt_tag {
 	AL_CKPT_FEEDS = 1, /* feeds_save */
 	AL_CKPT_IDEM = 2,  /* idem_save */
-	AL_CKPT_LEDGER = 3 /* reserved: the ledger's stable state */
+	AL_CKPT_LEDGER = 3 /* ledger_save: the incremental ledger's whole state */
 };
 
 /* The daemon's policy: a checkpoint after a group commit once this many
@@ -67,6 +67,9 @@ struct al_ckpt_status {
 	uint64_t covered;     /* records it covered (used) */
 	uint64_t replayed;    /* records replayed at open */
 	char warning[AL_ERRLEN]; /* why it was not used ("" when used or absent) */
+	bool ledger;          /* the ledger came from it too (used) */
+	char ledger_why[AL_ERRLEN]; /* why its ledger section was not used ("" if it was,
+				     * or there was none: the log was replayed for it) */
 	uint64_t written;     /* records the last one written here covers (or loaded) */
 	int64_t written_at;   /* ms, when it was written or loaded */
 };

@@ -1281,7 +1281,7 @@ static bool members_moved(const struct al_ledger *l, char *why)
 			       "rebuild it", c->n_members, l->n_members), true;
 	for (size_t k = 0; k < l->n_members; k++)
 		if (members_feed_end(c, k) != l->inc->feed_end[k] ||
-		    memcmp(&c->members[k], &l->inc->cards[k], sizeof c->members[k]))
+		    !same_card(&c->members[k], &l->inc->cards[k]))
 			return al_errf(why, LEDGER_REBUILD, "member %s changed (its card, or the end "
 				       "of its feed): rebuild the ledger", c->members[k].name), true;
 	return false;
@@ -1671,7 +1671,7 @@ bool ledger_equal(const struct al_ledger *a, const struct al_ledger *b, char *wh
 		     a->standing[k], b->standing[k]);
 		DIFF(a->party[k] != b->party[k], "member %s: party %zu, not %zu", name, a->party[k],
 		     b->party[k]);
-		DIFF(!SAME(a->card[k], b->card[k]), "member %s: another card", name);
+		DIFF(!same_card(&a->card[k], &b->card[k]), "member %s: another card", name);
 		DIFF(a->violations[k] != b->violations[k], "member %s: %llu violations, not %llu",
 		     name, (unsigned long long)a->violations[k], (unsigned long long)b->violations[k]);
 	}
@@ -1777,13 +1777,18 @@ static void sv_params(struct sv *s, const struct al_params *p)
 	sv_u64(s, p->value_unit);
 }
 
-/* A card's bytes as they are (ledger_equal compares them so). */
+/* A card: its strings, then its keys (same_card compares them so). */
 static void sv_card(struct sv *s, const struct al_member *m)
 {
-	sv_put(s, m->name, sizeof m->name);
+	/* The strings padded with zeros: the bytes after a NUL are whatever
+	 * the memory held (never written out, never compared). */
+	char name[sizeof m->name] = { 0 }, endpoint[sizeof m->endpoint] = { 0 };
+	memcpy(name, m->name, strnlen(m->name, sizeof name - 1));
+	memcpy(endpoint, m->endpoint, strnlen(m->endpoint, sizeof endpoint - 1));
+	sv_put(s, name, sizeof name);
 	sv_put(s, m->sign_key.b, AL_KEYLEN);
 	sv_put(s, m->transport_key.b, AL_KEYLEN);
-	sv_put(s, m->endpoint, sizeof m->endpoint);
+	sv_put(s, endpoint, sizeof endpoint);
 }
 
 /* The per-member arrays an amendment changes (the ledger's, a snapshot's). */
@@ -2061,10 +2066,24 @@ static void ld_card(struct ld *x, struct al_member *m)
 	ckpt_get(x->r, m->sign_key.b, AL_KEYLEN);
 	ckpt_get(x->r, m->transport_key.b, AL_KEYLEN);
 	ckpt_get(x->r, m->endpoint, sizeof m->endpoint);
-	if (!memchr(m->name, 0, sizeof m->name) || !memchr(m->endpoint, 0, sizeof m->endpoint)) {
+	const char *nul = memchr(m->name, 0, sizeof m->name), *end = memchr(m->endpoint, 0,
+									 sizeof m->endpoint);
+	if (!nul || !end) {
 		ld_odd(x, "a card's name or endpoint is not terminated");
 		m->name[0] = m->endpoint[0] = '\0';
+		return;
 	}
+	/* As sv_card writes them: zeros after the NUL. */
+	for (; nul < m->name + sizeof m->name; nul++)
+		if (*nul) {
+			ld_odd(x, "a card's name is not padded with zeros");
+			return;
+		}
+	for (; end < m->endpoint + sizeof m->endpoint; end++)
+		if (*end) {
+			ld_odd(x, "a card's endpoint is not padded with zeros");
+			return;
+		}
 }
 
 /* A string of at most max bytes, without NUL, into buf (max + 1 bytes). */
@@ -2461,7 +2480,7 @@ int ledger_load(const struct al_charter *c, struct al_ckpt_reader *r, struct al_
 			rc = AL_E_PARSE;
 			goto out;
 		}
-		if (memcmp(&card, &c->members[k], sizeof card) || end != l->inc->feed_end[k]) {
+		if (!same_card(&card, &c->members[k]) || end != l->inc->feed_end[k]) {
 			rc = al_errf(why, AL_E_INVAL, "ledger state: member %s changed since it was "
 				     "saved (its card, or the end of its feed): replay the log",
 				     c->members[k].name);

@@ -185,7 +185,8 @@ static int replay(struct al_store *s, struct al_log_recovery *recovery, char *wh
 	if (rc || (rc = path_in(path, sizeof path, s->dir, "log")))
 		return rc;
 	rc = checkpoint_load(s, err);
-	if (rc == AL_OK) /* what it covers is not replayed: the ledger is rebuilt when asked */
+	if (rc == AL_OK) /* what it covers is not replayed: its ledger section is loaded once the
+			  * scan has passed it (checkpoint_record), or store_ledger rebuilds */
 		ledger_destroy(&s->ledger);
 	if (rc != AL_OK && rc != AL_E_NOENT)
 		snprintf(s->ckpt.warning, sizeof s->ckpt.warning, "%s", err);
@@ -214,8 +215,10 @@ static int replay(struct al_store *s, struct al_log_recovery *recovery, char *wh
 	if (rc == AL_OK) {
 		s->ckpt.used = s->ckpt_scan != NULL;
 		s->ckpt.replayed = log_records(s->log) - (s->ckpt.used ? s->ckpt.covered : 0);
-		if (!s->ckpt.used)
+		if (!s->ckpt.used) {
 			s->ckpt.covered = s->ckpt.written = 0;
+			s->ckpt.ledger = false;
+		}
 		if (!s->ckpt.written_at)
 			s->ckpt.written_at = when_now();
 	}

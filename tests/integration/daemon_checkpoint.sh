@@ -23,6 +23,8 @@ cp "$dir/log" "$T/log.backup"
 start_daemon acme
 check "restarted from it: status answers and says it was used" status_true acme "a['checkpoint']['used']"
 check "...covering every record ($records)" test "$(ck covered)" = "$records"
+check "...the ledger with them: loaded, not replayed" test "$(ck ledger)" = True
+check "...and not rebuilt since" test "$(jq_status acme "a['ledger']['rebuilds']")" = 0
 check "...with nothing replayed" test "$(ck replayed)" = 0
 check "...and no warning" test "$(ck warning)" = None
 check "acme/3 is held after the restart" holds 3 acme acme

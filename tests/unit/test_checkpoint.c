@@ -172,6 +172,23 @@ static void assert_same(struct al_store *a, struct al_store *b)
 		fail_msg("not the state of a full replay: %s", why);
 }
 
+/* The ledger s holds is a full replay's; from_checkpoint: the checkpoint's
+ * ledger section was loaded (and what followed added to it); rebuilt: it
+ * had to be rebuilt from the log all the same (an amendment that changed
+ * the members came after the checkpoint). */
+static void assert_ledger_replayed(struct al_store *s, bool from_checkpoint, bool rebuilt)
+{
+	char why[AL_ERRLEN];
+	struct al_ledger *l;
+	if (s->ckpt.ledger != from_checkpoint) fail_msg("ledger section: %d, %s", s->ckpt.ledger, s->ckpt.ledger_why);
+	uint64_t rebuilds = s->ledger_rebuilds;
+	if (store_ledger(s, &l, why))
+		fail_msg("store_ledger: %s", why);
+	assert_int_equal(s->ledger_rebuilds, rebuilds + rebuilt);
+	if (store_ledger_check(s, why))
+		fail_msg("%s", why);
+}
+
 /* A store of 2 * HALF records, with a checkpoint covering the first HALF
  * (and m3's join), and the file as it was then in *old. */
 static void two_halves(struct fx *x, uint8_t **old, size_t *old_len)
@@ -201,6 +218,7 @@ static void equal_to_full_replay(void **state)
 	assert_same(s, full);
 	assert_int_equal(members_standing(s->charter, 3), AL_JOINED);
 	assert_string_equal(s->charter->members[1].endpoint, "tcp://127.0.0.1:7101");
+	assert_ledger_replayed(s, true, true); /* the move came after it */
 	/* A current one: nothing replayed, the same state. */
 	write_checkpoint(s);
 	store_close(&s);
@@ -209,6 +227,7 @@ static void equal_to_full_replay(void **state)
 	assert_int_equal(s->ckpt.covered, 2 * HALF);
 	assert_int_equal(s->ckpt.replayed, 0);
 	assert_same(s, full);
+	assert_ledger_replayed(s, true, false);
 	/* The comparison can fail: one more message is a difference. */
 	char why[AL_ERRLEN];
 	commit(x, s, 0);
@@ -294,11 +313,11 @@ static void version_and_foreign(void **state)
 	refused(x, old, old_len, "not a checkpoint", full);
 	old[0] = 'a';
 	resum(old, old_len);
-	/* An unknown section (the ledger's, say) is skipped: still used. */
+	/* An unknown section (a later version's) is skipped: still used. */
 	uint8_t *more = malloc(old_len + 16);
 	assert_non_null(more);
 	memcpy(more, old, old_len - 32);
-	uint8_t sec[16] = { AL_CKPT_LEDGER, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
+	uint8_t sec[16] = { 99, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
 	memcpy(more + old_len - 32, sec, sizeof sec);
 	resum(more, old_len + 16);
 	tu_write(file(x, AL_CKPT_FILE), more, old_len + 16);
@@ -313,6 +332,45 @@ static void version_and_foreign(void **state)
 
 /* A log restored from an older backup, with the newer checkpoint: shorter
  * than it covers, or as long but with other records. */
+/* A checkpoint whose ledger section does not load (here: a payload
+ * version this build does not know, the checksum made right): the rest
+ * of the checkpoint is used, the ledger rebuilt from the log, and why is
+ * kept for status. */
+static void ledger_section_refused(void **state)
+{
+	struct fx *x = *state;
+	uint8_t *old;
+	size_t old_len, len;
+	two_halves(x, &old, &old_len);
+	struct al_store *s = open_store(x, false);
+	write_checkpoint(s);
+	store_close(&s);
+	uint8_t *buf = tu_read(file(x, AL_CKPT_FILE), &len);
+	size_t at = 16 + 4 + 4 + 32 + 8 + 8 + 8 + 32 + 8, found = 0;
+	while (at + 12 <= len - 32) {
+		uint32_t tag = buf[at] | buf[at + 1] << 8 | (uint32_t)buf[at + 2] << 16 |
+			       (uint32_t)buf[at + 3] << 24;
+		uint64_t n = 0;
+		for (int i = 7; i >= 0; i--)
+			n = n << 8 | buf[at + 4 + i];
+		if (tag == AL_CKPT_LEDGER)
+			found = at + 12;
+		at += 12 + n;
+	}
+	assert_true(found > 0);
+	buf[found] = 99; /* its payload's version */
+	resum(buf, len);
+	tu_write(file(x, AL_CKPT_FILE), buf, len);
+	s = open_store(x, false);
+	assert_true(s->ckpt.used);
+	assert_string_equal(s->ckpt.warning, "");
+	assert_non_null(strstr(s->ckpt.ledger_why, "version"));
+	assert_ledger_replayed(s, false, true);
+	store_close(&s);
+	free(buf);
+	free(old);
+}
+
 static void newer_than_the_log(void **state)
 {
 	struct fx *x = *state;
@@ -375,6 +433,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(torn_and_flipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(version_and_foreign, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_than_the_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(ledger_section_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(written_when_due, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
