@@ -21,8 +21,12 @@ rss=$(vm VmRSS)
 alliancectl -H "$T/acme" commitments --json >"$T/daemon.json"
 hwm=$(vm VmHWM)
 out=$(($(stat -c %s "$T/daemon.json") / 1024))
-check "commitments --json grows the daemon by at most 3 x its output + 1 MB (rss ${rss} kB, then hwm ${hwm} kB, output ${out} kB)" \
-	test "$rss" -gt 0 -a "$hwm" -gt 0 -a "$out" -gt 100 -a $((hwm - rss)) -le $((3 * out + 1024))
+what="commitments --json grows the daemon by at most 3 x its output + 1 MB (rss ${rss} kB, then hwm ${hwm} kB, output ${out} kB)"
+if ldd "$(command -v allianced)" | grep -q libasan; then
+	ok "$what # SKIP AddressSanitizer's quarantine keeps what is freed"
+else
+	check "$what" test "$rss" -gt 0 -a "$hwm" -gt 0 -a "$out" -gt 100 -a $((hwm - rss)) -le $((3 * out + 1024))
+fi
 alliancectl -H "$T/acme" commitments --json --state confirmed >"$T/daemon-confirmed.json"
 check "the reply is a list of $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T/daemon.json") commitments, some confirmed" \
 	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert len(a) > 1000 and 0 < len(b) < len(a)' \
