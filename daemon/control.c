@@ -483,7 +483,6 @@ static int handle_query(struct daemon *d, const struct al_request *rq, struct al
 	char why[AL_ERRLEN];
 	struct alliance *a = find_alliance(d, rq->alliance, why);
 	struct al_ledger *l = NULL, *replay = NULL;
-	json_t *j = NULL;
 	int rc = AL_OK;
 	if (!a)
 		goto fail;
@@ -492,14 +491,10 @@ static int handle_query(struct daemon *d, const struct al_request *rq, struct al
 	else if (!(rc = ledger_of_log(log_path(a->s->log), a->s->charter, rq->query.as_of,
 				      AL_LEDGER_TRUSTED, &replay, why)))
 		l = replay;
-	if (rc || (rc = query_answer(l, &rq->query, &j, why)))
+	if (rc || (rc = query_dump(l, &rq->query, &rp->json, why)))
 		goto fail;
-	rp->json = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
 	ledger_destroy(&replay);
-	rp->ok = rp->json != NULL;
-	if (!rp->ok)
-		rp->error = strdup("out of memory");
+	rp->ok = 1;
 	return AL_OK;
 fail:
 	ledger_destroy(&replay);

@@ -225,6 +225,22 @@ static bool lost_write(const uint8_t *m, uint64_t size, uint64_t off)
 	return false;
 }
 
+/* The pages of the mapping a scan has passed are dropped every
+ * SCAN_DROP bytes (MADV_DONTNEED: a read-only private mapping of the file
+ * reads them again from the page cache if touched), so that reading a log
+ * of any size costs at most that much resident memory, not the file's
+ * size (a 1M-message log is about 400 MB). */
+#define SCAN_DROP ((uint64_t)4 << 20)
+
+static void drop_behind(const uint8_t *m, uint64_t off, uint64_t *dropped)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), end = off / page * page;
+	if (end - *dropped < SCAN_DROP)
+		return;
+	madvise((void *)(m + *dropped), (size_t)(end - *dropped), MADV_DONTNEED);
+	*dropped = end; /* advice only: on failure the pages merely stay */
+}
+
 /* Scan mapped bytes m[0..size). Without on_fault, *stop gets the fault
  * that ends the scan with AL_E_CORRUPT. */
 static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
@@ -245,9 +261,10 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 		*stop = f;
 		return torn ? AL_OK : AL_E_CORRUPT;
 	}
-	uint64_t off = AL_LOG_HEADER_LEN, index = 0, budget = RESYNC_WORK + size;
+	uint64_t off = AL_LOG_HEADER_LEN, index = 0, budget = RESYNC_WORK + size, dropped = 0;
 	while (off < size) {
 		const char *why_bad;
+		drop_behind(m, off, &dropped);
 		if (frame_ok(m, size, off, &why_bad)) {
 			uint32_t len = get_u32(m + off);
 			struct al_log_rec r = { index, off, m + off + AL_LOG_FRAME, len };

@@ -8,6 +8,7 @@
 
 #include "charter.h"
 #include "err.h"
+#include "grow.h"
 #include "members.h"
 #include "when.h"
 
@@ -95,11 +96,10 @@ int query_trust(const struct al_ledger *l, int64_t as_of, const char *name, json
 	return *out ? AL_OK : al_errf(why, AL_E_NOMEM, "out of memory");
 }
 
-int query_commitments(const struct al_ledger *l, int64_t as_of, const char *state,
-		      json_t **out, char *why)
+/* 0 when state is empty or a state's name, otherwise AL_E_INVAL naming
+ * it and the choices. */
+static int state_ok(const char *state, char *why)
 {
-	const struct al_charter *c = l->c;
-	*out = NULL;
 	if (state && *state) {
 		int s = 0;
 		while (s < AL_C_COUNT && strcmp(ledger_state_name((enum al_cstate)s), state))
@@ -109,22 +109,45 @@ int query_commitments(const struct al_ledger *l, int64_t as_of, const char *stat
 				       "declined, delivered, confirmed, disputed, resolved, released, "
 				       "overdue, missed)", state);
 	}
+	return AL_OK;
+}
+
+/* Commitment s's row, NULL when it is not in state (not NULL or "") or
+ * memory ran out (*nomem). */
+static json_t *commitment_row(const struct al_ledger *l, const struct al_cstatus *s,
+			      int64_t as_of, const char *state, bool *nomem)
+{
+	const struct al_charter *c = l->c;
+	const char *st = ledger_state_name(ledger_state_at(l, s, as_of));
+	char id[AL_IDLEN], t[AL_WHENLEN], task[AL_IDLEN];
+	*nomem = false;
+	if (state && *state && strcmp(st, state))
+		return NULL;
+	json_t *to = json_array();
+	for (size_t b = 0; b < s->n_to; b++)
+		json_array_append_new(to, json_string(c->members[s->to[b]].name));
+	charter_ref_name(c, &s->id, id);
+	json_t *row = json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:o}",
+		"id", id, "promisor", c->members[s->promisor].name, "to", to, "what",
+		s->what, "due", when_format(s->due, t), "value", (json_int_t)s->value,
+		"state", st, "late", ledger_late(l, s), "task",
+		s->task.seq ? json_string(charter_ref_name(c, &s->task, task)) : json_null());
+	*nomem = !row;
+	return row;
+}
+
+int query_commitments(const struct al_ledger *l, int64_t as_of, const char *state,
+		      json_t **out, char *why)
+{
+	*out = NULL;
+	int rc = state_ok(state, why);
+	if (rc)
+		return rc;
 	json_t *all = json_array();
 	for (size_t i = 0; all && i < l->n_items; i++) {
-		const struct al_cstatus *s = &l->items[i];
-		const char *st = ledger_state_name(ledger_state_at(l, s, as_of));
-		char id[AL_IDLEN], t[AL_WHENLEN], task[AL_IDLEN];
-		if (state && *state && strcmp(st, state))
-			continue;
-		json_t *to = json_array();
-		for (size_t b = 0; b < s->n_to; b++)
-			json_array_append_new(to, json_string(c->members[s->to[b]].name));
-		charter_ref_name(c, &s->id, id);
-		if (json_array_append_new(all, json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:o}",
-			"id", id, "promisor", c->members[s->promisor].name, "to", to, "what",
-			s->what, "due", when_format(s->due, t), "value", (json_int_t)s->value,
-			"state", st, "late", ledger_late(l, s), "task",
-			s->task.seq ? json_string(charter_ref_name(c, &s->task, task)) : json_null()))) {
+		bool nomem;
+		json_t *row = commitment_row(l, &l->items[i], as_of, state, &nomem);
+		if (nomem || (row && json_array_append_new(all, row))) {
 			json_decref(all); /* never a list with one missing */
 			all = NULL;
 		}
@@ -132,6 +155,55 @@ int query_commitments(const struct al_ledger *l, int64_t as_of, const char *stat
 	if (!all)
 		return al_errf(why, AL_E_NOMEM, "out of memory");
 	*out = all;
+	return AL_OK;
+}
+
+/* Append json's compact text (after sep, when not 0) to *buf. */
+static int put_text(char **buf, size_t *n, size_t *cap, char sep, const json_t *json)
+{
+	size_t len = json_dumpb(json, NULL, 0, JSON_COMPACT);
+	if (!len || grow(buf, cap, *n + len + 2, 1))
+		return AL_E_NOMEM;
+	if (sep)
+		(*buf)[(*n)++] = sep;
+	*n += json_dumpb(json, *buf + *n, len, JSON_COMPACT);
+	return AL_OK;
+}
+
+int query_dump(const struct al_ledger *l, const struct al_query *q, char **out, char *why)
+{
+	*out = NULL;
+	if (strcmp(q->what, "commitments")) {
+		json_t *j;
+		int rc = query_answer(l, q, &j, why);
+		if (rc)
+			return rc;
+		*out = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+		return *out ? AL_OK : al_errf(why, AL_E_NOMEM, "out of memory");
+	}
+	int rc = state_ok(q->state, why);
+	if (rc)
+		return rc;
+	char *buf = NULL;
+	size_t n = 0, cap = 0, rows = 0;
+	if (grow(&buf, &cap, 2, 1))
+		return al_errf(why, AL_E_NOMEM, "out of memory");
+	buf[n++] = '[';
+	for (size_t i = 0; rc == AL_OK && i < l->n_items; i++) {
+		bool nomem;
+		json_t *row = commitment_row(l, &l->items[i], q->as_of, q->state, &nomem);
+		if (nomem || (row && put_text(&buf, &n, &cap, rows++ ? ',' : 0, row)))
+			rc = AL_E_NOMEM;
+		json_decref(row);
+	}
+	if (rc) {
+		free(buf);
+		return al_errf(why, AL_E_NOMEM, "out of memory");
+	}
+	buf[n++] = ']';
+	buf[n] = 0;
+	*out = buf;
 	return AL_OK;
 }
 

@@ -23,6 +23,13 @@
  * or state), or AL_E_NOMEM. */
 int query_answer(const struct al_ledger *l, const struct al_query *q, json_t **out, char *why);
 
+/* query_answer's document as compact JSON text (json_dumps, JSON_COMPACT)
+ * into *out (the caller's, free it), the same bytes: commitments are
+ * built and written one at a time, so that the peak is the text, not the
+ * whole document as jansson values (about 7 times its size). 0, or what
+ * query_answer returns. */
+int query_dump(const struct al_ledger *l, const struct al_query *q, char **out, char *why);
+
 /* trust: the table, an array of {partner, trust, uncertainty, fulfilled,
  * late, missed, disputed, given, received, reciprocity, warnings} in the
  * ledger's order; with name, that partner's row with "as_of", "positive",

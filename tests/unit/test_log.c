@@ -985,6 +985,73 @@ static void callback_return_stops(void **state)
 	seen_free(&s);
 }
 
+/* The resident file pages of this process, in kB (/proc/self/status). */
+static long rss_file_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "RssFile: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	assert_true(kb >= 0);
+	return kb;
+}
+
+struct rss_seen {
+	uint64_t n, last;
+	long before, at_end; /* kB */
+	uint32_t sum;        /* of every record's first byte: the bytes are read */
+};
+
+static int rss_on_rec(void *arg, const struct al_log_rec *r)
+{
+	struct rss_seen *s = arg;
+	s->sum += r->data[0];
+	if (++s->n == s->last)
+		s->at_end = rss_file_kb();
+	return 0;
+}
+
+/* Reading a log costs a bounded window of resident memory, not the
+ * file's size: a scan and an open of a 48 MB log, each at its last
+ * record, hold far less than the 48 MB they have read. */
+static void scan_memory_is_bounded(void **state)
+{
+	struct fx *x = *state;
+	const char *path = tu_path(0, x->dir, "log");
+	enum { N = 192, LEN = AL_LOG_MAX_RECORD - 64 };
+	struct al_log *l;
+	char why[AL_ERRLEN];
+	uint8_t *buf = malloc(LEN);
+	assert_non_null(buf);
+	assert_int_equal(log_open(path, true, NULL, NULL, NULL, &l, why), 0);
+	for (size_t i = 0; i < N; i++) {
+		fill(buf, LEN, (uint32_t)i);
+		assert_int_equal(log_append(l, buf, LEN, NULL, why), 0);
+	}
+	assert_int_equal(log_sync(l, why), 0);
+	log_close(&l);
+	free(buf);
+	for (int open = 0; open < 2; open++) {
+		struct rss_seen s = { .last = N, .before = rss_file_kb() };
+		if (open) {
+			assert_int_equal(log_open(path, false, rss_on_rec, &s, NULL, &l, why), 0);
+			log_close(&l);
+		} else {
+			assert_int_equal(log_scan(path, rss_on_rec, NULL, &s, why), 0);
+		}
+		assert_int_equal(s.n, N);
+		/* 48 MB read; at most the 4 MB window and the current record
+		 * (and some read-ahead) stay mapped in. */
+		if (s.at_end - s.before > 16 * 1024)
+			fail_msg("%s: %ld kB of the log resident at its end (at most 16 MB)",
+				 open ? "log_open" : "log_scan", s.at_end - s.before);
+	}
+}
+
 static void missing_and_wrong_files(void **state)
 {
 	struct fx *x = *state;
@@ -1268,6 +1335,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(scan_resynchronises, setup, teardown),
 		cmocka_unit_test_setup_teardown(crafted_garbage_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(callback_return_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(scan_memory_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_and_wrong_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(append_rejects_bad_lengths, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_fsync_is_fatal, setup, teardown),
