@@ -799,8 +799,10 @@ int log_tail_read(struct al_log_tail *t, log_record_fn on_record, void *arg, boo
 				/* Last in the file: a write in progress (or a torn
 				 * tail, which log_scan passes over quietly too). */
 				if (len > 0 && len <= AL_LOG_MAX_RECORD &&
-				    t->off + pos + AL_LOG_FRAME + len >= size)
+				    t->off + pos + AL_LOG_FRAME + len >= size) {
+					t->off += pos; /* what was delivered is not again */
 					return AL_OK;
+				}
 				return al_errf(why, AL_E_CORRUPT, "log '%s' is corrupt at record %"
 					       PRIu64 ", offset %" PRIu64 ": %s ('alliancectl audit' "
 					       "names every fault)", t->path, t->index, t->off + pos,
