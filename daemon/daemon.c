@@ -353,7 +353,7 @@ int add_alliance(struct daemon *d, struct al_store *s, bool own_whole)
 	a->own_forked = own_fork_read(s);
 	a->gate_since = when_now();
 	/* Not in the charter: a newcomer, waiting for the amendment adding it. */
-	long self = members_candidate(s->charter, &d->home->self);
+	long self = store_candidate(s, &d->home->self);
 	if (self < 0) {
 		free(a);
 		return AL_E_NOMEM;

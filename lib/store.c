@@ -468,6 +468,15 @@ int store_rollback(struct al_store *s, const struct al_store_mark *m, char *why)
 	return feeds_truncate(s->feeds, &m->author, m->head);
 }
 
+long store_candidate(struct al_store *s, const struct al_member *self)
+{
+	size_t n = s->charter->n_members;
+	long i = members_candidate(s->charter, self);
+	if (i >= 0 && (size_t)i >= n)
+		ledger_destroy(&s->ledger); /* made for the members before it */
+	return i;
+}
+
 /* Rebuilding: every record of the log, in log order, as admission did. */
 struct rebuild {
 	struct al_ledger *l;

@@ -115,6 +115,12 @@ int store_keyed(struct al_store *s, const al_key *author, const char *key,
  * hold it. Returns 0 or an error reading the log (with why). */
 int store_ledger(struct al_store *s, struct al_ledger **out, char *why);
 
+/* This home's member in s's charter (members_candidate): its index, added
+ * as a candidate when the charter does not name it yet (a newcomer waiting
+ * for the amendment that adds it; the ledger is then rebuilt when asked).
+ * -1 when out of memory. */
+long store_candidate(struct al_store *s, const struct al_member *self);
+
 /* For tests and ALLIANCE_LEDGER_CHECK: is s's ledger identical to a full
  * replay of its log? 0, or AL_E_CORRUPT with why naming the difference. */
 int store_ledger_check(struct al_store *s, char *why);

@@ -403,6 +403,34 @@ static void newer_than_the_log(void **state)
 
 /* The daemon's policy: nothing before AL_CKPT_EVERY_MS with few records;
  * then one, covering every record. */
+/* A newcomer's home adds itself as a candidate after the store opens (the
+ * daemon does): the ledger made for the members before it is dropped, a
+ * checkpoint is still written (with a ledger of the members as they are
+ * now), and the next open, whose charter has no candidate yet, rebuilds
+ * the ledger rather than load one made for other members. */
+static void candidate_added(void **state)
+{
+	struct fx *x = *state;
+	char why[AL_ERRLEN];
+	struct al_store *s = open_store(x, true);
+	history(x, s, true);
+	struct al_identity *nc = tu_identity(9); /* m3 joined in the history: another */
+	struct al_member card = { .sign_key = nc->sign_pk, .transport_key = nc->transport_pk };
+	snprintf(card.name, sizeof card.name, "newcomer");
+	snprintf(card.endpoint, sizeof card.endpoint, "tcp://127.0.0.1:7009");
+	size_t n = s->charter->n_members;
+	assert_int_equal(store_candidate(s, &card), (long)n);
+	assert_int_equal(checkpoint_write(s, T0, why), AL_OK);
+	store_close(&s);
+	s = open_store(x, false);
+	assert_true(s->ckpt.used);
+	assert_int_equal(s->charter->n_members, n);
+	assert_non_null(strstr(s->ckpt.ledger_why, "members"));
+	assert_ledger_replayed(s, false, true);
+	store_close(&s);
+	key_destroy(&nc);
+}
+
 static void written_when_due(void **state)
 {
 	struct fx *x = *state;
@@ -435,6 +463,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(newer_than_the_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(ledger_section_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(written_when_due, setup, teardown),
+		cmocka_unit_test_setup_teardown(candidate_added, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
