@@ -72,6 +72,17 @@ contains "...naming it" "$(alliancectl trust --as-of tomorrow "${A[@]}" 2>&1)" "
 check "a bad --state: the same error both ways" same_error commitments --state done
 check "an unknown alliance: refused by the daemon" fails alliancectl trust "${A[@]}" --alliance nosuch
 
+# "Now" is every message held, both ways: one signed a minute ahead of
+# this clock (within the charter's skew) is in the daemon's answer and in
+# the log's (an --as-of is the messages signed by then, both ways).
+stop_daemon acme
+check "a commitment signed a minute ahead of the clock" \
+	"$ROOT/$BUILD/tests/mklog" author "$T/acme" --charter "$T/charter" --count 1 --at +60s --what ahead
+check "restart acme" start_daemon acme
+check "commitments now: the daemon's rows are the log's" same_as --rows \
+	alliancectl commitments --json "${A[@]}" -- alliancectl commitments --json --offline "${A[@]}"
+contains "...the one signed ahead among them" "$(alliancectl commitments --json --offline "${A[@]}")" '"what": "ahead"'
+
 # A daemon older than the op: the CLI reads the log (no hang, no error).
 alliancectl trust --json "${A[@]}" --as-of 2030-01-01T00:00:00Z >"$T/trust.daemon"
 check "the daemon's table, for later" test -s "$T/trust.daemon"
