@@ -90,7 +90,12 @@ int ctl_resolve(const char *arg, const struct al_charter *c, const char *sel,
 	    snprintf(s->charter, sizeof s->charter, "%s/charter", dir) >= (int)sizeof s->charter)
 		return ctl_error("path '%s' is too long", dir);
 	s->has_proofs = true;
-	s->own = true;
+	/* A home's own: the alliance directory of a home (HOME/alliances/ID,
+	 * HOME holding allianced.conf), which only its daemon writes. A copy of
+	 * someone's alliance directory elsewhere is verified like any log. */
+	char home[4200];
+	s->own = snprintf(home, sizeof home, "%s/../../%s", dir, AL_CONFIG_FILE) <
+			 (int)sizeof home && exists(home);
 	return 0;
 }
 

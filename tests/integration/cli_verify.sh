@@ -63,4 +63,9 @@ alliancectl trust "$T/acme" --verify >"$T/trust.verify" 2>&1
 check "trust --verify runs (the same ledger path as commitments --verify)" test -s "$T/trust.verify"
 check "a bare log file (someone else's) is always verified: 3" \
 	test "$(count "$log" --charter "$T/c")" = 3
+# An alliance directory copied out of its home (a partner's export, say)
+# is someone else's too; the same directory inside the home is one's own.
+cp -r "$(dirname "$log")" "$T/export"
+check "a copied alliance directory is verified: 3" test "$(count "$T/export")" = 3
+check "...the one in the home is not: 4" test "$(count "$(dirname "$log")")" = 4
 finish
