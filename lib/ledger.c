@@ -969,6 +969,10 @@ struct al_ledger_inc {
 	uint64_t n_applied;      /* steps */
 	bool have_last;
 	struct al_body last;     /* the latest key applied (timestamp, author) */
+	bool have_stable_max;
+	struct al_body stable_max; /* the latest key among the stable messages */
+	uint64_t *expect;        /* while rebuilding from a log (ledger_expect): per feed,
+				  * how many messages the log holds; NULL otherwise */
 	bool party_moved;        /* this add moved a party: acked_at to recompute */
 	bool failed;             /* out of memory mid-way: take no more adds */
 	struct ledger_stats st;
@@ -1225,6 +1229,15 @@ static void inc_settle(struct al_ledger *l)
 		const struct inc_feed *f = &in->feed[k];
 		if (f->n_ts >= in->feed_end[k])
 			continue; /* its feed ended */
+		/* Nor a member that left, whose keys were replaced or that is not
+		 * added yet, once what the store holds of its feed is in: they sign
+		 * nothing more (they would hold the bound for ever). One of their
+		 * messages that still comes, late, and sorts before what is stable
+		 * makes ledger_add ask for a rebuild; a rebuild knows the whole
+		 * feed (ledger_expect), so it never asks again. */
+		if ((l->standing[k] == AL_LEFT || l->standing[k] == AL_REPLACED ||
+		     l->standing[k] == AL_CANDIDATE) && (!in->expect || f->n_ts >= in->expect[k]))
+			continue;
 		struct al_body b = { .author = c->members[k].sign_key };
 		b.timestamp = f->n_ts ? f->ts[f->n_ts - 1]
 				      : c->created - (int64_t)(c->params.skew * 1000);
@@ -1235,6 +1248,11 @@ static void inc_settle(struct al_ledger *l)
 	while (in->tail_lo < in->tail_n && (!any || earlier(&in->tail[in->tail_lo].m->b, &bound))) {
 		struct undo *u = &in->tail[in->tail_lo++];
 		struct inc_feed *f = &in->feed[charter_index(c, &u->m->b.author)];
+		if (!in->have_stable_max || earlier(&in->stable_max, &u->m->b)) {
+			in->stable_max.timestamp = u->m->b.timestamp;
+			in->stable_max.author = u->m->b.author;
+			in->have_stable_max = true;
+		}
 		snap_free(u->snap);
 		inc_msg_free(f->q[f->lo++]); /* == u->m: a feed is applied in sequence */
 		in->n_stable++;
@@ -1250,6 +1268,25 @@ static void inc_settle(struct al_ledger *l)
 		in->tail_n -= in->tail_lo;
 		in->tail_lo = 0;
 	}
+}
+
+int ledger_expect(struct al_ledger *l, const uint64_t *held)
+{
+	struct al_ledger_inc *in = l->inc;
+	if (!in)
+		return AL_E_INVAL;
+	if (!held) {
+		free(in->expect);
+		in->expect = NULL;
+		if (!in->failed)
+			inc_settle(l);
+		return AL_OK;
+	}
+	if (!in->expect && !(in->expect = calloc(l->n_members ? l->n_members : 1,
+						  sizeof *in->expect)))
+		return AL_E_NOMEM;
+	memcpy(in->expect, held, l->n_members * sizeof *held);
+	return AL_OK;
 }
 
 int ledger_new(const struct al_charter *c, struct al_ledger **out)
@@ -1371,6 +1408,16 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why)
 				if (p > t0)
 					t0 = p;
 			}
+			/* Before a stable message after the step it became ready at:
+			 * a late message of a feed the bound had left out (inc_settle).
+			 * What is stable cannot be undone: rebuild. */
+			if (in->have_stable_max && earlier(&x->b, &in->stable_max) &&
+			    t0 + 1 < (int64_t)in->n_stable) {
+				in->failed = true;
+				return al_errf(why, LEDGER_REBUILD, "%s/%llu sorts before what is "
+					       "stable: rebuild the ledger", c->members[k].name,
+					       (unsigned long long)seq);
+			}
 			size_t i = in->tail_lo;
 			if (t0 >= (int64_t)in->n_stable)
 				i += (size_t)(t0 + 1 - (int64_t)in->n_stable);
@@ -1431,6 +1478,7 @@ static void inc_destroy(struct al_ledger *l)
 	free(in->tail);
 	free(in->cards);
 	free(in->feed_end);
+	free(in->expect);
 	free(in->done);
 	free(in);
 	l->inc = NULL;
@@ -1719,7 +1767,7 @@ bool ledger_equal(const struct al_ledger *a, const struct al_ledger *b, char *wh
  * module (ledger_add keeps the unpacked body, not the envelope).
  */
 
-#define LEDGER_SAVE_VERSION 1
+#define LEDGER_SAVE_VERSION 2
 
 /* A writer whose first failure sticks (as the reader's bad flag does). */
 struct sv {
@@ -1933,6 +1981,9 @@ int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w)
 	sv_u8(&s, in->have_last);
 	sv_u64(&s, (uint64_t)in->last.timestamp);
 	sv_put(&s, in->last.author.b, AL_KEYLEN);
+	sv_u8(&s, in->have_stable_max);
+	sv_u64(&s, (uint64_t)in->stable_max.timestamp);
+	sv_put(&s, in->stable_max.author.b, AL_KEYLEN);
 	sv_u64(&s, in->st.added);
 	sv_u64(&s, in->st.direct);
 	sv_u64(&s, in->st.replays);
@@ -2500,6 +2551,9 @@ int ledger_load(const struct al_charter *c, struct al_ckpt_reader *r, struct al_
 	in->have_last = ld_bool(&x, "the last key's flag is neither 0 nor 1");
 	in->last.timestamp = ld_i64(&x);
 	ckpt_get(r, in->last.author.b, AL_KEYLEN);
+	in->have_stable_max = ld_bool(&x, "the stable key's flag is neither 0 nor 1");
+	in->stable_max.timestamp = ld_i64(&x);
+	ckpt_get(r, in->stable_max.author.b, AL_KEYLEN);
 	in->st.added = ld_u64(&x);
 	in->st.direct = ld_u64(&x);
 	in->st.replays = ld_u64(&x);

@@ -216,6 +216,16 @@ struct ledger_stats {
 };
 void ledger_stats(const struct al_ledger *l, struct ledger_stats *out);
 
+/* Before adding every message of a log to a new ledger (a rebuild), held[k]
+ * says how many messages of member k's feed the log holds; NULL after. A
+ * feed that can sign no more (its member left, its keys were replaced, or
+ * it is not added yet) stops holding the stable point back once what is
+ * held of it is in; a message of such a feed that comes later and sorts
+ * before what is stable makes ledger_add answer LEDGER_REBUILD, and the
+ * rebuild (knowing the whole feed) never does. 0, AL_E_INVAL (a replayed
+ * ledger) or AL_E_NOMEM. */
+int ledger_expect(struct al_ledger *l, const uint64_t *held);
+
 /* Do a and b hold the same state, field by field (ignoring how each was
  * made)? true, or false with why naming the first difference. */
 bool ledger_equal(const struct al_ledger *a, const struct al_ledger *b, char *why);

@@ -498,9 +498,18 @@ int store_ledger(struct al_store *s, struct al_ledger **out, char *why)
 {
 	if (!s->ledger) {
 		struct rebuild rb = { NULL, why };
-		int rc = ledger_new(s->charter, &rb.l);
+		const struct al_charter *c = s->charter;
+		uint64_t *held = calloc(c->n_members ? c->n_members : 1, sizeof *held);
+		int rc = held ? ledger_new(c, &rb.l) : AL_E_NOMEM;
+		for (size_t k = 0; rc == AL_OK && k < c->n_members; k++)
+			held[k] = feeds_head(s->feeds, &c->members[k].sign_key, NULL);
+		if (rc == AL_OK)
+			rc = ledger_expect(rb.l, held);
+		free(held);
 		if (rc == AL_OK)
 			rc = log_scan(log_path(s->log), rebuild_record, NULL, &rb, why);
+		if (rc == AL_OK)
+			rc = ledger_expect(rb.l, NULL);
 		if (rc) {
 			ledger_destroy(&rb.l);
 			return rc == LEDGER_REBUILD ? al_errf(why, AL_E_FAILED, "the ledger of '%s' "
