@@ -108,8 +108,9 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 	for (int r = 0; r < AL_REASON_COUNT; r++)
 		json_object_set_new(counters, feeds_reason_tag((enum al_reason)r),
 				    json_integer((json_int_t)s->counts[r]));
-	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:o, s:o, s:o, s:I}", "id",
-			 hex_encode(c->id.b, AL_HASHLEN, hex), "title", c->title, "self",
+	json_error_t err;
+	json_t *j = json_pack_ex(&err, 0, "{s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:o, s:o, s:o, s:I}",
+			 "id", hex_encode(c->id.b, AL_HASHLEN, hex), "title", c->title, "self",
 			 c->members[a->self].name, "in_force", charter_in_force(c), "authoring",
 			 members_standing(c, a->self) == AL_CANDIDATE
 				 ? "not a member yet: waiting for the amendment that adds it"
@@ -124,6 +125,10 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 			 (json_int_t)log_durable(s->log), "members", members, "links",
 			 peers_links_json(d, a, now), "counters", counters, "equivocations",
 			 (json_int_t)s->n_proofs);
+	if (!j) {
+		dlog(d, L_ERROR, "%s: cannot build its status: %s", c->title, err.text);
+		return NULL;
+	}
 	json_object_set_new(j, "violations", violations_json(a));
 	enum al_standing me = members_standing(c, a->self);
 	json_object_set_new(j, "standing", json_string(members_standing_name(me)));
@@ -180,7 +185,12 @@ static int handle_status(struct daemon *d, const struct al_request *rq, struct a
 		json_array_append_new(alliances, alliance_status(d, a, now));
 	} else {
 		for (size_t i = 0; i < d->n_alls; i++)
-			json_array_append_new(alliances, alliance_status(d, d->alls[i], now));
+			/* Never an alliance silently left out (a status that cannot be
+			 * built, e.g. text that is not UTF-8): say so in its place. */
+			if (json_array_append_new(alliances, alliance_status(d, d->alls[i], now)))
+				json_array_append_new(alliances, json_pack("{s:s, s:s}", "title",
+					"?", "error", "this alliance's status cannot be shown "
+					"(see the daemon's log)"));
 	}
 	json_t *j = json_pack("{s:{s:s, s:s, s:i, s:s, s:s}, s:o, s:{s:I, s:I, s:I, s:I}, s:o}",
 			      "daemon", "name", d->home->self.name, "listen",

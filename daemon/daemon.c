@@ -37,6 +37,7 @@
 #include "ledger.h"
 #include "members.h"
 #include "store.h"
+#include "text.h"
 #include "when.h"
 
 /* At most this many control requests are handled per poll round, then the
@@ -256,13 +257,16 @@ void own_feed_forked(struct daemon *d, struct alliance *a, const char *evidence)
 	if (a->own_forked)
 		return;
 	a->own_ok = false;
-	int n = snprintf(text, sizeof text, "%s (%s, %s)", OWN_FORK_TEXT, evidence,
-			 when_format(when_now(), t));
+	size_t bad;
+	snprintf(text, sizeof text - 1, "%s (%s, %s)", OWN_FORK_TEXT, evidence,
+		 when_format(when_now(), t));
+	if (!text_utf8(text, &bad))
+		text[bad] = '\0'; /* cut in the middle of a character: status is JSON */
 	if (!(a->own_forked = strdup(text)))
 		a->own_forked = own_fork_nomem;
 	dlog(d, L_ERROR, "%s: authoring stopped for good: %s", a->s->charter->title, text);
 	snprintf(path, sizeof path, "%s/%s", a->s->dir, OWN_FORK_FILE);
-	text[n < (int)sizeof text - 1 ? n : (int)sizeof text - 2] = '\n';
+	strcat(text, "\n"); /* the room was kept */
 	if (file_replace(path, text, strlen(text), 0600, why))
 		dlog(d, L_ERROR, "%s: cannot keep the stop in %s: %s", a->s->charter->title, path,
 		     why);
@@ -281,6 +285,9 @@ static char *own_fork_read(const struct al_store *s)
 		len--;
 	char *text = strndup((const char *)buf, len);
 	free(buf);
+	size_t bad;
+	if (text && !text_utf8(text, &bad))
+		text[bad] = '\0'; /* what status shows is JSON: UTF-8 only */
 	return text ? text : own_fork_nomem;
 }
 
