@@ -327,6 +327,7 @@ static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats 
 	for (int i = 0; i < s->n0; i++)
 		key_destroy(&ids[i]);
 	assert_int_equal(ledger_new(c, &l), AL_OK);
+	bool gap[MAXK] = { false }; /* a feed the store refused a message of */
 	while (left) {
 		int k = pick(s, s->n_ids), tries = 0;
 		/* a feed whose author the store knows (its proposal arrived) */
@@ -339,8 +340,14 @@ static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats 
 				* proposal was voided): it refuses them */
 		struct al_envelope *e = s->env[s->feed[k][next[k]++]];
 		left--;
-		if (e->b.seq > members_feed_end(c, (size_t)charter_index(c, &e->b.author)))
+		long ka = charter_index(c, &e->b.author);
+		if (ka < MAXK && gap[ka])
+			continue; /* after a message refused: never next in its chain */
+		if (e->b.seq > members_feed_end(c, (size_t)ka)) {
+			if (ka < MAXK)
+				gap[ka] = true;
 			continue; /* the store refuses what a replacement voided */
+		}
 		assert_int_equal(members_note(c, &e->b), AL_OK);
 		got[n++] = e;
 		int rc = ledger_add(l, e, why);
@@ -409,11 +416,17 @@ static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats 
 				assert_int_equal(ledger_add(one, got[i], why), AL_OK);
 			assert_int_equal(ledger_expect(one, NULL), AL_OK);
 			assert_int_equal(ckpt_write_mem(save_fn, one, &one_bytes, &one_len), AL_OK);
-			if (one_len != saved_len || memcmp(one_bytes, saved, one_len))
+			/* Byte for byte, unless which messages are already stable
+			 * differs: a feed that can sign no more leaves the bound as
+			 * soon as it could live, only once its last held message is in
+			 * when rebuilt (ledger_expect). Then the same ledger all the
+			 * same (save_load checked that a save loses nothing). */
+			if ((one_len != saved_len || memcmp(one_bytes, saved, one_len)) &&
+			    !ledger_equal(one, copy, why))
 				fail_msg("seed %llu: after %zu messages, a ledger saved and loaded "
-					 "before holds another state than one that added them all "
+					 "before holds another state than one that added them all: %s "
 					 "(LEDGER_PROP_SEED=%llu LEDGER_PROP_RUNS=1 repeats it)",
-					 (unsigned long long)seed, n, (unsigned long long)seed);
+					 (unsigned long long)seed, n, why, (unsigned long long)seed);
 			free(one_bytes);
 			ledger_destroy(&one);
 			ledger_destroy(&l);
