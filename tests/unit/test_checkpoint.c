@@ -201,6 +201,20 @@ static void two_halves(struct fx *x, uint8_t **old, size_t *old_len)
 	store_close(&s);
 }
 
+/* The store of two_halves with a checkpoint covering all of it, and that
+ * checkpoint's bytes (the caller's). */
+static uint8_t *current_checkpoint(struct fx *x, size_t *len)
+{
+	uint8_t *old;
+	size_t old_len;
+	two_halves(x, &old, &old_len);
+	free(old);
+	struct al_store *s = open_store(x, false);
+	write_checkpoint(s);
+	store_close(&s);
+	return tu_read(file(x, AL_CKPT_FILE), len);
+}
+
 static void equal_to_full_replay(void **state)
 {
 	struct fx *x = *state;
@@ -255,14 +269,10 @@ static void refused(struct fx *x, const uint8_t *buf, size_t len, const char *co
 static void torn_and_flipped(void **state)
 {
 	struct fx *x = *state;
-	uint8_t *old;
-	size_t old_len, len;
-	two_halves(x, &old, &old_len);
-	struct al_store *s = open_store(x, false);
-	write_checkpoint(s);
-	store_close(&s);
-	uint8_t *good = tu_read(file(x, AL_CKPT_FILE), &len);
+	size_t len;
+	uint8_t *good = current_checkpoint(x, &len);
 	struct al_store *full = full_replay(x);
+	struct al_store *s;
 	srand(11);
 	refused(x, good, 0, "cut short", full);
 	refused(x, good, len - 1, "checksum", full);
@@ -283,7 +293,6 @@ static void torn_and_flipped(void **state)
 	store_close(&full);
 	free(bad);
 	free(good);
-	free(old);
 }
 
 /* Rewrite the checksum after changing buf (a well-formed file that says
@@ -339,13 +348,8 @@ static void version_and_foreign(void **state)
 static void ledger_section_refused(void **state)
 {
 	struct fx *x = *state;
-	uint8_t *old;
-	size_t old_len, len;
-	two_halves(x, &old, &old_len);
-	struct al_store *s = open_store(x, false);
-	write_checkpoint(s);
-	store_close(&s);
-	uint8_t *buf = tu_read(file(x, AL_CKPT_FILE), &len);
+	size_t len;
+	uint8_t *buf = current_checkpoint(x, &len);
 	size_t at = 16 + 4 + 4 + 32 + 8 + 8 + 8 + 32 + 8, found = 0;
 	while (at + 12 <= len - 32) {
 		uint32_t tag = buf[at] | buf[at + 1] << 8 | (uint32_t)buf[at + 2] << 16 |
@@ -361,14 +365,13 @@ static void ledger_section_refused(void **state)
 	buf[found] = 99; /* its payload's version */
 	resum(buf, len);
 	tu_write(file(x, AL_CKPT_FILE), buf, len);
-	s = open_store(x, false);
+	struct al_store *s = open_store(x, false);
 	assert_true(s->ckpt.used);
 	assert_string_equal(s->ckpt.warning, "");
 	assert_non_null(strstr(s->ckpt.ledger_why, "version"));
 	assert_ledger_replayed(s, false, true);
 	store_close(&s);
 	free(buf);
-	free(old);
 }
 
 static void newer_than_the_log(void **state)

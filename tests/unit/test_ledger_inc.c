@@ -308,6 +308,30 @@ struct saves {
 	int saves, with_tail, with_held, refused;
 };
 
+
+/* A ledger of got[0..n) added in that order, as the store rebuilds one:
+ * knowing how much of each feed the log holds (ledger_expect). No add may
+ * ask for a rebuild again. */
+static struct al_ledger *rebuilt(const struct al_charter *c, struct al_envelope **got, size_t n,
+				 unsigned long long seed, int order)
+{
+	struct al_ledger *l;
+	uint64_t held[MAXK] = { 0 };
+	char why[AL_ERRLEN];
+	int rc;
+	for (size_t i = 0; i < n; i++) {
+		long a = charter_index(c, &got[i]->b.author);
+		if (a >= 0 && a < MAXK && got[i]->b.seq > held[a])
+			held[a] = got[i]->b.seq;
+	}
+	assert_int_equal(ledger_new(c, &l), AL_OK);
+	assert_int_equal(ledger_expect(l, held), AL_OK);
+	for (size_t i = 0; i < n; i++)
+		if ((rc = ledger_add(l, got[i], why)))
+			fail_msg("seed %llu order %d: re-adding %zu: %d %s", seed, order, i, rc, why);
+	assert_int_equal(ledger_expect(l, NULL), AL_OK);
+	return l;
+}
 /* A store receiving s's messages in a random order, each feed in
  * sequence; after each, the incremental ledger against the full replay.
  * Returns the number of rebuilds it was told to do. */
@@ -366,20 +390,7 @@ static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats 
 				saved = NULL;
 			}
 			ledger_destroy(&l);
-			assert_int_equal(ledger_new(c, &l), AL_OK);
-			/* As the store rebuilds: knowing how much of each feed the log holds. */
-			uint64_t held[MAXK] = { 0 };
-			for (size_t i = 0; i < n; i++) {
-				long a = charter_index(c, &got[i]->b.author);
-				if (a >= 0 && a < MAXK && got[i]->b.seq > held[a])
-					held[a] = got[i]->b.seq;
-			}
-			assert_int_equal(ledger_expect(l, held), AL_OK);
-			for (size_t i = 0; i < n; i++)
-				if ((rc = ledger_add(l, got[i], why)))
-					fail_msg("seed %llu order %d: re-adding %zu: %d %s",
-						 (unsigned long long)seed, order, i, rc, why);
-			assert_int_equal(ledger_expect(l, NULL), AL_OK);
+			l = rebuilt(c, got, n, seed, order);
 		} else if (rc) {
 			fail_msg("seed %llu order %d: ledger_add %zu: %d %s", (unsigned long long)seed,
 				 order, n, rc, why);
@@ -404,17 +415,7 @@ static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats 
 			/* The whole state, not only what ledger_equal sees, is
 			 * that of the same adds to one ledger (l may be a copy
 			 * loaded before: what a save lost shows here). */
-			assert_int_equal(ledger_new(c, &one), AL_OK);
-			uint64_t held[MAXK] = { 0 };
-			for (size_t i = 0; i < n; i++) {
-				long a = charter_index(c, &got[i]->b.author);
-				if (a >= 0 && a < MAXK && got[i]->b.seq > held[a])
-					held[a] = got[i]->b.seq;
-			}
-			assert_int_equal(ledger_expect(one, held), AL_OK);
-			for (size_t i = 0; i < n; i++)
-				assert_int_equal(ledger_add(one, got[i], why), AL_OK);
-			assert_int_equal(ledger_expect(one, NULL), AL_OK);
+			one = rebuilt(c, got, n, seed, order);
 			assert_int_equal(ckpt_write_mem(save_fn, one, &one_bytes, &one_len), AL_OK);
 			/* Byte for byte, unless which messages are already stable
 			 * differs: a feed that can sign no more leaves the bound as
