@@ -134,7 +134,8 @@ def print_table(rows, title):
 
 
 def growth_table(phases):
-    keys = (("accept_median_ms", "accept ms"), ("trust_median_ms", "trust ms"),
+    keys = (("accept_median_ms", "accept ms"), ("accept_alone_median_ms", "alone ms"),
+            ("idle_cpu_pct", "idle CPU %"), ("trust_median_ms", "trust ms"),
             ("status_median_ms", "status ms"), ("hwm_kb", "peak RSS MB"),
             ("restart_s", "restart s"), ("audit_rate", "audit rec/s"))
     print("alliance bench, growth: acme's daemon as the log and the alliance grow")

@@ -24,7 +24,8 @@
 # makes the table and the JSON. With BENCH_GROWTH=1 the phases are instead
 # growth-MESSAGES-MEMBERS (BENCH_GROWTH_SCALES at 3 members, and
 # BENCH_GROWTH_MEMBERS at BENCH_SCALE messages), with the cheaper measures
-# only (no follow, latency or pipeline).
+# only (no follow, latency or pipeline) and two more: the daemons' CPU
+# while idle, and accept with acme's daemon alone running.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -40,6 +41,7 @@ LAT_RATE=${BENCH_LAT_RATE:-150}
 LAT_N=${BENCH_LAT_N:-450}
 LAT_BUDGET=${BENCH_LAT_BUDGET:-20}
 FOLLOW_S=${BENCH_FOLLOW_S:-10}
+IDLE_S=${BENCH_IDLE_S:-5}
 RUNS=${BENCH_RUNS:-20} # status; trust and accept get half (at least 3)
 GROWTH=${BENCH_GROWTH:-0}
 GROWTH_SCALES=${BENCH_GROWTH_SCALES:-10000 100000 1000000}
@@ -192,6 +194,39 @@ measure_flow() {
 	put_json pipe "$out"
 }
 
+# idle: the CPU all the phase's daemons spend together over IDLE_S idle
+# seconds (heartbeats, frontiers), in percent of one core.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) * 1000 / hz }' "/proc/$1/stat"; }
+measure_idle() {
+	local h c0=0 c1=0
+	for h in "${!PID[@]}"; do c0=$(python3 -c "print($c0 + $(cpu_ms "${PID[$h]}"))"); done
+	sleep "$IDLE_S"
+	for h in "${!PID[@]}"; do c1=$(python3 -c "print($c1 + $(cpu_ms "${PID[$h]}"))"); done
+	put idle_cpu_pct "$(python3 -c "print(round(($c1 - $c0) / ($IDLE_S * 10), 1))")"
+}
+
+# accept_alone: the same accepts with every other daemon stopped, once acme
+# holds the commitments: what the act costs acme itself, without the other
+# members' daemons sharing this machine's cores and disk (each firm runs
+# its own).
+measure_alone() {
+	local h last out
+	python3 -c "
+import json
+for i in range($ACTS): print(json.dumps({'what': f'to accept alone {i}', 'to': ['acme'], 'due': '+30d'}))
+" >"$T/alone.jsonl"
+	alliancectl -H "$G" commit --batch "$T/alone.jsonl" >"$T/$PHASE.alone" || fail "globex's commits"
+	last=$(tail -n 1 "$T/$PHASE.alone")
+	eventually 120 holds_at "$A" globex "${last#*/}" >/dev/null || fail "acme lacks $last"
+	for h in "${!PID[@]}"; do
+		[ "$h" = "$A" ] && continue
+		down "$h" || fail "$h did not stop cleanly"
+		unset "PID[$h]"
+	done
+	out=$("$DRIVE" timeach "$T/$PHASE.alone" alliancectl -H "$A" accept {}) || fail "accept alone"
+	put_json accept_alone "$out"
+}
+
 measure_memory_restart() {
 	local pid=${PID[$A]}
 	put rss_kb "$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")"
@@ -217,6 +252,9 @@ phase() { # phase NAME MESSAGES MEMBERS
 	if [ "$GROWTH" = 0 ]; then
 		measure_follow
 		measure_flow
+	else
+		measure_idle
+		measure_alone
 	fi
 	measure_memory_restart
 	stop_all
