@@ -16,7 +16,9 @@
 #   commit -> peer                p50/p99 from the start of a commit to its record
 #                                 in globex's log, commits started at BENCH_LAT_RATE/s
 #   pipeline                      BENCH_PIPE_N commitments in one --batch until all
-#                                 are in globex's log, against one core's raw verify
+#                                 are in globex's log, against one core's raw verify;
+#                                 then again with only acme's and globex's daemons
+#                                 running (two daemons, two cores)
 #   RSS                           acme's VmRSS and VmHWM at the end (from /proc)
 #   restart                       stop, start, until status answers
 #
@@ -192,6 +194,16 @@ measure_flow() {
 	put_json latency "$out"
 	out=$("$DRIVE" pipe "$A" "$(alliance_log "$G")" "benchpipe$PHASE" "$PIPE_N" globex) || fail "pipeline"
 	put_json pipe "$out"
+	# The same with the author and its peer alone on the machine's cores (as
+	# between two firms, each on its own server): every other daemon stopped.
+	local h
+	for h in "${!PID[@]}"; do
+		[ "$h" = "$A" ] || [ "$h" = "$G" ] && continue
+		down "$h" || fail "$h did not stop cleanly"
+		unset "PID[$h]"
+	done
+	out=$("$DRIVE" pipe "$A" "$(alliance_log "$G")" "benchpair$PHASE" "$PIPE_N" globex) || fail "pipeline, two daemons"
+	put_json pair "$out"
 }
 
 # idle: the CPU all the phase's daemons spend together over IDLE_S idle
