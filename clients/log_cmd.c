@@ -4,7 +4,7 @@
  * (log_tail_read). */
 #include "ctl.h"
 #include "charter.h"
-#include "members.h"
+#include "roster.h"
 #include "envelope.h"
 #include "err.h"
 #include "log.h"

@@ -32,7 +32,7 @@
 #include "log.h"
 #include "home.h"
 #include "ledger.h"
-#include "members.h"
+#include "roster.h"
 #include "query.h"
 #include "store.h"
 #include "when.h"

@@ -35,7 +35,7 @@
 #include "grow.h"
 #include "home.h"
 #include "ledger.h"
-#include "members.h"
+#include "roster.h"
 #include "store.h"
 #include "text.h"
 #include "when.h"

@@ -31,7 +31,7 @@
 #include "err.h"
 #include "grow.h"
 #include "hex.h"
-#include "members.h"
+#include "roster.h"
 #include "reactor.h"
 #include "verify.h"
 #include "when.h"

@@ -16,7 +16,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "feeds.h"
-#include "members.h"
+#include "roster.h"
 #include "msg.h"
 #include "text.h"
 #include "when.h"

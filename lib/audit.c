@@ -4,7 +4,7 @@
 #include "err.h"
 #include "grow.h"
 #include "log.h"
-#include "members.h"
+#include "roster.h"
 #include "verify.h"
 #include "wire.h"
 

@@ -8,7 +8,7 @@
 #include "file.h"
 #include "grow.h"
 #include "hex.h"
-#include "members.h"
+#include "roster.h"
 #include "when.h"
 #include "wire.h"
 

@@ -6,7 +6,7 @@
 #include "grow.h"
 #include "key.h"
 #include "log.h"
-#include "members.h"
+#include "roster.h"
 #include "store.h"
 #include "when.h"
 

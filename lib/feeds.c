@@ -1,7 +1,7 @@
 /* feeds.c: the (author, seq) index and feeds_check(); see feeds.h. */
 #include "feeds.h"
 #include "checkpoint.h"
-#include "members.h"
+#include "roster.h"
 #include "err.h"
 #include "grow.h"
 #include "log.h"

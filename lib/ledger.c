@@ -9,7 +9,7 @@
 #include "checkpoint.h"
 #include "err.h"
 #include "grow.h"
-#include "members.h"
+#include "roster.h"
 #include "store.h"
 #include "verify.h"
 #include "when.h"

@@ -9,7 +9,7 @@
 #include "charter.h"
 #include "err.h"
 #include "grow.h"
-#include "members.h"
+#include "roster.h"
 #include "when.h"
 
 static json_t *num(double x)

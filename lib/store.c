@@ -3,7 +3,7 @@
 #include "err.h"
 #include "file.h"
 #include "grow.h"
-#include "members.h"
+#include "roster.h"
 #include "when.h"
 #include "wire.h"
 

@@ -17,7 +17,7 @@
 #include "checkpoint.h"
 #include "err.h"
 #include "log.h"
-#include "members.h"
+#include "roster.h"
 
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z */
 #define HALF 1500          /* records before the first checkpoint, and after */

@@ -12,7 +12,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "ledger.h"
-#include "members.h"
+#include "roster.h"
 
 #define IDS 6
 #define AFTER 3000 /* receipts after the membership change */

@@ -35,7 +35,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "ledger.h"
-#include "members.h"
+#include "roster.h"
 
 #define MAXK 12 /* identities: founders, then keys to add or replace with */
 

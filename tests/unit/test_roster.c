@@ -1,4 +1,4 @@
-/* test_members.c: members join and leave by amendment at the quorum.
+/* test_roster.c: members join and leave by amendment at the quorum.
  *
  * Three founders (m0, m1, m2; quorum 2) and a newcomer m3, through real
  * stores: who the store admits as an author, in any arrival order, after
@@ -13,7 +13,7 @@
 #include "audit.h"
 #include "err.h"
 #include "ledger.h"
-#include "members.h"
+#include "roster.h"
 #include "trust.h"
 
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z */

@@ -1,5 +1,5 @@
-/* members.c: the charter's members as amended; see members.h. */
-#include "members.h"
+/* roster.c: the charter's members as amended; see roster.h. */
+#include "roster.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* members.h: who belongs to an alliance, as its log has amended the charter.
+/* roster.h: who belongs to an alliance, as its log has amended the charter.
  *
  * The charter lists the founders. An amendment proposes to add a member
  * (with its card) or to remove one; members approve it by signing
@@ -35,8 +35,8 @@
  * order of indices is the arrival order; whatever is shown in order uses
  * the ledger's.
  */
-#ifndef AL_MEMBERS_H
-#define AL_MEMBERS_H
+#ifndef AL_ROSTER_H
+#define AL_ROSTER_H
 
 #include "charter.h"
 
