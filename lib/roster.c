@@ -8,55 +8,148 @@
 #include "card.h"
 #include "err.h"
 #include "grow.h"
+#include "hex.h"
 
-enum al_standing members_standing(const struct al_charter *c, size_t m)
+int roster_new(const struct al_charter *c, struct al_roster **out)
 {
-	return c->standing ? c->standing[m] : AL_FOUNDER;
+	struct al_roster *r = calloc(1, sizeof *r);
+	*out = NULL;
+	if (!r || grow(&r->members, &r->cap_members, c->n_members, sizeof *r->members)) {
+		free(r);
+		return AL_E_NOMEM;
+	}
+	memcpy(r->members, c->members, c->n_members * sizeof *r->members);
+	r->n_members = r->n_founders = c->n_members;
+	r->c = c;
+	*out = r;
+	return AL_OK;
 }
 
-bool members_current(const struct al_charter *c, size_t m)
+long roster_index(const struct al_roster *r, const al_key *k)
 {
-	return al_standing_current(members_standing(c, m));
+	for (size_t i = 0; i < r->n_members; i++)
+		if (!memcmp(&r->members[i].sign_key, k, AL_KEYLEN))
+			return (long)i;
+	return -1;
 }
 
-int members_check_current(const struct al_charter *c, size_t m, char *why)
+const struct al_member *roster_member(const struct al_roster *r, const al_key *k)
 {
-	if (members_current(c, m))
+	long i = roster_index(r, k);
+	return i < 0 ? NULL : &r->members[i];
+}
+
+const struct al_member *roster_member_named(const struct al_roster *r, const char *name)
+{
+	/* Two keys can carry one name only when two amendments raced
+	 * (roster.h): then the current member, then the least key, so that
+	 * every home means the same one. */
+	/* A member's replaced keys carry its name too: then its latest keys. */
+	const struct al_member *hit = NULL;
+	int hit_rank = -1;
+	for (size_t i = 0; i < r->n_members; i++) {
+		const struct al_member *m = &r->members[i];
+		enum al_standing st = roster_standing(r, i);
+		int rank = roster_current(r, i) ? 2 : st == AL_REPLACED ? 0 : 1;
+		if (strcmp(m->name, name) || st == AL_CANDIDATE)
+			continue;
+		if (!hit || rank > hit_rank ||
+		    (rank == hit_rank && memcmp(&m->sign_key, &hit->sign_key, AL_KEYLEN) < 0)) {
+			hit = m;
+			hit_rank = rank;
+		}
+	}
+	return hit;
+}
+
+static bool not_current(const void *arg, size_t i)
+{
+	return !roster_current(arg, i);
+}
+
+char *roster_member_list(const struct al_roster *r, char *buf, size_t n)
+{
+	return charter_list_names(r->members, r->n_members, not_current, r, buf, n);
+}
+
+const char *roster_name_of(const struct al_roster *r, const al_key *k, char *buf)
+{
+	const struct al_member *m = roster_member(r, k);
+	if (m)
+		return m->name;
+	char hex[2 * AL_KEYLEN + 1];
+	hex_encode(k->b, AL_KEYLEN, hex);
+	snprintf(buf, AL_NAME_MAX + 1, "%.8s", hex);
+	return buf;
+}
+
+char *roster_ref_name(const struct al_roster *r, const struct al_ref *ref, char *buf)
+{
+	long k = roster_index(r, &ref->author);
+	char feed[AL_IDLEN];
+	snprintf(buf, AL_IDLEN, "%s/%llu", k >= 0 ? roster_feed_name(r, (size_t)k, feed) : "?",
+		 (unsigned long long)ref->seq);
+	return buf;
+}
+
+char *roster_feed_name(const struct al_roster *r, size_t m, char *buf)
+{
+	uint32_t gen = r->generation ? r->generation[m] : 1;
+	if (gen > 1)
+		snprintf(buf, AL_IDLEN, "%s@%u", r->members[m].name, gen);
+	else
+		snprintf(buf, AL_IDLEN, "%s", r->members[m].name);
+	return buf;
+}
+
+enum al_standing roster_standing(const struct al_roster *r, size_t m)
+{
+	return r->standing ? r->standing[m] : AL_FOUNDER;
+}
+
+bool roster_current(const struct al_roster *r, size_t m)
+{
+	return al_standing_current(roster_standing(r, m));
+}
+
+int roster_check_current(const struct al_roster *r, size_t m, char *why)
+{
+	if (roster_current(r, m))
 		return AL_OK;
-	switch (members_standing(c, m)) {
+	switch (roster_standing(r, m)) {
 	case AL_LEFT:
-		return al_errf(why, AL_E_INVAL, "'%s' has left the alliance", c->members[m].name);
+		return al_errf(why, AL_E_INVAL, "'%s' has left the alliance", r->members[m].name);
 	case AL_REPLACED:
 		return al_errf(why, AL_E_INVAL, "these keys of '%s' were replaced by an amendment "
 			       "('alliancectl amend --replace'): they sign nothing more; the home "
-			       "with the new keys acts for '%s'", c->members[m].name,
-			       c->members[m].name);
+			       "with the new keys acts for '%s'", r->members[m].name,
+			       r->members[m].name);
 	default:
 		return al_errf(why, AL_E_INVAL, "'%s' is not a member yet: a member proposes "
 			       "'alliancectl amend --add CARD' (or, for new keys of a member, "
 			       "'amend --replace CARD') and the charter's quorum approves it",
-			       c->members[m].name);
+			       r->members[m].name);
 	}
 }
 
-const char *members_standing_name(enum al_standing s)
+const char *roster_standing_name(enum al_standing s)
 {
 	static const char *const names[] = { "founder", "joined", "left", "candidate",
 					      "replaced" };
 	return names[s];
 }
 
-size_t members_party(const struct al_charter *c, size_t m)
+size_t roster_party(const struct al_roster *r, size_t m)
 {
-	return c->party ? c->party[m] : m;
+	return r->party ? r->party[m] : m;
 }
 
-uint64_t members_feed_end(const struct al_charter *c, size_t m)
+uint64_t roster_feed_end(const struct al_roster *r, size_t m)
 {
-	return c->feed_end && m < c->n_owned ? c->feed_end[m] : UINT64_MAX;
+	return r->feed_end && m < r->n_owned ? r->feed_end[m] : UINT64_MAX;
 }
 
-uint64_t members_seen(const struct al_body *b, const al_key *k)
+uint64_t roster_seen(const struct al_body *b, const al_key *k)
 {
 	if (!memcmp(&b->author, k, AL_KEYLEN))
 		return b->seq; /* its own feed, up to b itself */
@@ -66,77 +159,77 @@ uint64_t members_seen(const struct al_body *b, const al_key *k)
 	return 0;
 }
 
-enum members_change members_change_of(const struct al_amendment *am)
+enum roster_change roster_change_of(const struct al_amendment *am)
 {
 	bool moves = am->endpoint && *am->endpoint;
 	int n = am->has_add + am->has_remove + am->has_replace + am->has_params + moves;
 	if (am->approves.seq)
-		return n ? MEMBERS_BAD : MEMBERS_APPROVE;
+		return n ? ROSTER_BAD : ROSTER_APPROVE;
 	if (n != 1)
-		return MEMBERS_BAD;
-	return am->has_add ? MEMBERS_ADD : am->has_remove ? MEMBERS_REMOVE
-	       : am->has_replace ? MEMBERS_REPLACE : am->has_params ? MEMBERS_PARAMS : MEMBERS_MOVE;
+		return ROSTER_BAD;
+	return am->has_add ? ROSTER_ADD : am->has_remove ? ROSTER_REMOVE
+	       : am->has_replace ? ROSTER_REPLACE : am->has_params ? ROSTER_PARAMS : ROSTER_MOVE;
 }
 
-/* Give c the per-member arrays for n members (the first change from
+/* Give r the per-member arrays for n members (the first change from
  * all-founders, each its own party, first keys, never moved). The five
- * share c->cap_owned: each grows from it, and the least new room is
+ * share r->cap_owned: each grows from it, and the least new room is
  * recorded once all five have grown, so a failed grow leaves some longer
  * than recorded (harmless) and nothing half made. */
-static int own_arrays(struct al_charter *c, size_t n)
+static int own_arrays(struct al_roster *r, size_t n)
 {
-	if (n <= c->n_owned)
+	if (n <= r->n_owned)
 		return AL_OK;
-	size_t cap = c->cap_owned, k[5] = { cap, cap, cap, cap, cap };
-	if (grow(&c->standing, &k[0], n, sizeof *c->standing) ||
-	    grow(&c->party, &k[1], n, sizeof *c->party) ||
-	    grow(&c->generation, &k[2], n, sizeof *c->generation) ||
-	    grow(&c->moved, &k[3], n, sizeof *c->moved) ||
-	    grow(&c->feed_end, &k[4], n, sizeof *c->feed_end))
+	size_t cap = r->cap_owned, k[5] = { cap, cap, cap, cap, cap };
+	if (grow(&r->standing, &k[0], n, sizeof *r->standing) ||
+	    grow(&r->party, &k[1], n, sizeof *r->party) ||
+	    grow(&r->generation, &k[2], n, sizeof *r->generation) ||
+	    grow(&r->moved, &k[3], n, sizeof *r->moved) ||
+	    grow(&r->feed_end, &k[4], n, sizeof *r->feed_end))
 		return AL_E_NOMEM;
-	c->cap_owned = k[0];
+	r->cap_owned = k[0];
 	for (size_t i = 1; i < 5; i++)
-		if (k[i] < c->cap_owned)
-			c->cap_owned = k[i];
-	for (size_t i = c->n_owned; i < n; i++) {
-		c->standing[i] = AL_FOUNDER;
-		c->party[i] = i;
-		c->generation[i] = 1;
-		c->moved[i].seq = 0;
-		c->moved[i].endpoint[0] = '\0';
-		memcpy(c->moved[i].card, c->members[i].endpoint, sizeof c->moved[i].card);
-		c->feed_end[i] = UINT64_MAX;
+		if (k[i] < r->cap_owned)
+			r->cap_owned = k[i];
+	for (size_t i = r->n_owned; i < n; i++) {
+		r->standing[i] = AL_FOUNDER;
+		r->party[i] = i;
+		r->generation[i] = 1;
+		r->moved[i].seq = 0;
+		r->moved[i].endpoint[0] = '\0';
+		memcpy(r->moved[i].card, r->members[i].endpoint, sizeof r->moved[i].card);
+		r->feed_end[i] = UINT64_MAX;
 	}
-	c->n_owned = n;
+	r->n_owned = n;
 	return AL_OK;
 }
 
-static long append(struct al_charter *c, const struct al_member *m, enum al_standing s)
+static long append(struct al_roster *r, const struct al_member *m, enum al_standing s)
 {
-	if (grow(&c->members, &c->cap_members, c->n_members + 1, sizeof *c->members))
+	if (grow(&r->members, &r->cap_members, r->n_members + 1, sizeof *r->members))
 		return -1;
-	c->members[c->n_members] = *m; /* first: own_arrays takes its endpoint as the card's */
-	if (own_arrays(c, c->n_members + 1))
+	r->members[r->n_members] = *m; /* first: own_arrays takes its endpoint as the card's */
+	if (own_arrays(r, r->n_members + 1))
 		return -1;
-	c->standing[c->n_members] = s;
-	return (long)c->n_members++;
+	r->standing[r->n_members] = s;
+	return (long)r->n_members++;
 }
 
-long members_candidate(struct al_charter *c, const struct al_member *self)
+long roster_candidate(struct al_roster *r, const struct al_member *self)
 {
-	long i = charter_index(c, &self->sign_key);
-	return i >= 0 ? i : append(c, self, AL_CANDIDATE);
+	long i = roster_index(r, &self->sign_key);
+	return i >= 0 ? i : append(r, self, AL_CANDIDATE);
 }
 
-static struct al_motion *motion(struct al_charter *c, const struct al_ref *id)
+static struct al_motion *motion(struct al_roster *r, const struct al_ref *id)
 {
-	for (size_t i = 0; i < c->n_motions; i++)
-		if (c->motions[i].id.seq == id->seq &&
-		    !memcmp(&c->motions[i].id.author, &id->author, AL_KEYLEN))
-			return &c->motions[i];
-	if (grow(&c->motions, &c->cap_motions, c->n_motions + 1, sizeof *c->motions))
+	for (size_t i = 0; i < r->n_motions; i++)
+		if (r->motions[i].id.seq == id->seq &&
+		    !memcmp(&r->motions[i].id.author, &id->author, AL_KEYLEN))
+			return &r->motions[i];
+	if (grow(&r->motions, &r->cap_motions, r->n_motions + 1, sizeof *r->motions))
 		return NULL;
-	struct al_motion *mo = &c->motions[c->n_motions++];
+	struct al_motion *mo = &r->motions[r->n_motions++];
 	memset(mo, 0, sizeof *mo);
 	mo->id = *id;
 	return mo;
@@ -168,14 +261,14 @@ static int approve(struct al_motion *mo, const al_key *who, uint64_t seq)
  * that voted with its old keys and its new ones counts twice here, once in
  * the ledger, which judges what the votes mean. The keys a replacement
  * replaces vote for it only by proposing it (within its cut). */
-static size_t votes(const struct al_charter *c, const struct al_motion *mo)
+static size_t votes(const struct al_roster *r, const struct al_motion *mo)
 {
 	size_t n = 0;
 	for (size_t k = 0; k < mo->n_approvers; k++) {
-		long m = charter_index(c, &mo->approvers[k]);
+		long m = roster_index(r, &mo->approvers[k]);
 		uint64_t seq = mo->approver_seq[k];
-		if (m < 0 || members_standing(c, (size_t)m) == AL_CANDIDATE ||
-		    seq > members_feed_end(c, (size_t)m) ||
+		if (m < 0 || roster_standing(r, (size_t)m) == AL_CANDIDATE ||
+		    seq > roster_feed_end(r, (size_t)m) ||
 		    (mo->replace && !memcmp(&mo->approvers[k], &mo->gone, AL_KEYLEN) &&
 		     seq > mo->upto))
 			continue;
@@ -185,11 +278,11 @@ static size_t votes(const struct al_charter *c, const struct al_motion *mo)
 }
 
 /* Proposed (its proposal held and not void), with the quorum of votes. */
-static bool in_effect(const struct al_charter *c, const struct al_motion *mo)
+static bool in_effect(const struct al_roster *r, const struct al_motion *mo)
 {
-	long a = charter_index(c, &mo->id.author);
-	return mo->seen && a >= 0 && mo->id.seq <= members_feed_end(c, (size_t)a) &&
-	       votes(c, mo) >= c->quorum;
+	long a = roster_index(r, &mo->id.author);
+	return mo->seen && a >= 0 && mo->id.seq <= roster_feed_end(r, (size_t)a) &&
+	       votes(r, mo) >= r->c->quorum;
 }
 
 static bool ref_less(const struct al_ref *x, const struct al_ref *y)
@@ -200,27 +293,27 @@ static bool ref_less(const struct al_ref *x, const struct al_ref *y)
 
 /* The index of the keys on card m, appended as a candidate when new; -1
  * when out of memory. */
-static long index_of(struct al_charter *c, const struct al_member *m)
+static long index_of(struct al_roster *r, const struct al_member *m)
 {
-	long k = charter_index(c, &m->sign_key);
-	return k >= 0 ? k : append(c, m, AL_CANDIDATE);
+	long k = roster_index(r, &m->sign_key);
+	return k >= 0 ? k : append(r, m, AL_CANDIDATE);
 }
 
 /* Of the motions bringing keys k in (additions, or replacements only;
  * in effect, or all that are held), the one with the least id: a card
  * corrected by a second proposal must not depend on which arrived first. */
-static const struct al_motion *least_bringing(const struct al_charter *c, size_t k,
+static const struct al_motion *least_bringing(const struct al_roster *r, size_t k,
 					      bool replacements_only, bool effective)
 {
 	const struct al_motion *best = NULL;
-	for (size_t i = 0; i < c->n_motions; i++) {
-		const struct al_motion *mo = &c->motions[i];
-		long old = mo->replace ? charter_index(c, &mo->gone) : -1;
+	for (size_t i = 0; i < r->n_motions; i++) {
+		const struct al_motion *mo = &r->motions[i];
+		long old = mo->replace ? roster_index(r, &mo->gone) : -1;
 		if (!(mo->replace || (mo->add && !replacements_only)) ||
-		    memcmp(&mo->member.sign_key, &c->members[k].sign_key, AL_KEYLEN) ||
+		    memcmp(&mo->member.sign_key, &r->members[k].sign_key, AL_KEYLEN) ||
 		    (mo->replace && (old < 0 || (size_t)old == k ||
-				     members_standing(c, (size_t)old) == AL_CANDIDATE)) ||
-		    !mo->seen || (effective && !in_effect(c, mo)) ||
+				     roster_standing(r, (size_t)old) == AL_CANDIDATE)) ||
+		    !mo->seen || (effective && !in_effect(r, mo)) ||
 		    (best && !ref_less(&mo->id, &best->id)))
 			continue;
 		best = mo;
@@ -233,22 +326,22 @@ static const struct al_motion *least_bringing(const struct al_charter *c, size_t
  * only grow with the keys, so going round until nothing changes reaches
  * the one least fixed point of the set of motions held, in whatever order
  * they came. Marks them AL_JOINED for now. */
-static int admit(struct al_charter *c)
+static int admit(struct al_roster *r)
 {
 	for (bool again = true; again;) {
 		again = false;
-		for (size_t i = 0; i < c->n_motions; i++) {
-			const struct al_motion *mo = &c->motions[i];
-			long old = mo->replace ? charter_index(c, &mo->gone) : -1;
-			if (!(mo->add || mo->replace) || !in_effect(c, mo) ||
-			    (mo->replace && (old < 0 || members_standing(c, (size_t)old) ==
+		for (size_t i = 0; i < r->n_motions; i++) {
+			const struct al_motion *mo = &r->motions[i];
+			long old = mo->replace ? roster_index(r, &mo->gone) : -1;
+			if (!(mo->add || mo->replace) || !in_effect(r, mo) ||
+			    (mo->replace && (old < 0 || roster_standing(r, (size_t)old) ==
 							    AL_CANDIDATE)))
 				continue;
-			long k = index_of(c, &mo->member);
+			long k = index_of(r, &mo->member);
 			if (k < 0)
 				return AL_E_NOMEM;
-			if (c->standing[k] == AL_CANDIDATE) {
-				c->standing[k] = AL_JOINED;
+			if (r->standing[k] == AL_CANDIDATE) {
+				r->standing[k] = AL_JOINED;
 				again = true;
 			}
 		}
@@ -258,62 +351,62 @@ static int admit(struct al_charter *c)
 
 /* Each member's endpoint: its latest move, or its card's. Replaced keys
  * keep their card's: a move of theirs may be void, and who dials them? */
-static void endpoints(struct al_charter *c)
+static void endpoints(struct al_roster *r)
 {
-	for (size_t m = 0; m < c->n_owned && m < c->n_members; m++) {
-		const struct al_move *mv = &c->moved[m];
-		memcpy(c->members[m].endpoint,
-		       mv->seq && c->feed_end[m] == UINT64_MAX ? mv->endpoint : mv->card,
+	for (size_t m = 0; m < r->n_owned && m < r->n_members; m++) {
+		const struct al_move *mv = &r->moved[m];
+		memcpy(r->members[m].endpoint,
+		       mv->seq && r->feed_end[m] == UINT64_MAX ? mv->endpoint : mv->card,
 		       AL_ENDPOINT_MAX);
 	}
 }
 
 /* Steps 1 to 3, with the feeds' ends as they stand (choose_ends). */
-static int shape(struct al_charter *c)
+static int shape(struct al_roster *r)
 {
 	long *rep = NULL;
 	bool *gone = NULL;
-	for (size_t m = 0; m < c->n_members; m++)
-		c->standing[m] = m < c->n_founders ? AL_FOUNDER : AL_CANDIDATE;
-	int rc = admit(c);
+	for (size_t m = 0; m < r->n_members; m++)
+		r->standing[m] = m < r->n_founders ? AL_FOUNDER : AL_CANDIDATE;
+	int rc = admit(r);
 	if (rc)
 		return rc;
-	size_t n = c->n_members;
+	size_t n = r->n_members;
 	rc = AL_E_NOMEM;
 	if (!(rep = malloc(n * sizeof *rep)) || !(gone = calloc(n, sizeof *gone)))
 		goto out;
 	for (size_t k = 0; k < n; k++) { /* 2. the keys each key replaces */
-		const struct al_motion *mo = k < c->n_founders || c->standing[k] == AL_CANDIDATE
-						     ? NULL : least_bringing(c, k, true, true);
-		rep[k] = mo ? charter_index(c, &mo->gone) : -1;
+		const struct al_motion *mo = k < r->n_founders || r->standing[k] == AL_CANDIDATE
+						     ? NULL : least_bringing(r, k, true, true);
+		rep[k] = mo ? roster_index(r, &mo->gone) : -1;
 	}
 	for (size_t k = 0; k < n; k++) {
 		size_t p = k, steps = 0;
 		while (rep[p] >= 0 && steps++ < n) /* n: a cycle of hostile motions ends */
 			p = (size_t)rep[p];
-		c->party[k] = p;
-		c->generation[k] = (uint32_t)steps + 1;
+		r->party[k] = p;
+		r->generation[k] = (uint32_t)steps + 1;
 	}
 	for (size_t k = 0; k < n; k++) /* 3. */
-		if (c->standing[k] != AL_CANDIDATE)
-			c->standing[k] = c->party[k] < c->n_founders ? AL_FOUNDER : AL_JOINED;
-	for (size_t i = 0; i < c->n_motions; i++) {
-		const struct al_motion *mo = &c->motions[i];
-		long old = charter_index(c, &mo->gone), k = charter_index(c, &mo->member.sign_key);
-		if (mo->add || old < 0 || c->standing[old] == AL_CANDIDATE || !in_effect(c, mo))
+		if (r->standing[k] != AL_CANDIDATE)
+			r->standing[k] = r->party[k] < r->n_founders ? AL_FOUNDER : AL_JOINED;
+	for (size_t i = 0; i < r->n_motions; i++) {
+		const struct al_motion *mo = &r->motions[i];
+		long old = roster_index(r, &mo->gone), k = roster_index(r, &mo->member.sign_key);
+		if (mo->add || old < 0 || r->standing[old] == AL_CANDIDATE || !in_effect(r, mo))
 			continue;
 		if (!mo->replace) {
-			gone[c->party[old]] = true;
+			gone[r->party[old]] = true;
 		} else if (k >= 0 && rep[k] == old) {
-			c->standing[old] = AL_REPLACED; /* the least replacement of old */
-		} else if (k >= 0 && (size_t)k >= c->n_founders) {
-			c->standing[k] = AL_REPLACED; /* another replacement of the same keys */
+			r->standing[old] = AL_REPLACED; /* the least replacement of old */
+		} else if (k >= 0 && (size_t)k >= r->n_founders) {
+			r->standing[k] = AL_REPLACED; /* another replacement of the same keys */
 		}
 	}
 	for (size_t k = 0; k < n; k++)
-		if (c->standing[k] != AL_CANDIDATE && c->standing[k] != AL_REPLACED &&
-		    gone[c->party[k]])
-			c->standing[k] = AL_LEFT;
+		if (r->standing[k] != AL_CANDIDATE && r->standing[k] != AL_REPLACED &&
+		    gone[r->party[k]])
+			r->standing[k] = AL_LEFT;
 	rc = AL_OK;
 out:
 	free(rep);
@@ -323,13 +416,13 @@ out:
 
 /* Every replacement choose_ends() has fixed (feed_end set to its upto) in effect
  * and winning for its keys, once shaped? */
-static bool cuts_hold(struct al_charter *c)
+static bool cuts_hold(struct al_roster *r)
 {
-	for (size_t i = 0; i < c->n_motions; i++) {
-		const struct al_motion *mo = &c->motions[i];
-		long old = mo->replace ? charter_index(c, &mo->gone) : -1;
-		if (old >= 0 && c->feed_end[old] == mo->upto &&
-		    (!in_effect(c, mo) || c->standing[old] != AL_REPLACED))
+	for (size_t i = 0; i < r->n_motions; i++) {
+		const struct al_motion *mo = &r->motions[i];
+		long old = mo->replace ? roster_index(r, &mo->gone) : -1;
+		if (old >= 0 && r->feed_end[old] == mo->upto &&
+		    (!in_effect(r, mo) || r->standing[old] != AL_REPLACED))
 			return false;
 	}
 	return true;
@@ -342,47 +435,47 @@ static bool cuts_hold(struct al_charter *c)
  * until none is left. The result depends on the set of messages held
  * only: the void messages stay in the log (they are the evidence of a
  * stolen key), they just do not count. */
-static int choose_ends(struct al_charter *c)
+static int choose_ends(struct al_roster *r)
 {
 	size_t n_rep = 0;
-	for (size_t i = 0; i < c->n_motions; i++)
-		n_rep += c->motions[i].replace;
-	bool *passed = calloc(c->n_motions ? c->n_motions : 1, sizeof *passed);
+	for (size_t i = 0; i < r->n_motions; i++)
+		n_rep += r->motions[i].replace;
+	bool *passed = calloc(r->n_motions ? r->n_motions : 1, sizeof *passed);
 	if (!passed)
 		return AL_E_NOMEM;
 	/* Each round starts shaped (the state of the ends as they stand). */
-	int rc = shape(c);
+	int rc = shape(r);
 	for (size_t round = 0; round < n_rep && rc == AL_OK; round++) {
 		const struct al_motion *pick = NULL;
 		size_t pi = 0;
-		for (size_t i = 0; i < c->n_motions; i++) {
-			const struct al_motion *mo = &c->motions[i];
-			long old = mo->replace ? charter_index(c, &mo->gone) : -1;
-			if (passed[i] || old < 0 || c->feed_end[old] != UINT64_MAX ||
-			    c->standing[old] != AL_REPLACED || !in_effect(c, mo) ||
+		for (size_t i = 0; i < r->n_motions; i++) {
+			const struct al_motion *mo = &r->motions[i];
+			long old = mo->replace ? roster_index(r, &mo->gone) : -1;
+			if (passed[i] || old < 0 || r->feed_end[old] != UINT64_MAX ||
+			    r->standing[old] != AL_REPLACED || !in_effect(r, mo) ||
 			    (pick && !ref_less(&mo->id, &pick->id)))
 				continue;
-			long k = charter_index(c, &mo->member.sign_key);
-			if (k < 0 || c->standing[k] == AL_REPLACED) /* another won these keys */
+			long k = roster_index(r, &mo->member.sign_key);
+			if (k < 0 || r->standing[k] == AL_REPLACED) /* another won these keys */
 				continue;
 			pick = mo;
 			pi = i;
 		}
 		if (!pick)
 			break;
-		long old = charter_index(c, &pick->gone);
-		c->feed_end[old] = pick->upto;
-		if ((rc = shape(c)) || cuts_hold(c))
+		long old = roster_index(r, &pick->gone);
+		r->feed_end[old] = pick->upto;
+		if ((rc = shape(r)) || cuts_hold(r))
 			continue;
-		c->feed_end[old] = UINT64_MAX;
+		r->feed_end[old] = UINT64_MAX;
 		passed[pi] = true;
-		rc = shape(c);
+		rc = shape(r);
 	}
 	free(passed);
 	return rc;
 }
 
-/* Everything members.h promises, recomputed from the set of motions and
+/* Everything roster.h promises, recomputed from the set of motions and
  * moves held (so that the order they came in never matters):
  *  1. the keys that may author (admit);
  *  2. each key's party and generation: keys that a replacement in effect
@@ -394,11 +487,11 @@ static int choose_ends(struct al_charter *c)
  *     keys but the least; every key of a party a removal in effect names has
  *     left (but replaced ones); the ends of replaced feeds (choose_ends);
  *  4. cards (the least motion bringing the keys in), then moves.
- * c->member_changes counts the members whose standing or endpoint changed. */
-static int settle(struct al_charter *c)
+ * r->member_changes counts the members whose standing or endpoint changed. */
+static int settle(struct al_roster *r)
 {
-	size_t n0 = c->n_members;
-	if (own_arrays(c, n0))
+	size_t n0 = r->n_members;
+	if (own_arrays(r, n0))
 		return AL_E_NOMEM;
 	enum al_standing *was = malloc((n0 ? n0 : 1) * sizeof *was);
 	char (*ep)[AL_ENDPOINT_MAX] = malloc((n0 ? n0 : 1) * sizeof *ep);
@@ -406,27 +499,27 @@ static int settle(struct al_charter *c)
 	if (!was || !ep)
 		goto out;
 	for (size_t m = 0; m < n0; m++) {
-		c->feed_end[m] = UINT64_MAX;
-		was[m] = c->standing[m];
-		memcpy(ep[m], c->members[m].endpoint, AL_ENDPOINT_MAX);
+		r->feed_end[m] = UINT64_MAX;
+		was[m] = r->standing[m];
+		memcpy(ep[m], r->members[m].endpoint, AL_ENDPOINT_MAX);
 	}
-	if ((rc = choose_ends(c)))
+	if ((rc = choose_ends(r)))
 		goto out;
-	size_t n = c->n_members;
-	for (size_t k = c->n_founders; k < n; k++) { /* 4. */
+	size_t n = r->n_members;
+	for (size_t k = r->n_founders; k < n; k++) { /* 4. */
 		/* A candidate's too (the least motion naming its keys, in effect
 		 * or not): its card must not depend on which arrived first. */
-		const struct al_motion *mo = least_bringing(c, k, false,
-							    c->standing[k] != AL_CANDIDATE);
+		const struct al_motion *mo = least_bringing(r, k, false,
+							    r->standing[k] != AL_CANDIDATE);
 		if (mo) {
-			c->members[k] = mo->member;
-			memcpy(c->moved[k].card, mo->member.endpoint, AL_ENDPOINT_MAX);
+			r->members[k] = mo->member;
+			memcpy(r->moved[k].card, mo->member.endpoint, AL_ENDPOINT_MAX);
 		}
 	}
-	endpoints(c);
+	endpoints(r);
 	for (size_t m = 0; m < n; m++)
-		c->member_changes += m >= n0 ? c->standing[m] != AL_CANDIDATE
-				     : was[m] != c->standing[m] || strcmp(ep[m], c->members[m].endpoint);
+		r->member_changes += m >= n0 ? r->standing[m] != AL_CANDIDATE
+				     : was[m] != r->standing[m] || strcmp(ep[m], r->members[m].endpoint);
 	rc = AL_OK;
 out:
 	free(was);
@@ -437,48 +530,48 @@ out:
 /* The author of b moves its own endpoint: its latest move (by seq) holds,
  * whatever order the moves arrived in. A bad endpoint changes nothing (the
  * ledger counts it as a violation). */
-static int move(struct al_charter *c, const struct al_body *b)
+static int move(struct al_roster *r, const struct al_body *b)
 {
-	long m = charter_index(c, &b->author);
+	long m = roster_index(r, &b->author);
 	char why[AL_ERRLEN];
 	if (m < 0 || card_check_endpoint(b->u.amendment.endpoint, why))
 		return AL_OK;
-	if (own_arrays(c, c->n_members))
+	if (own_arrays(r, r->n_members))
 		return AL_E_NOMEM;
-	struct al_move *mv = &c->moved[m];
+	struct al_move *mv = &r->moved[m];
 	if (b->seq <= mv->seq)
 		return AL_OK;
 	mv->seq = b->seq;
 	snprintf(mv->endpoint, sizeof mv->endpoint, "%s", b->u.amendment.endpoint);
 	char was[AL_ENDPOINT_MAX];
-	memcpy(was, c->members[m].endpoint, sizeof was);
-	endpoints(c);
-	c->member_changes += strcmp(was, c->members[m].endpoint) != 0;
+	memcpy(was, r->members[m].endpoint, sizeof was);
+	endpoints(r);
+	r->member_changes += strcmp(was, r->members[m].endpoint) != 0;
 	return AL_OK;
 }
 
-int members_note(struct al_charter *c, const struct al_body *b)
+int roster_note(struct al_roster *r, const struct al_body *b)
 {
 	if (b->kind != AL_KIND_AMENDMENT)
 		return AL_OK;
 	const struct al_amendment *am = &b->u.amendment;
 	struct al_motion *mo;
-	switch (members_change_of(am)) {
-	case MEMBERS_MOVE:
-		return move(c, b);
-	case MEMBERS_APPROVE:
-		if (!(mo = motion(c, &am->approves)))
+	switch (roster_change_of(am)) {
+	case ROSTER_MOVE:
+		return move(r, b);
+	case ROSTER_APPROVE:
+		if (!(mo = motion(r, &am->approves)))
 			return AL_E_NOMEM;
 		break;
-	case MEMBERS_REPLACE:
+	case ROSTER_REPLACE:
 		/* Ending the old feed before what its proposer had seen would
 		 * void a member's history: the ledger's violation, nothing here. */
-		if (am->replaces_upto < members_seen(b, &am->replaces))
+		if (am->replaces_upto < roster_seen(b, &am->replaces))
 			return AL_OK;
 		/* fall through */
-	case MEMBERS_ADD:
-	case MEMBERS_REMOVE:
-		if (!(mo = motion(c, &(struct al_ref){ b->author, b->seq })))
+	case ROSTER_ADD:
+	case ROSTER_REMOVE:
+		if (!(mo = motion(r, &(struct al_ref){ b->author, b->seq })))
 			return AL_E_NOMEM;
 		mo->seen = true;
 		mo->add = am->has_add;
@@ -493,7 +586,7 @@ int members_note(struct al_charter *c, const struct al_body *b)
 	}
 	if (approve(mo, &b->author, b->seq))
 		return AL_E_NOMEM;
-	return mo->seen ? settle(c) : AL_OK;
+	return mo->seen ? settle(r) : AL_OK;
 }
 
 static bool same_member(const struct al_member *x, const struct al_member *y)
@@ -503,7 +596,7 @@ static bool same_member(const struct al_member *x, const struct al_member *y)
 	       !strcmp(x->endpoint, y->endpoint);
 }
 
-int members_compare(const struct al_charter *a, const struct al_charter *b, char *why)
+int roster_compare(const struct al_roster *a, const struct al_roster *b, char *why)
 {
 	if (a->n_members != b->n_members || a->n_founders != b->n_founders ||
 	    a->n_owned != b->n_owned || a->n_motions != b->n_motions ||
@@ -514,9 +607,9 @@ int members_compare(const struct al_charter *a, const struct al_charter *b, char
 			       (unsigned long long)b->member_changes);
 	for (size_t m = 0; m < a->n_members; m++) {
 		bool same = same_member(&a->members[m], &b->members[m]) &&
-			    members_standing(a, m) == members_standing(b, m) &&
-			    members_party(a, m) == members_party(b, m) &&
-			    members_feed_end(a, m) == members_feed_end(b, m);
+			    roster_standing(a, m) == roster_standing(b, m) &&
+			    roster_party(a, m) == roster_party(b, m) &&
+			    roster_feed_end(a, m) == roster_feed_end(b, m);
 		if (same && m < a->n_owned) {
 			const struct al_move *x = &a->moved[m], *y = &b->moved[m];
 			same = a->generation[m] == b->generation[m] && x->seq == y->seq &&
@@ -542,13 +635,22 @@ int members_compare(const struct al_charter *a, const struct al_charter *b, char
 	return AL_OK;
 }
 
-void members_forget(struct al_charter *c)
+void roster_destroy(struct al_roster **rp)
 {
-	for (size_t i = 0; i < c->n_motions; i++) {
-		free(c->motions[i].approvers);
-		free(c->motions[i].approver_seq);
+	struct al_roster *r = *rp;
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_motions; i++) {
+		free(r->motions[i].approvers);
+		free(r->motions[i].approver_seq);
 	}
-	free(c->motions);
-	c->motions = NULL;
-	c->n_motions = c->cap_motions = 0;
+	free(r->motions);
+	free(r->members);
+	free(r->standing);
+	free(r->party);
+	free(r->generation);
+	free(r->moved);
+	free(r->feed_end);
+	free(r);
+	*rp = NULL;
 }
