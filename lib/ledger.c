@@ -154,6 +154,23 @@ static bool same_card(const struct al_member *x, const struct al_member *y)
 	       !memcmp(&x->transport_key, &y->transport_key, AL_KEYLEN);
 }
 
+/* Member k's card as ro was given it, before any move (roster_card_endpoint):
+ * what a ledger starts from, replaying the moves itself. */
+static void card_of(const struct al_roster *ro, size_t k, struct al_member *out)
+{
+	*out = ro->members[k];
+	snprintf(out->endpoint, sizeof out->endpoint, "%s", roster_card_endpoint(ro, k));
+}
+
+/* Is x member k's card in ro, as card_of makes it? */
+static bool is_card_of(const struct al_roster *ro, size_t k, const struct al_member *x)
+{
+	const struct al_member *m = &ro->members[k];
+	return !strcmp(m->name, x->name) && !strcmp(roster_card_endpoint(ro, k), x->endpoint) &&
+	       !memcmp(&m->sign_key, &x->sign_key, AL_KEYLEN) &&
+	       !memcmp(&m->transport_key, &x->transport_key, AL_KEYLEN);
+}
+
 /* A proposal not in effect yet that adds the same card, or removes the
  * same member, as am would. */
 static const struct al_proposal *pending_twin(const struct al_ledger *l,
@@ -846,7 +863,8 @@ static struct al_ledger *ledger_alloc(const struct al_roster *ro)
 	for (size_t k = 0; k < m; k++) {
 		l->standing[k] = k < ro->n_founders ? AL_FOUNDER : AL_CANDIDATE;
 		l->party[k] = k;
-		l->card[k] = ro->members[k]; /* a joined member's: its amendment's, once in effect */
+		card_of(ro, k, &l->card[k]); /* a joined member's: its amendment's, once in
+					      * effect; moves are replayed (amend) */
 		if (k < ro->n_founders)
 			l->order[l->n_order++] = k;
 	}
@@ -1305,7 +1323,8 @@ int ledger_new(const struct al_roster *ro, struct al_ledger **out)
 		ledger_destroy(&l);
 		return AL_E_NOMEM;
 	}
-	memcpy(l->inc->cards, ro->members, m * sizeof *ro->members);
+	for (size_t k = 0; k < m; k++)
+		card_of(ro, k, &l->inc->cards[k]);
 	for (size_t k = 0; k < m; k++)
 		l->inc->feed_end[k] = roster_feed_end(ro, k);
 	*out = l;
@@ -1321,7 +1340,7 @@ static bool members_moved(const struct al_ledger *l, char *why)
 			       "rebuild it", ro->n_members, l->n_members), true;
 	for (size_t k = 0; k < l->n_members; k++)
 		if (roster_feed_end(ro, k) != l->inc->feed_end[k] ||
-		    !same_card(&ro->members[k], &l->inc->cards[k]))
+		    !is_card_of(ro, k, &l->inc->cards[k]))
 			return al_errf(why, LEDGER_REBUILD, "member %s changed (its card, or the end "
 				       "of its feed): rebuild the ledger", ro->members[k].name), true;
 	return false;
@@ -2535,7 +2554,7 @@ int ledger_load(const struct al_roster *ro, struct al_ckpt_reader *r, struct al_
 			rc = AL_E_PARSE;
 			goto out;
 		}
-		if (!same_card(&card, &ro->members[k]) || end != l->inc->feed_end[k]) {
+		if (!is_card_of(ro, k, &card) || end != l->inc->feed_end[k]) {
 			rc = al_errf(why, AL_E_INVAL, "ledger state: member %s changed since it was "
 				     "saved (its card, or the end of its feed): replay the log",
 				     ro->members[k].name);

@@ -156,7 +156,9 @@ int ledger_build(const struct al_roster *ro, struct al_envelope *const *env, siz
  *
  * The ledger borrows ro, which the store amends as it admits membership
  * amendments (roster_note). When ro's members change (a member added or
- * its card changed, or a feed's end moved by a replacement of keys),
+ * its card changed, or a feed's end moved by a replacement of keys; not a
+ * move of an endpoint, which the ledger replays itself: the cards it
+ * compares are as given, before any move, roster_card_endpoint),
  * messages already applied may mean something else: ledger_add then
  * returns LEDGER_REBUILD, having applied nothing, and the ledger takes no
  * more adds. The caller makes a new one (ledger_new, then ledger_add of
@@ -184,7 +186,8 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why);
  * timestamps and deliveries, the counters), so that after ledger_load the
  * next ledger_add does exactly what it would have done on l. The payload
  * begins with its own u32 version, then the charter it depends on (the
- * alliance id, its members' cards and feed ends as l was made with them).
+ * alliance id, its members' cards, as given before any move, and feed ends
+ * as l was made with them).
  * Cost: about 8 bytes a message added (its timestamp), 8 + 8 x members a
  * delivery, 200 + members a commitment, and the bodies of the tail and the
  * held-back messages (few). Returns 0, AL_E_INVAL (l was not made by

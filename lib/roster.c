@@ -33,6 +33,11 @@ long roster_index(const struct al_roster *r, const al_key *k)
 	return -1;
 }
 
+const char *roster_card_endpoint(const struct al_roster *r, size_t m)
+{
+	return r->moved && m < r->n_owned ? r->moved[m].card : r->members[m].endpoint;
+}
+
 const struct al_member *roster_member(const struct al_roster *r, const al_key *k)
 {
 	long i = roster_index(r, k);

@@ -112,6 +112,12 @@ void roster_destroy(struct al_roster **r);
 /* The index of the member with this signing key, or -1. */
 long roster_index(const struct al_roster *r, const al_key *sign_key);
 
+/* The endpoint on member m's card, as the charter or the amendment
+ * bringing its keys in gave it: members[m].endpoint before any 'amend
+ * --endpoint' (a move changes where the member is dialled, nothing the
+ * ledger judges: the ledger replays moves itself). */
+const char *roster_card_endpoint(const struct al_roster *r, size_t m);
+
 /* Members by signing key or by name; NULL when none. By name: of keys
  * carrying the same name (a member's replaced keys, or two amendments that
  * raced) the current member's, then the least key; never a candidate. */
