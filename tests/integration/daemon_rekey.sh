@@ -43,6 +43,11 @@ check "acme's ledger takes the move as it comes: not rebuilt from the log ($rb_a
 check "...nor globex's, which signed it ($rb_globex)" test "$(rebuilds globex)" = "$rb_globex"
 check "acme dials it there" eventually 10 grep -q "globex moved its endpoint from $old_ep to $new_ep" "$T/acme.log"
 contains "the log says what it did" "$(alliancectl -H "$T/acme" log | grep "$mv_id")" "moves its endpoint to $new_ep"
+# A log file with no charter beside it names authors by key: its amendments
+# are shown, never applied to members it does not know.
+mkdir -p "$T/bare" && cp "$(ls -d "$T"/acme/alliances/*)/log" "$T/bare/log"
+out=$(alliancectl log "$T/bare/log" 2>&1)
+contains "a bare log without its charter is printed, the move included" "$out" "moves its endpoint to $new_ep"
 # globex restarts on the new port, but forgets advertise: the daemon warns.
 stop_daemon globex
 sed -i "s|^listen = .*|listen = $new_ep|" "$T/globex/allianced.conf"
