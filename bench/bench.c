@@ -24,6 +24,7 @@
 #include "ledger.h"
 #include "trust.h"
 #include "charter.h"
+#include "roster.h"
 #include "err.h"
 #include "file.h"
 #include "store.h"
@@ -135,6 +136,9 @@ int main(int argc, char **argv)
 		return 1;
 	struct al_identity *ids[3];
 	struct al_charter *c = make_charter(ids, 3);
+	struct al_roster *ro;
+	if (roster_new(c, &ro))
+		return 1;
 	printf("alliance bench: %d messages per measure\n", n);
 
 	/* Raw primitives. */
@@ -179,7 +183,7 @@ int main(int argc, char **argv)
 	t = now_s();
 	for (int i = 0; i < n; i++) {
 		struct al_envelope e;
-		if (feeds_check(c, f, envs[i].bytes, envs[i].len, when_now(), &e, why) != AL_ACCEPT)
+		if (feeds_check(ro, f, envs[i].bytes, envs[i].len, when_now(), &e, why) != AL_ACCEPT)
 			return fprintf(stderr, "bench: %s\n", why), 1;
 		struct al_feed_entry fe = { (uint64_t)i, 0, e.hash, e.b.timestamp, e.b.kind };
 		feeds_add(f, &e.b.author, e.b.seq, &fe);
@@ -257,7 +261,7 @@ int main(int argc, char **argv)
 	struct al_ledger *led;
 	struct al_trust *tr;
 	t = now_s();
-	if (ledger_build(c, ep, (size_t)n, INT64_MAX, &led) || trust_compute(led, when_now(), &tr))
+	if (ledger_build(ro, ep, (size_t)n, INT64_MAX, &led) || trust_compute(led, when_now(), &tr))
 		return fprintf(stderr, "bench: ledger\n"), 1;
 	row("ledger + trust table (messages)", n / (now_s() - t), "/s", raw_verify);
 	trust_destroy(&tr);
@@ -281,6 +285,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		envelope_clear(&envs[i]);
 	free(envs);
+	roster_destroy(&ro);
 	charter_destroy(&c);
 	for (int i = 0; i < 3; i++)
 		key_destroy(&ids[i]);

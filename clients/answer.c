@@ -55,14 +55,16 @@ int ctl_answer(const char *arg, const char *charter_path, const char *sel, bool 
 	if (from)
 		*from = "log";
 	struct al_charter *c;
+	struct al_roster *ro;
 	struct al_ledger *l;
 	/* "Now" is every message held, as the daemon's ledger is (a peer's
 	 * signed a moment ahead of this clock, within the charter's skew,
 	 * included); an --as-of, the messages signed by then. */
-	if (ctl_load_ledger(arg, charter_path, sel, q->now ? INT64_MAX : q->as_of, verify, &c, &l))
+	if (ctl_load_ledger(arg, charter_path, sel, q->now ? INT64_MAX : q->as_of, verify, &c, &ro, &l))
 		return CTL_EXIT_FAIL;
 	query_answer(l, q, out, why); /* *out, or why */
 	ledger_destroy(&l);
+	roster_destroy(&ro);
 	charter_destroy(&c);
 	return 0;
 }

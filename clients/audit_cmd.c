@@ -47,13 +47,13 @@ static json_t *fault_json(const struct al_audit_fault *f)
 			 "offset", (json_int_t)f->offset, "reason", f->reason);
 }
 
-static json_t *feeds_json(const struct al_charter *c, const struct al_feeds *f)
+static json_t *feeds_json(const struct al_roster *ro, const struct al_feeds *f)
 {
 	json_t *o = json_object();
 	char name[AL_IDLEN];
-	for (size_t m = 0; m < c->n_members; m++) /* acme, acme@2 after new keys */
-		json_object_set_new(o, charter_feed_name(c, m, name),
-				    json_integer((json_int_t)feeds_head(f, &c->members[m].sign_key,
+	for (size_t m = 0; m < ro->n_members; m++) /* acme, acme@2 after new keys */
+		json_object_set_new(o, roster_feed_name(ro, m, name),
+				    json_integer((json_int_t)feeds_head(f, &ro->members[m].sign_key,
 									NULL)));
 	return o;
 }
@@ -164,8 +164,8 @@ int cmd_audit(int argc, char **argv)
 	hex_encode(c->id.b, AL_HASHLEN, hex);
 	/* The trust table, recomputed from the first log's valid records, with
 	 * the members that log admits. */
-	const struct al_charter *lc = a.logs[0].charter;
-	if (ledger_build(lc, a.logs[0].valid, a.logs[0].n_valid, as_of, &ledger) ||
+	const struct al_roster *lr = a.logs[0].roster;
+	if (ledger_build(lr, a.logs[0].valid, a.logs[0].n_valid, as_of, &ledger) ||
 	    trust_compute(ledger, as_of, &trust)) {
 		ctl_error("cannot compute the trust table: out of memory");
 		goto out;
@@ -180,18 +180,18 @@ int cmd_audit(int argc, char **argv)
 		for (size_t i = 0; i < a.n_logs; i++)
 			lost |= json_array_append_new(logs, json_pack("{s:s, s:I, s:o}", "log",
 				a.logs[i].label, "records", (json_int_t)a.logs[i].records,
-				"feeds", feeds_json(a.logs[i].charter, a.logs[i].feeds)));
+				"feeds", feeds_json(a.logs[i].roster, a.logs[i].feeds)));
 		json_t *viol = json_array();
 		for (size_t i = 0; i < ledger->n_broken; i++) {
-			const struct al_member *m = charter_member(lc, &ledger->broken[i].id.author);
+			const struct al_member *m = roster_member(lr, &ledger->broken[i].id.author);
 			char id[AL_IDLEN];
 			lost |= json_array_append_new(viol, json_pack("{s:s, s:s, s:s}", "member",
-				m ? m->name : "?", "id", charter_ref_name(lc, &ledger->broken[i].id, id),
+				m ? m->name : "?", "id", roster_ref_name(lr, &ledger->broken[i].id, id),
 				"rule", ledger->broken[i].why));
 		}
 		json_t *j = json_pack("{s:b, s:I, s:o, s:o, s:o, s:s, s:s, s:o}", "ok", a.ok, "records",
 				      (json_int_t)a.records, "faults", faults, "violations", viol, "trust",
-				      ctl_trust_json(lc, trust),
+				      ctl_trust_json(lr, trust),
 				      "alliance", hex, "as_of", when_format(as_of, t), "logs", logs);
 		if (lost) {
 			json_decref(j);
@@ -214,10 +214,10 @@ int cmd_audit(int argc, char **argv)
 		for (size_t i = 0; i < a.n_logs; i++) {
 			printf("  %s: %" PRIu64 " records; feeds", ctl_esc(a.logs[i].label, e1, sizeof e1),
 			       a.logs[i].records);
-			const struct al_charter *lc = a.logs[i].charter;
-			for (size_t m = 0; m < lc->n_members; m++)
-				printf(" %s %" PRIu64, ctl_esc(charter_feed_name(lc, m, name), e2, sizeof e2),
-				       feeds_head(a.logs[i].feeds, &lc->members[m].sign_key, NULL));
+			const struct al_roster *lr = a.logs[i].roster;
+			for (size_t m = 0; m < lr->n_members; m++)
+				printf(" %s %" PRIu64, ctl_esc(roster_feed_name(lr, m, name), e2, sizeof e2),
+				       feeds_head(a.logs[i].feeds, &lr->members[m].sign_key, NULL));
 			printf("\n");
 		}
 		for (size_t i = 0; i < a.n_faults; i++)
@@ -225,14 +225,14 @@ int cmd_audit(int argc, char **argv)
 			       ctl_esc(a.faults[i].log, e1, sizeof e1), a.faults[i].record,
 			       a.faults[i].offset, ctl_esc(a.faults[i].reason, e2, sizeof e2));
 		for (size_t i = 0; i < ledger->n_broken; i++) {
-			printf("VIOLATION %s: ", ctl_esc(charter_ref_name(lc, &ledger->broken[i].id, id),
+			printf("VIOLATION %s: ", ctl_esc(roster_ref_name(lr, &ledger->broken[i].id, id),
 							  e1, sizeof e1));
 			printf("%s (signed and kept; changes nothing)\n",
 			       ctl_esc(ledger->broken[i].why, e2, sizeof e2));
 		}
 		printf("trust as of %s, recomputed from %s:\n", when_format(as_of, t),
 		       ctl_esc(src[0].label, e1, sizeof e1));
-		ctl_trust_print(lc, trust);
+		ctl_trust_print(lr, trust);
 		if (a.ok)
 			printf("audit OK: %" PRIu64 " records verified, no faults\n", a.records);
 		else

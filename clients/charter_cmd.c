@@ -317,7 +317,7 @@ static int charter_sign_cmd(int argc, char **argv)
 		ctl_error("%s", why);
 		goto out;
 	}
-	const struct al_member *m = charter_member(c, &h->self.sign_key);
+	const struct al_member *m = charter_founder(c, &h->self.sign_key);
 	if (m && (memcmp(&m->transport_key, &h->self.transport_key, AL_KEYLEN) ||
 		  strcmp(m->endpoint, h->self.endpoint) || strcmp(m->name, h->self.name))) {
 		ctl_error("charter '%s' lists this home's signing key as '%s' at %s, but this home "

@@ -126,13 +126,16 @@ int ctl_open_log(const char *arg, const char *charter_path, const char *sel, boo
 		 struct ctl_source *src, struct al_charter **c);
 
 /* The ledger of the log that arg names (as ctl_open_log; the charter is
- * required), as of as_of. A home's own log (arg a home or an alliance
- * directory) is checked but its signatures are not verified again unless
- * verify; a bare log file always is. Prints the error and returns
- * CTL_EXIT_FAIL, or 0 with *c and *l the caller's. */
+ * required), as of as_of, over the roster its amendments make. A home's
+ * own log (arg a home or an alliance directory) is checked but its
+ * signatures are not verified again unless verify; a bare log file always
+ * is. Prints the error and returns CTL_EXIT_FAIL, or 0 with *c, *ro and *l
+ * the caller's (l borrows ro, which borrows c: destroy them in that order). */
 struct al_ledger;
+struct al_roster;
 int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, int64_t as_of,
-		    bool verify, struct al_charter **c, struct al_ledger **l);
+		    bool verify, struct al_charter **c, struct al_roster **ro,
+		    struct al_ledger **l);
 
 /* The health rule of status --check and metrics (docs/metrics.md), over
  * the JSON of a status request. Free space in the home's filesystem is too
@@ -174,8 +177,8 @@ int cmd_trust(int argc, char **argv);
 
 /* The trust table as JSON (trust --json, audit --json) and as text. */
 struct al_trust;
-json_t *ctl_trust_json(const struct al_charter *c, const struct al_trust *t);
-void ctl_trust_print(const struct al_charter *c, const struct al_trust *t);
+json_t *ctl_trust_json(const struct al_roster *ro, const struct al_trust *t);
+void ctl_trust_print(const struct al_roster *ro, const struct al_trust *t);
 int cmd_accept(int argc, char **argv);
 int cmd_decline(int argc, char **argv);
 int cmd_deliver(int argc, char **argv);
@@ -188,12 +191,12 @@ int cmd_feedback(int argc, char **argv);
 int cmd_task(int argc, char **argv);
 int cmd_amend(int argc, char **argv);
 
-/* A message as JSON (members named by c, which may be NULL), and the
+/* A message as JSON (members named by ro, which may be NULL), and the
  * one-line summary of such a JSON message that the text views print. The
  * summary holds j's strings as they are: pass j through ctl_json_escape
  * first. */
 struct al_envelope;
-json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e);
+json_t *ctl_message_json(const struct al_roster *ro, const struct al_envelope *e);
 void ctl_message_line(const json_t *j, char *buf, size_t n);
 
 #endif

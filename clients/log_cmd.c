@@ -3,8 +3,8 @@
  * run); --follow waits for new ones, reading only what was appended
  * (log_tail_read). */
 #include "ctl.h"
-#include "charter.h"
-#include "members.h"
+#include "roster.h"
+#include "roster.h"
 #include "envelope.h"
 #include "err.h"
 #include "log.h"
@@ -36,7 +36,7 @@ static const char log_usage[] =
 	"                    shorter is said so and read again from its start\n";
 
 struct printer {
-	struct al_charter *c; /* its members as the log's amendments change them */
+	struct al_roster *ro; /* the members as the log's amendments change them */
 	bool json, follow;
 	uint64_t next; /* the first record not yet printed */
 	json_t *all;   /* --json without --follow */
@@ -54,7 +54,7 @@ static int on_record(void *arg, const struct al_log_rec *r)
 		ctl_error("record %llu: %s", (unsigned long long)r->index, why);
 		return 0;
 	}
-	json_t *j = members_note(p->c, &e.b) ? NULL : ctl_message_json(p->c, &e);
+	json_t *j = p->ro && roster_note(p->ro, &e.b) ? NULL : ctl_message_json(p->ro, &e);
 	envelope_clear(&e);
 	if (!j) {
 		fprintf(stderr, "alliancectl: out of memory\n");
@@ -131,7 +131,10 @@ int cmd_log(int argc, char **argv)
 	struct ctl_source src;
 	if (ctl_open_log(arg, charter_path, sel, false, &src, &c))
 		return CTL_EXIT_FAIL;
-	p.c = c;
+	if (c && roster_new(c, &p.ro)) {
+		charter_destroy(&c);
+		return ctl_error("out of memory");
+	}
 	p.all = json_array();
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -153,13 +156,17 @@ int cmd_log(int argc, char **argv)
 			if (restarted) {
 				fprintf(stderr, "alliancectl: the log '%s' was replaced or cut shorter: "
 					"reading it again from its start\n", src.log);
+				roster_destroy(&p.ro);
 				charter_destroy(&c);
-				if (ctl_open_log(arg, charter_path, sel, false, &src, &c)) {
+				rc = ctl_open_log(arg, charter_path, sel, false, &src, &c);
+				if (!rc && c && roster_new(c, &p.ro))
+					rc = ctl_error("out of memory");
+				if (rc) {
 					log_tail_close(&t);
 					json_decref(p.all);
+					charter_destroy(&c);
 					return CTL_EXIT_FAIL;
 				}
-				p.c = c;
 				p.next = 0;
 				continue; /* its records now, not in a quarter of a second */
 			}
@@ -168,6 +175,7 @@ int cmd_log(int argc, char **argv)
 		}
 		log_tail_close(&t);
 	}
+	roster_destroy(&p.ro);
 	charter_destroy(&c);
 	if (rc) {
 		json_decref(p.all);

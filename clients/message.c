@@ -1,8 +1,8 @@
 /* message.c: one signed message as people read it, in JSON and in one line
- * of text. Members are named by the charter; a key that is not a member's
- * (or without a charter) is shown as hex. */
+ * of text. Members are named by the roster; a key that is not a member's
+ * (or without a roster) is shown as hex. */
 #include "ctl.h"
-#include "charter.h"
+#include "roster.h"
 #include "envelope.h"
 #include "hex.h"
 #include "when.h"
@@ -11,20 +11,20 @@
 #include <stdio.h>
 #include <string.h>
 
-static json_t *name_of(const struct al_charter *c, const al_key *k)
+static json_t *name_of(const struct al_roster *ro, const al_key *k)
 {
-	const struct al_member *m = c ? charter_member(c, k) : NULL;
+	const struct al_member *m = ro ? roster_member(ro, k) : NULL;
 	char hex[2 * AL_KEYLEN + 1];
 	return json_string(m ? m->name : hex_encode(k->b, AL_KEYLEN, hex));
 }
 
-static json_t *id_of(const struct al_charter *c, const struct al_ref *r)
+static json_t *id_of(const struct al_roster *ro, const struct al_ref *r)
 {
 	if (!r->seq)
 		return json_null();
 	char hex[2 * AL_KEYLEN + 1], buf[2 * AL_KEYLEN + 24];
-	if (c && charter_member(c, &r->author))
-		return json_string(charter_ref_name(c, r, buf)); /* acme/3, acme@2/3 */
+	if (ro && roster_member(ro, &r->author))
+		return json_string(roster_ref_name(ro, r, buf)); /* acme/3, acme@2/3 */
 	snprintf(buf, sizeof buf, "%s/%" PRIu64, hex_encode(r->author.b, 8, hex), r->seq);
 	return json_string(buf);
 }
@@ -40,14 +40,14 @@ static json_t *str(const char *s)
 	return json_string(s ? s : "");
 }
 
-json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e)
+json_t *ctl_message_json(const struct al_roster *ro, const struct al_envelope *e)
 {
 	const struct al_body *b = &e->b;
 	char hex[2 * AL_HASHLEN + 1];
 	struct al_ref self = { b->author, b->seq };
 	json_t *j = json_object(), *to, *fr = json_object();
-	json_object_set_new(j, "id", id_of(c, &self));
-	json_object_set_new(j, "author", name_of(c, &b->author));
+	json_object_set_new(j, "id", id_of(ro, &self));
+	json_object_set_new(j, "author", name_of(ro, &b->author));
 	json_object_set_new(j, "seq", json_integer((json_int_t)b->seq));
 	json_object_set_new(j, "kind", json_string(msg_kind_name(b->kind)));
 	json_object_set_new(j, "timestamp", time_of(b->timestamp));
@@ -55,9 +55,9 @@ json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e
 	for (size_t i = 0; i < b->n_frontier; i++) {
 		/* Keyed by feed, as ids name them: a member's old and new keys
 		 * are two feeds (initech, initech@2). */
-		long m = c ? charter_index(c, &b->frontier[i].author) : -1;
+		long m = ro ? roster_index(ro, &b->frontier[i].author) : -1;
 		char k[2 * AL_KEYLEN + AL_IDLEN];
-		json_object_set_new(fr, m >= 0 ? charter_feed_name(c, (size_t)m, k)
+		json_object_set_new(fr, m >= 0 ? roster_feed_name(ro, (size_t)m, k)
 					       : hex_encode(b->frontier[i].author.b, AL_KEYLEN, k),
 				    json_integer((json_int_t)b->frontier[i].seq));
 	}
@@ -69,9 +69,9 @@ json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e
 		const struct al_task *t = &b->u.task;
 		json_t *deps = json_array();
 		for (size_t i = 0; i < t->n_depends; i++)
-			json_array_append_new(deps, id_of(c, &t->depends[i]));
+			json_array_append_new(deps, id_of(ro, &t->depends[i]));
 		json_object_set_new(j, "title", str(t->title));
-		json_object_set_new(j, "owner", name_of(c, &t->owner));
+		json_object_set_new(j, "owner", name_of(ro, &t->owner));
 		json_object_set_new(j, "due", time_of(t->due));
 		json_object_set_new(j, "depends", deps);
 		json_object_set_new(j, "deliverable", str(t->deliverable));
@@ -81,25 +81,25 @@ json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e
 		const struct al_commitment *m = &b->u.commitment;
 		to = json_array();
 		for (size_t i = 0; i < m->n_to; i++)
-			json_array_append_new(to, name_of(c, &m->to[i]));
+			json_array_append_new(to, name_of(ro, &m->to[i]));
 		json_object_set_new(j, "what", str(m->what));
 		json_object_set_new(j, "to", to);
 		json_object_set_new(j, "due", time_of(m->due));
 		json_object_set_new(j, "value", json_integer((json_int_t)m->value));
-		json_object_set_new(j, "task", id_of(c, &m->task));
+		json_object_set_new(j, "task", id_of(ro, &m->task));
 		break;
 	}
 	case AL_KIND_RESPONSE: {
 		static const char *const answers[] = { "none", "accept", "decline", "counter" };
 		const struct al_response *r = &b->u.response;
-		json_object_set_new(j, "commitment", id_of(c, &r->commitment));
+		json_object_set_new(j, "commitment", id_of(ro, &r->commitment));
 		json_object_set_new(j, "answer", json_string(answers[r->answer % 4]));
 		json_object_set_new(j, "reason", str(r->reason));
 		break;
 	}
 	case AL_KIND_DELIVERY: {
 		const struct al_delivery *d = &b->u.delivery;
-		json_object_set_new(j, "commitment", id_of(c, &d->commitment));
+		json_object_set_new(j, "commitment", id_of(ro, &d->commitment));
 		json_object_set_new(j, "evidence", d->has_evidence ? json_string(hex_encode(
 			d->evidence_hash.b, AL_HASHLEN, hex)) : json_null());
 		json_object_set_new(j, "note", str(d->note));
@@ -107,7 +107,7 @@ json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e
 	}
 	case AL_KIND_VERDICT: {
 		const struct al_verdict *v = &b->u.verdict;
-		json_object_set_new(j, "commitment", id_of(c, &v->commitment));
+		json_object_set_new(j, "commitment", id_of(ro, &v->commitment));
 		json_object_set_new(j, "outcome", json_string(v->outcome == AL_OUTCOME_CONFIRM ? "confirm"
 							      : v->outcome == AL_OUTCOME_DISPUTE ? "dispute"
 							      : "none"));
@@ -117,20 +117,20 @@ json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e
 		break;
 	}
 	case AL_KIND_RELEASE:
-		json_object_set_new(j, "commitment", id_of(c, &b->u.release.commitment));
+		json_object_set_new(j, "commitment", id_of(ro, &b->u.release.commitment));
 		json_object_set_new(j, "reason", str(b->u.release.reason));
 		break;
 	case AL_KIND_FEEDBACK:
-		json_object_set_new(j, "about", name_of(c, &b->u.feedback.about));
+		json_object_set_new(j, "about", name_of(ro, &b->u.feedback.about));
 		json_object_set_new(j, "rating", json_integer(b->u.feedback.rating));
 		json_object_set_new(j, "comment", str(b->u.feedback.comment));
 		break;
 	case AL_KIND_ESCALATION:
-		json_object_set_new(j, "subject", id_of(c, &b->u.escalation.subject));
+		json_object_set_new(j, "subject", id_of(ro, &b->u.escalation.subject));
 		json_object_set_new(j, "reason", str(b->u.escalation.reason));
 		break;
 	case AL_KIND_RESOLUTION:
-		json_object_set_new(j, "subject", id_of(c, &b->u.resolution.subject));
+		json_object_set_new(j, "subject", id_of(ro, &b->u.resolution.subject));
 		json_object_set_new(j, "ruling", json_string(
 			b->u.resolution.ruling == AL_RULING_UPHOLD ? "uphold"
 			: b->u.resolution.ruling == AL_RULING_REJECT ? "reject" : "none"));
@@ -138,15 +138,15 @@ json_t *ctl_message_json(const struct al_charter *c, const struct al_envelope *e
 		break;
 	case AL_KIND_AMENDMENT: {
 		const struct al_amendment *am = &b->u.amendment;
-		json_object_set_new(j, "approves", id_of(c, &am->approves));
+		json_object_set_new(j, "approves", id_of(ro, &am->approves));
 		if (am->has_add)
 			json_object_set_new(j, "add", json_pack("{s:s, s:s}", "name", am->add.name,
 								"endpoint", am->add.endpoint));
 		if (am->has_remove)
-			json_object_set_new(j, "remove", name_of(c, &am->remove));
+			json_object_set_new(j, "remove", name_of(ro, &am->remove));
 		if (am->has_replace)
 			json_object_set_new(j, "replace", json_pack("{s:o, s:s, s:s}", "keys_of",
-				name_of(c, &am->replaces), "name", am->replace.name, "endpoint",
+				name_of(ro, &am->replaces), "name", am->replace.name, "endpoint",
 				am->replace.endpoint));
 		if (am->endpoint && *am->endpoint)
 			json_object_set_new(j, "endpoint", str(am->endpoint));

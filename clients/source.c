@@ -123,17 +123,24 @@ int ctl_open_log(const char *arg, const char *charter_path, const char *sel, boo
 }
 
 int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, int64_t as_of,
-		    bool verify, struct al_charter **c, struct al_ledger **l)
+		    bool verify, struct al_charter **c, struct al_roster **ro,
+		    struct al_ledger **l)
 {
 	struct ctl_source src;
 	char why[AL_ERRLEN];
 	*l = NULL;
+	*ro = NULL;
 	if (ctl_open_log(arg, charter_path, sel, true, &src, c))
 		return CTL_EXIT_FAIL;
+	if (roster_new(*c, ro)) {
+		charter_destroy(c);
+		return ctl_error("out of memory");
+	}
 	/* A home's own log: its signatures were verified when the daemon
 	 * admitted each record (this trusts the files of one's own home). */
 	enum al_ledger_check check = src.own && !verify ? AL_LEDGER_OWN : AL_LEDGER_VERIFY;
-	if (ledger_of_log(src.log, *c, as_of, check, l, why)) {
+	if (ledger_of_log(src.log, *ro, as_of, check, l, why)) {
+		roster_destroy(ro);
 		charter_destroy(c);
 		return ctl_error("%s", why);
 	}

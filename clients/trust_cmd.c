@@ -40,9 +40,9 @@ static const char trust_usage[] =
 	"                  with NAME, that object with \"as_of\", \"positive\",\n"
 	"                  \"negative\", \"evidence\" and \"pairs\"\n";
 
-json_t *ctl_trust_json(const struct al_charter *c, const struct al_trust *t)
+json_t *ctl_trust_json(const struct al_roster *ro, const struct al_trust *t)
 {
-	return query_trust_table(c, t);
+	return query_trust_table(ro, t);
 }
 
 /* A number of the answer (a JSON real, or an integer when it came back
@@ -112,9 +112,9 @@ static int table_print(json_t *v)
 	return 0;
 }
 
-void ctl_trust_print(const struct al_charter *c, const struct al_trust *t)
+void ctl_trust_print(const struct al_roster *ro, const struct al_trust *t)
 {
-	json_t *v = query_trust_table(c, t);
+	json_t *v = query_trust_table(ro, t);
 	table_print(v);
 	json_decref(v);
 }

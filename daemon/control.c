@@ -32,7 +32,7 @@
 #include "log.h"
 #include "home.h"
 #include "ledger.h"
-#include "members.h"
+#include "roster.h"
 #include "query.h"
 #include "store.h"
 #include "when.h"
@@ -72,7 +72,7 @@ static struct alliance *find_alliance(struct daemon *d, const char *sel, char *w
 
 static json_t *violations_json(struct alliance *a)
 {
-	const struct al_charter *c = a->s->charter;
+	const struct al_roster *ro = store_roster(a->s);
 	struct al_ledger *l;
 	char why[AL_ERRLEN];
 	json_t *v = json_array();
@@ -82,10 +82,10 @@ static json_t *violations_json(struct alliance *a)
 		return v;
 	}
 	for (size_t i = 0; i < l->n_broken; i++) {
-		const struct al_member *m = charter_member(c, &l->broken[i].id.author);
+		const struct al_member *m = roster_member(ro, &l->broken[i].id.author);
 		char id[AL_IDLEN];
 		json_array_append_new(v, json_pack("{s:s, s:s, s:s}", "member", m ? m->name : "?",
-						   "id", charter_ref_name(c, &l->broken[i].id, id),
+						   "id", roster_ref_name(ro, &l->broken[i].id, id),
 						   "rule", l->broken[i].why));
 	}
 	return v;
@@ -95,15 +95,16 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 {
 	const struct al_store *s = a->s;
 	const struct al_charter *c = s->charter;
+	const struct al_roster *ro = store_roster(s);
 	char hex[2 * AL_HASHLEN + 1];
 	json_t *members = json_array(), *counters = json_object();
-	for (size_t i = 0; i < c->n_members; i++) {
+	for (size_t i = 0; i < ro->n_members; i++) {
 		char feed[AL_IDLEN];
 		json_array_append_new(members, json_pack("{s:s, s:s, s:s, s:I, s:s}", "name",
-			c->members[i].name, "feed", charter_feed_name(c, i, feed), "endpoint",
-			c->members[i].endpoint, "seq",
-			(json_int_t)feeds_head(s->feeds, &c->members[i].sign_key, NULL), "standing",
-			members_standing_name(members_standing(c, i))));
+			ro->members[i].name, "feed", roster_feed_name(ro, i, feed), "endpoint",
+			ro->members[i].endpoint, "seq",
+			(json_int_t)feeds_head(s->feeds, &ro->members[i].sign_key, NULL), "standing",
+			roster_standing_name(roster_standing(ro, i))));
 	}
 	for (int r = 0; r < AL_REASON_COUNT; r++)
 		json_object_set_new(counters, feeds_reason_tag((enum al_reason)r),
@@ -111,11 +112,11 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 	json_error_t err;
 	json_t *j = json_pack_ex(&err, 0, "{s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:o, s:o, s:o, s:I}",
 			 "id", hex_encode(c->id.b, AL_HASHLEN, hex), "title", c->title, "self",
-			 c->members[a->self].name, "in_force", charter_in_force(c), "authoring",
-			 members_standing(c, a->self) == AL_CANDIDATE
+			 ro->members[a->self].name, "in_force", charter_in_force(c), "authoring",
+			 roster_standing(ro, a->self) == AL_CANDIDATE
 				 ? "not a member yet: waiting for the amendment that adds it"
-			 : members_standing(c, a->self) == AL_LEFT ? "closed: this member has left"
-			 : members_standing(c, a->self) == AL_REPLACED
+			 : roster_standing(ro, a->self) == AL_LEFT ? "closed: this member has left"
+			 : roster_standing(ro, a->self) == AL_REPLACED
 				 ? "closed: this home's keys were replaced; the home with the new keys "
 				   "acts for this member"
 			 : a->own_forked ? a->own_forked
@@ -130,8 +131,8 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 		return NULL;
 	}
 	json_object_set_new(j, "violations", violations_json(a));
-	enum al_standing me = members_standing(c, a->self);
-	json_object_set_new(j, "standing", json_string(members_standing_name(me)));
+	enum al_standing me = roster_standing(ro, a->self);
+	json_object_set_new(j, "standing", json_string(roster_standing_name(me)));
 	bool held = !a->own_ok && !a->own_forked && me != AL_CANDIDATE && me != AL_LEFT &&
 		    me != AL_REPLACED;
 	json_object_set_new(j, "authoring_stopped", json_boolean(a->own_forked != NULL));
@@ -223,7 +224,7 @@ static int handle_join(struct daemon *d, const struct al_request *rq, struct al_
 	if (rc)
 		goto fail;
 	hex_encode(c->id.b, AL_HASHLEN, hex);
-	const struct al_member *me = charter_member(c, &d->home->self.sign_key);
+	const struct al_member *me = charter_founder(c, &d->home->self.sign_key);
 	if (!charter_in_force(c)) {
 		rc = al_errf(why, AL_E_CHARTER, "charter '%s' is not in force: every member must "
 			     "sign it first ('alliancectl charter show FILE' says who has not)", c->title);
@@ -299,9 +300,9 @@ fail:
 /* Is authoring open for a (see docs/replication.md)? */
 static bool may_author(const struct alliance *a, char *why)
 {
-	const struct al_charter *c = a->s->charter;
+	const struct al_roster *ro = store_roster(a->s);
 	char err[AL_ERRLEN];
-	if (members_check_current(c, a->self, err)) {
+	if (roster_check_current(ro, a->self, err)) {
 		al_errf(why, AL_E_INVAL, "%s", err);
 		return false;
 	}
@@ -334,7 +335,7 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 	if (!a)
 		goto fail;
 	const al_key *me = &d->home->self.sign_key;
-	const struct al_member *self = charter_member(s->charter, me);
+	const struct al_member *self = roster_member(store_roster(s), me);
 	if (rq->n_items == 0) {
 		al_errf(why, AL_E_INVAL, "no commitment given");
 		goto fail;
@@ -404,7 +405,7 @@ static int handle_commit(struct daemon *d, const struct al_request *rq, struct a
 			on_nospc(d, s->dir, rc, why);
 			goto fail;
 		}
-		json_array_append_new(ids, json_string(charter_ref_name(s->charter, &ref, id)));
+		json_array_append_new(ids, json_string(roster_ref_name(store_roster(s), &ref, id)));
 	}
 	if (fresh) {
 		a->own_whole = true;
@@ -471,7 +472,7 @@ static int handle_act(struct daemon *d, const struct al_request *rq, struct al_r
 	a->unreceipted = 0; /* its frontier acknowledges what came in */
 done:
 	free(deps);
-	json_t *j = json_pack("{s:s}", "id", charter_ref_name(a->s->charter, &out, id));
+	json_t *j = json_pack("{s:s}", "id", roster_ref_name(store_roster(a->s), &out, id));
 	rp->json = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	rp->ok = 1;
@@ -498,7 +499,7 @@ static int handle_query(struct daemon *d, const struct al_request *rq, struct al
 		goto fail;
 	if (rq->query.now)
 		rc = alliance_ledger(a, &l, why);
-	else if (!(rc = ledger_of_log(log_path(a->s->log), a->s->charter, rq->query.as_of,
+	else if (!(rc = ledger_of_log(log_path(a->s->log), store_roster(a->s), rq->query.as_of,
 				      AL_LEDGER_TRUSTED, &replay, why)))
 		l = replay;
 	if (rc || (rc = query_dump(l, &rq->query, &rp->json, why)))

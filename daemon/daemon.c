@@ -35,7 +35,7 @@
 #include "grow.h"
 #include "home.h"
 #include "ledger.h"
-#include "members.h"
+#include "roster.h"
 #include "store.h"
 #include "text.h"
 #include "when.h"
@@ -382,7 +382,8 @@ int add_alliance(struct daemon *d, struct al_store *s, bool own_whole)
 static void check_endpoint(struct daemon *d, const struct alliance *a)
 {
 	const struct al_charter *c = a->s->charter;
-	const char *held = c->members[a->self].endpoint, *mine = d->home->self.endpoint;
+	const char *held = store_roster(a->s)->members[a->self].endpoint;
+	const char *mine = d->home->self.endpoint;
 	if (strcmp(held, mine))
 		dlog(d, L_WARN, "%s: the alliance holds this member's endpoint as %s, but advertise "
 		     "in %s is %s: partners dial %s. To move, run 'alliancectl amend --endpoint %s'; "

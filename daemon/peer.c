@@ -31,7 +31,7 @@
 #include "err.h"
 #include "grow.h"
 #include "hex.h"
-#include "members.h"
+#include "roster.h"
 #include "reactor.h"
 #include "verify.h"
 #include "when.h"
@@ -80,10 +80,10 @@ static struct peer *peer_by_key(const struct daemon *d, const al_key *k)
 static bool admitted(const struct daemon *d, const uint8_t *k)
 {
 	for (size_t i = 0; i < d->n_alls; i++) {
-		const struct al_charter *c = d->alls[i]->s->charter;
-		for (size_t m = 0; m < c->n_members; m++)
-			if (!memcmp(c->members[m].transport_key.b, k, AL_KEYLEN) &&
-			    members_current(c, m))
+		const struct al_roster *ro = store_roster(d->alls[i]->s);
+		for (size_t m = 0; m < ro->n_members; m++)
+			if (!memcmp(ro->members[m].transport_key.b, k, AL_KEYLEN) &&
+			    roster_current(ro, m))
 				return true;
 	}
 	return false;
@@ -222,12 +222,12 @@ static void free_link(struct link *l)
 }
 
 /* One link per member, each with per-feed arrays, for as many members as
- * the charter has now: members only ever join (members.h), so links only
+ * the roster has now: members only ever join (roster.h), so links only
  * grow. A new member's link connects to its endpoint. */
 static int grow_links(struct daemon *d, struct alliance *a)
 {
-	const struct al_charter *c = a->s->charter;
-	size_t n = a->n_links, n1 = c->n_members;
+	const struct al_roster *ro = store_roster(a->s);
+	size_t n = a->n_links, n1 = ro->n_members;
 	if (n1 == n)
 		return AL_OK;
 	if (extend(&a->links, sizeof *a->links, n, n1))
@@ -243,9 +243,9 @@ static int grow_links(struct daemon *d, struct alliance *a)
 		    (l->cap && extend(&l->cap, sizeof *l->cap, was, n1)))
 			goto undo;
 		/* No link to a member who had left before we started. */
-		if (m >= n && m != a->self && members_standing(c, m) != AL_LEFT &&
-		    members_standing(c, m) != AL_REPLACED &&
-		    !(l->peer = peer_open(d, &c->members[m])))
+		if (m >= n && m != a->self && roster_standing(ro, m) != AL_LEFT &&
+		    roster_standing(ro, m) != AL_REPLACED &&
+		    !(l->peer = peer_open(d, &ro->members[m])))
 			goto undo;
 	}
 	a->n_links = n1;
@@ -261,10 +261,10 @@ undo:
 
 int peers_add(struct daemon *d, struct alliance *a)
 {
-	a->member_changes = a->s->charter->member_changes;
+	a->member_changes = store_roster(a->s)->member_changes;
 	int rc = grow_links(d, a);
 	for (size_t m = 0; rc == AL_OK && m < a->n_links; m++)
-		a->links[m].standing = members_standing(a->s->charter, m);
+		a->links[m].standing = roster_standing(store_roster(a->s), m);
 	return rc;
 }
 
@@ -281,17 +281,17 @@ static void peer_redial(struct daemon *d, struct peer *p, const struct al_member
 
 int peers_members(struct daemon *d, struct alliance *a)
 {
-	const struct al_charter *c = a->s->charter;
-	if (a->member_changes == a->s->charter->member_changes)
+	const struct al_roster *ro = store_roster(a->s);
+	if (a->member_changes == store_roster(a->s)->member_changes)
 		return AL_OK; /* peers_add below brings it up to date */
-	for (size_t m = 0; m < c->n_members; m++) {
-		enum al_standing now = members_standing(c, m);
+	for (size_t m = 0; m < ro->n_members; m++) {
+		enum al_standing now = roster_standing(ro, m);
 		enum al_standing was = m < a->n_links ? a->links[m].standing : AL_CANDIDATE;
 		struct link *l = m < a->n_links ? &a->links[m] : NULL;
 		/* A member that moved its endpoint is dialled there from now on. */
 		if (l && l->peer && m != a->self && al_standing_current(now) &&
-		    strcmp(l->peer->endpoint, c->members[m].endpoint))
-			peer_redial(d, l->peer, &c->members[m]);
+		    strcmp(l->peer->endpoint, ro->members[m].endpoint))
+			peer_redial(d, l->peer, &ro->members[m]);
 		if (now == was)
 			continue;
 		/* A member who left, or keys that were replaced, get the log as
@@ -300,25 +300,25 @@ int peers_members(struct daemon *d, struct alliance *a)
 			if (!(l->cap = calloc(a->n_links, sizeof *l->cap)))
 				return AL_E_NOMEM;
 			for (size_t k = 0; k < a->n_links; k++)
-				l->cap[k] = feeds_head(a->s->feeds, &c->members[k].sign_key, NULL);
+				l->cap[k] = feeds_head(a->s->feeds, &ro->members[k].sign_key, NULL);
 		}
 		if (m == a->self)
-			dlog(d, now == AL_REPLACED ? L_WARN : L_INFO, "%s: this member %s", c->title,
+			dlog(d, now == AL_REPLACED ? L_WARN : L_INFO, "%s: this member %s", ro->c->title,
 			     now == AL_LEFT ? "has left the alliance: it authors nothing more"
 			     : now == AL_REPLACED ? "has new keys (an amendment replaced this home's): "
 						    "this home signs nothing more; the home with the "
 						    "new keys acts for it"
-			     : was == AL_CANDIDATE && members_party(c, m) != m
+			     : was == AL_CANDIDATE && roster_party(ro, m) != m
 				     ? "is admitted with new keys: the amendment replacing its old "
 				       "ones is in effect"
 				     : "is admitted: the amendment adding it is in effect");
 		else
-			dlog(d, L_INFO, "%s: %s %s", c->title, c->members[m].name,
+			dlog(d, L_INFO, "%s: %s %s", ro->c->title, ro->members[m].name,
 			     now == AL_LEFT ? "has left the alliance: new connections from it are "
 					      "refused"
 			     : now == AL_REPLACED ? "has new keys: connections with its old ones are "
 						    "refused"
-			     : members_party(c, m) != m ? "acts with new keys from now on"
+			     : roster_party(ro, m) != m ? "acts with new keys from now on"
 							: "has joined the alliance");
 	}
 	return peers_add(d, a);
@@ -477,10 +477,10 @@ static long member_by_uid(const struct alliance *a, const char *uid)
 	uint8_t k[AL_KEYLEN];
 	if (!uid || strlen(uid) != 2 * AL_KEYLEN || hex_decode(uid, k, AL_KEYLEN))
 		return -1;
-	const struct al_charter *c = a->s->charter;
-	for (size_t m = 0; m < c->n_members; m++)
-		if (!memcmp(c->members[m].transport_key.b, k, AL_KEYLEN))
-			return members_standing(c, m) == AL_CANDIDATE ? -1 : (long)m;
+	const struct al_roster *ro = store_roster(a->s);
+	for (size_t m = 0; m < ro->n_members; m++)
+		if (!memcmp(ro->members[m].transport_key.b, k, AL_KEYLEN))
+			return roster_standing(ro, m) == AL_CANDIDATE ? -1 : (long)m;
 	return -1;
 }
 
@@ -499,13 +499,13 @@ static bool claim_pending(struct daemon *d, struct alliance *a, size_t k, uint64
 	if (now - l->claim_at <= CLAIM_WAIT_MS)
 		return true;
 	char why[AL_ERRLEN], feed[AL_IDLEN];
-	const struct al_charter *c = a->s->charter;
+	const struct al_roster *ro = store_roster(a->s);
 	l->claim_ignored = true;
 	l->unbacked_claims++;
 	snprintf(why, sizeof why, "its Have claims to hold %s's feed up to %" PRIu64 ", but it sent "
 		 "nothing signed beyond %s/%" PRIu64 " in %d s when asked: claim ignored",
-		 charter_feed_name(c, a->self, feed), l->claim, feed, head, CLAIM_WAIT_MS / 1000);
-	note_rejection(d, a, c->members[k].name, "unbacked-claim", why);
+		 roster_feed_name(ro, a->self, feed), l->claim, feed, head, CLAIM_WAIT_MS / 1000);
+	note_rejection(d, a, ro->members[k].name, "unbacked-claim", why);
 	return false;
 }
 
@@ -519,11 +519,11 @@ static bool claim_pending(struct daemon *d, struct alliance *a, size_t k, uint64
  * no peer answering, author_alone_after (the operator's) opens it. */
 static void own_gate(struct daemon *d, struct alliance *a, int64_t now)
 {
-	const struct al_charter *c = a->s->charter;
-	uint64_t head = feeds_head(a->s->feeds, &c->members[a->self].sign_key, NULL);
+	const struct al_roster *ro = store_roster(a->s);
+	uint64_t head = feeds_head(a->s->feeds, &ro->members[a->self].sign_key, NULL);
 	bool all = true, any = false, asked = false, peers = false;
-	for (size_t k = 0; k < c->n_members; k++) {
-		if (k == a->self || !a->links[k].peer || !members_current(c, k))
+	for (size_t k = 0; k < ro->n_members; k++) {
+		if (k == a->self || !a->links[k].peer || !roster_current(ro, k))
 			continue; /* a member who left neither holds nor confirms our feed */
 		peers = true;
 		asked |= claim_pending(d, a, k, head, now); /* open or not: they run out */
@@ -539,13 +539,13 @@ static void own_gate(struct daemon *d, struct alliance *a, int64_t now)
 		return;
 	if (!peers)
 		dlog(d, L_INFO, "%s: no other member to confirm this member's feed head (%" PRIu64
-		     "): authoring is open", c->title, head);
+		     "): authoring is open", ro->c->title, head);
 	else if (any)
 		dlog(d, L_INFO, "%s: peers confirm this member's feed ends at %" PRIu64
-		     ": authoring is open", c->title, head);
+		     ": authoring is open", ro->c->title, head);
 	else if (alone && held >= alone)
 		dlog(d, L_WARN, "%s: no peer answered in %" PRId64 " s: authoring alone from %" PRIu64
-		     " (author_alone_after in %s)", c->title, held / 1000, head, AL_CONFIG_FILE);
+		     " (author_alone_after in %s)", ro->c->title, held / 1000, head, AL_CONFIG_FILE);
 	else
 		return;
 	a->own_ok = true;
@@ -555,9 +555,9 @@ static void own_gate(struct daemon *d, struct alliance *a, int64_t now)
 static void own_claim(struct daemon *d, struct alliance *a, size_t from, uint64_t seq,
 		      int64_t now)
 {
-	const struct al_charter *c = a->s->charter;
+	const struct al_roster *ro = store_roster(a->s);
 	struct link *l = &a->links[from];
-	uint64_t head = feeds_head(a->s->feeds, &c->members[a->self].sign_key, NULL);
+	uint64_t head = feeds_head(a->s->feeds, &ro->members[a->self].sign_key, NULL);
 	char feed[AL_IDLEN];
 	if (seq <= head) { /* confirmed, or the claim is withdrawn */
 		l->claim = 0;
@@ -571,8 +571,8 @@ static void own_claim(struct daemon *d, struct alliance *a, size_t from, uint64_
 	if (!l->claim || head > l->claim_head) { /* a new claim, or it is being backed */
 		if (!l->claim)
 			dlog(d, L_WARN, "%s: %s claims to hold %s's feed up to %" PRIu64 ", beyond our "
-			     "%" PRIu64 ": asking it for the messages", c->title, c->members[from].name,
-			     charter_feed_name(c, a->self, feed), seq, head);
+			     "%" PRIu64 ": asking it for the messages", ro->c->title, ro->members[from].name,
+			     roster_feed_name(ro, a->self, feed), seq, head);
 		l->claim_at = now;
 		l->claim_head = head;
 		l->want_have = l->want_rewind = true;
@@ -589,7 +589,7 @@ static int send_msg(struct peer *p, const struct al_peer_msg *pm);
 static void spot_fork(struct daemon *d, struct alliance *a, size_t from, size_t k,
 		      const struct al_frontier_entry *h)
 {
-	const struct al_charter *c = a->s->charter;
+	const struct al_roster *ro = store_roster(a->s);
 	struct link *l = &a->links[from];
 	const struct al_feed_entry *mine = h->seq ? feeds_get(a->s->feeds, &h->author, h->seq) : NULL;
 	char why[AL_ERRLEN], feed[AL_IDLEN];
@@ -598,7 +598,7 @@ static void spot_fork(struct daemon *d, struct alliance *a, size_t from, size_t 
 	if (mine && memcmp(&mine->hash, &h->hash, AL_HASHLEN) &&
 	    !memcmp(&h->author, &d->home->self.sign_key, AL_KEYLEN)) {
 		snprintf(why, sizeof why, "%s holds a different %s/%" PRIu64 " than this home",
-			 c->members[from].name, charter_feed_name(c, k, feed), h->seq);
+			 ro->members[from].name, roster_feed_name(ro, k, feed), h->seq);
 		own_feed_forked(d, a, why);
 	}
 	if (!l->peer || !mine || !memcmp(&mine->hash, &h->hash, AL_HASHLEN) ||
@@ -606,16 +606,17 @@ static void spot_fork(struct daemon *d, struct alliance *a, size_t from, size_t 
 	    (l->cap && h->seq > l->cap[k])) /* nothing after it left */
 		return;
 	if (store_get(a->s, &h->author, h->seq, &buf, &len, why)) {
-		dlog(d, L_ERROR, "%s: %s", c->title, why);
+		dlog(d, L_ERROR, "%s: %s", ro->c->title, why);
 		return;
 	}
-	struct al_peer_msg pm = { .alliance = c->id, .op = AL_PEER_BATCH, .env = &buf,
+	struct al_peer_msg pm = { .alliance = ro->c->id, .op = AL_PEER_BATCH, .env = &buf,
 				  .env_len = &len, .n_env = 1 };
 	if (send_msg(l->peer, &pm) == 0) {
 		l->forked[k] = h->seq;
 		dlog(d, L_WARN, "%s: %s holds a different %s/%" PRIu64 " than we do: %s signed two "
 		     "messages with one sequence number; sending ours so that both keep the proof",
-		     c->title, c->members[from].name, c->members[k].name, h->seq, c->members[k].name);
+		     ro->c->title, ro->members[from].name, ro->members[k].name, h->seq,
+		     ro->members[k].name);
 	}
 	free(buf);
 }
@@ -623,11 +624,11 @@ static void spot_fork(struct daemon *d, struct alliance *a, size_t from, size_t 
 static void on_have(struct daemon *d, struct alliance *a, size_t from,
 		    const struct al_peer_msg *pm, int64_t now)
 {
-	const struct al_charter *c = a->s->charter;
+	const struct al_roster *ro = store_roster(a->s);
 	struct link *l = &a->links[from];
 	bool back = !l->heard || now - l->heard > LINK_TIMEOUT_MS;
 	if (back)
-		dlog(d, L_INFO, "%s: link to %s is up", c->title, c->members[from].name);
+		dlog(d, L_INFO, "%s: link to %s is up", ro->c->title, ro->members[from].name);
 	l->want_have |= back;
 	l->heard = now;
 	/* It links to us, so it lists us as a member: if it refused our
@@ -639,10 +640,10 @@ static void on_have(struct daemon *d, struct alliance *a, size_t from,
 	bool rewind = pm->rewind && now - l->rewound > RESEND_MS;
 	/* A Have is the whole frontier: a feed it does not name is held up to
 	 * 0 (a peer that lost its log starts again from nothing). */
-	for (size_t k = 0; k < c->n_members; k++) {
+	for (size_t k = 0; k < ro->n_members; k++) {
 		uint64_t seq = 0;
 		for (size_t i = 0; i < pm->n_have; i++)
-			if (!memcmp(&pm->have[i].author, &c->members[k].sign_key, AL_KEYLEN)) {
+			if (!memcmp(&pm->have[i].author, &ro->members[k].sign_key, AL_KEYLEN)) {
 				seq = pm->have[i].seq;
 				spot_fork(d, a, from, k, &pm->have[i]);
 			}
@@ -685,18 +686,18 @@ static void on_have(struct daemon *d, struct alliance *a, size_t from,
 static void own_received(struct daemon *d, struct alliance *a, size_t from, enum al_reason r,
 			 const struct al_ref *id)
 {
-	const struct al_charter *c = a->s->charter;
+	const struct al_roster *ro = store_roster(a->s);
 	char why[AL_ERRLEN], feed[AL_IDLEN];
-	charter_feed_name(c, a->self, feed);
+	roster_feed_name(ro, a->self, feed);
 	if (r == AL_R_EQUIVOCATION)
 		snprintf(why, sizeof why, "%s sent a %s/%" PRIu64 " other than this home's",
-			 c->members[from].name, feed, id->seq);
+			 ro->members[from].name, feed, id->seq);
 	else if (r == AL_R_PREV)
 		snprintf(why, sizeof why, "%s sent a %s/%" PRIu64 " that follows another %s/%" PRIu64
-			 " than this home's", c->members[from].name, feed, id->seq, feed, id->seq - 1);
+			 " than this home's", ro->members[from].name, feed, id->seq, feed, id->seq - 1);
 	else if (a->own_whole)
 		snprintf(why, sizeof why, "%s sent %s/%" PRIu64 ", which this home never signed, though "
-			 "it held every message of its feed", c->members[from].name, feed, id->seq);
+			 "it held every message of its feed", ro->members[from].name, feed, id->seq);
 	else
 		return; /* ours, lost here: adopted before authoring opens */
 	own_feed_forked(d, a, why);
@@ -715,7 +716,7 @@ static bool held_already(void *arg, const struct al_envelope *e)
 static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 		    const struct al_peer_msg *pm, int64_t now)
 {
-	const struct al_charter *c = a->s->charter;
+	const struct al_roster *ro = store_roster(a->s);
 	struct link *l = &a->links[from];
 	/* A full disk: take nothing in. Our Have does not move, so the peer
 	 * keeps what it sent and sends it again once we hold more. */
@@ -726,7 +727,7 @@ static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 	 * envelopes they were computed on). */
 	struct al_verify_item *items = calloc(pm->n_env ? pm->n_env : 1, sizeof *items);
 	if (!items) {
-		dlog(d, L_ERROR, "%s: out of memory", c->title);
+		dlog(d, L_ERROR, "%s: out of memory", ro->c->title);
 		return AL_E_NOMEM;
 	}
 	for (size_t i = 0; i < pm->n_env; i++) {
@@ -748,7 +749,7 @@ static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 		if (rc == AL_OK)
 			rc = peers_members(d, a); /* links may grow: l moves */
 		if (rc) {
-			dlog(d, L_ERROR, "%s: %s", c->title, rc == AL_E_NOMEM ? "out of memory" : why);
+			dlog(d, L_ERROR, "%s: %s", ro->c->title, rc == AL_E_NOMEM ? "out of memory" : why);
 			break; /* the store failed: fatal */
 		}
 		l = &a->links[from];
@@ -761,14 +762,14 @@ static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 			/* Receipts are not receipted, so receipts never answer
 			 * receipts; our own messages coming back need none. */
 			if (e && e->kind != AL_KIND_RECEIPT && !a->unreceipted &&
-			    memcmp(&id.author, &c->members[a->self].sign_key, AL_KEYLEN))
+			    memcmp(&id.author, &ro->members[a->self].sign_key, AL_KEYLEN))
 				a->unreceipted = now;
 		} else if (r == AL_R_AHEAD || r == AL_R_AUTHOR) {
 			/* A gap, or a member whose admission has not reached us
 			 * yet: ask for a resend (the store counted it). */
 			l->want_have = l->want_rewind = true;
 		} else if (r != AL_DUPLICATE) {
-			note_rejection(d, a, c->members[from].name, feeds_reason_tag(r), why);
+			note_rejection(d, a, ro->members[from].name, feeds_reason_tag(r), why);
 		}
 	}
 	for (size_t i = 0; i < pm->n_env; i++) /* those not offered */
@@ -814,10 +815,11 @@ int peers_on_router(struct daemon *d)
 	}
 	if (pm.op == AL_PEER_HAVE) {
 		on_have(d, a, (size_t)m, &pm, now);
-	} else if (members_standing(a->s->charter, (size_t)m) == AL_LEFT ||
-		   members_standing(a->s->charter, (size_t)m) == AL_REPLACED) {
+	} else if (roster_standing(store_roster(a->s), (size_t)m) == AL_LEFT ||
+		   roster_standing(store_roster(a->s), (size_t)m) == AL_REPLACED) {
 		dlog(d, L_DEBUG, "%s: ignoring messages sent by %s's daemon, which has left or "
-		     "whose keys were replaced", a->s->charter->title, a->s->charter->members[m].name);
+		     "whose keys were replaced", a->s->charter->title,
+		     store_roster(a->s)->members[m].name);
 	} else {
 		a->links[m].heard = now;
 		rc = on_batch(d, a, (size_t)m, &pm, now);
@@ -839,7 +841,7 @@ int peers_receipts(struct daemon *d, int64_t now)
 	for (size_t i = 0; i < d->n_alls; i++) {
 		struct alliance *a = d->alls[i];
 		if (!a->unreceipted || !a->own_ok || now - a->unreceipted < RECEIPT_DELAY_MS ||
-		    !members_current(a->s->charter, a->self) || disk_is_full(d, NULL))
+		    !roster_current(store_roster(a->s), a->self) || disk_is_full(d, NULL))
 			continue; /* on a full disk, the receipt waits for space */
 		struct al_body b;
 		struct al_ref id;
@@ -898,9 +900,9 @@ static void send_have(struct daemon *d, struct alliance *a, struct link *l, int6
  * one was sent, 0 when there is nothing to send or the peer is full. */
 static int send_batch(struct daemon *d, struct alliance *a, struct link *l)
 {
-	const struct al_charter *c = a->s->charter;
+	const struct al_roster *ro = store_roster(a->s);
 	uint64_t durable = log_durable(a->s->log);
-	uint64_t *upto = calloc(c->n_members, sizeof *upto);
+	uint64_t *upto = calloc(ro->n_members, sizeof *upto);
 	struct al_peer_msg pm = { .op = AL_PEER_BATCH };
 	size_t cap = 0, bytes = 0;
 	int sent = 0;
@@ -911,9 +913,9 @@ static int send_batch(struct daemon *d, struct alliance *a, struct link *l)
 		free(upto);
 		return 0;
 	}
-	pm.alliance = c->id;
-	for (size_t k = 0; k < c->n_members && bytes < BATCH_BYTES; k++) {
-		const al_key *author = &c->members[k].sign_key;
+	pm.alliance = ro->c->id;
+	for (size_t k = 0; k < ro->n_members && bytes < BATCH_BYTES; k++) {
+		const al_key *author = &ro->members[k].sign_key;
 		uint64_t head = feeds_head(a->s->feeds, author, NULL);
 		if (l->cap && head > l->cap[k])
 			head = l->cap[k]; /* it left */
@@ -933,7 +935,7 @@ static int send_batch(struct daemon *d, struct alliance *a, struct link *l)
 			if (pm.n_env && bytes + AL_MAX_ENVELOPE > BATCH_BYTES)
 				break;
 			if (store_get(a->s, author, q, &buf, &len, why)) {
-				dlog(d, L_ERROR, "%s: %s", c->title, why);
+				dlog(d, L_ERROR, "%s: %s", ro->c->title, why);
 				break;
 			}
 			/* The two share cap: the lesser room, once both have grown. */
@@ -951,7 +953,7 @@ static int send_batch(struct daemon *d, struct alliance *a, struct link *l)
 		}
 	}
 	if (pm.n_env && send_msg(l->peer, &pm) == 0) {
-		for (size_t k = 0; k < c->n_members; k++)
+		for (size_t k = 0; k < ro->n_members; k++)
 			l->sent[k] = upto[k];
 		l->msgs_out += pm.n_env;
 		sent = 1;
@@ -993,17 +995,17 @@ void peers_pump(struct daemon *d, int64_t now)
 /* What the member's own latest signed message says it holds of feed k. */
 static uint64_t signed_ack(const struct alliance *a, size_t member, size_t k)
 {
-	const struct al_charter *c = a->s->charter;
-	uint64_t head = feeds_head(a->s->feeds, &c->members[member].sign_key, NULL), seq = 0;
+	const struct al_roster *ro = store_roster(a->s);
+	uint64_t head = feeds_head(a->s->feeds, &ro->members[member].sign_key, NULL), seq = 0;
 	uint8_t *buf;
 	size_t len;
 	char why[AL_ERRLEN];
 	struct al_envelope e;
-	if (!head || store_get(a->s, &c->members[member].sign_key, head, &buf, &len, why))
+	if (!head || store_get(a->s, &ro->members[member].sign_key, head, &buf, &len, why))
 		return 0;
 	if (envelope_open(buf, len, &e, why) == AL_OK) {
 		for (size_t i = 0; i < e.b.n_frontier; i++)
-			if (!memcmp(&e.b.frontier[i].author, &c->members[k].sign_key, AL_KEYLEN))
+			if (!memcmp(&e.b.frontier[i].author, &ro->members[k].sign_key, AL_KEYLEN))
 				seq = e.b.frontier[i].seq;
 		envelope_clear(&e);
 	}
@@ -1014,18 +1016,18 @@ static uint64_t signed_ack(const struct alliance *a, size_t member, size_t k)
 json_t *peers_links_json(const struct daemon *d, const struct alliance *a, int64_t now)
 {
 	(void)d;
-	const struct al_charter *c = a->s->charter;
+	const struct al_roster *ro = store_roster(a->s);
 	json_t *v = json_array();
-	for (size_t m = 0; m < c->n_members; m++) {
+	for (size_t m = 0; m < ro->n_members; m++) {
 		const struct link *l = &a->links[m];
 		char t[AL_WHENLEN];
-		if (m == a->self || members_standing(c, m) == AL_REPLACED)
+		if (m == a->self || roster_standing(ro, m) == AL_REPLACED)
 			continue; /* replaced keys: their member's link is its new keys' */
 		const char *state = !l->heard ? "never" : now - l->heard > LINK_TIMEOUT_MS ? "down"
 											 : "up";
 		json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "member",
-				      c->members[m].name, "endpoint", /* where we dial it */
-				      l->peer ? l->peer->endpoint : c->members[m].endpoint,
+				      ro->members[m].name, "endpoint", /* where we dial it */
+				      l->peer ? l->peer->endpoint : ro->members[m].endpoint,
 				      "state", state, "holds_ours", (json_int_t)l->have[a->self],
 				      "acked", (json_int_t)signed_ack(a, m, a->self),
 				      "received", (json_int_t)l->msgs_in, "sent",
@@ -1033,7 +1035,7 @@ json_t *peers_links_json(const struct daemon *d, const struct alliance *a, int64
 		json_object_set_new(j, "connection", json_string(l->peer ? peer_state_name(l->peer->state)
 								   : "none"));
 		json_object_set_new(j, "standing",
-				    json_string(members_standing_name(members_standing(c, m))));
+				    json_string(roster_standing_name(roster_standing(ro, m))));
 		json_object_set_new(j, "unbacked_claims", json_integer((json_int_t)l->unbacked_claims));
 		json_object_set_new(j, "silent_ms", l->heard ? json_integer((json_int_t)(now - l->heard))
 							     : json_null());

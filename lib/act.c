@@ -16,7 +16,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "feeds.h"
-#include "members.h"
+#include "roster.h"
 #include "msg.h"
 #include "text.h"
 #include "when.h"
@@ -31,17 +31,18 @@ int act_parse_id(const struct al_store *s, const char *id, struct al_ref *ref, c
 		return al_errf(why, AL_E_INVAL, "bad id '%s' (ids look like acme/12)", id);
 	memcpy(name, id, (size_t)(slash - id));
 	name[slash - id] = '\0';
+	const struct al_roster *ro = store_roster(s);
 	const struct al_member *m = NULL;
 	if ((at = strchr(name, '@'))) { /* name@2: the member's second keys */
 		*at = '\0';
 		bool number = text_uint(at + 1, UINT32_MAX, &gen);
-		for (size_t k = 0; number && k < s->charter->n_members; k++)
-			if (!strcmp(s->charter->members[k].name, name) && s->charter->generation &&
-			    s->charter->generation[k] == gen)
-				m = &s->charter->members[k];
-	} else if ((m = charter_member_named(s->charter, name))) {
+		for (size_t k = 0; number && k < ro->n_members; k++)
+			if (!strcmp(ro->members[k].name, name) && ro->generation &&
+			    ro->generation[k] == gen)
+				m = &ro->members[k];
+	} else if ((m = roster_member_named(ro, name))) {
 		/* name/seq: its first keys' message (name@2/seq for the second's) */
-		m = &s->charter->members[members_party(s->charter, (size_t)(m - s->charter->members))];
+		m = &ro->members[roster_party(ro, (size_t)(m - ro->members))];
 	}
 	if (!m || !text_uint(slash + 1, UINT64_MAX, &seq) || !seq)
 		return al_errf(why, AL_E_INVAL, "bad id '%s' (ids look like acme/12)", id);
@@ -72,6 +73,7 @@ int act_check_item(const struct al_store *s, const struct al_member *self,
 {
 	char list[1024], err[AL_ERRLEN];
 	const struct al_charter *c = s->charter;
+	const struct al_roster *ro = store_roster(s);
 	memset(b, 0, sizeof *b);
 	*to = NULL;
 	/* This home signs no text that could drive a partner's terminal
@@ -87,19 +89,19 @@ int act_check_item(const struct al_store *s, const struct al_member *self,
 		return al_errf(why, AL_E_INVAL, "%s: %s", label, err);
 	if (it->n_to == 0)
 		return al_errf(why, AL_E_INVAL, "%s: name at least one beneficiary "
-			       "with --to (members: %s)", label, charter_member_list(c, list, sizeof list));
+			       "with --to (members: %s)", label, roster_member_list(ro, list, sizeof list));
 	if (!(*to = calloc(it->n_to, sizeof **to)))
 		return AL_E_NOMEM;
 	for (size_t k = 0; k < it->n_to; k++) {
-		const struct al_member *m = charter_member_named(c, it->to[k]);
+		const struct al_member *m = roster_member_named(ro, it->to[k]);
 		if (!m)
 			return al_errf(why, AL_E_INVAL, "%s: no member named '%s' in "
 				       "charter '%s' (members: %s)", label, it->to[k], c->title,
-				       charter_member_list(c, list, sizeof list));
+				       roster_member_list(ro, list, sizeof list));
 		if (m == self)
 			return al_errf(why, AL_E_INVAL, "%s: '%s' cannot promise "
 				       "something to itself", label, m->name);
-		if (members_check_current(c, (size_t)(m - c->members), err))
+		if (roster_check_current(ro, (size_t)(m - ro->members), err))
 			return al_errf(why, AL_E_INVAL, "%s: %s", label, err);
 		for (size_t j = 0; j < k; j++)
 			if (!memcmp(&(*to)[j], &m->sign_key, AL_KEYLEN))
@@ -247,7 +249,7 @@ int act_key_held(struct al_store *s, const al_key *me, const char *key, const st
 		return al_errf(why, rc == AL_E_NOMEM || rc == AL_E_IO ? rc : AL_E_INVAL,
 			       "%s%scannot read the message with key '%s': %s", label, sep, key, err);
 	struct al_ref ref = { e.b.author, e.b.seq };
-	charter_ref_name(s->charter, &ref, id);
+	roster_ref_name(store_roster(s), &ref, id);
 	if (act_same_step(&e.b, b, due_offset, params, n_params))
 		*seq = e.b.seq;
 	else if (e.b.kind != b->kind)
@@ -300,7 +302,7 @@ int act_distinct_keys(const struct al_request *rq, char *why)
 int act_body(const struct al_store *s, const struct al_ledger *l, const struct al_act *act,
 		    const al_key *self, struct al_body *b, struct al_ref **deps, char *why)
 {
-	const struct al_charter *c = s->charter;
+	const struct al_roster *ro = store_roster(s);
 	bool about_commitment = strcmp(act->verb, "task") && strcmp(act->verb, "feedback") &&
 				strcmp(act->verb, "amend") && strcmp(act->verb, "approve");
 	struct al_ref r, *ref = &r;
@@ -320,13 +322,13 @@ int act_body(const struct al_store *s, const struct al_ledger *l, const struct a
 	if (about_commitment && act_parse_id(s, act->id, ref, why))
 		return AL_E_INVAL;
 	if (!strcmp(act->verb, "task")) {
-		const struct al_member *owner = charter_member_named(c, act->name);
+		const struct al_member *owner = roster_member_named(ro, act->name);
 		if (!*act->text)
 			return al_errf(why, AL_E_INVAL, "give the task a title");
 		if (!owner)
 			return al_errf(why, AL_E_INVAL, "no member named '%s' to own the task "
-				       "(members: %s)", act->name, charter_member_list(c, list, sizeof list));
-		if (members_check_current(c, (size_t)(owner - c->members), why))
+				       "(members: %s)", act->name, roster_member_list(ro, list, sizeof list));
+		if (roster_check_current(ro, (size_t)(owner - ro->members), why))
 			return AL_E_INVAL;
 		if (act->n_depends && !(*deps = calloc(act->n_depends, sizeof **deps)))
 			return AL_E_NOMEM;
@@ -341,10 +343,10 @@ int act_body(const struct al_store *s, const struct al_ledger *l, const struct a
 		b->u.task.n_depends = act->n_depends;
 		b->u.task.deliverable = act->deliverable;
 	} else if (!strcmp(act->verb, "feedback")) {
-		const struct al_member *about = charter_member_named(c, act->name);
+		const struct al_member *about = roster_member_named(ro, act->name);
 		if (!about)
 			return al_errf(why, AL_E_INVAL, "no member named '%s' (members: %s)", act->name,
-				       charter_member_list(c, list, sizeof list));
+				       roster_member_list(ro, list, sizeof list));
 		b->kind = AL_KIND_FEEDBACK;
 		b->u.feedback.about = about->sign_key;
 		b->u.feedback.rating = act->quality;
@@ -364,13 +366,13 @@ int act_body(const struct al_store *s, const struct al_ledger *l, const struct a
 		if (card_parse(act->replace, &b->u.amendment.replace, err))
 			return al_errf(why, AL_E_INVAL, "--replace: %s (give the last line 'allianced "
 				       "init' printed for the member's new home)", err);
-		const struct al_member *m = charter_member_named(c, b->u.amendment.replace.name);
+		const struct al_member *m = roster_member_named(ro, b->u.amendment.replace.name);
 		if (!m)
 			return al_errf(why, AL_E_INVAL, "--replace: no member named '%s': a "
 				       "replacement card keeps the name of the member whose keys it "
 				       "replaces (members: %s)", b->u.amendment.replace.name,
-				       charter_member_list(c, list, sizeof list));
-		if (members_check_current(c, (size_t)(m - c->members), err))
+				       roster_member_list(ro, list, sizeof list));
+		if (roster_check_current(ro, (size_t)(m - ro->members), err))
 			return al_errf(why, AL_E_INVAL, "--replace: %s", err);
 		b->u.amendment.replaces = m->sign_key;
 		/* The old keys' feed ends with what this home holds of it (and
@@ -387,10 +389,10 @@ int act_body(const struct al_store *s, const struct al_ledger *l, const struct a
 			return al_errf(why, AL_E_INVAL, "--add: %s (give the last line 'allianced "
 				       "init' printed for the new member)", err);
 	} else if (!strcmp(act->verb, "amend") && *act->remove) {
-		const struct al_member *m = charter_member_named(c, act->remove);
+		const struct al_member *m = roster_member_named(ro, act->remove);
 		if (!m)
 			return al_errf(why, AL_E_INVAL, "--remove: no member named '%s' (members: "
-				       "%s)", act->remove, charter_member_list(c, list, sizeof list));
+				       "%s)", act->remove, roster_member_list(ro, list, sizeof list));
 		b->kind = AL_KIND_AMENDMENT;
 		b->u.amendment.has_remove = true;
 		b->u.amendment.remove = m->sign_key;

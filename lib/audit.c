@@ -4,7 +4,7 @@
 #include "err.h"
 #include "grow.h"
 #include "log.h"
-#include "members.h"
+#include "roster.h"
 #include "verify.h"
 #include "wire.h"
 
@@ -44,7 +44,7 @@ static int add_fault(struct al_audit *a, const char *log, uint64_t record, uint6
 
 struct scan {
 	struct al_audit *a;
-	struct al_charter *c; /* the log's own: its amendments add members */
+	struct al_roster *ro; /* the log's own: its amendments add members */
 	struct al_audit_log *log;
 	int64_t now;
 	bool keep;   /* keep the valid records opened (the first log) */
@@ -75,13 +75,13 @@ static int on_record(void *arg, const struct al_log_rec *r, struct al_verify_ite
 	char why[AL_ERRLEN];
 	s->a->records++;
 	s->log->records++;
-	enum al_reason verdict = feeds_check_item(s->c, s->log->feeds, it, s->now, why);
+	enum al_reason verdict = feeds_check_item(s->ro, s->log->feeds, it, s->now, why);
 	int rc = AL_OK;
 	if (verdict == AL_ACCEPT) {
 		struct al_feed_entry fe = { r->index, r->offset, e->hash, e->b.timestamp, e->b.kind };
 		rc = feeds_add(s->log->feeds, &e->b.author, e->b.seq, &fe);
 		if (rc == AL_OK)
-			rc = members_note(s->c, &e->b);
+			rc = roster_note(s->ro, &e->b);
 		if (rc == AL_OK && s->keep) {
 			rc = keep(s->log, e, &s->kept);
 			memset(e, 0, sizeof *e); /* kept, or cleared by keep */
@@ -129,17 +129,17 @@ static int check_proof(void *arg, const struct al_log_rec *r)
 	if (envelope_open(x, xl, &a, why) || envelope_open(y, yl, &b, why) ||
 	    !envelope_verify(&a) || !envelope_verify(&b) ||
 	    memcmp(&a.b.author, &b.b.author, AL_KEYLEN) || a.b.seq != b.b.seq ||
-	    memcmp(&a.b.alliance, &s->c->id, AL_HASHLEN) ||
-	    memcmp(&b.b.alliance, &s->c->id, AL_HASHLEN) ||
+	    memcmp(&a.b.alliance, &s->ro->c->id, AL_HASHLEN) ||
+	    memcmp(&b.b.alliance, &s->ro->c->id, AL_HASHLEN) ||
 	    (a.body_len == b.body_len && !memcmp(a.body, b.body, a.body_len))) {
 		rc = add_fault(s->a, s->log->label, r->index, r->offset,
 			       "invalid equivocation proof: not two different messages signed "
 			       "by one member at one sequence number");
 	} else {
 		char nb[AL_NAME_MAX + 1], id[AL_IDLEN];
-		const char *who = charter_name_of(s->c, &a.b.author, nb); /* nb, or a name */
-		if (charter_member(s->c, &a.b.author)) /* acme/3, acme@2/3 */
-			charter_ref_name(s->c, &(struct al_ref){ a.b.author, a.b.seq }, id);
+		const char *who = roster_name_of(s->ro, &a.b.author, nb); /* nb, or a name */
+		if (roster_member(s->ro, &a.b.author)) /* acme/3, acme@2/3 */
+			roster_ref_name(s->ro, &(struct al_ref){ a.b.author, a.b.seq }, id);
 		else
 			snprintf(id, sizeof id, "%s/%" PRIu64, who, a.b.seq);
 		rc = add_fault(s->a, s->log->label, r->index, r->offset,
@@ -158,9 +158,9 @@ static int cross_check(struct al_audit *a)
 {
 	for (size_t k = 1; k < a->n_logs; k++) {
 		struct al_audit_log *other = &a->logs[k];
-		const struct al_charter *c = other->charter;
-		for (size_t m = 0; m < c->n_members; m++) {
-			const al_key *who = &c->members[m].sign_key;
+		const struct al_roster *ro = other->roster;
+		for (size_t m = 0; m < ro->n_members; m++) {
+			const al_key *who = &ro->members[m].sign_key;
 			uint64_t hk = feeds_head(other->feeds, who, NULL);
 			for (uint64_t seq = 1; seq <= hk; seq++) {
 				const struct al_feed_entry *y = feeds_get(other->feeds, who, seq), *x = NULL;
@@ -174,7 +174,7 @@ static int cross_check(struct al_audit *a)
 						   "equivocation: '%s' and '%s' hold different "
 						   "messages as %s", a->logs[j - 1].label,
 						   other->label,
-						   charter_ref_name(c, &(struct al_ref){ *who, seq }, id));
+						   roster_ref_name(ro, &(struct al_ref){ *who, seq }, id));
 				if (rc)
 					return rc;
 				break; /* later ones differ too: the chains split here */
@@ -206,16 +206,16 @@ int audit_run(const struct al_charter *c, const struct al_audit_source *src, siz
 	for (size_t i = 0; i < n; i++) {
 		struct al_audit_log *l = &a->logs[a->n_logs++];
 		if (!(l->label = strdup(src[i].label)) || (rc = feeds_new(&l->feeds)) ||
-		    (rc = charter_copy(c, &l->charter, why))) {
+		    (rc = roster_new(c, &l->roster))) {
 			rc = rc ? rc : AL_E_NOMEM;
 			goto out;
 		}
-		struct scan s = { a, l->charter, l, now, i == 0, 0 };
+		struct scan s = { a, l->roster, l, now, i == 0, 0 };
 		if ((rc = verify_scan(pool, src[i].log, on_record, on_fault, &s, why)))
 			goto out;
 		if (src[i].proofs) {
 			struct al_audit_log proofs = { .label = (char *)src[i].proofs };
-			struct scan ps = { a, l->charter, &proofs, now, false, 0 };
+			struct scan ps = { a, l->roster, &proofs, now, false, 0 };
 			rc = log_scan(src[i].proofs, check_proof, on_fault, &ps, why);
 			a->records -= proofs.records; /* proofs are not log records */
 			if (rc == AL_E_NOENT)
@@ -242,7 +242,7 @@ void audit_clear(struct al_audit *a)
 	for (size_t i = 0; i < a->n_logs; i++) {
 		free(a->logs[i].label);
 		feeds_destroy(&a->logs[i].feeds);
-		charter_destroy(&a->logs[i].charter);
+		roster_destroy(&a->logs[i].roster);
 		for (size_t k = 0; k < a->logs[i].n_valid; k++) {
 			envelope_clear(a->logs[i].valid[k]);
 			free(a->logs[i].valid[k]);

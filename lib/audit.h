@@ -17,6 +17,7 @@
 #define AL_AUDIT_H
 
 #include "charter.h"
+#include "roster.h"
 #include "envelope.h"
 #include "feeds.h"
 
@@ -38,7 +39,7 @@ struct al_audit_log {
 	char *label;
 	uint64_t records;
 	struct al_feeds *feeds; /* what the log holds */
-	struct al_charter *charter; /* the charter with the members this log admits */
+	struct al_roster *roster; /* the members this log admits (borrows the charter) */
 	struct al_envelope **valid; /* the first log only: its valid records, opened */
 	size_t n_valid;
 };
@@ -52,9 +53,10 @@ struct al_audit {
 	struct al_audit_log *logs;
 };
 
-/* Audit sources[0..n) against charter c; now (ms) bounds timestamps. The
+/* Audit sources[0..n) against charter c (borrowed by each log's roster: it
+ * must outlive *out); now (ms) bounds timestamps. The
  * first log's valid records stay opened in logs[0].valid (for its ledger:
- * ledger_build with logs[0].charter), so that no signature is checked twice.
+ * ledger_build with logs[0].roster), so that no signature is checked twice.
  * Faults are findings, not errors: the return value is 0 unless the audit
  * itself could not run (a log that cannot be opened: AL_E_NOENT/AL_E_IO,
  * AL_E_NOMEM). The caller clears *out with audit_clear. */

@@ -8,7 +8,6 @@
 #include "file.h"
 #include "grow.h"
 #include "hex.h"
-#include "members.h"
 #include "when.h"
 #include "wire.h"
 
@@ -92,10 +91,13 @@ static int check_fields(const struct al_charter *c, char *why)
 	}
 	for (size_t i = 0; i < c->n_resolvers; i++) {
 		char list[1024];
-		if (!charter_member_named(c, c->resolvers[i]))
+		bool found = false;
+		for (size_t m = 0; m < c->n_members && !found; m++)
+			found = !strcmp(c->members[m].name, c->resolvers[i]);
+		if (!found)
 			return al_errf(why, AL_E_CHARTER,
 				       "resolver '%s' is not a member (members: %s)", c->resolvers[i],
-				       charter_member_list(c, list, sizeof list));
+				       charter_founder_list(c, list, sizeof list));
 	}
 	if (c->quorum < 1 || c->quorum > c->n_members)
 		return al_errf(why, AL_E_CHARTER, "quorum %u must be between 1 and %zu members",
@@ -143,7 +145,6 @@ int charter_build(struct al_charter *c, char *why)
 	if (rc)
 		return rc;
 	key_hash(c->bytes, c->len, &c->id);
-	c->n_founders = c->n_members;
 	return AL_OK;
 }
 
@@ -151,7 +152,7 @@ static int verify_sigs(const struct al_charter *c, char *why)
 {
 	for (size_t i = 0; i < c->n_sigs; i++) {
 		const struct al_charter_sig *s = &c->sigs[i];
-		const struct al_member *m = charter_member(c, &s->signer);
+		const struct al_member *m = charter_founder(c, &s->signer);
 		char hex[2 * AL_KEYLEN + 1];
 		if (!m)
 			return al_errf(why, AL_E_CHARTER,
@@ -187,7 +188,6 @@ int charter_parse(const uint8_t *buf, size_t len, struct al_charter **out, char 
 		goto out;
 	}
 	key_hash(c->bytes, c->len, &c->id);
-	c->n_founders = c->n_members;
 	if ((rc = check_fields(c, why)) || (rc = verify_sigs(c, why)))
 		goto out;
 	*out = c;
@@ -244,12 +244,12 @@ int charter_save(const struct al_charter *c, const char *path, bool exclusive, c
 
 int charter_sign(struct al_charter *c, const struct al_identity *id, char *why)
 {
-	const struct al_member *m = charter_member(c, &id->sign_pk);
+	const struct al_member *m = charter_founder(c, &id->sign_pk);
 	if (!m) {
 		char list[1024];
 		return al_errf(why, AL_E_CHARTER,
 			       "this home's signing key is not a member of charter '%s' (members: %s)",
-			       c->title, charter_member_list(c, list, sizeof list));
+			       c->title, charter_founder_list(c, list, sizeof list));
 	}
 	if (charter_signed_by(c, &id->sign_pk))
 		return al_errf(why, AL_E_CHARTER, "'%s' has already signed charter '%s'", m->name,
@@ -275,24 +275,18 @@ bool charter_signed_by(const struct al_charter *c, const al_key *signer)
 
 bool charter_in_force(const struct al_charter *c)
 {
-	for (size_t i = 0; i < c->n_founders; i++)
+	for (size_t i = 0; i < c->n_members; i++)
 		if (!charter_signed_by(c, &c->members[i].sign_key))
 			return false;
 	return true;
 }
 
-long charter_index(const struct al_charter *c, const al_key *k)
+const struct al_member *charter_founder(const struct al_charter *c, const al_key *k)
 {
 	for (size_t i = 0; i < c->n_members; i++)
 		if (!memcmp(&c->members[i].sign_key, k, AL_KEYLEN))
-			return (long)i;
-	return -1;
-}
-
-const struct al_member *charter_member(const struct al_charter *c, const al_key *k)
-{
-	long i = charter_index(c, k);
-	return i < 0 ? NULL : &c->members[i];
+			return &c->members[i];
+	return NULL;
 }
 
 const char *charter_clash(const struct al_member *a, const struct al_member *b)
@@ -307,40 +301,16 @@ const char *charter_clash(const struct al_member *a, const struct al_member *b)
 	return NULL;
 }
 
-const struct al_member *charter_member_named(const struct al_charter *c, const char *name)
+char *charter_list_names(const struct al_member *members, size_t count,
+			 bool (*skip)(const void *arg, size_t i), const void *arg, char *buf,
+			 size_t n)
 {
-	/* Two keys can carry one name only when two amendments raced
-	 * (members.h): then the current member, then the least key, so that
-	 * every home means the same one. */
-	/* A member's replaced keys carry its name too: then its latest keys. */
-	const struct al_member *hit = NULL;
-	int hit_rank = -1;
-	for (size_t i = 0; i < c->n_members; i++) {
-		const struct al_member *m = &c->members[i];
-		enum al_standing st = members_standing(c, i);
-		int rank = members_current(c, i) ? 2 : st == AL_REPLACED ? 0 : 1;
-		if (strcmp(m->name, name) || st == AL_CANDIDATE)
-			continue;
-		if (!hit || rank > hit_rank ||
-		    (rank == hit_rank && memcmp(&m->sign_key, &hit->sign_key, AL_KEYLEN) < 0)) {
-			hit = m;
-			hit_rank = rank;
-		}
-	}
-	return hit;
-}
-
-/* Names, ", "-separated, into buf: whole names only; when the rest does
- * not fit (a charter may list many members with long names), "..." ends
- * the list. */
-static char *list_names(const struct al_charter *c, bool unsigned_only, char *buf, size_t n)
-{
+	/* A charter may list many members with long names. */
 	size_t used = 0, room = n > 6 ? n - 6 : 0; /* keeps room for ", ..." and the NUL */
 	buf[0] = '\0';
-	for (size_t i = 0; i < c->n_members; i++) {
-		const struct al_member *m = &c->members[i];
-		if (unsigned_only ? i >= c->n_founders || charter_signed_by(c, &m->sign_key)
-				  : !members_current(c, i))
+	for (size_t i = 0; i < count; i++) {
+		const struct al_member *m = &members[i];
+		if (skip && skip(arg, i))
 			continue;
 		const char *sep = used ? ", " : "";
 		size_t k = strlen(sep) + strlen(m->name);
@@ -354,25 +324,20 @@ static char *list_names(const struct al_charter *c, bool unsigned_only, char *bu
 	return buf;
 }
 
-char *charter_member_list(const struct al_charter *c, char *buf, size_t n)
+char *charter_founder_list(const struct al_charter *c, char *buf, size_t n)
 {
-	return list_names(c, false, buf, n);
+	return charter_list_names(c->members, c->n_members, NULL, NULL, buf, n);
+}
+
+static bool has_signed(const void *arg, size_t i)
+{
+	const struct al_charter *c = arg;
+	return charter_signed_by(c, &c->members[i].sign_key);
 }
 
 char *charter_unsigned_list(const struct al_charter *c, char *buf, size_t n)
 {
-	return list_names(c, true, buf, n);
-}
-
-const char *charter_name_of(const struct al_charter *c, const al_key *k, char *buf)
-{
-	const struct al_member *m = charter_member(c, k);
-	if (m)
-		return m->name;
-	char hex[2 * AL_KEYLEN + 1];
-	hex_encode(k->b, AL_KEYLEN, hex);
-	snprintf(buf, AL_NAME_MAX + 1, "%.8s", hex);
-	return buf;
+	return charter_list_names(c->members, c->n_members, has_signed, c, buf, n);
 }
 
 void charter_destroy(struct al_charter **cp)
@@ -392,12 +357,6 @@ void charter_destroy(struct al_charter **cp)
 	free(c->members);
 	free(c->bytes);
 	free(c->sigs);
-	free(c->standing);
-	free(c->party);
-	free(c->generation);
-	free(c->moved);
-	free(c->feed_end);
-	members_forget(c);
 	free(c);
 	*cp = NULL;
 }
@@ -442,23 +401,4 @@ int charter_set_param(struct al_params *p, const char *kv, char *why)
 	return al_errf(why, AL_E_INVAL, "unknown --param '%s' (keys: w_on_time, w_late, w_missed, "
 		       "w_disputed, w_rating, warn_trust, warn_uncertainty, warn_misses, "
 		       "warn_reciprocity, value_unit, half_life and grace in seconds)", kv);
-}
-
-char *charter_ref_name(const struct al_charter *c, const struct al_ref *r, char *buf)
-{
-	long k = charter_index(c, &r->author);
-	char feed[AL_IDLEN];
-	snprintf(buf, AL_IDLEN, "%s/%llu", k >= 0 ? charter_feed_name(c, (size_t)k, feed) : "?",
-		 (unsigned long long)r->seq);
-	return buf;
-}
-
-char *charter_feed_name(const struct al_charter *c, size_t m, char *buf)
-{
-	uint32_t gen = c->generation ? c->generation[m] : 1;
-	if (gen > 1)
-		snprintf(buf, AL_IDLEN, "%s@%u", c->members[m].name, gen);
-	else
-		snprintf(buf, AL_IDLEN, "%s", c->members[m].name);
-	return buf;
 }

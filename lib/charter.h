@@ -23,29 +23,14 @@ struct al_charter_sig {
 	uint8_t sig[AL_SIGLEN];
 };
 
-/* Where a member stands (members.h). */
-enum al_standing {
-	AL_FOUNDER,   /* listed in the charter */
-	AL_JOINED,    /* added by an amendment that reached the quorum */
-	AL_LEFT,      /* removed by one: its feed stays, it may not act */
-	AL_CANDIDATE, /* this daemon's own member, before the amendment adding it */
-	AL_REPLACED,  /* a member's former keys: replaced at the quorum, they sign nothing more */
-};
-
-/* A founder or a joined member: may act, is admitted to links. */
-static inline bool al_standing_current(enum al_standing s)
-{
-	return s == AL_FOUNDER || s == AL_JOINED;
-}
-
 struct al_charter {
 	uint32_t version;
 	char *title;
 	size_t n_objectives;
 	char **objectives;
 	char *scope;
-	size_t n_members, cap_members; /* cap: room known (grow.h), 0 is safe */
-	struct al_member *members;
+	size_t n_members, cap_members; /* the founders; cap: room known (grow.h), 0 is safe */
+	struct al_member *members;    /* (the members as amended: roster.h) */
 	size_t n_resolvers;
 	char **resolvers; /* member names */
 	char *resolver_role;
@@ -60,29 +45,6 @@ struct al_charter {
 	al_hash id;     /* BLAKE2b-256 of bytes */
 	size_t n_sigs, cap_sigs;
 	struct al_charter_sig *sigs;
-
-	/* The members as amended (members.h): members[0..n_founders) are the
-	 * charter's own, in its order; amendments held in the log append the
-	 * rest. Member indices never change once given. */
-	size_t n_founders;
-	enum al_standing *standing; /* per member; NULL: every one a founder */
-	struct al_motion *motions;  /* membership amendments seen, with approvals */
-	size_t n_motions, cap_motions;
-	uint64_t member_changes;    /* members who joined, left, moved or changed keys
-				     * since it was loaded */
-	size_t *party;      /* per member: the index of the member's first keys, which
-			     * its later keys act for (NULL: each its own) */
-	uint32_t *generation; /* per member: 1 for first keys, 2 for their replacement...
-			       * (NULL: all 1); ids of later keys read name@2/seq */
-	struct al_move {     /* per member: its latest 'amend --endpoint' (seq 0: none) */
-		uint64_t seq;
-		char endpoint[AL_ENDPOINT_MAX];
-		char card[AL_ENDPOINT_MAX]; /* its card's endpoint, before any move */
-	} *moved;
-	uint64_t *feed_end;  /* per member: the last seq of its feed that counts, set when its
-			      * keys were replaced (UINT64_MAX: none) */
-	size_t n_owned;      /* entries set in standing, party, generation, moved, feed_end */
-	size_t cap_owned;    /* their room, shared (grow.h) */
 };
 
 /* The parameters a new charter gets unless told otherwise (docs/trust.md). */
@@ -127,39 +89,27 @@ bool charter_in_force(const struct al_charter *c);
 /* True when the member has signed. */
 bool charter_signed_by(const struct al_charter *c, const al_key *signer);
 
-/* The index of the member with this signing key, or -1. */
-long charter_index(const struct al_charter *c, const al_key *sign_key);
+/* The founder with this signing key, or NULL. */
+const struct al_member *charter_founder(const struct al_charter *c, const al_key *sign_key);
 
 /* May these two cards belong to two members? NULL, or what they share:
  * "name" or "key" (either key of one is either key of the other). */
 const char *charter_clash(const struct al_member *a, const struct al_member *b);
 
-/* Members by signing key or by name; NULL when none. */
-const struct al_member *charter_member(const struct al_charter *c, const al_key *sign_key);
-const struct al_member *charter_member_named(const struct al_charter *c, const char *name);
+/* "acme, globex, initech": the names of members[0..count) but those skip
+ * (may be NULL) says to skip, into buf of size n (for error messages):
+ * whole names, ending in "..." when they do not all fit. Returns buf. */
+char *charter_list_names(const struct al_member *members, size_t count,
+			 bool (*skip)(const void *arg, size_t i), const void *arg, char *buf,
+			 size_t n);
 
-/* A message's id as people see it, "acme/12" ("?/12" for a non-member;
- * "acme@2/12" for a member's second keys, after a replacement), in buf
- * (AL_IDLEN bytes). Returns buf. */
-#define AL_IDLEN (AL_NAME_MAX + 36)
-char *charter_ref_name(const struct al_charter *c, const struct al_ref *r, char *buf);
+/* The founders' names, so listed. */
+char *charter_founder_list(const struct al_charter *c, char *buf, size_t n);
 
-/* The name of member m's feed as ids show it: "acme", or "acme@2" for a
- * member's second keys, in buf (AL_IDLEN bytes). Returns buf. */
-char *charter_feed_name(const struct al_charter *c, size_t m, char *buf);
-
-/* "acme, globex, initech" into buf of size n (for error messages): whole
- * names, ending in "..." when they do not all fit. Returns buf. */
-char *charter_member_list(const struct al_charter *c, char *buf, size_t n);
-
-/* The same, of the members who have not signed. */
+/* The same, of the founders who have not signed. */
 char *charter_unsigned_list(const struct al_charter *c, char *buf, size_t n);
 
-/* Name of the member with this key, or its first 8 hex digits if none
- * (buf: AL_NAME_MAX + 1 bytes). */
-const char *charter_name_of(const struct al_charter *c, const al_key *k, char *buf);
-
-/* A copy of c as its file holds it (founders only). */
+/* A copy of c. */
 int charter_copy(const struct al_charter *c, struct al_charter **out, char *why);
 
 /* Free everything and null *c. */

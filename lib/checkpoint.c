@@ -6,7 +6,7 @@
 #include "grow.h"
 #include "key.h"
 #include "log.h"
-#include "members.h"
+#include "roster.h"
 #include "store.h"
 #include "when.h"
 
@@ -285,7 +285,7 @@ int checkpoint_due(struct al_store *s, int64_t now, char *why)
 /* ------------------------------------------------------------ loading */
 
 /* A record of the log the checkpoint vouches for, checked as the log is
- * scanned: every amendment (noted again into the members), every feed's
+ * scanned: every amendment (noted again into the roster), every feed's
  * head, the last record covered. */
 struct check {
 	uint64_t index, offset;
@@ -464,7 +464,7 @@ static void ledger_from_checkpoint(struct al_store *s)
 		return;
 	struct al_ckpt_reader r = { sc->ledger, sc->ledger_len, false };
 	ledger_destroy(&s->ledger);
-	int rc = ledger_load(s->charter, &r, &s->ledger, why);
+	int rc = ledger_load(store_roster(s), &r, &s->ledger, why);
 	if (rc == AL_OK && (r.bad || r.left))
 		rc = al_errf(why, AL_E_PARSE, "the ledger section has %zu bytes too many", r.left);
 	if (rc == AL_OK) {
@@ -495,7 +495,7 @@ int checkpoint_record(struct al_store *s, const struct al_log_rec *r)
 		if (envelope_open(r->data, r->len, &e, NULL))
 			return misfit(s, "record %" PRIu64 " at offset %" PRIu64 " does not open",
 				      r->index, r->offset);
-		int rc = members_note(s->charter, &e.b);
+		int rc = roster_note(store_roster(s), &e.b);
 		envelope_clear(&e);
 		if (rc)
 			return rc;
@@ -564,7 +564,7 @@ int checkpoint_compare(struct al_store *a, struct al_store *b, char *why)
 {
 	int rc = feeds_compare(a->feeds, b->feeds, why);
 	if (rc == AL_OK)
-		rc = members_compare(a->charter, b->charter, why);
+		rc = roster_compare(store_roster(a), store_roster(b), why);
 	if (rc == AL_OK && idem_count(a->keys) != idem_count(b->keys))
 		rc = al_errf(why, AL_E_INVAL, "keys: %zu against %zu", idem_count(a->keys),
 			     idem_count(b->keys));

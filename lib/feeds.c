@@ -1,7 +1,7 @@
 /* feeds.c: the (author, seq) index and feeds_check(); see feeds.h. */
 #include "feeds.h"
 #include "checkpoint.h"
-#include "members.h"
+#include "roster.h"
 #include "err.h"
 #include "grow.h"
 #include "log.h"
@@ -261,7 +261,7 @@ static enum al_reason reject(char *why, enum al_reason r, const char *fmt, ...)
 	return r;
 }
 
-enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
+enum al_reason feeds_check(const struct al_roster *ro, const struct al_feeds *f,
 			   const uint8_t *buf, size_t len, int64_t now,
 			   struct al_envelope *env, char *why)
 {
@@ -274,37 +274,38 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
 	if (rc)
 		return reject(why, AL_R_MALFORMED, "malformed message: %s",
 			      rc == AL_E_NOMEM ? "out of memory" : err);
-	return feeds_check_opened(c, f, env, now, why);
+	return feeds_check_opened(ro, f, env, now, why);
 }
 
-enum al_reason feeds_check_item(const struct al_charter *c, const struct al_feeds *f,
+enum al_reason feeds_check_item(const struct al_roster *ro, const struct al_feeds *f,
 				struct al_verify_item *it, int64_t now, char *why)
 {
 	/* Not opened: the whole check again says why, as it always has. */
 	if (it->rc)
-		return feeds_check(c, f, it->buf, it->len, now, &it->env, why);
-	return feeds_check_opened(c, f, &it->env, now, why);
+		return feeds_check(ro, f, it->buf, it->len, now, &it->env, why);
+	return feeds_check_opened(ro, f, &it->env, now, why);
 }
 
-enum al_reason feeds_check_opened(const struct al_charter *c, const struct al_feeds *f,
+enum al_reason feeds_check_opened(const struct al_roster *ro, const struct al_feeds *f,
 				  struct al_envelope *env, int64_t now, char *why)
 {
+	const struct al_charter *c = ro->c;
 	const struct al_body *b = &env->b;
 	if (b->version != AL_FORMAT_VERSION)
 		return reject(why, AL_R_VERSION, "message format version %u is not %d",
 			      b->version, AL_FORMAT_VERSION);
 	if (memcmp(&b->alliance, &c->id, AL_HASHLEN) != 0)
 		return reject(why, AL_R_ALLIANCE, "message is signed for another alliance");
-	long k = charter_index(c, &b->author);
-	const struct al_member *m = k < 0 ? NULL : &c->members[k];
-	if (!m || members_standing(c, (size_t)k) == AL_CANDIDATE)
+	long k = roster_index(ro, &b->author);
+	const struct al_member *m = k < 0 ? NULL : &ro->members[k];
+	if (!m || roster_standing(ro, (size_t)k) == AL_CANDIDATE)
 		return reject(why, AL_R_AUTHOR, "author of the message is not a member (or not yet "
 			      "known here: the amendment adding it may still be on its way)");
 	/* Its feed's name as ids show it: acme, or acme@2 for a member's
 	 * second keys (formatted only then: this runs for every message). */
 	char feed[AL_IDLEN];
-	const char *name = c->generation && c->generation[k] > 1
-				   ? charter_feed_name(c, (size_t)k, feed) : m->name;
+	const char *name = ro->generation && ro->generation[k] > 1
+				   ? roster_feed_name(ro, (size_t)k, feed) : m->name;
 	/* Exactly the bytes already held (the hash covers the whole envelope):
 	 * a relayed copy, harmless, and not worth a signature check. */
 	const struct al_feed_entry *held = feeds_get(f, &b->author, b->seq);
@@ -318,7 +319,7 @@ enum al_reason feeds_check_opened(const struct al_charter *c, const struct al_fe
 	for (size_t i = 0; i < b->n_frontier; i++) {
 		/* A feed we do not know yet: its author joined by an amendment
 		 * whose approvals have not all reached us. Wait for them. */
-		if (!charter_member(c, &b->frontier[i].author))
+		if (!roster_member(ro, &b->frontier[i].author))
 			return reject(why, AL_R_AHEAD,
 				      "%s/%" PRIu64 " names the feed of someone who is not a member "
 				      "here (yet)", name, b->seq);

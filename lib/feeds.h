@@ -8,7 +8,7 @@
 #ifndef AL_FEEDS_H
 #define AL_FEEDS_H
 
-#include "charter.h"
+#include "roster.h"
 #include "envelope.h"
 #include "msg.h"
 #include "verify.h"
@@ -101,11 +101,11 @@ int feeds_each(const struct al_feeds *f,
 			 const struct al_feed_entry *e),
 	       void *arg);
 
-/* Decide whether buf may enter the log of charter c whose feeds are f, at
+/* Decide whether buf may enter the log of roster ro's alliance whose feeds are f, at
  * receiver time now (ms). Opens buf into *env when it parses (the caller
  * then clears it, whatever the verdict). why describes any rejection in a
  * sentence that names the message (author/seq) when it is known. */
-enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
+enum al_reason feeds_check(const struct al_roster *ro, const struct al_feeds *f,
 			   const uint8_t *buf, size_t len, int64_t now,
 			   struct al_envelope *env, char *why);
 
@@ -113,13 +113,13 @@ enum al_reason feeds_check(const struct al_charter *c, const struct al_feeds *f,
  * checks in the same order, with the same reasons and texts; the signature
  * is verified unless env->sig already says (a verify pool's verdict on
  * these very bytes, or envelope_seal's), and the verdict is kept in env. */
-enum al_reason feeds_check_opened(const struct al_charter *c, const struct al_feeds *f,
+enum al_reason feeds_check_opened(const struct al_roster *ro, const struct al_feeds *f,
 				  struct al_envelope *env, int64_t now, char *why);
 
 /* feeds_check of an item verify_batch opened and verified: exactly what
  * feeds_check(it->buf, it->len) decides, without checking the signature
  * again. it->env is the caller's to clear, whatever the verdict. */
-enum al_reason feeds_check_item(const struct al_charter *c, const struct al_feeds *f,
+enum al_reason feeds_check_item(const struct al_roster *ro, const struct al_feeds *f,
 				struct al_verify_item *it, int64_t now, char *why);
 
 #endif

@@ -9,7 +9,7 @@
 #include "checkpoint.h"
 #include "err.h"
 #include "grow.h"
-#include "members.h"
+#include "roster.h"
 #include "store.h"
 #include "verify.h"
 #include "when.h"
@@ -41,7 +41,7 @@ static int index_put(size_t **tab, uint64_t *cap, size_t m, uint64_t seq, size_t
 static size_t index_get(const struct al_ledger *l, size_t *const *tab, const uint64_t *cap,
 			const struct al_ref *r)
 {
-	long m = charter_index(l->c, &r->author);
+	long m = roster_index(l->ro, &r->author);
 	return m >= 0 && r->seq < cap[m] ? tab[m][r->seq] : 0;
 }
 
@@ -85,10 +85,10 @@ static bool beneficiary(const struct al_cstatus *s, size_t m)
 	return false;
 }
 
-/* The party (members_party) of the member with key k, or -1. */
+/* The party (roster_party) of the member with key k, or -1. */
 static long party_of(const struct al_ledger *l, const al_key *k)
 {
-	long m = charter_index(l->c, k);
+	long m = roster_index(l->ro, k);
 	return m < 0 ? -1 : (long)l->party[m];
 }
 
@@ -135,7 +135,7 @@ static bool is_active(const struct al_ledger *l, size_t m)
 /* Is the member with key k a member at this point of the replay? */
 static bool active(const struct al_ledger *l, const al_key *k)
 {
-	long m = charter_index(l->c, k);
+	long m = roster_index(l->ro, k);
 	return m >= 0 && is_active(l, (size_t)m);
 }
 
@@ -154,6 +154,23 @@ static bool same_card(const struct al_member *x, const struct al_member *y)
 	       !memcmp(&x->transport_key, &y->transport_key, AL_KEYLEN);
 }
 
+/* Member k's card as ro was given it, before any move (roster_card_endpoint):
+ * what a ledger starts from, replaying the moves itself. */
+static void card_of(const struct al_roster *ro, size_t k, struct al_member *out)
+{
+	*out = ro->members[k];
+	snprintf(out->endpoint, sizeof out->endpoint, "%s", roster_card_endpoint(ro, k));
+}
+
+/* Is x member k's card in ro, as card_of makes it? */
+static bool is_card_of(const struct al_roster *ro, size_t k, const struct al_member *x)
+{
+	const struct al_member *m = &ro->members[k];
+	return !strcmp(m->name, x->name) && !strcmp(roster_card_endpoint(ro, k), x->endpoint) &&
+	       !memcmp(&m->sign_key, &x->sign_key, AL_KEYLEN) &&
+	       !memcmp(&m->transport_key, &x->transport_key, AL_KEYLEN);
+}
+
 /* A proposal not in effect yet that adds the same card, or removes the
  * same member, as am would. */
 static const struct al_proposal *pending_twin(const struct al_ledger *l,
@@ -164,7 +181,7 @@ static const struct al_proposal *pending_twin(const struct al_ledger *l,
 		if (p->effective_at || p->change == AL_AMEND_PARAMS)
 			continue;
 		if (am->has_replace && p->change == AL_AMEND_REPLACE && p->old >= 0 &&
-		    !memcmp(&l->c->members[p->old].sign_key, &am->replaces, AL_KEYLEN))
+		    !memcmp(&l->ro->members[p->old].sign_key, &am->replaces, AL_KEYLEN))
 			return p; /* new keys for the same keys */
 		if (p->change == AL_AMEND_REPLACE || am->has_replace ||
 		    (p->change == AL_AMEND_ADD) != am->has_add)
@@ -259,18 +276,19 @@ static enum rule refuse(char *why, const char *fmt, ...)
  * state that another member changed without b's author having seen it
  * (two beneficiaries answering at once): b changes nothing, and is no
  * one's fault. *target is the commitment b is about (NULL for other
- * kinds). What b's author may do is its party's (members_party): keys
+ * kinds). What b's author may do is its party's (roster_party): keys
  * that replaced others act for the same member. */
 static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b, bool live,
 			 struct al_cstatus **target, char *why)
 {
 	const struct al_charter *c = l->c;
+	const struct al_roster *ro = l->ro;
 	const struct al_ref *ref = NULL;
 	size_t a = l->party[k];
 	char idbuf[AL_IDLEN];
 	*target = NULL;
 	if (!is_active(l, k) && b->kind != AL_KIND_RECEIPT)
-		return refuse(why, "%s is not a member%s", c->members[k].name,
+		return refuse(why, "%s is not a member%s", ro->members[k].name,
 			      l->standing[k] == AL_LEFT ? " any more: it left the alliance"
 			      : l->standing[k] == AL_REPLACED ? " by these keys any more: they were "
 								"replaced"
@@ -304,7 +322,7 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 	case AL_KIND_ESCALATION: ref = &b->u.escalation.subject; break;
 	case AL_KIND_RESOLUTION: ref = &b->u.resolution.subject; break;
 	case AL_KIND_FEEDBACK: {
-		long about = charter_index(c, &b->u.feedback.about);
+		long about = roster_index(ro, &b->u.feedback.about);
 		if (about < 0 || l->standing[about] == AL_CANDIDATE || l->party[about] == a)
 			return refuse(why, "feedback is about another member");
 		if (b->u.feedback.rating < 1 || b->u.feedback.rating > 5)
@@ -314,12 +332,12 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 	case AL_KIND_AMENDMENT: {
 		const struct al_amendment *am = &b->u.amendment;
 		char err[AL_ERRLEN];
-		enum members_change change = members_change_of(am);
-		if (change == MEMBERS_BAD)
+		enum roster_change change = roster_change_of(am);
+		if (change == ROSTER_BAD)
 			return refuse(why, "an amendment proposes one change (new parameters, a "
 				      "member to add, one to remove, new keys for one, or its "
 				      "author's new endpoint) or approves one, and nothing else");
-		if (change == MEMBERS_APPROVE) {
+		if (change == ROSTER_APPROVE) {
 			const struct al_proposal *p = find_proposal(l, &am->approves);
 			if (!p)
 				return refuse(why, "an approval names a proposed amendment");
@@ -329,27 +347,27 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 					       : refuse(why, "that amendment is already in effect");
 			if (p->approved[a])
 				return refuse(why, "%s has already approved that amendment",
-					      c->members[a].name);
+					      ro->members[a].name);
 			/* Its approval would come after the feed's end the proposal set. */
 			if (p->change == AL_AMEND_REPLACE && p->old == (long)k)
 				return refuse(why, "keys vote for their own replacement only by "
 					      "proposing it: their feed ends where the proposal said");
 			return OK;
 		}
-		if (change == MEMBERS_MOVE)
+		if (change == ROSTER_MOVE)
 			return card_check_endpoint(am->endpoint, err) ? refuse(why, "%s", err)
 								       : OK; /* its author's own, at once */
 		if (am->has_add && card_clash(l, &am->add, err))
 			return refuse(why, "%s", err);
 		if (am->has_replace) {
-			long old = charter_index(c, &am->replaces);
+			long old = roster_index(ro, &am->replaces);
 			if (old < 0 || !is_active(l, (size_t)old))
 				return refuse(why, "only a member's current keys can be replaced");
-			if (am->replaces_upto < members_seen(b, &am->replaces))
+			if (am->replaces_upto < roster_seen(b, &am->replaces))
 				return refuse(why, "a replacement ends the old keys' feed at %llu, before "
 					      "messages of theirs its proposer had seen (to %llu)",
 					      (unsigned long long)am->replaces_upto,
-					      (unsigned long long)members_seen(b, &am->replaces));
+					      (unsigned long long)roster_seen(b, &am->replaces));
 			if (replace_clash(l, (size_t)old, &am->replace, err))
 				return refuse(why, "%s", err);
 		}
@@ -362,7 +380,7 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 		 * stands, and the first to take effect makes the other void. */
 		if (twin && (live || saw(b, &twin->id)))
 			return refuse(why, "%s is already proposed and waiting for approvals: approve "
-				      "it instead", charter_ref_name(c, &twin->id, idbuf));
+				      "it instead", roster_ref_name(ro, &twin->id, idbuf));
 		if (am->has_params && charter_check_params(&am->params, err))
 			return refuse(why, "%s", err);
 		return OK;
@@ -370,11 +388,11 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 	default: return OK; /* receipts */
 	}
 	struct al_cstatus *s = find(l, ref);
-	charter_ref_name(c, ref, idbuf);
+	roster_ref_name(ro, ref, idbuf);
 	if (!s)
 		return refuse(why, "%s is not a commitment", idbuf);
 	*target = s;
-	const char *state = ledger_state_name(s->state), *who = c->members[a].name;
+	const char *state = ledger_state_name(s->state), *who = ro->members[a].name;
 	/* Replaying, b answers a state its author had not seen: a race. */
 	bool stale = !live && !saw(b, &s->changed);
 	int64_t missed_at = when_after(s->due, l->params.grace);
@@ -393,7 +411,7 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 	case AL_KIND_DELIVERY:
 		if (s->promisor != a)
 			return refuse(why, "only %s, the promisor, may deliver %s",
-				      c->members[s->promisor].name, idbuf);
+				      ro->members[s->promisor].name, idbuf);
 		if (s->state != AL_C_PROPOSED && s->state != AL_C_ACCEPTED) {
 			if (stale)
 				return RACE; /* declined or released while it was being delivered */
@@ -472,7 +490,7 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 int ledger_check(struct al_ledger *l, const al_key *author, const struct al_body *b, char *why)
 {
 	struct al_cstatus *s;
-	long k = charter_index(l->c, author);
+	long k = roster_index(l->ro, author);
 	if (k < 0)
 		return al_errf(why, AL_E_INVAL, "the author is not a member");
 	/* live: the author holds all of this ledger, so it has seen it all */
@@ -537,7 +555,7 @@ static int amend(struct al_ledger *l, size_t k, const struct al_body *b, struct 
 	const struct al_amendment *am = &b->u.amendment;
 	struct al_proposal *p = NULL;
 	size_t a = l->party[k];
-	if (members_change_of(am) == MEMBERS_MOVE) { /* its author's own, at once */
+	if (roster_change_of(am) == ROSTER_MOVE) { /* its author's own, at once */
 		snprintf(l->card[k].endpoint, sizeof l->card[k].endpoint, "%s", am->endpoint);
 		return AL_OK;
 	}
@@ -564,8 +582,8 @@ static int amend(struct al_ledger *l, size_t k, const struct al_body *b, struct 
 		p->card = am->has_replace ? am->replace : am->add;
 		if (am->has_remove)
 			p->card.sign_key = am->remove;
-		p->member = charter_index(l->c, &p->card.sign_key);
-		p->old = am->has_replace ? charter_index(l->c, &am->replaces) : -1;
+		p->member = roster_index(l->ro, &p->card.sign_key);
+		p->old = am->has_replace ? roster_index(l->ro, &am->replaces) : -1;
 	}
 	p->approved[a] = true;
 	if (++p->approvals >= l->c->quorum && !p->effective_at)
@@ -580,7 +598,7 @@ static int snap_members(struct al_ledger *l, struct undo *u);
  * record what it changes there (ledger_add). */
 static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 {
-	long k = charter_index(l->c, &b->author), a;
+	long k = roster_index(l->ro, &b->author), a;
 	struct al_cstatus *s;
 	char why[AL_ERRLEN];
 	if (k < 0)
@@ -679,13 +697,13 @@ static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 }
 
 /* Has everything e's author had seen (its frontier) been applied? */
-static bool ready(const struct al_charter *c, const struct al_body *b, const uint64_t *done)
+static bool ready(const struct al_roster *ro, const struct al_body *b, const uint64_t *done)
 {
 	for (size_t i = 0; i < b->n_frontier; i++) {
-		long m = charter_index(c, &b->frontier[i].author);
+		long m = roster_index(ro, &b->frontier[i].author);
 		uint64_t seen = b->frontier[i].seq;
-		if (m >= 0 && seen > members_feed_end(c, (size_t)m))
-			seen = members_feed_end(c, (size_t)m); /* what is void is never applied */
+		if (m >= 0 && seen > roster_feed_end(ro, (size_t)m))
+			seen = roster_feed_end(ro, (size_t)m); /* what is void is never applied */
 		if (m >= 0 && done[m] < seen)
 			return false;
 	}
@@ -713,27 +731,27 @@ static const struct al_envelope *held(struct al_envelope ***feed, const size_t *
 	return q >= 1 && q <= len[k] && feed[k][q - 1]->b.seq == q ? feed[k][q - 1] : NULL;
 }
 
-static bool backdated_why(const struct al_charter *c, size_t k, uint64_t seq, int64_t at,
+static bool backdated_why(const struct al_roster *ro, size_t k, uint64_t seq, int64_t at,
 			  const struct al_body *b, char *why)
 {
 	snprintf(why, AL_ERRLEN, "dated %.0f s before %s/%llu, which its author had seen: a "
-		 "backdated clock", (at - b->timestamp) / 1000.0, c->members[k].name,
+		 "backdated clock", (at - b->timestamp) / 1000.0, ro->members[k].name,
 		 (unsigned long long)seq);
 	return true;
 }
 
 /* A message dated well before something its author had seen was signed
  * with a backdated clock: it may not rewrite the past. */
-static bool backdated(const struct al_charter *c, struct al_envelope ***feed, const size_t *len,
+static bool backdated(const struct al_roster *ro, struct al_envelope ***feed, const size_t *len,
 		      const struct al_envelope *e, char *why)
 {
-	int64_t skew = (int64_t)c->params.skew * 1000;
+	int64_t skew = (int64_t)ro->c->params.skew * 1000;
 	for (size_t i = 0; i < e->b.n_frontier; i++) {
-		long k = charter_index(c, &e->b.frontier[i].author);
+		long k = roster_index(ro, &e->b.frontier[i].author);
 		const struct al_envelope *seen = k < 0 ? NULL : held(feed, len, (size_t)k,
 								     e->b.frontier[i].seq);
 		if (seen && seen->b.timestamp - skew > e->b.timestamp)
-			return backdated_why(c, (size_t)k, seen->b.seq, seen->b.timestamp, &e->b, why);
+			return backdated_why(ro, (size_t)k, seen->b.seq, seen->b.timestamp, &e->b, why);
 	}
 	return false;
 }
@@ -755,8 +773,8 @@ static int by_ack_seq(const void *pa, const void *pb)
  * time over all entries at or above each seq. */
 static int find_acks(struct al_ledger *l, struct al_envelope ***feed, const size_t *done_len)
 {
-	const struct al_charter *c = l->c;
-	size_t m = c->n_members;
+	const struct al_roster *ro = l->ro;
+	size_t m = ro->n_members;
 	int rc = AL_OK;
 	for (size_t k = 0; k < m && rc == AL_OK; k++) {
 		struct ack *v = NULL;
@@ -767,7 +785,7 @@ static int find_acks(struct al_ledger *l, struct al_envelope ***feed, const size
 			for (size_t i = 0; i < done_len[j] && rc == AL_OK; i++) {
 				const struct al_body *b = &feed[j][i]->b;
 				for (size_t f = 0; f < b->n_frontier; f++) {
-					if (memcmp(&b->frontier[f].author, &c->members[k].sign_key,
+					if (memcmp(&b->frontier[f].author, &ro->members[k].sign_key,
 						   AL_KEYLEN) || !b->frontier[f].seq)
 						continue;
 					if (n == cap) {
@@ -791,7 +809,7 @@ static int find_acks(struct al_ledger *l, struct al_envelope ***feed, const size
 			for (size_t i = 0; i < l->n_items; i++) {
 				struct al_cstatus *s = &l->items[i];
 				if (!s->delivery.seq || memcmp(&s->delivery.author,
-							      &c->members[k].sign_key, AL_KEYLEN))
+							      &ro->members[k].sign_key, AL_KEYLEN))
 					continue;
 				size_t lo = 0, hi = n; /* the first entry with seq >= the delivery's */
 				while (lo < hi) {
@@ -811,24 +829,25 @@ static int find_acks(struct al_ledger *l, struct al_envelope ***feed, const size
 
 /* The member whose feed e is replayed in, or -1: e is not (signed after
  * as_of; or after the end of its feed that the replacement of its keys set,
- * members_feed_end: void, wherever its timestamp would put it). */
-static long replayed(const struct al_charter *c, const struct al_envelope *e, int64_t as_of)
+ * roster_feed_end: void, wherever its timestamp would put it). */
+static long replayed(const struct al_roster *ro, const struct al_envelope *e, int64_t as_of)
 {
-	long k = charter_index(c, &e->b.author);
-	return k >= 0 && e->b.timestamp <= as_of && e->b.seq <= members_feed_end(c, (size_t)k)
+	long k = roster_index(ro, &e->b.author);
+	return k >= 0 && e->b.timestamp <= as_of && e->b.seq <= roster_feed_end(ro, (size_t)k)
 		       ? k : -1;
 }
 
 /* The ledger of c before any message, or NULL (out of memory). */
-static struct al_ledger *ledger_alloc(const struct al_charter *c)
+static struct al_ledger *ledger_alloc(const struct al_roster *ro)
 {
-	size_t m = c->n_members;
+	size_t m = ro->n_members;
 	struct al_ledger *l = calloc(1, sizeof *l);
 	if (!l)
 		return NULL;
-	l->c = c; /* first: ledger_destroy needs c */
+	l->c = ro->c; /* first: ledger_destroy needs c */
+	l->ro = ro;
 	l->n_members = m;
-	l->params = c->params;
+	l->params = ro->c->params;
 	if (!(l->violations = calloc(m, sizeof(uint64_t))) ||
 	    !(l->standing = calloc(m, sizeof *l->standing)) ||
 	    !(l->party = calloc(m, sizeof *l->party)) ||
@@ -842,20 +861,21 @@ static struct al_ledger *ledger_alloc(const struct al_charter *c)
 		return NULL;
 	}
 	for (size_t k = 0; k < m; k++) {
-		l->standing[k] = k < c->n_founders ? AL_FOUNDER : AL_CANDIDATE;
+		l->standing[k] = k < ro->n_founders ? AL_FOUNDER : AL_CANDIDATE;
 		l->party[k] = k;
-		l->card[k] = c->members[k]; /* a joined member's: its amendment's, once in effect */
-		if (k < c->n_founders)
+		card_of(ro, k, &l->card[k]); /* a joined member's: its amendment's, once in
+					      * effect; moves are replayed (amend) */
+		if (k < ro->n_founders)
 			l->order[l->n_order++] = k;
 	}
 	return l;
 }
 
-int ledger_build(const struct al_charter *c, struct al_envelope *const *env, size_t n,
+int ledger_build(const struct al_roster *ro, struct al_envelope *const *env, size_t n,
 		 int64_t as_of, struct al_ledger **out)
 {
-	size_t m = c->n_members;
-	struct al_ledger *l = ledger_alloc(c);
+	size_t m = ro->n_members;
+	struct al_ledger *l = ledger_alloc(ro);
 	struct al_envelope ***feed = calloc(m, sizeof *feed);
 	size_t *len = calloc(m, sizeof *len), *next = calloc(m, sizeof *next);
 	uint64_t *done = calloc(m, sizeof *done);
@@ -866,7 +886,7 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 	/* Each member's feed, in sequence (timestamps never go back within a
 	 * feed, so the messages signed by as_of are a prefix of it). */
 	for (size_t i = 0; i < n; i++) {
-		long k = replayed(c, env[i], as_of);
+		long k = replayed(ro, env[i], as_of);
 		if (k >= 0)
 			len[k]++;
 	}
@@ -874,7 +894,7 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 		if (!(feed[k] = calloc(len[k] ? len[k] : 1, sizeof **feed)))
 			goto out;
 	for (size_t i = 0; i < n; i++) {
-		long k = replayed(c, env[i], as_of);
+		long k = replayed(ro, env[i], as_of);
 		if (k >= 0)
 			feed[k][next[k]++] = env[i];
 	}
@@ -892,7 +912,7 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 			if (next[k] >= len[k])
 				continue;
 			const struct al_envelope *e = feed[k][next[k]];
-			if (ready(c, &e->b, done) &&
+			if (ready(ro, &e->b, done) &&
 			    (pick < 0 || earlier(&e->b, &feed[pick][next[pick]]->b)))
 				pick = (long)k;
 		}
@@ -901,7 +921,7 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
 		const struct al_envelope *e = feed[pick][next[pick]++];
 		char why[AL_ERRLEN];
 		done[pick] = e->b.seq;
-		if (backdated(c, feed, len, e, why)) {
+		if (backdated(ro, feed, len, e, why)) {
 			rc = violation(l, pick, &e->b, why, NULL);
 		} else {
 			rc = apply(l, &e->b, NULL);
@@ -1031,7 +1051,7 @@ static long dl_find(const struct inc_feed *f, uint64_t seq)
  * feeds of other parties. */
 static int64_t ack_lookup(const struct al_ledger *l, const struct al_ref *delivery)
 {
-	long k = charter_index(l->c, &delivery->author);
+	long k = roster_index(l->ro, &delivery->author);
 	const struct inc_feed *f = k >= 0 ? &l->inc->feed[k] : NULL;
 	long i = f ? dl_find(f, delivery->seq) : -1;
 	int64_t at = 0;
@@ -1051,7 +1071,7 @@ static void ack_note(struct al_ledger *l, size_t j, const struct al_body *b)
 {
 	size_t m = l->n_members;
 	for (size_t e = 0; e < b->n_frontier; e++) {
-		long k = charter_index(l->c, &b->frontier[e].author);
+		long k = roster_index(l->ro, &b->frontier[e].author);
 		if (k < 0 || !b->frontier[e].seq)
 			continue;
 		struct inc_feed *f = &l->inc->feed[k];
@@ -1072,7 +1092,7 @@ static void ack_note(struct al_ledger *l, size_t j, const struct al_body *b)
 				continue;
 			struct al_cstatus *s = find(l, &f->dl[lo].commitment);
 			if (s && s->delivery.seq == f->dl[lo].seq &&
-			    !memcmp(&s->delivery.author, &l->c->members[k].sign_key, AL_KEYLEN) &&
+			    !memcmp(&s->delivery.author, &l->ro->members[k].sign_key, AL_KEYLEN) &&
 			    (!s->acked_at || b->timestamp < s->acked_at))
 				s->acked_at = b->timestamp;
 		}
@@ -1105,11 +1125,11 @@ static int inc_step(struct al_ledger *l, size_t k)
 	int64_t skew = (int64_t)l->c->params.skew * 1000;
 	bool back = false;
 	for (size_t i = 0; i < x->b.n_frontier && !back; i++) {
-		long s = charter_index(l->c, &x->b.frontier[i].author);
+		long s = roster_index(l->ro, &x->b.frontier[i].author);
 		uint64_t q = x->b.frontier[i].seq;
 		if (s >= 0 && q >= 1 && q <= in->feed[s].n_ts &&
 		    in->feed[s].ts[q - 1] - skew > x->b.timestamp)
-			back = backdated_why(l->c, (size_t)s, q, in->feed[s].ts[q - 1], &x->b, why);
+			back = backdated_why(l->ro, (size_t)s, q, in->feed[s].ts[q - 1], &x->b, why);
 	}
 	rc = back ? violation(l, (long)k, &x->b, why, u) : apply(l, &x->b, u);
 	if (u->snap && !same_party(l, u->snap->party))
@@ -1135,7 +1155,7 @@ static void undo_one(struct al_ledger *l)
 	struct undo *u = &in->tail[--in->tail_n];
 	while (l->n_items > u->n_items) {
 		struct al_cstatus *s = &l->items[--l->n_items];
-		long k = charter_index(l->c, &s->id.author);
+		long k = roster_index(l->ro, &s->id.author);
 		l->item_of[k][s->id.seq] = 0;
 		free(s->what);
 		free(s->to);
@@ -1153,7 +1173,7 @@ static void undo_one(struct al_ledger *l)
 	}
 	while (l->n_tasks > u->n_tasks) {
 		struct al_task_status *t = &l->tasks[--l->n_tasks];
-		l->task_of[charter_index(l->c, &t->id.author)][t->id.seq] = 0;
+		l->task_of[roster_index(l->ro, &t->id.author)][t->id.seq] = 0;
 	}
 	l->n_feedback = u->n_feedback;
 	while (l->n_proposals > u->n_proposals)
@@ -1176,7 +1196,7 @@ static void undo_one(struct al_ledger *l)
 		snap_free(u->snap);
 	}
 	l->n_order = u->n_order;
-	long k = charter_index(l->c, &u->m->b.author);
+	long k = roster_index(l->ro, &u->m->b.author);
 	in->feed[k].next--;
 	in->done[k] = u->m->b.seq - 1;
 	in->n_applied--;
@@ -1195,7 +1215,7 @@ static int inc_merge(struct al_ledger *l)
 			if (f->next >= f->n)
 				continue;
 			const struct al_body *b = &f->q[f->next]->b;
-			if (ready(l->c, b, in->done) && (!best || earlier(b, best))) {
+			if (ready(l->ro, b, in->done) && (!best || earlier(b, best))) {
 				pick = (long)k;
 				best = b;
 			}
@@ -1223,6 +1243,7 @@ static void inc_settle(struct al_ledger *l)
 {
 	struct al_ledger_inc *in = l->inc;
 	const struct al_charter *c = l->c;
+	const struct al_roster *ro = l->ro;
 	struct al_body bound = { 0 };
 	bool any = false;
 	for (size_t k = 0; k < l->n_members; k++) {
@@ -1238,7 +1259,7 @@ static void inc_settle(struct al_ledger *l)
 		if ((l->standing[k] == AL_LEFT || l->standing[k] == AL_REPLACED ||
 		     l->standing[k] == AL_CANDIDATE) && (!in->expect || f->n_ts >= in->expect[k]))
 			continue;
-		struct al_body b = { .author = c->members[k].sign_key };
+		struct al_body b = { .author = ro->members[k].sign_key };
 		b.timestamp = f->n_ts ? f->ts[f->n_ts - 1]
 				      : c->created - (int64_t)(c->params.skew * 1000);
 		if (!any || earlier(&b, &bound))
@@ -1247,7 +1268,7 @@ static void inc_settle(struct al_ledger *l)
 	}
 	while (in->tail_lo < in->tail_n && (!any || earlier(&in->tail[in->tail_lo].m->b, &bound))) {
 		struct undo *u = &in->tail[in->tail_lo++];
-		struct inc_feed *f = &in->feed[charter_index(c, &u->m->b.author)];
+		struct inc_feed *f = &in->feed[roster_index(ro, &u->m->b.author)];
 		if (!in->have_stable_max || earlier(&in->stable_max, &u->m->b)) {
 			in->stable_max.timestamp = u->m->b.timestamp;
 			in->stable_max.author = u->m->b.author;
@@ -1289,10 +1310,10 @@ int ledger_expect(struct al_ledger *l, const uint64_t *held)
 	return AL_OK;
 }
 
-int ledger_new(const struct al_charter *c, struct al_ledger **out)
+int ledger_new(const struct al_roster *ro, struct al_ledger **out)
 {
-	size_t m = c->n_members;
-	struct al_ledger *l = ledger_alloc(c);
+	size_t m = ro->n_members;
+	struct al_ledger *l = ledger_alloc(ro);
 	*out = NULL;
 	if (!l || !(l->inc = calloc(1, sizeof *l->inc)) ||
 	    !(l->inc->cards = malloc((m ? m : 1) * sizeof *l->inc->cards)) ||
@@ -1302,25 +1323,26 @@ int ledger_new(const struct al_charter *c, struct al_ledger **out)
 		ledger_destroy(&l);
 		return AL_E_NOMEM;
 	}
-	memcpy(l->inc->cards, c->members, m * sizeof *c->members);
 	for (size_t k = 0; k < m; k++)
-		l->inc->feed_end[k] = members_feed_end(c, k);
+		card_of(ro, k, &l->inc->cards[k]);
+	for (size_t k = 0; k < m; k++)
+		l->inc->feed_end[k] = roster_feed_end(ro, k);
 	*out = l;
 	return AL_OK;
 }
 
-/* Has c's membership changed since l was made? why says how. */
+/* Has the roster changed since l was made? why says how. */
 static bool members_moved(const struct al_ledger *l, char *why)
 {
-	const struct al_charter *c = l->c;
-	if (c->n_members != l->n_members)
+	const struct al_roster *ro = l->ro;
+	if (ro->n_members != l->n_members)
 		return al_errf(why, LEDGER_REBUILD, "the charter has %zu members, the ledger %zu: "
-			       "rebuild it", c->n_members, l->n_members), true;
+			       "rebuild it", ro->n_members, l->n_members), true;
 	for (size_t k = 0; k < l->n_members; k++)
-		if (members_feed_end(c, k) != l->inc->feed_end[k] ||
-		    !same_card(&c->members[k], &l->inc->cards[k]))
+		if (roster_feed_end(ro, k) != l->inc->feed_end[k] ||
+		    !is_card_of(ro, k, &l->inc->cards[k]))
 			return al_errf(why, LEDGER_REBUILD, "member %s changed (its card, or the end "
-				       "of its feed): rebuild the ledger", c->members[k].name), true;
+				       "of its feed): rebuild the ledger", ro->members[k].name), true;
 	return false;
 }
 
@@ -1357,6 +1379,7 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why)
 {
 	struct al_ledger_inc *in = l->inc;
 	const struct al_charter *c = l->c;
+	const struct al_roster *ro = l->ro;
 	if (!in)
 		return al_errf(why, AL_E_INVAL, "this ledger was built by a full replay: make one "
 			       "with ledger_new to add messages to it");
@@ -1364,7 +1387,7 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why)
 		return al_errf(why, LEDGER_REBUILD, "the ledger ran out of memory: rebuild it");
 	if (members_moved(l, why))
 		return LEDGER_REBUILD;
-	long k = charter_index(c, &e->b.author);
+	long k = roster_index(ro, &e->b.author);
 	if (k < 0)
 		return al_errf(why, AL_E_INVAL, "the author of a message added to the ledger is not "
 			       "a member");
@@ -1374,13 +1397,13 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why)
 		return AL_OK; /* void */
 	if (seq != f->n_ts + 1)
 		return al_errf(why, AL_E_INVAL, "%s/%llu added after %s/%llu: a feed's messages are "
-			       "added in sequence", c->members[k].name, (unsigned long long)seq,
-			       c->members[k].name, (unsigned long long)f->n_ts);
+			       "added in sequence", ro->members[k].name, (unsigned long long)seq,
+			       ro->members[k].name, (unsigned long long)f->n_ts);
 	if ((f->n_ts && e->b.timestamp < f->ts[f->n_ts - 1]) ||
 	    e->b.timestamp < c->created - (int64_t)(c->params.skew * 1000))
 		return al_errf(why, AL_E_INVAL, "%s/%llu goes back in time (before its feed's previous "
 			       "message or the charter): a ledger adds only validated messages",
-			       c->members[k].name, (unsigned long long)seq);
+			       ro->members[k].name, (unsigned long long)seq);
 	struct inc_msg *x = calloc(1, sizeof *x);
 	char err[AL_ERRLEN];
 	if (!x || wire_body_unpack(e->body, e->body_len, &x->b, err) || inc_hold(l, (size_t)k, x)) {
@@ -1390,7 +1413,7 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why)
 	in->st.added++;
 	in->party_moved = false;
 	int rc = AL_OK;
-	if (f->next == f->n - 1 && ready(c, &x->b, in->done)) {
+	if (f->next == f->n - 1 && ready(ro, &x->b, in->done)) {
 		/* It sorts after the step t0 at which it became ready (its
 		 * feed's previous message and what it had seen applied), before
 		 * the first later step that sorts after it. */
@@ -1398,7 +1421,7 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why)
 		if (in->have_last && earlier(&x->b, &in->last)) {
 			int64_t t0 = inc_pos(l, (size_t)k, seq - 1);
 			for (size_t i = 0; i < x->b.n_frontier; i++) {
-				long s = charter_index(c, &x->b.frontier[i].author);
+				long s = roster_index(ro, &x->b.frontier[i].author);
 				uint64_t q = x->b.frontier[i].seq;
 				if (s < 0)
 					continue;
@@ -1415,7 +1438,7 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why)
 			    t0 + 1 < (int64_t)in->n_stable) {
 				in->failed = true;
 				return al_errf(why, LEDGER_REBUILD, "%s/%llu sorts before what is "
-					       "stable: rebuild the ledger", c->members[k].name,
+					       "stable: rebuild the ledger", ro->members[k].name,
 					       (unsigned long long)seq);
 			}
 			size_t i = in->tail_lo;
@@ -1556,7 +1579,7 @@ void ledger_destroy(struct al_ledger **lp)
  * in order (feeds_check, as when entering a store; with own, the
  * signatures are taken as checked at admission). */
 struct opened {
-	struct al_charter *c;
+	struct al_roster *ro;
 	struct al_feeds *feeds; /* NULL: no checks */
 	bool own;               /* a home's own log: signatures not checked again */
 	struct al_envelope **env;
@@ -1572,13 +1595,13 @@ static int take(struct opened *o, const struct al_log_rec *r, struct al_verify_i
 		return AL_E_NOMEM;
 	if (o->own && it->rc == AL_OK)
 		envelope_trust_own(&it->env);
-	bool ok = o->feeds ? feeds_check_item(o->c, o->feeds, it, when_now(), why) == AL_ACCEPT
+	bool ok = o->feeds ? feeds_check_item(o->ro, o->feeds, it, when_now(), why) == AL_ACCEPT
 			   : it->rc == AL_OK;
 	struct al_envelope *e = &it->env;
 	struct al_feed_entry fe = { r->index, r->offset, e->hash, e->b.timestamp, e->b.kind };
 	int rc = ok && o->feeds ? feeds_add(o->feeds, &e->b.author, e->b.seq, &fe) : AL_OK;
-	if (ok && rc == AL_OK && o->feeds) /* a store's own log: its charter knows */
-		rc = members_note(o->c, &e->b);
+	if (ok && rc == AL_OK && o->feeds) /* a store's own log: its roster knows */
+		rc = roster_note(o->ro, &e->b);
 	if (!ok || rc)
 		return rc;
 	if (!(o->env[o->n] = malloc(sizeof *e)))
@@ -1612,10 +1635,10 @@ static int skip_fault(void *arg, const struct al_log_fault *f)
 	return 0;
 }
 
-int ledger_of_log(const char *path, struct al_charter *c, int64_t as_of,
+int ledger_of_log(const char *path, struct al_roster *ro, int64_t as_of,
 		  enum al_ledger_check check, struct al_ledger **out, char *why)
 {
-	struct opened o = { c, NULL, check == AL_LEDGER_OWN, NULL, 0, 0 };
+	struct opened o = { ro, NULL, check == AL_LEDGER_OWN, NULL, 0, 0 };
 	struct al_verify *pool = NULL;
 	int rc = check != AL_LEDGER_TRUSTED ? feeds_new(&o.feeds) : AL_OK;
 	*out = NULL;
@@ -1625,7 +1648,7 @@ int ledger_of_log(const char *path, struct al_charter *c, int64_t as_of,
 		rc = pool ? verify_scan(pool, path, verified_record, skip_fault, &o, why)
 			  : log_scan(path, open_record, o.feeds ? skip_fault : NULL, &o, why);
 	verify_destroy(&pool);
-	if (rc == AL_OK && (rc = ledger_build(c, o.env, o.n, as_of, out)))
+	if (rc == AL_OK && (rc = ledger_build(ro, o.env, o.n, as_of, out)))
 		al_errf(why, rc, "out of memory");
 	else if (rc == AL_E_NOMEM)
 		al_errf(why, rc, "out of memory");
@@ -1642,7 +1665,7 @@ int ledger_from_store(struct al_store *st, struct al_ledger **out, char *why)
 {
 	/* One sequential read of the log: every record in it was validated
 	 * when it entered the store. */
-	return ledger_of_log(log_path(st->log), st->charter, INT64_MAX, AL_LEDGER_TRUSTED, out,
+	return ledger_of_log(log_path(st->log), store_roster(st), INT64_MAX, AL_LEDGER_TRUSTED, out,
 			     why);
 }
 
@@ -1714,7 +1737,7 @@ bool ledger_equal(const struct al_ledger *a, const struct al_ledger *b, char *wh
 	DIFF(a->c != b->c, "ledgers of different charters");
 	DIFF(m != b->n_members, "%zu members, not %zu", m, b->n_members);
 	for (size_t k = 0; k < m; k++) {
-		const char *name = a->c->members[k].name;
+		const char *name = a->ro->members[k].name;
 		DIFF(a->standing[k] != b->standing[k], "member %s: standing %d, not %d", name,
 		     a->standing[k], b->standing[k]);
 		DIFF(a->party[k] != b->party[k], "member %s: party %zu, not %zu", name, a->party[k],
@@ -1891,7 +1914,7 @@ int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w)
 	const struct al_ledger_inc *in = l->inc;
 	size_t m = l->n_members;
 	struct sv s = { w, AL_OK };
-	if (!in || in->failed || l->c->n_members != m)
+	if (!in || in->failed || l->ro->n_members != m)
 		return AL_E_INVAL;
 	sv_u32(&s, LEDGER_SAVE_VERSION);
 	/* The charter it was made of: the alliance, its members as the store
@@ -1991,7 +2014,7 @@ int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w)
 	sv_u64(&s, in->tail_n - in->tail_lo);
 	for (size_t i = in->tail_lo; i < in->tail_n; i++) {
 		const struct undo *u = &in->tail[i];
-		sv_u64(&s, (uint64_t)charter_index(l->c, &u->m->b.author));
+		sv_u64(&s, (uint64_t)roster_index(l->ro, &u->m->b.author));
 		const size_t n[] = { u->n_items, u->n_tasks, u->n_feedback, u->n_proposals,
 				     u->n_broken, u->n_order };
 		for (size_t j = 0; j < sizeof n / sizeof *n; j++)
@@ -2021,7 +2044,7 @@ int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w)
  * after damage is safe, and the load fails at the next check. */
 struct ld {
 	struct al_ckpt_reader *r;
-	const struct al_charter *c;
+	const struct al_roster *ro;
 	size_t m;
 	const char *odd; /* the first value out of range, or NULL */
 };
@@ -2191,7 +2214,7 @@ static void ld_prop_moves(struct ld *x, struct al_proposal *p)
 static long ld_id(struct ld *x, const struct al_ledger *l, const struct al_ref *id,
 		  const char *what)
 {
-	long k = charter_index(x->c, &id->author);
+	long k = roster_index(x->ro, &id->author);
 	if (k < 0 || !id->seq || id->seq > l->inc->feed[k].n_ts) {
 		ld_odd(x, what);
 		return -1;
@@ -2203,7 +2226,7 @@ static long ld_id(struct ld *x, const struct al_ledger *l, const struct al_ref *
 static int ld_feed(struct ld *x, struct al_ledger *l, size_t k, char *why)
 {
 	struct inc_feed *f = &l->inc->feed[k];
-	const struct al_charter *c = x->c;
+	const struct al_roster *ro = x->ro;
 	size_t m = x->m;
 	size_t n = ld_count(x, 8, "a feed's timestamps do not fit");
 	if (n > l->inc->feed_end[k])
@@ -2248,7 +2271,7 @@ static int ld_feed(struct ld *x, struct al_ledger *l, size_t k, char *why)
 		char err[AL_ERRLEN];
 		struct inc_msg *msg;
 		if (x->r->bad || len > AL_MAX_ENVELOPE || len > x->r->left)
-			return al_errf(why, AL_E_PARSE, "%s/%llu does not fit", c->members[k].name,
+			return al_errf(why, AL_E_PARSE, "%s/%llu does not fit", ro->members[k].name,
 				       (unsigned long long)seq);
 		if (!(msg = calloc(1, sizeof *msg)))
 			return AL_E_NOMEM;
@@ -2256,7 +2279,7 @@ static int ld_feed(struct ld *x, struct al_ledger *l, size_t k, char *why)
 		if (rc) {
 			free(msg);
 			return rc == AL_E_NOMEM ? rc : al_errf(why, AL_E_PARSE, "%s/%llu: %s",
-								c->members[k].name,
+								ro->members[k].name,
 								(unsigned long long)seq, err);
 		}
 		f->q[f->n++] = msg;
@@ -2266,16 +2289,16 @@ static int ld_feed(struct ld *x, struct al_ledger *l, size_t k, char *why)
 		size_t again_len = 0;
 		if ((rc = wire_body_pack(&msg->b, &again, &again_len)))
 			return rc == AL_E_NOMEM ? rc : al_errf(why, AL_E_PARSE, "%s/%llu cannot be "
-								"packed again", c->members[k].name,
+								"packed again", ro->members[k].name,
 								(unsigned long long)seq);
 		bool canonical = again_len == len && !memcmp(again, x->r->p, len);
 		free(again);
 		x->r->p += len;
 		x->r->left -= len;
-		if (!canonical || memcmp(&msg->b.author, &c->members[k].sign_key, AL_KEYLEN) ||
+		if (!canonical || memcmp(&msg->b.author, &ro->members[k].sign_key, AL_KEYLEN) ||
 		    msg->b.seq != seq || msg->b.timestamp != f->ts[seq - 1])
 			return al_errf(why, AL_E_PARSE, "%s/%llu is another message",
-				       c->members[k].name, (unsigned long long)seq);
+				       ro->members[k].name, (unsigned long long)seq);
 	}
 	f->next = (size_t)applied;
 	l->inc->done[k] = f->n_ts - (held - applied);
@@ -2496,12 +2519,12 @@ static int ld_ledger(struct ld *x, struct al_ledger *l)
 	return x->odd || x->r->bad ? AL_E_PARSE : AL_OK;
 }
 
-int ledger_load(const struct al_charter *c, struct al_ckpt_reader *r, struct al_ledger **out,
+int ledger_load(const struct al_roster *ro, struct al_ckpt_reader *r, struct al_ledger **out,
 		char *why)
 {
-	struct ld x = { r, c, c->n_members, NULL };
+	struct ld x = { r, ro, ro->n_members, NULL };
 	struct al_ledger *l = NULL;
-	size_t m = c->n_members, *cursor = NULL;
+	size_t m = ro->n_members, *cursor = NULL;
 	uint64_t added = 0, applied = 0;
 	al_hash id;
 	int rc;
@@ -2516,12 +2539,12 @@ int ledger_load(const struct al_charter *c, struct al_ckpt_reader *r, struct al_
 	uint64_t n = ckpt_get_u64(r);
 	if (r->bad)
 		return al_errf(why, AL_E_PARSE, "ledger state: cut short");
-	if (memcmp(&id, &c->id, AL_HASHLEN))
+	if (memcmp(&id, &ro->c->id, AL_HASHLEN))
 		return al_errf(why, AL_E_INVAL, "ledger state of another alliance: replay the log");
 	if (n != m)
 		return al_errf(why, AL_E_INVAL, "ledger state: the members changed since it was "
 			       "saved (%" PRIu64 " then, %zu now): replay the log", n, m);
-	if ((rc = ledger_new(c, &l)))
+	if ((rc = ledger_new(ro, &l)))
 		goto out;
 	for (size_t k = 0; k < m; k++) {
 		struct al_member card;
@@ -2531,10 +2554,10 @@ int ledger_load(const struct al_charter *c, struct al_ckpt_reader *r, struct al_
 			rc = AL_E_PARSE;
 			goto out;
 		}
-		if (!same_card(&card, &c->members[k]) || end != l->inc->feed_end[k]) {
+		if (!is_card_of(ro, k, &card) || end != l->inc->feed_end[k]) {
 			rc = al_errf(why, AL_E_INVAL, "ledger state: member %s changed since it was "
 				     "saved (its card, or the end of its feed): replay the log",
-				     c->members[k].name);
+				     ro->members[k].name);
 			goto out;
 		}
 	}

@@ -16,9 +16,9 @@
 #ifndef AL_LEDGER_H
 #define AL_LEDGER_H
 
-#include "charter.h"
 #include "envelope.h"
 #include "err.h"
+#include "roster.h"
 
 enum al_cstate {
 	AL_C_PROPOSED,
@@ -36,7 +36,7 @@ enum al_cstate {
 
 struct al_cstatus {
 	struct al_ref id;     /* the commitment message */
-	size_t promisor;      /* member index (its party: members_party) */
+	size_t promisor;      /* member index (its party: roster_party) */
 	char *what;
 	size_t n_to;
 	size_t *to;           /* member indices (parties) */
@@ -92,11 +92,12 @@ struct al_rating {
 };
 
 struct al_ledger {
-	const struct al_charter *c; /* borrowed */
-	size_t n_members;           /* c's when built: the size of per-member arrays */
+	const struct al_roster *ro; /* borrowed: the members */
+	const struct al_charter *c; /* ro's charter */
+	size_t n_members;           /* ro's when built: the size of per-member arrays */
 	enum al_standing *standing; /* per member, at the end of the replay (AL_CANDIDATE:
 				     * not added yet; AL_REPLACED: keys replaced) */
-	size_t *party;              /* per member: the member its keys act for (members_party,
+	size_t *party;              /* per member: the member its keys act for (roster_party,
 				     * as the replay put replacements into effect) */
 	struct al_member *card;     /* per member: the charter's, or the amendment's that
 				     * added it (the one the rules compare names and keys with) */
@@ -123,19 +124,19 @@ struct al_ledger {
 				     * ledger_build, which takes no adds) */
 };
 
-/* Build the ledger of charter c from n envelopes (any order; each already
+/* Build the ledger of roster ro's members from n envelopes (any order; each already
  * validated into a log), as of time as_of: messages signed later are not
  * applied (INT64_MAX: all). Returns 0 or AL_E_NOMEM. */
-int ledger_build(const struct al_charter *c, struct al_envelope *const *env, size_t n,
+int ledger_build(const struct al_roster *ro, struct al_envelope *const *env, size_t n,
 		 int64_t as_of, struct al_ledger **out);
 
 /* The incremental ledger.
  *
- * ledger_new makes the empty ledger of charter c (as of all time), and
+ * ledger_new makes the empty ledger of roster ro (as of all time), and
  * ledger_add applies one admitted envelope: each feed's messages in
  * sequence, with no gap, the feeds interleaved in any order (as a store
  * admits them). After any sequence of adds the ledger is identical
- * (ledger_equal) to ledger_build(c, everything added, n, INT64_MAX).
+ * (ledger_equal) to ledger_build(ro, everything added, n, INT64_MAX).
  *
  * How: within a feed timestamps never decrease (feeds_check), so no
  * message yet to come sorts before the bound: the least (latest timestamp,
@@ -153,9 +154,11 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
  * (acked_at) are kept per delivery message and author feed, a minimum
  * that only falls as messages are added, so they need no undo.
  *
- * The ledger borrows c, which the store amends as it admits membership
- * amendments (members_note). When c's members change (a member added or
- * its card changed, or a feed's end moved by a replacement of keys),
+ * The ledger borrows ro, which the store amends as it admits membership
+ * amendments (roster_note). When ro's members change (a member added or
+ * its card changed, or a feed's end moved by a replacement of keys; not a
+ * move of an endpoint, which the ledger replays itself: the cards it
+ * compares are as given, before any move, roster_card_endpoint),
  * messages already applied may mean something else: ledger_add then
  * returns LEDGER_REBUILD, having applied nothing, and the ledger takes no
  * more adds. The caller makes a new one (ledger_new, then ledger_add of
@@ -164,9 +167,9 @@ int ledger_build(const struct al_charter *c, struct al_envelope *const *env, siz
  */
 enum { LEDGER_REBUILD = 1 };
 
-/* An empty ledger of charter c (borrowed; it must outlive the ledger).
+/* An empty ledger of roster ro (borrowed; it must outlive the ledger).
  * Returns 0 or AL_E_NOMEM. */
-int ledger_new(const struct al_charter *c, struct al_ledger **out);
+int ledger_new(const struct al_roster *ro, struct al_ledger **out);
 
 /* Apply envelope e (copied: the ledger keeps no pointer into it). Returns
  * 0; LEDGER_REBUILD (see above; why says what changed); AL_E_INVAL with
@@ -174,7 +177,7 @@ int ledger_new(const struct al_charter *c, struct al_ledger **out);
  * feed, predates the charter, or is not a member's, or when l was not
  * made by ledger_new (nothing changes); AL_E_NOMEM (the ledger then takes
  * no more adds: LEDGER_REBUILD). A message past its feed's end
- * (members_feed_end) is void: 0, nothing changes. */
+ * (roster_feed_end) is void: 0, nothing changes. */
 int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why);
 
 /* The incremental ledger's whole state, for a checkpoint (the section
@@ -183,7 +186,8 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why);
  * timestamps and deliveries, the counters), so that after ledger_load the
  * next ledger_add does exactly what it would have done on l. The payload
  * begins with its own u32 version, then the charter it depends on (the
- * alliance id, its members' cards and feed ends as l was made with them).
+ * alliance id, its members' cards, as given before any move, and feed ends
+ * as l was made with them).
  * Cost: about 8 bytes a message added (its timestamp), 8 + 8 x members a
  * delivery, 200 + members a commitment, and the bodies of the tail and the
  * held-back messages (few). Returns 0, AL_E_INVAL (l was not made by
@@ -194,15 +198,15 @@ struct al_ckpt_reader;
 int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w);
 
 /* Read what ledger_save wrote from r into *out (the caller's:
- * ledger_destroy), a ledger of charter c (borrowed, as by ledger_new),
+ * ledger_destroy), a ledger of roster ro (borrowed, as by ledger_new),
  * leaving r after it. Everything is checked as untrusted (lengths against
  * what is left, member indices, enums, strings, the tail against the
  * feeds, each body in the packing ledger_save writes), so that a state
  * that loads saves again to the bytes it was read from: returns 0; AL_E_PARSE with why (cut short, damaged, another
- * version); AL_E_INVAL with why (the state of another alliance, or c's
+ * version); AL_E_INVAL with why (the state of another alliance, or ro's
  * members or feed ends are not those it was saved with: replay the log);
  * AL_E_NOMEM. On failure *out is NULL and nothing is kept. */
-int ledger_load(const struct al_charter *c, struct al_ckpt_reader *r, struct al_ledger **out,
+int ledger_load(const struct al_roster *ro, struct al_ckpt_reader *r, struct al_ledger **out,
 		char *why);
 
 /* What the incremental ledger did (counters since ledger_new). */
@@ -246,9 +250,9 @@ enum al_ledger_check {
 /* The ledger of the log file at path, as of as_of. With check (VERIFY or
  * OWN), only the records that pass validation (feeds_check, in order)
  * count, and damage is skipped (the audit reports it); TRUSTED: the log is
- * a store's own. The records counted amend c's members (members_note; with
- * check only: a store's own charter knows its members already). */
-int ledger_of_log(const char *path, struct al_charter *c, int64_t as_of,
+ * a store's own. The records counted amend ro's members (roster_note; with
+ * check only: a store's own roster knows its members already). */
+int ledger_of_log(const char *path, struct al_roster *ro, int64_t as_of,
 		  enum al_ledger_check check, struct al_ledger **out, char *why);
 
 /* The ledger of everything store s holds (reads every record). */

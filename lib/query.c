@@ -9,7 +9,7 @@
 #include "charter.h"
 #include "err.h"
 #include "grow.h"
-#include "members.h"
+#include "roster.h"
 #include "when.h"
 
 static json_t *num(double x)
@@ -17,14 +17,14 @@ static json_t *num(double x)
 	return json_real(trust_round(x));
 }
 
-static json_t *trust_row(const struct al_charter *c, const struct al_trust *t, size_t m)
+static json_t *trust_row(const struct al_roster *ro, const struct al_trust *t, size_t m)
 {
 	const struct al_trust_row *r = &t->rows[m];
 	json_t *w = json_array();
 	for (size_t i = 0; i < r->n_warnings; i++)
 		json_array_append_new(w, json_string(r->warnings[i]));
 	return json_pack("{s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "partner",
-			 c->members[m].name, "trust", num(r->trust), "uncertainty",
+			 ro->members[m].name, "trust", num(r->trust), "uncertainty",
 			 num(r->uncertainty), "fulfilled", (json_int_t)r->fulfilled, "late",
 			 (json_int_t)r->late, "missed", (json_int_t)r->missed, "disputed",
 			 (json_int_t)r->disputed, "given", num(r->given), "received",
@@ -32,11 +32,11 @@ static json_t *trust_row(const struct al_charter *c, const struct al_trust *t, s
 			 r->received > 0 ? num(r->given / r->received) : json_null(), "warnings", w);
 }
 
-json_t *query_trust_table(const struct al_charter *c, const struct al_trust *t)
+json_t *query_trust_table(const struct al_roster *ro, const struct al_trust *t)
 {
 	json_t *v = json_array();
 	for (size_t i = 0; i < t->n_order; i++)
-		if (json_array_append_new(v, trust_row(c, t, t->order[i]))) {
+		if (json_array_append_new(v, trust_row(ro, t, t->order[i]))) {
 			json_decref(v); /* a row that cannot be shown: fail, never drop it */
 			return NULL;
 		}
@@ -44,16 +44,16 @@ json_t *query_trust_table(const struct al_charter *c, const struct al_trust *t)
 }
 
 /* One partner's row (m: its party's) with the evidence behind it. */
-static json_t *explain(const struct al_charter *c, const struct al_trust *t, size_t m)
+static json_t *explain(const struct al_roster *ro, const struct al_trust *t, size_t m)
 {
-	json_t *j = trust_row(c, t, m), *ev = json_array(), *pairs = json_array();
+	json_t *j = trust_row(ro, t, m), *ev = json_array(), *pairs = json_array();
 	char at[AL_WHENLEN];
 	for (size_t i = 0; i < t->n_evidence; i++) {
 		const struct al_evidence *e = &t->evidence[i];
 		char id[AL_IDLEN];
 		if (e->member != m)
 			continue;
-		charter_ref_name(c, &e->id, id);
+		roster_ref_name(ro, &e->id, id);
 		json_array_append_new(ev, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
 			id, "outcome", e->outcome, "at", when_format(e->at, at), "age_days",
 			num((double)(t->as_of - e->at) / 86400000.0), "weight", num(e->weight),
@@ -63,7 +63,7 @@ static json_t *explain(const struct al_charter *c, const struct al_trust *t, siz
 		size_t b = t->order[i];
 		if (b == m)
 			continue;
-		json_array_append_new(pairs, json_pack("{s:s, s:o, s:o}", "partner", c->members[b].name,
+		json_array_append_new(pairs, json_pack("{s:s, s:o, s:o}", "partner", ro->members[b].name,
 			"delivered_to", num(t->pair[m * t->n_rows + b]), "received_from",
 			num(t->pair[b * t->n_rows + m])));
 	}
@@ -79,19 +79,20 @@ int query_trust(const struct al_ledger *l, int64_t as_of, const char *name, json
 		char *why)
 {
 	const struct al_charter *c = l->c;
+	const struct al_roster *ro = l->ro;
 	const struct al_member *m = NULL;
 	struct al_trust *t = NULL;
 	*out = NULL;
-	if (name && *name && !(m = charter_member_named(c, name))) {
+	if (name && *name && !(m = roster_member_named(ro, name))) {
 		char list[1024];
 		return al_errf(why, AL_E_INVAL, "no member named '%s' in charter '%s' (members: %s)",
-			       name, c->title, charter_member_list(c, list, sizeof list));
+			       name, c->title, roster_member_list(ro, list, sizeof list));
 	}
 	if (trust_compute(l, as_of, &t))
 		return al_errf(why, AL_E_NOMEM, "out of memory");
 	/* A member's row is its party's: the evidence of all its keys. */
-	*out = m ? explain(c, t, members_party(c, (size_t)(m - c->members)))
-		 : query_trust_table(c, t);
+	*out = m ? explain(ro, t, roster_party(ro, (size_t)(m - ro->members)))
+		 : query_trust_table(ro, t);
 	trust_destroy(&t);
 	return *out ? AL_OK : al_errf(why, AL_E_NOMEM, "out of memory");
 }
@@ -117,7 +118,7 @@ static int state_ok(const char *state, char *why)
 static json_t *commitment_row(const struct al_ledger *l, const struct al_cstatus *s,
 			      int64_t as_of, const char *state, bool *nomem)
 {
-	const struct al_charter *c = l->c;
+	const struct al_roster *ro = l->ro;
 	const char *st = ledger_state_name(ledger_state_at(l, s, as_of));
 	char id[AL_IDLEN], t[AL_WHENLEN], task[AL_IDLEN];
 	*nomem = false;
@@ -125,13 +126,13 @@ static json_t *commitment_row(const struct al_ledger *l, const struct al_cstatus
 		return NULL;
 	json_t *to = json_array();
 	for (size_t b = 0; b < s->n_to; b++)
-		json_array_append_new(to, json_string(c->members[s->to[b]].name));
-	charter_ref_name(c, &s->id, id);
+		json_array_append_new(to, json_string(ro->members[s->to[b]].name));
+	roster_ref_name(ro, &s->id, id);
 	json_t *row = json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:o}",
-		"id", id, "promisor", c->members[s->promisor].name, "to", to, "what",
+		"id", id, "promisor", ro->members[s->promisor].name, "to", to, "what",
 		s->what, "due", when_format(s->due, t), "value", (json_int_t)s->value,
 		"state", st, "late", ledger_late(l, s), "task",
-		s->task.seq ? json_string(charter_ref_name(c, &s->task, task)) : json_null());
+		s->task.seq ? json_string(roster_ref_name(ro, &s->task, task)) : json_null());
 	*nomem = !row;
 	return row;
 }

@@ -37,9 +37,9 @@ int query_dump(const struct al_ledger *l, const struct al_query *q, char **out, 
 int query_trust(const struct al_ledger *l, int64_t as_of, const char *name, json_t **out,
 		char *why);
 
-/* The table of t (computed over a ledger of charter c) alone, as above;
+/* The table of t (computed over a ledger of roster ro) alone, as above;
  * NULL when memory ran out. */
-json_t *query_trust_table(const struct al_charter *c, const struct al_trust *t);
+json_t *query_trust_table(const struct al_roster *ro, const struct al_trust *t);
 
 /* commitments: an array of {id, promisor, to, what, due, value, state,
  * late, task}, in the ledger's order; with state (not NULL or ""), only

@@ -3,7 +3,6 @@
 #include "err.h"
 #include "file.h"
 #include "grow.h"
-#include "members.h"
 #include "when.h"
 #include "wire.h"
 
@@ -40,7 +39,7 @@ static int admit(struct al_store *s, const struct al_envelope *e, uint64_t index
 	if (rc == AL_OK && *e->b.key)
 		rc = idem_add(s->keys, &e->b.author, e->b.key, e->b.seq);
 	if (rc == AL_OK)
-		rc = members_note(s->charter, &e->b);
+		rc = roster_note(s->roster, &e->b);
 	if (rc == AL_OK)
 		ledger_note(s, e);
 	return rc;
@@ -155,7 +154,7 @@ fail:
 	return rc == AL_E_INVAL ? al_errf(why, rc, "path too long: '%s'", dir) : rc;
 }
 
-/* The indexes (and, when members, the members) as the charter alone
+/* The indexes (and, when members, the roster) as the charter alone
  * makes them: empty. */
 static int derive_anew(struct al_store *s, bool members, char *why)
 {
@@ -163,16 +162,18 @@ static int derive_anew(struct al_store *s, bool members, char *why)
 	checkpoint_forget(s);
 	feeds_destroy(&s->feeds);
 	idem_destroy(&s->keys);
-	ledger_destroy(&s->ledger); /* it borrows the charter */
+	ledger_destroy(&s->ledger); /* it borrows the roster */
 	if (members)
-		charter_destroy(&s->charter);
+		roster_destroy(&s->roster);
 	int rc = feeds_new(&s->feeds);
 	if (rc == AL_OK)
 		rc = idem_new(&s->keys);
-	if (rc == AL_OK && members && !(rc = path_in(path, sizeof path, s->dir, "charter")))
+	if (rc == AL_OK && !s->charter && !(rc = path_in(path, sizeof path, s->dir, "charter")))
 		rc = charter_load(path, &s->charter, why);
+	if (rc == AL_OK && members)
+		rc = roster_new(s->charter, &s->roster);
 	if (rc == AL_OK)
-		rc = ledger_new(s->charter, &s->ledger);
+		rc = ledger_new(s->roster, &s->ledger);
 	return rc;
 }
 
@@ -262,6 +263,7 @@ void store_close(struct al_store **sp)
 	feeds_destroy(&s->feeds);
 	idem_destroy(&s->keys);
 	ledger_destroy(&s->ledger);
+	roster_destroy(&s->roster); /* it borrows the charter */
 	charter_destroy(&s->charter);
 	free(s->proven);
 	free(s->dir);
@@ -383,7 +385,7 @@ int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
 		enum al_reason *reason, struct al_ref *id, char *why)
 {
 	struct al_envelope e;
-	*reason = feeds_check(s->charter, s->feeds, buf, len, now, &e, why);
+	*reason = feeds_check(s->roster, s->feeds, buf, len, now, &e, why);
 	int rc = settle(s, &e, reason, id, why);
 	envelope_clear(&e);
 	return rc;
@@ -392,7 +394,7 @@ int store_offer(struct al_store *s, const uint8_t *buf, size_t len, int64_t now,
 int store_offer_item(struct al_store *s, struct al_verify_item *it, int64_t now,
 		     enum al_reason *reason, struct al_ref *id, char *why)
 {
-	*reason = feeds_check_item(s->charter, s->feeds, it, now, why);
+	*reason = feeds_check_item(s->roster, s->feeds, it, now, why);
 	int rc = settle(s, &it->env, reason, id, why);
 	envelope_clear(&it->env);
 	return rc;
@@ -431,7 +433,7 @@ int store_author(struct al_store *s, const struct al_identity *id, struct al_bod
 		return rc;
 	/* Offered as sealed: e's signature was made here over these bytes
 	 * (AL_SIG_VALID), so it is not verified again. */
-	enum al_reason r = feeds_check_opened(s->charter, s->feeds, &e, now, err);
+	enum al_reason r = feeds_check_opened(s->roster, s->feeds, &e, now, err);
 	rc = settle(s, &e, &r, out_id, err);
 	envelope_clear(&e);
 	if (rc == AL_OK && r != AL_ACCEPT)
@@ -453,7 +455,7 @@ int store_rollback(struct al_store *s, const struct al_store_mark *m, char *why)
 {
 	uint64_t head = feeds_head(s->feeds, &m->author, NULL), n = log_records(s->log);
 	/* Only m's author's messages since m, none of them an amendment
-	 * (members_note would have to be undone too). */
+	 * (roster_note would have to be undone too). */
 	bool ok = head >= m->head && n >= m->log_records && n - m->log_records == head - m->head;
 	for (uint64_t q = m->head + 1; ok && q <= head; q++)
 		ok = feeds_get(s->feeds, &m->author, q)->kind != AL_KIND_AMENDMENT;
@@ -470,8 +472,8 @@ int store_rollback(struct al_store *s, const struct al_store_mark *m, char *why)
 
 long store_candidate(struct al_store *s, const struct al_member *self)
 {
-	size_t n = s->charter->n_members;
-	long i = members_candidate(s->charter, self);
+	size_t n = s->roster->n_members;
+	long i = roster_candidate(s->roster, self);
 	if (i >= 0 && (size_t)i >= n)
 		ledger_destroy(&s->ledger); /* made for the members before it */
 	return i;
@@ -498,11 +500,11 @@ int store_ledger(struct al_store *s, struct al_ledger **out, char *why)
 {
 	if (!s->ledger) {
 		struct rebuild rb = { NULL, why };
-		const struct al_charter *c = s->charter;
-		uint64_t *held = calloc(c->n_members ? c->n_members : 1, sizeof *held);
-		int rc = held ? ledger_new(c, &rb.l) : AL_E_NOMEM;
-		for (size_t k = 0; rc == AL_OK && k < c->n_members; k++)
-			held[k] = feeds_head(s->feeds, &c->members[k].sign_key, NULL);
+		const struct al_roster *ro = s->roster;
+		uint64_t *held = calloc(ro->n_members ? ro->n_members : 1, sizeof *held);
+		int rc = held ? ledger_new(ro, &rb.l) : AL_E_NOMEM;
+		for (size_t k = 0; rc == AL_OK && k < ro->n_members; k++)
+			held[k] = feeds_head(s->feeds, &ro->members[k].sign_key, NULL);
 		if (rc == AL_OK)
 			rc = ledger_expect(rb.l, held);
 		free(held);
@@ -528,7 +530,7 @@ int store_ledger_check(struct al_store *s, char *why)
 	char diff[AL_ERRLEN];
 	int rc = store_ledger(s, &l, why);
 	if (rc == AL_OK)
-		rc = ledger_of_log(log_path(s->log), s->charter, INT64_MAX, AL_LEDGER_TRUSTED, &full,
+		rc = ledger_of_log(log_path(s->log), s->roster, INT64_MAX, AL_LEDGER_TRUSTED, &full,
 				   why);
 	if (rc)
 		return rc;

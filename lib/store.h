@@ -28,9 +28,11 @@
 #include "idem.h"
 #include "ledger.h"
 #include "log.h"
+#include "roster.h"
 
 struct al_store {
-	struct al_charter *charter; /* owned; its members as the log amends them */
+	struct al_charter *charter; /* owned: the signed genesis document */
+	struct al_roster *roster;   /* owned: the members as the log amends them (store_roster) */
 	char *dir;
 	struct al_log *log;
 	struct al_log *equivocations;
@@ -52,6 +54,13 @@ struct al_store {
  * (why names file, record, offset), AL_E_CHARTER, AL_E_NOENT, AL_E_IO... */
 int store_open(const char *dir, bool create, const struct al_charter *c,
 	       struct al_log_recovery *recovery, struct al_store **out, char *why);
+
+/* The members of s's alliance as its log has amended them (roster.h),
+ * lent: it lives as long as s, and changes as s admits amendments. */
+static inline struct al_roster *store_roster(const struct al_store *s)
+{
+	return s->roster;
+}
 
 /* Offer an envelope received at time now. *reason says what happened;
  * when AL_ACCEPT it has been appended (not yet durable) and *id (may be
@@ -115,8 +124,8 @@ int store_keyed(struct al_store *s, const al_key *author, const char *key,
  * hold it. Returns 0 or an error reading the log (with why). */
 int store_ledger(struct al_store *s, struct al_ledger **out, char *why);
 
-/* This home's member in s's charter (members_candidate): its index, added
- * as a candidate when the charter does not name it yet (a newcomer waiting
+/* This home's member in s's roster (roster_candidate): its index, added
+ * as a candidate when the roster does not hold it yet (a newcomer waiting
  * for the amendment that adds it; the ledger is then rebuilt when asked).
  * -1 when out of memory. */
 long store_candidate(struct al_store *s, const struct al_member *self);

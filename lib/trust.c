@@ -64,7 +64,7 @@ static int warn(struct al_trust_row *row, const char *fmt, ...)
 }
 
 /* The ids of a member's evidence with this outcome, "acme/3, acme/7". */
-static void ids_of(const struct al_trust *t, const struct al_charter *c, size_t m,
+static void ids_of(const struct al_trust *t, const struct al_roster *ro, size_t m,
 		   const char *outcome, char *buf, size_t n)
 {
 	size_t used = 0;
@@ -75,7 +75,7 @@ static void ids_of(const struct al_trust *t, const struct al_charter *c, size_t 
 			continue;
 		char id[AL_IDLEN];
 		used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "",
-					 charter_ref_name(c, &e->id, id));
+					 roster_ref_name(ro, &e->id, id));
 	}
 }
 
@@ -152,7 +152,7 @@ static int judge(struct al_trust *t, const struct al_ledger *l, const struct al_
 
 int trust_compute(const struct al_ledger *l, int64_t as_of, struct al_trust **out)
 {
-	const struct al_charter *c = l->c;
+	const struct al_roster *ro = l->ro;
 	const struct al_params *p = &l->params; /* the charter's, as amended */
 	size_t n = l->n_members;
 	struct al_trust *t = calloc(1, sizeof *t);
@@ -198,7 +198,7 @@ int trust_compute(const struct al_ledger *l, int64_t as_of, struct al_trust **ou
 			rc = warn(row, "low trust %.4f on solid evidence (uncertainty %.4f)",
 				  trust_round(row->trust), trust_round(row->uncertainty));
 		if (rc == AL_OK && p->warn_misses && row->missed >= p->warn_misses) {
-			ids_of(t, c, m, "missed", ids, sizeof ids);
+			ids_of(t, ro, m, "missed", ids, sizeof ids);
 			rc = warn(row, "missed %" PRIu64 " commitments: %s", row->missed, ids);
 		}
 		if (rc == AL_OK && row->received > 0 &&

@@ -47,3 +47,11 @@ const struct al_charter *fuzz_charter(struct al_identity *const **out_ids)
 		*out_ids = ids;
 	return c;
 }
+
+const struct al_roster *fuzz_roster(void)
+{
+	static struct al_roster *r;
+	if (!r && roster_new(fuzz_charter(NULL), &r))
+		abort();
+	return r;
+}

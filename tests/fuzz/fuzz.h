@@ -14,11 +14,15 @@
 
 #include "charter.h"
 #include "key.h"
+#include "roster.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 void fuzz_seeds(void (*emit)(const uint8_t *data, size_t size));
 
 /* A fixed, signed 3-member charter and its members' identities, built once. */
 const struct al_charter *fuzz_charter(struct al_identity *const **ids);
+
+/* Its roster before any amendment (the founders), built once. */
+const struct al_roster *fuzz_roster(void);
 
 #endif

@@ -11,13 +11,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct al_charter *c = fuzz_charter(NULL);
+	const struct al_roster *ro = fuzz_roster();
 	struct al_feeds *f;
 	struct al_envelope e;
 	char why[AL_ERRLEN];
 	if (feeds_new(&f))
 		abort();
-	enum al_reason r = feeds_check(c, f, data, size, 1767225600000 + 1000, &e, why);
+	enum al_reason r = feeds_check(ro, f, data, size, 1767225600000 + 1000, &e, why);
 	if (r >= AL_REASON_COUNT)
 		abort();
 	if (r == AL_ACCEPT) {

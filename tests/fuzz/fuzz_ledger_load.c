@@ -133,14 +133,14 @@ static int save_fn(void *arg, struct al_ckpt_writer *w)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct al_charter *c = fuzz_charter(NULL);
+	const struct al_roster *ro = fuzz_roster();
 	struct al_ckpt_reader r = { data, size, false };
 	struct al_ledger *l;
 	char why[AL_ERRLEN];
 	uint8_t *again;
 	size_t n;
 	history();
-	int rc = ledger_load(c, &r, &l, why);
+	int rc = ledger_load(ro, &r, &l, why);
 	if (rc) {
 		if (l || !why[0] || (rc != AL_E_PARSE && rc != AL_E_INVAL && rc != AL_E_NOMEM))
 			abort();
@@ -161,13 +161,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 void fuzz_seeds(void (*emit)(const uint8_t *, size_t))
 {
-	const struct al_charter *c = fuzz_charter(NULL);
+	const struct al_roster *ro = fuzz_roster();
 	struct al_ledger *l;
 	char why[AL_ERRLEN];
 	uint8_t *bytes;
 	size_t n;
 	history();
-	if (ledger_new(c, &l))
+	if (ledger_new(ro, &l))
 		abort();
 	for (int i = 0; i <= N_MSG; i++) {
 		if (i % 3 == 0 || i >= N_MSG - 2) {

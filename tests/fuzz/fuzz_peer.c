@@ -13,7 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct al_charter *c = fuzz_charter(NULL);
+	const struct al_roster *ro = fuzz_roster();
 	struct al_peer_msg pm;
 	char why[AL_ERRLEN];
 	if (wire_peer_unpack(data, size, &pm, why))
@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (size_t i = 0; i < pm.n_env; i++) {
 		struct al_envelope e;
-		if (feeds_check(c, f, pm.env[i], pm.env_len[i], 1767225600000 + 1000, &e, why) >=
+		if (feeds_check(ro, f, pm.env[i], pm.env_len[i], 1767225600000 + 1000, &e, why) >=
 		    AL_REASON_COUNT)
 			abort();
 		envelope_clear(&e);

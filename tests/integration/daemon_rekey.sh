@@ -4,6 +4,9 @@
 # and 'amend --replace CARD' (new keys at the quorum; the member keeps its
 # name, its evidence and its trust row; the old keys sign nothing more).
 . "$(dirname "$0")/../lib.sh"
+# Every group commit compares the ledger kept as messages came with a full
+# replay of the log (a difference stops the daemon): moves and new keys too.
+export ALLIANCE_LEDGER_CHECK=1
 
 start_alliance acme globex initech || { not_ok "three daemons start"; finish; }
 endpoint_in() { jq_status "$1" "[m['endpoint'] for m in a['members'] if m['name']=='$2' and m['standing']!='replaced'][0]"; }
@@ -22,6 +25,8 @@ check "acme sees the delivery" eventually 10 holds 3 initech acme
 check "acme confirms $c1" alliancectl -H "$T/acme" confirm "$c1" --rating 5
 
 # --- a member moves its endpoint, alone and at once
+rebuilds() { jq_status "$1" "a['ledger']['rebuilds']"; }
+rb_acme=$(rebuilds acme) rb_globex=$(rebuilds globex)
 old_ep=$(endpoint_in acme globex)
 new_port=$(free_port)
 new_ep="tcp://127.0.0.1:$new_port"
@@ -33,8 +38,16 @@ check "globex moves its endpoint ($mv_id), signed by it alone" is_id "$mv_id" gl
 ep_is() { [ "$(endpoint_in "$1" "$2")" = "$3" ]; }
 check "acme holds globex's new endpoint at once" eventually 10 ep_is acme globex "$new_ep"
 check "...and initech" eventually 10 ep_is initech globex "$new_ep"
+# An endpoint is nothing the ledger judges: it replays the move itself.
+check "acme's ledger takes the move as it comes: not rebuilt from the log ($rb_acme rebuilds)" test "$(rebuilds acme)" = "$rb_acme"
+check "...nor globex's, which signed it ($rb_globex)" test "$(rebuilds globex)" = "$rb_globex"
 check "acme dials it there" eventually 10 grep -q "globex moved its endpoint from $old_ep to $new_ep" "$T/acme.log"
 contains "the log says what it did" "$(alliancectl -H "$T/acme" log | grep "$mv_id")" "moves its endpoint to $new_ep"
+# A log file with no charter beside it names authors by key: its amendments
+# are shown, never applied to members it does not know.
+mkdir -p "$T/bare" && cp "$(ls -d "$T"/acme/alliances/*)/log" "$T/bare/log"
+out=$(alliancectl log "$T/bare/log" 2>&1)
+contains "a bare log without its charter is printed, the move included" "$out" "moves its endpoint to $new_ep"
 # globex restarts on the new port, but forgets advertise: the daemon warns.
 stop_daemon globex
 sed -i "s|^listen = .*|listen = $new_ep|" "$T/globex/allianced.conf"

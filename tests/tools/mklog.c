@@ -125,7 +125,7 @@ static int author(int argc, char **argv)
 		struct al_body b;
 		struct al_ref ref;
 		if (sscanf(deliver, "%63[^/]/%llu", name, &seq) != 2 ||
-		    !(m = charter_member_named(c, name)))
+		    !(m = roster_member_named(store_roster(s), name)))
 			return die("--deliver", "give a commitment id, like acme/1");
 		memset(&b, 0, sizeof b);
 		b.kind = AL_KIND_DELIVERY;

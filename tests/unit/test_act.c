@@ -71,7 +71,7 @@ static void valid_commitment(void **state)
 	struct al_commit_item it = item(to, 2, T0 + DAY);
 	struct al_body b;
 	al_key *keys;
-	assert_int_equal(act_check_item(x->s, &x->s->charter->members[0], &it, "commitment 1", &b, &keys,
+	assert_int_equal(act_check_item(x->s, &store_roster(x->s)->members[0], &it, "commitment 1", &b, &keys,
 					why), AL_OK);
 	assert_int_equal(b.kind, AL_KIND_COMMITMENT);
 	assert_string_equal(b.u.commitment.what, "a widget");
@@ -102,7 +102,7 @@ static void unknown_member_is_named(void **state)
 	struct al_commit_item it = item(to, 2, T0 + DAY);
 	struct al_body b;
 	al_key *keys;
-	assert_int_equal(act_check_item(x->s, &x->s->charter->members[0], &it, "commitment 1", &b, &keys,
+	assert_int_equal(act_check_item(x->s, &store_roster(x->s)->members[0], &it, "commitment 1", &b, &keys,
 					why), AL_E_INVAL);
 	assert_non_null(strstr(why, "commitment 1: no member named 'globx'"));
 	assert_non_null(strstr(why, "(members: m0, m1, m2)"));
@@ -110,12 +110,12 @@ static void unknown_member_is_named(void **state)
 	/* To itself, or twice to one member: refused too. */
 	char *self[] = { (char *)"m0" }, *twice[] = { (char *)"m1", (char *)"m1" };
 	it = item(self, 1, T0 + DAY);
-	assert_int_equal(act_check_item(x->s, &x->s->charter->members[0], &it, "c", &b, &keys, why),
+	assert_int_equal(act_check_item(x->s, &store_roster(x->s)->members[0], &it, "c", &b, &keys, why),
 			 AL_E_INVAL);
 	assert_non_null(strstr(why, "cannot promise something to itself"));
 	free(keys);
 	it = item(twice, 2, T0 + DAY);
-	assert_int_equal(act_check_item(x->s, &x->s->charter->members[0], &it, "c", &b, &keys, why),
+	assert_int_equal(act_check_item(x->s, &store_roster(x->s)->members[0], &it, "c", &b, &keys, why),
 			 AL_E_INVAL);
 	assert_non_null(strstr(why, "'m1' is named twice"));
 	free(keys);
@@ -195,8 +195,8 @@ static void same_step_ignores_free_text(void **state)
 	struct al_commit_item it = item(to, 1, T0 + DAY);
 	struct al_body a, b;
 	al_key *ka, *kb;
-	assert_int_equal(act_check_item(x->s, &x->s->charter->members[0], &it, "c", &a, &ka, why), AL_OK);
-	assert_int_equal(act_check_item(x->s, &x->s->charter->members[0], &it, "c", &b, &kb, why), AL_OK);
+	assert_int_equal(act_check_item(x->s, &store_roster(x->s)->members[0], &it, "c", &a, &ka, why), AL_OK);
+	assert_int_equal(act_check_item(x->s, &store_roster(x->s)->members[0], &it, "c", &b, &kb, why), AL_OK);
 	assert_true(act_same_step(&a, &b, false, NULL, 0));
 	b.u.commitment.due += 1000; /* another due time: another step... */
 	assert_false(act_same_step(&a, &b, false, NULL, 0));

@@ -10,6 +10,7 @@
 #include "charter.h"
 #include "err.h"
 #include "hex.h"
+#include "roster.h"
 
 #define N 3
 
@@ -71,10 +72,14 @@ static void sign_save_load(void **state)
 	assert_int_equal(back->n_members, N);
 	assert_string_equal(back->members[2].name, "m2");
 	assert_memory_equal(&back->params, &c->params, sizeof c->params);
-	assert_non_null(charter_member_named(back, "m1"));
-	assert_null(charter_member_named(back, "m9"));
+	struct al_roster *ro;
+	assert_int_equal(roster_new(back, &ro), 0);
+	assert_non_null(roster_member_named(ro, "m1"));
+	assert_null(roster_member_named(ro, "m9"));
 	char list[64];
-	assert_string_equal(charter_member_list(back, list, sizeof list), "m0, m1, m2");
+	assert_string_equal(roster_member_list(ro, list, sizeof list), "m0, m1, m2");
+	assert_string_equal(charter_founder_list(back, list, sizeof list), "m0, m1, m2");
+	roster_destroy(&ro);
 	charter_destroy(&back);
 	charter_destroy(&c);
 	destroy_ids(ids, N);
@@ -272,11 +277,14 @@ static void long_member_lists_are_cut(void **state)
 {
 	(void)state;
 	struct al_charter *c = tu_crowd_charter(100); /* 100 names of 32: 3.4 KB listed */
+	struct al_roster *ro;
+	assert_int_equal(roster_new(c, &ro), 0);
 	char buf[1024 + 16];
-	for (int which = 0; which < 2; which++) {
+	for (int which = 0; which < 3; which++) {
 		memset(buf, 'Z', sizeof buf);
-		char *out = which ? charter_unsigned_list(c, buf, 1024)
-				  : charter_member_list(c, buf, 1024);
+		char *out = which == 2 ? roster_member_list(ro, buf, 1024)
+			    : which ? charter_unsigned_list(c, buf, 1024)
+				    : charter_founder_list(c, buf, 1024);
 		assert_ptr_equal(out, buf);
 		size_t n = strlen(buf);
 		assert_true(n < 1024);
@@ -292,15 +300,16 @@ static void long_member_lists_are_cut(void **state)
 	/* Short lists are whole; a tiny buffer still ends cleanly. */
 	struct al_identity *ids[N];
 	struct al_charter *s = tu_charter(N, false, ids);
-	assert_string_equal(charter_member_list(s, buf, 1024), "m0, m1, m2");
+	assert_string_equal(charter_founder_list(s, buf, 1024), "m0, m1, m2");
 	assert_string_equal(charter_unsigned_list(s, buf, 1024), "m0, m1, m2");
 	char tiny[10];
-	assert_string_equal(charter_member_list(s, tiny, sizeof tiny), "m0, ...");
+	assert_string_equal(charter_founder_list(s, tiny, sizeof tiny), "m0, ...");
 	char why[AL_ERRLEN];
 	assert_int_equal(charter_sign(s, ids[1], why), 0);
 	assert_string_equal(charter_unsigned_list(s, buf, 1024), "m0, m2");
 	charter_destroy(&s);
 	destroy_ids(ids, N);
+	roster_destroy(&ro);
 	charter_destroy(&c);
 }
 

@@ -28,6 +28,7 @@ struct fx {
 	struct al_identity *stranger;   /* tu_identity(7): in no charter */
 	struct al_charter *c;           /* the alliance under test */
 	struct al_charter *other;       /* another alliance (2 members) */
+	struct al_roster *ro, *other_ro; /* their members */
 	struct al_feeds *f;             /* holds m0/1 */
 	struct al_envelope held;        /* m0/1 */
 };
@@ -78,6 +79,8 @@ static int setup(void **state)
 	assert_non_null(x);
 	x->c = tu_charter(N, true, x->ids);
 	x->other = tu_charter(2, true, x->ids2);
+	assert_int_equal(roster_new(x->c, &x->ro), AL_OK);
+	assert_int_equal(roster_new(x->other, &x->other_ro), AL_OK);
 	x->stranger = tu_identity(7);
 	assert_int_equal(feeds_new(&x->f), 0);
 	struct al_body b = rbody(x, x->ids[0], 1, NULL, T0 + 1000);
@@ -93,6 +96,8 @@ static int teardown(void **state)
 	struct fx *x = *state;
 	envelope_clear(&x->held);
 	feeds_destroy(&x->f);
+	roster_destroy(&x->ro);
+	roster_destroy(&x->other_ro);
 	charter_destroy(&x->c);
 	charter_destroy(&x->other);
 	for (int i = 0; i < N; i++)
@@ -494,7 +499,7 @@ static void every_reason(void **state)
 		char why[AL_ERRLEN];
 		memset(why, 'x', sizeof why);
 		why[sizeof why - 1] = '\0';
-		enum al_reason r = feeds_check(x->c, x->f, buf, len, NOW, &env, why);
+		enum al_reason r = feeds_check(x->ro, x->f, buf, len, NOW, &env, why);
 		if (r != k->want)
 			fail_msg("%s: got %s, want %s (%s)", k->name, feeds_reason_tag(r),
 				 feeds_reason_tag(k->want), why);
@@ -550,7 +555,7 @@ static void pooled_verdicts_match(void **state)
 		const struct check_case *k = &cases[i];
 		char want_why[AL_ERRLEN], why[AL_ERRLEN];
 		struct al_envelope env;
-		enum al_reason want = feeds_check(x->c, x->f, bufs[i], items[i].len, NOW, &env,
+		enum al_reason want = feeds_check(x->ro, x->f, bufs[i], items[i].len, NOW, &env,
 						  want_why);
 		envelope_clear(&env);
 		/* Opened by the pool: the verdict is known, none is made here. */
@@ -559,7 +564,7 @@ static void pooled_verdicts_match(void **state)
 		invalid += items[i].rc == AL_OK && items[i].env.checked == AL_SIG_INVALID;
 		uint64_t s0, v0, s1, v1;
 		envelope_counts(&s0, &v0);
-		enum al_reason r = feeds_check_item(x->c, x->f, &items[i], NOW, why);
+		enum al_reason r = feeds_check_item(x->ro, x->f, &items[i], NOW, why);
 		envelope_counts(&s1, &v1);
 		if (r != want || strcmp(why, want_why))
 			fail_msg("%s: pooled %s '%s', direct %s '%s'", k->name, feeds_reason_tag(r),
@@ -601,12 +606,12 @@ static void verdict_stays_with_its_bytes(void **state)
 	good[0][it[0].len - 1] ^= 0x01; /* item 0: flipped after the pool ran */
 
 	char why[AL_ERRLEN];
-	assert_int_equal(feeds_check_item(x->c, x->f, &it[0], NOW, why), AL_ACCEPT);
+	assert_int_equal(feeds_check_item(x->ro, x->f, &it[0], NOW, why), AL_ACCEPT);
 	good[0][it[0].len - 1] ^= 0x01;
 	assert_int_equal(it[0].env.len, it[0].len);
 	assert_memory_equal(it[0].env.bytes, good[0], it[0].len); /* the verified bytes */
 
-	assert_int_equal(feeds_check_item(x->c, x->f, &it[1], NOW, why), AL_R_SIGNATURE);
+	assert_int_equal(feeds_check_item(x->ro, x->f, &it[1], NOW, why), AL_R_SIGNATURE);
 	assert_string_equal(why, "m1/1: signature does not verify");
 	for (int i = 0; i < VERIFY_TEST_N; i++) {
 		envelope_clear(&it[i].env);
@@ -645,7 +650,7 @@ static void skipped_is_still_checked(void **state)
 	char why[AL_ERRLEN];
 	for (int i = 0; i < VERIFY_TEST_N; i++) {
 		assert_int_equal(it[i].env.checked, AL_SIG_UNCHECKED);
-		assert_int_equal(feeds_check_item(x->c, x->f, &it[i], NOW, why), AL_R_SIGNATURE);
+		assert_int_equal(feeds_check_item(x->ro, x->f, &it[i], NOW, why), AL_R_SIGNATURE);
 		assert_string_equal(why, "m1/1: signature does not verify");
 		envelope_clear(&it[i].env);
 		free(bufs[i]);
@@ -669,10 +674,10 @@ static void accept_then_chain(void **state)
 	assert_int_equal(envelope_seal(x->ids[2], &b2, &e2), 0);
 
 	/* seq 2 before seq 1 is held: ahead. */
-	assert_int_equal(feeds_check(x->c, f, e2.bytes, e2.len, NOW, &env, why), AL_R_AHEAD);
+	assert_int_equal(feeds_check(x->ro, f, e2.bytes, e2.len, NOW, &env, why), AL_R_AHEAD);
 	envelope_clear(&env);
 
-	assert_int_equal(feeds_check(x->c, f, e1.bytes, e1.len, NOW, &env, why), AL_ACCEPT);
+	assert_int_equal(feeds_check(x->ro, f, e1.bytes, e1.len, NOW, &env, why), AL_ACCEPT);
 	assert_string_equal(why, "");
 	assert_int_equal(env.b.seq, 1);
 	assert_memory_equal(&env.hash, &e1.hash, AL_HASHLEN);
@@ -680,7 +685,7 @@ static void accept_then_chain(void **state)
 	envelope_clear(&env);
 	assert_int_equal(feeds_add(f, &x->ids[2]->sign_pk, 1, &fe1), 0);
 
-	assert_int_equal(feeds_check(x->c, f, e2.bytes, e2.len, NOW, &env, why), AL_ACCEPT);
+	assert_int_equal(feeds_check(x->ro, f, e2.bytes, e2.len, NOW, &env, why), AL_ACCEPT);
 	struct al_feed_entry fe2 = { 1, 16 + 8 + e1.len, env.hash, env.b.timestamp };
 	envelope_clear(&env);
 	assert_int_equal(feeds_add(f, &x->ids[2]->sign_pk, 2, &fe2), 0);
@@ -698,10 +703,10 @@ static void accept_then_chain(void **state)
 	assert_null(feeds_get(f, &x->ids[1]->sign_pk, 1));
 	assert_int_equal(feeds_count(f), 2);
 
-	assert_int_equal(feeds_check(x->c, f, e1.bytes, e1.len, NOW, &env, why), AL_DUPLICATE);
+	assert_int_equal(feeds_check(x->ro, f, e1.bytes, e1.len, NOW, &env, why), AL_DUPLICATE);
 	assert_non_null(strstr(why, "m2/1"));
 	envelope_clear(&env);
-	assert_int_equal(feeds_check(x->c, f, e2.bytes, e2.len, NOW, &env, why), AL_DUPLICATE);
+	assert_int_equal(feeds_check(x->ro, f, e2.bytes, e2.len, NOW, &env, why), AL_DUPLICATE);
 	assert_non_null(strstr(why, "m2/2"));
 	envelope_clear(&env);
 
@@ -722,10 +727,10 @@ static void replay_into_other_alliance(void **state)
 	size_t len;
 	assert_int_equal(feeds_new(&f), 0);
 	uint8_t *buf = c_accept_new_feed(x, &len); /* m1/1 of c */
-	assert_int_equal(feeds_check(x->c, f, buf, len, NOW, &env, why), AL_ACCEPT);
+	assert_int_equal(feeds_check(x->ro, f, buf, len, NOW, &env, why), AL_ACCEPT);
 	envelope_clear(&env);
-	assert_non_null(charter_member(x->other, &x->ids[1]->sign_pk));
-	assert_int_equal(feeds_check(x->other, f, buf, len, NOW, &env, why), AL_R_ALLIANCE);
+	assert_non_null(roster_member(x->other_ro, &x->ids[1]->sign_pk));
+	assert_int_equal(feeds_check(x->other_ro, f, buf, len, NOW, &env, why), AL_R_ALLIANCE);
 	assert_true(why[0] != '\0');
 	envelope_clear(&env);
 	/* And the other way round. */
@@ -733,9 +738,9 @@ static void replay_into_other_alliance(void **state)
 	b.alliance = x->other->id;
 	free(buf);
 	buf = seal(x->ids[1], &b, &len);
-	assert_int_equal(feeds_check(x->other, f, buf, len, NOW, &env, why), AL_ACCEPT);
+	assert_int_equal(feeds_check(x->other_ro, f, buf, len, NOW, &env, why), AL_ACCEPT);
 	envelope_clear(&env);
-	assert_int_equal(feeds_check(x->c, f, buf, len, NOW, &env, why), AL_R_ALLIANCE);
+	assert_int_equal(feeds_check(x->ro, f, buf, len, NOW, &env, why), AL_R_ALLIANCE);
 	envelope_clear(&env);
 	free(buf);
 	feeds_destroy(&f);
@@ -751,19 +756,19 @@ static void extreme_times(void **state)
 	size_t len;
 	struct al_body b = rbody(x, x->ids[1], 1, NULL, INT64_MAX);
 	uint8_t *buf = seal(x->ids[1], &b, &len);
-	assert_int_equal(feeds_check(x->c, x->f, buf, len, NOW, &env, why), AL_R_FUTURE);
+	assert_int_equal(feeds_check(x->ro, x->f, buf, len, NOW, &env, why), AL_R_FUTURE);
 	assert_non_null(strstr(why, "9223372036854775807ms"));
 	envelope_clear(&env);
 	/* A receiver clock near the end of int64: nothing is ahead of it. */
-	assert_int_equal(feeds_check(x->c, x->f, buf, len, INT64_MAX - 1, &env, why), AL_ACCEPT);
+	assert_int_equal(feeds_check(x->ro, x->f, buf, len, INT64_MAX - 1, &env, why), AL_ACCEPT);
 	envelope_clear(&env);
 	free(buf);
 	b = rbody(x, x->ids[1], 1, NULL, T0);
 	buf = seal(x->ids[1], &b, &len);
-	assert_int_equal(feeds_check(x->c, x->f, buf, len, INT64_MAX - 1, &env, why), AL_ACCEPT);
+	assert_int_equal(feeds_check(x->ro, x->f, buf, len, INT64_MAX - 1, &env, why), AL_ACCEPT);
 	envelope_clear(&env);
 	/* And a clock at the other end: everything is far ahead of it. */
-	assert_int_equal(feeds_check(x->c, x->f, buf, len, INT64_MIN, &env, why), AL_R_FUTURE);
+	assert_int_equal(feeds_check(x->ro, x->f, buf, len, INT64_MIN, &env, why), AL_R_FUTURE);
 	assert_non_null(strstr(why, "-9223372036854775808ms"));
 	envelope_clear(&env);
 	free(buf);
@@ -771,13 +776,13 @@ static void extreme_times(void **state)
 	 * refused, with no overflow in the check. */
 	b = rbody(x, x->ids[1], 1, NULL, INT64_MIN);
 	buf = seal(x->ids[1], &b, &len);
-	assert_int_equal(feeds_check(x->c, x->f, buf, len, INT64_MAX, &env, why), AL_R_BACKWARDS);
+	assert_int_equal(feeds_check(x->ro, x->f, buf, len, INT64_MAX, &env, why), AL_R_BACKWARDS);
 	assert_non_null(strstr(why, "before the charter was created"));
 	envelope_clear(&env);
 	free(buf);
 	b = rbody(x, x->ids[1], 1, NULL, x->c->created - (int64_t)x->c->params.skew * 1000);
 	buf = seal(x->ids[1], &b, &len);
-	assert_int_equal(feeds_check(x->c, x->f, buf, len, NOW, &env, why), AL_ACCEPT);
+	assert_int_equal(feeds_check(x->ro, x->f, buf, len, NOW, &env, why), AL_ACCEPT);
 	envelope_clear(&env);
 	free(buf);
 }
@@ -789,11 +794,11 @@ static void why_may_be_null(void **state)
 	struct al_envelope env;
 	size_t len;
 	uint8_t *buf = c_equivocation(x, &len);
-	assert_int_equal(feeds_check(x->c, x->f, buf, len, NOW, &env, NULL), AL_R_EQUIVOCATION);
+	assert_int_equal(feeds_check(x->ro, x->f, buf, len, NOW, &env, NULL), AL_R_EQUIVOCATION);
 	envelope_clear(&env);
 	free(buf);
 	buf = c_accept_chained(x, &len);
-	assert_int_equal(feeds_check(x->c, x->f, buf, len, NOW, &env, NULL), AL_ACCEPT);
+	assert_int_equal(feeds_check(x->ro, x->f, buf, len, NOW, &env, NULL), AL_ACCEPT);
 	envelope_clear(&env);
 	free(buf);
 }

@@ -21,6 +21,7 @@
 struct fx {
 	struct al_identity *ids[N];
 	struct al_charter *c;
+	struct al_roster *ro;
 	struct al_envelope *env[32];
 	size_t n;
 	uint64_t seq[N];
@@ -34,6 +35,7 @@ static int setup(void **state)
 	struct fx *x = calloc(1, sizeof *x);
 	assert_non_null(x);
 	x->c = tu_charter(N, true, x->ids);
+	assert_int_equal(roster_new(x->c, &x->ro), AL_OK);
 	x->hide = -1;
 	*state = x;
 	return 0;
@@ -48,6 +50,7 @@ static int teardown(void **state)
 	}
 	for (int i = 0; i < N; i++)
 		key_destroy(&x->ids[i]);
+	roster_destroy(&x->ro);
 	charter_destroy(&x->c);
 	free(x);
 	return 0;
@@ -150,7 +153,7 @@ static void verdict(struct fx *x, int a, struct al_ref c, enum al_outcome o, int
 static struct al_ledger *build(struct fx *x)
 {
 	struct al_ledger *l;
-	assert_int_equal(ledger_build(x->c, x->env, x->n, INT64_MAX, &l), AL_OK);
+	assert_int_equal(ledger_build(x->ro, x->env, x->n, INT64_MAX, &l), AL_OK);
 	return l;
 }
 
@@ -259,7 +262,7 @@ static void receipt(struct fx *x, int a, int64_t t);
 static struct al_trust *trust_at(struct fx *x, int64_t as_of, struct al_ledger **l)
 {
 	struct al_trust *t;
-	assert_int_equal(ledger_build(x->c, x->env, x->n, as_of, l), AL_OK);
+	assert_int_equal(ledger_build(x->ro, x->env, x->n, as_of, l), AL_OK);
 	assert_int_equal(trust_compute(*l, as_of, &t), AL_OK);
 	return t;
 }

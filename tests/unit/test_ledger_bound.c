@@ -12,7 +12,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "ledger.h"
-#include "members.h"
+#include "roster.h"
 
 #define IDS 6
 #define AFTER 3000 /* receipts after the membership change */
@@ -20,6 +20,7 @@
 struct fx {
 	struct al_identity *ids[IDS];
 	struct al_charter *c;
+	struct al_roster *ro;
 	struct al_ledger *l;
 	uint64_t len[IDS];
 	al_hash prev[IDS];
@@ -50,11 +51,11 @@ static void add(struct fx *x, int a, struct al_body *b, struct al_ref *id)
 	x->prev[a] = e.hash;
 	if (id)
 		*id = (struct al_ref){ e.b.author, e.b.seq };
-	assert_int_equal(members_note(x->c, &e.b), AL_OK);
+	assert_int_equal(roster_note(x->ro, &e.b), AL_OK);
 	int rc = ledger_add(x->l, &e, why);
 	if (rc == LEDGER_REBUILD) { /* the membership changed: none of this test's points */
 		ledger_destroy(&x->l);
-		assert_int_equal(ledger_new(x->c, &x->l), AL_OK);
+		assert_int_equal(ledger_new(x->ro, &x->l), AL_OK);
 	} else if (rc) {
 		fail_msg("ledger_add: %s", why);
 	}
@@ -73,10 +74,11 @@ static void run(bool remove)
 {
 	struct fx x = { 0 };
 	x.c = tu_charter(3, true, x.ids);
+	assert_int_equal(roster_new(x.c, &x.ro), AL_OK);
 	for (int i = 3; i < IDS; i++)
 		x.ids[i] = tu_identity(i);
 	x.clk = x.c->created;
-	assert_int_equal(ledger_new(x.c, &x.l), AL_OK);
+	assert_int_equal(ledger_new(x.ro, &x.l), AL_OK);
 	for (int i = 0; i < 3; i++)
 		receipt(&x, i);
 	struct al_body b;
@@ -112,6 +114,7 @@ static void run(bool remove)
 	ledger_destroy(&x.l);
 	for (int i = 0; i < IDS; i++)
 		key_destroy(&x.ids[i]);
+	roster_destroy(&x.ro);
 	charter_destroy(&x.c);
 }
 

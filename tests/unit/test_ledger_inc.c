@@ -35,7 +35,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "ledger.h"
-#include "members.h"
+#include "roster.h"
 
 #define MAXK 12 /* identities: founders, then keys to add or replace with */
 
@@ -284,7 +284,7 @@ static int save_fn(void *arg, struct al_ckpt_writer *w)
 
 /* l saved into *bytes (the caller's) and loaded: the copy, which saves to
  * the same bytes. */
-static struct al_ledger *save_load(struct al_ledger *l, const struct al_charter *c,
+static struct al_ledger *save_load(struct al_ledger *l, const struct al_roster *ro,
 				   uint8_t **bytes, size_t *len)
 {
 	struct al_ledger *copy;
@@ -293,7 +293,7 @@ static struct al_ledger *save_load(struct al_ledger *l, const struct al_charter 
 	size_t n;
 	assert_int_equal(ckpt_write_mem(save_fn, l, bytes, len), AL_OK);
 	struct al_ckpt_reader r = { *bytes, *len, false };
-	int rc = ledger_load(c, &r, &copy, why);
+	int rc = ledger_load(ro, &r, &copy, why);
 	if (rc)
 		fail_msg("ledger_load of what ledger_save wrote: %d %s", rc, why);
 	assert_int_equal(r.left, 0);
@@ -312,7 +312,7 @@ struct saves {
 /* A ledger of got[0..n) added in that order, as the store rebuilds one:
  * knowing how much of each feed the log holds (ledger_expect). No add may
  * ask for a rebuild again. */
-static struct al_ledger *rebuilt(const struct al_charter *c, struct al_envelope **got, size_t n,
+static struct al_ledger *rebuilt(const struct al_roster *ro, struct al_envelope **got, size_t n,
 				 unsigned long long seed, int order)
 {
 	struct al_ledger *l;
@@ -320,11 +320,11 @@ static struct al_ledger *rebuilt(const struct al_charter *c, struct al_envelope 
 	char why[AL_ERRLEN];
 	int rc;
 	for (size_t i = 0; i < n; i++) {
-		long a = charter_index(c, &got[i]->b.author);
+		long a = roster_index(ro, &got[i]->b.author);
 		if (a >= 0 && a < MAXK && got[i]->b.seq > held[a])
 			held[a] = got[i]->b.seq;
 	}
-	assert_int_equal(ledger_new(c, &l), AL_OK);
+	assert_int_equal(ledger_new(ro, &l), AL_OK);
 	assert_int_equal(ledger_expect(l, held), AL_OK);
 	for (size_t i = 0; i < n; i++)
 		if ((rc = ledger_add(l, got[i], why)))
@@ -341,7 +341,8 @@ static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats 
 	uint8_t *saved = NULL; /* sv: the last state saved */
 	size_t saved_len = 0;
 	struct al_identity *ids[MAXK];
-	struct al_charter *c = tu_charter(s->n0, true, ids); /* the store's: amended as it goes */
+	struct al_charter *c = tu_charter(s->n0, true, ids);
+	struct al_roster *ro; /* the store's: amended as it goes */
 	struct al_envelope *got[MAXMSG];
 	uint64_t next[MAXK] = { 0 };
 	size_t n = 0, left = s->n;
@@ -350,13 +351,14 @@ static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats 
 	int rebuilds = 0;
 	for (int i = 0; i < s->n0; i++)
 		key_destroy(&ids[i]);
-	assert_int_equal(ledger_new(c, &l), AL_OK);
+	assert_int_equal(roster_new(c, &ro), AL_OK);
+	assert_int_equal(ledger_new(ro, &l), AL_OK);
 	bool gap[MAXK] = { false }; /* a feed the store refused a message of */
 	while (left) {
 		int k = pick(s, s->n_ids), tries = 0;
 		/* a feed whose author the store knows (its proposal arrived) */
 		while ((next[k] >= s->len[k] ||
-			charter_index(c, &s->env[s->feed[k][next[k]]]->b.author) < 0) &&
+			roster_index(ro, &s->env[s->feed[k][next[k]]]->b.author) < 0) &&
 		       tries++ < 4 * MAXK)
 			k = (k + 1) % s->n_ids;
 		if (tries >= 4 * MAXK)
@@ -364,15 +366,15 @@ static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats 
 				* proposal was voided): it refuses them */
 		struct al_envelope *e = s->env[s->feed[k][next[k]++]];
 		left--;
-		long ka = charter_index(c, &e->b.author);
+		long ka = roster_index(ro, &e->b.author);
 		if (ka < MAXK && gap[ka])
 			continue; /* after a message refused: never next in its chain */
-		if (e->b.seq > members_feed_end(c, (size_t)ka)) {
+		if (e->b.seq > roster_feed_end(ro, (size_t)ka)) {
 			if (ka < MAXK)
 				gap[ka] = true;
 			continue; /* the store refuses what a replacement voided */
 		}
-		assert_int_equal(members_note(c, &e->b), AL_OK);
+		assert_int_equal(roster_note(ro, &e->b), AL_OK);
 		got[n++] = e;
 		int rc = ledger_add(l, e, why);
 		if (rc == LEDGER_REBUILD) { /* the membership moved, or a late message: from the log */
@@ -382,7 +384,7 @@ static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats 
 			if (saved && !late) { /* and a state saved before is refused */
 				struct al_ckpt_reader r = { saved, saved_len, false };
 				struct al_ledger *old = (struct al_ledger *)1;
-				assert_int_equal(ledger_load(c, &r, &old, why), AL_E_INVAL);
+				assert_int_equal(ledger_load(ro, &r, &old, why), AL_E_INVAL);
 				assert_null(old);
 				assert_non_null(strstr(why, "changed since it was saved"));
 				sv->refused++;
@@ -390,18 +392,18 @@ static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats 
 				saved = NULL;
 			}
 			ledger_destroy(&l);
-			l = rebuilt(c, got, n, seed, order);
+			l = rebuilt(ro, got, n, seed, order);
 		} else if (rc) {
 			fail_msg("seed %llu order %d: ledger_add %zu: %d %s", (unsigned long long)seed,
 				 order, n, rc, why);
 		}
 		struct al_ledger *full;
-		assert_int_equal(ledger_build(c, got, n, INT64_MAX, &full), AL_OK);
+		assert_int_equal(ledger_build(ro, got, n, INT64_MAX, &full), AL_OK);
 		if (!ledger_equal(l, full, why))
 			fail_msg("seed %llu order %d: after %zu messages (the last %s/%llu): %s "
 				 "(LEDGER_PROP_SEED=%llu LEDGER_PROP_RUNS=1 repeats it)",
 				 (unsigned long long)seed, order, n,
-				 charter_member(c, &e->b.author)->name, (unsigned long long)e->b.seq,
+				 roster_member(ro, &e->b.author)->name, (unsigned long long)e->b.seq,
 				 why, (unsigned long long)seed);
 		ledger_destroy(&full);
 		if (sv && chance(s, 20)) { /* go on with a saved and loaded copy */
@@ -411,11 +413,11 @@ static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats 
 			size_t one_len;
 			free(saved);
 			ledger_stats(l, &now);
-			copy = save_load(l, c, &saved, &saved_len);
+			copy = save_load(l, ro, &saved, &saved_len);
 			/* The whole state, not only what ledger_equal sees, is
 			 * that of the same adds to one ledger (l may be a copy
 			 * loaded before: what a save lost shows here). */
-			one = rebuilt(c, got, n, seed, order);
+			one = rebuilt(ro, got, n, seed, order);
 			assert_int_equal(ckpt_write_mem(save_fn, one, &one_bytes, &one_len), AL_OK);
 			/* Byte for byte, unless which messages are already stable
 			 * differs: a feed that can sign no more leaves the bound as
@@ -443,6 +445,7 @@ static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats 
 	st->added += one.added, st->direct += one.direct, st->replays += one.replays;
 	st->replayed += one.replayed;
 	ledger_destroy(&l);
+	roster_destroy(&ro);
 	charter_destroy(&c);
 	return rebuilds;
 }
@@ -522,12 +525,13 @@ static void test_saved_state_is_the_replay(void **state)
 }
 
 /* A small history, half of it added in a random order: the ledger, the
- * store's charter, and the rest in order (rest[0..*n_rest)). */
-static struct al_ledger *half_added(struct sim *s, struct al_charter **cp,
+ * store's charter and roster, and the rest in order (rest[0..*n_rest)). */
+static struct al_ledger *half_added(struct sim *s, struct al_charter **cp, struct al_roster **rp,
 				    struct al_envelope **rest, size_t *n_rest)
 {
 	struct al_identity *ids[MAXK];
 	struct al_charter *c = tu_charter(s->n0, true, ids);
+	struct al_roster *ro;
 	struct al_envelope *got[MAXMSG];
 	uint64_t next[MAXK] = { 0 };
 	size_t n = 0;
@@ -535,12 +539,13 @@ static struct al_ledger *half_added(struct sim *s, struct al_charter **cp,
 	char why[AL_ERRLEN];
 	for (int i = 0; i < s->n0; i++)
 		key_destroy(&ids[i]);
-	assert_int_equal(ledger_new(c, &l), AL_OK);
+	assert_int_equal(roster_new(c, &ro), AL_OK);
+	assert_int_equal(ledger_new(ro, &l), AL_OK);
 	*n_rest = 0;
 	for (size_t left = s->n; left; left--) {
 		int k = pick(s, s->n_ids), tries = 0;
 		while ((next[k] >= s->len[k] ||
-			charter_index(c, &s->env[s->feed[k][next[k]]]->b.author) < 0) &&
+			roster_index(ro, &s->env[s->feed[k][next[k]]]->b.author) < 0) &&
 		       tries++ < 4 * MAXK)
 			k = (k + 1) % s->n_ids;
 		if (tries >= 4 * MAXK)
@@ -550,28 +555,29 @@ static struct al_ledger *half_added(struct sim *s, struct al_charter **cp,
 			rest[(*n_rest)++] = e;
 			continue;
 		}
-		assert_int_equal(members_note(c, &e->b), AL_OK);
+		assert_int_equal(roster_note(ro, &e->b), AL_OK);
 		got[n++] = e;
 		if (ledger_add(l, e, why) == LEDGER_REBUILD) {
 			ledger_destroy(&l);
-			assert_int_equal(ledger_new(c, &l), AL_OK);
+			assert_int_equal(ledger_new(ro, &l), AL_OK);
 			for (size_t i = 0; i < n; i++)
 				assert_int_equal(ledger_add(l, got[i], why), AL_OK);
 		}
 	}
 	*cp = c;
+	*rp = ro;
 	return l;
 }
 
-/* Load bytes against c: 0 (and the ledger takes the rest without a
+/* Load bytes against ro: 0 (and the ledger takes the rest without a
  * crash), or an error with why. */
-static int load_damaged(const struct al_charter *c, const uint8_t *bytes, size_t len,
+static int load_damaged(const struct al_roster *ro, const uint8_t *bytes, size_t len,
 			struct al_envelope **rest, size_t n_rest)
 {
 	struct al_ckpt_reader r = { bytes, len, false };
 	struct al_ledger *l = (struct al_ledger *)1;
 	char why[AL_ERRLEN] = "";
-	int rc = ledger_load(c, &r, &l, why);
+	int rc = ledger_load(ro, &r, &l, why);
 	if (rc) {
 		assert_null(l);
 		assert_true(why[0]);
@@ -590,6 +596,7 @@ static void test_saved_state_faults(void **state)
 	(void)state;
 	struct sim *s = NULL;
 	struct al_charter *c = NULL;
+	struct al_roster *ro = NULL;
 	struct al_ledger *l = NULL;
 	struct al_envelope *rest[MAXMSG];
 	size_t n_rest = 0, len;
@@ -599,11 +606,12 @@ static void test_saved_state_faults(void **state)
 	for (uint64_t seed = 1; seed < 300; seed++) {
 		struct ledger_stats st;
 		s = sim_new(seed);
-		l = half_added(s, &c, rest, &n_rest);
+		l = half_added(s, &c, &ro, rest, &n_rest);
 		ledger_stats(l, &st);
 		if (st.tail && st.held && n_rest && s->n0 == 3 && s->n < 60)
 			break; /* small: every byte of it is damaged in turn */
 		ledger_destroy(&l);
+		roster_destroy(&ro);
 		charter_destroy(&c);
 		sim_free(s);
 		free(s);
@@ -612,15 +620,15 @@ static void test_saved_state_faults(void **state)
 	assert_non_null(s);
 	assert_int_equal(ckpt_write_mem(save_fn, l, &bytes, &len), AL_OK);
 	/* intact, it takes the rest */
-	assert_int_equal(load_damaged(c, bytes, len, rest, n_rest), AL_OK);
+	assert_int_equal(load_damaged(ro, bytes, len, rest, n_rest), AL_OK);
 	/* cut short anywhere: a parse error */
 	for (size_t n = 0; n < len; n++)
-		assert_int_equal(load_damaged(c, bytes, n, rest, n_rest), AL_E_PARSE);
+		assert_int_equal(load_damaged(ro, bytes, n, rest, n_rest), AL_E_PARSE);
 	/* a bit flipped in any byte: an error, or a state that takes the rest */
 	int refused = 0;
 	for (size_t i = 0; i < len; i++) {
 		bytes[i] ^= (uint8_t)(1u << (i % 8));
-		refused += load_damaged(c, bytes, len, rest, n_rest) != AL_OK;
+		refused += load_damaged(ro, bytes, len, rest, n_rest) != AL_OK;
 		bytes[i] ^= (uint8_t)(1u << (i % 8));
 	}
 	assert_true(refused > 0);
@@ -628,27 +636,31 @@ static void test_saved_state_faults(void **state)
 	struct al_ckpt_reader r = { bytes, len, false };
 	struct al_ledger *out;
 	bytes[0] = 3;
-	assert_int_equal(ledger_load(c, &r, &out, why), AL_E_PARSE);
+	assert_int_equal(ledger_load(ro, &r, &out, why), AL_E_PARSE);
 	assert_non_null(strstr(why, "version 3"));
 	bytes[0] = 2;
 	/* another charter */
 	struct al_identity *ids[MAXK];
 	struct al_charter *other = tu_charter(s->n0 == 3 ? 4 : 3, true, ids);
+	struct al_roster *other_ro;
+	assert_int_equal(roster_new(other, &other_ro), AL_OK);
 	for (int i = 0; i < (s->n0 == 3 ? 4 : 3); i++)
 		key_destroy(&ids[i]);
 	r = (struct al_ckpt_reader){ bytes, len, false };
-	assert_int_equal(ledger_load(other, &r, &out, why), AL_E_INVAL);
+	assert_int_equal(ledger_load(other_ro, &r, &out, why), AL_E_INVAL);
 	assert_non_null(strstr(why, "another alliance"));
 	/* a ledger of a full replay has no incremental state to save */
 	struct al_ledger *full;
 	uint8_t *none;
 	size_t none_len;
-	assert_int_equal(ledger_build(c, NULL, 0, INT64_MAX, &full), AL_OK);
+	assert_int_equal(ledger_build(ro, NULL, 0, INT64_MAX, &full), AL_OK);
 	assert_int_equal(ckpt_write_mem(save_fn, full, &none, &none_len), AL_E_INVAL);
 	ledger_destroy(&full);
+	roster_destroy(&other_ro);
 	charter_destroy(&other);
 	free(bytes);
 	ledger_destroy(&l);
+	roster_destroy(&ro);
 	charter_destroy(&c);
 	sim_free(s);
 	free(s);
@@ -661,6 +673,7 @@ static void test_bad_adds(void **state)
 	(void)state;
 	struct sim *s = calloc(1, sizeof *s);
 	struct al_ledger *l, *full;
+	struct al_roster *ro;
 	char why[AL_ERRLEN];
 	assert_non_null(s);
 	s->rng = 7;
@@ -677,13 +690,14 @@ static void test_bad_adds(void **state)
 	memset(&b, 0, sizeof b);
 	b.kind = AL_KIND_RECEIPT;
 	sim_sign(s, 0, &b, T0 + 6000);
-	assert_int_equal(ledger_new(s->c, &l), AL_OK);
+	assert_int_equal(roster_new(s->c, &ro), AL_OK);
+	assert_int_equal(ledger_new(ro, &l), AL_OK);
 	assert_int_equal(ledger_add(l, s->env[1], why), AL_E_INVAL);
 	assert_non_null(strstr(why, "m0/2 added after m0/0"));
 	assert_int_equal(ledger_add(l, s->env[0], why), AL_OK);
 	assert_int_equal(ledger_add(l, s->env[0], why), AL_E_INVAL); /* twice */
 	assert_int_equal(ledger_add(l, s->env[1], why), AL_OK);
-	assert_int_equal(ledger_build(s->c, s->env, 2, INT64_MAX, &full), AL_OK);
+	assert_int_equal(ledger_build(ro, s->env, 2, INT64_MAX, &full), AL_OK);
 	assert_true(ledger_equal(l, full, why));
 	assert_int_equal(ledger_add(full, s->env[0], why), AL_E_INVAL);
 	assert_non_null(strstr(why, "ledger_new"));
@@ -693,6 +707,7 @@ static void test_bad_adds(void **state)
 	assert_string_equal(why, "member m1: 0 violations, not 1");
 	ledger_destroy(&full);
 	ledger_destroy(&l);
+	roster_destroy(&ro);
 	sim_free(s);
 	free(s);
 }

@@ -1,4 +1,4 @@
-/* test_members.c: members join and leave by amendment at the quorum.
+/* test_roster.c: members join and leave by amendment at the quorum.
  *
  * Three founders (m0, m1, m2; quorum 2) and a newcomer m3, through real
  * stores: who the store admits as an author, in any arrival order, after
@@ -13,7 +13,7 @@
 #include "audit.h"
 #include "err.h"
 #include "ledger.h"
-#include "members.h"
+#include "roster.h"
 #include "trust.h"
 
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z */
@@ -123,15 +123,15 @@ static void test_join(void **state)
 	struct fx *x = *state;
 	char why[AL_ERRLEN];
 	struct al_ref p = propose(x, 0, true, 3, T0 + 1);
-	assert_int_equal(x->s->charter->n_members, 3);
+	assert_int_equal(store_roster(x->s)->n_members, 3);
 	assert_int_equal(commit(x, 3, 0, T0 + 2), AL_E_REJECT); /* not a member yet */
 	approve(x, 1, p, T0 + 3);
-	assert_int_equal(x->s->charter->member_changes, 1);
-	assert_int_equal(x->s->charter->n_members, 4);
-	assert_int_equal(members_standing(x->s->charter, 3), AL_JOINED);
-	assert_string_equal(x->s->charter->members[3].name, "m3");
+	assert_int_equal(store_roster(x->s)->member_changes, 1);
+	assert_int_equal(store_roster(x->s)->n_members, 4);
+	assert_int_equal(roster_standing(store_roster(x->s), 3), AL_JOINED);
+	assert_string_equal(store_roster(x->s)->members[3].name, "m3");
 	approve(x, 2, p, T0 + 4); /* a third approval: already in effect, changes nothing */
-	assert_int_equal(x->s->charter->member_changes, 1);
+	assert_int_equal(store_roster(x->s)->member_changes, 1);
 	assert_int_equal(commit(x, 3, 0, T0 + 5), AL_OK);
 
 	struct al_ledger *l;
@@ -145,7 +145,7 @@ static void test_join(void **state)
 	ledger_destroy(&l);
 
 	/* As of before the approval, m3 is not listed (and never acted). */
-	assert_int_equal(ledger_of_log(log_path(x->s->log), x->s->charter, T0 + 2, false, &l, why),
+	assert_int_equal(ledger_of_log(log_path(x->s->log), store_roster(x->s), T0 + 2, false, &l, why),
 			 AL_OK);
 	assert_int_equal(l->n_order, 3);
 	struct al_trust *t;
@@ -156,8 +156,8 @@ static void test_join(void **state)
 
 	store_close(&x->s);
 	assert_int_equal(store_open(tu_path(0, x->dir, "a"), false, NULL, NULL, &x->s, why), AL_OK);
-	assert_int_equal(x->s->charter->n_members, 4);
-	assert_int_equal(x->s->charter->n_founders, 3);
+	assert_int_equal(store_roster(x->s)->n_members, 4);
+	assert_int_equal(store_roster(x->s)->n_founders, 3);
 	assert_true(charter_in_force(x->s->charter)); /* the founders signed it */
 	assert_int_equal(commit(x, 3, 1, T0 + 6), AL_OK);
 }
@@ -189,10 +189,10 @@ static void test_any_order(void **state)
 	assert_int_equal(r, AL_R_AHEAD); /* names a feed not known here yet */
 	assert_int_equal(store_offer(b, buf[2], len[2], T0 + 5, &r, NULL, why), AL_OK);
 	assert_int_equal(r, AL_R_AUTHOR);
-	assert_int_equal(b->charter->n_members, 3);
+	assert_int_equal(store_roster(b)->n_members, 3);
 	assert_int_equal(store_offer(b, buf[3], len[3], T0 + 5, &r, NULL, why), AL_OK);
 	assert_int_equal(r, AL_ACCEPT); /* the proposal: in effect */
-	assert_int_equal(b->charter->n_members, 4);
+	assert_int_equal(store_roster(b)->n_members, 4);
 	for (int i = 1; i < 3; i++) {
 		assert_int_equal(store_offer(b, buf[i], len[i], T0 + 5, &r, NULL, why), AL_OK);
 		assert_int_equal(r, AL_ACCEPT);
@@ -220,8 +220,8 @@ static void test_leave(void **state)
 	assert_int_equal(commit(x, 0, 2, T0 + 1), AL_OK);
 	struct al_ref p = propose(x, 0, false, 2, T0 + 2);
 	approve(x, 1, p, T0 + 3);
-	assert_int_equal(members_standing(x->s->charter, 2), AL_LEFT);
-	assert_false(members_current(x->s->charter, 2));
+	assert_int_equal(roster_standing(store_roster(x->s), 2), AL_LEFT);
+	assert_false(roster_current(store_roster(x->s), 2));
 	assert_int_equal(commit(x, 2, 0, T0 + 4), AL_OK); /* in the chain ... */
 	assert_int_equal(commit(x, 1, 2, T0 + 5), AL_OK);
 	struct al_ledger *l;
@@ -268,7 +268,7 @@ static void test_audit(void **state)
 	struct al_audit_source src = { "a", log_path(x->s->log), NULL };
 	assert_int_equal(audit_run(x->c, &src, 1, T0 + 10, &a, why), AL_OK);
 	assert_true(a.ok);
-	assert_int_equal(a.logs[0].charter->n_members, 4);
+	assert_int_equal(a.logs[0].roster->n_members, 4);
 	assert_int_equal(x->c->n_members, 3); /* the reference charter is not changed */
 	audit_clear(&a);
 }
@@ -296,7 +296,7 @@ static struct al_store *replay(struct fx *x, const char *name, const int (*order
 	struct al_store *s;
 	assert_int_equal(store_open(tu_path(1, x->dir, name), true, x->c, NULL, &s, why), AL_OK);
 	if (candidate)
-		assert_true(members_candidate(s->charter, candidate) >= 0);
+		assert_true(roster_candidate(store_roster(s), candidate) >= 0);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *buf;
 		size_t len;
@@ -313,12 +313,12 @@ static struct al_store *replay(struct fx *x, const char *name, const int (*order
 static enum al_standing where(struct fx *x, struct al_store *s, int i, bool ledger)
 {
 	char why[AL_ERRLEN];
-	const struct al_member *m = charter_member(s->charter, &x->ids[i]->sign_pk);
+	const struct al_member *m = roster_member(store_roster(s), &x->ids[i]->sign_pk);
 	if (!m)
 		return AL_CANDIDATE;
-	size_t k = (size_t)(m - s->charter->members);
+	size_t k = (size_t)(m - store_roster(s)->members);
 	if (!ledger)
-		return members_standing(s->charter, k);
+		return roster_standing(store_roster(s), k);
 	struct al_ledger *l;
 	assert_int_equal(ledger_from_store(s, &l, why), AL_OK);
 	enum al_standing v = l->standing[k];
@@ -363,13 +363,13 @@ static void test_racing_names(void **state)
 	struct al_ledger *la, *lb;
 	assert_int_equal(ledger_from_store(ha, &la, why), AL_OK);
 	assert_int_equal(ledger_from_store(hb, &lb, why), AL_OK);
-	assert_int_equal(ha->charter->n_members, 5);
-	assert_int_equal(hb->charter->n_members, 5);
+	assert_int_equal(store_roster(ha)->n_members, 5);
+	assert_int_equal(store_roster(hb)->n_members, 5);
 	assert_int_equal(la->n_order, 4);
 	assert_int_equal(lb->n_order, 4);
 	/* The same key joined in both ledgers: the first in canonical order. */
-	assert_memory_equal(&ha->charter->members[la->order[3]].sign_key, &a.sign_key, AL_KEYLEN);
-	assert_memory_equal(&hb->charter->members[lb->order[3]].sign_key, &a.sign_key, AL_KEYLEN);
+	assert_memory_equal(&store_roster(ha)->members[la->order[3]].sign_key, &a.sign_key, AL_KEYLEN);
+	assert_memory_equal(&store_roster(hb)->members[lb->order[3]].sign_key, &a.sign_key, AL_KEYLEN);
 	ledger_destroy(&la);
 	ledger_destroy(&lb);
 	store_close(&ha);
@@ -388,10 +388,10 @@ static void test_candidate_takes_no_name(void **state)
 	approve(x, 1, p, T0 + 2);
 	const int order[][2] = { { 0, 1 }, { 1, 1 } };
 	struct al_store *h = replay(x, "h", order, 2, &x->card3);
-	const struct al_member *m = charter_member(h->charter, &four->sign_pk);
+	const struct al_member *m = roster_member(store_roster(h), &four->sign_pk);
 	assert_non_null(m);
-	assert_int_equal(members_standing(h->charter, (size_t)(m - h->charter->members)), AL_JOINED);
-	assert_int_equal(members_standing(h->charter, 3), AL_CANDIDATE); /* still waiting */
+	assert_int_equal(roster_standing(store_roster(h), (size_t)(m - store_roster(h)->members)), AL_JOINED);
+	assert_int_equal(roster_standing(store_roster(h), 3), AL_CANDIDATE); /* still waiting */
 	store_close(&h);
 	key_destroy(&four);
 }
@@ -442,10 +442,10 @@ static struct al_ref author_in(struct fx *x, struct al_store *s, int a, struct a
 static enum al_standing ledger_standing(struct al_store *s, const al_key *k, uint64_t *violations)
 {
 	char why[AL_ERRLEN];
-	const struct al_member *m = charter_member(s->charter, k);
+	const struct al_member *m = roster_member(store_roster(s), k);
 	struct al_ledger *l;
 	assert_int_equal(ledger_from_store(s, &l, why), AL_OK);
-	enum al_standing v = m ? l->standing[m - s->charter->members] : AL_CANDIDATE;
+	enum al_standing v = m ? l->standing[m - store_roster(s)->members] : AL_CANDIDATE;
 	*violations = 0;
 	for (size_t i = 0; i < l->n_members; i++)
 		*violations += l->violations[i];
@@ -471,8 +471,8 @@ static void test_one_key_two_cards(void **state)
 	const int order_a[][2] = { { 0, 1 }, { 1, 1 }, { 2, 1 }, { 2, 2 }, { 0, 2 }, { 1, 2 } };
 	const int order_b[][2] = { { 1, 1 }, { 2, 1 }, { 2, 2 }, { 0, 1 }, { 0, 2 }, { 1, 2 } };
 	struct al_store *ha = replay(x, "ha", order_a, 6, NULL), *hb = replay(x, "hb", order_b, 6, NULL);
-	const struct al_member *ma = charter_member(ha->charter, &x->ids[3]->sign_pk);
-	const struct al_member *mb = charter_member(hb->charter, &x->ids[3]->sign_pk);
+	const struct al_member *ma = roster_member(store_roster(ha), &x->ids[3]->sign_pk);
+	const struct al_member *mb = roster_member(store_roster(hb), &x->ids[3]->sign_pk);
 	assert_string_equal(ma->name, mb->name);
 	uint64_t va, vb;
 	assert_int_equal(ledger_standing(ha, &four->sign_pk, &va),
@@ -600,8 +600,8 @@ static void sync_into(struct al_store *to, struct al_store *from, int64_t now)
 
 static long sim_index(const struct al_store *s, const struct sim *m, int i)
 {
-	const struct al_member *k = charter_member(s->charter, &m->x->ids[i]->sign_pk);
-	return k ? (long)(k - s->charter->members) : -1;
+	const struct al_member *k = roster_member(store_roster(s), &m->x->ids[i]->sign_pk);
+	return k ? (long)(k - store_roster(s)->members) : -1;
 }
 
 /* One step by firm a, in its own home (a rule it breaks is fine here:
@@ -634,10 +634,10 @@ static void sim_step(struct sim *m, int a)
 	case 3:
 	case 4:
 	case 5: /* approve a proposal seen here */
-		if (!s->charter->n_motions)
+		if (!store_roster(s)->n_motions)
 			return;
 		b.kind = AL_KIND_AMENDMENT;
-		b.u.amendment.approves = s->charter->motions[rnd(m, (uint32_t)s->charter->n_motions)].id;
+		b.u.amendment.approves = store_roster(s)->motions[rnd(m, (uint32_t)store_roster(s)->n_motions)].id;
 		break;
 	case 7: /* move its own endpoint (now and then to a wildcard: a violation) */
 		b.kind = AL_KIND_AMENDMENT;
@@ -669,7 +669,7 @@ static void sim_step(struct sim *m, int a)
 		sync_into(s, m->view[k], m->t);
 		return;
 	}
-	if (me >= 0 && members_current(s->charter, (size_t)me))
+	if (me >= 0 && roster_current(store_roster(s), (size_t)me))
 		store_author(s, m->x->ids[a], &b, m->t, &id, why); /* may be refused: fine */
 }
 
@@ -683,16 +683,16 @@ static void sim_verdict(struct sim *m, struct al_store *s, char *out, size_t n)
 	for (int i = 0; i < SIM + 3; i++) {
 		long k = sim_index(s, m, i);
 		used += (size_t)snprintf(out + used, n - used, "%d:%s/%s/%s/%llu/%s/%s ", i,
-			k < 0 ? "-" : members_standing_name(members_standing(s->charter, (size_t)k)),
-			k < 0 ? "-" : s->charter->members[k].name,
-			k < 0 ? "-" : members_standing_name(l->standing[k]),
+			k < 0 ? "-" : roster_standing_name(roster_standing(store_roster(s), (size_t)k)),
+			k < 0 ? "-" : store_roster(s)->members[k].name,
+			k < 0 ? "-" : roster_standing_name(l->standing[k]),
 			k < 0 ? 0ULL : (unsigned long long)l->violations[l->party[k]],
-			k < 0 ? "-" : s->charter->members[members_party(s->charter, (size_t)k)].name,
-			k < 0 ? "-" : s->charter->members[k].endpoint);
+			k < 0 ? "-" : store_roster(s)->members[roster_party(store_roster(s), (size_t)k)].name,
+			k < 0 ? "-" : store_roster(s)->members[k].endpoint);
 	}
 	used += (size_t)snprintf(out + used, n - used, "items %zu order", l->n_items);
 	for (size_t i = 0; i < l->n_order; i++)
-		used += (size_t)snprintf(out + used, n - used, " %.4s", s->charter->members[l->order[i]].name);
+		used += (size_t)snprintf(out + used, n - used, " %.4s", store_roster(s)->members[l->order[i]].name);
 	ledger_destroy(&l);
 }
 
@@ -713,7 +713,7 @@ static void test_random_histories(void **state)
 			assert_int_equal(store_open(tu_path(1, x->dir, name), true, x->c, NULL, &m.view[i],
 						    why), AL_OK);
 			if (i >= 3)
-				assert_true(members_candidate(m.view[i]->charter, &m.card[i]) >= 0);
+				assert_true(roster_candidate(store_roster(m.view[i]), &m.card[i]) >= 0);
 		}
 		for (int step = 0; step < 80; step++)
 			sim_step(&m, (int)rnd(&m, SIM));
@@ -800,22 +800,22 @@ static void test_replace(void **state)
 	struct al_ref p = propose_replace(x, 0, T0 + 2);
 	assert_int_equal(commit(x, 3, 0, T0 + 3), AL_E_REJECT); /* not in effect yet */
 	approve(x, 1, p, T0 + 4);
-	const struct al_charter *c = x->s->charter;
+	const struct al_roster *c = store_roster(x->s);
 	assert_int_equal(c->n_members, 4);
-	assert_int_equal(members_standing(c, 2), AL_REPLACED);
-	assert_int_equal(members_standing(c, 3), AL_FOUNDER); /* a founder's new keys */
-	assert_int_equal(members_party(c, 3), 2);
+	assert_int_equal(roster_standing(c, 2), AL_REPLACED);
+	assert_int_equal(roster_standing(c, 3), AL_FOUNDER); /* a founder's new keys */
+	assert_int_equal(roster_party(c, 3), 2);
 	assert_string_equal(c->members[3].name, "m2");
-	assert_ptr_equal(charter_member_named(c, "m2"), &c->members[3]);
-	assert_int_equal(members_check_current(c, 2, why), AL_E_INVAL);
+	assert_ptr_equal(roster_member_named(c, "m2"), &c->members[3]);
+	assert_int_equal(roster_check_current(c, 2, why), AL_E_INVAL);
 	assert_non_null(strstr(why, "were replaced"));
 	assert_int_equal(deliver(x, 3, c1, T0 + 5), AL_OK);
 	assert_int_equal(commit(x, 3, 1, T0 + 6), AL_OK);
-	assert_string_equal(charter_ref_name(c, &(struct al_ref){ x->ids[3]->sign_pk, 2 }, id),
+	assert_string_equal(roster_ref_name(c, &(struct al_ref){ x->ids[3]->sign_pk, 2 }, id),
 			    "m2@2/2");
-	assert_string_equal(charter_ref_name(c, &c1, id), "m2/1");
+	assert_string_equal(roster_ref_name(c, &c1, id), "m2/1");
 	/* A thief (or a copy of the old home: the daemon refuses to sign,
-	 * members_check_current above) signs with the old keys, backdated to
+	 * roster_check_current above) signs with the old keys, backdated to
 	 * before the replacement: the feed ended at m2/1, so it is void. It is kept in
 	 * the log (the evidence of the theft, and every home holds the same
 	 * set) but changes nothing and is no one's violation. */
@@ -833,7 +833,7 @@ static void test_replace(void **state)
 	 * the same (what is void is never waited for). */
 	assert_int_equal(commit(x, 0, 1, T0 + 9), AL_OK);
 	sync_into(thief, x->s, T0 + 8);
-	assert_int_equal(members_feed_end(thief->charter, 2), 1);
+	assert_int_equal(roster_feed_end(store_roster(thief), 2), 1);
 
 	struct al_ledger *l, *lt;
 	assert_int_equal(ledger_from_store(x->s, &l, why), AL_OK);
@@ -881,9 +881,9 @@ static void test_replace(void **state)
 	/* A restart rebuilds the same members from the log. */
 	store_close(&x->s);
 	assert_int_equal(store_open(tu_path(0, x->dir, "a"), false, NULL, NULL, &x->s, why), AL_OK);
-	assert_int_equal(members_standing(x->s->charter, 2), AL_REPLACED);
-	assert_int_equal(members_party(x->s->charter, 3), 2);
-	assert_int_equal(x->s->charter->generation[3], 2);
+	assert_int_equal(roster_standing(store_roster(x->s), 2), AL_REPLACED);
+	assert_int_equal(roster_party(store_roster(x->s), 3), 2);
+	assert_int_equal(store_roster(x->s)->generation[3], 2);
 }
 
 /* Another store takes the replacement in another order: the new keys'
@@ -911,7 +911,7 @@ static void test_replace_any_order(void **state)
 		assert_int_equal(store_offer(b, buf[i], len[i], T0 + 5, &r, NULL, why), AL_OK);
 		assert_int_equal(r, AL_ACCEPT);
 	}
-	assert_int_equal(members_standing(b->charter, 2), AL_REPLACED);
+	assert_int_equal(roster_standing(store_roster(b), 2), AL_REPLACED);
 	assert_int_equal(store_offer(b, buf[0], len[0], T0 + 5, &r, NULL, why), AL_OK);
 	assert_int_equal(r, AL_ACCEPT);
 	struct al_ledger *la, *lb;
@@ -939,17 +939,17 @@ static void test_moves(void **state)
 	struct al_ref ids[3];
 	const char *eps[3] = { "tcp://new.m1.example:7101", "tcp://0.0.0.0:7101",
 			       "tcp://newer.m1.example:7101" };
-	uint64_t changes = x->s->charter->member_changes;
+	uint64_t changes = store_roster(x->s)->member_changes;
 	for (int i = 0; i < 3; i++) {
 		memset(&b, 0, sizeof b);
 		b.kind = AL_KIND_AMENDMENT;
 		b.u.amendment.endpoint = (char *)eps[i];
 		assert_int_equal(author(x, 1, &b, T0 + 1 + i, &ids[i]), AL_OK);
 		if (i == 0)
-			assert_string_equal(x->s->charter->members[1].endpoint, eps[0]); /* at once */
+			assert_string_equal(store_roster(x->s)->members[1].endpoint, eps[0]); /* at once */
 	}
-	assert_string_equal(x->s->charter->members[1].endpoint, eps[2]);
-	assert_int_equal(x->s->charter->member_changes, changes + 2); /* the wildcard moved nothing */
+	assert_string_equal(store_roster(x->s)->members[1].endpoint, eps[2]);
+	assert_int_equal(store_roster(x->s)->member_changes, changes + 2); /* the wildcard moved nothing */
 	struct al_ledger *l;
 	assert_int_equal(ledger_from_store(x->s, &l, why), AL_OK);
 	assert_int_equal(l->violations[1], 1);
@@ -964,8 +964,8 @@ static void test_moves(void **state)
 	b.u.amendment.approves = rm;
 	b.u.amendment.endpoint = (char *)"tcp://sneaky.example:1";
 	assert_int_equal(author(x, 1, &b, T0 + 6, NULL), AL_OK);
-	assert_int_equal(members_standing(x->s->charter, 2), AL_FOUNDER);
-	assert_string_equal(x->s->charter->members[1].endpoint, eps[2]);
+	assert_int_equal(roster_standing(store_roster(x->s), 2), AL_FOUNDER);
+	assert_string_equal(store_roster(x->s)->members[1].endpoint, eps[2]);
 	assert_int_equal(ledger_from_store(x->s, &l, why), AL_OK);
 	assert_int_equal(l->standing[2], AL_FOUNDER);
 	assert_int_equal(l->violations[1], 2);
@@ -986,12 +986,12 @@ static void test_moves(void **state)
 		assert_int_equal(r, AL_ACCEPT);
 		free(buf);
 	}
-	assert_string_equal(s2->charter->members[1].endpoint, eps[2]);
+	assert_string_equal(store_roster(s2)->members[1].endpoint, eps[2]);
 	store_close(&s2);
 	/* ... and after a restart. */
 	store_close(&x->s);
 	assert_int_equal(store_open(tu_path(0, x->dir, "a"), false, NULL, NULL, &x->s, why), AL_OK);
-	assert_string_equal(x->s->charter->members[1].endpoint, eps[2]);
+	assert_string_equal(store_roster(x->s)->members[1].endpoint, eps[2]);
 }
 
 int main(void)
