@@ -25,8 +25,8 @@
  * BLAKE2b-256 checksum of everything before it. Written to
  * DIR/checkpoint.tmp, fsynced, renamed, the directory fsynced.
  *
- * Cost: about 60 bytes a record on disk and in the write (feeds) plus 16
- * a keyed message; the daemon writes one after a group commit once
+ * Cost: about 16 bytes a record on disk and in the write (feeds) plus 16
+ * a keyed message (and the ledger's section); the daemon writes one after a group commit once
  * AL_CKPT_EVERY_RECORDS records or AL_CKPT_EVERY_MS have passed, and at a
  * clean stop.
  */
@@ -42,7 +42,7 @@
 #define AL_CKPT_FILE "checkpoint"
 #define AL_CKPT_MAGIC "alliance-ckpt\n\0\0"
 #define AL_CKPT_MAGIC_LEN 16
-#define AL_CKPT_VERSION 1
+#define AL_CKPT_VERSION 2
 
 /* Sections. A reader skips a tag it does not know; a section whose
  * meaning changes gets a new tag. The ledger's state (issue 11, point 1)
