@@ -86,6 +86,9 @@ static int read_record(void *arg, uint64_t offset, uint8_t **buf, size_t *len, c
 		l->fd = fd;
 		l->fd_size = (uint64_t)st.st_size;
 	}
+	struct stat st; /* a log still growing (a daemon's): its size now */
+	if (fstat(l->fd, &st) == 0)
+		l->fd_size = (uint64_t)st.st_size;
 	return log_read_fd(l->fd, l->path, l->fd_size, offset, buf, len, why);
 }
 
@@ -261,8 +264,8 @@ int audit_run(const struct al_charter *c, const struct al_audit_source *src, siz
 	for (size_t i = 0; i < n; i++) {
 		struct al_audit_log *l = &a->logs[a->n_logs++];
 		l->fd = -1;
-		l->path = src[i].log;
-		if (!(l->label = strdup(src[i].label)) || (rc = feeds_new(&l->feeds)) ||
+		if (!(l->label = strdup(src[i].label)) || !(l->path = strdup(src[i].log)) ||
+		    (rc = feeds_new(&l->feeds)) ||
 		    (rc = charter_copy(c, &l->charter, why))) {
 			rc = rc ? rc : AL_E_NOMEM;
 			goto out;
@@ -303,6 +306,7 @@ void audit_clear(struct al_audit *a)
 		if (a->logs[i].fd >= 0)
 			close(a->logs[i].fd);
 		free(a->logs[i].places);
+		free(a->logs[i].path);
 		charter_destroy(&a->logs[i].charter);
 		for (size_t k = 0; k < a->logs[i].n_valid; k++) {
 			envelope_clear(a->logs[i].valid[k]);

@@ -41,7 +41,7 @@ struct al_audit_log {
 	struct al_charter *charter; /* the charter with the members this log admits */
 	struct al_envelope **valid; /* the first log only: its valid records, opened */
 	size_t n_valid;
-	const char *path;           /* the log file (the source's) */
+	char *path;                 /* the log file */
 	int fd;                     /* it, read back by its feeds (feeds_reader): -1 until */
 	uint64_t fd_size;           /* then, and its size then */
 	struct al_audit_place {     /* each valid record's place, in file order: which */
