@@ -6,8 +6,10 @@
  * as they stood after the log's first R records, so that store_open
  * replays only the records after them. It is a cache, never a source of
  * truth: opening checks it against the log (its alliance, the log holds
- * its R records, and the last one, every feed's head and every amendment
- * it covers are at the offsets it names and hash as it records), and
+ * its R records, and the last one and every feed's head are at the
+ * offsets it names and hash as it records; every amendment it covers is
+ * at its offset, by its author at its seq, with the 8-byte hash prefix
+ * the feeds index keeps), and
  * anything wrong with it (torn, corrupt, foreign, another version, newer
  * than the log after a restore from backup) is a warning and a full
  * replay, never a wrong state. An older checkpoint is fine: more is
