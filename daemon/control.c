@@ -139,6 +139,8 @@ static json_t *alliance_status(const struct daemon *d, struct alliance *a, int64
 	json_object_set_new(j, "authoring_held_ms",
 			    held ? json_integer((json_int_t)(now - a->gate_since)) : json_null());
 	json_object_set_new(j, "log_bytes", json_integer((json_int_t)log_size(s->log)));
+	/* The feeds index's allocation: about 16 bytes a record (feeds.h). */
+	json_object_set_new(j, "feeds_bytes", json_integer((json_int_t)feeds_bytes(s->feeds)));
 	json_object_set_new(j, "checkpoint", json_pack("{s:b, s:b, s:I, s:I, s:I, s:s?, s:s?}",
 		"used", s->ckpt.used, "ledger", s->ckpt.ledger, "covered",
 		(json_int_t)s->ckpt.covered, "replayed", (json_int_t)s->ckpt.replayed, "written",

@@ -591,18 +591,22 @@ static void spot_fork(struct daemon *d, struct alliance *a, size_t from, size_t 
 {
 	const struct al_roster *ro = store_roster(a->s);
 	struct link *l = &a->links[from];
-	const struct al_feed_entry *mine = h->seq ? feeds_get(a->s->feeds, &h->author, h->seq) : NULL;
 	char why[AL_ERRLEN], feed[AL_IDLEN];
+	uint64_t mine = feeds_offset(a->s->feeds, &h->author, h->seq, NULL);
+	/* Ours differs: by the prefix the index keeps, or else by the log. */
+	int rc = mine ? feeds_holds(a->s->feeds, &h->author, h->seq, &h->hash, why) : 1;
 	uint8_t *buf;
 	size_t len;
-	if (mine && memcmp(&mine->hash, &h->hash, AL_HASHLEN) &&
-	    !memcmp(&h->author, &d->home->self.sign_key, AL_KEYLEN)) {
+	if (rc < 0) {
+		dlog(d, L_ERROR, "%s: %s", ro->c->title, why);
+		return;
+	}
+	if (!rc && !memcmp(&h->author, &d->home->self.sign_key, AL_KEYLEN)) {
 		snprintf(why, sizeof why, "%s holds a different %s/%" PRIu64 " than this home",
 			 ro->members[from].name, roster_feed_name(ro, k, feed), h->seq);
 		own_feed_forked(d, a, why);
 	}
-	if (!l->peer || !mine || !memcmp(&mine->hash, &h->hash, AL_HASHLEN) ||
-	    l->forked[k] == h->seq || mine->offset >= log_durable(a->s->log) ||
+	if (!l->peer || rc || l->forked[k] == h->seq || mine >= log_durable(a->s->log) ||
 	    (l->cap && h->seq > l->cap[k])) /* nothing after it left */
 		return;
 	if (store_get(a->s, &h->author, h->seq, &buf, &len, why)) {
@@ -706,11 +710,12 @@ static void own_received(struct daemon *d, struct alliance *a, size_t from, enum
 /* A copy of an envelope held (the peers relay what they hold to everyone):
  * feeds_check calls it a duplicate before it looks at the signature, so
  * the pool need not verify it. Read by the pool's workers while the
- * reactor waits in verify_batch: the feeds do not change meanwhile. */
+ * reactor waits in verify_batch: the feeds do not change meanwhile. By the
+ * hash prefix the index keeps (it reads no log): a hint, since feeds_check
+ * confirms a duplicate and verifies whatever was skipped and is not one. */
 static bool held_already(void *arg, const struct al_envelope *e)
 {
-	const struct al_feed_entry *held = feeds_get(arg, &e->b.author, e->b.seq);
-	return held && !memcmp(&held->hash, &e->hash, AL_HASHLEN);
+	return feeds_may_hold(arg, &e->b.author, e->b.seq, &e->hash);
 }
 
 static int on_batch(struct daemon *d, struct alliance *a, size_t from,
@@ -758,10 +763,11 @@ static int on_batch(struct daemon *d, struct alliance *a, size_t from,
 		    !memcmp(&id.author, &d->home->self.sign_key, AL_KEYLEN))
 			own_received(d, a, from, r, &id);
 		if (r == AL_ACCEPT) {
-			const struct al_feed_entry *e = feeds_get(a->s->feeds, &id.author, id.seq);
+			enum al_kind kind;
+			uint64_t at = feeds_offset(a->s->feeds, &id.author, id.seq, &kind);
 			/* Receipts are not receipted, so receipts never answer
 			 * receipts; our own messages coming back need none. */
-			if (e && e->kind != AL_KIND_RECEIPT && !a->unreceipted &&
+			if (at && kind != AL_KIND_RECEIPT && !a->unreceipted &&
 			    memcmp(&id.author, &ro->members[a->self].sign_key, AL_KEYLEN))
 				a->unreceipted = now;
 		} else if (r == AL_R_AHEAD || r == AL_R_AUTHOR) {
@@ -926,11 +932,11 @@ static int send_batch(struct daemon *d, struct alliance *a, struct link *l)
 		if (l->backoff[k] && head > l->have[k] + 1)
 			head = l->have[k] + 1;
 		for (uint64_t q = l->sent[k] + 1; q <= head && bytes < BATCH_BYTES; q++) {
-			const struct al_feed_entry *e = feeds_get(a->s->feeds, author, q);
+			uint64_t at = feeds_offset(a->s->feeds, author, q, NULL);
 			uint8_t *buf;
 			size_t len;
 			char why[AL_ERRLEN];
-			if (!e || e->offset >= durable)
+			if (!at || at >= durable)
 				break; /* only what is durable leaves this daemon */
 			if (pm.n_env && bytes + AL_MAX_ENVELOPE > BATCH_BYTES)
 				break;

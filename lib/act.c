@@ -46,7 +46,7 @@ int act_parse_id(const struct al_store *s, const char *id, struct al_ref *ref, c
 	}
 	if (!m || !text_uint(slash + 1, UINT64_MAX, &seq) || !seq)
 		return al_errf(why, AL_E_INVAL, "bad id '%s' (ids look like acme/12)", id);
-	if (!feeds_get(s->feeds, &m->sign_key, seq))
+	if (!feeds_offset(s->feeds, &m->sign_key, seq, NULL))
 		return al_errf(why, AL_E_NOENT, "no message '%s' here", id);
 	ref->author = m->sign_key;
 	ref->seq = seq;

@@ -8,11 +8,15 @@
 #include "verify.h"
 #include "wire.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int add_fault(struct al_audit *a, const char *log, uint64_t record, uint64_t offset,
 		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -65,6 +69,43 @@ static int keep(struct al_audit_log *log, struct al_envelope *e, size_t *cap)
 	return AL_OK;
 }
 
+/* How a log's feeds read a record they hold (feeds_reader): the file,
+ * opened read-only when first needed. */
+static int read_record(void *arg, uint64_t offset, uint8_t **buf, size_t *len, char *why)
+{
+	struct al_audit_log *l = arg;
+	if (l->fd < 0) {
+		struct stat st;
+		int fd = open(l->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			int rc = al_errf(why, AL_E_IO, "cannot read '%s': %s", l->path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return rc;
+		}
+		l->fd = fd;
+		l->fd_size = (uint64_t)st.st_size;
+	}
+	struct stat st; /* a log still growing (a daemon's): its size now */
+	if (fstat(l->fd, &st) == 0)
+		l->fd_size = (uint64_t)st.st_size;
+	return log_read_fd(l->fd, l->path, l->fd_size, offset, buf, len, why);
+}
+
+/* The index of the valid record at offset in l (one it holds). */
+static uint64_t index_at(const struct al_audit_log *l, uint64_t offset)
+{
+	size_t lo = 0, hi = l->n_places;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->places[mid].offset <= offset)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return l->n_places ? l->places[lo].index : 0;
+}
+
 /* Each record, in file order, its signature already checked by the pool
  * (verify_scan): the chain, the order and the rules are checked here, on
  * one thread, exactly as feeds_check would. */
@@ -80,18 +121,24 @@ static int on_record(void *arg, const struct al_log_rec *r, struct al_verify_ite
 	if (verdict == AL_ACCEPT) {
 		struct al_feed_entry fe = { r->index, r->offset, e->hash, e->b.timestamp, e->b.kind };
 		rc = feeds_add(s->log->feeds, &e->b.author, e->b.seq, &fe);
-		if (rc == AL_OK)
+		if (rc == AL_OK && grow(&s->log->places, &s->log->cap_places, s->log->n_places + 1,
+					sizeof *s->log->places))
+			rc = AL_E_NOMEM;
+		if (rc == AL_OK) {
+			s->log->places[s->log->n_places++] = (struct al_audit_place){ r->offset,
+										     r->index };
 			rc = roster_note(s->ro, &e->b);
+		}
 		if (rc == AL_OK && s->keep) {
 			rc = keep(s->log, e, &s->kept);
 			memset(e, 0, sizeof *e); /* kept, or cleared by keep */
 			return rc;
 		}
 	} else if (verdict == AL_DUPLICATE) {
-		const struct al_feed_entry *first = feeds_get(s->log->feeds, &e->b.author, e->b.seq);
+		uint64_t first = feeds_offset(s->log->feeds, &e->b.author, e->b.seq, NULL);
 		rc = add_fault(s->a, s->log->label, r->index, r->offset,
 			       "duplicate: %s (first stored as record %" PRIu64 ")", why,
-			       first->index);
+			       index_at(s->log, first));
 	} else {
 		rc = add_fault(s->a, s->log->label, r->index, r->offset, "%s: %s",
 			       feeds_reason_tag(verdict), why);
@@ -153,32 +200,43 @@ static int check_proof(void *arg, const struct al_log_rec *r)
 }
 
 /* Shared (author, seq) must be the same envelope in every log: each log's
- * message is compared with the first log that holds that (author, seq). */
-static int cross_check(struct al_audit *a)
+ * message is compared with the first log that holds that (author, seq).
+ * The first log holding seq changes only where a longer feed begins, so
+ * each log's feed is compared in stretches, each with one earlier log's:
+ * feeds_diverge finds where the two first differ (a chain differs from
+ * there on). */
+static int cross_check(struct al_audit *a, char *why)
 {
 	for (size_t k = 1; k < a->n_logs; k++) {
 		struct al_audit_log *other = &a->logs[k];
 		const struct al_roster *ro = other->roster;
 		for (size_t m = 0; m < ro->n_members; m++) {
 			const al_key *who = &ro->members[m].sign_key;
-			uint64_t hk = feeds_head(other->feeds, who, NULL);
-			for (uint64_t seq = 1; seq <= hk; seq++) {
-				const struct al_feed_entry *y = feeds_get(other->feeds, who, seq), *x = NULL;
-				size_t j = 0;
-				for (; j < k && !x; j++)
-					x = feeds_get(a->logs[j].feeds, who, seq);
-				if (!x || !memcmp(&x->hash, &y->hash, AL_HASHLEN))
+			uint64_t hk = feeds_head(other->feeds, who, NULL), done = 0, seq = 0;
+			size_t j = 0;
+			for (; j < k && done < hk && !seq; j++) {
+				uint64_t hj = feeds_head(a->logs[j].feeds, who, NULL);
+				if (hj <= done)
 					continue;
-				char id[AL_IDLEN];
-				int rc = add_fault(a, other->label, y->index, y->offset,
-						   "equivocation: '%s' and '%s' hold different "
-						   "messages as %s", a->logs[j - 1].label,
-						   other->label,
-						   roster_ref_name(ro, &(struct al_ref){ *who, seq }, id));
+				uint64_t upto = hj < hk ? hj : hk;
+				int rc = feeds_diverge(a->logs[j].feeds, other->feeds, who, upto, &seq,
+						       why);
 				if (rc)
 					return rc;
-				break; /* later ones differ too: the chains split here */
+				if (seq && seq <= done) /* they differed before this stretch */
+					seq = done + 1;
+				done = upto;
 			}
+			if (!seq)
+				continue;
+			char id[AL_IDLEN];
+			uint64_t off = feeds_offset(other->feeds, who, seq, NULL);
+			int rc = add_fault(a, other->label, index_at(other, off), off,
+					   "equivocation: '%s' and '%s' hold different messages as %s",
+					   a->logs[j - 1].label, other->label,
+					   roster_ref_name(ro, &(struct al_ref){ *who, seq }, id));
+			if (rc)
+				return rc;
 		}
 	}
 	return AL_OK;
@@ -205,11 +263,14 @@ int audit_run(const struct al_charter *c, const struct al_audit_source *src, siz
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct al_audit_log *l = &a->logs[a->n_logs++];
-		if (!(l->label = strdup(src[i].label)) || (rc = feeds_new(&l->feeds)) ||
+		l->fd = -1;
+		if (!(l->label = strdup(src[i].label)) || !(l->path = strdup(src[i].log)) ||
+		    (rc = feeds_new(&l->feeds)) ||
 		    (rc = roster_new(c, &l->roster))) {
 			rc = rc ? rc : AL_E_NOMEM;
 			goto out;
 		}
+		feeds_reader(l->feeds, read_record, l);
 		struct scan s = { a, l->roster, l, now, i == 0, 0 };
 		if ((rc = verify_scan(pool, src[i].log, on_record, on_fault, &s, why)))
 			goto out;
@@ -224,7 +285,7 @@ int audit_run(const struct al_charter *c, const struct al_audit_source *src, siz
 				goto out;
 		}
 	}
-	rc = cross_check(a);
+	rc = cross_check(a, why);
 out:
 	verify_destroy(&pool);
 	if (rc)
@@ -242,6 +303,10 @@ void audit_clear(struct al_audit *a)
 	for (size_t i = 0; i < a->n_logs; i++) {
 		free(a->logs[i].label);
 		feeds_destroy(&a->logs[i].feeds);
+		if (a->logs[i].fd >= 0)
+			close(a->logs[i].fd);
+		free(a->logs[i].places);
+		free(a->logs[i].path);
 		roster_destroy(&a->logs[i].roster);
 		for (size_t k = 0; k < a->logs[i].n_valid; k++) {
 			envelope_clear(a->logs[i].valid[k]);

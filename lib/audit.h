@@ -42,6 +42,13 @@ struct al_audit_log {
 	struct al_roster *roster; /* the members this log admits (borrows the charter) */
 	struct al_envelope **valid; /* the first log only: its valid records, opened */
 	size_t n_valid;
+	char *path;                 /* the log file */
+	int fd;                     /* it, read back by its feeds (feeds_reader): -1 until */
+	uint64_t fd_size;           /* then, and its size then */
+	struct al_audit_place {     /* each valid record's place, in file order: which */
+		uint64_t offset, index; /* record a feed's entry (an offset) is, for faults */
+	} *places;
+	size_t n_places, cap_places;
 };
 
 struct al_audit {

@@ -140,18 +140,24 @@ static int path_of(const struct al_store *s, const char *suffix, char *buf, size
 										    : AL_OK;
 }
 
+/* The head whose record is the log's last (the last appended is its
+ * author's latest). */
 struct last {
 	uint64_t index;
 	const struct al_feed_entry *e;
 };
 
-static int find_last(void *arg, const al_key *author, uint64_t seq, const struct al_feed_entry *e)
+static int find_last(void *arg, const al_key *author, uint64_t seq, uint64_t offset,
+		     enum al_kind kind, const uint8_t *prefix, const struct al_feed_entry *head)
 {
 	(void)author;
 	(void)seq;
+	(void)offset;
+	(void)kind;
+	(void)prefix;
 	struct last *l = arg;
-	if (e->index == l->index)
-		l->e = e;
+	if (head && head->index == l->index)
+		l->e = head;
 	return l->e != NULL; /* found: stop */
 }
 
@@ -286,11 +292,17 @@ int checkpoint_due(struct al_store *s, int64_t now, char *why)
 
 /* A record of the log the checkpoint vouches for, checked as the log is
  * scanned: every amendment (noted again into the roster), every feed's
- * head, the last record covered. */
+ * head, the last record covered. By offset (records are in offset order):
+ * the index keeps no record number but the heads'. A head's and the last
+ * record's full hash is known; an older amendment's, only the prefix the
+ * index keeps, with its author and seq (checked in the record itself). */
 struct check {
-	uint64_t index, offset;
+	uint64_t offset;
 	al_hash hash;
+	size_t hash_len; /* AL_HASHLEN, or FEEDS_PREFIX */
 	bool amendment;
+	al_key author;
+	uint64_t seq;
 };
 
 struct al_ckpt_scan {
@@ -301,27 +313,33 @@ struct al_ckpt_scan {
 	size_t ledger_len; /* once the scan has noted every amendment it covers */
 };
 
-struct plan {
-	struct al_ckpt_scan *sc;
-	const struct al_feeds *f;
-};
-
-static int plan_entry(void *arg, const al_key *author, uint64_t seq, const struct al_feed_entry *e)
+static int plan_entry(void *arg, const al_key *author, uint64_t seq, uint64_t offset,
+		      enum al_kind kind, const uint8_t *prefix, const struct al_feed_entry *head)
 {
-	struct plan *p = arg;
-	bool head = feeds_head(p->f, author, NULL) == seq, amendment = e->kind == AL_KIND_AMENDMENT;
+	struct al_ckpt_scan *sc = arg;
+	bool amendment = kind == AL_KIND_AMENDMENT;
 	if (!head && !amendment)
 		return AL_OK;
-	if (grow(&p->sc->v, &p->sc->cap, p->sc->n + 1, sizeof *p->sc->v))
+	if (grow(&sc->v, &sc->cap, sc->n + 1, sizeof *sc->v))
 		return AL_E_NOMEM;
-	p->sc->v[p->sc->n++] = (struct check){ e->index, e->offset, e->hash, amendment };
+	struct check *c = &sc->v[sc->n++];
+	memset(c, 0, sizeof *c);
+	c->offset = offset;
+	if (head)
+		c->hash = head->hash;
+	else
+		memcpy(c->hash.b, prefix, FEEDS_PREFIX);
+	c->hash_len = head ? AL_HASHLEN : FEEDS_PREFIX;
+	c->amendment = amendment;
+	c->author = *author;
+	c->seq = seq;
 	return AL_OK;
 }
 
-static int by_index(const void *a, const void *b)
+static int by_offset(const void *a, const void *b)
 {
 	const struct check *x = a, *y = b;
-	return x->index < y->index ? -1 : x->index > y->index;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
 static int parse(struct al_store *s, const uint8_t *m, size_t size, struct al_ckpt_scan *sc,
@@ -390,14 +408,14 @@ static int parse(struct al_store *s, const uint8_t *m, size_t size, struct al_ck
 	}
 	if (!feeds || !keys)
 		return al_errf(why, AL_E_PARSE, "it lacks its %s section", feeds ? "keys" : "feeds");
-	struct plan p = { sc, s->feeds };
-	int rc = feeds_each(s->feeds, plan_entry, &p);
+	int rc = feeds_each(s->feeds, plan_entry, sc);
 	if (rc == AL_OK && grow(&sc->v, &sc->cap, sc->n + 1, sizeof *sc->v))
 		rc = AL_E_NOMEM;
 	if (rc)
 		return rc;
-	sc->v[sc->n++] = (struct check){ sc->records - 1, last_offset, last_hash, false };
-	qsort(sc->v, sc->n, sizeof *sc->v, by_index);
+	sc->v[sc->n++] = (struct check){ .offset = last_offset, .hash = last_hash,
+					 .hash_len = AL_HASHLEN };
+	qsort(sc->v, sc->n, sizeof *sc->v, by_offset);
 	s->ckpt.covered = sc->records;
 	s->ckpt.written = sc->records;
 	s->ckpt.written_at = written_at;
@@ -482,11 +500,14 @@ int checkpoint_record(struct al_store *s, const struct al_log_rec *r)
 	struct al_ckpt_scan *sc = s->ckpt_scan;
 	if (!sc || r->index >= sc->records)
 		return 1;
-	for (; sc->next < sc->n && sc->v[sc->next].index == r->index; sc->next++) {
+	if (sc->next < sc->n && sc->v[sc->next].offset < r->offset)
+		return misfit(s, "no record starts where it covers one (before record %" PRIu64
+			      " at offset %" PRIu64 ")", r->index, r->offset);
+	for (; sc->next < sc->n && sc->v[sc->next].offset == r->offset; sc->next++) {
 		const struct check *c = &sc->v[sc->next];
 		al_hash h;
 		key_hash(r->data, r->len, &h);
-		if (c->offset != r->offset || memcmp(&h, &c->hash, AL_HASHLEN))
+		if (memcmp(&h, &c->hash, c->hash_len))
 			return misfit(s, "record %" PRIu64 " at offset %" PRIu64 " is not the one it "
 				      "covers", r->index, r->offset);
 		if (!c->amendment)
@@ -495,6 +516,12 @@ int checkpoint_record(struct al_store *s, const struct al_log_rec *r)
 		if (envelope_open(r->data, r->len, &e, NULL))
 			return misfit(s, "record %" PRIu64 " at offset %" PRIu64 " does not open",
 				      r->index, r->offset);
+		if (memcmp(&e.b.author, &c->author, AL_KEYLEN) || e.b.seq != c->seq ||
+		    e.b.kind != AL_KIND_AMENDMENT) {
+			envelope_clear(&e);
+			return misfit(s, "record %" PRIu64 " at offset %" PRIu64 " is not the "
+				      "amendment it covers", r->index, r->offset);
+		}
 		int rc = roster_note(store_roster(s), &e.b);
 		envelope_clear(&e);
 		if (rc)

@@ -6,8 +6,10 @@
  * as they stood after the log's first R records, so that store_open
  * replays only the records after them. It is a cache, never a source of
  * truth: opening checks it against the log (its alliance, the log holds
- * its R records, and the last one, every feed's head and every amendment
- * it covers are at the offsets it names and hash as it records), and
+ * its R records, and the last one and every feed's head are at the
+ * offsets it names and hash as it records; every amendment it covers is
+ * at its offset, by its author at its seq, with the 8-byte hash prefix
+ * the feeds index keeps), and
  * anything wrong with it (torn, corrupt, foreign, another version, newer
  * than the log after a restore from backup) is a warning and a full
  * replay, never a wrong state. An older checkpoint is fine: more is
@@ -25,8 +27,8 @@
  * BLAKE2b-256 checksum of everything before it. Written to
  * DIR/checkpoint.tmp, fsynced, renamed, the directory fsynced.
  *
- * Cost: about 60 bytes a record on disk and in the write (feeds) plus 16
- * a keyed message; the daemon writes one after a group commit once
+ * Cost: about 16 bytes a record on disk and in the write (feeds) plus 16
+ * a keyed message (and the ledger's section); the daemon writes one after a group commit once
  * AL_CKPT_EVERY_RECORDS records or AL_CKPT_EVERY_MS have passed, and at a
  * clean stop.
  */
@@ -42,7 +44,7 @@
 #define AL_CKPT_FILE "checkpoint"
 #define AL_CKPT_MAGIC "alliance-ckpt\n\0\0"
 #define AL_CKPT_MAGIC_LEN 16
-#define AL_CKPT_VERSION 1
+#define AL_CKPT_VERSION 2
 
 /* Sections. A reader skips a tag it does not know; a section whose
  * meaning changes gets a new tag. The ledger's state (issue 11, point 1)

@@ -4,6 +4,7 @@
 #include "roster.h"
 #include "err.h"
 #include "grow.h"
+#include "key.h"
 #include "log.h"
 #include "when.h"
 
@@ -13,16 +14,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What is kept of every message: 16 bytes. */
+struct slot {
+	uint64_t at;                  /* its record's offset << 8 | its kind */
+	uint8_t prefix[FEEDS_PREFIX]; /* of its envelope's hash */
+};
+
+#define OFFSET_LIMIT ((uint64_t)1 << 56)
+
 struct feed {
 	al_key author;
-	size_t n, cap;
-	struct al_feed_entry *e; /* e[i] is seq i + 1 */
+	size_t n;                /* messages held: seq 1..n */
+	struct slot **blk;       /* seq s is blk[(s - 1) / FEEDS_BLOCK][(s - 1) % FEEDS_BLOCK] */
+	size_t n_blk, cap_blk;   /* blocks allocated; room in blk */
+	size_t cap0;             /* room in blk[0], grown up to FEEDS_BLOCK */
+	struct al_feed_entry head; /* seq n, whole (when n > 0) */
 };
 
 struct al_feeds {
 	size_t n, cap;
 	struct feed *v;
 	uint64_t count;
+	feeds_read_fn read;
+	void *read_arg;
 };
 
 const char *feeds_reason_tag(enum al_reason r)
@@ -42,13 +56,22 @@ int feeds_new(struct al_feeds **out)
 	return *out ? AL_OK : AL_E_NOMEM;
 }
 
+void feeds_reader(struct al_feeds *f, feeds_read_fn read, void *arg)
+{
+	f->read = read;
+	f->read_arg = arg;
+}
+
 void feeds_destroy(struct al_feeds **fp)
 {
 	struct al_feeds *f = *fp;
 	if (!f)
 		return;
-	for (size_t i = 0; i < f->n; i++)
-		free(f->v[i].e);
+	for (size_t i = 0; i < f->n; i++) {
+		for (size_t b = 0; b < f->v[i].n_blk; b++)
+			free(f->v[i].blk[b]);
+		free(f->v[i].blk);
+	}
 	free(f->v);
 	free(f);
 	*fp = NULL;
@@ -62,27 +85,176 @@ static struct feed *find(const struct al_feeds *f, const al_key *author)
 	return NULL;
 }
 
+/* The slot of seq, which fd holds. */
+static struct slot *slot(const struct feed *fd, uint64_t seq)
+{
+	return &fd->blk[(seq - 1) / FEEDS_BLOCK][(seq - 1) % FEEDS_BLOCK];
+}
+
+static uint64_t slot_offset(const struct slot *x)
+{
+	return x->at >> 8;
+}
+
+static enum al_kind slot_kind(const struct slot *x)
+{
+	return (enum al_kind)(x->at & 0xff);
+}
+
+/* fd's message seq, or NULL. */
+static const struct slot *held(const struct al_feeds *f, const al_key *author, uint64_t seq,
+			       const struct feed **fdp)
+{
+	const struct feed *fd = find(f, author);
+	if (fdp)
+		*fdp = fd;
+	return fd && seq && seq <= fd->n ? slot(fd, seq) : NULL;
+}
+
 uint64_t feeds_head(const struct al_feeds *f, const al_key *author,
 		    const struct al_feed_entry **last)
 {
 	struct feed *fd = find(f, author);
 	if (last)
-		*last = fd && fd->n ? &fd->e[fd->n - 1] : NULL;
+		*last = fd && fd->n ? &fd->head : NULL;
 	return fd ? fd->n : 0;
 }
 
-const struct al_feed_entry *feeds_get(const struct al_feeds *f, const al_key *author,
-				      uint64_t seq)
+uint64_t feeds_offset(const struct al_feeds *f, const al_key *author, uint64_t seq,
+		      enum al_kind *kind)
 {
-	struct feed *fd = find(f, author);
-	if (!fd || seq == 0 || seq > fd->n)
-		return NULL;
-	return &fd->e[seq - 1];
+	const struct slot *x = held(f, author, seq, NULL);
+	if (kind)
+		*kind = x ? slot_kind(x) : 0;
+	return x ? slot_offset(x) : 0;
+}
+
+/* The full hash of fd's message seq (held): the head's, or its record's. */
+static int full_hash(const struct al_feeds *f, const struct feed *fd, uint64_t seq, al_hash *out,
+		     char *why)
+{
+	if (seq == fd->n) {
+		*out = fd->head.hash;
+		return AL_OK;
+	}
+	uint64_t off = slot_offset(slot(fd, seq));
+	if (!f->read)
+		return al_errf(why, AL_E_INVAL, "no log to read the record at offset %" PRIu64
+			       " from", off);
+	uint8_t *buf;
+	size_t len;
+	int rc = f->read(f->read_arg, off, &buf, &len, why);
+	if (rc)
+		return rc;
+	key_hash(buf, len, out);
+	free(buf);
+	return AL_OK;
+}
+
+int feeds_holds(const struct al_feeds *f, const al_key *author, uint64_t seq, const al_hash *h,
+		char *why)
+{
+	const struct feed *fd;
+	const struct slot *x = held(f, author, seq, &fd);
+	if (!x || memcmp(x->prefix, h->b, FEEDS_PREFIX))
+		return 0;
+	al_hash full;
+	int rc = full_hash(f, fd, seq, &full, why);
+	return rc ? rc : !memcmp(&full, h, AL_HASHLEN);
+}
+
+bool feeds_may_hold(const struct al_feeds *f, const al_key *author, uint64_t seq,
+		    const al_hash *h)
+{
+	const struct slot *x = held(f, author, seq, NULL);
+	return x && !memcmp(x->prefix, h->b, FEEDS_PREFIX);
+}
+
+/* Do a and b hold the same message at seq (both hold it)? 1, 0 or an error. */
+static int same(const struct al_feeds *a, const struct feed *x, const struct al_feeds *b,
+		const struct feed *y, uint64_t seq, char *why)
+{
+	if (!seq)
+		return 1;
+	if (memcmp(slot(x, seq)->prefix, slot(y, seq)->prefix, FEEDS_PREFIX))
+		return 0;
+	al_hash hx, hy;
+	int rc = full_hash(a, x, seq, &hx, why);
+	if (rc == AL_OK)
+		rc = full_hash(b, y, seq, &hy, why);
+	return rc ? rc : !memcmp(&hx, &hy, AL_HASHLEN);
+}
+
+int feeds_diverge(const struct al_feeds *a, const struct al_feeds *b, const al_key *author,
+		  uint64_t upto, uint64_t *seq, char *why)
+{
+	const struct feed *x = find(a, author), *y = find(b, author);
+	*seq = 0;
+	if (!upto)
+		return AL_OK;
+	if (!x || !y || upto > x->n || upto > y->n)
+		return al_errf(why, AL_E_INVAL, "feeds: %" PRIu64 " messages are not held in both",
+			       upto);
+	/* The same message at s means the same at every seq before it: the
+	 * first prefix that differs bounds the first difference, and the
+	 * messages before it are the same if the one just before it is. */
+	uint64_t hi = 1;
+	while (hi <= upto && !memcmp(slot(x, hi)->prefix, slot(y, hi)->prefix, FEEDS_PREFIX))
+		hi++;
+	/* Same through lo, different at hi (or none held differs: hi = upto + 1). */
+	uint64_t lo = hi - 1;
+	int rc = same(a, x, b, y, lo, why);
+	if (rc < 0)
+		return rc;
+	if (!rc) { /* prefixes that collide: look for the first difference */
+		hi = lo;
+		lo = 0;
+		while (hi - lo > 1) {
+			uint64_t mid = lo + (hi - lo) / 2;
+			if ((rc = same(a, x, b, y, mid, why)) < 0)
+				return rc;
+			*(rc ? &lo : &hi) = mid;
+		}
+	}
+	*seq = hi <= upto ? hi : 0;
+	return AL_OK;
 }
 
 uint64_t feeds_count(const struct al_feeds *f)
 {
 	return f->count;
+}
+
+uint64_t feeds_bytes(const struct al_feeds *f)
+{
+	uint64_t n = sizeof *f + f->cap * sizeof *f->v;
+	for (size_t i = 0; i < f->n; i++) {
+		const struct feed *fd = &f->v[i];
+		n += fd->cap_blk * sizeof *fd->blk;
+		if (fd->n_blk)
+			n += (fd->cap0 + (fd->n_blk - 1) * (uint64_t)FEEDS_BLOCK) * sizeof(struct slot);
+	}
+	return n;
+}
+
+/* Room for fd's entry number i + 1 (0-based i = fd->n). */
+static int room(struct feed *fd, size_t i)
+{
+	size_t b = i / FEEDS_BLOCK;
+	if (b == 0) { /* the first block grows, so that a small feed stays small */
+		if (!fd->n_blk && grow(&fd->blk, &fd->cap_blk, 1, sizeof *fd->blk))
+			return AL_E_NOMEM;
+		if (!fd->n_blk)
+			fd->blk[fd->n_blk++] = NULL;
+		return grow(&fd->blk[0], &fd->cap0, i + 1, sizeof **fd->blk);
+	}
+	if (b < fd->n_blk)
+		return AL_OK;
+	if (grow(&fd->blk, &fd->cap_blk, b + 1, sizeof *fd->blk) ||
+	    !(fd->blk[b] = malloc(FEEDS_BLOCK * sizeof **fd->blk)))
+		return AL_E_NOMEM;
+	fd->n_blk++;
+	return AL_OK;
 }
 
 int feeds_add(struct al_feeds *f, const al_key *author, uint64_t seq,
@@ -96,24 +268,34 @@ int feeds_add(struct al_feeds *f, const al_key *author, uint64_t seq,
 		memset(fd, 0, sizeof *fd);
 		fd->author = *author;
 	}
-	if (seq != fd->n + 1)
+	if (seq != fd->n + 1 || e->offset >= OFFSET_LIMIT || (unsigned)e->kind > 0xff)
 		return AL_E_INVAL;
-	if (grow(&fd->e, &fd->cap, fd->n + 1, sizeof *fd->e))
+	if (room(fd, fd->n))
 		return AL_E_NOMEM;
-	fd->e[fd->n++] = *e;
+	struct slot *x = slot(fd, ++fd->n);
+	x->at = e->offset << 8 | (uint64_t)e->kind;
+	memcpy(x->prefix, e->hash.b, FEEDS_PREFIX);
+	fd->head = *e;
 	f->count++;
 	return AL_OK;
 }
 
-int feeds_truncate(struct al_feeds *f, const al_key *author, uint64_t seq)
+int feeds_truncate(struct al_feeds *f, const al_key *author, uint64_t seq,
+		   const struct al_feed_entry *head)
 {
 	struct feed *fd = find(f, author);
 	uint64_t n = fd ? fd->n : 0;
-	if (seq > n)
+	if (seq > n || !seq != !head)
+		return AL_E_INVAL;
+	if (seq && (slot_offset(slot(fd, seq)) != head->offset ||
+		    slot_kind(slot(fd, seq)) != head->kind ||
+		    memcmp(slot(fd, seq)->prefix, head->hash.b, FEEDS_PREFIX)))
 		return AL_E_INVAL;
 	if (fd) {
 		f->count -= n - seq;
 		fd->n = (size_t)seq;
+		if (head)
+			fd->head = *head;
 	}
 	return AL_OK;
 }
@@ -136,13 +318,23 @@ long feeds_frontier(const struct al_feeds *f, struct al_frontier_entry **out)
 		struct al_frontier_entry *e = &(*out)[n++];
 		e->author = f->v[i].author;
 		e->seq = f->v[i].n;
-		e->hash = f->v[i].e[f->v[i].n - 1].hash;
+		e->hash = f->v[i].head.hash;
 	}
 	qsort(*out, (size_t)n, sizeof **out, cmp_entry);
 	return n;
 }
 
 /* ------------------------------------------------------------ checkpoints */
+
+static int save_head(struct al_ckpt_writer *w, const struct al_feed_entry *e)
+{
+	int rc;
+	if ((rc = ckpt_put_u64(w, e->index)) || (rc = ckpt_put_u64(w, e->offset)) ||
+	    (rc = ckpt_put(w, e->hash.b, AL_HASHLEN)) ||
+	    (rc = ckpt_put_u64(w, (uint64_t)e->timestamp)))
+		return rc;
+	return ckpt_put_u32(w, (uint32_t)e->kind);
+}
 
 int feeds_save(const struct al_feeds *f, struct al_ckpt_writer *w)
 {
@@ -158,47 +350,57 @@ int feeds_save(const struct al_feeds *f, struct al_ckpt_writer *w)
 		rc = ckpt_put(w, fd->author.b, AL_KEYLEN);
 		if (rc == AL_OK)
 			rc = ckpt_put_u64(w, fd->n);
-		for (size_t k = 0; k < fd->n && rc == AL_OK; k++) {
-			const struct al_feed_entry *e = &fd->e[k];
-			if ((rc = ckpt_put_u64(w, e->index)) || (rc = ckpt_put_u64(w, e->offset)) ||
-			    (rc = ckpt_put(w, e->hash.b, AL_HASHLEN)) ||
-			    (rc = ckpt_put_u64(w, (uint64_t)e->timestamp)))
-				break;
-			rc = ckpt_put_u32(w, (uint32_t)e->kind);
+		for (size_t k = 1; k < fd->n && rc == AL_OK; k++) {
+			const struct slot *x = slot(fd, k);
+			if ((rc = ckpt_put_u64(w, x->at)) == AL_OK)
+				rc = ckpt_put(w, x->prefix, FEEDS_PREFIX);
 		}
+		if (rc == AL_OK)
+			rc = save_head(w, &fd->head);
 	}
 	return rc;
 }
 
-#define ENTRY_BYTES (8 + 8 + AL_HASHLEN + 8 + 4)
+#define ENTRY_BYTES (8 + FEEDS_PREFIX)
+#define HEAD_BYTES (8 + 8 + AL_HASHLEN + 8 + 4)
 
 int feeds_load(struct al_feeds *f, struct al_ckpt_reader *r, uint64_t records,
 	       uint64_t size, char *why)
 {
 	uint32_t n = ckpt_get_u32(r);
-	if (r->bad || n > r->left / (AL_KEYLEN + 8))
+	if (r->bad || n > r->left / (AL_KEYLEN + 8 + HEAD_BYTES))
 		return al_errf(why, AL_E_PARSE, "feeds section: %" PRIu32 " feeds do not fit", n);
 	for (uint32_t i = 0; i < n; i++) {
 		al_key author;
 		ckpt_get(r, author.b, AL_KEYLEN);
 		uint64_t len = ckpt_get_u64(r);
-		if (r->bad || len == 0 || len > r->left / ENTRY_BYTES)
+		if (r->bad || len == 0 || r->left < HEAD_BYTES ||
+		    len - 1 > (r->left - HEAD_BYTES) / ENTRY_BYTES)
 			return al_errf(why, AL_E_PARSE, "feeds section: feed %" PRIu32 " is cut short", i);
 		if (find(f, &author))
 			return al_errf(why, AL_E_PARSE, "feeds section: feed %" PRIu32 " twice", i);
-		for (uint64_t k = 0; k < len; k++) {
+		for (uint64_t k = 1; k <= len; k++) {
 			struct al_feed_entry e;
-			e.index = ckpt_get_u64(r);
-			e.offset = ckpt_get_u64(r);
-			ckpt_get(r, e.hash.b, AL_HASHLEN);
-			e.timestamp = (int64_t)ckpt_get_u64(r);
-			uint32_t kind = ckpt_get_u32(r);
+			memset(&e, 0, sizeof e);
+			uint64_t kind;
+			if (k < len) {
+				uint64_t at = ckpt_get_u64(r);
+				ckpt_get(r, e.hash.b, FEEDS_PREFIX);
+				e.offset = at >> 8;
+				kind = at & 0xff;
+			} else {
+				e.index = ckpt_get_u64(r);
+				e.offset = ckpt_get_u64(r);
+				ckpt_get(r, e.hash.b, AL_HASHLEN);
+				e.timestamp = (int64_t)ckpt_get_u64(r);
+				kind = ckpt_get_u32(r);
+			}
 			if (e.index >= records || e.offset < AL_LOG_HEADER_LEN ||
 			    e.offset + AL_LOG_FRAME >= size || kind >= AL_KIND_COUNT)
 				return al_errf(why, AL_E_PARSE, "feeds section: entry %" PRIu64 " of feed %"
-					       PRIu32 " is outside the log it covers", k + 1, i);
+					       PRIu32 " is outside the log it covers", k, i);
 			e.kind = (enum al_kind)kind;
-			int rc = feeds_add(f, &author, k + 1, &e);
+			int rc = feeds_add(f, &author, k, &e);
 			if (rc)
 				return rc;
 		}
@@ -219,29 +421,36 @@ int feeds_compare(const struct al_feeds *a, const struct al_feeds *b, char *why)
 		if (memcmp(&x->author, &y->author, AL_KEYLEN) || x->n != y->n)
 			return al_errf(why, AL_E_INVAL, "feeds: feed %zu differs (author or length "
 				       "%zu against %zu)", i, x->n, y->n);
-		for (size_t k = 0; k < x->n; k++) {
-			const struct al_feed_entry *e = &x->e[k], *g = &y->e[k];
-			if (e->index != g->index || e->offset != g->offset ||
-			    memcmp(&e->hash, &g->hash, AL_HASHLEN) || e->timestamp != g->timestamp ||
-			    e->kind != g->kind)
-				return al_errf(why, AL_E_INVAL, "feeds: feed %zu entry %zu differs", i,
-					       k + 1);
+		for (size_t k = 1; k <= x->n; k++) {
+			const struct slot *e = slot(x, k), *g = slot(y, k);
+			if (e->at != g->at || memcmp(e->prefix, g->prefix, FEEDS_PREFIX))
+				return al_errf(why, AL_E_INVAL, "feeds: feed %zu entry %zu differs", i, k);
 		}
+		const struct al_feed_entry *e = &x->head, *g = &y->head;
+		if (x->n && (e->index != g->index || e->offset != g->offset ||
+			     memcmp(&e->hash, &g->hash, AL_HASHLEN) || e->timestamp != g->timestamp ||
+			     e->kind != g->kind))
+			return al_errf(why, AL_E_INVAL, "feeds: feed %zu head %zu differs", i, x->n);
 	}
 	return AL_OK;
 }
 
 int feeds_each(const struct al_feeds *f,
-	       int (*fn)(void *arg, const al_key *author, uint64_t seq,
-			 const struct al_feed_entry *e),
+	       int (*fn)(void *arg, const al_key *author, uint64_t seq, uint64_t offset,
+			 enum al_kind kind, const uint8_t *prefix,
+			 const struct al_feed_entry *head),
 	       void *arg)
 {
-	for (size_t i = 0; i < f->n; i++)
-		for (size_t k = 0; k < f->v[i].n; k++) {
-			int rc = fn(arg, &f->v[i].author, k + 1, &f->v[i].e[k]);
+	for (size_t i = 0; i < f->n; i++) {
+		const struct feed *fd = &f->v[i];
+		for (size_t k = 1; k <= fd->n; k++) {
+			const struct slot *x = slot(fd, k);
+			int rc = fn(arg, &fd->author, k, slot_offset(x), slot_kind(x), x->prefix,
+				    k == fd->n ? &fd->head : NULL);
 			if (rc)
 				return rc;
 		}
+	}
 	return AL_OK;
 }
 
@@ -308,8 +517,10 @@ enum al_reason feeds_check_opened(const struct al_roster *ro, const struct al_fe
 				   ? roster_feed_name(ro, (size_t)k, feed) : m->name;
 	/* Exactly the bytes already held (the hash covers the whole envelope):
 	 * a relayed copy, harmless, and not worth a signature check. */
-	const struct al_feed_entry *held = feeds_get(f, &b->author, b->seq);
-	if (held && !memcmp(&held->hash, &env->hash, AL_HASHLEN))
+	/* Held before the head: its stored prefix, confirmed from the log
+	 * (feeds_holds). Not confirmed (no log, a read error): no duplicate,
+	 * and the checks below decide. */
+	if (feeds_holds(f, &b->author, b->seq, &env->hash, NULL) == 1)
 		return reject(why, AL_DUPLICATE, "%s/%" PRIu64 " is already held", name, b->seq);
 	if (!envelope_check_sig(env))
 		return reject(why, AL_R_SIGNATURE, "%s/%" PRIu64 ": signature does not verify",

@@ -1,9 +1,17 @@
 /* feeds.h: every author's feed as held here, and the one validation rule.
  *
- * The index maps (author, seq) to the record's log offset, envelope hash and
- * timestamp; it is rebuilt by replaying the log. feeds_check() is the single
- * function that decides whether an envelope may enter a log: the daemon,
- * the store and the audit all call it, so they reject for the same reasons.
+ * The index maps (author, seq) to the record's log offset; it is rebuilt by
+ * replaying the log. feeds_check() is the single function that decides
+ * whether an envelope may enter a log: the daemon, the store and the audit
+ * all call it, so they reject for the same reasons.
+ *
+ * Memory: 16 bytes a message (its record's offset and kind, and the first
+ * 8 bytes of its envelope's hash), in blocks of FEEDS_BLOCK; each feed's
+ * head is kept whole (struct al_feed_entry: its full hash, which the next
+ * message's prev must match, and its timestamp). Where the full hash of an
+ * older message is needed, the stored prefix decides when it differs, and
+ * a match is confirmed from the log (feeds_reader): never a verdict on 64
+ * bits alone, which a member could grind two messages to share.
  */
 #ifndef AL_FEEDS_H
 #define AL_FEEDS_H
@@ -13,6 +21,11 @@
 #include "msg.h"
 #include "verify.h"
 
+/* Bytes of an envelope's hash kept for every message; entries per block. */
+#define FEEDS_PREFIX 8
+#define FEEDS_BLOCK 4096
+
+/* A feed's head as held (feeds_head), and what feeds_add is given. */
 struct al_feed_entry {
 	uint64_t index;    /* its record's ordinal in the log */
 	uint64_t offset;   /* of its record in the log */
@@ -48,24 +61,64 @@ struct al_feeds;
 int feeds_new(struct al_feeds **out);
 void feeds_destroy(struct al_feeds **f);
 
+/* How the index reads a record it holds, to confirm a full hash: the
+ * record whose frame is at offset, in a new buffer (the caller frees), as
+ * log_read does. Returns 0 or an error with why. */
+typedef int (*feeds_read_fn)(void *arg, uint64_t offset, uint8_t **buf, size_t *len,
+			     char *why);
+
+/* Give f its log's reader (the store's log, the audit's file). Without one
+ * an older message's full hash is unknown: feeds_holds says so (an error),
+ * and feeds_check then never calls such a message a duplicate. */
+void feeds_reader(struct al_feeds *f, feeds_read_fn read, void *arg);
+
 /* Last sequence number held of author's feed (0 when none); *last (may be
- * NULL) points at its entry, valid until the next feeds_add. */
+ * NULL) points at its entry, whole, valid until the next feeds_add or
+ * feeds_truncate. */
 uint64_t feeds_head(const struct al_feeds *f, const al_key *author,
 		    const struct al_feed_entry **last);
 
-/* The entry at (author, seq), or NULL. */
-const struct al_feed_entry *feeds_get(const struct al_feeds *f, const al_key *author,
-				      uint64_t seq);
+/* Where (author, seq) is held: its record's offset in the log, with its
+ * kind in *kind (may be NULL); 0 when it is not held (no record starts at
+ * offset 0). */
+uint64_t feeds_offset(const struct al_feeds *f, const al_key *author, uint64_t seq,
+		      enum al_kind *kind);
 
-/* Record (author, seq) at the head of its feed: seq must be head + 1.
- * Returns 0, AL_E_INVAL or AL_E_NOMEM. */
+/* Is the message held at (author, seq) the envelope whose hash is h? 1 it
+ * is, 0 it is not (another is held, or none), or an error reading the log
+ * (why says) when only the log could tell: a stored prefix that matches is
+ * confirmed from the head's full hash or from the record, read and hashed. */
+int feeds_holds(const struct al_feeds *f, const al_key *author, uint64_t seq, const al_hash *h,
+		char *why);
+
+/* feeds_holds by the stored prefix alone: false when (author, seq) is
+ * certainly not held as h, true when it may be. Only for hints (a
+ * verify_skip_fn: the verdict is feeds_check's); reads nothing, so it may
+ * run on other threads while f does not change. */
+bool feeds_may_hold(const struct al_feeds *f, const al_key *author, uint64_t seq,
+		    const al_hash *h);
+
+/* The first sequence number up to upto (which both a and b hold of
+ * author's feed) at which they hold different messages, in *seq (0 when
+ * none). Each feed is a hash chain (feeds_check held every prev to the
+ * full hash), so the same message at one seq means the same before it:
+ * it takes the prefixes and one or two full hashes, more only when
+ * prefixes collide. Returns 0 or an error reading a log (why says). */
+int feeds_diverge(const struct al_feeds *a, const struct al_feeds *b, const al_key *author,
+		  uint64_t upto, uint64_t *seq, char *why);
+
+/* Record (author, seq) at the head of its feed: seq must be head + 1 and
+ * e->offset below 2^56. Returns 0, AL_E_INVAL or AL_E_NOMEM. */
 int feeds_add(struct al_feeds *f, const al_key *author, uint64_t seq,
 	      const struct al_feed_entry *e);
 
 /* Forget author's entries after seq (its head becomes seq), for appends
- * taken back (store_rollback). Returns 0, or AL_E_INVAL when the feed holds
- * less than seq. */
-int feeds_truncate(struct al_feeds *f, const al_key *author, uint64_t seq);
+ * taken back (store_rollback). head is the entry at seq, whole, as
+ * feeds_head gave it then (NULL when seq is 0): the index keeps no older
+ * entry whole. Returns 0, or AL_E_INVAL when the feed holds less than seq
+ * or head is not what it holds at seq. */
+int feeds_truncate(struct al_feeds *f, const al_key *author, uint64_t seq,
+		   const struct al_feed_entry *head);
 
 /* The frontier: every feed held, in a stable order (by author key). The
  * caller frees *out. Returns the number of entries (or -1, out of memory). */
@@ -74,13 +127,18 @@ long feeds_frontier(const struct al_feeds *f, struct al_frontier_entry **out);
 /* Total records indexed. */
 uint64_t feeds_count(const struct al_feeds *f);
 
+/* Bytes the index has allocated (for status and the memory goal): about
+ * 16 a message, plus FEEDS_BLOCK * 16 at most per feed. */
+uint64_t feeds_bytes(const struct al_feeds *f);
+
 struct al_ckpt_writer;
 struct al_ckpt_reader;
 
 /* The index as a checkpoint section (checkpoint.h, docs/log-format.md):
- * u32 feeds, then per feed its author, u64 n and n entries of u64 index,
- * u64 offset, hash, i64 timestamp, u32 kind. Returns 0 or the writer's
- * error. */
+ * u32 feeds, then per feed its author, u64 n, n - 1 entries of u64
+ * offset * 256 + kind and the first 8 bytes of the hash, and the head
+ * whole: u64 index, u64 offset, hash, i64 timestamp, u32 kind. Returns 0
+ * or the writer's error. */
 int feeds_save(const struct al_feeds *f, struct al_ckpt_writer *w);
 
 /* Read such a section into the empty index f, as the first records
@@ -94,11 +152,14 @@ int feeds_load(struct al_feeds *f, struct al_ckpt_reader *r, uint64_t records,
  * AL_E_INVAL with why naming the first difference. */
 int feeds_compare(const struct al_feeds *a, const struct al_feeds *b, char *why);
 
-/* Call fn for every entry, feed by feed (for the checkpoint's scan plan);
- * a non-zero return stops and is returned. */
+/* Call fn for every entry, feed by feed (for the checkpoint's scan plan),
+ * with its record's offset and kind, the first FEEDS_PREFIX bytes of its
+ * hash, and head (the entry whole) when seq is its feed's head, NULL
+ * otherwise; a non-zero return stops and is returned. */
 int feeds_each(const struct al_feeds *f,
-	       int (*fn)(void *arg, const al_key *author, uint64_t seq,
-			 const struct al_feed_entry *e),
+	       int (*fn)(void *arg, const al_key *author, uint64_t seq, uint64_t offset,
+			 enum al_kind kind, const uint8_t *prefix,
+			 const struct al_feed_entry *head),
 	       void *arg);
 
 /* Decide whether buf may enter the log of roster ro's alliance whose feeds are f, at

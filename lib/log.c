@@ -633,28 +633,34 @@ int log_sync(struct al_log *l, char *why)
 
 int log_read(struct al_log *l, uint64_t offset, uint8_t **data, size_t *len, char *why)
 {
+	return log_read_fd(l->fd, l->path, l->size, offset, data, len, why);
+}
+
+int log_read_fd(int fd, const char *path, uint64_t size, uint64_t offset, uint8_t **data,
+		size_t *len, char *why)
+{
 	*data = NULL;
 	*len = 0;
 	uint8_t frame[AL_LOG_FRAME];
-	if (offset < AL_LOG_HEADER_LEN || offset + AL_LOG_FRAME > l->size)
+	if (offset < AL_LOG_HEADER_LEN || offset + AL_LOG_FRAME > size)
 		return al_errf(why, AL_E_INVAL, "no record at offset %" PRIu64, offset);
-	if (pread(l->fd, frame, sizeof frame, (off_t)offset) != (ssize_t)sizeof frame)
-		return al_errf(why, AL_E_IO, "cannot read '%s': %s", l->path, strerror(errno));
+	if (pread(fd, frame, sizeof frame, (off_t)offset) != (ssize_t)sizeof frame)
+		return al_errf(why, AL_E_IO, "cannot read '%s': %s", path, strerror(errno));
 	uint32_t n = get_u32(frame);
-	if (n == 0 || n > AL_LOG_MAX_RECORD || offset + AL_LOG_FRAME + n > l->size)
+	if (n == 0 || n > AL_LOG_MAX_RECORD || offset + AL_LOG_FRAME + n > size)
 		return al_errf(why, AL_E_CORRUPT, "log '%s': bad record length at offset %" PRIu64,
-			       l->path, offset);
+			       path, offset);
 	uint8_t *buf = malloc(n);
 	if (!buf)
 		return AL_E_NOMEM;
-	if (pread(l->fd, buf, n, (off_t)(offset + AL_LOG_FRAME)) != (ssize_t)n) {
+	if (pread(fd, buf, n, (off_t)(offset + AL_LOG_FRAME)) != (ssize_t)n) {
 		free(buf);
-		return al_errf(why, AL_E_IO, "cannot read '%s': %s", l->path, strerror(errno));
+		return al_errf(why, AL_E_IO, "cannot read '%s': %s", path, strerror(errno));
 	}
 	if (get_u32(frame + 4) != frame_crc(frame, buf, n)) {
 		free(buf);
 		return al_errf(why, AL_E_CORRUPT, "log '%s': checksum mismatch at offset %" PRIu64,
-			       l->path, offset);
+			       path, offset);
 	}
 	*data = buf;
 	*len = n;

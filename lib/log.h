@@ -105,6 +105,12 @@ int log_sync(struct al_log *l, char *why);
  * Returns 0, AL_E_INVAL (no record there), AL_E_CORRUPT or AL_E_IO. */
 int log_read(struct al_log *l, uint64_t offset, uint8_t **data, size_t *len, char *why);
 
+/* log_read from the log file at path open (read-only, say) as fd, of which
+ * the first size bytes are read: the audit's logs, which it does not open
+ * for appending. */
+int log_read_fd(int fd, const char *path, uint64_t size, uint64_t offset, uint8_t **data,
+		size_t *len, char *why);
+
 uint64_t log_records(const struct al_log *l);
 uint64_t log_size(const struct al_log *l);      /* bytes appended */
 uint64_t log_durable(const struct al_log *l);   /* bytes covered by a sync */

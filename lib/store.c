@@ -154,6 +154,15 @@ fail:
 	return rc == AL_E_INVAL ? al_errf(why, rc, "path too long: '%s'", dir) : rc;
 }
 
+/* How the feeds index reads a record it holds (feeds_reader). */
+static int read_record(void *arg, uint64_t offset, uint8_t **buf, size_t *len, char *why)
+{
+	struct al_store *s = arg;
+	if (!s->log)
+		return al_errf(why, AL_E_INVAL, "no log open in '%s'", s->dir);
+	return log_read(s->log, offset, buf, len, why);
+}
+
 /* The indexes (and, when members, the roster) as the charter alone
  * makes them: empty. */
 static int derive_anew(struct al_store *s, bool members, char *why)
@@ -166,8 +175,10 @@ static int derive_anew(struct al_store *s, bool members, char *why)
 	if (members)
 		roster_destroy(&s->roster);
 	int rc = feeds_new(&s->feeds);
-	if (rc == AL_OK)
+	if (rc == AL_OK) {
+		feeds_reader(s->feeds, read_record, s);
 		rc = idem_new(&s->keys);
+	}
 	if (rc == AL_OK && !s->charter && !(rc = path_in(path, sizeof path, s->dir, "charter")))
 		rc = charter_load(path, &s->charter, why);
 	if (rc == AL_OK && members)
@@ -274,10 +285,10 @@ void store_close(struct al_store **sp)
 int store_get(struct al_store *s, const al_key *author, uint64_t seq, uint8_t **buf,
 	      size_t *len, char *why)
 {
-	const struct al_feed_entry *e = feeds_get(s->feeds, author, seq);
-	if (!e)
+	uint64_t off = feeds_offset(s->feeds, author, seq, NULL);
+	if (!off)
 		return al_errf(why, AL_E_NOENT, "no message %" PRIu64 " in that feed", seq);
-	return log_read(s->log, e->offset, buf, len, why);
+	return log_read(s->log, off, buf, len, why);
 }
 
 int store_keyed(struct al_store *s, const al_key *author, const char *key,
@@ -448,7 +459,10 @@ void store_mark(const struct al_store *s, const al_key *author, struct al_store_
 	m->log_size = log_size(s->log);
 	m->log_records = log_records(s->log);
 	m->author = *author;
-	m->head = feeds_head(s->feeds, author, NULL);
+	const struct al_feed_entry *last;
+	m->head = feeds_head(s->feeds, author, &last);
+	if (last)
+		m->last = *last;
 }
 
 int store_rollback(struct al_store *s, const struct al_store_mark *m, char *why)
@@ -457,8 +471,11 @@ int store_rollback(struct al_store *s, const struct al_store_mark *m, char *why)
 	/* Only m's author's messages since m, none of them an amendment
 	 * (roster_note would have to be undone too). */
 	bool ok = head >= m->head && n >= m->log_records && n - m->log_records == head - m->head;
-	for (uint64_t q = m->head + 1; ok && q <= head; q++)
-		ok = feeds_get(s->feeds, &m->author, q)->kind != AL_KIND_AMENDMENT;
+	for (uint64_t q = m->head + 1; ok && q <= head; q++) {
+		enum al_kind kind;
+		feeds_offset(s->feeds, &m->author, q, &kind);
+		ok = kind != AL_KIND_AMENDMENT;
+	}
 	if (!ok)
 		return al_errf(why, AL_E_INVAL, "cannot take back what '%s/log' holds since the mark: "
 			       "not only its author's own messages", s->dir);
@@ -467,7 +484,7 @@ int store_rollback(struct al_store *s, const struct al_store_mark *m, char *why)
 		return rc;
 	ledger_destroy(&s->ledger); /* it applied what was taken back */
 	s->counts[AL_ACCEPT] -= head - m->head;
-	return feeds_truncate(s->feeds, &m->author, m->head);
+	return feeds_truncate(s->feeds, &m->author, m->head, m->head ? &m->last : NULL);
 }
 
 long store_candidate(struct al_store *s, const struct al_member *self)

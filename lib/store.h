@@ -95,6 +95,7 @@ struct al_store_mark {
 	uint64_t log_size, log_records;
 	al_key author;
 	uint64_t head;
+	struct al_feed_entry last; /* its head then, whole (when head > 0) */
 };
 
 /* Remember where s stands now, before author authors. */

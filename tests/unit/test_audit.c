@@ -263,9 +263,8 @@ static void clean_logs_agree(void **state)
 		assert_memory_equal(got, want, N * sizeof *got);
 		free(got);
 		/* The index says where each record is: its own log's first. */
-		const struct al_feed_entry *e = feeds_get(a.logs[i].feeds, &ids[i]->sign_pk, 1);
-		assert_int_equal(e->index, 0);
-		assert_int_equal(e->offset, AL_LOG_HEADER_LEN);
+		assert_int_equal(feeds_offset(a.logs[i].feeds, &ids[i]->sign_pk, 1, NULL),
+				 AL_LOG_HEADER_LEN);
 	}
 	audit_clear(&a);
 	assert_int_equal(a.n_logs, 0);
@@ -612,10 +611,61 @@ static void cross_log_equivocation(void **state)
 	assert_non_null(strstr(f->reason, "m0/1"));
 	assert_string_equal(f->log, "B");
 	assert_int_equal(f->record, 1);
-	assert_int_equal(f->offset, feeds_get(a.logs[1].feeds, &x.ids[0]->sign_pk, 1)->offset);
+	assert_int_equal(f->offset, feeds_offset(a.logs[1].feeds, &x.ids[0]->sign_pk, 1, NULL));
 	assert_int_equal(a.records, 4);
 	audit_clear(&a);
 	split_free(&x);
+}
+
+/* Two logs that agree on m0/1 and m0/2 and then fork at m0/3, one longer:
+ * the fork is found where it begins, though there neither log's message is
+ * the head of both (the index keeps only a prefix of an older hash, and
+ * reads the log to confirm), in either order. */
+static void cross_log_fork_below_the_heads(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir(), why[AL_ERRLEN], la[4096], lb[4096];
+	struct al_identity *ids[N];
+	struct al_charter *c = tu_charter(N, true, ids);
+	struct al_store *sa = new_store(tu_path(0, dir, "A"), c), *sb = new_store(tu_path(1, dir, "B"), c);
+	assert_int_equal(tu_commit(sa, ids[0], T0), 1);
+	assert_int_equal(tu_commit(sa, ids[0], T0 + 1), 2);
+	assert_int_equal(tu_commit(sa, ids[1], T0 + 2), 1);
+	sync_close(&sa);
+	relay(tu_path(0, dir, "A"), sb);
+	assert_int_equal(store_open(tu_path(0, dir, "A"), false, NULL, NULL, &sa, why), 0);
+	assert_int_equal(tu_commit(sa, ids[0], T0 + 3), 3);
+	assert_int_equal(tu_commit(sa, ids[0], T0 + 4), 4);
+	assert_int_equal(tu_commit(sb, ids[0], T0 + 5), 3);
+	sync_close(&sa);
+	sync_close(&sb);
+	snprintf(la, sizeof la, "%s/A/log", dir);
+	snprintf(lb, sizeof lb, "%s/B/log", dir);
+	for (int order = 0; order < 2; order++) {
+		struct al_audit_source src[2] = { { "A", la, NULL }, { "B", lb, NULL } };
+		if (order)
+			src[0] = (struct al_audit_source){ "B", lb, NULL },
+			src[1] = (struct al_audit_source){ "A", la, NULL };
+		struct al_audit a;
+		assert_int_equal(audit_run(c, src, 2, AUDIT_NOW, &a, why), 0);
+		expect_faults(&a, 1);
+		const struct al_audit_fault *f = &a.faults[0];
+		assert_non_null(strstr(f->reason, "hold different messages as m0/3"));
+		assert_string_equal(f->log, order ? "A" : "B");
+		/* A: m0/1, m0/2, m1/1, m0/3...; B: m0/1, m0/2, m1/1, m0/3'. */
+		assert_int_equal(f->record, 3);
+		assert_int_equal(f->offset, feeds_offset(a.logs[1].feeds, &ids[0]->sign_pk, 3, NULL));
+		audit_clear(&a);
+	}
+	/* A log against itself: nothing differs. */
+	struct al_audit_source same[2] = { { "A", la, NULL }, { "A2", la, NULL } };
+	struct al_audit a;
+	assert_int_equal(audit_run(c, same, 2, AUDIT_NOW, &a, why), 0);
+	expect_faults(&a, 0);
+	audit_clear(&a);
+	charter_destroy(&c);
+	destroy_ids(ids);
+	tu_rmdir(dir);
 }
 
 /* Three logs: the first holds nothing of m0, the other two hold different
@@ -909,6 +959,7 @@ int main(void)
 		cmocka_unit_test(many_chunks_found_in_order),
 		cmocka_unit_test(cross_log_equivocation),
 		cmocka_unit_test(cross_log_equivocation_not_in_first),
+		cmocka_unit_test(cross_log_fork_below_the_heads),
 		cmocka_unit_test(kept_proof_reported),
 		cmocka_unit_test_setup_teardown(same_body_is_no_equivocation, small_setup,
 						small_teardown),
