@@ -627,10 +627,10 @@ static void test_saved_state_faults(void **state)
 	/* another version */
 	struct al_ckpt_reader r = { bytes, len, false };
 	struct al_ledger *out;
-	bytes[0] = 3;
+	bytes[0] = 4;
 	assert_int_equal(ledger_load(c, &r, &out, why), AL_E_PARSE);
-	assert_non_null(strstr(why, "version 3"));
-	bytes[0] = 2;
+	assert_non_null(strstr(why, "version 4"));
+	bytes[0] = 3;
 	/* another charter */
 	struct al_identity *ids[MAXK];
 	struct al_charter *other = tu_charter(s->n0 == 3 ? 4 : 3, true, ids);
