@@ -35,12 +35,13 @@ enum al_cstate {
 };
 
 /* A message of the ledger's charter, by the index of its author's keys
- * (charter_index) and its seq: 16 bytes where an al_ref takes 40
- * (ledger_ref gives the al_ref). seq 0: none. */
+ * (charter_index) and its seq: 12 bytes where an al_ref takes 40
+ * (ledger_ref gives the al_ref). seq 0: none. Packed to 4-byte alignment
+ * (4 of them in a commitment: 16 bytes less each than padded to 8). */
 struct al_mref {
 	uint64_t seq;
 	uint32_t member;
-};
+} __attribute__((packed, aligned(4)));
 
 /* A set of members (by index): the bits inline while the ledger has at
  * most 64 members, words allocated apart beyond (ledger_has). */
@@ -59,6 +60,7 @@ struct al_cstatus {
 	struct al_mref changed; /* the last message that moved it (the commitment at first):
 				 * an answer whose author had not seen it is a race, no
 				 * one's fault, and changes nothing */
+	uint32_t promisor;    /* member index (its party: members_party) */
 	int64_t due;          /* ms */
 	uint64_t value;
 	int64_t delivered_at; /* ms, 0 if never: the delivery's own timestamp */
@@ -68,7 +70,6 @@ struct al_cstatus {
 	int64_t resolved_at;
 	union al_mset to;     /* the beneficiaries (parties) */
 	union al_mset released; /* the members (parties) that released it */
-	uint32_t promisor;    /* member index (its party: members_party) */
 	uint8_t state;        /* enum al_cstate, as the messages left it, before time */
 	uint8_t quality, timeliness; /* the confirmation's ratings, 1..5 */
 	uint8_t ruling;       /* enum al_ruling, resolved: the dispute upheld or rejected */

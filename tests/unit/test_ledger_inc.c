@@ -778,7 +778,7 @@ static int many_open(void *arg, const al_key *author, uint64_t seq, struct al_en
 }
 
 /* The compact commitment (issue 11: the ledger keeps what the rules need,
- * the text stays in the log): a record of at most 144 bytes, its
+ * the text stays in the log): a record of at most 128 bytes, its
  * beneficiaries and releases a bitset, inline up to 64 members and words
  * allocated apart beyond (70 here: the incremental ledger, the replay and
  * a saved and loaded copy all equal); shown, a commitment's text and its
@@ -787,7 +787,7 @@ static int many_open(void *arg, const al_key *author, uint64_t seq, struct al_en
 static void test_compact_commitments(void **state)
 {
 	(void)state;
-	assert_true(sizeof(struct al_cstatus) <= 144); /* 280, and the text apart, before */
+	assert_true(sizeof(struct al_cstatus) <= 128); /* 280, and the text apart, before */
 	struct many *x = calloc(1, sizeof *x);
 	assert_non_null(x);
 	x->c = tu_charter(MANY, false, x->ids);
