@@ -1024,8 +1024,19 @@ struct msnap {
 struct inc_feed {
 	struct inc_msg **q;
 	size_t lo, next, n, cap;
-	int64_t *ts;       /* the timestamp of every message added, by seq - 1 */
+	/* The timestamp of every message added (backdated() may ask for any):
+	 * per block of TS_BLOCK messages the first one's, and per message its
+	 * offset from it, or UINT32_MAX when it is 49 days or more later (its
+	 * timestamp in far[], by index). n_ts: how many (the last seq added). */
+	int64_t *ts_base;
+	size_t base_cap;
+	uint32_t *ts_off;
 	size_t n_ts, ts_cap;
+	struct inc_far {
+		size_t i;
+		int64_t t;
+	} *far;
+	size_t n_far, far_cap;
 	struct inc_delivery { /* every delivery message added, in sequence */
 		uint64_t seq;
 		struct al_mref commitment; /* as named (member UINT32_MAX: not a member's) */
@@ -1035,6 +1046,53 @@ struct inc_feed {
 			    * timestamp of j's applied messages that had seen it (0: none) */
 	size_t dl_min_cap;
 };
+
+enum { TS_BLOCK = 64 };
+
+/* The timestamp of message i (seq - 1) of feed f. */
+static int64_t ts_at(const struct inc_feed *f, size_t i)
+{
+	if (f->ts_off[i] != UINT32_MAX)
+		return f->ts_base[i / TS_BLOCK] + (int64_t)f->ts_off[i];
+	size_t lo = 0, hi = f->n_far;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (f->far[mid].i < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return f->far[lo].t; /* there: ts_put put it */
+}
+
+/* Does t, the next timestamp of f (never before the last), need far[]? */
+static bool ts_far(const struct inc_feed *f, int64_t t)
+{
+	return f->n_ts % TS_BLOCK &&
+	       (uint64_t)t - (uint64_t)f->ts_base[f->n_ts / TS_BLOCK] >= UINT32_MAX;
+}
+
+/* Room for t, the next timestamp of f: 0 or AL_E_NOMEM (f unchanged). */
+static int ts_room(struct inc_feed *f, int64_t t)
+{
+	if (grow(&f->ts_off, &f->ts_cap, f->n_ts + 1, sizeof *f->ts_off) ||
+	    grow(&f->ts_base, &f->base_cap, f->n_ts / TS_BLOCK + 1, sizeof *f->ts_base) ||
+	    (ts_far(f, t) && grow(&f->far, &f->far_cap, f->n_far + 1, sizeof *f->far)))
+		return AL_E_NOMEM;
+	return AL_OK;
+}
+
+/* Append t (ts_room first; never before the last). */
+static void ts_put(struct inc_feed *f, int64_t t)
+{
+	bool far = ts_far(f, t);
+	size_t i = f->n_ts++;
+	if (i % TS_BLOCK == 0)
+		f->ts_base[i / TS_BLOCK] = t;
+	if (far)
+		f->far[f->n_far++] = (struct inc_far){ i, t };
+	f->ts_off[i] = far ? UINT32_MAX : (uint32_t)((uint64_t)t - (uint64_t)f->ts_base[i / TS_BLOCK]);
+}
 
 struct al_ledger_inc {
 	struct al_member *cards; /* c's members when made: a change means rebuild */
@@ -1185,8 +1243,9 @@ static int inc_step(struct al_ledger *l, size_t k)
 		long s = charter_index(l->c, &x->b.frontier[i].author);
 		uint64_t q = x->b.frontier[i].seq;
 		if (s >= 0 && q >= 1 && q <= in->feed[s].n_ts &&
-		    in->feed[s].ts[q - 1] - skew > x->b.timestamp)
-			back = backdated_why(l->c, (size_t)s, q, in->feed[s].ts[q - 1], &x->b, why);
+		    ts_at(&in->feed[s], q - 1) - skew > x->b.timestamp)
+			back = backdated_why(l->c, (size_t)s, q, ts_at(&in->feed[s], q - 1), &x->b,
+					     why);
 	}
 	rc = back ? violation(l, (long)k, &x->b, why, u) : apply(l, &x->b, u);
 	if (u->snap && !same_party(l, u->snap->party))
@@ -1314,7 +1373,7 @@ static void inc_settle(struct al_ledger *l)
 		     l->standing[k] == AL_CANDIDATE) && (!in->expect || f->n_ts >= in->expect[k]))
 			continue;
 		struct al_body b = { .author = c->members[k].sign_key };
-		b.timestamp = f->n_ts ? f->ts[f->n_ts - 1]
+		b.timestamp = f->n_ts ? ts_at(f, f->n_ts - 1)
 				      : c->created - (int64_t)(c->params.skew * 1000);
 		if (!any || earlier(&b, &bound))
 			bound = b;
@@ -1412,8 +1471,7 @@ static int inc_hold(struct al_ledger *l, size_t k, struct inc_msg *x)
 {
 	struct inc_feed *f = &l->inc->feed[k];
 	size_t m = l->n_members;
-	if (grow(&f->q, &f->cap, f->n + 1, sizeof *f->q) ||
-	    grow(&f->ts, &f->ts_cap, f->n_ts + 1, sizeof *f->ts))
+	if (grow(&f->q, &f->cap, f->n + 1, sizeof *f->q) || ts_room(f, x->b.timestamp))
 		return AL_E_NOMEM;
 	if (x->b.kind == AL_KIND_DELIVERY) {
 		if (grow(&f->dl, &f->dl_cap, f->n_dl + 1, sizeof *f->dl) ||
@@ -1424,7 +1482,7 @@ static int inc_hold(struct al_ledger *l, size_t k, struct inc_msg *x)
 		memset(&f->dl_min[f->n_dl * m], 0, m * sizeof *f->dl_min);
 		f->n_dl++;
 	}
-	f->ts[f->n_ts++] = x->b.timestamp;
+	ts_put(f, x->b.timestamp);
 	f->q[f->n++] = x;
 	return AL_OK;
 }
@@ -1452,7 +1510,7 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why)
 		return al_errf(why, AL_E_INVAL, "%s/%llu added after %s/%llu: a feed's messages are "
 			       "added in sequence", c->members[k].name, (unsigned long long)seq,
 			       c->members[k].name, (unsigned long long)f->n_ts);
-	if ((f->n_ts && e->b.timestamp < f->ts[f->n_ts - 1]) ||
+	if ((f->n_ts && e->b.timestamp < ts_at(f, f->n_ts - 1)) ||
 	    e->b.timestamp < c->created - (int64_t)(c->params.skew * 1000))
 		return al_errf(why, AL_E_INVAL, "%s/%llu goes back in time (before its feed's previous "
 			       "message or the charter): a ledger adds only validated messages",
@@ -1546,7 +1604,9 @@ static void inc_destroy(struct al_ledger *l)
 		for (size_t i = f->lo; i < f->n; i++)
 			inc_msg_free(f->q[i]);
 		free(f->q);
-		free(f->ts);
+		free(f->ts_base);
+		free(f->ts_off);
+		free(f->far);
 		free(f->dl);
 		free(f->dl_min);
 	}
@@ -2011,7 +2071,7 @@ int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w)
 		const struct inc_feed *f = &in->feed[k];
 		sv_u64(&s, f->n_ts);
 		for (size_t i = 0; i < f->n_ts; i++)
-			sv_u64(&s, (uint64_t)f->ts[i]);
+			sv_u64(&s, (uint64_t)ts_at(f, i));
 		sv_u64(&s, f->n_dl);
 		for (size_t i = 0; i < f->n_dl; i++) {
 			sv_u64(&s, f->dl[i].seq);
@@ -2342,12 +2402,15 @@ static int ld_feed(struct ld *x, struct al_ledger *l, size_t k, char *why)
 		ld_odd(x, "a feed holds messages past its end");
 	if (x->odd || x->r->bad)
 		return AL_E_PARSE;
-	if (grow(&f->ts, &f->ts_cap, n, sizeof *f->ts))
-		return AL_E_NOMEM;
-	for (; f->n_ts < n; f->n_ts++) {
-		f->ts[f->n_ts] = ld_i64(x);
-		if (f->n_ts && f->ts[f->n_ts] < f->ts[f->n_ts - 1])
+	while (f->n_ts < n) {
+		int64_t t = ld_i64(x);
+		if (f->n_ts && t < ts_at(f, f->n_ts - 1)) {
 			ld_odd(x, "a feed's timestamps go back");
+			t = ts_at(f, f->n_ts - 1);
+		}
+		if (ts_room(f, t))
+			return AL_E_NOMEM;
+		ts_put(f, t);
 	}
 	n = ld_count(x, 8 + 4 + 8 + 8 * m, "a feed's deliveries do not fit");
 	if (n > f->n_ts)
@@ -2405,7 +2468,7 @@ static int ld_feed(struct ld *x, struct al_ledger *l, size_t k, char *why)
 		x->r->p += len;
 		x->r->left -= len;
 		if (!canonical || memcmp(&msg->b.author, &c->members[k].sign_key, AL_KEYLEN) ||
-		    msg->b.seq != seq || msg->b.timestamp != f->ts[seq - 1])
+		    msg->b.seq != seq || msg->b.timestamp != ts_at(f, seq - 1))
 			return al_errf(why, AL_E_PARSE, "%s/%llu is another message",
 				       c->members[k].name, (unsigned long long)seq);
 	}

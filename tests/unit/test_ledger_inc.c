@@ -868,6 +868,51 @@ static void test_compact_commitments(void **state)
 	free(x);
 }
 
+/* The incremental ledger keeps every message's timestamp compactly (an
+ * offset from its block's first, or apart when 49 days or more later):
+ * a backdated message naming one kept apart is the same violation, with
+ * the same text, as in the replay, before and after a save and a load. */
+static void test_timestamps_far_apart(void **state)
+{
+	(void)state;
+	const int64_t day = 86400000;
+	struct many *x = calloc(1, sizeof *x);
+	assert_non_null(x);
+	x->c = tu_charter(MANY, false, x->ids);
+	many_commit(x, 0, "first", 1, -1, T0 + 1000);
+	many_commit(x, 0, "sixty days on", 1, -1, T0 + 60 * day);
+	many_commit(x, 0, "and a moment", 1, -1, T0 + 60 * day + 5);
+	many_commit(x, 1, "backdated", 2, -1, T0 + 2000); /* had seen m0/3 */
+	many_commit(x, 0, "a year on", 1, -1, T0 + 365 * day);
+	struct al_ledger *full, *inc, *copy;
+	char why[AL_ERRLEN];
+	assert_int_equal(ledger_build(x->c, x->env, x->n, INT64_MAX, &full), AL_OK);
+	assert_int_equal(full->n_broken, 1);
+	assert_non_null(strstr(full->broken[0].why, "before m0/3, which its author had seen"));
+	assert_int_equal(ledger_new(x->c, &inc), AL_OK);
+	for (size_t i = 0; i < x->n; i++)
+		assert_int_equal(ledger_add(inc, x->env[i], why), AL_OK);
+	if (!ledger_equal(inc, full, why))
+		fail_msg("incremental != replay: %s", why);
+	uint8_t *bytes;
+	size_t len;
+	copy = save_load(inc, x->c, &bytes, &len);
+	free(bytes);
+	if (!ledger_equal(copy, full, why))
+		fail_msg("saved and loaded != replay: %s", why);
+	ledger_destroy(&copy);
+	ledger_destroy(&inc);
+	ledger_destroy(&full);
+	for (size_t i = 0; i < x->n; i++) {
+		envelope_clear(x->env[i]);
+		free(x->env[i]);
+	}
+	for (int k = 0; k < MANY; k++)
+		key_destroy(&x->ids[k]);
+	charter_destroy(&x->c);
+	free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -876,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_saved_state_is_the_replay),
 		cmocka_unit_test(test_saved_state_faults),
 		cmocka_unit_test(test_compact_commitments),
+		cmocka_unit_test(test_timestamps_far_apart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
