@@ -124,7 +124,7 @@ int ctl_open_log(const char *arg, const char *charter_path, const char *sel, boo
 	return 0;
 }
 
-int ctl_log_msg(void *arg, const al_key *author, uint64_t seq, struct al_envelope *out,
+int ctl_log_msg(void *arg, const al_key *author, uint64_t seq, struct al_body *out,
 		char *why)
 {
 	const struct ctl_log_msgs *m = arg;
@@ -137,7 +137,7 @@ int ctl_log_msg(void *arg, const al_key *author, uint64_t seq, struct al_envelop
 			       (unsigned long long)seq);
 	int rc = log_read(m->log, e->offset, &buf, &len, why);
 	if (rc == AL_OK) {
-		rc = envelope_open(buf, len, out, why);
+		rc = envelope_body(buf, len, out, why);
 		free(buf);
 	}
 	return rc;

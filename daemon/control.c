@@ -489,7 +489,7 @@ fail:
  * A replay reads the whole log on the reactor's thread: a past --as-of
  * costs what an offline read costs, without the signature checks. */
 /* query.h's al_msgs from a store: the message read by (author, seq). */
-static int store_msg(void *arg, const al_key *author, uint64_t seq, struct al_envelope *out,
+static int store_msg(void *arg, const al_key *author, uint64_t seq, struct al_body *out,
 		     char *why)
 {
 	uint8_t *buf;
@@ -497,7 +497,7 @@ static int store_msg(void *arg, const al_key *author, uint64_t seq, struct al_en
 	memset(out, 0, sizeof *out);
 	int rc = store_get(arg, author, seq, &buf, &len, why);
 	if (rc == AL_OK) {
-		rc = envelope_open(buf, len, out, why);
+		rc = envelope_body(buf, len, out, why);
 		free(buf);
 	}
 	return rc;

@@ -123,20 +123,20 @@ static int commitment_row(const struct al_ledger *l, const struct al_msgs *msgs,
 	const char *st = ledger_state_name(ledger_state_at(l, s, as_of));
 	char id[AL_IDLEN], t[AL_WHENLEN], task[AL_IDLEN];
 	struct al_ref ref = ledger_ref(l, &s->id), task_ref = ledger_ref(l, &s->task);
-	struct al_envelope e;
+	struct al_body e;
 	*row = NULL;
 	if (state && *state && strcmp(st, state))
 		return AL_OK;
 	charter_ref_name(c, &ref, id);
-	int rc = msgs->open(msgs->arg, &ref.author, ref.seq, &e, why);
+	int rc = msgs->body(msgs->arg, &ref.author, ref.seq, &e, why);
 	if (rc)
 		return rc;
-	if (e.b.kind != AL_KIND_COMMITMENT) {
-		envelope_clear(&e);
+	if (e.kind != AL_KIND_COMMITMENT) {
+		msg_body_clear(&e);
 		return al_errf(why, AL_E_CORRUPT, "%s is not the commitment the ledger holds: the "
 			       "log changed under it", id);
 	}
-	const struct al_commitment *cm = &e.b.u.commitment;
+	const struct al_commitment *cm = &e.u.commitment;
 	json_t *to = json_array();
 	for (size_t b = 0; b < cm->n_to; b++) {
 		long k = charter_index(c, &cm->to[b]); /* its party's name: the ledger's to */
@@ -147,7 +147,7 @@ static int commitment_row(const struct al_ledger *l, const struct al_msgs *msgs,
 		cm->what ? cm->what : "", "due", when_format(s->due, t), "value",
 		(json_int_t)s->value, "state", st, "late", ledger_late(l, s), "task",
 		s->task.seq ? json_string(charter_ref_name(c, &task_ref, task)) : json_null());
-	envelope_clear(&e);
+	msg_body_clear(&e);
 	return *row ? AL_OK : al_errf(why, AL_E_NOMEM, "out of memory");
 }
 

@@ -19,13 +19,13 @@
 
 /* Where a commitment's own message is read when it is shown: the ledger
  * keeps what the rules need, and a commitment's text and its beneficiaries
- * in the order it names them stay in the log. open reads the message
- * (author, seq) of the ledger's log into *out (the caller's:
- * envelope_clear; its signature is not checked again): 0, or an error with
- * why. The daemon reads its store (store_get), alliancectl offline the
- * log file it built the ledger from (ctl_load_ledger). */
+ * in the order it names them stay in the log. body reads the body of
+ * message (author, seq) of the ledger's log into *out (the caller's:
+ * msg_body_clear; envelope_body, nothing checked again): 0, or an error
+ * with why. The daemon reads its store (store_get), alliancectl offline
+ * the log file it built the ledger from (ctl_load_ledger). */
 struct al_msgs {
-	int (*open)(void *arg, const al_key *author, uint64_t seq, struct al_envelope *out,
+	int (*body)(void *arg, const al_key *author, uint64_t seq, struct al_body *out,
 		    char *why);
 	void *arg;
 };

@@ -765,14 +765,14 @@ static void many_act(struct many *x, int a, enum al_kind kind, struct al_ref c, 
 }
 
 /* query.h's al_msgs over the history's envelopes (or none: fail). */
-static int many_open(void *arg, const al_key *author, uint64_t seq, struct al_envelope *out,
+static int many_open(void *arg, const al_key *author, uint64_t seq, struct al_body *out,
 		     char *why)
 {
 	const struct many *x = arg;
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; x && i < x->n; i++)
 		if (x->env[i]->b.seq == seq && !memcmp(&x->env[i]->b.author, author, AL_KEYLEN))
-			return envelope_open(x->env[i]->bytes, x->env[i]->len, out, why);
+			return envelope_body(x->env[i]->bytes, x->env[i]->len, out, why);
 	return al_errf(why, AL_E_NOENT, "no message %llu of that feed in the log",
 		       (unsigned long long)seq);
 }
