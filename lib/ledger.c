@@ -744,9 +744,10 @@ static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 	case AL_KIND_FEEDBACK: {
 		if (grow(&l->feedback, &l->cap_feedback, l->n_feedback + 1, sizeof *l->feedback))
 			return AL_E_NOMEM;
-		l->feedback[l->n_feedback++] = (struct al_rating){ (size_t)a,
-			(size_t)party_of(l, &b->u.feedback.about), b->u.feedback.rating,
-			b->timestamp, { b->author, b->seq } };
+		l->feedback[l->n_feedback++] = (struct al_rating){ b->timestamp,
+			{ b->seq, (uint32_t)k }, (uint32_t)a,
+			(uint32_t)party_of(l, &b->u.feedback.about),
+			(uint8_t)b->u.feedback.rating /* 1..5: allowed() */ };
 		break;
 	}
 	default:
@@ -1888,7 +1889,7 @@ bool ledger_equal(const struct al_ledger *a, const struct al_ledger *b, char *wh
 	for (size_t i = 0; i < a->n_feedback; i++) {
 		const struct al_rating *x = &a->feedback[i], *y = &b->feedback[i];
 		DIFF(x->author != y->author || x->about != y->about || x->rating != y->rating ||
-		     x->at != y->at || !ref_eq(&x->id, &y->id), "rating %zu: another rating", i);
+		     x->at != y->at || !mref_eq(&x->id, &y->id), "rating %zu: another rating", i);
 	}
 	DIFF(a->n_proposals != b->n_proposals, "%zu proposals, not %zu", a->n_proposals,
 	     b->n_proposals);
@@ -2111,7 +2112,7 @@ int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w)
 		sv_u64(&s, x->about);
 		sv_u32(&s, x->rating);
 		sv_u64(&s, (uint64_t)x->at);
-		sv_ref(&s, &x->id);
+		sv_mref(&s, &x->id);
 	}
 	sv_u64(&s, l->n_tasks);
 	for (size_t i = 0; i < l->n_tasks; i++) {
@@ -2603,17 +2604,17 @@ static int ld_ledger(struct ld *x, struct al_ledger *l)
 	if (x->odd || x->r->bad)
 		return AL_E_PARSE;
 
-	n = ld_count(x, 8 + 8 + 4 + 8 + AL_KEYLEN + 8, "the ratings do not fit");
+	n = ld_count(x, 8 + 8 + 4 + 8 + 4 + 8, "the ratings do not fit");
 	if (!(l->feedback = malloc((n ? n : 1) * sizeof *l->feedback)))
 		return AL_E_NOMEM;
 	for (; l->n_feedback < n; l->n_feedback++) {
 		struct al_rating *v = &l->feedback[l->n_feedback];
 		memset(v, 0, sizeof *v);
-		v->author = (size_t)ld_below(x, m, "a rating's author is not a member");
-		v->about = (size_t)ld_below(x, m, "a rating is not about a member");
-		v->rating = ckpt_get_u32(x->r);
+		v->author = (uint32_t)ld_below(x, m, "a rating's author is not a member");
+		v->about = (uint32_t)ld_below(x, m, "a rating is not about a member");
+		v->rating = (uint8_t)ld_enum(x, UINT8_MAX, "a rating is out of range");
 		v->at = ld_i64(x);
-		ld_ref(x, &v->id);
+		ld_mref(x, false, &v->id);
 	}
 
 	n = ld_count(x, AL_KEYLEN + 8 + 8, "the tasks do not fit");

@@ -102,10 +102,10 @@ struct al_task_status {
 
 /* Feedback: a rating of one member by another, outside any commitment. */
 struct al_rating {
-	size_t author, about; /* member indices (parties) */
-	uint32_t rating;      /* 1..5 */
 	int64_t at;
-	struct al_ref id;
+	struct al_mref id;
+	uint32_t author, about; /* member indices (parties) */
+	uint8_t rating;       /* 1..5 */
 };
 
 struct al_ledger {

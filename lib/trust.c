@@ -182,7 +182,7 @@ int trust_compute(const struct al_ledger *l, int64_t as_of, struct al_trust **ou
 			superseded = l->feedback[k].author == f->author && l->feedback[k].about == f->about;
 		if (superseded)
 			continue;
-		struct al_evidence e = { f->about, f->id, "feedback", f->at, 1.0,
+		struct al_evidence e = { f->about, ledger_ref(l, &f->id), "feedback", f->at, 1.0,
 					 decay(p, as_of, f->at), 0, 0 };
 		e.r = e.decay * p->w_rating / 1000.0 * (f->rating - 1.0) / 4.0;
 		e.s = e.decay * p->w_rating / 1000.0 * (5.0 - f->rating) / 4.0;
