@@ -57,12 +57,16 @@ int ctl_answer(const char *arg, const char *charter_path, const char *sel, bool 
 	struct al_charter *c;
 	struct al_roster *ro;
 	struct al_ledger *l;
+	struct ctl_log_msgs m;
 	/* "Now" is every message held, as the daemon's ledger is (a peer's
 	 * signed a moment ahead of this clock, within the charter's skew,
 	 * included); an --as-of, the messages signed by then. */
-	if (ctl_load_ledger(arg, charter_path, sel, q->now ? INT64_MAX : q->as_of, verify, &c, &ro, &l))
+	if (ctl_load_ledger(arg, charter_path, sel, q->now ? INT64_MAX : q->as_of, verify, &c, &ro,
+			    &l, &m))
 		return CTL_EXIT_FAIL;
-	query_answer(l, q, out, why); /* *out, or why */
+	struct al_msgs msgs = { ctl_log_msg, &m };
+	query_answer(l, &msgs, q, out, why); /* *out, or why */
+	ctl_log_msgs_close(&m);
 	ledger_destroy(&l);
 	roster_destroy(&ro);
 	charter_destroy(&c);

@@ -125,17 +125,31 @@ const char *ctl_log_arg(const char *cmd, const char *arg, const char *home_opt);
 int ctl_open_log(const char *arg, const char *charter_path, const char *sel, bool need_charter,
 		 struct ctl_source *src, struct al_charter **c);
 
+/* The messages of a log read offline, where ctl_load_ledger found them:
+ * query.h's al_msgs (ctl_log_msg, with this as its arg). */
+struct al_feeds;
+struct al_log;
+struct ctl_log_msgs {
+	struct al_feeds *index; /* (author, seq) -> offset */
+	struct al_log *log;     /* opened to read */
+};
+int ctl_log_msg(void *arg, const al_key *author, uint64_t seq, struct al_body *out,
+		char *why);
+void ctl_log_msgs_close(struct ctl_log_msgs *m);
+
 /* The ledger of the log that arg names (as ctl_open_log; the charter is
  * required), as of as_of, over the roster its amendments make. A home's
  * own log (arg a home or an alliance directory) is checked but its
  * signatures are not verified again unless verify; a bare log file always
- * is. Prints the error and returns CTL_EXIT_FAIL, or 0 with *c, *ro and *l
- * the caller's (l borrows ro, which borrows c: destroy them in that order). */
+ * is. With msgs (may be NULL), where its messages are read again (the
+ * caller's: ctl_log_msgs_close). Prints the error and returns
+ * CTL_EXIT_FAIL, or 0 with *c, *ro and *l the caller's (l borrows ro,
+ * which borrows c: destroy them in that order). */
 struct al_ledger;
 struct al_roster;
 int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, int64_t as_of,
 		    bool verify, struct al_charter **c, struct al_roster **ro,
-		    struct al_ledger **l);
+		    struct al_ledger **l, struct ctl_log_msgs *msgs);
 
 /* The health rule of status --check and metrics (docs/metrics.md), over
  * the JSON of a status request. Free space in the home's filesystem is too

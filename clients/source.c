@@ -4,8 +4,10 @@
 #include "ctl.h"
 #include "charter.h"
 #include "err.h"
+#include "feeds.h"
 #include "home.h"
 #include "ledger.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,14 +124,41 @@ int ctl_open_log(const char *arg, const char *charter_path, const char *sel, boo
 	return 0;
 }
 
+int ctl_log_msg(void *arg, const al_key *author, uint64_t seq, struct al_body *out,
+		char *why)
+{
+	const struct ctl_log_msgs *m = arg;
+	uint64_t at = feeds_offset(m->index, author, seq, NULL);
+	uint8_t *buf;
+	size_t len;
+	memset(out, 0, sizeof *out);
+	if (!at)
+		return al_errf(why, AL_E_NOENT, "no message %llu of that feed in the log",
+			       (unsigned long long)seq);
+	int rc = log_read(m->log, at, &buf, &len, why);
+	if (rc == AL_OK) {
+		rc = envelope_body(buf, len, out, why);
+		free(buf);
+	}
+	return rc;
+}
+
+void ctl_log_msgs_close(struct ctl_log_msgs *m)
+{
+	feeds_destroy(&m->index);
+	log_close(&m->log);
+}
+
 int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, int64_t as_of,
 		    bool verify, struct al_charter **c, struct al_roster **ro,
-		    struct al_ledger **l)
+		    struct al_ledger **l, struct ctl_log_msgs *msgs)
 {
 	struct ctl_source src;
 	char why[AL_ERRLEN];
 	*l = NULL;
 	*ro = NULL;
+	if (msgs)
+		memset(msgs, 0, sizeof *msgs);
 	if (ctl_open_log(arg, charter_path, sel, true, &src, c))
 		return CTL_EXIT_FAIL;
 	if (roster_new(*c, ro)) {
@@ -139,7 +168,11 @@ int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, 
 	/* A home's own log: its signatures were verified when the daemon
 	 * admitted each record (this trusts the files of one's own home). */
 	enum al_ledger_check check = src.own && !verify ? AL_LEDGER_OWN : AL_LEDGER_VERIFY;
-	if (ledger_of_log(src.log, *ro, as_of, check, l, why)) {
+	if (ledger_of_log_index(src.log, *ro, as_of, check, l, msgs ? &msgs->index : NULL, why) ||
+	    (msgs && log_open_read(src.log, &msgs->log, why))) {
+		ledger_destroy(l);
+		if (msgs)
+			ctl_log_msgs_close(msgs);
 		roster_destroy(ro);
 		charter_destroy(c);
 		return ctl_error("%s", why);

@@ -491,6 +491,21 @@ fail:
  * again). The reply is query.h's JSON, what alliancectl offline computes.
  * A replay reads the whole log on the reactor's thread: a past --as-of
  * costs what an offline read costs, without the signature checks. */
+/* query.h's al_msgs from a store: the message read by (author, seq). */
+static int store_msg(void *arg, const al_key *author, uint64_t seq, struct al_body *out,
+		     char *why)
+{
+	uint8_t *buf;
+	size_t len;
+	memset(out, 0, sizeof *out);
+	int rc = store_get(arg, author, seq, &buf, &len, why);
+	if (rc == AL_OK) {
+		rc = envelope_body(buf, len, out, why);
+		free(buf);
+	}
+	return rc;
+}
+
 static int handle_query(struct daemon *d, const struct al_request *rq, struct al_reply *rp)
 {
 	char why[AL_ERRLEN];
@@ -504,7 +519,8 @@ static int handle_query(struct daemon *d, const struct al_request *rq, struct al
 	else if (!(rc = ledger_of_log(log_path(a->s->log), store_roster(a->s), rq->query.as_of,
 				      AL_LEDGER_TRUSTED, &replay, why)))
 		l = replay;
-	if (rc || (rc = query_dump(l, &rq->query, &rp->json, why)))
+	struct al_msgs msgs = { store_msg, a ? a->s : NULL };
+	if (rc || (rc = query_dump(l, &msgs, &rq->query, &rp->json, why)))
 		goto fail;
 	ledger_destroy(&replay);
 	rp->ok = 1;

@@ -47,6 +47,21 @@ int envelope_open(const uint8_t *buf, size_t len, struct al_envelope *e, char *w
 	return AL_OK;
 }
 
+int envelope_body(const uint8_t *buf, size_t len, struct al_body *out, char *why)
+{
+	uint8_t *body = NULL, sig[AL_SIGLEN];
+	size_t body_len = 0;
+	memset(out, 0, sizeof *out);
+	if (len > AL_MAX_ENVELOPE)
+		return al_errf(why, AL_E_PARSE, "envelope of %zu bytes exceeds the %d-byte limit",
+			       len, AL_MAX_ENVELOPE);
+	int rc = wire_envelope_unpack(buf, len, &body, &body_len, sig, why);
+	if (rc == AL_OK && (rc = wire_body_unpack(body, body_len, out, why)))
+		msg_body_clear(out);
+	free(body);
+	return rc;
+}
+
 bool envelope_verify(const struct al_envelope *e)
 {
 	atomic_fetch_add_explicit(&n_verified, 1, memory_order_relaxed);

@@ -43,6 +43,12 @@ int envelope_seal(const struct al_identity *id, const struct al_body *b,
  * what is malformed) or AL_E_NOMEM; *out is zeroed on failure. */
 int envelope_open(const uint8_t *buf, size_t len, struct al_envelope *out, char *why);
 
+/* The body of envelope buf alone, parsed into *out (the caller's:
+ * msg_body_clear): what envelope_open gives as e.b, without copying the
+ * bytes or hashing them (a message read again to be shown). Returns 0,
+ * AL_E_PARSE (why) or AL_E_NOMEM; *out is zeroed on failure. */
+int envelope_body(const uint8_t *buf, size_t len, struct al_body *out, char *why);
+
 /* True when the signature is the body author's (always checks). */
 bool envelope_verify(const struct al_envelope *e);
 

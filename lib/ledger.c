@@ -21,24 +21,26 @@
 #include <stdio.h>
 
 /* (member, seq) -> index + 1 in a per-member growable table. */
-static int index_put(size_t **tab, uint64_t *cap, size_t m, uint64_t seq, size_t value)
+static int index_put(uint32_t **tab, uint64_t *cap, size_t m, uint64_t seq, size_t value)
 {
 	if (seq >= cap[m]) {
 		uint64_t nc = cap[m] ? cap[m] : 64;
 		while (nc <= seq)
 			nc *= 2;
-		size_t *v = realloc(tab[m], nc * sizeof *v);
+		uint32_t *v = realloc(tab[m], nc * sizeof *v);
 		if (!v)
 			return AL_E_NOMEM;
 		memset(v + cap[m], 0, (nc - cap[m]) * sizeof *v);
 		tab[m] = v;
 		cap[m] = nc;
 	}
-	tab[m][seq] = value;
+	if (value > UINT32_MAX)
+		return AL_E_NOMEM; /* more than 4 billion commitments or tasks */
+	tab[m][seq] = (uint32_t)value;
 	return AL_OK;
 }
 
-static size_t index_get(const struct al_ledger *l, size_t *const *tab, const uint64_t *cap,
+static size_t index_get(const struct al_ledger *l, uint32_t *const *tab, const uint64_t *cap,
 			const struct al_ref *r)
 {
 	long m = roster_index(l->ro, &r->author);
@@ -49,6 +51,84 @@ static struct al_cstatus *find(struct al_ledger *l, const struct al_ref *r)
 {
 	size_t k = index_get(l, l->item_of, l->item_cap, r);
 	return k ? &l->items[k - 1] : NULL;
+}
+
+/* find, by (member, seq) (member UINT32_MAX: not a member's). */
+static struct al_cstatus *find_m(struct al_ledger *l, const struct al_mref *r)
+{
+	size_t k = r->member < l->n_members && r->seq < l->item_cap[r->member]
+			   ? l->item_of[r->member][r->seq] : 0;
+	return k ? &l->items[k - 1] : NULL;
+}
+
+/* The (member, seq) of message (author, seq) (UINT32_MAX: not a member's). */
+static struct al_mref mref_of(const struct al_ledger *l, const al_key *author, uint64_t seq)
+{
+	long m = roster_index(l->ro, author);
+	return (struct al_mref){ seq, m < 0 ? UINT32_MAX : (uint32_t)m };
+}
+
+struct al_ref ledger_ref(const struct al_ledger *l, const struct al_mref *r)
+{
+	struct al_ref v = { .seq = r->seq };
+	if (r->member < l->ro->n_members)
+		v.author = l->ro->members[r->member].sign_key;
+	return v;
+}
+
+/* Member sets (union al_mset): inline bits up to 64 members. */
+static bool mset_inline(const struct al_ledger *l)
+{
+	return l->n_members <= 64;
+}
+
+static int mset_new(const struct al_ledger *l, union al_mset *s)
+{
+	memset(s, 0, sizeof *s);
+	if (!mset_inline(l) && !(s->words = calloc((l->n_members + 63) / 64, sizeof *s->words)))
+		return AL_E_NOMEM;
+	return AL_OK;
+}
+
+static void mset_free(const struct al_ledger *l, union al_mset *s)
+{
+	if (!mset_inline(l))
+		free(s->words);
+	memset(s, 0, sizeof *s);
+}
+
+static uint64_t *mset_word(const struct al_ledger *l, union al_mset *s, size_t m)
+{
+	return mset_inline(l) ? &s->bits : &s->words[m / 64];
+}
+
+static void mset_put(const struct al_ledger *l, union al_mset *s, size_t m, bool v)
+{
+	uint64_t *w = mset_word(l, s, m), bit = (uint64_t)1 << (m % 64);
+	*w = v ? *w | bit : *w & ~bit;
+}
+
+bool ledger_has(const struct al_ledger *l, const union al_mset *s, size_t m)
+{
+	if (m >= l->n_members)
+		return false;
+	const uint64_t *w = mset_inline(l) ? &s->bits : &s->words[m / 64];
+	return *w >> (m % 64) & 1;
+}
+
+size_t ledger_count(const struct al_ledger *l, const union al_mset *s)
+{
+	size_t n = 0;
+	for (size_t m = 0; m < l->n_members; m++)
+		n += ledger_has(l, s, m);
+	return n;
+}
+
+static bool mset_equal(const struct al_ledger *l, const union al_mset *x, const union al_mset *y)
+{
+	if (mset_inline(l))
+		return x->bits == y->bits;
+	return !memcmp(x->words, y->words, (l->n_members + 63) / 64 * sizeof *x->words);
 }
 
 static const struct al_task_status *find_task(const struct al_ledger *l, const struct al_ref *r)
@@ -77,12 +157,16 @@ static bool saw(const struct al_body *b, const struct al_ref *r)
 	return false;
 }
 
-static bool beneficiary(const struct al_cstatus *s, size_t m)
+static bool beneficiary(const struct al_ledger *l, const struct al_cstatus *s, size_t m)
 {
-	for (size_t i = 0; i < s->n_to; i++)
-		if (s->to[i] == m)
-			return true;
-	return false;
+	return ledger_has(l, &s->to, m);
+}
+
+/* saw, of a message of l's charter. */
+static bool saw_m(const struct al_ledger *l, const struct al_body *b, const struct al_mref *r)
+{
+	struct al_ref ref = ledger_ref(l, r);
+	return saw(b, &ref);
 }
 
 /* The party (roster_party) of the member with key k, or -1. */
@@ -95,33 +179,27 @@ static long party_of(const struct al_ledger *l, const al_key *k)
 static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t k, size_t author)
 {
 	const struct al_commitment *cm = &b->u.commitment;
-	size_t *to = calloc(cm->n_to ? cm->n_to : 1, sizeof *to);
-	if (!to)
+	union al_mset to, released;
+	if (mset_new(l, &to))
 		return AL_E_NOMEM;
-	for (size_t i = 0; i < cm->n_to; i++) {
-		to[i] = (size_t)party_of(l, &cm->to[i]); /* checked by allowed() */
-	}
-	bool grown = !grow(&l->items, &l->cap_items, l->n_items + 1, sizeof *l->items);
-	struct al_cstatus *v = l->items;
-	char *what = strdup(cm->what ? cm->what : "");
-	bool *released = calloc(l->n_members, sizeof *released);
-	if (!grown || !what || !released ||
+	if (mset_new(l, &released) ||
+	    grow(&l->items, &l->cap_items, l->n_items + 1, sizeof *l->items) ||
 	    index_put(l->item_of, l->item_cap, k, b->seq, l->n_items + 1)) {
-		free(to);
-		free(what);
-		free(released);
+		mset_free(l, &to);
+		mset_free(l, &released);
 		return AL_E_NOMEM;
 	}
-	struct al_cstatus *s = &v[l->n_items++];
+	for (size_t i = 0; i < cm->n_to; i++)
+		mset_put(l, &to, (size_t)party_of(l, &cm->to[i]), true); /* checked by allowed() */
+	struct al_cstatus *s = &l->items[l->n_items++];
 	memset(s, 0, sizeof *s);
-	s->id = s->changed = (struct al_ref){ b->author, b->seq };
-	s->promisor = author;
-	s->what = what;
-	s->n_to = cm->n_to;
+	s->id = s->changed = (struct al_mref){ b->seq, (uint32_t)k };
+	s->promisor = (uint32_t)author;
 	s->to = to;
 	s->due = cm->due;
 	s->value = cm->value;
-	s->task = cm->task;
+	if (cm->task.seq) /* a task's: checked by allowed() */
+		s->task = mref_of(l, &cm->task.author, cm->task.seq);
 	s->released = released;
 	s->state = AL_C_PROPOSED;
 	return AL_OK;
@@ -394,11 +472,11 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 	*target = s;
 	const char *state = ledger_state_name(s->state), *who = ro->members[a].name;
 	/* Replaying, b answers a state its author had not seen: a race. */
-	bool stale = !live && !saw(b, &s->changed);
+	bool stale = !live && !saw_m(l, b, &s->changed);
 	int64_t missed_at = when_after(s->due, l->params.grace);
 	switch (b->kind) {
 	case AL_KIND_RESPONSE:
-		if (!beneficiary(s, a))
+		if (!beneficiary(l, s, a))
 			return refuse(why, "only a beneficiary of %s may accept or decline it, and %s "
 				      "is not one", idbuf, who);
 		if (s->state != AL_C_PROPOSED) {
@@ -424,7 +502,7 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 				      "agreement instead", idbuf);
 		return OK;
 	case AL_KIND_RELEASE:
-		if (s->promisor != a && !beneficiary(s, a))
+		if (s->promisor != a && !beneficiary(l, s, a))
 			return refuse(why, "only the parties to %s may release it, and %s is not one",
 				      idbuf, who);
 		if (s->state != AL_C_PROPOSED && s->state != AL_C_ACCEPTED) {
@@ -433,7 +511,7 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 			return refuse(why, "%s is %s: only a proposed or accepted commitment can be "
 				      "released", idbuf, state);
 		}
-		if (s->released[a])
+		if (ledger_has(l, &s->released, a))
 			return refuse(why, "%s has already released %s", who, idbuf);
 		return OK;
 	case AL_KIND_ESCALATION:
@@ -453,7 +531,7 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 			return refuse(why, "only the charter's resolver%s (%s) may resolve a dispute, "
 				      "and %s is not one", c->n_resolvers == 1 ? "" : "s",
 				      c->n_resolvers ? c->resolvers[0] : "none named", who);
-		if (s->promisor == a || beneficiary(s, a))
+		if (s->promisor == a || beneficiary(l, s, a))
 			return refuse(why, "%s is a party to %s: a resolver may not rule in its own "
 				      "case", who, idbuf);
 		if (s->state == AL_C_RESOLVED && stale)
@@ -467,7 +545,7 @@ static enum rule allowed(struct al_ledger *l, size_t k, const struct al_body *b,
 		return OK;
 	}
 	default: /* verdict */
-		if (!beneficiary(s, a))
+		if (!beneficiary(l, s, a))
 			return refuse(why, "only a beneficiary of %s may confirm or dispute it, and %s "
 				      "is not one", idbuf, who);
 		if (s->state != AL_C_DELIVERED) {
@@ -591,7 +669,7 @@ static int amend(struct al_ledger *l, size_t k, const struct al_body *b, struct 
 	return AL_OK;
 }
 
-static int64_t ack_lookup(const struct al_ledger *l, const struct al_ref *delivery);
+static int64_t ack_lookup(const struct al_ledger *l, const struct al_mref *delivery);
 static int snap_members(struct al_ledger *l, struct undo *u);
 
 /* Apply one message; a rule it breaks is its author's violation. With u,
@@ -631,7 +709,7 @@ static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 	case AL_KIND_DELIVERY:
 		s->state = AL_C_DELIVERED;
 		s->delivered_at = b->timestamp;
-		s->delivery = (struct al_ref){ b->author, b->seq };
+		s->delivery = (struct al_mref){ b->seq, (uint32_t)k };
 		if (l->inc) /* a full replay finds them all at the end (find_acks) */
 			s->acked_at = ack_lookup(l, &s->delivery);
 		break;
@@ -639,8 +717,9 @@ static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 		s->state = b->u.verdict.outcome == AL_OUTCOME_CONFIRM ? AL_C_CONFIRMED
 								     : AL_C_DISPUTED;
 		s->verdict_at = b->timestamp;
-		s->quality = b->u.verdict.quality;
-		s->timeliness = b->u.verdict.timeliness;
+		/* 1..5 in a confirmation (allowed); a dispute's are never read */
+		s->quality = (uint8_t)b->u.verdict.quality;
+		s->timeliness = (uint8_t)b->u.verdict.timeliness;
 		break;
 	case AL_KIND_TASK: {
 		if (grow(&l->tasks, &l->cap_tasks, l->n_tasks + 1, sizeof *l->tasks) ||
@@ -657,12 +736,12 @@ static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 		bool all = true;
 		if (u) {
 			u->released = a;
-			u->released_was = s->released[a];
+			u->released_was = ledger_has(l, &s->released, (size_t)a);
 		}
-		s->released[a] = true;
-		all = s->released[s->promisor];
-		for (size_t i = 0; i < s->n_to; i++)
-			all = all && s->released[s->to[i]];
+		mset_put(l, &s->released, (size_t)a, true);
+		all = ledger_has(l, &s->released, s->promisor);
+		for (size_t m = 0; m < l->n_members; m++)
+			all = all && (!ledger_has(l, &s->to, m) || ledger_has(l, &s->released, m));
 		if (all || ((size_t)a == s->promisor && !s->accepted &&
 			    s->state == AL_C_PROPOSED && b->timestamp <= s->due))
 			s->state = AL_C_RELEASED;
@@ -677,22 +756,23 @@ static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 		break;
 	case AL_KIND_RESOLUTION:
 		s->state = AL_C_RESOLVED;
-		s->ruling = b->u.resolution.ruling;
+		s->ruling = (uint8_t)b->u.resolution.ruling;
 		s->resolved_at = b->timestamp;
 		break;
 	case AL_KIND_FEEDBACK: {
 		if (grow(&l->feedback, &l->cap_feedback, l->n_feedback + 1, sizeof *l->feedback))
 			return AL_E_NOMEM;
-		l->feedback[l->n_feedback++] = (struct al_rating){ (size_t)a,
-			(size_t)party_of(l, &b->u.feedback.about), b->u.feedback.rating,
-			b->timestamp, { b->author, b->seq } };
+		l->feedback[l->n_feedback++] = (struct al_rating){ b->timestamp,
+			{ b->seq, (uint32_t)k }, (uint32_t)a,
+			(uint32_t)party_of(l, &b->u.feedback.about),
+			(uint8_t)b->u.feedback.rating /* 1..5: allowed() */ };
 		break;
 	}
 	default:
 		break;
 	}
 	if (s && (s->state != was || s->escalated != was_escalated))
-		s->changed = (struct al_ref){ b->author, b->seq };
+		s->changed = (struct al_mref){ b->seq, (uint32_t)k };
 	return AL_OK;
 }
 
@@ -808,8 +888,7 @@ static int find_acks(struct al_ledger *l, struct al_envelope ***feed, const size
 					v[i].at = v[i + 1].at;
 			for (size_t i = 0; i < l->n_items; i++) {
 				struct al_cstatus *s = &l->items[i];
-				if (!s->delivery.seq || memcmp(&s->delivery.author,
-							      &ro->members[k].sign_key, AL_KEYLEN))
+				if (!s->delivery.seq || s->delivery.member != k)
 					continue;
 				size_t lo = 0, hi = n; /* the first entry with seq >= the delivery's */
 				while (lo < hi) {
@@ -966,17 +1045,75 @@ struct msnap {
 struct inc_feed {
 	struct inc_msg **q;
 	size_t lo, next, n, cap;
-	int64_t *ts;       /* the timestamp of every message added, by seq - 1 */
+	/* The timestamp of every message added (backdated() may ask for any):
+	 * per block of TS_BLOCK messages the first one's, and per message its
+	 * offset from it, or UINT32_MAX when it is 49 days or more later (its
+	 * timestamp in far[], by index). n_ts: how many (the last seq added). */
+	int64_t *ts_base;
+	size_t base_cap;
+	uint32_t *ts_off;
 	size_t n_ts, ts_cap;
+	struct inc_far {
+		size_t i;
+		int64_t t;
+	} *far;
+	size_t n_far, far_cap;
 	struct inc_delivery { /* every delivery message added, in sequence */
 		uint64_t seq;
-		struct al_ref commitment;
+		struct al_mref commitment; /* as named (member UINT32_MAX: not a member's) */
 	} *dl;
 	size_t n_dl, dl_cap;
 	int64_t *dl_min;   /* n_dl x n_members: per delivery and author feed j, the least
 			    * timestamp of j's applied messages that had seen it (0: none) */
 	size_t dl_min_cap;
 };
+
+enum { TS_BLOCK = 64 };
+
+/* The timestamp of message i (seq - 1) of feed f. */
+static int64_t ts_at(const struct inc_feed *f, size_t i)
+{
+	if (f->ts_off[i] != UINT32_MAX)
+		return f->ts_base[i / TS_BLOCK] + (int64_t)f->ts_off[i];
+	size_t lo = 0, hi = f->n_far;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (f->far[mid].i < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return f->far[lo].t; /* there: ts_put put it */
+}
+
+/* Does t, the next timestamp of f (never before the last), need far[]? */
+static bool ts_far(const struct inc_feed *f, int64_t t)
+{
+	return f->n_ts % TS_BLOCK &&
+	       (uint64_t)t - (uint64_t)f->ts_base[f->n_ts / TS_BLOCK] >= UINT32_MAX;
+}
+
+/* Room for t, the next timestamp of f: 0 or AL_E_NOMEM (f unchanged). */
+static int ts_room(struct inc_feed *f, int64_t t)
+{
+	if (grow(&f->ts_off, &f->ts_cap, f->n_ts + 1, sizeof *f->ts_off) ||
+	    grow(&f->ts_base, &f->base_cap, f->n_ts / TS_BLOCK + 1, sizeof *f->ts_base) ||
+	    (ts_far(f, t) && grow(&f->far, &f->far_cap, f->n_far + 1, sizeof *f->far)))
+		return AL_E_NOMEM;
+	return AL_OK;
+}
+
+/* Append t (ts_room first; never before the last). */
+static void ts_put(struct inc_feed *f, int64_t t)
+{
+	bool far = ts_far(f, t);
+	size_t i = f->n_ts++;
+	if (i % TS_BLOCK == 0)
+		f->ts_base[i / TS_BLOCK] = t;
+	if (far)
+		f->far[f->n_far++] = (struct inc_far){ i, t };
+	f->ts_off[i] = far ? UINT32_MAX : (uint32_t)((uint64_t)t - (uint64_t)f->ts_base[i / TS_BLOCK]);
+}
 
 struct al_ledger_inc {
 	struct al_member *cards; /* c's members when made: a change means rebuild */
@@ -1049,10 +1186,10 @@ static long dl_find(const struct inc_feed *f, uint64_t seq)
 
 /* find_acks for one delivery, from the minima: the least over the author
  * feeds of other parties. */
-static int64_t ack_lookup(const struct al_ledger *l, const struct al_ref *delivery)
+static int64_t ack_lookup(const struct al_ledger *l, const struct al_mref *delivery)
 {
-	long k = roster_index(l->ro, &delivery->author);
-	const struct inc_feed *f = k >= 0 ? &l->inc->feed[k] : NULL;
+	size_t k = delivery->member;
+	const struct inc_feed *f = k < l->n_members ? &l->inc->feed[k] : NULL;
 	long i = f ? dl_find(f, delivery->seq) : -1;
 	int64_t at = 0;
 	for (size_t j = 0; i >= 0 && j < l->n_members; j++) {
@@ -1090,9 +1227,8 @@ static void ack_note(struct al_ledger *l, size_t j, const struct al_body *b)
 			*t = b->timestamp;
 			if (l->party[j] == l->party[k])
 				continue;
-			struct al_cstatus *s = find(l, &f->dl[lo].commitment);
-			if (s && s->delivery.seq == f->dl[lo].seq &&
-			    !memcmp(&s->delivery.author, &l->ro->members[k].sign_key, AL_KEYLEN) &&
+			struct al_cstatus *s = find_m(l, &f->dl[lo].commitment);
+			if (s && s->delivery.seq == f->dl[lo].seq && s->delivery.member == (uint32_t)k &&
 			    (!s->acked_at || b->timestamp < s->acked_at))
 				s->acked_at = b->timestamp;
 		}
@@ -1128,8 +1264,9 @@ static int inc_step(struct al_ledger *l, size_t k)
 		long s = roster_index(l->ro, &x->b.frontier[i].author);
 		uint64_t q = x->b.frontier[i].seq;
 		if (s >= 0 && q >= 1 && q <= in->feed[s].n_ts &&
-		    in->feed[s].ts[q - 1] - skew > x->b.timestamp)
-			back = backdated_why(l->ro, (size_t)s, q, in->feed[s].ts[q - 1], &x->b, why);
+		    ts_at(&in->feed[s], q - 1) - skew > x->b.timestamp)
+			back = backdated_why(l->ro, (size_t)s, q, ts_at(&in->feed[s], q - 1), &x->b,
+					     why);
 	}
 	rc = back ? violation(l, (long)k, &x->b, why, u) : apply(l, &x->b, u);
 	if (u->snap && !same_party(l, u->snap->party))
@@ -1155,11 +1292,9 @@ static void undo_one(struct al_ledger *l)
 	struct undo *u = &in->tail[--in->tail_n];
 	while (l->n_items > u->n_items) {
 		struct al_cstatus *s = &l->items[--l->n_items];
-		long k = roster_index(l->ro, &s->id.author);
-		l->item_of[k][s->id.seq] = 0;
-		free(s->what);
-		free(s->to);
-		free(s->released);
+		l->item_of[s->id.member][s->id.seq] = 0;
+		mset_free(l, &s->to);
+		mset_free(l, &s->released);
 	}
 	if (u->item >= 0) {
 		struct al_cstatus *s = &l->items[u->item];
@@ -1169,7 +1304,7 @@ static void undo_one(struct al_ledger *l)
 		*s = u->was;
 		s->acked_at = acked;
 		if (u->released >= 0)
-			s->released[u->released] = u->released_was;
+			mset_put(l, &s->released, (size_t)u->released, u->released_was);
 	}
 	while (l->n_tasks > u->n_tasks) {
 		struct al_task_status *t = &l->tasks[--l->n_tasks];
@@ -1260,7 +1395,7 @@ static void inc_settle(struct al_ledger *l)
 		     l->standing[k] == AL_CANDIDATE) && (!in->expect || f->n_ts >= in->expect[k]))
 			continue;
 		struct al_body b = { .author = ro->members[k].sign_key };
-		b.timestamp = f->n_ts ? f->ts[f->n_ts - 1]
+		b.timestamp = f->n_ts ? ts_at(f, f->n_ts - 1)
 				      : c->created - (int64_t)(c->params.skew * 1000);
 		if (!any || earlier(&b, &bound))
 			bound = b;
@@ -1359,18 +1494,18 @@ static int inc_hold(struct al_ledger *l, size_t k, struct inc_msg *x)
 {
 	struct inc_feed *f = &l->inc->feed[k];
 	size_t m = l->n_members;
-	if (grow(&f->q, &f->cap, f->n + 1, sizeof *f->q) ||
-	    grow(&f->ts, &f->ts_cap, f->n_ts + 1, sizeof *f->ts))
+	if (grow(&f->q, &f->cap, f->n + 1, sizeof *f->q) || ts_room(f, x->b.timestamp))
 		return AL_E_NOMEM;
 	if (x->b.kind == AL_KIND_DELIVERY) {
 		if (grow(&f->dl, &f->dl_cap, f->n_dl + 1, sizeof *f->dl) ||
 		    grow(&f->dl_min, &f->dl_min_cap, (f->n_dl + 1) * m, sizeof *f->dl_min))
 			return AL_E_NOMEM;
-		f->dl[f->n_dl] = (struct inc_delivery){ x->b.seq, x->b.u.delivery.commitment };
+		const struct al_ref *cm = &x->b.u.delivery.commitment;
+		f->dl[f->n_dl] = (struct inc_delivery){ x->b.seq, mref_of(l, &cm->author, cm->seq) };
 		memset(&f->dl_min[f->n_dl * m], 0, m * sizeof *f->dl_min);
 		f->n_dl++;
 	}
-	f->ts[f->n_ts++] = x->b.timestamp;
+	ts_put(f, x->b.timestamp);
 	f->q[f->n++] = x;
 	return AL_OK;
 }
@@ -1399,7 +1534,7 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why)
 		return al_errf(why, AL_E_INVAL, "%s/%llu added after %s/%llu: a feed's messages are "
 			       "added in sequence", ro->members[k].name, (unsigned long long)seq,
 			       ro->members[k].name, (unsigned long long)f->n_ts);
-	if ((f->n_ts && e->b.timestamp < f->ts[f->n_ts - 1]) ||
+	if ((f->n_ts && e->b.timestamp < ts_at(f, f->n_ts - 1)) ||
 	    e->b.timestamp < c->created - (int64_t)(c->params.skew * 1000))
 		return al_errf(why, AL_E_INVAL, "%s/%llu goes back in time (before its feed's previous "
 			       "message or the charter): a ledger adds only validated messages",
@@ -1493,7 +1628,9 @@ static void inc_destroy(struct al_ledger *l)
 		for (size_t i = f->lo; i < f->n; i++)
 			inc_msg_free(f->q[i]);
 		free(f->q);
-		free(f->ts);
+		free(f->ts_base);
+		free(f->ts_off);
+		free(f->far);
 		free(f->dl);
 		free(f->dl_min);
 	}
@@ -1546,9 +1683,8 @@ void ledger_destroy(struct al_ledger **lp)
 		return;
 	inc_destroy(l);
 	for (size_t i = 0; i < l->n_items; i++) {
-		free(l->items[i].what);
-		free(l->items[i].to);
-		free(l->items[i].released);
+		mset_free(l, &l->items[i].to);
+		mset_free(l, &l->items[i].released);
 	}
 	for (size_t k = 0; k < l->n_members; k++) {
 		free(l->item_of ? l->item_of[k] : NULL);
@@ -1638,10 +1774,19 @@ static int skip_fault(void *arg, const struct al_log_fault *f)
 int ledger_of_log(const char *path, struct al_roster *ro, int64_t as_of,
 		  enum al_ledger_check check, struct al_ledger **out, char *why)
 {
+	return ledger_of_log_index(path, ro, as_of, check, out, NULL, why);
+}
+
+int ledger_of_log_index(const char *path, struct al_roster *ro, int64_t as_of,
+			enum al_ledger_check check, struct al_ledger **out, struct al_feeds **index,
+			char *why)
+{
 	struct opened o = { ro, NULL, check == AL_LEDGER_OWN, NULL, 0, 0 };
 	struct al_verify *pool = NULL;
 	int rc = check != AL_LEDGER_TRUSTED ? feeds_new(&o.feeds) : AL_OK;
 	*out = NULL;
+	if (index)
+		*index = NULL;
 	if (rc == AL_OK && check == AL_LEDGER_VERIFY) /* every signature, on every core */
 		rc = verify_new(0, &pool);
 	if (rc == AL_OK)
@@ -1657,6 +1802,10 @@ int ledger_of_log(const char *path, struct al_roster *ro, int64_t as_of,
 		free(o.env[i]);
 	}
 	free(o.env);
+	if (rc == AL_OK && index) {
+		*index = o.feeds;
+		o.feeds = NULL;
+	}
 	feeds_destroy(&o.feeds);
 	return rc;
 }
@@ -1685,32 +1834,34 @@ static bool ref_eq(const struct al_ref *x, const struct al_ref *y)
 	return x->seq == y->seq && (!x->seq || !memcmp(&x->author, &y->author, AL_KEYLEN));
 }
 
+static bool mref_eq(const struct al_mref *x, const struct al_mref *y)
+{
+	return x->seq == y->seq && (!x->seq || x->member == y->member);
+}
+
 static bool item_equal(const struct al_ledger *a, const struct al_cstatus *x,
 		       const struct al_cstatus *y, size_t i, char *why)
 {
-	DIFF(!ref_eq(&x->id, &y->id), "commitment %zu: a different message", i);
-	DIFF(x->promisor != y->promisor, "commitment %zu: promisor %zu, not %zu", i, x->promisor,
-	     y->promisor);
-	DIFF(strcmp(x->what, y->what), "commitment %zu: what '%s', not '%s'", i, x->what, y->what);
-	DIFF(x->n_to != y->n_to || memcmp(x->to, y->to, x->n_to * sizeof *x->to),
-	     "commitment %zu: other beneficiaries", i);
-	DIFF(x->due != y->due || x->value != y->value || !ref_eq(&x->task, &y->task),
+	DIFF(!mref_eq(&x->id, &y->id), "commitment %zu: a different message", i);
+	DIFF(x->promisor != y->promisor, "commitment %zu: promisor %lu, not %lu", i,
+	     (unsigned long)x->promisor, (unsigned long)y->promisor);
+	DIFF(!mset_equal(a, &x->to, &y->to), "commitment %zu: other beneficiaries", i);
+	DIFF(x->due != y->due || x->value != y->value || !mref_eq(&x->task, &y->task),
 	     "commitment %zu: other terms", i);
-	DIFF(x->state != y->state, "commitment %zu: %s, not %s", i, ledger_state_name(x->state),
-	     ledger_state_name(y->state));
+	DIFF(x->state != y->state, "commitment %zu: %s, not %s", i,
+	     ledger_state_name((enum al_cstate)x->state), ledger_state_name((enum al_cstate)y->state));
 	DIFF(x->delivered_at != y->delivered_at, "commitment %zu: delivered at %lld, not %lld", i,
 	     (long long)x->delivered_at, (long long)y->delivered_at);
 	DIFF(x->acked_at != y->acked_at, "commitment %zu: acked at %lld, not %lld", i,
 	     (long long)x->acked_at, (long long)y->acked_at);
 	DIFF(x->verdict_at != y->verdict_at || x->quality != y->quality ||
 	     x->timeliness != y->timeliness, "commitment %zu: another verdict", i);
-	DIFF(!ref_eq(&x->delivery, &y->delivery), "commitment %zu: another delivery", i);
-	DIFF(!ref_eq(&x->changed, &y->changed), "commitment %zu: last changed by /%llu, not /%llu",
+	DIFF(!mref_eq(&x->delivery, &y->delivery), "commitment %zu: another delivery", i);
+	DIFF(!mref_eq(&x->changed, &y->changed), "commitment %zu: last changed by /%llu, not /%llu",
 	     i, (unsigned long long)x->changed.seq, (unsigned long long)y->changed.seq);
 	DIFF(x->accepted != y->accepted, "commitment %zu: accepted %d, not %d", i, x->accepted,
 	     y->accepted);
-	DIFF(memcmp(x->released, y->released, a->n_members * sizeof *x->released),
-	     "commitment %zu: released by others", i);
+	DIFF(!mset_equal(a, &x->released, &y->released), "commitment %zu: released by others", i);
 	DIFF(x->escalated != y->escalated || x->ruling != y->ruling ||
 	     x->resolved_at != y->resolved_at, "commitment %zu: another escalation or ruling", i);
 	return true;
@@ -1761,7 +1912,7 @@ bool ledger_equal(const struct al_ledger *a, const struct al_ledger *b, char *wh
 	for (size_t i = 0; i < a->n_feedback; i++) {
 		const struct al_rating *x = &a->feedback[i], *y = &b->feedback[i];
 		DIFF(x->author != y->author || x->about != y->about || x->rating != y->rating ||
-		     x->at != y->at || !ref_eq(&x->id, &y->id), "rating %zu: another rating", i);
+		     x->at != y->at || !mref_eq(&x->id, &y->id), "rating %zu: another rating", i);
 	}
 	DIFF(a->n_proposals != b->n_proposals, "%zu proposals, not %zu", a->n_proposals,
 	     b->n_proposals);
@@ -1790,7 +1941,7 @@ bool ledger_equal(const struct al_ledger *a, const struct al_ledger *b, char *wh
  * module (ledger_add keeps the unpacked body, not the envelope).
  */
 
-#define LEDGER_SAVE_VERSION 2
+#define LEDGER_SAVE_VERSION 3
 
 /* A writer whose first failure sticks (as the reader's bad flag does). */
 struct sv {
@@ -1833,6 +1984,20 @@ static void sv_ref(struct sv *s, const struct al_ref *r)
 {
 	sv_put(s, r->author.b, AL_KEYLEN);
 	sv_u64(s, r->seq);
+}
+
+/* (member, seq): u32, u64. */
+static void sv_mref(struct sv *s, const struct al_mref *r)
+{
+	sv_u32(s, r->member);
+	sv_u64(s, r->seq);
+}
+
+/* A set of members: (members + 63) / 64 words, low bit first. */
+static void sv_mset(struct sv *s, const struct al_ledger *l, const union al_mset *v)
+{
+	for (size_t w = 0; w < (l->n_members + 63) / 64; w++)
+		sv_u64(s, mset_inline(l) ? v->bits : v->words[w]);
 }
 
 static void sv_params(struct sv *s, const struct al_params *p)
@@ -1882,8 +2047,8 @@ static void sv_item_moves(struct sv *s, const struct al_cstatus *x)
 	sv_u64(s, (uint64_t)x->verdict_at);
 	sv_u32(s, x->quality);
 	sv_u32(s, x->timeliness);
-	sv_ref(s, &x->delivery);
-	sv_ref(s, &x->changed);
+	sv_mref(s, &x->delivery);
+	sv_mref(s, &x->changed);
 	sv_u8(s, x->accepted);
 	sv_u8(s, x->escalated);
 	sv_u32(s, x->ruling);
@@ -1930,11 +2095,11 @@ int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w)
 		const struct inc_feed *f = &in->feed[k];
 		sv_u64(&s, f->n_ts);
 		for (size_t i = 0; i < f->n_ts; i++)
-			sv_u64(&s, (uint64_t)f->ts[i]);
+			sv_u64(&s, (uint64_t)ts_at(f, i));
 		sv_u64(&s, f->n_dl);
 		for (size_t i = 0; i < f->n_dl; i++) {
 			sv_u64(&s, f->dl[i].seq);
-			sv_ref(&s, &f->dl[i].commitment);
+			sv_mref(&s, &f->dl[i].commitment);
 			for (size_t j = 0; j < m; j++)
 				sv_u64(&s, (uint64_t)f->dl_min[i * m + j]);
 		}
@@ -1954,18 +2119,14 @@ int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w)
 	sv_u64(&s, l->n_items);
 	for (size_t i = 0; i < l->n_items; i++) {
 		const struct al_cstatus *x = &l->items[i];
-		sv_ref(&s, &x->id);
+		sv_mref(&s, &x->id);
 		sv_u64(&s, x->promisor);
-		sv_str(&s, x->what);
-		sv_u64(&s, x->n_to);
-		for (size_t t = 0; t < x->n_to; t++)
-			sv_u64(&s, x->to[t]);
+		sv_mset(&s, l, &x->to);
 		sv_u64(&s, (uint64_t)x->due);
 		sv_u64(&s, x->value);
-		sv_ref(&s, &x->task);
+		sv_mref(&s, &x->task);
 		sv_item_moves(&s, x);
-		for (size_t k = 0; k < m; k++)
-			sv_u8(&s, x->released[k]);
+		sv_mset(&s, l, &x->released);
 	}
 	sv_u64(&s, l->n_feedback);
 	for (size_t i = 0; i < l->n_feedback; i++) {
@@ -1974,7 +2135,7 @@ int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w)
 		sv_u64(&s, x->about);
 		sv_u32(&s, x->rating);
 		sv_u64(&s, (uint64_t)x->at);
-		sv_ref(&s, &x->id);
+		sv_mref(&s, &x->id);
 	}
 	sv_u64(&s, l->n_tasks);
 	for (size_t i = 0; i < l->n_tasks; i++) {
@@ -2120,6 +2281,30 @@ static void ld_ref(struct ld *x, struct al_ref *ref)
 	ref->seq = ld_u64(x);
 }
 
+/* (member, seq): a member's index (or, with none, UINT32_MAX: not a
+ * member's message). */
+static void ld_mref(struct ld *x, bool none, struct al_mref *ref)
+{
+	ref->member = ckpt_get_u32(x->r);
+	ref->seq = ld_u64(x);
+	if (ref->member >= x->m && !(none && ref->member == UINT32_MAX)) {
+		ld_odd(x, "a message is not a member's");
+		ref->member = 0;
+	}
+}
+
+/* A set of members (sv_mset) into *v (mset_new's): every bit a member's. */
+static void ld_mset(struct ld *x, const struct al_ledger *l, union al_mset *v)
+{
+	for (size_t w = 0; w < (x->m + 63) / 64; w++) {
+		uint64_t bits = ld_u64(x);
+		size_t left = x->m - w * 64; /* members in this word */
+		if (left < 64 && bits >> left)
+			ld_odd(x, "a set of members names one that is not");
+		*(mset_inline(l) ? &v->bits : &v->words[w]) = bits;
+	}
+}
+
 static void ld_params(struct ld *x, struct al_params *p)
 {
 	memset(p, 0, sizeof *p);
@@ -2191,13 +2376,13 @@ static void ld_item_moves(struct ld *x, struct al_cstatus *s)
 	s->delivered_at = ld_i64(x);
 	s->acked_at = ld_i64(x);
 	s->verdict_at = ld_i64(x);
-	s->quality = ckpt_get_u32(x->r);
-	s->timeliness = ckpt_get_u32(x->r);
-	ld_ref(x, &s->delivery);
-	ld_ref(x, &s->changed);
+	s->quality = (uint8_t)ld_enum(x, UINT8_MAX, "a rating is out of range");
+	s->timeliness = (uint8_t)ld_enum(x, UINT8_MAX, "a rating is out of range");
+	ld_mref(x, false, &s->delivery);
+	ld_mref(x, false, &s->changed);
 	s->accepted = ld_bool(x, "a commitment's accepted flag is neither 0 nor 1");
 	s->escalated = ld_bool(x, "a commitment's escalated flag is neither 0 nor 1");
-	s->ruling = (enum al_ruling)ld_enum(x, AL_RULING_REJECT, "a ruling is unknown");
+	s->ruling = (uint8_t)ld_enum(x, AL_RULING_REJECT, "a ruling is unknown");
 	s->resolved_at = ld_i64(x);
 }
 
@@ -2222,6 +2407,14 @@ static long ld_id(struct ld *x, const struct al_ledger *l, const struct al_ref *
 	return k;
 }
 
+/* ld_id of a (member, seq) (its member already checked by ld_mref). */
+static long ld_mid(struct ld *x, const struct al_ledger *l, const struct al_mref *id,
+		   const char *what)
+{
+	struct al_ref r = ledger_ref(l, id);
+	return ld_id(x, l, &r, what);
+}
+
 /* Each feed's saved part: timestamps, deliveries, messages not stable. */
 static int ld_feed(struct ld *x, struct al_ledger *l, size_t k, char *why)
 {
@@ -2233,14 +2426,17 @@ static int ld_feed(struct ld *x, struct al_ledger *l, size_t k, char *why)
 		ld_odd(x, "a feed holds messages past its end");
 	if (x->odd || x->r->bad)
 		return AL_E_PARSE;
-	if (grow(&f->ts, &f->ts_cap, n, sizeof *f->ts))
-		return AL_E_NOMEM;
-	for (; f->n_ts < n; f->n_ts++) {
-		f->ts[f->n_ts] = ld_i64(x);
-		if (f->n_ts && f->ts[f->n_ts] < f->ts[f->n_ts - 1])
+	while (f->n_ts < n) {
+		int64_t t = ld_i64(x);
+		if (f->n_ts && t < ts_at(f, f->n_ts - 1)) {
 			ld_odd(x, "a feed's timestamps go back");
+			t = ts_at(f, f->n_ts - 1);
+		}
+		if (ts_room(f, t))
+			return AL_E_NOMEM;
+		ts_put(f, t);
 	}
-	n = ld_count(x, 8 + AL_KEYLEN + 8 + 8 * m, "a feed's deliveries do not fit");
+	n = ld_count(x, 8 + 4 + 8 + 8 * m, "a feed's deliveries do not fit");
 	if (n > f->n_ts)
 		ld_odd(x, "a feed has more deliveries than messages");
 	if (x->odd || x->r->bad)
@@ -2253,7 +2449,7 @@ static int ld_feed(struct ld *x, struct al_ledger *l, size_t k, char *why)
 		d->seq = ld_u64(x);
 		if (d->seq < 1 || d->seq > f->n_ts || (f->n_dl && d->seq <= d[-1].seq))
 			ld_odd(x, "a feed's deliveries are out of sequence");
-		ld_ref(x, &d->commitment);
+		ld_mref(x, true, &d->commitment);
 		for (size_t j = 0; j < m; j++)
 			f->dl_min[f->n_dl * m + j] = ld_i64(x);
 	}
@@ -2296,31 +2492,13 @@ static int ld_feed(struct ld *x, struct al_ledger *l, size_t k, char *why)
 		x->r->p += len;
 		x->r->left -= len;
 		if (!canonical || memcmp(&msg->b.author, &ro->members[k].sign_key, AL_KEYLEN) ||
-		    msg->b.seq != seq || msg->b.timestamp != f->ts[seq - 1])
+		    msg->b.seq != seq || msg->b.timestamp != ts_at(f, seq - 1))
 			return al_errf(why, AL_E_PARSE, "%s/%llu is another message",
 				       ro->members[k].name, (unsigned long long)seq);
 	}
 	f->next = (size_t)applied;
 	l->inc->done[k] = f->n_ts - (held - applied);
 	return AL_OK;
-}
-
-/* A string of at most max bytes, malloc'd (NULL: out of memory). */
-static char *ld_strdup(struct ld *x, size_t max)
-{
-	uint32_t n = ckpt_get_u32(x->r);
-	if (n > max || n > x->r->left) {
-		ld_odd(x, "a string is too long");
-		n = 0;
-	}
-	char *v = malloc((size_t)n + 1);
-	if (!v)
-		return NULL;
-	ckpt_get(x->r, v, n);
-	v[n] = '\0';
-	if (strlen(v) != n)
-		ld_odd(x, "a string holds a NUL");
-	return v;
 }
 
 /* The counts before a message (struct undo): at most the ledger's, and
@@ -2418,35 +2596,29 @@ static int ld_ledger(struct ld *x, struct al_ledger *l)
 	if (x->odd || x->r->bad)
 		return AL_E_PARSE;
 
-	n = ld_count(x, 200 + m, "the commitments do not fit");
+	size_t words = (m + 63) / 64;
+	n = ld_count(x, 12 + 8 + 8 * words + 8 + 8 + 12 + 74 + 8 * words,
+		     "the commitments do not fit");
 	if (!(l->items = malloc((n ? n : 1) * sizeof *l->items)))
 		return AL_E_NOMEM;
 	while (l->n_items < n && !x->odd && !x->r->bad) {
 		struct al_cstatus *s = &l->items[l->n_items];
 		memset(s, 0, sizeof *s);
-		ld_ref(x, &s->id);
-		s->promisor = (size_t)ld_below(x, m, "a promisor is not a member");
-		s->what = ld_strdup(x, AL_MAX_ENVELOPE);
-		s->n_to = ld_count(x, 8, "a commitment's beneficiaries do not fit");
-		if (s->n_to > m) {
-			ld_odd(x, "a commitment has more beneficiaries than members");
-			s->n_to = 0;
+		ld_mref(x, false, &s->id);
+		s->promisor = (uint32_t)ld_below(x, m, "a promisor is not a member");
+		if ((rc = mset_new(l, &s->to)) || (rc = mset_new(l, &s->released))) {
+			mset_free(l, &s->to);
+			return rc;
 		}
-		s->to = calloc(s->n_to ? s->n_to : 1, sizeof *s->to);
-		s->released = calloc(m ? m : 1, sizeof *s->released);
 		l->n_items++; /* ledger_destroy frees it from here */
-		if (!s->what || !s->to || !s->released)
-			return AL_E_NOMEM;
-		for (size_t t = 0; t < s->n_to; t++)
-			s->to[t] = (size_t)ld_below(x, m, "a beneficiary is not a member");
+		ld_mset(x, l, &s->to);
 		s->due = ld_i64(x);
 		s->value = ld_u64(x);
-		ld_ref(x, &s->task);
+		ld_mref(x, false, &s->task);
 		ld_item_moves(x, s);
-		for (size_t k = 0; k < m; k++)
-			s->released[k] = ld_bool(x, "a release flag is neither 0 nor 1");
-		long k = ld_id(x, l, &s->id, "a commitment is not an added message");
-		if (k >= 0 && index_get(l, l->item_of, l->item_cap, &s->id))
+		ld_mset(x, l, &s->released);
+		long k = ld_mid(x, l, &s->id, "a commitment is not an added message");
+		if (k >= 0 && find_m(l, &s->id))
 			ld_odd(x, "a commitment comes twice");
 		else if (k >= 0 && (rc = index_put(l->item_of, l->item_cap, (size_t)k, s->id.seq,
 						   l->n_items)))
@@ -2455,17 +2627,17 @@ static int ld_ledger(struct ld *x, struct al_ledger *l)
 	if (x->odd || x->r->bad)
 		return AL_E_PARSE;
 
-	n = ld_count(x, 8 + 8 + 4 + 8 + AL_KEYLEN + 8, "the ratings do not fit");
+	n = ld_count(x, 8 + 8 + 4 + 8 + 4 + 8, "the ratings do not fit");
 	if (!(l->feedback = malloc((n ? n : 1) * sizeof *l->feedback)))
 		return AL_E_NOMEM;
 	for (; l->n_feedback < n; l->n_feedback++) {
 		struct al_rating *v = &l->feedback[l->n_feedback];
 		memset(v, 0, sizeof *v);
-		v->author = (size_t)ld_below(x, m, "a rating's author is not a member");
-		v->about = (size_t)ld_below(x, m, "a rating is not about a member");
-		v->rating = ckpt_get_u32(x->r);
+		v->author = (uint32_t)ld_below(x, m, "a rating's author is not a member");
+		v->about = (uint32_t)ld_below(x, m, "a rating is not about a member");
+		v->rating = (uint8_t)ld_enum(x, UINT8_MAX, "a rating is out of range");
 		v->at = ld_i64(x);
-		ld_ref(x, &v->id);
+		ld_mref(x, false, &v->id);
 	}
 
 	n = ld_count(x, AL_KEYLEN + 8 + 8, "the tasks do not fit");

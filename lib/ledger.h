@@ -34,30 +34,47 @@ enum al_cstate {
 	AL_C_COUNT
 };
 
+/* A message of the ledger's charter, by the index of its author's keys
+ * (roster_index) and its seq: 12 bytes where an al_ref takes 40
+ * (ledger_ref gives the al_ref). seq 0: none. Packed to 4-byte alignment
+ * (4 of them in a commitment: 16 bytes less each than padded to 8). */
+struct al_mref {
+	uint64_t seq;
+	uint32_t member;
+} __attribute__((packed, aligned(4)));
+
+/* A set of members (by index): the bits inline while the ledger has at
+ * most 64 members, words allocated apart beyond (ledger_has). */
+union al_mset {
+	uint64_t bits;
+	uint64_t *words;
+};
+
+/* What the rules need of a commitment. Its text and its beneficiaries in
+ * the order it names them stay in its message (the log), read when it is
+ * shown (query.h). */
 struct al_cstatus {
-	struct al_ref id;     /* the commitment message */
-	size_t promisor;      /* member index (its party: roster_party) */
-	char *what;
-	size_t n_to;
-	size_t *to;           /* member indices (parties) */
+	struct al_mref id;    /* the commitment message */
+	struct al_mref task;  /* its task, seq 0 if none */
+	struct al_mref delivery; /* the message, seq 0 if none */
+	struct al_mref changed; /* the last message that moved it (the commitment at first):
+				 * an answer whose author had not seen it is a race, no
+				 * one's fault, and changes nothing */
+	uint32_t promisor;    /* member index (its party: roster_party) */
 	int64_t due;          /* ms */
 	uint64_t value;
-	struct al_ref task;
-	enum al_cstate state; /* as the messages left it, before time */
 	int64_t delivered_at; /* ms, 0 if never: the delivery's own timestamp */
 	int64_t acked_at;     /* first signed message of another member that had seen
 			       * the delivery (ms), 0 if none yet */
 	int64_t verdict_at;   /* ms of the confirmation or dispute, 0 if none */
-	uint32_t quality, timeliness; /* the confirmation's ratings, 1..5 */
-	struct al_ref delivery; /* the message, seq 0 if none */
-	struct al_ref changed; /* the last message that moved it (the commitment at first):
-				* an answer whose author had not seen it is a race, no
-				* one's fault, and changes nothing */
-	bool accepted;        /* a beneficiary accepted it */
-	bool *released;       /* per member: released it */
-	bool escalated;       /* a dispute taken to the charter's resolver */
-	enum al_ruling ruling; /* resolved: the dispute upheld or rejected */
 	int64_t resolved_at;
+	union al_mset to;     /* the beneficiaries (parties) */
+	union al_mset released; /* the members (parties) that released it */
+	uint8_t state;        /* enum al_cstate, as the messages left it, before time */
+	uint8_t quality, timeliness; /* the confirmation's ratings, 1..5 */
+	uint8_t ruling;       /* enum al_ruling, resolved: the dispute upheld or rejected */
+	bool accepted;        /* a beneficiary accepted it */
+	bool escalated;       /* a dispute taken to the charter's resolver */
 };
 
 /* A proposed amendment: new trust parameters, a member to add or one to
@@ -85,10 +102,10 @@ struct al_task_status {
 
 /* Feedback: a rating of one member by another, outside any commitment. */
 struct al_rating {
-	size_t author, about; /* member indices (parties) */
-	uint32_t rating;      /* 1..5 */
 	int64_t at;
-	struct al_ref id;
+	struct al_mref id;
+	uint32_t author, about; /* member indices (parties) */
+	uint8_t rating;       /* 1..5 */
 };
 
 struct al_ledger {
@@ -118,7 +135,7 @@ struct al_ledger {
 		char why[AL_ERRLEN]; /* the rule */
 	} *broken;
 	size_t n_broken, cap_broken;
-	size_t **item_of, **task_of; /* per member, by seq: index + 1 of the commitment/task */
+	uint32_t **item_of, **task_of; /* per member, by seq: index + 1 of the commitment/task */
 	uint64_t *item_cap, *task_cap;
 	struct al_ledger_inc *inc;  /* ledger_new's: what ledger_add needs (NULL: built by
 				     * ledger_build, which takes no adds) */
@@ -188,9 +205,9 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why);
  * begins with its own u32 version, then the charter it depends on (the
  * alliance id, its members' cards, as given before any move, and feed ends
  * as l was made with them).
- * Cost: about 8 bytes a message added (its timestamp), 8 + 8 x members a
- * delivery, 200 + members a commitment, and the bodies of the tail and the
- * held-back messages (few). Returns 0, AL_E_INVAL (l was not made by
+ * Cost: about 4 bytes a message added (its timestamp), 20 + 8 x members a
+ * delivery, 138 + 16 x ((members + 63) / 64) a commitment, and the bodies
+ * of the tail and the held-back messages (few). Returns 0, AL_E_INVAL (l was not made by
  * ledger_new, or ran out of memory: it must be rebuilt), AL_E_NOMEM or
  * what the writer returned. */
 struct al_ckpt_writer;
@@ -255,6 +272,15 @@ enum al_ledger_check {
 int ledger_of_log(const char *path, struct al_roster *ro, int64_t as_of,
 		  enum al_ledger_check check, struct al_ledger **out, char *why);
 
+/* ledger_of_log, and with check (VERIFY or OWN) and index not NULL, the
+ * index of the records it counted ((author, seq) -> offset in path) into
+ * *index (the caller's: feeds_destroy): where the messages a ledger does
+ * not keep (a commitment's text) are read again (query.h's al_msgs). */
+struct al_feeds;
+int ledger_of_log_index(const char *path, struct al_roster *ro, int64_t as_of,
+			enum al_ledger_check check, struct al_ledger **out, struct al_feeds **index,
+			char *why);
+
 /* The ledger of everything store s holds (reads every record). */
 struct al_store;
 int ledger_from_store(struct al_store *s, struct al_ledger **out, char *why);
@@ -274,6 +300,15 @@ int64_t ledger_delivered_at(const struct al_ledger *l, const struct al_cstatus *
 bool ledger_late(const struct al_ledger *l, const struct al_cstatus *s);
 
 const char *ledger_state_name(enum al_cstate s);
+
+/* The al_ref of r, a message of l's charter. */
+struct al_ref ledger_ref(const struct al_ledger *l, const struct al_mref *r);
+
+/* Is member m in set s (a commitment's to or released) of ledger l? */
+bool ledger_has(const struct al_ledger *l, const union al_mset *s, size_t m);
+
+/* The number of members in s. */
+size_t ledger_count(const struct al_ledger *l, const union al_mset *s);
 
 void ledger_destroy(struct al_ledger **l);
 

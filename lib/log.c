@@ -667,6 +667,27 @@ int log_read_fd(int fd, const char *path, uint64_t size, uint64_t offset, uint8_
 	return AL_OK;
 }
 
+int log_open_read(const char *path, struct al_log **out, char *why)
+{
+	struct stat st;
+	struct al_log *l = calloc(1, sizeof *l);
+	*out = NULL;
+	if (!l || !(l->path = strdup(path))) {
+		free(l);
+		return al_errf(why, AL_E_NOMEM, "out of memory");
+	}
+	l->failed = true; /* read only: log_append refuses */
+	if ((l->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(l->fd, &st)) {
+		int rc = al_errf(why, errno == ENOENT ? AL_E_NOENT : AL_E_IO, "cannot open log "
+				 "'%s': %s", path, strerror(errno));
+		log_close(&l);
+		return rc;
+	}
+	l->size = l->durable = (uint64_t)st.st_size;
+	*out = l;
+	return AL_OK;
+}
+
 uint64_t log_records(const struct al_log *l) { return l->records; }
 uint64_t log_size(const struct al_log *l) { return l->size; }
 uint64_t log_durable(const struct al_log *l) { return l->durable; }

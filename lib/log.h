@@ -76,6 +76,12 @@ struct al_log_recovery {
 int log_open(const char *path, bool create, log_record_fn on_record, void *arg,
 	     struct al_log_recovery *recovery, struct al_log **out, char *why);
 
+/* Open the log at path only to read records where an index says they are
+ * (log_read): no scan, no recovery, nothing ever written (log_append
+ * refuses). Its size is the file's now. Returns 0, AL_E_NOENT or AL_E_IO.
+ * The caller owns *out (log_close). */
+int log_open_read(const char *path, struct al_log **out, char *why);
+
 /* Create an empty log (its header only) at path, exclusively and durably
  * (the file and its directory synced). Returns 0, AL_E_EXIST, AL_E_IO or
  * AL_E_FSYNC. */

@@ -113,48 +113,65 @@ static int state_ok(const char *state, char *why)
 	return AL_OK;
 }
 
-/* Commitment s's row, NULL when it is not in state (not NULL or "") or
- * memory ran out (*nomem). */
-static json_t *commitment_row(const struct al_ledger *l, const struct al_cstatus *s,
-			      int64_t as_of, const char *state, bool *nomem)
+/* Commitment s's row into *row (NULL when it is not in state, not NULL or
+ * ""): its text and its beneficiaries, in the order it names them, from
+ * its message (msgs). 0, AL_E_NOMEM, or what msgs returned (with why). */
+static int commitment_row(const struct al_ledger *l, const struct al_msgs *msgs,
+			  const struct al_cstatus *s, int64_t as_of, const char *state,
+			  json_t **row, char *why)
 {
 	const struct al_roster *ro = l->ro;
 	const char *st = ledger_state_name(ledger_state_at(l, s, as_of));
 	char id[AL_IDLEN], t[AL_WHENLEN], task[AL_IDLEN];
-	*nomem = false;
+	struct al_ref ref = ledger_ref(l, &s->id), task_ref = ledger_ref(l, &s->task);
+	struct al_body e;
+	*row = NULL;
 	if (state && *state && strcmp(st, state))
-		return NULL;
+		return AL_OK;
+	roster_ref_name(ro, &ref, id);
+	int rc = msgs->body(msgs->arg, &ref.author, ref.seq, &e, why);
+	if (rc)
+		return rc;
+	if (e.kind != AL_KIND_COMMITMENT) {
+		msg_body_clear(&e);
+		return al_errf(why, AL_E_CORRUPT, "%s is not the commitment the ledger holds: the "
+			       "log changed under it", id);
+	}
+	const struct al_commitment *cm = &e.u.commitment;
 	json_t *to = json_array();
-	for (size_t b = 0; b < s->n_to; b++)
-		json_array_append_new(to, json_string(ro->members[s->to[b]].name));
-	roster_ref_name(ro, &s->id, id);
-	json_t *row = json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:o}",
+	for (size_t b = 0; b < cm->n_to; b++) {
+		long k = roster_index(ro, &cm->to[b]); /* its party's name: the ledger's to */
+		json_array_append_new(to, json_string(k < 0 ? "?" : ro->members[l->party[k]].name));
+	}
+	*row = json_pack("{s:s, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:o}",
 		"id", id, "promisor", ro->members[s->promisor].name, "to", to, "what",
-		s->what, "due", when_format(s->due, t), "value", (json_int_t)s->value,
-		"state", st, "late", ledger_late(l, s), "task",
-		s->task.seq ? json_string(roster_ref_name(ro, &s->task, task)) : json_null());
-	*nomem = !row;
-	return row;
+		cm->what ? cm->what : "", "due", when_format(s->due, t), "value",
+		(json_int_t)s->value, "state", st, "late", ledger_late(l, s), "task",
+		s->task.seq ? json_string(roster_ref_name(ro, &task_ref, task)) : json_null());
+	msg_body_clear(&e);
+	return *row ? AL_OK : al_errf(why, AL_E_NOMEM, "out of memory");
 }
 
-int query_commitments(const struct al_ledger *l, int64_t as_of, const char *state,
-		      json_t **out, char *why)
+int query_commitments(const struct al_ledger *l, const struct al_msgs *msgs, int64_t as_of,
+		      const char *state, json_t **out, char *why)
 {
 	*out = NULL;
 	int rc = state_ok(state, why);
 	if (rc)
 		return rc;
 	json_t *all = json_array();
-	for (size_t i = 0; all && i < l->n_items; i++) {
-		bool nomem;
-		json_t *row = commitment_row(l, &l->items[i], as_of, state, &nomem);
-		if (nomem || (row && json_array_append_new(all, row))) {
-			json_decref(all); /* never a list with one missing */
-			all = NULL;
-		}
-	}
 	if (!all)
 		return al_errf(why, AL_E_NOMEM, "out of memory");
+	for (size_t i = 0; rc == AL_OK && i < l->n_items; i++) {
+		json_t *row;
+		rc = commitment_row(l, msgs, &l->items[i], as_of, state, &row, why);
+		if (rc == AL_OK && row && json_array_append_new(all, row))
+			rc = al_errf(why, AL_E_NOMEM, "out of memory");
+	}
+	if (rc) {
+		json_decref(all); /* never a list with one missing */
+		return rc;
+	}
 	*out = all;
 	return AL_OK;
 }
@@ -171,12 +188,13 @@ static int put_text(char **buf, size_t *n, size_t *cap, char sep, const json_t *
 	return AL_OK;
 }
 
-int query_dump(const struct al_ledger *l, const struct al_query *q, char **out, char *why)
+int query_dump(const struct al_ledger *l, const struct al_msgs *msgs, const struct al_query *q,
+	       char **out, char *why)
 {
 	*out = NULL;
 	if (strcmp(q->what, "commitments")) {
 		json_t *j;
-		int rc = query_answer(l, q, &j, why);
+		int rc = query_answer(l, msgs, q, &j, why);
 		if (rc)
 			return rc;
 		*out = json_dumps(j, JSON_COMPACT);
@@ -192,15 +210,15 @@ int query_dump(const struct al_ledger *l, const struct al_query *q, char **out, 
 		return al_errf(why, AL_E_NOMEM, "out of memory");
 	buf[n++] = '[';
 	for (size_t i = 0; rc == AL_OK && i < l->n_items; i++) {
-		bool nomem;
-		json_t *row = commitment_row(l, &l->items[i], q->as_of, q->state, &nomem);
-		if (nomem || (row && put_text(&buf, &n, &cap, rows++ ? ',' : 0, row)))
-			rc = AL_E_NOMEM;
+		json_t *row;
+		rc = commitment_row(l, msgs, &l->items[i], q->as_of, q->state, &row, why);
+		if (rc == AL_OK && row && put_text(&buf, &n, &cap, rows++ ? ',' : 0, row))
+			rc = al_errf(why, AL_E_NOMEM, "out of memory");
 		json_decref(row);
 	}
 	if (rc) {
 		free(buf);
-		return al_errf(why, AL_E_NOMEM, "out of memory");
+		return rc;
 	}
 	buf[n++] = ']';
 	buf[n] = 0;
@@ -208,12 +226,13 @@ int query_dump(const struct al_ledger *l, const struct al_query *q, char **out, 
 	return AL_OK;
 }
 
-int query_answer(const struct al_ledger *l, const struct al_query *q, json_t **out, char *why)
+int query_answer(const struct al_ledger *l, const struct al_msgs *msgs, const struct al_query *q,
+		 json_t **out, char *why)
 {
 	*out = NULL;
 	if (!strcmp(q->what, "trust"))
 		return query_trust(l, q->as_of, q->name, out, why);
 	if (!strcmp(q->what, "commitments"))
-		return query_commitments(l, q->as_of, q->state, out, why);
+		return query_commitments(l, msgs, q->as_of, q->state, out, why);
 	return al_errf(why, AL_E_INVAL, "no query '%s' (trust, commitments)", q->what);
 }

@@ -4,8 +4,8 @@
  * One shape whoever computes it: the daemon answers a query from the
  * ledger it holds (daemon/control.c), alliancectl offline from the ledger
  * of a log it reads (clients/), and both print the same text from this
- * JSON. Pure: no clock (as_of is given), no I/O; the ledger and its
- * charter (l->c) are only read. docs/protocol.md has the control op.
+ * JSON. Pure: no clock (as_of is given), no I/O but through the caller's
+ * al_msgs; the ledger and its charter (l->c) are only read. docs/protocol.md has the control op.
  */
 #ifndef AL_QUERY_H
 #define AL_QUERY_H
@@ -17,18 +17,34 @@
 #include "ledger.h"
 #include "trust.h"
 
-/* The answer to q (q->what: "trust" or "commitments") from ledger l, as
- * of q->as_of, into *out (the caller's, json_decref it). 0, or AL_E_INVAL
- * with why naming the bad value and the choices (an unknown query, member
- * or state), or AL_E_NOMEM. */
-int query_answer(const struct al_ledger *l, const struct al_query *q, json_t **out, char *why);
+/* Where a commitment's own message is read when it is shown: the ledger
+ * keeps what the rules need, and a commitment's text and its beneficiaries
+ * in the order it names them stay in the log. body reads the body of
+ * message (author, seq) of the ledger's log into *out (the caller's:
+ * msg_body_clear; envelope_body, nothing checked again): 0, or an error
+ * with why. The daemon reads its store (store_get), alliancectl offline
+ * the log file it built the ledger from (ctl_load_ledger). */
+struct al_msgs {
+	int (*body)(void *arg, const al_key *author, uint64_t seq, struct al_body *out,
+		    char *why);
+	void *arg;
+};
+
+/* The answer to q (q->what: "trust" or "commitments") from ledger l and
+ * the messages it was built from (msgs), as of q->as_of, into *out (the
+ * caller's, json_decref it). 0, or AL_E_INVAL with why naming the bad
+ * value and the choices (an unknown query, member or state), AL_E_NOMEM,
+ * or what msgs->open returned (with why). */
+int query_answer(const struct al_ledger *l, const struct al_msgs *msgs, const struct al_query *q,
+		 json_t **out, char *why);
 
 /* query_answer's document as compact JSON text (json_dumps, JSON_COMPACT)
  * into *out (the caller's, free it), the same bytes: commitments are
  * built and written one at a time, so that the peak is the text, not the
  * whole document as jansson values (about 7 times its size). 0, or what
  * query_answer returns. */
-int query_dump(const struct al_ledger *l, const struct al_query *q, char **out, char *why);
+int query_dump(const struct al_ledger *l, const struct al_msgs *msgs, const struct al_query *q,
+	       char **out, char *why);
 
 /* trust: the table, an array of {partner, trust, uncertainty, fulfilled,
  * late, missed, disputed, given, received, reciprocity, warnings} in the
@@ -43,8 +59,8 @@ json_t *query_trust_table(const struct al_roster *ro, const struct al_trust *t);
 
 /* commitments: an array of {id, promisor, to, what, due, value, state,
  * late, task}, in the ledger's order; with state (not NULL or ""), only
- * those in it. */
-int query_commitments(const struct al_ledger *l, int64_t as_of, const char *state,
-		      json_t **out, char *why);
+ * those in it ("what" and "to" from each one's message: msgs->open). */
+int query_commitments(const struct al_ledger *l, const struct al_msgs *msgs, int64_t as_of,
+		      const char *state, json_t **out, char *why);
 
 #endif

@@ -88,7 +88,7 @@ static int judge(struct al_trust *t, const struct al_ledger *l, const struct al_
 	double w = value_weight(p, cs->value);
 	bool late = ledger_late(l, cs), stands = false;
 	int64_t delivered = ledger_delivered_at(l, cs);
-	struct al_evidence e = { cs->promisor, cs->id, NULL, 0, w, 0, 0, 0 };
+	struct al_evidence e = { cs->promisor, ledger_ref(l, &cs->id), NULL, 0, w, 0, 0, 0 };
 	int rc = AL_OK;
 	/* A resolved dispute is what the ruling says: upheld, it stands as
 	 * disputed (dated by the ruling); rejected, the delivery stands. */
@@ -115,10 +115,12 @@ static int judge(struct al_trust *t, const struct al_ledger *l, const struct al_
 		row->fulfilled++;
 		row->late += late;
 		row->given += (double)cs->value;
-		for (size_t i = 0; i < cs->n_to; i++) {
-			t->rows[cs->to[i]].received += (double)cs->value / (double)cs->n_to;
-			t->pair[cs->promisor * t->n_rows + cs->to[i]] +=
-				(double)cs->value / (double)cs->n_to;
+		size_t n_to = ledger_count(l, &cs->to);
+		for (size_t b = 0; b < l->n_members; b++) {
+			if (!ledger_has(l, &cs->to, b))
+				continue; /* (each its own cells: the order is not the sum's) */
+			t->rows[b].received += (double)cs->value / (double)n_to;
+			t->pair[cs->promisor * t->n_rows + b] += (double)cs->value / (double)n_to;
 		}
 		if ((rc = add_evidence(t, &e)) || st != AL_C_CONFIRMED)
 			return rc;
@@ -180,7 +182,7 @@ int trust_compute(const struct al_ledger *l, int64_t as_of, struct al_trust **ou
 			superseded = l->feedback[k].author == f->author && l->feedback[k].about == f->about;
 		if (superseded)
 			continue;
-		struct al_evidence e = { f->about, f->id, "feedback", f->at, 1.0,
+		struct al_evidence e = { f->about, ledger_ref(l, &f->id), "feedback", f->at, 1.0,
 					 decay(p, as_of, f->at), 0, 0 };
 		e.r = e.decay * p->w_rating / 1000.0 * (f->rating - 1.0) / 4.0;
 		e.s = e.decay * p->w_rating / 1000.0 * (5.0 - f->rating) / 4.0;

@@ -35,6 +35,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "ledger.h"
+#include "query.h"
 #include "roster.h"
 
 #define MAXK 12 /* identities: founders, then keys to add or replace with */
@@ -635,10 +636,10 @@ static void test_saved_state_faults(void **state)
 	/* another version */
 	struct al_ckpt_reader r = { bytes, len, false };
 	struct al_ledger *out;
-	bytes[0] = 3;
+	bytes[0] = 4;
 	assert_int_equal(ledger_load(ro, &r, &out, why), AL_E_PARSE);
-	assert_non_null(strstr(why, "version 3"));
-	bytes[0] = 2;
+	assert_non_null(strstr(why, "version 4"));
+	bytes[0] = 3;
 	/* another charter */
 	struct al_identity *ids[MAXK];
 	struct al_charter *other = tu_charter(s->n0 == 3 ? 4 : 3, true, ids);
@@ -712,6 +713,226 @@ static void test_bad_adds(void **state)
 	free(s);
 }
 
+/* A small history of many members (more than a bitset word), signed for
+ * real: each message has seen every message before it. */
+enum { MANY = 70 };
+struct many {
+	struct al_identity *ids[MANY];
+	struct al_charter *c;
+	struct al_roster *ro;
+	struct al_envelope *env[16];
+	size_t n;
+	uint64_t len[MANY];
+	al_hash prev[MANY];
+};
+
+static struct al_ref many_sign(struct many *x, int a, struct al_body *b, int64_t t)
+{
+	struct al_frontier_entry fr[MANY];
+	size_t nf = 0;
+	for (int k = 0; k < MANY; k++)
+		if (k != a && x->len[k])
+			fr[nf++] = (struct al_frontier_entry){ x->ids[k]->sign_pk, x->len[k],
+							       x->prev[k] };
+	b->version = AL_FORMAT_VERSION;
+	b->alliance = x->c->id;
+	b->author = x->ids[a]->sign_pk;
+	b->seq = ++x->len[a];
+	b->has_prev = b->seq > 1;
+	b->prev = x->prev[a];
+	b->timestamp = t;
+	b->frontier = fr;
+	b->n_frontier = nf;
+	struct al_envelope *e = calloc(1, sizeof *e);
+	assert_non_null(e);
+	assert_int_equal(envelope_seal(x->ids[a], b, e), AL_OK);
+	x->prev[a] = e->hash;
+	x->env[x->n++] = e;
+	return (struct al_ref){ b->author, b->seq };
+}
+
+static struct al_ref many_commit(struct many *x, int a, const char *what, int to0, int to1,
+				 int64_t t)
+{
+	struct al_body b;
+	al_key to[2] = { x->ids[to0]->sign_pk, to1 >= 0 ? x->ids[to1]->sign_pk : x->ids[0]->sign_pk };
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_COMMITMENT;
+	b.u.commitment.what = (char *)what;
+	b.u.commitment.to = to;
+	b.u.commitment.n_to = to1 >= 0 ? 2 : 1;
+	b.u.commitment.due = T0 + 86400000;
+	b.u.commitment.value = 10;
+	return many_sign(x, a, &b, t);
+}
+
+static void many_act(struct many *x, int a, enum al_kind kind, struct al_ref c, int64_t t)
+{
+	struct al_body b;
+	memset(&b, 0, sizeof b);
+	b.kind = kind;
+	if (kind == AL_KIND_RELEASE)
+		b.u.release.commitment = c;
+	else if (kind == AL_KIND_RESPONSE)
+		b.u.response = (struct al_response){ .commitment = c, .answer = AL_ANSWER_ACCEPT };
+	else
+		b.u.delivery.commitment = c;
+	many_sign(x, a, &b, t);
+}
+
+/* query.h's al_msgs over the history's envelopes (or none: fail). */
+static int many_open(void *arg, const al_key *author, uint64_t seq, struct al_body *out,
+		     char *why)
+{
+	const struct many *x = arg;
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; x && i < x->n; i++)
+		if (x->env[i]->b.seq == seq && !memcmp(&x->env[i]->b.author, author, AL_KEYLEN))
+			return envelope_body(x->env[i]->bytes, x->env[i]->len, out, why);
+	return al_errf(why, AL_E_NOENT, "no message %llu of that feed in the log",
+		       (unsigned long long)seq);
+}
+
+/* The compact commitment (issue 11: the ledger keeps what the rules need,
+ * the text stays in the log): a record of at most 128 bytes, its
+ * beneficiaries and releases a bitset, inline up to 64 members and words
+ * allocated apart beyond (70 here: the incremental ledger, the replay and
+ * a saved and loaded copy all equal); shown, a commitment's text and its
+ * beneficiaries in the order its message names them are read from the
+ * message, and a message that cannot be read fails the answer with why. */
+static void test_compact_commitments(void **state)
+{
+	(void)state;
+	assert_true(sizeof(struct al_cstatus) <= 128); /* 280, and the text apart, before */
+	struct many *x = calloc(1, sizeof *x);
+	assert_non_null(x);
+	x->c = tu_charter(MANY, false, x->ids);
+	assert_int_equal(roster_new(x->c, &x->ro), AL_OK);
+	struct al_ref c1 = many_commit(x, 0, "a widget for the last two", 69, 65, T0 + 1000);
+	many_act(x, 65, AL_KIND_RELEASE, c1, T0 + 2000);
+	many_act(x, 69, AL_KIND_RELEASE, c1, T0 + 3000);
+	struct al_ref c2 = many_commit(x, 66, "gadgets", 1, -1, T0 + 4000);
+	many_act(x, 0, AL_KIND_RELEASE, c1, T0 + 5000);
+	many_act(x, 1, AL_KIND_RESPONSE, c2, T0 + 6000);
+	many_act(x, 66, AL_KIND_DELIVERY, c2, T0 + 7000);
+	struct al_ledger *full, *inc, *copy;
+	char why[AL_ERRLEN];
+	assert_int_equal(ledger_build(x->ro, x->env, x->n, INT64_MAX, &full), AL_OK);
+	assert_int_equal(ledger_new(x->ro, &inc), AL_OK);
+	for (size_t i = 0; i < x->n; i++)
+		assert_int_equal(ledger_add(inc, x->env[i], why), AL_OK);
+	if (!ledger_equal(inc, full, why))
+		fail_msg("incremental != replay: %s", why);
+	for (size_t k = 0; k < MANY; k++)
+		assert_int_equal(full->violations[k], 0);
+	assert_int_equal(full->n_items, 2);
+	const struct al_cstatus *s = &full->items[0];
+	assert_int_equal(s->state, AL_C_RELEASED);
+	assert_true(ledger_has(full, &s->to, 65) && ledger_has(full, &s->to, 69));
+	assert_false(ledger_has(full, &s->to, 64) || ledger_has(full, &s->to, 0));
+	assert_int_equal(ledger_count(full, &s->to), 2);
+	assert_true(ledger_has(full, &s->released, 0) && ledger_has(full, &s->released, 65) &&
+		    ledger_has(full, &s->released, 69));
+	assert_int_equal(ledger_count(full, &s->released), 3);
+	s = &full->items[1];
+	assert_int_equal(s->state, AL_C_DELIVERED);
+	assert_true(s->accepted);
+	assert_true(s->id.member == 66 && s->id.seq == 1);
+	assert_true(s->delivery.member == 66 && s->delivery.seq == 2);
+	struct al_ref r = ledger_ref(full, &s->id);
+	assert_memory_equal(&r, &c2, sizeof r);
+	/* a one-bit difference in a set is a difference */
+	{
+		struct al_cstatus *t = &inc->items[0];
+		uint64_t *w = &t->released.words[65 / 64];
+		*w ^= (uint64_t)1 << (65 % 64);
+		assert_false(ledger_equal(inc, full, why));
+		assert_non_null(strstr(why, "released"));
+		*w ^= (uint64_t)1 << (65 % 64);
+	}
+	uint8_t *bytes;
+	size_t len;
+	copy = save_load(inc, x->ro, &bytes, &len);
+	free(bytes);
+	if (!ledger_equal(copy, full, why))
+		fail_msg("saved and loaded != replay: %s", why);
+	/* shown: from the messages, in their order */
+	struct al_msgs msgs = { many_open, x }, none = { many_open, NULL };
+	json_t *rows;
+	assert_int_equal(query_commitments(copy, &msgs, T0 + 8000, NULL, &rows, why), AL_OK);
+	char *text = json_dumps(rows, JSON_COMPACT);
+	assert_non_null(strstr(text, "\"to\":[\"m69\",\"m65\"],\"what\":\"a widget for the last two\""));
+	assert_non_null(strstr(text, "\"promisor\":\"m66\",\"to\":[\"m1\"],\"what\":\"gadgets\""));
+	free(text);
+	json_decref(rows);
+	assert_int_equal(query_commitments(copy, &none, T0 + 8000, NULL, &rows, why), AL_E_NOENT);
+	assert_null(rows);
+	assert_non_null(strstr(why, "no message 1 of that feed"));
+	/* a state filter reads only the messages of what it shows */
+	assert_int_equal(query_commitments(copy, &none, T0 + 8000, "confirmed", &rows, why), AL_OK);
+	assert_int_equal(json_array_size(rows), 0);
+	json_decref(rows);
+	ledger_destroy(&copy);
+	ledger_destroy(&inc);
+	ledger_destroy(&full);
+	for (size_t i = 0; i < x->n; i++) {
+		envelope_clear(x->env[i]);
+		free(x->env[i]);
+	}
+	for (int k = 0; k < MANY; k++)
+		key_destroy(&x->ids[k]);
+	roster_destroy(&x->ro);
+	charter_destroy(&x->c);
+	free(x);
+}
+
+/* The incremental ledger keeps every message's timestamp compactly (an
+ * offset from its block's first, or apart when 49 days or more later):
+ * a backdated message naming one kept apart is the same violation, with
+ * the same text, as in the replay, before and after a save and a load. */
+static void test_timestamps_far_apart(void **state)
+{
+	(void)state;
+	const int64_t day = 86400000;
+	struct many *x = calloc(1, sizeof *x);
+	assert_non_null(x);
+	x->c = tu_charter(MANY, false, x->ids);
+	assert_int_equal(roster_new(x->c, &x->ro), AL_OK);
+	many_commit(x, 0, "first", 1, -1, T0 + 1000);
+	many_commit(x, 0, "sixty days on", 1, -1, T0 + 60 * day);
+	many_commit(x, 0, "and a moment", 1, -1, T0 + 60 * day + 5);
+	many_commit(x, 1, "backdated", 2, -1, T0 + 2000); /* had seen m0/3 */
+	many_commit(x, 0, "a year on", 1, -1, T0 + 365 * day);
+	struct al_ledger *full, *inc, *copy;
+	char why[AL_ERRLEN];
+	assert_int_equal(ledger_build(x->ro, x->env, x->n, INT64_MAX, &full), AL_OK);
+	assert_int_equal(full->n_broken, 1);
+	assert_non_null(strstr(full->broken[0].why, "before m0/3, which its author had seen"));
+	assert_int_equal(ledger_new(x->ro, &inc), AL_OK);
+	for (size_t i = 0; i < x->n; i++)
+		assert_int_equal(ledger_add(inc, x->env[i], why), AL_OK);
+	if (!ledger_equal(inc, full, why))
+		fail_msg("incremental != replay: %s", why);
+	uint8_t *bytes;
+	size_t len;
+	copy = save_load(inc, x->ro, &bytes, &len);
+	free(bytes);
+	if (!ledger_equal(copy, full, why))
+		fail_msg("saved and loaded != replay: %s", why);
+	ledger_destroy(&copy);
+	ledger_destroy(&inc);
+	ledger_destroy(&full);
+	for (size_t i = 0; i < x->n; i++) {
+		envelope_clear(x->env[i]);
+		free(x->env[i]);
+	}
+	for (int k = 0; k < MANY; k++)
+		key_destroy(&x->ids[k]);
+	roster_destroy(&x->ro);
+	charter_destroy(&x->c);
+	free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -719,6 +940,8 @@ int main(void)
 		cmocka_unit_test(test_incremental_is_the_replay),
 		cmocka_unit_test(test_saved_state_is_the_replay),
 		cmocka_unit_test(test_saved_state_faults),
+		cmocka_unit_test(test_compact_commitments),
+		cmocka_unit_test(test_timestamps_far_apart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
