@@ -39,7 +39,7 @@ check "bench/report.py prints the table and writes the JSON" "$BENCH_DIR/report.
 check "every row has a figure for the small log and at scale, the raw limits are there" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-want = ["accept", "trust", "status", "VmRSS", "VmHWM", "restart", "audit", "pipeline",
+want = ["accept", "trust", "status", "VmRSS", "VmHWM", "restart", "audit", "peer (3 daemons)", "alone (2 daemons)",
         "acknowledged", "p50", "p99", "--follow"]
 rows = d["rows"]
 for w in want:
