@@ -559,14 +559,28 @@ static int queue_reply(struct daemon *d, zmq_msg_t *client, uint8_t *buf, size_t
 	return AL_OK;
 }
 
-void control_send_reply(struct daemon *d, const void *client, size_t client_len,
-		       const uint8_t *buf, size_t len)
+static void free_reply(void *data, void *hint)
 {
+	(void)hint;
+	free(data);
+}
+
+void control_send_reply(struct daemon *d, const void *client, size_t client_len,
+		       uint8_t *buf, size_t len)
+{
+	zmq_msg_t m;
+	if (zmq_msg_init_data(&m, buf, len, free_reply, NULL)) {
+		free(buf);
+		dlog(d, L_DEBUG, "control: reply not delivered: %s", zmq_strerror(errno));
+		return;
+	}
 	/* A client that gave up is gone: ROUTER_MANDATORY makes that an error
 	 * here (EHOSTUNREACH), which only means nobody is waiting. */
 	if (zmq_send(d->control, client, client_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-	    zmq_send(d->control, "", 0, ZMQ_SNDMORE) < 0 || zmq_send(d->control, buf, len, 0) < 0)
+	    zmq_send(d->control, "", 0, ZMQ_SNDMORE) < 0 || zmq_msg_send(&m, d->control, 0) < 0) {
 		dlog(d, L_DEBUG, "control: reply not delivered: %s", zmq_strerror(errno));
+		zmq_msg_close(&m); /* not sent: frees buf */
+	}
 }
 
 /* Handle one control request if there is one. Returns 1 when there was
@@ -601,14 +615,15 @@ int control_handle(struct daemon *d)
 	}
 	uint8_t *buf;
 	size_t len;
-	if (wire_reply_pack(&rp, &buf, &len) == AL_OK) {
+	int packed = wire_reply_pack(&rp, &buf, &len);
+	control_reply_clear(&rp); /* packed: a large answer is not held twice */
+	if (packed == AL_OK) {
 		if (rc == AFTER_SYNC) {
 			rc = queue_reply(d, &part[0], buf, len);
 			if (rc)
 				free(buf);
 		} else {
 			control_send_reply(d, zmq_msg_data(&part[0]), zmq_msg_size(&part[0]), buf, len);
-			free(buf);
 		}
 	} else if (rc == AFTER_SYNC) {
 		/* Appended, and no reply can say so. Returned as is, AFTER_SYNC
@@ -618,7 +633,6 @@ int control_handle(struct daemon *d)
 		dlog(d, L_ERROR, "control: out of memory for the reply to a request that appended");
 		rc = AL_E_NOMEM;
 	}
-	control_reply_clear(&rp);
 	for (int i = 0; i < 3; i++)
 		zmq_msg_close(&part[i]);
 	return rc;

@@ -15,6 +15,9 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -625,12 +628,22 @@ static int flush(struct daemon *d)
 		struct pending_reply *p = &d->pending[i];
 		control_send_reply(d, p->client, p->client_len, p->reply, p->reply_len);
 		free(p->client);
-		free(p->reply);
 	}
 	d->n_pending = 0;
-	for (size_t i = 0; i < d->n_alls; i++) /* a cache: failing to write it is no error */
+	bool wrote = false;
+	for (size_t i = 0; i < d->n_alls; i++) { /* a cache: failing to write it is no error */
+		uint64_t before = d->alls[i]->s->ckpt.written;
 		if (checkpoint_due(d->alls[i]->s, when_now(), why))
 			dlog(d, L_WARN, "%s", why);
+		wrote |= d->alls[i]->s->ckpt.written != before;
+	}
+#ifdef __GLIBC__
+	/* Give back the heap's free pages now and then (after a checkpoint,
+	 * every 20,000 records or 60 s): batches and answers leave free memory
+	 * that malloc keeps (about 7 MB at 1M messages). */
+	if (wrote)
+		malloc_trim(0);
+#endif
 	return AL_OK;
 }
 

@@ -234,9 +234,10 @@ int control_group_gid(const struct al_home *h, gid_t *gid, char *why);
 int control_handle(struct daemon *d);
 
 /* Send one reply to a control client (dropped, at debug level, when the
- * client has gone). */
+ * client has gone). It takes buf (malloc'd): ZeroMQ sends it without a
+ * copy and frees it once sent, so that a large answer is held once. */
 void control_send_reply(struct daemon *d, const void *client, size_t client_len,
-			const uint8_t *buf, size_t len);
+			uint8_t *buf, size_t len);
 
 /* peer.c */
 int peers_start(struct daemon *d);
