@@ -20,44 +20,72 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* (member, seq) -> index + 1 in a per-member growable table. */
-static int index_put(uint32_t **tab, uint64_t *cap, size_t m, uint64_t seq, size_t value)
+/* Where seq is, or would go, in member m's ascending list. */
+static size_t index_at(const struct al_seqindex *x, uint64_t seq)
 {
-	if (seq >= cap[m]) {
-		uint64_t nc = cap[m] ? cap[m] : 64;
-		while (nc <= seq)
-			nc *= 2;
-		uint32_t *v = realloc(tab[m], nc * sizeof *v);
-		if (!v)
-			return AL_E_NOMEM;
-		memset(v + cap[m], 0, (nc - cap[m]) * sizeof *v);
-		tab[m] = v;
-		cap[m] = nc;
+	size_t lo = 0, hi = x->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (x->v[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (value > UINT32_MAX)
-		return AL_E_NOMEM; /* more than 4 billion commitments or tasks */
-	tab[m][seq] = (uint32_t)value;
+	return lo;
+}
+
+/* (member m, seq) -> index + 1, in m's list (messages come in seq order
+ * within a feed, so this appends; anything else is inserted). */
+static int index_put(struct al_seqindex *tab, size_t m, uint64_t seq, size_t value)
+{
+	struct al_seqindex *x = &tab[m];
+	if (value > UINT32_MAX || grow(&x->v, &x->cap, x->n + 1, sizeof *x->v))
+		return AL_E_NOMEM; /* or more than 4 billion commitments or tasks */
+	size_t i = x->n && x->v[x->n - 1].seq < seq ? x->n : index_at(x, seq);
+	if (i < x->n && x->v[i].seq == seq) {
+		x->v[i].at = (uint32_t)value;
+		return AL_OK;
+	}
+	memmove(&x->v[i + 1], &x->v[i], (x->n - i) * sizeof *x->v);
+	x->v[i] = (struct al_seqpos){ seq, (uint32_t)value };
+	x->n++;
 	return AL_OK;
 }
 
-static size_t index_get(const struct al_ledger *l, uint32_t *const *tab, const uint64_t *cap,
+/* Forget (member m, seq) (undone: usually m's last). */
+static void index_drop(struct al_seqindex *tab, size_t m, uint64_t seq)
+{
+	struct al_seqindex *x = &tab[m];
+	size_t i = x->n && x->v[x->n - 1].seq == seq ? x->n - 1 : index_at(x, seq);
+	if (i < x->n && x->v[i].seq == seq) {
+		memmove(&x->v[i], &x->v[i + 1], (x->n - i - 1) * sizeof *x->v);
+		x->n--;
+	}
+}
+
+static size_t index_find(const struct al_seqindex *tab, size_t m, uint64_t seq)
+{
+	size_t i = index_at(&tab[m], seq);
+	return i < tab[m].n && tab[m].v[i].seq == seq ? tab[m].v[i].at : 0;
+}
+
+static size_t index_get(const struct al_ledger *l, const struct al_seqindex *tab,
 			const struct al_ref *r)
 {
 	long m = roster_index(l->ro, &r->author);
-	return m >= 0 && r->seq < cap[m] ? tab[m][r->seq] : 0;
+	return m >= 0 ? index_find(tab, (size_t)m, r->seq) : 0;
 }
 
 static struct al_cstatus *find(struct al_ledger *l, const struct al_ref *r)
 {
-	size_t k = index_get(l, l->item_of, l->item_cap, r);
+	size_t k = index_get(l, l->item_of, r);
 	return k ? &l->items[k - 1] : NULL;
 }
 
 /* find, by (member, seq) (member UINT32_MAX: not a member's). */
 static struct al_cstatus *find_m(struct al_ledger *l, const struct al_mref *r)
 {
-	size_t k = r->member < l->n_members && r->seq < l->item_cap[r->member]
-			   ? l->item_of[r->member][r->seq] : 0;
+	size_t k = r->member < l->n_members ? index_find(l->item_of, r->member, r->seq) : 0;
 	return k ? &l->items[k - 1] : NULL;
 }
 
@@ -133,7 +161,7 @@ static bool mset_equal(const struct al_ledger *l, const union al_mset *x, const 
 
 static const struct al_task_status *find_task(const struct al_ledger *l, const struct al_ref *r)
 {
-	size_t k = index_get(l, l->task_of, l->task_cap, r);
+	size_t k = index_get(l, l->task_of, r);
 	return k ? &l->tasks[k - 1] : NULL;
 }
 
@@ -184,7 +212,7 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t k
 		return AL_E_NOMEM;
 	if (mset_new(l, &released) ||
 	    grow(&l->items, &l->cap_items, l->n_items + 1, sizeof *l->items) ||
-	    index_put(l->item_of, l->item_cap, k, b->seq, l->n_items + 1)) {
+	    index_put(l->item_of, k, b->seq, l->n_items + 1)) {
 		mset_free(l, &to);
 		mset_free(l, &released);
 		return AL_E_NOMEM;
@@ -723,7 +751,7 @@ static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 		break;
 	case AL_KIND_TASK: {
 		if (grow(&l->tasks, &l->cap_tasks, l->n_tasks + 1, sizeof *l->tasks) ||
-		    index_put(l->task_of, l->task_cap, (size_t)k, b->seq, l->n_tasks + 1))
+		    index_put(l->task_of, (size_t)k, b->seq, l->n_tasks + 1))
 			return AL_E_NOMEM;
 		l->tasks[l->n_tasks++] = (struct al_task_status){ { b->author, b->seq },
 			(size_t)party_of(l, &b->u.task.owner) };
@@ -933,9 +961,7 @@ static struct al_ledger *ledger_alloc(const struct al_roster *ro)
 	    !(l->card = calloc(m, sizeof *l->card)) ||
 	    !(l->order = calloc(m, sizeof *l->order)) ||
 	    !(l->item_of = calloc(m, sizeof *l->item_of)) ||
-	    !(l->task_of = calloc(m, sizeof *l->task_of)) ||
-	    !(l->item_cap = calloc(m, sizeof *l->item_cap)) ||
-	    !(l->task_cap = calloc(m, sizeof *l->task_cap))) {
+	    !(l->task_of = calloc(m, sizeof *l->task_of))) {
 		ledger_destroy(&l);
 		return NULL;
 	}
@@ -1292,7 +1318,7 @@ static void undo_one(struct al_ledger *l)
 	struct undo *u = &in->tail[--in->tail_n];
 	while (l->n_items > u->n_items) {
 		struct al_cstatus *s = &l->items[--l->n_items];
-		l->item_of[s->id.member][s->id.seq] = 0;
+		index_drop(l->item_of, s->id.member, s->id.seq);
 		mset_free(l, &s->to);
 		mset_free(l, &s->released);
 	}
@@ -1308,7 +1334,7 @@ static void undo_one(struct al_ledger *l)
 	}
 	while (l->n_tasks > u->n_tasks) {
 		struct al_task_status *t = &l->tasks[--l->n_tasks];
-		l->task_of[roster_index(l->ro, &t->id.author)][t->id.seq] = 0;
+		index_drop(l->task_of, (size_t)roster_index(l->ro, &t->id.author), t->id.seq);
 	}
 	l->n_feedback = u->n_feedback;
 	while (l->n_proposals > u->n_proposals)
@@ -1687,13 +1713,11 @@ void ledger_destroy(struct al_ledger **lp)
 		mset_free(l, &l->items[i].released);
 	}
 	for (size_t k = 0; k < l->n_members; k++) {
-		free(l->item_of ? l->item_of[k] : NULL);
-		free(l->task_of ? l->task_of[k] : NULL);
+		free(l->item_of ? l->item_of[k].v : NULL);
+		free(l->task_of ? l->task_of[k].v : NULL);
 	}
 	free(l->item_of);
 	free(l->task_of);
-	free(l->item_cap);
-	free(l->task_cap);
 	free(l->items);
 	free(l->tasks);
 	free(l->feedback);
@@ -2620,8 +2644,10 @@ static int ld_ledger(struct ld *x, struct al_ledger *l)
 		long k = ld_mid(x, l, &s->id, "a commitment is not an added message");
 		if (k >= 0 && find_m(l, &s->id))
 			ld_odd(x, "a commitment comes twice");
-		else if (k >= 0 && (rc = index_put(l->item_of, l->item_cap, (size_t)k, s->id.seq,
-						   l->n_items)))
+		else if (k >= 0 && l->item_of[k].n &&
+			 l->item_of[k].v[l->item_of[k].n - 1].seq > s->id.seq)
+			ld_odd(x, "a member's commitments are out of order");
+		else if (k >= 0 && (rc = index_put(l->item_of, (size_t)k, s->id.seq, l->n_items)))
 			return rc;
 	}
 	if (x->odd || x->r->bad)
@@ -2649,10 +2675,12 @@ static int ld_ledger(struct ld *x, struct al_ledger *l)
 		ld_ref(x, &t->id);
 		t->owner = (size_t)ld_below(x, m, "a task's owner is not a member");
 		long k = ld_id(x, l, &t->id, "a task is not an added message");
-		if (k >= 0 && index_get(l, l->task_of, l->task_cap, &t->id))
+		if (k >= 0 && index_get(l, l->task_of, &t->id))
 			ld_odd(x, "a task comes twice");
-		else if (k >= 0 && (rc = index_put(l->task_of, l->task_cap, (size_t)k, t->id.seq,
-						   l->n_tasks)))
+		else if (k >= 0 && l->task_of[k].n &&
+			 l->task_of[k].v[l->task_of[k].n - 1].seq > t->id.seq)
+			ld_odd(x, "a member's tasks are out of order");
+		else if (k >= 0 && (rc = index_put(l->task_of, (size_t)k, t->id.seq, l->n_tasks)))
 			return rc;
 	}
 	if (x->odd || x->r->bad)

@@ -135,8 +135,13 @@ struct al_ledger {
 		char why[AL_ERRLEN]; /* the rule */
 	} *broken;
 	size_t n_broken, cap_broken;
-	uint32_t **item_of, **task_of; /* per member, by seq: index + 1 of the commitment/task */
-	uint64_t *item_cap, *task_cap;
+	struct al_seqindex {        /* per member: its commitments' (or tasks') seqs, */
+		struct al_seqpos {  /* ascending, and index + 1 of each in items (tasks) */
+			uint64_t seq;
+			uint32_t at;
+		} __attribute__((packed, aligned(4))) *v;
+		size_t n, cap;
+	} *item_of, *task_of;       /* 12 bytes a commitment, not 4 a message */
 	struct al_ledger_inc *inc;  /* ledger_new's: what ledger_add needs (NULL: built by
 				     * ledger_build, which takes no adds) */
 };
