@@ -44,7 +44,7 @@
 #define AL_CKPT_FILE "checkpoint"
 #define AL_CKPT_MAGIC "alliance-ckpt\n\0\0"
 #define AL_CKPT_MAGIC_LEN 16
-#define AL_CKPT_VERSION 2
+#define AL_CKPT_VERSION 3
 
 /* Sections. A reader skips a tag it does not know; a section whose
  * meaning changes gets a new tag. The ledger's state (issue 11, point 1)

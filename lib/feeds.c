@@ -14,13 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What is kept of every message: 16 bytes. */
+/* What is kept of every message: 8 bytes, its record's offset << 24 | its
+ * kind << 16 | the first FEEDS_PREFIX (2) bytes of its envelope's hash. */
 struct slot {
-	uint64_t at;                  /* its record's offset << 8 | its kind */
-	uint8_t prefix[FEEDS_PREFIX]; /* of its envelope's hash */
+	uint64_t v;
 };
 
-#define OFFSET_LIMIT ((uint64_t)1 << 56)
+#define OFFSET_LIMIT FEEDS_MAX_OFFSET
 
 struct feed {
 	al_key author;
@@ -93,12 +93,28 @@ static struct slot *slot(const struct feed *fd, uint64_t seq)
 
 static uint64_t slot_offset(const struct slot *x)
 {
-	return x->at >> 8;
+	return x->v >> 24;
 }
 
 static enum al_kind slot_kind(const struct slot *x)
 {
-	return (enum al_kind)(x->at & 0xff);
+	return (enum al_kind)(x->v >> 16 & 0xff);
+}
+
+static unsigned slot_prefix(const struct slot *x)
+{
+	return (unsigned)(x->v & 0xffff);
+}
+
+/* A hash's first FEEDS_PREFIX bytes, as a slot keeps them. */
+static unsigned hash_prefix(const uint8_t *h)
+{
+	return (unsigned)h[0] | (unsigned)h[1] << 8;
+}
+
+static uint64_t slot_value(uint64_t offset, enum al_kind kind, const uint8_t *hash)
+{
+	return offset << 24 | (uint64_t)kind << 16 | hash_prefix(hash);
 }
 
 /* fd's message seq, or NULL. */
@@ -156,7 +172,7 @@ int feeds_holds(const struct al_feeds *f, const al_key *author, uint64_t seq, co
 {
 	const struct feed *fd;
 	const struct slot *x = held(f, author, seq, &fd);
-	if (!x || memcmp(x->prefix, h->b, FEEDS_PREFIX))
+	if (!x || slot_prefix(x) != hash_prefix(h->b))
 		return 0;
 	al_hash full;
 	int rc = full_hash(f, fd, seq, &full, why);
@@ -167,7 +183,7 @@ bool feeds_may_hold(const struct al_feeds *f, const al_key *author, uint64_t seq
 		    const al_hash *h)
 {
 	const struct slot *x = held(f, author, seq, NULL);
-	return x && !memcmp(x->prefix, h->b, FEEDS_PREFIX);
+	return x && slot_prefix(x) == hash_prefix(h->b);
 }
 
 /* Do a and b hold the same message at seq (both hold it)? 1, 0 or an error. */
@@ -176,7 +192,7 @@ static int same(const struct al_feeds *a, const struct feed *x, const struct al_
 {
 	if (!seq)
 		return 1;
-	if (memcmp(slot(x, seq)->prefix, slot(y, seq)->prefix, FEEDS_PREFIX))
+	if (slot_prefix(slot(x, seq)) != slot_prefix(slot(y, seq)))
 		return 0;
 	al_hash hx, hy;
 	int rc = full_hash(a, x, seq, &hx, why);
@@ -199,7 +215,7 @@ int feeds_diverge(const struct al_feeds *a, const struct al_feeds *b, const al_k
 	 * first prefix that differs bounds the first difference, and the
 	 * messages before it are the same if the one just before it is. */
 	uint64_t hi = 1;
-	while (hi <= upto && !memcmp(slot(x, hi)->prefix, slot(y, hi)->prefix, FEEDS_PREFIX))
+	while (hi <= upto && slot_prefix(slot(x, hi)) == slot_prefix(slot(y, hi)))
 		hi++;
 	/* Same through lo, different at hi (or none held differs: hi = upto + 1). */
 	uint64_t lo = hi - 1;
@@ -273,8 +289,7 @@ int feeds_add(struct al_feeds *f, const al_key *author, uint64_t seq,
 	if (room(fd, fd->n))
 		return AL_E_NOMEM;
 	struct slot *x = slot(fd, ++fd->n);
-	x->at = e->offset << 8 | (uint64_t)e->kind;
-	memcpy(x->prefix, e->hash.b, FEEDS_PREFIX);
+	x->v = slot_value(e->offset, e->kind, e->hash.b);
 	fd->head = *e;
 	f->count++;
 	return AL_OK;
@@ -287,9 +302,7 @@ int feeds_truncate(struct al_feeds *f, const al_key *author, uint64_t seq,
 	uint64_t n = fd ? fd->n : 0;
 	if (seq > n || !seq != !head)
 		return AL_E_INVAL;
-	if (seq && (slot_offset(slot(fd, seq)) != head->offset ||
-		    slot_kind(slot(fd, seq)) != head->kind ||
-		    memcmp(slot(fd, seq)->prefix, head->hash.b, FEEDS_PREFIX)))
+	if (seq && slot(fd, seq)->v != slot_value(head->offset, head->kind, head->hash.b))
 		return AL_E_INVAL;
 	if (fd) {
 		f->count -= n - seq;
@@ -351,9 +364,7 @@ int feeds_save(const struct al_feeds *f, struct al_ckpt_writer *w)
 		if (rc == AL_OK)
 			rc = ckpt_put_u64(w, fd->n);
 		for (size_t k = 1; k < fd->n && rc == AL_OK; k++) {
-			const struct slot *x = slot(fd, k);
-			if ((rc = ckpt_put_u64(w, x->at)) == AL_OK)
-				rc = ckpt_put(w, x->prefix, FEEDS_PREFIX);
+			rc = ckpt_put_u64(w, slot(fd, k)->v);
 		}
 		if (rc == AL_OK)
 			rc = save_head(w, &fd->head);
@@ -361,7 +372,7 @@ int feeds_save(const struct al_feeds *f, struct al_ckpt_writer *w)
 	return rc;
 }
 
-#define ENTRY_BYTES (8 + FEEDS_PREFIX)
+#define ENTRY_BYTES 8
 #define HEAD_BYTES (8 + 8 + AL_HASHLEN + 8 + 4)
 
 int feeds_load(struct al_feeds *f, struct al_ckpt_reader *r, uint64_t records,
@@ -384,10 +395,11 @@ int feeds_load(struct al_feeds *f, struct al_ckpt_reader *r, uint64_t records,
 			memset(&e, 0, sizeof e);
 			uint64_t kind;
 			if (k < len) {
-				uint64_t at = ckpt_get_u64(r);
-				ckpt_get(r, e.hash.b, FEEDS_PREFIX);
-				e.offset = at >> 8;
-				kind = at & 0xff;
+				struct slot x = { ckpt_get_u64(r) };
+				e.offset = slot_offset(&x);
+				kind = slot_kind(&x);
+				e.hash.b[0] = (uint8_t)slot_prefix(&x);
+				e.hash.b[1] = (uint8_t)(slot_prefix(&x) >> 8);
 			} else {
 				e.index = ckpt_get_u64(r);
 				e.offset = ckpt_get_u64(r);
@@ -423,7 +435,7 @@ int feeds_compare(const struct al_feeds *a, const struct al_feeds *b, char *why)
 				       "%zu against %zu)", i, x->n, y->n);
 		for (size_t k = 1; k <= x->n; k++) {
 			const struct slot *e = slot(x, k), *g = slot(y, k);
-			if (e->at != g->at || memcmp(e->prefix, g->prefix, FEEDS_PREFIX))
+			if (e->v != g->v)
 				return al_errf(why, AL_E_INVAL, "feeds: feed %zu entry %zu differs", i, k);
 		}
 		const struct al_feed_entry *e = &x->head, *g = &y->head;
@@ -445,7 +457,9 @@ int feeds_each(const struct al_feeds *f,
 		const struct feed *fd = &f->v[i];
 		for (size_t k = 1; k <= fd->n; k++) {
 			const struct slot *x = slot(fd, k);
-			int rc = fn(arg, &fd->author, k, slot_offset(x), slot_kind(x), x->prefix,
+			uint8_t prefix[FEEDS_PREFIX] = { (uint8_t)slot_prefix(x),
+							 (uint8_t)(slot_prefix(x) >> 8) };
+			int rc = fn(arg, &fd->author, k, slot_offset(x), slot_kind(x), prefix,
 				    k == fd->n ? &fd->head : NULL);
 			if (rc)
 				return rc;

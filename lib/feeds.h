@@ -5,13 +5,15 @@
  * whether an envelope may enter a log: the daemon, the store and the audit
  * all call it, so they reject for the same reasons.
  *
- * Memory: 16 bytes a message (its record's offset and kind, and the first
- * 8 bytes of its envelope's hash), in blocks of FEEDS_BLOCK; each feed's
+ * Memory: 8 bytes a message (its record's offset, its kind and the first
+ * 2 bytes of its envelope's hash), in blocks of FEEDS_BLOCK; each feed's
  * head is kept whole (struct al_feed_entry: its full hash, which the next
  * message's prev must match, and its timestamp). Where the full hash of an
  * older message is needed, the stored prefix decides when it differs, and
- * a match is confirmed from the log (feeds_reader): never a verdict on 64
- * bits alone, which a member could grind two messages to share.
+ * a match is confirmed from the log (feeds_reader): never a verdict on a
+ * prefix alone, which a member could grind two messages to share. A log
+ * the index can address is at most 1 TiB (feeds_add refuses an offset
+ * beyond).
  */
 #ifndef AL_FEEDS_H
 #define AL_FEEDS_H
@@ -22,8 +24,10 @@
 #include "verify.h"
 
 /* Bytes of an envelope's hash kept for every message; entries per block. */
-#define FEEDS_PREFIX 8
+#define FEEDS_PREFIX 2
 #define FEEDS_BLOCK 4096
+/* The largest log offset an entry can hold: a log of 1 TiB. */
+#define FEEDS_MAX_OFFSET ((uint64_t)1 << 40)
 
 /* A feed's head as held (feeds_head), and what feeds_add is given. */
 struct al_feed_entry {
@@ -108,7 +112,7 @@ int feeds_diverge(const struct al_feeds *a, const struct al_feeds *b, const al_k
 		  uint64_t upto, uint64_t *seq, char *why);
 
 /* Record (author, seq) at the head of its feed: seq must be head + 1 and
- * e->offset below 2^56. Returns 0, AL_E_INVAL or AL_E_NOMEM. */
+ * e->offset below FEEDS_MAX_OFFSET. Returns 0, AL_E_INVAL or AL_E_NOMEM. */
 int feeds_add(struct al_feeds *f, const al_key *author, uint64_t seq,
 	      const struct al_feed_entry *e);
 
@@ -128,7 +132,7 @@ long feeds_frontier(const struct al_feeds *f, struct al_frontier_entry **out);
 uint64_t feeds_count(const struct al_feeds *f);
 
 /* Bytes the index has allocated (for status and the memory goal): about
- * 16 a message, plus FEEDS_BLOCK * 16 at most per feed. */
+ * 8 a message, plus FEEDS_BLOCK * 8 at most per feed. */
 uint64_t feeds_bytes(const struct al_feeds *f);
 
 struct al_ckpt_writer;
@@ -136,7 +140,7 @@ struct al_ckpt_reader;
 
 /* The index as a checkpoint section (checkpoint.h, docs/log-format.md):
  * u32 feeds, then per feed its author, u64 n, n - 1 entries of u64
- * offset * 256 + kind and the first 8 bytes of the hash, and the head
+ * offset << 24 | kind << 16 | the hash's first 2 bytes (byte 0 low), and the head
  * whole: u64 index, u64 offset, hash, i64 timestamp, u32 kind. Returns 0
  * or the writer's error. */
 int feeds_save(const struct al_feeds *f, struct al_ckpt_writer *w);

@@ -373,7 +373,12 @@ static int settle(struct al_store *s, struct al_envelope *e, enum al_reason *rea
 				err[0] ? err : al_strerror(rc));
 	} else if (*reason == AL_ACCEPT) {
 		uint64_t off;
-		rc = log_append(s->log, e->bytes, e->len, &off, why);
+		if (log_size(s->log) >= FEEDS_MAX_OFFSET)
+			rc = al_errf(why, AL_E_NOSPC, "'%s/log' has reached %" PRIu64 " bytes, the most "
+				     "its index can address: nothing more can be appended", s->dir,
+				     FEEDS_MAX_OFFSET);
+		else
+			rc = log_append(s->log, e->bytes, e->len, &off, why);
 		if (rc == AL_OK)
 			rc = admit(s, e, log_records(s->log) - 1, off);
 		if (rc == AL_OK && id) {

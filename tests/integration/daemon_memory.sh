@@ -14,10 +14,10 @@ for n in acme globex initech; do alliancectl charter sign "$T/charter" -H "$T/$n
 mklog fill "$T/acme" "$T/globex" "$T/initech" --charter "$T/charter" --count $N --days 30 >/dev/null ||
 	not_ok "mklog fill"
 check "acme's daemon starts on a log of $N messages" start_daemon acme
-# The feeds index: 16 bytes a message and a block of slack a feed (64 before).
+# The feeds index: 8 bytes a message and a block of slack a feed (64, then 16, before).
 fb=$(alliancectl -H "$T/acme" status --json | python3 -c 'import json,sys; a=json.load(sys.stdin)["alliances"][0]; print(a["feeds_bytes"], a["records"])')
-check "the feeds index holds at most 24 bytes a message ($fb: bytes, records)" \
-	test "${fb% *}" -gt 0 -a "${fb% *}" -le $((24 * ${fb#* }))
+check "the feeds index holds at most 12 bytes a message ($fb: bytes, records)" \
+	test "${fb% *}" -gt 0 -a "${fb% *}" -le $((12 * ${fb#* }))
 
 # kB of the daemon's /proc status field (VmRSS, VmHWM).
 vm() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$PID_acme/status"; }

@@ -313,12 +313,17 @@ static void version_and_foreign(void **state)
 	struct al_store *full = full_replay(x);
 	old[AL_CKPT_MAGIC_LEN] = AL_CKPT_VERSION + 1;
 	resum(old, old_len);
-	refused(x, old, old_len, "format version 3; this build reads version 2", full);
-	/* Version 1 (its feeds section held every message's whole hash and
-	 * timestamp: 60 bytes an entry) is refused: a full replay. */
-	old[AL_CKPT_MAGIC_LEN] = 1;
-	resum(old, old_len);
-	refused(x, old, old_len, "format version 1; this build reads version 2", full);
+	refused(x, old, old_len, "format version 4; this build reads version 3", full);
+	/* Versions 1 (its feeds section held every message's whole hash and
+	 * timestamp: 60 bytes an entry) and 2 (16 bytes an entry) are refused:
+	 * a full replay. */
+	for (uint8_t v = 1; v <= 2; v++) {
+		char want[64];
+		snprintf(want, sizeof want, "format version %u; this build reads version 3", v);
+		old[AL_CKPT_MAGIC_LEN] = v;
+		resum(old, old_len);
+		refused(x, old, old_len, want, full);
+	}
 	old[AL_CKPT_MAGIC_LEN] = AL_CKPT_VERSION;
 	old[AL_CKPT_MAGIC_LEN + 8] ^= 1; /* the alliance id */
 	resum(old, old_len);

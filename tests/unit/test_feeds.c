@@ -929,9 +929,9 @@ static void bytes_per_message(void **state)
 	}
 	uint64_t bytes = feeds_bytes(f);
 	assert_true(bytes > empty);
-	assert_true(bytes <= 24 * (uint64_t)COUNT);
-	/* 16 a message, and at most a block's slack a feed. */
-	assert_true(bytes <= 16 * (uint64_t)COUNT + 4 * (FEEDS_BLOCK * 16 + 4096));
+	assert_true(bytes <= 12 * (uint64_t)COUNT);
+	/* 8 a message, and at most a block's slack a feed. */
+	assert_true(bytes <= 8 * (uint64_t)COUNT + 4 * (FEEDS_BLOCK * 8 + 4096));
 	/* What each entry says survives the blocks. */
 	for (int a = 0; a < 4; a++)
 		for (uint64_t q = 1; q < next[a]; q += 997) {
