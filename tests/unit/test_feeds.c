@@ -950,6 +950,17 @@ static void bytes_per_message(void **state)
 	struct al_feed_entry e = { 0, 16, { { 0 } }, 0, AL_KIND_RECEIPT };
 	assert_int_equal(feeds_add(g, &ids[0]->sign_pk, 1, &e), 0);
 	assert_true(feeds_bytes(g) < 2048);
+	/* An entry holds offsets below 1 TiB, and the largest whole. */
+	e.offset = FEEDS_MAX_OFFSET;
+	assert_int_equal(feeds_add(g, &ids[0]->sign_pk, 2, &e), AL_E_INVAL);
+	e.offset = FEEDS_MAX_OFFSET - 1;
+	e.kind = AL_KIND_AMENDMENT;
+	assert_int_equal(feeds_add(g, &ids[0]->sign_pk, 2, &e), 0);
+	e.offset = 16;
+	assert_int_equal(feeds_add(g, &ids[0]->sign_pk, 3, &e), 0);
+	enum al_kind kind;
+	assert_int_equal(feeds_offset(g, &ids[0]->sign_pk, 2, &kind), FEEDS_MAX_OFFSET - 1);
+	assert_int_equal(kind, AL_KIND_AMENDMENT);
 	feeds_destroy(&g);
 	feeds_destroy(&f);
 	for (int i = 0; i < 4; i++)
