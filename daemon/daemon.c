@@ -609,6 +609,30 @@ json_t *disk_json(struct daemon *d, int64_t now)
 
 /* Group commit: one fsync per store covers every append of this round;
  * only then are the waiting acknowledgements sent. */
+/* Give the heap's free pages back once the daemon has been quiet for a
+ * second after work (requests answered, records appended): batches,
+ * replication and answers leave free memory that malloc keeps, about 20 MB
+ * at 1M messages after a few batches. */
+static void trim_when_idle(struct daemon *d, int64_t now)
+{
+#ifdef __GLIBC__
+	uint64_t records = 0;
+	for (size_t i = 0; i < d->n_alls; i++)
+		records += log_records(d->alls[i]->s->log);
+	if (records != d->trim_records) {
+		d->trim_records = records;
+		d->busy_at = now;
+	}
+	if (d->busy_at > d->trimmed_at && now - d->busy_at >= 1000) {
+		malloc_trim(0);
+		d->trimmed_at = now;
+	}
+#else
+	(void)d;
+	(void)now;
+#endif
+}
+
 static int flush(struct daemon *d)
 {
 	char why[AL_ERRLEN];
@@ -630,20 +654,9 @@ static int flush(struct daemon *d)
 		free(p->client);
 	}
 	d->n_pending = 0;
-	bool wrote = false;
-	for (size_t i = 0; i < d->n_alls; i++) { /* a cache: failing to write it is no error */
-		uint64_t before = d->alls[i]->s->ckpt.written;
+	for (size_t i = 0; i < d->n_alls; i++) /* a cache: failing to write it is no error */
 		if (checkpoint_due(d->alls[i]->s, when_now(), why))
 			dlog(d, L_WARN, "%s", why);
-		wrote |= d->alls[i]->s->ckpt.written != before;
-	}
-#ifdef __GLIBC__
-	/* Give back the heap's free pages now and then (after a checkpoint,
-	 * every 20,000 records or 60 s): batches and answers leave free memory
-	 * that malloc keeps (about 7 MB at 1M messages). */
-	if (wrote)
-		malloc_trim(0);
-#endif
 	return AL_OK;
 }
 
@@ -829,9 +842,11 @@ int daemon_run(const char *home_dir)
 		if (items[2].revents & ZMQ_POLLIN)
 			while (peers_on_zap(&d) == 0)
 				;
-		if (items[0].revents & ZMQ_POLLIN)
+		if (items[0].revents & ZMQ_POLLIN) {
 			for (int k = 0; k < CONTROL_BATCH && rc == 0; k++)
 				rc = control_handle(&d);
+			d.busy_at = when_now();
+		}
 		if (rc >= 0 && (items[1].revents & ZMQ_POLLIN))
 			for (int k = 0; k < PEER_ROUND && (rc = peers_on_router(&d)) == 0; k++)
 				;
@@ -846,6 +861,7 @@ int daemon_run(const char *home_dir)
 		}
 		disk_retry(&d, now);
 		peers_pump(&d, now);
+		trim_when_idle(&d, now);
 	}
 	dlog(&d, L_INFO, "stopping on %s", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	notify_send("STOPPING=1");

@@ -133,6 +133,8 @@ struct daemon {
 	struct alliance **alls;
 	size_t n_alls, cap_alls;
 	bool ledger_check;  /* ALLIANCE_LEDGER_CHECK: compare the ledger with a replay */
+	int64_t busy_at, trimmed_at; /* last work, last malloc_trim (trim_when_idle) */
+	uint64_t trim_records;       /* records held at the last look */
 	struct pending_reply *pending; /* acknowledgements waiting for fsync */
 	size_t n_pending, cap_pending;
 	/* peer.c */
