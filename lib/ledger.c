@@ -1327,8 +1327,13 @@ static void undo_one(struct al_ledger *l)
 		/* acked_at is not the message's: it only falls as messages are
 		 * added (the tail is applied again), and is 0 while undelivered */
 		int64_t acked = u->was.delivery.seq ? s->acked_at : 0;
+		/* The sets are not the message's either: only the one release
+		 * bit below (a loaded record's copy holds them as saved, which
+		 * with inline bits is not as they were before it) */
+		union al_mset released = s->released;
 		*s = u->was;
 		s->acked_at = acked;
+		s->released = released;
 		if (u->released >= 0)
 			mset_put(l, &s->released, (size_t)u->released, u->released_was);
 	}
