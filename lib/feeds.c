@@ -45,7 +45,7 @@ const char *feeds_reason_tag(enum al_reason r)
 		"accepted", "duplicate", "oversize", "malformed", "bad-version",
 		"wrong-alliance", "unknown-author", "bad-signature", "bad-frontier",
 		"out-of-order", "broken-chain", "equivocation", "future-timestamp",
-		"backwards-timestamp",
+		"backwards-timestamp", "unreadable",
 	};
 	return (unsigned)r < AL_REASON_COUNT ? tags[r] : "unknown";
 }
@@ -532,9 +532,11 @@ enum al_reason feeds_check_opened(const struct al_roster *ro, const struct al_fe
 	/* Exactly the bytes already held (the hash covers the whole envelope):
 	 * a relayed copy, harmless, and not worth a signature check. */
 	/* Held before the head: its stored prefix, confirmed from the log
-	 * (feeds_holds). Not confirmed (no log, a read error): no duplicate,
-	 * and the checks below decide. */
-	if (feeds_holds(f, &b->author, b->seq, &env->hash, NULL) == 1)
+	 * (feeds_holds). Not confirmed (no log, a read error): neither a
+	 * duplicate nor an equivocation (below). */
+	char err[AL_ERRLEN] = "";
+	int held = feeds_holds(f, &b->author, b->seq, &env->hash, err);
+	if (held == 1)
 		return reject(why, AL_DUPLICATE, "%s/%" PRIu64 " is already held", name, b->seq);
 	if (!envelope_check_sig(env))
 		return reject(why, AL_R_SIGNATURE, "%s/%" PRIu64 ": signature does not verify",
@@ -557,6 +559,10 @@ enum al_reason feeds_check_opened(const struct al_roster *ro, const struct al_fe
 
 	const struct al_feed_entry *last;
 	uint64_t head = feeds_head(f, &b->author, &last);
+	if (b->seq <= head && held < 0)
+		return reject(why, AL_R_UNREADABLE,
+			      "%s/%" PRIu64 ": a message with this author and sequence number is held, "
+			      "but could not be read to compare: %s", name, b->seq, err);
 	if (b->seq <= head)
 		return reject(why, AL_R_EQUIVOCATION,
 			      "%s/%" PRIu64 ": equivocation: a different message with this "

@@ -54,6 +54,8 @@ enum al_reason {
 	AL_R_EQUIVOCATION, /* a different envelope holds this (author, seq) */
 	AL_R_FUTURE,       /* timestamp beyond the charter's skew window */
 	AL_R_BACKWARDS,    /* timestamp before the author's previous message */
+	AL_R_UNREADABLE,   /* one is held at this (author, seq) whose bytes could not be
+			    * read to compare: neither a duplicate nor an equivocation */
 	AL_REASON_COUNT
 };
 
