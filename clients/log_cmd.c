@@ -4,7 +4,6 @@
  * (log_tail_read). */
 #include "ctl.h"
 #include "roster.h"
-#include "roster.h"
 #include "envelope.h"
 #include "err.h"
 #include "log.h"

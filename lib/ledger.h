@@ -210,8 +210,8 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why);
  * begins with its own u32 version, then the charter it depends on (the
  * alliance id, its members' cards, as given before any move, and feed ends
  * as l was made with them).
- * Cost: about 4 bytes a message added (its timestamp), 20 + 8 x members a
- * delivery, 138 + 16 x ((members + 63) / 64) a commitment, and the bodies
+ * Cost: about 8 bytes a message added (its timestamp), 20 + 8 x members a
+ * delivery, 122 + 16 x ((members + 63) / 64) a commitment, and the bodies
  * of the tail and the held-back messages (few). Returns 0, AL_E_INVAL (l was not made by
  * ledger_new, or ran out of memory: it must be rebuilt), AL_E_NOMEM or
  * what the writer returned. */

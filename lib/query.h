@@ -34,7 +34,7 @@ struct al_msgs {
  * the messages it was built from (msgs), as of q->as_of, into *out (the
  * caller's, json_decref it). 0, or AL_E_INVAL with why naming the bad
  * value and the choices (an unknown query, member or state), AL_E_NOMEM,
- * or what msgs->open returned (with why). */
+ * or what msgs->body returned (with why). */
 int query_answer(const struct al_ledger *l, const struct al_msgs *msgs, const struct al_query *q,
 		 json_t **out, char *why);
 
@@ -59,7 +59,7 @@ json_t *query_trust_table(const struct al_roster *ro, const struct al_trust *t);
 
 /* commitments: an array of {id, promisor, to, what, due, value, state,
  * late, task}, in the ledger's order; with state (not NULL or ""), only
- * those in it ("what" and "to" from each one's message: msgs->open). */
+ * those in it ("what" and "to" from each one's message: msgs->body). */
 int query_commitments(const struct al_ledger *l, const struct al_msgs *msgs, int64_t as_of,
 		      const char *state, json_t **out, char *why);
 
