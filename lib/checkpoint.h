@@ -88,11 +88,18 @@ int ckpt_put_u64(struct al_ckpt_writer *w, uint64_t v);
 int ckpt_write_mem(int (*fn)(void *arg, struct al_ckpt_writer *w), void *arg, uint8_t **out,
 		   size_t *len);
 
-/* A reader over a section's bytes: a short read sets bad and yields zeros. */
+/* A reader over a section's bytes: a short read sets bad and yields zeros.
+ * Over memory, map is NULL (what { p, left, false } leaves it). Over a
+ * read-only private mapping of the checkpoint file (map: its start), the
+ * pages the reader has passed are dropped as it goes (log_drop_behind,
+ * dropped: how far), so that loading a section of any size holds at most
+ * about 4 MB of the file's pages, not the section. */
 struct al_ckpt_reader {
 	const uint8_t *p;
 	size_t left;
 	bool bad;
+	const uint8_t *map;
+	uint64_t dropped;
 };
 void ckpt_get(struct al_ckpt_reader *r, void *out, size_t n);
 uint32_t ckpt_get_u32(struct al_ckpt_reader *r);
