@@ -89,7 +89,7 @@ int ckpt_write_mem(int (*fn)(void *arg, struct al_ckpt_writer *w), void *arg, ui
 		   size_t *len);
 
 /* A reader over a section's bytes: a short read sets bad and yields zeros.
- * Over memory, map is NULL (what { p, left, false } leaves it). Over a
+ * Over memory, map is NULL and dropped 0 ({ p, left, false, NULL, 0 }). Over a
  * read-only private mapping of the checkpoint file (map: its start), the
  * pages the reader has passed are dropped as it goes (log_drop_behind,
  * dropped: how far), so that loading a section of any size holds at most
