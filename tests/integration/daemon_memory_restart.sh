@@ -37,5 +37,12 @@ if ldd "$(command -v allianced)" | grep -q libasan; then
 else
 	check "$what" test "$rss" -gt 0 -a "$hwm" -gt 0 -a $((hwm - rss)) -le 8192
 fi
+# The ledger read through those mappings (sections past 4 MB, their pages
+# dropped as they were read) is a full replay's.
+alliancectl -H "$T/acme" commitments --json >"$T/daemon.json"
 check "acme stops cleanly" stop_daemon acme
+mv "$ckpt" "$T/checkpoint.away"
+alliancectl -H "$T/acme" commitments --json >"$T/replay.json"
+check "its commitments ($(stat -c %s "$T/daemon.json") bytes) are byte for byte a full replay's" \
+	cmp "$T/daemon.json" "$T/replay.json"
 finish
