@@ -30,7 +30,13 @@
  * Cost: about 16 bytes a record on disk and in the write (feeds) plus 16
  * a keyed message (and the ledger's section); the daemon writes one after a group commit once
  * AL_CKPT_EVERY_RECORDS records or AL_CKPT_EVERY_MS have passed, and at a
- * clean stop.
+ * clean stop. Loading one holds at most about 4 MB of the file at a time
+ * (its checksum and sections read through a mapping whose passed pages are
+ * dropped: log_drop_behind), and the ledger section is not copied: the
+ * file stays open until the scan has passed what it covers, when that
+ * section alone is mapped and the ledger built from it in place. So a
+ * restart peaks a few MB over what the daemon then holds (84 MB against
+ * 78 at 1M messages; 147 when the section was copied).
  */
 #ifndef AL_CHECKPOINT_H
 #define AL_CHECKPOINT_H
