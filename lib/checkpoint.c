@@ -113,6 +113,8 @@ void ckpt_get(struct al_ckpt_reader *r, void *out, size_t n)
 	memcpy(out, r->p, n);
 	r->p += n;
 	r->left -= n;
+	if (r->map)
+		log_drop_behind(r->map, (uint64_t)(r->p - r->map), &r->dropped);
 }
 
 uint32_t ckpt_get_u32(struct al_ckpt_reader *r)
@@ -309,8 +311,13 @@ struct al_ckpt_scan {
 	uint64_t records, size;
 	struct check *v;
 	size_t n, cap, next;
-	uint8_t *ledger;   /* the ledger section's payload (NULL: none), loaded */
-	size_t ledger_len; /* once the scan has noted every amendment it covers */
+	/* The ledger section, read once the scan has noted every amendment
+	 * it covers (ledger_from_checkpoint): where it is in the file, which
+	 * stays open until then (fd; -1 once read, or with no ledger section).
+	 * Not copied: a copy would be held beside the ledger built from it. */
+	bool ledger;
+	uint64_t ledger_at, ledger_len, file_size;
+	int fd;
 };
 
 static int plan_entry(void *arg, const al_key *author, uint64_t seq, uint64_t offset,
@@ -342,16 +349,26 @@ static int by_offset(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
+/* m: a read-only private mapping of the file (its pages are dropped as
+ * they are passed), size bytes. */
 static int parse(struct al_store *s, const uint8_t *m, size_t size, struct al_ckpt_scan *sc,
 		 char *why)
 {
 	uint8_t sum[SUM_LEN];
 	if (size < HEADER_LEN + SUM_LEN)
 		return al_errf(why, AL_E_PARSE, "it is cut short (%zu bytes)", size);
-	crypto_generichash(sum, SUM_LEN, m, size - SUM_LEN, NULL, 0);
+	crypto_generichash_state h;
+	uint64_t dropped = 0;
+	crypto_generichash_init(&h, NULL, 0, SUM_LEN);
+	for (size_t at = 0, k; at < size - SUM_LEN; at += k) {
+		k = size - SUM_LEN - at < ((size_t)1 << 20) ? size - SUM_LEN - at : (size_t)1 << 20;
+		crypto_generichash_update(&h, m + at, k);
+		log_drop_behind(m, at + k, &dropped);
+	}
+	crypto_generichash_final(&h, sum, SUM_LEN);
 	if (memcmp(sum, m + size - SUM_LEN, SUM_LEN))
 		return al_errf(why, AL_E_PARSE, "its checksum does not match (torn or corrupt)");
-	struct al_ckpt_reader r = { m, size - SUM_LEN, false };
+	struct al_ckpt_reader r = { m, size - SUM_LEN, false, m, 0 };
 	uint8_t magic[AL_CKPT_MAGIC_LEN];
 	al_hash id, last_hash;
 	ckpt_get(&r, magic, sizeof magic);
@@ -378,7 +395,8 @@ static int parse(struct al_store *s, const uint8_t *m, size_t size, struct al_ck
 		uint64_t len = ckpt_get_u64(&r);
 		if (r.bad || len > r.left)
 			return al_errf(why, AL_E_PARSE, "section %" PRIu32 " is cut short", tag);
-		struct al_ckpt_reader sub = { r.p, (size_t)len, false };
+		struct al_ckpt_reader sub = { r.p, (size_t)len, false, m, r.dropped };
+		uint64_t at = (uint64_t)(r.p - m);
 		r.p += len;
 		r.left -= len;
 		int rc = AL_OK;
@@ -390,16 +408,17 @@ static int parse(struct al_store *s, const uint8_t *m, size_t size, struct al_ck
 			rc = idem_load(s->keys, &sub, why);
 		} else if (tag == AL_CKPT_LEDGER && !sc->ledger) {
 			/* Read once the members are as it covers them (checkpoint_record). */
-			if (!(sc->ledger = malloc(len ? (size_t)len : 1)))
-				return AL_E_NOMEM;
-			memcpy(sc->ledger, sub.p, (size_t)len);
-			sc->ledger_len = (size_t)len;
+			sc->ledger = true;
+			sc->ledger_at = at;
+			sc->ledger_len = len;
 			continue;
 		} else if (tag == AL_CKPT_FEEDS || tag == AL_CKPT_IDEM || tag == AL_CKPT_LEDGER) {
 			return al_errf(why, AL_E_PARSE, "section %" PRIu32 " comes twice", tag);
 		} else {
 			continue; /* not this version's (the ledger's, say): skipped */
 		}
+		if (sub.dropped > r.dropped)
+			r.dropped = sub.dropped;
 		if (rc)
 			return rc;
 		if (sub.bad || sub.left)
@@ -419,7 +438,18 @@ static int parse(struct al_store *s, const uint8_t *m, size_t size, struct al_ck
 	s->ckpt.covered = sc->records;
 	s->ckpt.written = sc->records;
 	s->ckpt.written_at = written_at;
+	sc->file_size = size;
 	return AL_OK;
+}
+
+static void scan_free(struct al_ckpt_scan *sc)
+{
+	if (sc) {
+		free(sc->v);
+		if (sc->fd >= 0)
+			close(sc->fd);
+	}
+	free(sc);
 }
 
 int checkpoint_load(struct al_store *s, char *why)
@@ -440,18 +470,22 @@ int checkpoint_load(struct al_store *s, char *why)
 		rc = al_errf(err, AL_E_IO, "cannot map it: %s", strerror(errno));
 	if (rc == AL_OK && !(sc = calloc(1, sizeof *sc)))
 		rc = AL_E_NOMEM;
+	if (sc)
+		sc->fd = -1;
 	if (rc == AL_OK)
 		rc = parse(s, m == MAP_FAILED ? (const uint8_t *)"" : m, size, sc, err);
 	if (m != MAP_FAILED)
 		munmap((void *)m, size);
+	/* Kept open for the ledger section: this very file is read later,
+	 * whatever replaces it by then (a checkpoint is written by rename). */
+	if (rc == AL_OK && sc->ledger) {
+		sc->fd = fd;
+		fd = -1;
+	}
 	if (fd >= 0)
 		close(fd);
 	if (rc) {
-		if (sc) {
-			free(sc->v);
-			free(sc->ledger);
-		}
-		free(sc);
+		scan_free(sc);
 		s->ckpt.covered = s->ckpt.written = 0;
 		return al_errf(why, rc, "checkpoint '%s' not used: %s", path,
 			       rc == AL_E_NOMEM ? "out of memory" : err);
@@ -471,28 +505,48 @@ static int misfit(struct al_store *s, const char *fmt, uint64_t index, uint64_t 
 
 /* Once the scan has reached the last record the checkpoint covers (its
  * amendments noted: the members are as the ledger was saved with them),
- * the ledger it holds. One that does not load (another format version,
- * damage the checksum missed, members that differ) leaves s->ledger
- * NULL: store_ledger rebuilds it from the log, and the reason is kept. */
+ * the ledger it holds, read from the file checkpoint_load checked and kept
+ * open, through a mapping of its section alone whose pages are dropped as
+ * they are read: the ledger is built holding about 4 MB of the section.
+ * One that does not load (another format version, damage the checksum
+ * missed, members that differ, the file cut since) leaves s->ledger NULL:
+ * store_ledger rebuilds it from the log, and the reason is kept. */
 static void ledger_from_checkpoint(struct al_store *s)
 {
 	struct al_ckpt_scan *sc = s->ckpt_scan;
 	char why[AL_ERRLEN];
-	if (!sc->ledger)
+	if (!sc->ledger || sc->fd < 0)
 		return;
-	struct al_ckpt_reader r = { sc->ledger, sc->ledger_len, false };
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), start = sc->ledger_at / page * page;
+	size_t len = (size_t)(sc->ledger_at - start + sc->ledger_len);
+	struct stat st;
+	void *m = MAP_FAILED;
+	int rc = AL_OK;
 	ledger_destroy(&s->ledger);
-	int rc = ledger_load(store_roster(s), &r, &s->ledger, why);
-	if (rc == AL_OK && (r.bad || r.left))
-		rc = al_errf(why, AL_E_PARSE, "the ledger section has %zu bytes too many", r.left);
+	/* The section is followed by at least the checksum: len > 0, and a
+	 * file cut since (by hand: a new one is renamed in) is not mapped. */
+	if (fstat(sc->fd, &st) < 0 || (uint64_t)st.st_size != sc->file_size)
+		rc = al_errf(why, AL_E_IO, "the file changed size since it was checked");
+	else if ((m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, sc->fd, (off_t)start)) == MAP_FAILED)
+		rc = al_errf(why, AL_E_IO, "cannot map its ledger section: %s", strerror(errno));
+	if (rc == AL_OK) {
+		struct al_ckpt_reader r = { (const uint8_t *)m + (sc->ledger_at - start),
+					    (size_t)sc->ledger_len, false, m, 0 };
+		rc = ledger_load(store_roster(s), &r, &s->ledger, why);
+		if (rc == AL_OK && (r.bad || r.left))
+			rc = al_errf(why, AL_E_PARSE, "the ledger section has %zu bytes too many",
+				     r.left);
+	}
+	if (m != MAP_FAILED)
+		munmap(m, len);
+	close(sc->fd);
+	sc->fd = -1;
 	if (rc == AL_OK) {
 		s->ckpt.ledger = true;
 	} else {
 		ledger_destroy(&s->ledger);
 		snprintf(s->ckpt.ledger_why, sizeof s->ckpt.ledger_why, "%s", why);
 	}
-	free(sc->ledger);
-	sc->ledger = NULL;
 }
 
 int checkpoint_record(struct al_store *s, const struct al_log_rec *r)
@@ -546,11 +600,7 @@ int checkpoint_check(struct al_store *s)
 
 void checkpoint_forget(struct al_store *s)
 {
-	if (s->ckpt_scan) {
-		free(s->ckpt_scan->v);
-		free(s->ckpt_scan->ledger);
-	}
-	free(s->ckpt_scan);
+	scan_free(s->ckpt_scan);
 	s->ckpt_scan = NULL;
 }
 

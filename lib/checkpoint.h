@@ -30,7 +30,13 @@
  * Cost: about 16 bytes a record on disk and in the write (feeds) plus 16
  * a keyed message (and the ledger's section); the daemon writes one after a group commit once
  * AL_CKPT_EVERY_RECORDS records or AL_CKPT_EVERY_MS have passed, and at a
- * clean stop.
+ * clean stop. Loading one holds at most about 4 MB of the file at a time
+ * (its checksum and sections read through a mapping whose passed pages are
+ * dropped: log_drop_behind), and the ledger section is not copied: the
+ * file stays open until the scan has passed what it covers, when that
+ * section alone is mapped and the ledger built from it in place. So a
+ * restart peaks a few MB over what the daemon then holds (84 MB against
+ * 78 at 1M messages; 147 when the section was copied).
  */
 #ifndef AL_CHECKPOINT_H
 #define AL_CHECKPOINT_H
@@ -88,11 +94,18 @@ int ckpt_put_u64(struct al_ckpt_writer *w, uint64_t v);
 int ckpt_write_mem(int (*fn)(void *arg, struct al_ckpt_writer *w), void *arg, uint8_t **out,
 		   size_t *len);
 
-/* A reader over a section's bytes: a short read sets bad and yields zeros. */
+/* A reader over a section's bytes: a short read sets bad and yields zeros.
+ * Over memory, map is NULL and dropped 0 ({ p, left, false, NULL, 0 }). Over a
+ * read-only private mapping of the checkpoint file (map: its start), the
+ * pages the reader has passed are dropped as it goes (log_drop_behind,
+ * dropped: how far), so that loading a section of any size holds at most
+ * about 4 MB of the file's pages, not the section. */
 struct al_ckpt_reader {
 	const uint8_t *p;
 	size_t left;
 	bool bad;
+	const uint8_t *map;
+	uint64_t dropped;
 };
 void ckpt_get(struct al_ckpt_reader *r, void *out, size_t n);
 uint32_t ckpt_get_u32(struct al_ckpt_reader *r);

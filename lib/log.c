@@ -229,11 +229,13 @@ static bool lost_write(const uint8_t *m, uint64_t size, uint64_t off)
  * SCAN_DROP bytes (MADV_DONTNEED: a read-only private mapping of the file
  * reads them again from the page cache if touched), so that reading a log
  * of any size costs at most that much resident memory, not the file's
- * size (a 1M-message log is about 400 MB). */
+ * size (a 1M-message log is about 400 MB). Shared: see log.h. */
 #define SCAN_DROP ((uint64_t)4 << 20)
 
-static void drop_behind(const uint8_t *m, uint64_t off, uint64_t *dropped)
+void log_drop_behind(const uint8_t *m, uint64_t off, uint64_t *dropped)
 {
+	if (off - *dropped < SCAN_DROP)
+		return; /* the common case, before the page size is asked */
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), end = off / page * page;
 	if (end - *dropped < SCAN_DROP)
 		return;
@@ -264,7 +266,7 @@ static int scan_mem(const uint8_t *m, uint64_t size, log_record_fn on_record,
 	uint64_t off = AL_LOG_HEADER_LEN, index = 0, budget = RESYNC_WORK + size, dropped = 0;
 	while (off < size) {
 		const char *why_bad;
-		drop_behind(m, off, &dropped);
+		log_drop_behind(m, off, &dropped);
 		if (frame_ok(m, size, off, &why_bad)) {
 			uint32_t len = get_u32(m + off);
 			struct al_log_rec r = { index, off, m + off + AL_LOG_FRAME, len };

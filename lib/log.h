@@ -63,6 +63,15 @@ typedef int (*log_fault_fn)(void *arg, const struct al_log_fault *f);
 int log_scan(const char *path, log_record_fn on_record, log_fault_fn on_fault, void *arg,
 	     char *why);
 
+/* Drop-behind for a reader moving forward through m, a read-only private
+ * mapping of a file (never anonymous memory: it would be zeroed), now at
+ * byte off: once it has passed 4 MB since *dropped (0 at the start), the
+ * passed whole pages are given back (MADV_DONTNEED; touched again, they
+ * are read from the page cache) and *dropped moves on. So reading a file
+ * of any size holds at most about 4 MB of it. log_scan reads with it, and
+ * so does the checkpoint's loading (checkpoint.c). */
+void log_drop_behind(const uint8_t *m, uint64_t off, uint64_t *dropped);
+
 struct al_log_recovery {
 	uint64_t cut_bytes;     /* torn tail removed, 0 if none */
 	uint64_t cut_offset;

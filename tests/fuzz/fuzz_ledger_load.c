@@ -134,7 +134,7 @@ static int save_fn(void *arg, struct al_ckpt_writer *w)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct al_roster *ro = fuzz_roster();
-	struct al_ckpt_reader r = { data, size, false };
+	struct al_ckpt_reader r = { data, size, false, NULL, 0 };
 	struct al_ledger *l;
 	char why[AL_ERRLEN];
 	uint8_t *again;

@@ -16,6 +16,9 @@
 
 #include "checkpoint.h"
 #include "err.h"
+#include "feeds.h"
+#include "idem.h"
+#include "ledger.h"
 #include "log.h"
 #include "roster.h"
 
@@ -386,6 +389,73 @@ static void ledger_section_refused(void **state)
 	free(buf);
 }
 
+/* For scan_with_the_file_replaced: what store_open's scan does with each
+ * record the checkpoint covers. */
+static int covered(void *arg, const struct al_log_rec *r)
+{
+	int rc = checkpoint_record(arg, r);
+	return rc == 1 ? 0 : rc;
+}
+
+/* store_open's replay as it was when the file at the checkpoint's path was
+ * replaced (rename: as checkpoint_write does, or cut in place) between
+ * checkpoint_load and the scan's end, when the ledger section is read. */
+static void scan_with_the_file_replaced(struct fx *x, bool rename_over, struct al_store **out)
+{
+	char why[AL_ERRLEN], tmp[4200];
+	struct al_store *s = open_store(x, false);
+	assert_true(s->ckpt.used);
+	/* Empty, as store_open derives them before checkpoint_load. */
+	feeds_destroy(&s->feeds);
+	idem_destroy(&s->keys);
+	ledger_destroy(&s->ledger);
+	roster_destroy(&s->roster);
+	assert_int_equal(feeds_new(&s->feeds), 0);
+	assert_int_equal(idem_new(&s->keys), 0);
+	assert_int_equal(roster_new(s->charter, &s->roster), 0);
+	s->ckpt.ledger = false;
+	if (checkpoint_load(s, why))
+		fail_msg("checkpoint_load: %s", why);
+	const uint8_t junk[] = "not the checkpoint that was checked";
+	if (rename_over) {
+		snprintf(tmp, sizeof tmp, "%s.tmp", file(x, AL_CKPT_FILE));
+		tu_write(tmp, junk, sizeof junk);
+		assert_int_equal(rename(tmp, file(x, AL_CKPT_FILE)), 0);
+	} else {
+		assert_int_equal(truncate(file(x, AL_CKPT_FILE), 100), 0);
+	}
+	if (log_scan(file(x, "log"), covered, NULL, s, why))
+		fail_msg("log_scan: %s", why);
+	assert_int_equal(checkpoint_check(s), 0);
+	*out = s;
+}
+
+/* The ledger section is read, once the scan has passed what it covers,
+ * from the very file checkpoint_load checked (kept open, not copied): a
+ * checkpoint renamed over it since changes nothing; one cut in place is
+ * noticed (not read past its end: SIGBUS) and the ledger rebuilt. */
+static void ledger_from_the_file_checked(void **state)
+{
+	struct fx *x = *state;
+	struct al_store *s = open_store(x, true);
+	history(x, s, true);
+	write_checkpoint(s);
+	store_close(&s);
+	scan_with_the_file_replaced(x, true, &s);
+	if (!s->ckpt.ledger)
+		fail_msg("the ledger section was not read: %s", s->ckpt.ledger_why);
+	assert_non_null(s->ledger);
+	store_close(&s);
+	s = open_store(x, false); /* the junk renamed in: a full replay */
+	write_checkpoint(s);
+	store_close(&s);
+	scan_with_the_file_replaced(x, false, &s);
+	assert_false(s->ckpt.ledger);
+	assert_null(s->ledger);
+	assert_non_null(strstr(s->ckpt.ledger_why, "changed size"));
+	store_close(&s);
+}
+
 static void newer_than_the_log(void **state)
 {
 	struct fx *x = *state;
@@ -477,6 +547,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(version_and_foreign, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_than_the_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(ledger_section_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(ledger_from_the_file_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(written_when_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(candidate_added, setup, teardown),
 	};

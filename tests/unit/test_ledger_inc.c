@@ -293,7 +293,7 @@ static struct al_ledger *save_load(struct al_ledger *l, const struct al_roster *
 	uint8_t *again;
 	size_t n;
 	assert_int_equal(ckpt_write_mem(save_fn, l, bytes, len), AL_OK);
-	struct al_ckpt_reader r = { *bytes, *len, false };
+	struct al_ckpt_reader r = { *bytes, *len, false, NULL, 0 };
 	int rc = ledger_load(ro, &r, &copy, why);
 	if (rc)
 		fail_msg("ledger_load of what ledger_save wrote: %d %s", rc, why);
@@ -383,7 +383,7 @@ static int deliver(struct sim *s, uint64_t seed, int order, struct ledger_stats 
 			bool late = strstr(why, "sorts before what is stable") != NULL;
 			late_rebuilds += late;
 			if (saved && !late) { /* and a state saved before is refused */
-				struct al_ckpt_reader r = { saved, saved_len, false };
+				struct al_ckpt_reader r = { saved, saved_len, false, NULL, 0 };
 				struct al_ledger *old = (struct al_ledger *)1;
 				assert_int_equal(ledger_load(ro, &r, &old, why), AL_E_INVAL);
 				assert_null(old);
@@ -575,7 +575,7 @@ static struct al_ledger *half_added(struct sim *s, struct al_charter **cp, struc
 static int load_damaged(const struct al_roster *ro, const uint8_t *bytes, size_t len,
 			struct al_envelope **rest, size_t n_rest)
 {
-	struct al_ckpt_reader r = { bytes, len, false };
+	struct al_ckpt_reader r = { bytes, len, false, NULL, 0 };
 	struct al_ledger *l = (struct al_ledger *)1;
 	char why[AL_ERRLEN] = "";
 	int rc = ledger_load(ro, &r, &l, why);
@@ -634,7 +634,7 @@ static void test_saved_state_faults(void **state)
 	}
 	assert_true(refused > 0);
 	/* another version */
-	struct al_ckpt_reader r = { bytes, len, false };
+	struct al_ckpt_reader r = { bytes, len, false, NULL, 0 };
 	struct al_ledger *out;
 	bytes[0] = 4;
 	assert_int_equal(ledger_load(ro, &r, &out, why), AL_E_PARSE);
@@ -647,7 +647,7 @@ static void test_saved_state_faults(void **state)
 	assert_int_equal(roster_new(other, &other_ro), AL_OK);
 	for (int i = 0; i < (s->n0 == 3 ? 4 : 3); i++)
 		key_destroy(&ids[i]);
-	r = (struct al_ckpt_reader){ bytes, len, false };
+	r = (struct al_ckpt_reader){ bytes, len, false, NULL, 0 };
 	assert_int_equal(ledger_load(other_ro, &r, &out, why), AL_E_INVAL);
 	assert_non_null(strstr(why, "another alliance"));
 	/* a ledger of a full replay has no incremental state to save */
