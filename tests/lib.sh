@@ -101,6 +101,19 @@ start_alliance() {
 	for n in "$@"; do eventually 20 authoring_open "$n" || return 1; done
 }
 
+# filled_alliance TITLE N: acme, globex and initech with a charter dated
+# 40 days back ($T/charter, signed by all) and a log of N messages over 30
+# days (mklog fill) in acme's home; no daemon started.
+filled_alliance() {
+	init_partners acme globex initech &&
+		"$ROOT/$BUILD/tests/mklog" charter "$T/charter" --title "$1" --created -40d \
+			"$T/acme.card" "$T/globex.card" "$T/initech.card" >/dev/null || return 1
+	local n
+	for n in acme globex initech; do alliancectl charter sign "$T/charter" -H "$T/$n" >/dev/null || return 1; done
+	"$ROOT/$BUILD/tests/mklog" fill "$T/acme" "$T/globex" "$T/initech" --charter "$T/charter" \
+		--count "$2" --days 30 >/dev/null
+}
+
 # eventually SECONDS command...: retry every 0.1 s until it succeeds; the
 # last try's output is shown when it never does.
 eventually() {

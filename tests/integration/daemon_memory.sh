@@ -8,11 +8,7 @@
 PATH="$ROOT/$BUILD/tests:$PATH"
 N=20000
 
-init_partners acme globex initech
-mklog charter "$T/charter" --title Memory --created -40d "$T/acme.card" "$T/globex.card" "$T/initech.card" >/dev/null
-for n in acme globex initech; do alliancectl charter sign "$T/charter" -H "$T/$n" >/dev/null; done
-mklog fill "$T/acme" "$T/globex" "$T/initech" --charter "$T/charter" --count $N --days 30 >/dev/null ||
-	not_ok "mklog fill"
+filled_alliance Memory $N || not_ok "mklog fill"
 check "acme's daemon starts on a log of $N messages" start_daemon acme
 # The feeds index: 8 bytes a message and a block of slack a feed (64, then 16, before).
 fb=$(alliancectl -H "$T/acme" status --json | python3 -c 'import json,sys; a=json.load(sys.stdin)["alliances"][0]; print(a["feeds_bytes"], a["records"])')

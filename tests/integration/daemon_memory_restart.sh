@@ -12,11 +12,7 @@
 PATH="$ROOT/$BUILD/tests:$PATH"
 N=200000
 
-init_partners acme globex initech
-mklog charter "$T/charter" --title Restart --created -40d "$T/acme.card" "$T/globex.card" "$T/initech.card" >/dev/null
-for n in acme globex initech; do alliancectl charter sign "$T/charter" -H "$T/$n" >/dev/null; done
-mklog fill "$T/acme" "$T/globex" "$T/initech" --charter "$T/charter" --count $N --days 30 >/dev/null ||
-	not_ok "mklog fill"
+filled_alliance Restart $N || not_ok "mklog fill"
 # The first start replays the log; its clean stop writes the checkpoint.
 check "acme's daemon starts on a log of $N messages" start_daemon acme
 check "and stops cleanly, writing its checkpoint" stop_daemon acme

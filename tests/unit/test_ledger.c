@@ -75,18 +75,7 @@ static struct al_ref sign(struct fx *x, int a, struct al_body *b, int64_t t)
 			fr[nf++] = (struct al_frontier_entry){ x->ids[k]->sign_pk, last->b.seq,
 							       last->hash };
 	}
-	b->version = AL_FORMAT_VERSION;
-	b->alliance = x->c->id;
-	b->author = x->ids[a]->sign_pk;
-	b->seq = ++x->seq[a];
-	b->has_prev = b->seq > 1;
-	b->prev = x->prev[a];
-	b->timestamp = t;
-	b->frontier = fr;
-	b->n_frontier = nf;
-	struct al_envelope *e = calloc(1, sizeof *e);
-	assert_non_null(e);
-	assert_int_equal(envelope_seal(x->ids[a], b, e), AL_OK);
+	struct al_envelope *e = tu_seal(x->c, x->ids[a], b, ++x->seq[a], &x->prev[a], t, fr, nf);
 	x->prev[a] = e->hash;
 	x->env[x->n++] = e;
 	return (struct al_ref){ b->author, b->seq };

@@ -117,18 +117,7 @@ static struct al_ref sim_sign(struct sim *s, int a, struct al_body *b, int64_t t
 		if (k != a && s->seen[a][k])
 			fr[nf++] = (struct al_frontier_entry){ s->ids[k]->sign_pk, s->seen[a][k],
 				s->env[s->feed[k][s->seen[a][k] - 1]]->hash };
-	b->version = AL_FORMAT_VERSION;
-	b->alliance = s->c->id;
-	b->author = s->ids[a]->sign_pk;
-	b->seq = s->len[a] + 1;
-	b->has_prev = b->seq > 1;
-	b->prev = s->prev[a];
-	b->timestamp = t;
-	b->frontier = fr;
-	b->n_frontier = nf;
-	struct al_envelope *e = calloc(1, sizeof *e);
-	assert_non_null(e);
-	assert_int_equal(envelope_seal(s->ids[a], b, e), AL_OK);
+	struct al_envelope *e = tu_seal(s->c, s->ids[a], b, s->len[a] + 1, &s->prev[a], t, fr, nf);
 	s->prev[a] = e->hash;
 	s->last[a] = t;
 	s->feed[a][s->len[a]++] = s->n;
@@ -734,21 +723,46 @@ static struct al_ref many_sign(struct many *x, int a, struct al_body *b, int64_t
 		if (k != a && x->len[k])
 			fr[nf++] = (struct al_frontier_entry){ x->ids[k]->sign_pk, x->len[k],
 							       x->prev[k] };
-	b->version = AL_FORMAT_VERSION;
-	b->alliance = x->c->id;
-	b->author = x->ids[a]->sign_pk;
-	b->seq = ++x->len[a];
-	b->has_prev = b->seq > 1;
-	b->prev = x->prev[a];
-	b->timestamp = t;
-	b->frontier = fr;
-	b->n_frontier = nf;
-	struct al_envelope *e = calloc(1, sizeof *e);
-	assert_non_null(e);
-	assert_int_equal(envelope_seal(x->ids[a], b, e), AL_OK);
+	struct al_envelope *e = tu_seal(x->c, x->ids[a], b, ++x->len[a], &x->prev[a], t, fr, nf);
 	x->prev[a] = e->hash;
 	x->env[x->n++] = e;
 	return (struct al_ref){ b->author, b->seq };
+}
+
+/* A history of members members (at most MANY), none signed yet. */
+static struct many *many_new(int members)
+{
+	struct many *x = calloc(1, sizeof *x);
+	assert_non_null(x);
+	x->c = tu_charter(members, false, x->ids);
+	assert_int_equal(roster_new(x->c, &x->ro), AL_OK);
+	return x;
+}
+
+static void many_free(struct many *x)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		envelope_clear(x->env[i]);
+		free(x->env[i]);
+	}
+	for (int k = 0; k < MANY; k++)
+		key_destroy(&x->ids[k]);
+	roster_destroy(&x->ro);
+	charter_destroy(&x->c);
+	free(x);
+}
+
+/* The incremental ledger of everything signed, which must be full. */
+static struct al_ledger *many_added(struct many *x, const struct al_ledger *full)
+{
+	struct al_ledger *inc;
+	char why[AL_ERRLEN];
+	assert_int_equal(ledger_new(x->ro, &inc), AL_OK);
+	for (size_t i = 0; i < x->n; i++)
+		assert_int_equal(ledger_add(inc, x->env[i], why), AL_OK);
+	if (!ledger_equal(inc, full, why))
+		fail_msg("incremental != replay: %s", why);
+	return inc;
 }
 
 static struct al_ref many_commit(struct many *x, int a, const char *what, int to0, int to1,
@@ -804,10 +818,7 @@ static void test_compact_commitments(void **state)
 {
 	(void)state;
 	assert_true(sizeof(struct al_cstatus) <= 128); /* 280, and the text apart, before */
-	struct many *x = calloc(1, sizeof *x);
-	assert_non_null(x);
-	x->c = tu_charter(MANY, false, x->ids);
-	assert_int_equal(roster_new(x->c, &x->ro), AL_OK);
+	struct many *x = many_new(MANY);
 	struct al_ref c1 = many_commit(x, 0, "a widget for the last two", 69, 65, T0 + 1000);
 	many_act(x, 65, AL_KIND_RELEASE, c1, T0 + 2000);
 	many_act(x, 69, AL_KIND_RELEASE, c1, T0 + 3000);
@@ -818,11 +829,7 @@ static void test_compact_commitments(void **state)
 	struct al_ledger *full, *inc, *copy;
 	char why[AL_ERRLEN];
 	assert_int_equal(ledger_build(x->ro, x->env, x->n, INT64_MAX, &full), AL_OK);
-	assert_int_equal(ledger_new(x->ro, &inc), AL_OK);
-	for (size_t i = 0; i < x->n; i++)
-		assert_int_equal(ledger_add(inc, x->env[i], why), AL_OK);
-	if (!ledger_equal(inc, full, why))
-		fail_msg("incremental != replay: %s", why);
+	inc = many_added(x, full);
 	for (size_t k = 0; k < MANY; k++)
 		assert_int_equal(full->violations[k], 0);
 	assert_int_equal(full->n_items, 2);
@@ -875,15 +882,7 @@ static void test_compact_commitments(void **state)
 	ledger_destroy(&copy);
 	ledger_destroy(&inc);
 	ledger_destroy(&full);
-	for (size_t i = 0; i < x->n; i++) {
-		envelope_clear(x->env[i]);
-		free(x->env[i]);
-	}
-	for (int k = 0; k < MANY; k++)
-		key_destroy(&x->ids[k]);
-	roster_destroy(&x->ro);
-	charter_destroy(&x->c);
-	free(x);
+	many_free(x);
 }
 
 /* The incremental ledger keeps every message's timestamp compactly (an
@@ -894,10 +893,7 @@ static void test_timestamps_far_apart(void **state)
 {
 	(void)state;
 	const int64_t day = 86400000;
-	struct many *x = calloc(1, sizeof *x);
-	assert_non_null(x);
-	x->c = tu_charter(MANY, false, x->ids);
-	assert_int_equal(roster_new(x->c, &x->ro), AL_OK);
+	struct many *x = many_new(MANY);
 	many_commit(x, 0, "first", 1, -1, T0 + 1000);
 	many_commit(x, 0, "sixty days on", 1, -1, T0 + 60 * day);
 	many_commit(x, 0, "and a moment", 1, -1, T0 + 60 * day + 5);
@@ -908,11 +904,7 @@ static void test_timestamps_far_apart(void **state)
 	assert_int_equal(ledger_build(x->ro, x->env, x->n, INT64_MAX, &full), AL_OK);
 	assert_int_equal(full->n_broken, 1);
 	assert_non_null(strstr(full->broken[0].why, "before m0/3, which its author had seen"));
-	assert_int_equal(ledger_new(x->ro, &inc), AL_OK);
-	for (size_t i = 0; i < x->n; i++)
-		assert_int_equal(ledger_add(inc, x->env[i], why), AL_OK);
-	if (!ledger_equal(inc, full, why))
-		fail_msg("incremental != replay: %s", why);
+	inc = many_added(x, full);
 	uint8_t *bytes;
 	size_t len;
 	copy = save_load(inc, x->ro, &bytes, &len);
@@ -922,15 +914,7 @@ static void test_timestamps_far_apart(void **state)
 	ledger_destroy(&copy);
 	ledger_destroy(&inc);
 	ledger_destroy(&full);
-	for (size_t i = 0; i < x->n; i++) {
-		envelope_clear(x->env[i]);
-		free(x->env[i]);
-	}
-	for (int k = 0; k < MANY; k++)
-		key_destroy(&x->ids[k]);
-	roster_destroy(&x->ro);
-	charter_destroy(&x->c);
-	free(x);
+	many_free(x);
 }
 
 /* Two releases of one commitment by two beneficiaries (a set inline: at
@@ -941,10 +925,7 @@ static void test_timestamps_far_apart(void **state)
 static void test_loaded_tail_undoes_releases(void **state)
 {
 	(void)state;
-	struct many *x = calloc(1, sizeof *x);
-	assert_non_null(x);
-	x->c = tu_charter(4, false, x->ids);
-	assert_int_equal(roster_new(x->c, &x->ro), AL_OK);
+	struct many *x = many_new(4);
 	struct al_ref c1 = many_commit(x, 0, "for two", 1, 2, T0 + 1000);
 	many_act(x, 1, AL_KIND_RELEASE, c1, T0 + 3000);
 	many_act(x, 2, AL_KIND_RELEASE, c1, T0 + 4000);
@@ -981,15 +962,7 @@ static void test_loaded_tail_undoes_releases(void **state)
 	ledger_destroy(&copy);
 	ledger_destroy(&inc);
 	ledger_destroy(&full);
-	for (size_t i = 0; i < x->n; i++) {
-		envelope_clear(x->env[i]);
-		free(x->env[i]);
-	}
-	for (int k = 0; k < 4; k++)
-		key_destroy(&x->ids[k]);
-	roster_destroy(&x->ro);
-	charter_destroy(&x->c);
-	free(x);
+	many_free(x);
 }
 
 int main(void)

@@ -126,6 +126,25 @@ uint64_t tu_commit(struct al_store *s, const struct al_identity *id, int64_t now
 	return ref.seq;
 }
 
+struct al_envelope *tu_seal(const struct al_charter *c, const struct al_identity *id,
+			    struct al_body *b, uint64_t seq, const al_hash *prev, int64_t t,
+			    struct al_frontier_entry *fr, size_t nf)
+{
+	b->version = AL_FORMAT_VERSION;
+	b->alliance = c->id;
+	b->author = id->sign_pk;
+	b->seq = seq;
+	b->has_prev = seq > 1;
+	b->prev = *prev;
+	b->timestamp = t;
+	b->frontier = fr;
+	b->n_frontier = nf;
+	struct al_envelope *e = calloc(1, sizeof *e);
+	assert_non_null(e);
+	assert_int_equal(envelope_seal(id, b, e), AL_OK);
+	return e;
+}
+
 uint8_t *tu_read(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

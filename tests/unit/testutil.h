@@ -31,6 +31,13 @@ struct al_charter *tu_crowd_charter(int n);
 /* Author a commitment by id into s at time now; returns its seq. */
 uint64_t tu_commit(struct al_store *s, const struct al_identity *id, int64_t now);
 
+/* b (its kind and payload set) as id's message seq of charter c's
+ * alliance, after prev (seq > 1), signed at t, having seen fr[0..nf):
+ * the header filled in, sealed into a new envelope (the caller's). */
+struct al_envelope *tu_seal(const struct al_charter *c, const struct al_identity *id,
+			    struct al_body *b, uint64_t seq, const al_hash *prev, int64_t t,
+			    struct al_frontier_entry *fr, size_t nf);
+
 /* Read a whole file / write one. */
 uint8_t *tu_read(const char *path, size_t *len);
 void tu_write(const char *path, const uint8_t *buf, size_t len);
