@@ -13,7 +13,8 @@
  * and the sync points fsync and fdatasync, recorded once they returned.
  * Sockets (the control socket) are not files and are left out.
  *
- * It also records each message part the process hands to zmq_send, before
+ * It also records each message part the process hands to zmq_send (or
+ * zmq_msg_send), before
  * libzmq has it: on a ROUTER socket (for allianced, the replies on its
  * control socket: the acknowledgements) as a reply, on any other (the
  * links to peers) as a send. So the trace says how many sync points had
@@ -1028,15 +1029,12 @@ void sync(void)
 
 /* ------------------------------------------------------------ replies */
 
-int zmq_send(void *sock, const void *buf, size_t len, int flags)
+/* Record a message part handed to zmq_send or zmq_msg_send on sock. */
+static void record_part(void *sock, const void *buf, size_t len, int flags)
 {
-	static int (*real_send)(void *, const void *, size_t, int);
 	static int (*real_getsockopt)(void *, int, void *, size_t *);
-	setup();
-	if (!real_send) {
-		real_send = must_sym("zmq_send");
+	if (!real_getsockopt)
 		real_getsockopt = must_sym("zmq_getsockopt");
-	}
 	int type = 0;
 	size_t size = sizeof type;
 	bool reply = real_getsockopt(sock, ZMQ_TYPE, &type, &size) == 0 && type == ZMQ_ROUTER;
@@ -1051,5 +1049,25 @@ int zmq_send(void *sock, const void *buf, size_t len, int flags)
 		emit(&o);
 		pthread_mutex_unlock(&mu);
 	}
+}
+
+int zmq_send(void *sock, const void *buf, size_t len, int flags)
+{
+	static int (*real_send)(void *, const void *, size_t, int);
+	setup();
+	if (!real_send)
+		real_send = must_sym("zmq_send");
+	record_part(sock, buf, len, flags);
 	return real_send(sock, buf, len, flags);
+}
+
+/* The daemon hands a large reply to libzmq without a copy (zmq_msg_send). */
+int zmq_msg_send(zmq_msg_t *msg, void *sock, int flags)
+{
+	static int (*real_msg_send)(zmq_msg_t *, void *, int);
+	setup();
+	if (!real_msg_send)
+		real_msg_send = must_sym("zmq_msg_send");
+	record_part(sock, zmq_msg_data(msg), zmq_msg_size(msg), flags);
+	return real_msg_send(msg, sock, flags);
 }
