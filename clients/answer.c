@@ -9,6 +9,7 @@
  */
 #include "ctl.h"
 #include "err.h"
+#include "feeds.h"
 #include "home.h"
 #include "ledger.h"
 #include "query.h"
@@ -64,7 +65,7 @@ int ctl_answer(const char *arg, const char *charter_path, const char *sel, bool 
 	if (ctl_load_ledger(arg, charter_path, sel, q->now ? INT64_MAX : q->as_of, verify, &c, &ro,
 			    &l, &m))
 		return CTL_EXIT_FAIL;
-	struct al_msgs msgs = { ctl_log_msg, &m };
+	struct al_msgs msgs = { feeds_body, m.index };
 	query_answer(l, &msgs, q, out, why); /* *out, or why */
 	ctl_log_msgs_close(&m);
 	ledger_destroy(&l);

@@ -126,15 +126,13 @@ int ctl_open_log(const char *arg, const char *charter_path, const char *sel, boo
 		 struct ctl_source *src, struct al_charter **c);
 
 /* The messages of a log read offline, where ctl_load_ledger found them:
- * query.h's al_msgs (ctl_log_msg, with this as its arg). */
+ * query.h's al_msgs is { feeds_body, index } (the index reads the log). */
 struct al_feeds;
 struct al_log;
 struct ctl_log_msgs {
 	struct al_feeds *index; /* (author, seq) -> offset */
 	struct al_log *log;     /* opened to read */
 };
-int ctl_log_msg(void *arg, const al_key *author, uint64_t seq, struct al_body *out,
-		char *why);
 void ctl_log_msgs_close(struct ctl_log_msgs *m);
 
 /* The ledger of the log that arg names (as ctl_open_log; the charter is

@@ -124,23 +124,10 @@ int ctl_open_log(const char *arg, const char *charter_path, const char *sel, boo
 	return 0;
 }
 
-int ctl_log_msg(void *arg, const al_key *author, uint64_t seq, struct al_body *out,
-		char *why)
+/* The index's reader (feeds_reader): the log opened to read. */
+static int read_log(void *arg, uint64_t offset, uint8_t **buf, size_t *len, char *why)
 {
-	const struct ctl_log_msgs *m = arg;
-	uint64_t at = feeds_offset(m->index, author, seq, NULL);
-	uint8_t *buf;
-	size_t len;
-	memset(out, 0, sizeof *out);
-	if (!at)
-		return al_errf(why, AL_E_NOENT, "no message %llu of that feed in the log",
-			       (unsigned long long)seq);
-	int rc = log_read(m->log, at, &buf, &len, why);
-	if (rc == AL_OK) {
-		rc = envelope_body(buf, len, out, why);
-		free(buf);
-	}
-	return rc;
+	return log_read(arg, offset, buf, len, why);
 }
 
 void ctl_log_msgs_close(struct ctl_log_msgs *m)
@@ -177,6 +164,8 @@ int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, 
 		charter_destroy(c);
 		return ctl_error("%s", why);
 	}
+	if (msgs)
+		feeds_reader(msgs->index, read_log, msgs->log);
 	return 0;
 }
 

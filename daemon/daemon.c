@@ -607,8 +607,6 @@ json_t *disk_json(struct daemon *d, int64_t now)
 	return j;
 }
 
-/* Group commit: one fsync per store covers every append of this round;
- * only then are the waiting acknowledgements sent. */
 /* Give the heap's free pages back once the daemon has been quiet for a
  * second after work (requests answered, records appended): batches,
  * replication and answers leave free memory that malloc keeps, about 20 MB
@@ -633,6 +631,8 @@ static void trim_when_idle(struct daemon *d, int64_t now)
 #endif
 }
 
+/* Group commit: one fsync per store covers every append of this round;
+ * only then are the waiting acknowledgements sent. */
 static int flush(struct daemon *d)
 {
 	char why[AL_ERRLEN];

@@ -20,8 +20,6 @@ struct slot {
 	uint64_t v;
 };
 
-#define OFFSET_LIMIT FEEDS_MAX_OFFSET
-
 struct feed {
 	al_key author;
 	size_t n;                /* messages held: seq 1..n */
@@ -179,6 +177,27 @@ int feeds_holds(const struct al_feeds *f, const al_key *author, uint64_t seq, co
 	return rc ? rc : !memcmp(&full, h, AL_HASHLEN);
 }
 
+int feeds_body(void *index, const al_key *author, uint64_t seq, struct al_body *out,
+	       char *why)
+{
+	const struct al_feeds *f = index;
+	const struct slot *x = held(f, author, seq, NULL);
+	memset(out, 0, sizeof *out);
+	if (!x)
+		return al_errf(why, AL_E_NOENT, "no message %" PRIu64 " of that feed in the log", seq);
+	if (!f->read)
+		return al_errf(why, AL_E_INVAL, "no log to read the record at offset %" PRIu64
+			       " from", slot_offset(x));
+	uint8_t *buf;
+	size_t len;
+	int rc = f->read(f->read_arg, slot_offset(x), &buf, &len, why);
+	if (rc == AL_OK) {
+		rc = envelope_body(buf, len, out, why);
+		free(buf);
+	}
+	return rc;
+}
+
 bool feeds_may_hold(const struct al_feeds *f, const al_key *author, uint64_t seq,
 		    const al_hash *h)
 {
@@ -284,7 +303,7 @@ int feeds_add(struct al_feeds *f, const al_key *author, uint64_t seq,
 		memset(fd, 0, sizeof *fd);
 		fd->author = *author;
 	}
-	if (seq != fd->n + 1 || e->offset >= OFFSET_LIMIT || (unsigned)e->kind > 0xff)
+	if (seq != fd->n + 1 || e->offset >= FEEDS_MAX_OFFSET || (unsigned)e->kind > 0xff)
 		return AL_E_INVAL;
 	if (room(fd, fd->n))
 		return AL_E_NOMEM;
@@ -363,9 +382,8 @@ int feeds_save(const struct al_feeds *f, struct al_ckpt_writer *w)
 		rc = ckpt_put(w, fd->author.b, AL_KEYLEN);
 		if (rc == AL_OK)
 			rc = ckpt_put_u64(w, fd->n);
-		for (size_t k = 1; k < fd->n && rc == AL_OK; k++) {
+		for (size_t k = 1; k < fd->n && rc == AL_OK; k++)
 			rc = ckpt_put_u64(w, slot(fd, k)->v);
-		}
 		if (rc == AL_OK)
 			rc = save_head(w, &fd->head);
 	}
@@ -530,9 +548,9 @@ enum al_reason feeds_check_opened(const struct al_roster *ro, const struct al_fe
 	const char *name = ro->generation && ro->generation[k] > 1
 				   ? roster_feed_name(ro, (size_t)k, feed) : m->name;
 	/* Exactly the bytes already held (the hash covers the whole envelope):
-	 * a relayed copy, harmless, and not worth a signature check. */
-	/* Held before the head: its stored prefix, confirmed from the log
-	 * (feeds_holds). Not confirmed (no log, a read error): neither a
+	 * a relayed copy, harmless, and not worth a signature check. Held
+	 * before the head, its stored prefix is confirmed from the log
+	 * (feeds_holds); not confirmed (no log, a read error): neither a
 	 * duplicate nor an equivocation (below). */
 	char err[AL_ERRLEN] = "";
 	int held = feeds_holds(f, &b->author, b->seq, &env->hash, err);

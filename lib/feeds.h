@@ -97,6 +97,14 @@ uint64_t feeds_offset(const struct al_feeds *f, const al_key *author, uint64_t s
 int feeds_holds(const struct al_feeds *f, const al_key *author, uint64_t seq, const al_hash *h,
 		char *why);
 
+/* The body of the message held at (author, seq), read through the
+ * index's reader and parsed (envelope_body: nothing checked again), into
+ * *out (the caller's: msg_body_clear). An al_msgs body function
+ * (query.h) whose arg is the index. 0, AL_E_NOENT (not held), or what the
+ * reader or the parse returned, with why. */
+int feeds_body(void *index, const al_key *author, uint64_t seq, struct al_body *out,
+	       char *why);
+
 /* feeds_holds by the stored prefix alone: false when (author, seq) is
  * certainly not held as h, true when it may be. Only for hints (a
  * verify_skip_fn: the verdict is feeds_check's); reads nothing, so it may

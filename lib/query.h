@@ -22,8 +22,9 @@
  * in the order it names them stay in the log. body reads the body of
  * message (author, seq) of the ledger's log into *out (the caller's:
  * msg_body_clear; envelope_body, nothing checked again): 0, or an error
- * with why. The daemon reads its store (store_get), alliancectl offline
- * the log file it built the ledger from (ctl_load_ledger). */
+ * with why. feeds_body reads it where a feeds index says: the daemon's
+ * store's, or the one alliancectl built offline from the log file it
+ * read the ledger from (ctl_load_ledger). */
 struct al_msgs {
 	int (*body)(void *arg, const al_key *author, uint64_t seq, struct al_body *out,
 		    char *why);
