@@ -9,6 +9,7 @@
 #include "charter.h"
 #include "err.h"
 #include "grow.h"
+#include "hex.h"
 #include "roster.h"
 #include "when.h"
 
@@ -226,6 +227,38 @@ int query_dump(const struct al_ledger *l, const struct al_msgs *msgs, const stru
 	return AL_OK;
 }
 
+int query_alliance(const struct al_ledger *l, int64_t as_of, json_t **out, char *why)
+{
+	const struct al_charter *c = l->c;
+	const struct al_roster *ro = l->ro;
+	char id[2 * AL_HASHLEN + 1], at[AL_WHENLEN], created[AL_WHENLEN];
+	json_t *objectives = json_array(), *members = json_array();
+	for (size_t i = 0; i < c->n_objectives; i++)
+		json_array_append_new(objectives, json_string(c->objectives[i]));
+	for (size_t i = 0; i < l->n_order; i++) {
+		size_t m = l->order[i];
+		json_t *keys = json_array();
+		char key[2 * AL_KEYLEN + 1];
+		/* Every key that acted for this member: its first, then each
+		 * replacement in the order the roster holds them. */
+		for (size_t k = 0; k < l->n_members; k++)
+			if (l->party[k] == m)
+				json_array_append_new(keys, json_string(hex_encode(
+					ro->members[k].sign_key.b, AL_KEYLEN, key)));
+		json_array_append_new(members, json_pack("{s:s, s:s, s:o, s:s, s:b}", "name",
+			ro->members[m].name, "key", json_string_value(json_array_get(keys, 0)), "keys",
+			keys, "standing", roster_standing_name(l->standing[m]), "founder",
+			m < c->n_members));
+	}
+	*out = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o}", "id",
+			 hex_encode(c->id.b, AL_HASHLEN, id), "title", c->title, "objectives",
+			 objectives, "scope", c->scope ? c->scope : "", "created",
+			 when_format(c->created, created), "as_of", when_format(as_of, at),
+			 "age_days", num((double)(as_of - c->created) / 86400000.0), "members",
+			 members);
+	return *out ? AL_OK : al_errf(why, AL_E_NOMEM, "out of memory");
+}
+
 int query_answer(const struct al_ledger *l, const struct al_msgs *msgs, const struct al_query *q,
 		 json_t **out, char *why)
 {
@@ -234,5 +267,7 @@ int query_answer(const struct al_ledger *l, const struct al_msgs *msgs, const st
 		return query_trust(l, q->as_of, q->name, out, why);
 	if (!strcmp(q->what, "commitments"))
 		return query_commitments(l, msgs, q->as_of, q->state, out, why);
-	return al_errf(why, AL_E_INVAL, "no query '%s' (trust, commitments)", q->what);
+	if (!strcmp(q->what, "alliance"))
+		return query_alliance(l, q->as_of, out, why);
+	return al_errf(why, AL_E_INVAL, "no query '%s' (trust, commitments, alliance)", q->what);
 }

@@ -31,7 +31,7 @@ struct al_msgs {
 	void *arg;
 };
 
-/* The answer to q (q->what: "trust" or "commitments") from ledger l and
+/* The answer to q (q->what: "trust", "commitments" or "alliance") from ledger l and
  * the messages it was built from (msgs), as of q->as_of, into *out (the
  * caller's, json_decref it). 0, or AL_E_INVAL with why naming the bad
  * value and the choices (an unknown query, member or state), AL_E_NOMEM,
@@ -63,5 +63,13 @@ json_t *query_trust_table(const struct al_roster *ro, const struct al_trust *t);
  * those in it ("what" and "to" from each one's message: msgs->body). */
 int query_commitments(const struct al_ledger *l, const struct al_msgs *msgs, int64_t as_of,
 		      const char *state, json_t **out, char *why);
+
+/* alliance: what the alliance is, as of as_of: {id (hex), title,
+ * objectives, scope, created, as_of, age_days, members: [{name, key (the
+ * hex signing key of its first keys), keys (every key that acted for it),
+ * standing, founder}]} in the ledger's order. What a report's header and
+ * the portfolio show; a partner firm is recognised across alliances by
+ * its keys. */
+int query_alliance(const struct al_ledger *l, int64_t as_of, json_t **out, char *why);
 
 #endif
