@@ -1,0 +1,250 @@
+/* portfolio_cmd.c: alliancectl portfolio: every alliance this home has
+ * joined, and every partner firm across them. Each alliance is asked
+ * the queries alliance, commitments and trust as trust and commitments
+ * ask them (answer.c: the daemon of the home when one runs, else the
+ * log), all for one evaluation time; lib/portfolio.c makes the document,
+ * printed as JSON or as text. */
+#include "ctl.h"
+#include "err.h"
+#include "hex.h"
+#include "home.h"
+#include "portfolio.h"
+#include "when.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char portfolio_usage[] =
+	"usage: alliancectl portfolio [-H HOME] [--as-of WHEN] [--offline] [--json]\n\n"
+	"Every alliance this home has joined (HOME/alliances), and every partner\n"
+	"firm across them. Per alliance: its id, title and members, its\n"
+	"commitments open (proposed, accepted or overdue), overdue and missed, what\n"
+	"this firm owes (the value of the open commitments it promised) and is\n"
+	"owed (its share, value / number of beneficiaries, of the open commitments\n"
+	"promised to it), and each member's trust, uncertainty and warnings. Per\n"
+	"partner firm, recognised by its signing keys (a firm that replaced its\n"
+	"keys is one firm), its record in every alliance it shares with this home\n"
+	"and the totals. Every number is what 'trust --json' and 'commitments\n"
+	"--json' print for the alliance at the same --as-of: the same queries,\n"
+	"answered by the daemon when it runs, else from the logs. A home that\n"
+	"joined nothing gets an empty portfolio (exit 0). docs/portfolio.md has\n"
+	"the rules.\n\n"
+	"  --as-of WHEN    evaluate every alliance at this time (ISO-8601 or\n"
+	"                  +/-duration; default now)\n"
+	"  --offline       read the logs even when the daemon runs\n"
+	"  --json          one document: {as_of, home: {name, key},\n"
+	"                  alliances: [{id, title, as_of, age_days, me, members,\n"
+	"                  commitments: {total, open, proposed, accepted, overdue,\n"
+	"                  missed}, owes, owed, trust: [trust --json's rows with\n"
+	"                  key and me]}],\n"
+	"                  partners: [{key, keys, names, alliances: [trust --json's\n"
+	"                  row with alliance, title, open, overdue, owes_us,\n"
+	"                  owed_by_us], totals: {alliances, fulfilled, late, missed,\n"
+	"                  disputed, given, received, open, overdue, owes_us,\n"
+	"                  owed_by_us, warnings}}]}\n";
+
+static double real(const json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
+static long long integer(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+/* One alliance's block: who, what is open and owed, the trust table. */
+static void alliance_print(const json_t *a, const char *home)
+{
+	const json_t *c = json_object_get(a, "commitments"), *m, *r, *w;
+	size_t i, k;
+	printf("ALLIANCE %s  (id %.16s, %.1f days old)\n", str(a, "title"), str(a, "id"),
+	       real(a, "age_days"));
+	printf("  members:");
+	json_array_foreach(json_object_get(a, "members"), i, m)
+		printf("%s %s%s", i ? "," : "", str(m, "name"),
+		       json_is_true(json_object_get(m, "me")) ? " (this firm)" : "");
+	printf("\n  commitments: %lld open (%lld proposed, %lld accepted, %lld overdue), "
+	       "%lld missed, %lld in all\n", integer(c, "open"), integer(c, "proposed"),
+	       integer(c, "accepted"), integer(c, "overdue"), integer(c, "missed"),
+	       integer(c, "total"));
+	if (json_is_string(json_object_get(a, "me")))
+		printf("  %s owes %.2f and is owed %.2f (open commitments)\n", str(a, "me"),
+		       real(a, "owes"), real(a, "owed"));
+	else
+		printf("  %s is not a member of this alliance (not yet, or no longer)\n", home);
+	printf("  %-16s %7s %7s %5s %5s %6s %10s %10s\n", "PARTNER", "TRUST", "UNCERT", "FULF",
+	       "LATE", "MISSED", "GIVEN", "RECEIVED");
+	json_array_foreach(json_object_get(a, "trust"), i, r) {
+		if (json_is_true(json_object_get(r, "me")))
+			continue;
+		printf("  %-16s %7.4f %7.4f %5lld %5lld %6lld %10.2f %10.2f\n", str(r, "partner"),
+		       real(r, "trust"), real(r, "uncertainty"), integer(r, "fulfilled"),
+		       integer(r, "late"), integer(r, "missed"), real(r, "given"),
+		       real(r, "received"));
+	}
+	json_array_foreach(json_object_get(a, "trust"), i, r)
+		json_array_foreach(json_object_get(r, "warnings"), k, w)
+			printf("  WARNING %s: %s\n", str(r, "partner"), json_string_value(w));
+}
+
+/* The partners across alliances: a line per alliance, then the totals. */
+static void partners_print(const json_t *partners)
+{
+	const json_t *p, *r;
+	size_t i, k;
+	printf("PARTNERS ACROSS ALLIANCES\n");
+	printf("%-16s %-20s %7s %7s %5s %5s %6s %5s %7s %10s %10s %10s %10s\n", "PARTNER",
+	       "ALLIANCE", "TRUST", "UNCERT", "FULF", "LATE", "MISSED", "OPEN", "OVERDUE",
+	       "GIVEN", "RECEIVED", "OWES-US", "WE-OWE");
+	json_array_foreach(partners, i, p) {
+		const json_t *t = json_object_get(p, "totals");
+		json_array_foreach(json_object_get(p, "alliances"), k, r)
+			printf("%-16s %-20.20s %7.4f %7.4f %5lld %5lld %6lld %5lld %7lld %10.2f "
+			       "%10.2f %10.2f %10.2f\n", str(r, "partner"), str(r, "title"),
+			       real(r, "trust"), real(r, "uncertainty"), integer(r, "fulfilled"),
+			       integer(r, "late"), integer(r, "missed"), integer(r, "open"),
+			       integer(r, "overdue"), real(r, "given"), real(r, "received"),
+			       real(r, "owes_us"), real(r, "owed_by_us"));
+		printf("%-16s %-20s %7s %7s %5lld %5lld %6lld %5lld %7lld %10.2f %10.2f %10.2f "
+		       "%10.2f\n", "", "total", "", "", integer(t, "fulfilled"), integer(t, "late"),
+		       integer(t, "missed"), integer(t, "open"), integer(t, "overdue"),
+		       real(t, "given"), real(t, "received"), real(t, "owes_us"),
+		       real(t, "owed_by_us"));
+	}
+}
+
+/* The text view of the document, escaped in place (names, titles and
+ * warnings are the members' text). */
+static int portfolio_print(json_t *doc)
+{
+	const json_t *a;
+	size_t i;
+	if (ctl_json_escape(doc))
+		return ctl_error("out of memory");
+	const json_t *home = json_object_get(doc, "home");
+	const json_t *alliances = json_object_get(doc, "alliances");
+	printf("PORTFOLIO of %s (key %.16s) as of %s: %zu alliance%s, %zu partner firm%s\n",
+	       str(home, "name"), str(home, "key"), str(doc, "as_of"), json_array_size(alliances),
+	       json_array_size(alliances) == 1 ? "" : "s",
+	       json_array_size(json_object_get(doc, "partners")),
+	       json_array_size(json_object_get(doc, "partners")) == 1 ? "" : "s");
+	if (!json_array_size(alliances)) {
+		printf("this home has joined no alliance yet (run 'alliancectl join CHARTER')\n");
+		return 0;
+	}
+	json_array_foreach(alliances, i, a) {
+		printf("\n");
+		alliance_print(a, str(home, "name"));
+	}
+	printf("\n");
+	partners_print(json_object_get(doc, "partners"));
+	return 0;
+}
+
+/* The three answers about alliance sel (its hex id) of home. */
+static int ask(const char *home, const char *sel, bool offline, struct al_query *q,
+	       json_t *ans[3])
+{
+	static const char *const what[3] = { "alliance", "commitments", "trust" };
+	char why[AL_ERRLEN];
+	for (int i = 0; i < 3; i++) {
+		q->what = (char *)what[i];
+		if (ctl_answer(home, NULL, sel, offline, false, q, &ans[i], why, NULL))
+			return CTL_EXIT_FAIL;
+		if (!ans[i])
+			return ctl_error("alliance %s of home '%s': %s", sel, home, why);
+	}
+	return 0;
+}
+
+int cmd_portfolio(int argc, char **argv)
+{
+	enum { O_JSON = 256, O_ASOF, O_OFFLINE };
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, O_JSON },
+		{ "as-of", required_argument, NULL, O_ASOF },
+		{ "offline", no_argument, NULL, O_OFFLINE },
+		{ "home", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *home_opt = NULL;
+	int opt, json = 0;
+	bool offline = false;
+	struct al_query q = { .as_of = when_now(), .now = true, .name = (char *)"",
+			      .state = (char *)"" };
+	char why[AL_ERRLEN];
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hH:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h': fputs(portfolio_usage, stdout); return 0;
+		case 'H': home_opt = optarg; break;
+		case O_JSON: json = 1; break;
+		case O_OFFLINE: offline = true; break;
+		case O_ASOF:
+			if (when_parse(optarg, when_now(), &q.as_of, why))
+				return ctl_usage("portfolio", "--as-of: %s", why);
+			q.now = false;
+			break;
+		default: return ctl_usage("portfolio", "bad option");
+		}
+	}
+	if (optind < argc)
+		return ctl_usage("portfolio", "unexpected argument '%s' (give the home with -H HOME)",
+				 argv[optind]);
+	const char *dir = ctl_home(home_opt);
+	if (!dir)
+		return CTL_EXIT_USAGE;
+
+	/* This firm: the home's member, by its signing key. */
+	struct al_home *h;
+	if (home_open(dir, &h, why))
+		return ctl_error("%s", why);
+	char key[2 * AL_KEYLEN + 1], name[sizeof h->self.name];
+	hex_encode(h->self.sign_key.b, AL_KEYLEN, key);
+	snprintf(name, sizeof name, "%s", h->self.name);
+	home_close(&h);
+
+	al_hash *ids;
+	size_t n;
+	if (home_alliances(dir, &ids, &n, why))
+		return ctl_error("%s", why);
+	struct al_portfolio_in *in = calloc(n ? n : 1, sizeof *in);
+	json_t **ans = calloc(3 * n + 1, sizeof *ans);
+	int rc = in && ans ? 0 : ctl_error("out of memory");
+	for (size_t i = 0; !rc && i < n; i++) {
+		char sel[2 * AL_HASHLEN + 1];
+		hex_encode(ids[i].b, AL_HASHLEN, sel);
+		rc = ask(dir, sel, offline, &q, &ans[3 * i]);
+		in[i] = (struct al_portfolio_in){ ans[3 * i], ans[3 * i + 1], ans[3 * i + 2] };
+	}
+	json_t *doc = NULL;
+	if (!rc) {
+		char at[AL_WHENLEN];
+		doc = portfolio_build(when_format(q.as_of, at), name, key, in, n);
+		if (!doc)
+			rc = ctl_error("cannot make the portfolio of home '%s': out of memory, or an "
+				       "answer lacks a member's keys", dir);
+	}
+	for (size_t i = 0; ans && i < 3 * n; i++)
+		json_decref(ans[i]);
+	free(ans);
+	free(in);
+	free(ids);
+	if (rc)
+		return rc;
+	if (json)
+		return ctl_print_json(doc);
+	rc = portfolio_print(doc);
+	json_decref(doc);
+	return rc;
+}
