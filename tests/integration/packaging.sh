@@ -188,6 +188,8 @@ completes "alliancectl commitments --state <TAB> gives states" overdue alliancec
 completes "alliancectl commit ... --<TAB> includes --value" --value alliancectl commit x --to b --due +1d --
 completes "alliancectl commit ... --k<TAB> gives --key" --key alliancectl commit x --to b --due +1d --k
 completes "alliancectl accept ID --<TAB> includes --key" --key alliancectl accept acme/1 --
+completes "alliancectl po<TAB> gives portfolio" portfolio alliancectl po
+completes "alliancectl portfolio --<TAB> includes --offline" --offline alliancectl portfolio --
 completes "allianced <TAB> includes check" check allianced ''
 completes "allianced init --<TAB> includes --advertise" --advertise allianced init x --
 completes "allianced run <TAB> gives directories" homeA allianced run home
