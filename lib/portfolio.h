@@ -32,7 +32,8 @@ struct al_portfolio_in {
  * the n alliances of in (any order: they are shown by title, then id):
  *   {"as_of", "home": {"name", "key"}, "alliances": [...], "partners": [...]}
  * (docs/portfolio.md). The caller's (json_decref), or NULL when memory ran
- * out or an answer lacks what the document needs (a member without keys). */
+ * out or an answer lacks what the document needs (a trust row whose member
+ * the alliance answer does not list, or lists without keys). */
 json_t *portfolio_build(const char *as_of, const char *home_name, const char *home_key,
 			const struct al_portfolio_in *in, size_t n);
 
