@@ -250,12 +250,14 @@ int query_alliance(const struct al_ledger *l, int64_t as_of, json_t **out, char 
 			keys, "standing", roster_standing_name(l->standing[m]), "founder",
 			m < c->n_members));
 	}
-	*out = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o}", "id",
+	/* warn_trust: the threshold of the trust warning then in effect (the
+	 * charter's, as amended), which a report's trust chart marks. */
+	*out = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o}", "id",
 			 hex_encode(c->id.b, AL_HASHLEN, id), "title", c->title, "objectives",
 			 objectives, "scope", c->scope ? c->scope : "", "created",
 			 when_format(c->created, created), "as_of", when_format(as_of, at),
 			 "age_days", num((double)(as_of - c->created) / 86400000.0), "members",
-			 members);
+			 members, "warn_trust", num(l->params.warn_trust / 1000.0));
 	return *out ? AL_OK : al_errf(why, AL_E_NOMEM, "out of memory");
 }
 

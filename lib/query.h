@@ -67,9 +67,10 @@ int query_commitments(const struct al_ledger *l, const struct al_msgs *msgs, int
 /* alliance: what the alliance is, as of as_of: {id (hex), title,
  * objectives, scope, created, as_of, age_days, members: [{name, key (the
  * hex signing key of its first keys), keys (every key that acted for it),
- * standing, founder}]} in the ledger's order. What a report's header and
- * the portfolio show; a partner firm is recognised across alliances by
- * its keys. */
+ * standing, founder}]} in the ledger's order, warn_trust (the trust
+ * warning's threshold in effect, 0..1). What a report's header and the
+ * portfolio show; a partner firm is recognised across alliances by its
+ * keys. */
 int query_alliance(const struct al_ledger *l, int64_t as_of, json_t **out, char *why);
 
 #endif
