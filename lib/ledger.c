@@ -1806,36 +1806,147 @@ int ledger_of_log(const char *path, struct al_roster *ro, int64_t as_of,
 	return ledger_of_log_index(path, ro, as_of, check, out, NULL, why);
 }
 
+/* Read the log at path into o: every record (TRUSTED), or those that pass
+ * validation in order (with check; OWN: signatures taken as checked). */
+static int open_log(const char *path, enum al_ledger_check check, struct opened *o, char *why)
+{
+	struct al_verify *pool = NULL;
+	int rc = check != AL_LEDGER_TRUSTED ? feeds_new(&o->feeds) : AL_OK;
+	if (rc == AL_OK && check == AL_LEDGER_VERIFY) /* every signature, on every core */
+		rc = verify_new(0, &pool);
+	if (rc == AL_OK)
+		rc = pool ? verify_scan(pool, path, verified_record, skip_fault, o, why)
+			  : log_scan(path, open_record, o->feeds ? skip_fault : NULL, o, why);
+	verify_destroy(&pool);
+	return rc == AL_E_NOMEM ? al_errf(why, rc, "out of memory") : rc;
+}
+
+static void opened_clear(struct opened *o)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		envelope_clear(o->env[i]);
+		free(o->env[i]);
+	}
+	free(o->env);
+	o->env = NULL;
+	o->n = o->cap = 0;
+	feeds_destroy(&o->feeds);
+}
+
 int ledger_of_log_index(const char *path, struct al_roster *ro, int64_t as_of,
 			enum al_ledger_check check, struct al_ledger **out, struct al_feeds **index,
 			char *why)
 {
 	struct opened o = { ro, NULL, check == AL_LEDGER_OWN, NULL, 0, 0 };
-	struct al_verify *pool = NULL;
-	int rc = check != AL_LEDGER_TRUSTED ? feeds_new(&o.feeds) : AL_OK;
 	*out = NULL;
 	if (index)
 		*index = NULL;
-	if (rc == AL_OK && check == AL_LEDGER_VERIFY) /* every signature, on every core */
-		rc = verify_new(0, &pool);
-	if (rc == AL_OK)
-		rc = pool ? verify_scan(pool, path, verified_record, skip_fault, &o, why)
-			  : log_scan(path, open_record, o.feeds ? skip_fault : NULL, &o, why);
-	verify_destroy(&pool);
+	int rc = open_log(path, check, &o, why);
 	if (rc == AL_OK && (rc = ledger_build(ro, o.env, o.n, as_of, out)))
 		al_errf(why, rc, "out of memory");
-	else if (rc == AL_E_NOMEM)
-		al_errf(why, rc, "out of memory");
-	for (size_t i = 0; i < o.n; i++) {
-		envelope_clear(o.env[i]);
-		free(o.env[i]);
-	}
-	free(o.env);
 	if (rc == AL_OK && index) {
 		*index = o.feeds;
 		o.feeds = NULL;
 	}
-	feeds_destroy(&o.feeds);
+	opened_clear(&o);
+	return rc;
+}
+
+/* A message of the series, where the merge of the feeds puts it. */
+struct series_msg {
+	int64_t at;
+	const al_key *author;
+	uint64_t seq;
+	const struct al_envelope *e;
+};
+
+/* By timestamp, then author and seq: each feed stays in sequence (its
+ * timestamps never decrease), and ties go in the canonical order, so the
+ * incremental ledger applies nearly every message where it sorts last. */
+static int by_time(const void *pa, const void *pb)
+{
+	const struct series_msg *a = pa, *b = pb;
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	int c = memcmp(a->author, b->author, sizeof *a->author);
+	return c ? c : a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* A new incremental ledger of ro holding the first n messages of m
+ * (held: each feed's whole length in the log, ledger_expect). A rebuild
+ * that asks to be rebuilt again means the log cannot be replayed. */
+static int series_ledger(const struct al_roster *ro, const uint64_t *held,
+			 const struct series_msg *m, size_t n, struct al_ledger **out, char *why)
+{
+	int rc = ledger_new(ro, out);
+	if (rc == AL_OK)
+		rc = ledger_expect(*out, held);
+	for (size_t i = 0; rc == AL_OK && i < n; i++)
+		rc = ledger_add(*out, m[i].e, why);
+	if (rc == AL_E_NOMEM)
+		al_errf(why, rc, "out of memory");
+	else if (rc == LEDGER_REBUILD)
+		rc = al_errf(why, AL_E_FAILED, "the ledger of the log cannot be rebuilt: %s", why);
+	if (rc)
+		ledger_destroy(out);
+	return rc;
+}
+
+int ledger_of_log_series(const char *path, struct al_roster *ro, enum al_ledger_check check,
+			 const int64_t *points, size_t n_points, ledger_point_fn *fn, void *arg,
+			 char *why)
+{
+	struct opened o = { ro, NULL, check == AL_LEDGER_OWN, NULL, 0, 0 };
+	struct series_msg *m = NULL;
+	uint64_t *held = NULL;
+	struct al_ledger *l = NULL;
+	size_t n = 0, next = 0;
+	for (size_t p = 1; p < n_points; p++)
+		if (points[p] < points[p - 1])
+			return al_errf(why, AL_E_INVAL, "the points of a series must ascend");
+	/* The whole log first: its amendments make the roster every point is
+	 * evaluated over, as ledger_of_log's as_of is. */
+	int rc = open_log(path, check, &o, why);
+	if (rc)
+		goto out;
+	if (!(m = malloc((o.n ? o.n : 1) * sizeof *m)) ||
+	    !(held = calloc(ro->n_members ? ro->n_members : 1, sizeof *held))) {
+		rc = al_errf(why, AL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < o.n; i++) {
+		const struct al_body *b = &o.env[i]->b;
+		long k = roster_index(ro, &b->author);
+		if (k < 0 || b->seq > roster_feed_end(ro, (size_t)k))
+			continue; /* not replayed (ledger_build's replayed()) */
+		m[n++] = (struct series_msg){ b->timestamp, &b->author, b->seq, o.env[i] };
+		held[k]++;
+	}
+	qsort(m, n, sizeof *m, by_time);
+	if ((rc = series_ledger(ro, held, m, 0, &l, why)))
+		goto out;
+	for (size_t p = 0; p < n_points; p++) {
+		/* Every message signed at or before the point, none after: a
+		 * prefix of each feed, so the ledger is ledger_build's as of it. */
+		for (; next < n && m[next].at <= points[p]; next++) {
+			rc = ledger_add(l, m[next].e, why);
+			if (rc == LEDGER_REBUILD) { /* out of memory, or its roster moved */
+				ledger_destroy(&l);
+				rc = series_ledger(ro, held, m, next + 1, &l, why);
+			} else if (rc == AL_E_NOMEM) {
+				al_errf(why, rc, "out of memory");
+			}
+			if (rc)
+				goto out;
+		}
+		if ((rc = fn(arg, l, points[p], why)))
+			goto out;
+	}
+out:
+	ledger_destroy(&l);
+	free(held);
+	free(m);
+	opened_clear(&o);
 	return rc;
 }
 

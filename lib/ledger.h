@@ -286,6 +286,19 @@ int ledger_of_log_index(const char *path, struct al_roster *ro, int64_t as_of,
 			enum al_ledger_check check, struct al_ledger **out, struct al_feeds **index,
 			char *why);
 
+/* The ledger of the log at path as of each of n points (ascending), in
+ * one pass: fn(arg, l, point, why) is called once a point, in order, with
+ * l (borrowed for the call) equal to ledger_of_log's as of that point.
+ * The log is read once (checked as ledger_of_log does, its amendments
+ * noted in ro), then one incremental ledger takes the messages in
+ * timestamp order: those signed at or before a point are a prefix of each
+ * feed. 0, what fn returned (fn sets why), or AL_E_INVAL, AL_E_FAILED,
+ * AL_E_NOMEM or the log's error, with why. */
+typedef int ledger_point_fn(void *arg, const struct al_ledger *l, int64_t point, char *why);
+int ledger_of_log_series(const char *path, struct al_roster *ro, enum al_ledger_check check,
+			 const int64_t *points, size_t n, ledger_point_fn *fn, void *arg,
+			 char *why);
+
 /* The ledger of everything store s holds (reads every record). */
 struct al_store;
 int ledger_from_store(struct al_store *s, struct al_ledger **out, char *why);

@@ -4,6 +4,7 @@
 #include "query.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "charter.h"
@@ -259,6 +260,84 @@ int query_alliance(const struct al_ledger *l, int64_t as_of, json_t **out, char 
 			 "age_days", num((double)(as_of - c->created) / 86400000.0), "members",
 			 members, "warn_trust", num(l->params.warn_trust / 1000.0));
 	return *out ? AL_OK : al_errf(why, AL_E_NOMEM, "out of memory");
+
+int query_series_points(const struct al_charter *c, const struct al_query *q, int64_t **points,
+			size_t *n, char *why)
+{
+	char a[AL_WHENLEN], b[AL_WHENLEN], d[AL_WHENLEN], e[AL_WHENLEN];
+	int64_t since = q->since ? q->since : c->created;
+	*points = NULL;
+	*n = 0;
+	if (!q->step)
+		return al_errf(why, AL_E_INVAL, "--series: the step must be a positive duration, "
+			       "not 0 (e.g. --series 1d)");
+	if (since > q->as_of)
+		return al_errf(why, AL_E_INVAL, "%s %s is after --as-of %s: give a --since at or "
+			       "before it", q->since ? "--since" : "the charter's creation (the "
+			       "default --since)", when_format(since, a), when_format(q->as_of, b));
+	/* In unsigned arithmetic: a span of the years 0 to 9999 fits, a step
+	 * past the end of time is one point and as_of. */
+	uint64_t span = (uint64_t)q->as_of - (uint64_t)since;
+	uint64_t step = q->step > UINT64_MAX / 1000 ? UINT64_MAX : q->step * 1000;
+	uint64_t count = span / step + 1 + (span % step != 0);
+	if (count > QUERY_SERIES_MAX) {
+		/* The least whole minutes, hours or days that fit. */
+		uint64_t fit = (span / 1000 + QUERY_SERIES_MAX - 2) / (QUERY_SERIES_MAX - 1);
+		uint64_t unit = fit > 86400 ? 86400 : fit > 3600 ? 3600 : fit > 60 ? 60 : 1;
+		return al_errf(why, AL_E_INVAL, "--series %s from %s to %s makes %llu points, more "
+			       "than %d: give a larger step (e.g. --series %s) or a later --since",
+			       duration_format(q->step, d), when_format(since, a),
+			       when_format(q->as_of, b), (unsigned long long)count,
+			       QUERY_SERIES_MAX, duration_format((fit + unit - 1) / unit * unit,
+								 e));
+	}
+	if (!(*points = malloc(count * sizeof **points)))
+		return al_errf(why, AL_E_NOMEM, "out of memory");
+	for (uint64_t i = 0; i <= span / step; i++) /* i x step never passes span */
+		(*points)[(*n)++] = (int64_t)((uint64_t)since + i * step);
+	if (span % step)
+		(*points)[(*n)++] = q->as_of;
+	return AL_OK;
+}
+
+/* ledger_of_log_series' call at each point: its table, as query_trust
+ * gives it, each row with "as_of", appended to the array arg. */
+static int series_point(void *arg, const struct al_ledger *l, int64_t point, char *why)
+{
+	char at[AL_WHENLEN];
+	json_t *rows, *row;
+	size_t i;
+	int rc = query_trust(l, point, "", &rows, why);
+	if (rc)
+		return rc;
+	json_array_foreach(rows, i, row)
+		if (json_object_set_new(row, "as_of", json_string(when_format(point, at))))
+			rc = AL_E_NOMEM;
+	if (rc || json_array_extend(arg, rows))
+		rc = al_errf(why, AL_E_NOMEM, "out of memory");
+	json_decref(rows);
+	return rc;
+}
+
+int query_series(const char *path, struct al_roster *ro, enum al_ledger_check check,
+		 const struct al_query *q, json_t **out, char *why)
+{
+	int64_t *points;
+	size_t n;
+	*out = NULL;
+	int rc = query_series_points(ro->c, q, &points, &n, why);
+	if (rc)
+		return rc;
+	json_t *all = json_array();
+	rc = all ? ledger_of_log_series(path, ro, check, points, n, series_point, all, why)
+		 : al_errf(why, AL_E_NOMEM, "out of memory");
+	free(points);
+	if (rc) {
+		json_decref(all); /* never a series with a point missing */
+		return rc;
+	}
+	*out = all;
+	return AL_OK;
 }
 
 int query_answer(const struct al_ledger *l, const struct al_msgs *msgs, const struct al_query *q,
@@ -271,5 +350,8 @@ int query_answer(const struct al_ledger *l, const struct al_msgs *msgs, const st
 		return query_commitments(l, msgs, q->as_of, q->state, out, why);
 	if (!strcmp(q->what, "alliance"))
 		return query_alliance(l, q->as_of, out, why);
-	return al_errf(why, AL_E_INVAL, "no query '%s' (trust, commitments, alliance)", q->what);
+	if (!strcmp(q->what, "series"))
+		return al_errf(why, AL_E_INVAL, "the series is answered from the log, not a ledger: "
+			       "query_series");
+	return al_errf(why, AL_E_INVAL, "no query '%s' (trust, commitments, alliance, series)", q->what);
 }

@@ -73,4 +73,24 @@ int query_commitments(const struct al_ledger *l, const struct al_msgs *msgs, int
  * keys. */
 int query_alliance(const struct al_ledger *l, int64_t as_of, json_t **out, char *why);
 
+/* series: the trust table at every point of q (query_series_points), as
+ * one flat array ordered by point, then the table's order: each row the
+ * one query_trust gives as of that point (trust --as-of POINT), with
+ * "as_of" (ISO) added. The one query that reads a log, and needs no
+ * ledger: it makes its own, in one pass over the log at path
+ * (ledger_of_log_series, with check; ro as ledger_of_log takes it). 0, or
+ * AL_E_INVAL with why (query_series_points'), or the log's error. */
+int query_series(const char *path, struct al_roster *ro, enum al_ledger_check check,
+		 const struct al_query *q, json_t **out, char *why);
+
+/* The points of series q over charter c: q->since (0: c->created), then
+ * every q->step seconds, up to and including q->as_of (the last point is
+ * q->as_of when it is not on a step), into *points (the caller's, free
+ * it; *n of them). 0, or AL_E_INVAL with why naming the bad value and the
+ * fix (a step of 0, since after as_of, more than QUERY_SERIES_MAX points),
+ * or AL_E_NOMEM. */
+#define QUERY_SERIES_MAX 10000
+int query_series_points(const struct al_charter *c, const struct al_query *q, int64_t **points,
+			size_t *n, char *why);
+
 #endif

@@ -30,8 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
+#include "log.h"
 #include "envelope.h"
 #include "err.h"
 #include "ledger.h"
@@ -254,6 +256,12 @@ static void sim_step(struct sim *s)
 		return;
 	}
 	sim_sign(s, a, &b, t);
+}
+
+static int by_int64(const void *pa, const void *pb)
+{
+	int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+	return a < b ? -1 : a > b;
 }
 
 static void sim_free(struct sim *s)
@@ -487,6 +495,118 @@ static void test_incremental_is_the_replay(void **state)
 		      late_rebuilds);
 	assert_true(st.replays > 0); /* the test exercises the tail */
 	assert_true(runs < 10 || late_rebuilds > 0); /* and a late message past the stable point */
+}
+
+/* ledger_of_log_series' call at each point: the ledger of the log as of
+ * it, built by a full replay over a fresh roster (what trust --as-of
+ * POINT reads), must be l, field by field, and give the same trust table. */
+struct series_check {
+	const char *path;
+	const struct al_charter *c;
+	size_t points, added, amended; /* points seen; of them, with a member added by
+					* amendment in effect, with parameters amended */
+};
+
+static int series_check_point(void *arg, const struct al_ledger *l, int64_t point, char *why)
+{
+	struct series_check *x = arg;
+	struct al_roster *ro;
+	struct al_ledger *full;
+	json_t *a, *b;
+	assert_int_equal(roster_new(x->c, &ro), AL_OK);
+	assert_int_equal(ledger_of_log(x->path, ro, point, AL_LEDGER_OWN, &full, why), AL_OK);
+	if (!ledger_equal(l, full, why))
+		fail_msg("the series at %lld is not the replay as of it: %s", (long long)point, why);
+	assert_int_equal(query_trust(l, point, "", &a, why), AL_OK);
+	assert_int_equal(query_trust(full, point, "", &b, why), AL_OK);
+	char *ta = json_dumps(a, JSON_COMPACT), *tb = json_dumps(b, JSON_COMPACT);
+	assert_string_equal(ta, tb);
+	x->points++;
+	for (size_t k = (size_t)x->c->n_members; k < l->n_members; k++)
+		if (l->standing[k] == AL_JOINED)
+			x->added++, k = l->n_members;
+	x->amended += memcmp(&l->params, &x->c->params, sizeof l->params) != 0;
+	free(ta);
+	free(tb);
+	json_decref(a);
+	json_decref(b);
+	ledger_destroy(&full);
+	roster_destroy(&ro);
+	return AL_OK;
+}
+
+/* The trust table over time (ledger_of_log_series): the random histories
+ * written to a log, evaluated at every message's timestamp, a moment
+ * before and after it, in one pass, equal the ledger of a full replay as
+ * of each point: across members added by amendment (the roster is the
+ * whole log's at every point, as trust --as-of's), parameter amendments,
+ * held-back and backdated messages. */
+static void test_series_is_the_replay_at_each_point(void **state)
+{
+	(void)state;
+	const char *seed_s = getenv("LEDGER_PROP_SEED");
+	uint64_t base = seed_s ? strtoull(seed_s, NULL, 10) : (uint64_t)time(NULL);
+	char *dir = tu_tmpdir(), why[AL_ERRLEN];
+	struct series_check all = { 0 };
+	int r;
+	/* At least 12 histories, and as many more as it takes (a few dozen at
+	 * most) for one where a member added by amendment reaches the quorum. */
+	for (r = 0; r < 12 || (r < 400 && !(all.added && all.amended)); r++) {
+		struct sim *s = sim_new(base + (uint64_t)r);
+		struct al_identity *ids[MAXK];
+		struct al_charter *c = tu_charter(s->n0, true, ids);
+		struct series_check x = { tu_path(0, dir, "log"), c, 0, 0, 0 };
+		struct al_log *lg;
+		struct al_roster *ro;
+		int64_t *points = malloc(3 * (s->n + 1) * sizeof *points);
+		size_t n = 0;
+		for (int i = 0; i < s->n0; i++)
+			key_destroy(&ids[i]);
+		assert_non_null(points);
+		unlink(x.path);
+		assert_int_equal(log_open(x.path, true, NULL, NULL, NULL, &lg, why), AL_OK);
+		for (size_t i = 0; i < s->n; i++) { /* signing order: each feed in sequence */
+			assert_int_equal(log_append(lg, s->env[i]->bytes, s->env[i]->len, NULL, why),
+					 AL_OK);
+			int64_t t = s->env[i]->b.timestamp;
+			points[n++] = t - 1, points[n++] = t, points[n++] = t + 1;
+		}
+		assert_int_equal(log_sync(lg, why), AL_OK);
+		log_close(&lg);
+		points[n++] = c->created - 1; /* before anything */
+		qsort(points, n, sizeof *points, by_int64);
+		assert_int_equal(roster_new(c, &ro), AL_OK);
+		if (ledger_of_log_series(x.path, ro, AL_LEDGER_OWN, points, n, series_check_point, &x,
+					 why))
+			fail_msg("seed %llu: %s (LEDGER_PROP_SEED=%llu repeats it)",
+				 (unsigned long long)(base + (uint64_t)r), why,
+				 (unsigned long long)(base + (uint64_t)r));
+		assert_int_equal(x.points, n);
+		all.points += x.points, all.added += x.added, all.amended += x.amended;
+		roster_destroy(&ro);
+		charter_destroy(&c);
+		free(points);
+		sim_free(s);
+		free(s);
+	}
+	print_message("series of %d histories from seed %llu: %zu points, %zu with a member added "
+		      "by amendment, %zu with parameters amended\n", r, (unsigned long long)base,
+		      all.points,
+		      all.added, all.amended);
+	assert_true(all.added > 0 && all.amended > 0); /* the test covers both */
+	/* Points that go back are refused. */
+	int64_t back[2] = { 2, 1 };
+	struct al_identity *ids[3];
+	struct al_charter *c = tu_charter(3, true, ids);
+	struct al_roster *ro;
+	for (int i = 0; i < 3; i++)
+		key_destroy(&ids[i]);
+	assert_int_equal(roster_new(c, &ro), AL_OK);
+	assert_int_equal(ledger_of_log_series(tu_path(0, dir, "log"), ro, AL_LEDGER_OWN, back, 2,
+					      series_check_point, NULL, why), AL_E_INVAL);
+	roster_destroy(&ro);
+	charter_destroy(&c);
+	tu_rmdir(dir);
 }
 
 /* The same histories, the ledger saved and loaded at random points (one
@@ -970,6 +1090,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_adds),
 		cmocka_unit_test(test_incremental_is_the_replay),
+		cmocka_unit_test(test_series_is_the_replay_at_each_point),
 		cmocka_unit_test(test_saved_state_is_the_replay),
 		cmocka_unit_test(test_saved_state_faults),
 		cmocka_unit_test(test_compact_commitments),
