@@ -226,6 +226,7 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t k
 	s->to = to;
 	s->due = cm->due;
 	s->value = cm->value;
+	s->proposed_at = b->timestamp;
 	if (cm->task.seq) /* a task's: checked by allowed() */
 		s->task = mref_of(l, &cm->task.author, cm->task.seq);
 	s->released = released;
@@ -733,6 +734,10 @@ static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 		} else if (b->u.response.answer == AL_ANSWER_DECLINE) {
 			s->state = AL_C_DECLINED;
 		}
+		if (s->state != was) { /* who answered, and when: the scorecard's responsiveness */
+			s->answered_at = b->timestamp;
+			s->answered_by = (uint32_t)a;
+		}
 		break;
 	case AL_KIND_DELIVERY:
 		s->state = AL_C_DELIVERED;
@@ -745,6 +750,7 @@ static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 		s->state = b->u.verdict.outcome == AL_OUTCOME_CONFIRM ? AL_C_CONFIRMED
 								     : AL_C_DISPUTED;
 		s->verdict_at = b->timestamp;
+		s->judged_by = (uint32_t)a;
 		/* 1..5 in a confirmation (allowed); a dispute's are never read */
 		s->quality = (uint8_t)b->u.verdict.quality;
 		s->timeliness = (uint8_t)b->u.verdict.timeliness;
@@ -1986,8 +1992,8 @@ static bool item_equal(const struct al_ledger *a, const struct al_cstatus *x,
 	DIFF(x->promisor != y->promisor, "commitment %zu: promisor %lu, not %lu", i,
 	     (unsigned long)x->promisor, (unsigned long)y->promisor);
 	DIFF(!mset_equal(a, &x->to, &y->to), "commitment %zu: other beneficiaries", i);
-	DIFF(x->due != y->due || x->value != y->value || !mref_eq(&x->task, &y->task),
-	     "commitment %zu: other terms", i);
+	DIFF(x->due != y->due || x->value != y->value || !mref_eq(&x->task, &y->task) ||
+	     x->proposed_at != y->proposed_at, "commitment %zu: other terms", i);
 	DIFF(x->state != y->state, "commitment %zu: %s, not %s", i,
 	     ledger_state_name((enum al_cstate)x->state), ledger_state_name((enum al_cstate)y->state));
 	DIFF(x->delivered_at != y->delivered_at, "commitment %zu: delivered at %lld, not %lld", i,
@@ -1995,7 +2001,12 @@ static bool item_equal(const struct al_ledger *a, const struct al_cstatus *x,
 	DIFF(x->acked_at != y->acked_at, "commitment %zu: acked at %lld, not %lld", i,
 	     (long long)x->acked_at, (long long)y->acked_at);
 	DIFF(x->verdict_at != y->verdict_at || x->quality != y->quality ||
-	     x->timeliness != y->timeliness, "commitment %zu: another verdict", i);
+	     x->timeliness != y->timeliness || x->judged_by != y->judged_by,
+	     "commitment %zu: another verdict", i);
+	DIFF(x->answered_at != y->answered_at || x->answered_by != y->answered_by,
+	     "commitment %zu: answered at %lld by %lu, not at %lld by %lu", i,
+	     (long long)x->answered_at, (unsigned long)x->answered_by, (long long)y->answered_at,
+	     (unsigned long)y->answered_by);
 	DIFF(!mref_eq(&x->delivery, &y->delivery), "commitment %zu: another delivery", i);
 	DIFF(!mref_eq(&x->changed, &y->changed), "commitment %zu: last changed by /%llu, not /%llu",
 	     i, (unsigned long long)x->changed.seq, (unsigned long long)y->changed.seq);
@@ -2081,7 +2092,7 @@ bool ledger_equal(const struct al_ledger *a, const struct al_ledger *b, char *wh
  * module (ledger_add keeps the unpacked body, not the envelope).
  */
 
-#define LEDGER_SAVE_VERSION 3
+#define LEDGER_SAVE_VERSION 4
 
 /* A writer whose first failure sticks (as the reader's bad flag does). */
 struct sv {
@@ -2193,6 +2204,9 @@ static void sv_item_moves(struct sv *s, const struct al_cstatus *x)
 	sv_u8(s, x->escalated);
 	sv_u32(s, x->ruling);
 	sv_u64(s, (uint64_t)x->resolved_at);
+	sv_u64(s, (uint64_t)x->answered_at);
+	sv_u64(s, x->answered_by);
+	sv_u64(s, x->judged_by);
 }
 
 /* What a message may change in a proposal (besides approved[]). */
@@ -2264,6 +2278,7 @@ int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w)
 		sv_mset(&s, l, &x->to);
 		sv_u64(&s, (uint64_t)x->due);
 		sv_u64(&s, x->value);
+		sv_u64(&s, (uint64_t)x->proposed_at);
 		sv_mref(&s, &x->task);
 		sv_item_moves(&s, x);
 		sv_mset(&s, l, &x->released);
@@ -2524,6 +2539,9 @@ static void ld_item_moves(struct ld *x, struct al_cstatus *s)
 	s->escalated = ld_bool(x, "a commitment's escalated flag is neither 0 nor 1");
 	s->ruling = (uint8_t)ld_enum(x, AL_RULING_REJECT, "a ruling is unknown");
 	s->resolved_at = ld_i64(x);
+	s->answered_at = ld_i64(x);
+	s->answered_by = (uint32_t)ld_below(x, x->m, "an answer is not a member's");
+	s->judged_by = (uint32_t)ld_below(x, x->m, "a verdict is not a member's");
 }
 
 static void ld_prop_moves(struct ld *x, struct al_proposal *p)
@@ -2737,7 +2755,7 @@ static int ld_ledger(struct ld *x, struct al_ledger *l)
 		return AL_E_PARSE;
 
 	size_t words = (m + 63) / 64;
-	n = ld_count(x, 12 + 8 + 8 * words + 8 + 8 + 12 + 74 + 8 * words,
+	n = ld_count(x, 12 + 8 + 8 * words + 8 + 8 + 8 + 12 + 98 + 8 * words,
 		     "the commitments do not fit");
 	if (!(l->items = malloc((n ? n : 1) * sizeof *l->items)))
 		return AL_E_NOMEM;
@@ -2754,6 +2772,7 @@ static int ld_ledger(struct ld *x, struct al_ledger *l)
 		ld_mset(x, l, &s->to);
 		s->due = ld_i64(x);
 		s->value = ld_u64(x);
+		s->proposed_at = ld_i64(x);
 		ld_mref(x, false, &s->task);
 		ld_item_moves(x, s);
 		ld_mset(x, l, &s->released);

@@ -52,7 +52,8 @@ union al_mset {
 
 /* What the rules need of a commitment. Its text and its beneficiaries in
  * the order it names them stay in its message (the log), read when it is
- * shown (query.h). */
+ * shown (query.h). 152 bytes (the scorecard's answer and verdict facts
+ * included: proposed_at, answered_at, answered_by, judged_by). */
 struct al_cstatus {
 	struct al_mref id;    /* the commitment message */
 	struct al_mref task;  /* its task, seq 0 if none */
@@ -61,6 +62,7 @@ struct al_cstatus {
 				 * an answer whose author had not seen it is a race, no
 				 * one's fault, and changes nothing */
 	uint32_t promisor;    /* member index (its party: roster_party) */
+	uint32_t answered_by; /* the party that accepted or declined it (answered_at set) */
 	int64_t due;          /* ms */
 	uint64_t value;
 	int64_t delivered_at; /* ms, 0 if never: the delivery's own timestamp */
@@ -68,8 +70,11 @@ struct al_cstatus {
 			       * the delivery (ms), 0 if none yet */
 	int64_t verdict_at;   /* ms of the confirmation or dispute, 0 if none */
 	int64_t resolved_at;
+	int64_t proposed_at;  /* ms: the commitment message's timestamp */
+	int64_t answered_at;  /* ms of the accept or decline that moved it, 0 if none */
 	union al_mset to;     /* the beneficiaries (parties) */
 	union al_mset released; /* the members (parties) that released it */
+	uint32_t judged_by;   /* the party that confirmed or disputed it (verdict_at set) */
 	uint8_t state;        /* enum al_cstate, as the messages left it, before time */
 	uint8_t quality, timeliness; /* the confirmation's ratings, 1..5 */
 	uint8_t ruling;       /* enum al_ruling, resolved: the dispute upheld or rejected */
@@ -211,7 +216,7 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why);
  * alliance id, its members' cards, as given before any move, and feed ends
  * as l was made with them).
  * Cost: about 8 bytes a message added (its timestamp), 20 + 8 x members a
- * delivery, 122 + 16 x ((members + 63) / 64) a commitment, and the bodies
+ * delivery, 154 + 16 x ((members + 63) / 64) a commitment, and the bodies
  * of the tail and the held-back messages (few). Returns 0, AL_E_INVAL (l was not made by
  * ledger_new, or ran out of memory: it must be rebuilt), AL_E_NOMEM or
  * what the writer returned. */

@@ -1,5 +1,5 @@
-/* query.h: the answers of the read-only queries (trust, commitments), as
- * one JSON document built from a ledger.
+/* query.h: the answers of the read-only queries (trust, commitments,
+ * scorecard), as one JSON document built from a ledger.
  *
  * One shape whoever computes it: the daemon answers a query from the
  * ledger it holds (daemon/control.c), alliancectl offline from the ledger
@@ -15,6 +15,7 @@
 
 #include "control.h"
 #include "ledger.h"
+#include "scorecard.h"
 #include "trust.h"
 
 /* Where a commitment's own message is read when it is shown: the ledger
@@ -31,7 +32,8 @@ struct al_msgs {
 	void *arg;
 };
 
-/* The answer to q (q->what: "trust", "commitments" or "alliance") from ledger l and
+/* The answer to q (q->what: "trust", "commitments", "alliance" or "scorecard") from
+ * ledger l and
  * the messages it was built from (msgs), as of q->as_of, into *out (the
  * caller's, json_decref it). 0, or AL_E_INVAL with why naming the bad
  * value and the choices (an unknown query, member or state), AL_E_NOMEM,
@@ -57,6 +59,22 @@ int query_trust(const struct al_ledger *l, int64_t as_of, const char *name, json
 /* The table of t (computed over a ledger of roster ro) alone, as above;
  * NULL when memory ran out. */
 json_t *query_trust_table(const struct al_roster *ro, const struct al_trust *t);
+
+/* scorecard: an array, in the ledger's order, of {partner, trust,
+ * uncertainty (trust's), reliability {score, on_time, late, missed,
+ * evidence}, quality {score, confirmed, disputed, mean_quality,
+ * mean_timeliness, evidence}, responsiveness {score, answers, answer_hours,
+ * verdicts, verdict_hours, waiting, evidence}, reciprocity {given,
+ * received, ratio, pairs [{partner, given, received}]}, warnings} (a score
+ * or mean with nothing to count: null; evidence: commitment ids); with
+ * name, that partner's object with "as_of" and "details", one {dimension,
+ * id, outcome, at, ...} per piece of evidence (docs/trust.md section 7). */
+int query_scorecard(const struct al_ledger *l, int64_t as_of, const char *name, json_t **out,
+		    char *why);
+
+/* The table of sc (computed over a ledger of roster ro) alone, as above;
+ * NULL when memory ran out. */
+json_t *query_scorecard_table(const struct al_roster *ro, const struct al_scorecard *sc);
 
 /* commitments: an array of {id, promisor, to, what, due, value, state,
  * late, task}, in the ledger's order; with state (not NULL or ""), only

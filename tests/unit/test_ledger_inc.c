@@ -745,10 +745,15 @@ static void test_saved_state_faults(void **state)
 	/* another version */
 	struct al_ckpt_reader r = { bytes, len, false, NULL, 0 };
 	struct al_ledger *out;
-	bytes[0] = 4;
+	bytes[0] = 5;
 	assert_int_equal(ledger_load(ro, &r, &out, why), AL_E_PARSE);
-	assert_non_null(strstr(why, "version 4"));
+	assert_non_null(strstr(why, "version 5"));
+	/* version 3 (before who answered and judged, and when): replayed */
 	bytes[0] = 3;
+	r = (struct al_ckpt_reader){ bytes, len, false, NULL, 0 };
+	assert_int_equal(ledger_load(ro, &r, &out, why), AL_E_PARSE);
+	assert_non_null(strstr(why, "version 3, and this build reads version 4: replay the log"));
+	bytes[0] = 4;
 	/* another charter */
 	struct al_identity *ids[MAXK];
 	struct al_charter *other = tu_charter(s->n0 == 3 ? 4 : 3, true, ids);
@@ -928,7 +933,7 @@ static int many_open(void *arg, const al_key *author, uint64_t seq, struct al_bo
 }
 
 /* The compact commitment (issue 11: the ledger keeps what the rules need,
- * the text stays in the log): a record of at most 128 bytes, its
+ * the text stays in the log): a record of at most 152 bytes, its
  * beneficiaries and releases a bitset, inline up to 64 members and words
  * allocated apart beyond (70 here: the incremental ledger, the replay and
  * a saved and loaded copy all equal); shown, a commitment's text and its
@@ -937,7 +942,9 @@ static int many_open(void *arg, const al_key *author, uint64_t seq, struct al_bo
 static void test_compact_commitments(void **state)
 {
 	(void)state;
-	assert_true(sizeof(struct al_cstatus) <= 128); /* 280, and the text apart, before */
+	/* 280, and the text apart, before; 128 before the scorecard's answer
+	 * and verdict facts (issue 12) */
+	assert_true(sizeof(struct al_cstatus) <= 152);
 	struct many *x = many_new(MANY);
 	struct al_ref c1 = many_commit(x, 0, "a widget for the last two", 69, 65, T0 + 1000);
 	many_act(x, 65, AL_KIND_RELEASE, c1, T0 + 2000);
@@ -1085,6 +1092,67 @@ static void test_loaded_tail_undoes_releases(void **state)
 	many_free(x);
 }
 
+/* The facts the scorecard reads (issue 12): when a commitment was
+ * proposed, who answered it and when, who gave the verdict. A member other
+ * than the first answers and judges here, so that a field the save or the
+ * load forgets (read back as 0) is a difference. */
+static void test_saved_state_keeps_scorecard_facts(void **state)
+{
+	(void)state;
+	struct many *x = many_new(3);
+	struct al_ref c1 = many_commit(x, 0, "a widget", 2, -1, T0 + 1000);
+	struct al_ref c2 = many_commit(x, 1, "a gadget", 2, -1, T0 + 1500);
+	many_act(x, 2, AL_KIND_RESPONSE, c1, T0 + 2000);
+	many_act(x, 0, AL_KIND_DELIVERY, c1, T0 + 3000);
+	struct al_body b;
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_VERDICT;
+	b.u.verdict = (struct al_verdict){ .commitment = c1, .outcome = AL_OUTCOME_CONFIRM,
+					   .quality = 4, .timeliness = 5 };
+	many_sign(x, 2, &b, T0 + 4000);
+	memset(&b, 0, sizeof b);
+	b.kind = AL_KIND_RESPONSE;
+	b.u.response = (struct al_response){ .commitment = c2, .answer = AL_ANSWER_DECLINE };
+	many_sign(x, 2, &b, T0 + 5000);
+	struct al_ledger *full, *inc, *copy;
+	char why[AL_ERRLEN];
+	assert_int_equal(ledger_build(x->ro, x->env, x->n, INT64_MAX, &full), AL_OK);
+	inc = many_added(x, full);
+	assert_int_equal(full->n_items, 2);
+	const struct al_cstatus *s = &full->items[0];
+	assert_int_equal(s->state, AL_C_CONFIRMED);
+	assert_true(s->proposed_at == T0 + 1000 && s->answered_at == T0 + 2000);
+	assert_true(s->answered_by == 2 && s->judged_by == 2 && s->verdict_at == T0 + 4000);
+	s = &full->items[1];
+	assert_int_equal(s->state, AL_C_DECLINED);
+	assert_true(s->proposed_at == T0 + 1500 && s->answered_at == T0 + 5000 &&
+		    s->answered_by == 2);
+	/* each one compared */
+	inc->items[0].judged_by = 1;
+	assert_false(ledger_equal(inc, full, why));
+	assert_non_null(strstr(why, "another verdict"));
+	inc->items[0].judged_by = 2;
+	inc->items[1].answered_by = 1;
+	assert_false(ledger_equal(inc, full, why));
+	assert_non_null(strstr(why, "answered at"));
+	inc->items[1].answered_by = 2;
+	inc->items[1].proposed_at++;
+	assert_false(ledger_equal(inc, full, why));
+	assert_non_null(strstr(why, "other terms"));
+	inc->items[1].proposed_at--;
+	/* and saved */
+	uint8_t *bytes;
+	size_t len;
+	copy = save_load(inc, x->ro, &bytes, &len);
+	free(bytes);
+	if (!ledger_equal(copy, full, why))
+		fail_msg("saved and loaded != replay: %s", why);
+	ledger_destroy(&copy);
+	ledger_destroy(&inc);
+	ledger_destroy(&full);
+	many_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1096,6 +1164,7 @@ int main(void)
 		cmocka_unit_test(test_compact_commitments),
 		cmocka_unit_test(test_timestamps_far_apart),
 		cmocka_unit_test(test_loaded_tail_undoes_releases),
+		cmocka_unit_test(test_saved_state_keeps_scorecard_facts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
