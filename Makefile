@@ -55,6 +55,9 @@ endif
 DEB_PACKAGES := libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev \
 	libjansson-dev libinih-dev libcmocka-dev pkg-config nftables
 PKGS := libzmq libprotobuf-c libsodium jansson inih
+# What make test needs beyond the build: a browser renders the report
+# (cli_report), pdftotext reads its printed page.
+TEST_DEB_PACKAGES := chromium poppler-utils
 
 GEN := $(BUILD)/gen
 LIB_SRC := $(wildcard lib/*.c)
@@ -172,6 +175,7 @@ fuzz: $(GEN)/alliance.pb-c.c $(BUILD)/tests/fuzz_envelope
 
 # Run everything, or only the tests named: make test T="log charter cli_charter"
 test: $(BINS) $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS) $(BUILD)/bench/bench
+	$(Q)tools/install-deps $(TEST_DEB_PACKAGES)
 	$(Q)BUILD=$(BUILD) tests/run $(T)
 
 # The soak test for longer than make test's 25 s smoke (SOAK_SEED=N repeats a

@@ -2,6 +2,7 @@
  * alliance and its state at an evaluation time. Answered by the daemon of
  * the home when one runs, else computed from the log (answer.c); printed
  * from the answer's JSON (query.h) either way. */
+#include "csv.h"
 #include "ctl.h"
 #include "charter.h"
 #include "envelope.h"
@@ -19,7 +20,7 @@
 static const char commitments_usage[] =
 	"usage: alliancectl commitments [HOME|LOG] [-H HOME] [--alliance ID|TITLE]\n"
 	"                               [--charter FILE] [--state STATE] [--as-of WHEN]\n"
-	"                               [--offline] [--verify] [--json]\n\n"
+	"                               [--offline] [--verify] [--json|--csv]\n\n"
 	"Every commitment of the alliance: id, promisor, beneficiaries, what, due\n"
 	"time, value, state and whether it was delivered late. The state is derived\n"
 	"from the signed messages and the evaluation time alone, so every member\n"
@@ -36,13 +37,24 @@ static const char commitments_usage[] =
 	"                  log too (a bare log file always is; the home's were\n"
 	"                  verified on admission)\n"
 	"  --json          a JSON array of {id, promisor, to, what, due, value,\n"
-	"                  state, late, task}\n";
+	"                  state, late, task}\n"
+	"  --csv           CSV (RFC 4180, a header line): id, promisor, to (joined\n"
+	"                  with \";\"), what, due, value, state, late (true/false), task\n"
+	"                  (empty when none); text not escaped, but a field starting\n"
+	"                  with = + - @ gets a leading ' (no spreadsheet formula)\n";
+
+/* The CSV columns (csv.h). */
+static const struct csv_col commitment_cols[] = {
+	{ "id", NULL },  { "promisor", NULL }, { "to", ";" },    { "what", NULL }, { "due", NULL },
+	{ "value", NULL }, { "state", NULL },  { "late", NULL }, { "task", NULL },
+};
 
 int cmd_commitments(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_STATE, O_ASOF, O_ALLIANCE, O_CHARTER, O_OFFLINE, O_VERIFY };
+	enum { O_JSON = 256, O_STATE, O_ASOF, O_ALLIANCE, O_CHARTER, O_OFFLINE, O_VERIFY, O_CSV };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, O_JSON },
+		{ "csv", no_argument, NULL, O_CSV },
 		{ "state", required_argument, NULL, O_STATE },
 		{ "as-of", required_argument, NULL, O_ASOF },
 		{ "alliance", required_argument, NULL, O_ALLIANCE },
@@ -54,7 +66,7 @@ int cmd_commitments(int argc, char **argv)
 		{ 0 },
 	};
 	const char *home_opt = NULL, *sel = NULL, *charter_path = NULL, *state = NULL;
-	int opt, json = 0;
+	int opt, json = 0, csv = 0;
 	bool offline = false, verify = false;
 	struct al_query q = { .what = (char *)"commitments", .as_of = when_now(), .now = true,
 			      .name = (char *)"", .state = (char *)"" };
@@ -65,6 +77,7 @@ int cmd_commitments(int argc, char **argv)
 		case 'h': fputs(commitments_usage, stdout); return 0;
 		case 'H': home_opt = optarg; break;
 		case O_JSON: json = 1; break;
+		case O_CSV: csv = 1; break;
 		case O_STATE: state = optarg; break;
 		case O_ALLIANCE: sel = optarg; break;
 		case O_CHARTER: charter_path = optarg; break;
@@ -87,6 +100,8 @@ int cmd_commitments(int argc, char **argv)
 					 "declined, delivered, confirmed, disputed, resolved, released, "
 					 "overdue, missed)", state);
 	}
+	if (json && csv)
+		return ctl_usage("commitments", "give --json or --csv, not both");
 	if (argc - optind > 1)
 		return ctl_usage("commitments", "unexpected argument '%s'", argv[optind + 1]);
 	const char *arg = ctl_log_arg("commitments", optind < argc ? argv[optind] : NULL, home_opt);
@@ -101,6 +116,10 @@ int cmd_commitments(int argc, char **argv)
 		return ctl_error("%s", why);
 	if (json) {
 		rc = ctl_print_json(all);
+	} else if (csv) {
+		rc = csv_print(stdout, all, commitment_cols,
+			       sizeof commitment_cols / sizeof *commitment_cols);
+		json_decref(all);
 	} else if (ctl_json_escape(all)) { /* what, and names, are the members' text */
 		json_decref(all);
 		rc = ctl_error("out of memory");

@@ -2,6 +2,7 @@
  * with a NAME, the evidence behind that partner's score. Answered by the
  * daemon of the home when one runs, else computed from the log (answer.c);
  * printed from the answer's JSON (query.h) either way. */
+#include "csv.h"
 #include "ctl.h"
 #include "err.h"
 #include "query.h"
@@ -18,7 +19,10 @@
 
 static const char trust_usage[] =
 	"usage: alliancectl trust [NAME] [HOME|LOG] [-H HOME] [--alliance ID|TITLE]\n"
-	"                         [--charter FILE] [--as-of WHEN] [--offline] [--verify] [--json]\n\n"
+	"                         [--charter FILE] [--as-of WHEN] [--offline] [--verify]\n"
+	"                         [--json|--csv]\n"
+	"       alliancectl trust --series STEP [--since WHEN] [--as-of WHEN] [HOME|LOG] ...\n"
+	"                         [--json|--csv]\n\n"
 	"The trust table: per partner, trust and its uncertainty, commitments\n"
 	"fulfilled, late, missed and disputed, value given and received, and\n"
 	"reciprocity, with warnings that name their evidence. It is computed from\n"
@@ -38,7 +42,30 @@ static const char trust_usage[] =
 	"  --json          an array of {partner, trust, uncertainty, fulfilled, late,\n"
 	"                  missed, disputed, given, received, reciprocity, warnings};\n"
 	"                  with NAME, that object with \"as_of\", \"positive\",\n"
-	"                  \"negative\", \"evidence\" and \"pairs\"\n";
+	"                  \"negative\", \"evidence\" and \"pairs\"\n"
+	"  --csv           the table as CSV (RFC 4180, a header line): partner, trust,\n"
+	"                  uncertainty, fulfilled, late, missed, disputed, given,\n"
+	"                  received, reciprocity (empty when nothing was received),\n"
+	"                  warnings (joined with \"; \"); numbers as --json prints them;\n"
+	"                  text not escaped, but a field starting with = + - @ gets a\n"
+	"                  leading ' (no spreadsheet formula); not with NAME\n"
+	"  --series STEP   the table at every STEP (a duration: 1h, 1d, 7d) from\n"
+	"                  --since to --as-of, and at --as-of itself when it is not on\n"
+	"                  a step (at most 10000 points). Each point's rows are those\n"
+	"                  of trust --as-of POINT, computed in one pass over the log.\n"
+	"                  Text: one table a point; --json: one flat array of the rows\n"
+	"                  with \"as_of\" added, by point then partner; --csv: as_of,\n"
+	"                  then the --csv columns. Not with NAME\n"
+	"  --since WHEN    the first point of --series (default: the charter's\n"
+	"                  creation)\n";
+
+/* The CSV columns of the table (csv.h); a series puts as_of first. */
+static const struct csv_col trust_cols[] = {
+	{ "as_of", NULL },   { "partner", NULL },  { "trust", NULL },    { "uncertainty", NULL },
+	{ "fulfilled", NULL }, { "late", NULL },   { "missed", NULL },   { "disputed", NULL },
+	{ "given", NULL },   { "received", NULL }, { "reciprocity", NULL }, { "warnings", "; " },
+};
+#define TRUST_COLS (sizeof trust_cols / sizeof *trust_cols)
 
 json_t *ctl_trust_json(const struct al_roster *ro, const struct al_trust *t)
 {
@@ -112,6 +139,29 @@ static int table_print(json_t *v)
 	return 0;
 }
 
+/* The series as text: a table a point, its rows split out of the flat
+ * array by as_of. */
+static int series_print(json_t *v)
+{
+	json_t *r, *point = json_array();
+	size_t i;
+	int rc = point ? 0 : ctl_error("out of memory");
+	json_array_foreach(v, i, r) {
+		const char *at = str(r, "as_of");
+		json_array_append(point, r);
+		json_t *next = json_array_get(v, i + 1);
+		if (rc || (next && !strcmp(str(next, "as_of"), at)))
+			continue;
+		char esc[4 * AL_WHENLEN];
+		printf("%sas of %s\n", i + 1 == json_array_size(point) ? "" : "\n",
+		       ctl_esc(at, esc, sizeof esc));
+		rc = table_print(point); /* escapes its rows in place: v's too */
+		json_array_clear(point);
+	}
+	json_decref(point);
+	return rc;
+}
+
 void ctl_trust_print(const struct al_roster *ro, const struct al_trust *t)
 {
 	json_t *v = query_trust_table(ro, t);
@@ -121,9 +171,13 @@ void ctl_trust_print(const struct al_roster *ro, const struct al_trust *t)
 
 int cmd_trust(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_ASOF, O_ALLIANCE, O_CHARTER, O_OFFLINE, O_VERIFY };
+	enum { O_JSON = 256, O_ASOF, O_ALLIANCE, O_CHARTER, O_OFFLINE, O_VERIFY, O_CSV, O_SERIES,
+	       O_SINCE };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, O_JSON },
+		{ "csv", no_argument, NULL, O_CSV },
+		{ "series", required_argument, NULL, O_SERIES },
+		{ "since", required_argument, NULL, O_SINCE },
 		{ "as-of", required_argument, NULL, O_ASOF },
 		{ "alliance", required_argument, NULL, O_ALLIANCE },
 		{ "charter", required_argument, NULL, O_CHARTER },
@@ -134,8 +188,8 @@ int cmd_trust(int argc, char **argv)
 		{ 0 },
 	};
 	const char *home_opt = NULL, *sel = NULL, *charter_path = NULL, *name = NULL, *arg = NULL;
-	int opt, json = 0;
-	bool offline = false, verify = false;
+	int opt, json = 0, csv = 0;
+	bool offline = false, verify = false, since = false;
 	struct al_query q = { .what = (char *)"trust", .as_of = when_now(), .now = true,
 			      .name = (char *)"", .state = (char *)"" };
 	char why[AL_ERRLEN];
@@ -145,6 +199,18 @@ int cmd_trust(int argc, char **argv)
 		case 'h': fputs(trust_usage, stdout); return 0;
 		case 'H': home_opt = optarg; break;
 		case O_JSON: json = 1; break;
+		case O_CSV: csv = 1; break;
+		case O_SERIES:
+			if (duration_parse(optarg, &q.step, why) || !q.step)
+				return ctl_usage("trust", "--series: '%s' is not a step: give a positive "
+						 "duration, e.g. --series 1d (or 1h, 7d, 2w)", optarg);
+			q.what = (char *)"series";
+			break;
+		case O_SINCE:
+			if (when_parse(optarg, when_now(), &q.since, why))
+				return ctl_usage("trust", "--since: %s", why);
+			since = true;
+			break;
 		case O_ALLIANCE: sel = optarg; break;
 		case O_CHARTER: charter_path = optarg; break;
 		case O_OFFLINE: offline = true; break;
@@ -166,6 +232,17 @@ int cmd_trust(int argc, char **argv)
 		else
 			return ctl_usage("trust", "unexpected argument '%s'", argv[i]);
 	}
+	if (json && csv)
+		return ctl_usage("trust", "give --json or --csv, not both");
+	if (name && (csv || q.step))
+		return ctl_usage("trust", "%s shows the table, not one partner: drop '%s' (or "
+				 "see it with 'trust %s --as-of WHEN')", q.step ? "--series" : "--csv",
+				 name, name);
+	if (since && !q.step)
+		return ctl_usage("trust", "--since is the first point of --series: give --series STEP "
+				 "too, e.g. --series 1d");
+	if (since && !q.since)
+		q.since = 1; /* 0 means the charter's creation: 1 ms later shows the same */
 	if (!(arg = ctl_log_arg("trust", arg, home_opt)))
 		return CTL_EXIT_USAGE;
 	if (name)
@@ -179,7 +256,13 @@ int cmd_trust(int argc, char **argv)
 				 "write it as a path (./NAME) or use -H" : "");
 	if (json)
 		return ctl_print_json(j);
-	int rc = name ? explain_print(j) : table_print(j);
+	if (csv) {
+		int rc = q.step ? csv_print(stdout, j, trust_cols, TRUST_COLS)
+				: csv_print(stdout, j, trust_cols + 1, TRUST_COLS - 1);
+		json_decref(j);
+		return rc;
+	}
+	int rc = name ? explain_print(j) : q.step ? series_print(j) : table_print(j);
 	json_decref(j);
 	return rc;
 }

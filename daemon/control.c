@@ -499,6 +499,22 @@ static int handle_query(struct daemon *d, const struct al_request *rq, struct al
 	int rc = AL_OK;
 	if (!a)
 		goto fail;
+	if (!strcmp(rq->query.what, "series")) {
+		/* Many ledgers, not the one held: one pass over the log makes
+		 * them (as the as-of replay below, over the same roster). */
+		json_t *j;
+		if (query_series(log_path(a->s->log), store_roster(a->s), AL_LEDGER_TRUSTED,
+				 &rq->query, &j, why))
+			goto fail;
+		rp->json = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+		if (!rp->json) {
+			snprintf(why, sizeof why, "out of memory");
+			goto fail;
+		}
+		rp->ok = 1;
+		return AL_OK;
+	}
 	if (rq->query.now)
 		rc = alliance_ledger(a, &l, why);
 	else if (!(rc = ledger_of_log(log_path(a->s->log), store_roster(a->s), rq->query.as_of,

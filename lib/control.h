@@ -16,12 +16,14 @@ enum al_op { AL_OP_NONE, AL_OP_STATUS, AL_OP_JOIN, AL_OP_COMMIT, AL_OP_ACT, AL_O
 /* A read-only query answered from the daemon's ledger (query.h): what
  * alliancectl would otherwise compute from the log. */
 struct al_query {
-	char *what;   /* "trust" or "commitments" */
+	char *what;   /* "trust", "commitments" or "series" */
 	int64_t as_of; /* evaluate at this time (ms) */
 	bool now;     /* no --as-of: the ledger as held, evaluated at as_of (the
 		       * client's clock); else a replay of what was signed by as_of */
 	char *name;   /* trust: the partner to explain, or "" */
 	char *state;  /* commitments: only this state, or "" */
+	uint64_t step; /* series: seconds between points */
+	int64_t since; /* series: the first point (ms); 0: the charter's creation */
 };
 
 /* One commitment as the CLI states it: names, not keys. */

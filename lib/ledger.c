@@ -226,6 +226,7 @@ static int add_commitment(struct al_ledger *l, const struct al_body *b, size_t k
 	s->to = to;
 	s->due = cm->due;
 	s->value = cm->value;
+	s->proposed_at = b->timestamp;
 	if (cm->task.seq) /* a task's: checked by allowed() */
 		s->task = mref_of(l, &cm->task.author, cm->task.seq);
 	s->released = released;
@@ -733,6 +734,10 @@ static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 		} else if (b->u.response.answer == AL_ANSWER_DECLINE) {
 			s->state = AL_C_DECLINED;
 		}
+		if (s->state != was) { /* who answered, and when: the scorecard's responsiveness */
+			s->answered_at = b->timestamp;
+			s->answered_by = (uint32_t)a;
+		}
 		break;
 	case AL_KIND_DELIVERY:
 		s->state = AL_C_DELIVERED;
@@ -745,6 +750,7 @@ static int apply(struct al_ledger *l, const struct al_body *b, struct undo *u)
 		s->state = b->u.verdict.outcome == AL_OUTCOME_CONFIRM ? AL_C_CONFIRMED
 								     : AL_C_DISPUTED;
 		s->verdict_at = b->timestamp;
+		s->judged_by = (uint32_t)a;
 		/* 1..5 in a confirmation (allowed); a dispute's are never read */
 		s->quality = (uint8_t)b->u.verdict.quality;
 		s->timeliness = (uint8_t)b->u.verdict.timeliness;
@@ -1806,36 +1812,147 @@ int ledger_of_log(const char *path, struct al_roster *ro, int64_t as_of,
 	return ledger_of_log_index(path, ro, as_of, check, out, NULL, why);
 }
 
+/* Read the log at path into o: every record (TRUSTED), or those that pass
+ * validation in order (with check; OWN: signatures taken as checked). */
+static int open_log(const char *path, enum al_ledger_check check, struct opened *o, char *why)
+{
+	struct al_verify *pool = NULL;
+	int rc = check != AL_LEDGER_TRUSTED ? feeds_new(&o->feeds) : AL_OK;
+	if (rc == AL_OK && check == AL_LEDGER_VERIFY) /* every signature, on every core */
+		rc = verify_new(0, &pool);
+	if (rc == AL_OK)
+		rc = pool ? verify_scan(pool, path, verified_record, skip_fault, o, why)
+			  : log_scan(path, open_record, o->feeds ? skip_fault : NULL, o, why);
+	verify_destroy(&pool);
+	return rc == AL_E_NOMEM ? al_errf(why, rc, "out of memory") : rc;
+}
+
+static void opened_clear(struct opened *o)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		envelope_clear(o->env[i]);
+		free(o->env[i]);
+	}
+	free(o->env);
+	o->env = NULL;
+	o->n = o->cap = 0;
+	feeds_destroy(&o->feeds);
+}
+
 int ledger_of_log_index(const char *path, struct al_roster *ro, int64_t as_of,
 			enum al_ledger_check check, struct al_ledger **out, struct al_feeds **index,
 			char *why)
 {
 	struct opened o = { ro, NULL, check == AL_LEDGER_OWN, NULL, 0, 0 };
-	struct al_verify *pool = NULL;
-	int rc = check != AL_LEDGER_TRUSTED ? feeds_new(&o.feeds) : AL_OK;
 	*out = NULL;
 	if (index)
 		*index = NULL;
-	if (rc == AL_OK && check == AL_LEDGER_VERIFY) /* every signature, on every core */
-		rc = verify_new(0, &pool);
-	if (rc == AL_OK)
-		rc = pool ? verify_scan(pool, path, verified_record, skip_fault, &o, why)
-			  : log_scan(path, open_record, o.feeds ? skip_fault : NULL, &o, why);
-	verify_destroy(&pool);
+	int rc = open_log(path, check, &o, why);
 	if (rc == AL_OK && (rc = ledger_build(ro, o.env, o.n, as_of, out)))
 		al_errf(why, rc, "out of memory");
-	else if (rc == AL_E_NOMEM)
-		al_errf(why, rc, "out of memory");
-	for (size_t i = 0; i < o.n; i++) {
-		envelope_clear(o.env[i]);
-		free(o.env[i]);
-	}
-	free(o.env);
 	if (rc == AL_OK && index) {
 		*index = o.feeds;
 		o.feeds = NULL;
 	}
-	feeds_destroy(&o.feeds);
+	opened_clear(&o);
+	return rc;
+}
+
+/* A message of the series, where the merge of the feeds puts it. */
+struct series_msg {
+	int64_t at;
+	const al_key *author;
+	uint64_t seq;
+	const struct al_envelope *e;
+};
+
+/* By timestamp, then author and seq: each feed stays in sequence (its
+ * timestamps never decrease), and ties go in the canonical order, so the
+ * incremental ledger applies nearly every message where it sorts last. */
+static int by_time(const void *pa, const void *pb)
+{
+	const struct series_msg *a = pa, *b = pb;
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	int c = memcmp(a->author, b->author, sizeof *a->author);
+	return c ? c : a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* A new incremental ledger of ro holding the first n messages of m
+ * (held: each feed's whole length in the log, ledger_expect). A rebuild
+ * that asks to be rebuilt again means the log cannot be replayed. */
+static int series_ledger(const struct al_roster *ro, const uint64_t *held,
+			 const struct series_msg *m, size_t n, struct al_ledger **out, char *why)
+{
+	int rc = ledger_new(ro, out);
+	if (rc == AL_OK)
+		rc = ledger_expect(*out, held);
+	for (size_t i = 0; rc == AL_OK && i < n; i++)
+		rc = ledger_add(*out, m[i].e, why);
+	if (rc == AL_E_NOMEM)
+		al_errf(why, rc, "out of memory");
+	else if (rc == LEDGER_REBUILD)
+		rc = al_errf(why, AL_E_FAILED, "the ledger of the log cannot be rebuilt: %s", why);
+	if (rc)
+		ledger_destroy(out);
+	return rc;
+}
+
+int ledger_of_log_series(const char *path, struct al_roster *ro, enum al_ledger_check check,
+			 const int64_t *points, size_t n_points, ledger_point_fn *fn, void *arg,
+			 char *why)
+{
+	struct opened o = { ro, NULL, check == AL_LEDGER_OWN, NULL, 0, 0 };
+	struct series_msg *m = NULL;
+	uint64_t *held = NULL;
+	struct al_ledger *l = NULL;
+	size_t n = 0, next = 0;
+	for (size_t p = 1; p < n_points; p++)
+		if (points[p] < points[p - 1])
+			return al_errf(why, AL_E_INVAL, "the points of a series must ascend");
+	/* The whole log first: its amendments make the roster every point is
+	 * evaluated over, as ledger_of_log's as_of is. */
+	int rc = open_log(path, check, &o, why);
+	if (rc)
+		goto out;
+	if (!(m = malloc((o.n ? o.n : 1) * sizeof *m)) ||
+	    !(held = calloc(ro->n_members ? ro->n_members : 1, sizeof *held))) {
+		rc = al_errf(why, AL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < o.n; i++) {
+		const struct al_body *b = &o.env[i]->b;
+		long k = roster_index(ro, &b->author);
+		if (k < 0 || b->seq > roster_feed_end(ro, (size_t)k))
+			continue; /* not replayed (ledger_build's replayed()) */
+		m[n++] = (struct series_msg){ b->timestamp, &b->author, b->seq, o.env[i] };
+		held[k]++;
+	}
+	qsort(m, n, sizeof *m, by_time);
+	if ((rc = series_ledger(ro, held, m, 0, &l, why)))
+		goto out;
+	for (size_t p = 0; p < n_points; p++) {
+		/* Every message signed at or before the point, none after: a
+		 * prefix of each feed, so the ledger is ledger_build's as of it. */
+		for (; next < n && m[next].at <= points[p]; next++) {
+			rc = ledger_add(l, m[next].e, why);
+			if (rc == LEDGER_REBUILD) { /* out of memory, or its roster moved */
+				ledger_destroy(&l);
+				rc = series_ledger(ro, held, m, next + 1, &l, why);
+			} else if (rc == AL_E_NOMEM) {
+				al_errf(why, rc, "out of memory");
+			}
+			if (rc)
+				goto out;
+		}
+		if ((rc = fn(arg, l, points[p], why)))
+			goto out;
+	}
+out:
+	ledger_destroy(&l);
+	free(held);
+	free(m);
+	opened_clear(&o);
 	return rc;
 }
 
@@ -1875,8 +1992,8 @@ static bool item_equal(const struct al_ledger *a, const struct al_cstatus *x,
 	DIFF(x->promisor != y->promisor, "commitment %zu: promisor %lu, not %lu", i,
 	     (unsigned long)x->promisor, (unsigned long)y->promisor);
 	DIFF(!mset_equal(a, &x->to, &y->to), "commitment %zu: other beneficiaries", i);
-	DIFF(x->due != y->due || x->value != y->value || !mref_eq(&x->task, &y->task),
-	     "commitment %zu: other terms", i);
+	DIFF(x->due != y->due || x->value != y->value || !mref_eq(&x->task, &y->task) ||
+	     x->proposed_at != y->proposed_at, "commitment %zu: other terms", i);
 	DIFF(x->state != y->state, "commitment %zu: %s, not %s", i,
 	     ledger_state_name((enum al_cstate)x->state), ledger_state_name((enum al_cstate)y->state));
 	DIFF(x->delivered_at != y->delivered_at, "commitment %zu: delivered at %lld, not %lld", i,
@@ -1884,7 +2001,12 @@ static bool item_equal(const struct al_ledger *a, const struct al_cstatus *x,
 	DIFF(x->acked_at != y->acked_at, "commitment %zu: acked at %lld, not %lld", i,
 	     (long long)x->acked_at, (long long)y->acked_at);
 	DIFF(x->verdict_at != y->verdict_at || x->quality != y->quality ||
-	     x->timeliness != y->timeliness, "commitment %zu: another verdict", i);
+	     x->timeliness != y->timeliness || x->judged_by != y->judged_by,
+	     "commitment %zu: another verdict", i);
+	DIFF(x->answered_at != y->answered_at || x->answered_by != y->answered_by,
+	     "commitment %zu: answered at %lld by %lu, not at %lld by %lu", i,
+	     (long long)x->answered_at, (unsigned long)x->answered_by, (long long)y->answered_at,
+	     (unsigned long)y->answered_by);
 	DIFF(!mref_eq(&x->delivery, &y->delivery), "commitment %zu: another delivery", i);
 	DIFF(!mref_eq(&x->changed, &y->changed), "commitment %zu: last changed by /%llu, not /%llu",
 	     i, (unsigned long long)x->changed.seq, (unsigned long long)y->changed.seq);
@@ -1970,7 +2092,7 @@ bool ledger_equal(const struct al_ledger *a, const struct al_ledger *b, char *wh
  * module (ledger_add keeps the unpacked body, not the envelope).
  */
 
-#define LEDGER_SAVE_VERSION 3
+#define LEDGER_SAVE_VERSION 4
 
 /* A writer whose first failure sticks (as the reader's bad flag does). */
 struct sv {
@@ -2082,6 +2204,9 @@ static void sv_item_moves(struct sv *s, const struct al_cstatus *x)
 	sv_u8(s, x->escalated);
 	sv_u32(s, x->ruling);
 	sv_u64(s, (uint64_t)x->resolved_at);
+	sv_u64(s, (uint64_t)x->answered_at);
+	sv_u64(s, x->answered_by);
+	sv_u64(s, x->judged_by);
 }
 
 /* What a message may change in a proposal (besides approved[]). */
@@ -2153,6 +2278,7 @@ int ledger_save(const struct al_ledger *l, struct al_ckpt_writer *w)
 		sv_mset(&s, l, &x->to);
 		sv_u64(&s, (uint64_t)x->due);
 		sv_u64(&s, x->value);
+		sv_u64(&s, (uint64_t)x->proposed_at);
 		sv_mref(&s, &x->task);
 		sv_item_moves(&s, x);
 		sv_mset(&s, l, &x->released);
@@ -2413,6 +2539,9 @@ static void ld_item_moves(struct ld *x, struct al_cstatus *s)
 	s->escalated = ld_bool(x, "a commitment's escalated flag is neither 0 nor 1");
 	s->ruling = (uint8_t)ld_enum(x, AL_RULING_REJECT, "a ruling is unknown");
 	s->resolved_at = ld_i64(x);
+	s->answered_at = ld_i64(x);
+	s->answered_by = (uint32_t)ld_below(x, x->m, "an answer is not a member's");
+	s->judged_by = (uint32_t)ld_below(x, x->m, "a verdict is not a member's");
 }
 
 static void ld_prop_moves(struct ld *x, struct al_proposal *p)
@@ -2626,7 +2755,7 @@ static int ld_ledger(struct ld *x, struct al_ledger *l)
 		return AL_E_PARSE;
 
 	size_t words = (m + 63) / 64;
-	n = ld_count(x, 12 + 8 + 8 * words + 8 + 8 + 12 + 74 + 8 * words,
+	n = ld_count(x, 12 + 8 + 8 * words + 8 + 8 + 8 + 12 + 98 + 8 * words,
 		     "the commitments do not fit");
 	if (!(l->items = malloc((n ? n : 1) * sizeof *l->items)))
 		return AL_E_NOMEM;
@@ -2643,6 +2772,7 @@ static int ld_ledger(struct ld *x, struct al_ledger *l)
 		ld_mset(x, l, &s->to);
 		s->due = ld_i64(x);
 		s->value = ld_u64(x);
+		s->proposed_at = ld_i64(x);
 		ld_mref(x, false, &s->task);
 		ld_item_moves(x, s);
 		ld_mset(x, l, &s->released);

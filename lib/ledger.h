@@ -52,7 +52,8 @@ union al_mset {
 
 /* What the rules need of a commitment. Its text and its beneficiaries in
  * the order it names them stay in its message (the log), read when it is
- * shown (query.h). */
+ * shown (query.h). 152 bytes (the scorecard's answer and verdict facts
+ * included: proposed_at, answered_at, answered_by, judged_by). */
 struct al_cstatus {
 	struct al_mref id;    /* the commitment message */
 	struct al_mref task;  /* its task, seq 0 if none */
@@ -61,6 +62,7 @@ struct al_cstatus {
 				 * an answer whose author had not seen it is a race, no
 				 * one's fault, and changes nothing */
 	uint32_t promisor;    /* member index (its party: roster_party) */
+	uint32_t answered_by; /* the party that accepted or declined it (answered_at set) */
 	int64_t due;          /* ms */
 	uint64_t value;
 	int64_t delivered_at; /* ms, 0 if never: the delivery's own timestamp */
@@ -68,8 +70,11 @@ struct al_cstatus {
 			       * the delivery (ms), 0 if none yet */
 	int64_t verdict_at;   /* ms of the confirmation or dispute, 0 if none */
 	int64_t resolved_at;
+	int64_t proposed_at;  /* ms: the commitment message's timestamp */
+	int64_t answered_at;  /* ms of the accept or decline that moved it, 0 if none */
 	union al_mset to;     /* the beneficiaries (parties) */
 	union al_mset released; /* the members (parties) that released it */
+	uint32_t judged_by;   /* the party that confirmed or disputed it (verdict_at set) */
 	uint8_t state;        /* enum al_cstate, as the messages left it, before time */
 	uint8_t quality, timeliness; /* the confirmation's ratings, 1..5 */
 	uint8_t ruling;       /* enum al_ruling, resolved: the dispute upheld or rejected */
@@ -211,7 +216,7 @@ int ledger_add(struct al_ledger *l, const struct al_envelope *e, char *why);
  * alliance id, its members' cards, as given before any move, and feed ends
  * as l was made with them).
  * Cost: about 8 bytes a message added (its timestamp), 20 + 8 x members a
- * delivery, 122 + 16 x ((members + 63) / 64) a commitment, and the bodies
+ * delivery, 154 + 16 x ((members + 63) / 64) a commitment, and the bodies
  * of the tail and the held-back messages (few). Returns 0, AL_E_INVAL (l was not made by
  * ledger_new, or ran out of memory: it must be rebuilt), AL_E_NOMEM or
  * what the writer returned. */
@@ -285,6 +290,19 @@ struct al_feeds;
 int ledger_of_log_index(const char *path, struct al_roster *ro, int64_t as_of,
 			enum al_ledger_check check, struct al_ledger **out, struct al_feeds **index,
 			char *why);
+
+/* The ledger of the log at path as of each of n points (ascending), in
+ * one pass: fn(arg, l, point, why) is called once a point, in order, with
+ * l (borrowed for the call) equal to ledger_of_log's as of that point.
+ * The log is read once (checked as ledger_of_log does, its amendments
+ * noted in ro), then one incremental ledger takes the messages in
+ * timestamp order: those signed at or before a point are a prefix of each
+ * feed. 0, what fn returned (fn sets why), or AL_E_INVAL, AL_E_FAILED,
+ * AL_E_NOMEM or the log's error, with why. */
+typedef int ledger_point_fn(void *arg, const struct al_ledger *l, int64_t point, char *why);
+int ledger_of_log_series(const char *path, struct al_roster *ro, enum al_ledger_check check,
+			 const int64_t *points, size_t n, ledger_point_fn *fn, void *arg,
+			 char *why);
 
 /* The ledger of everything store s holds (reads every record). */
 struct al_store;

@@ -3,7 +3,9 @@
  * alliancectl offline both call, so that their answers are the same. */
 #include "query.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "charter.h"
@@ -95,6 +97,144 @@ int query_trust(const struct al_ledger *l, int64_t as_of, const char *name, json
 	*out = m ? explain(ro, t, roster_party(ro, (size_t)(m - ro->members)))
 		 : query_trust_table(ro, t);
 	trust_destroy(&t);
+	return *out ? AL_OK : al_errf(why, AL_E_NOMEM, "out of memory");
+}
+
+/* A score, or null when there is nothing to count (NAN). */
+static json_t *score(double x)
+{
+	return isnan(x) ? json_null() : num(x);
+}
+
+/* The ids of member m's evidence on dimension d, each once. */
+static json_t *score_ids(const struct al_roster *ro, const struct al_scorecard *sc, size_t m,
+			 enum al_dimension d)
+{
+	json_t *ids = json_array();
+	const struct al_ref *last = NULL;
+	for (size_t i = 0; i < sc->n_items; i++) {
+		const struct al_score_item *it = &sc->items[i];
+		char id[AL_IDLEN];
+		if (it->member != m || it->dim != d ||
+		    (last && last->seq == it->id.seq && !memcmp(&last->author, &it->id.author,
+								AL_KEYLEN)))
+			continue; /* (a commitment answered and judged: cited once) */
+		last = &it->id;
+		json_array_append_new(ids, json_string(roster_ref_name(ro, &it->id, id)));
+	}
+	return ids;
+}
+
+static json_t *scorecard_row(const struct al_roster *ro, const struct al_scorecard *sc, size_t m)
+{
+	const struct al_trust *t = sc->t;
+	const struct al_trust_row *tr = &t->rows[m];
+	const struct al_score_row *r = &sc->rows[m];
+	json_t *w = json_array(), *pairs = json_array();
+	for (size_t i = 0; i < tr->n_warnings; i++)
+		json_array_append_new(w, json_string(tr->warnings[i]));
+	for (size_t i = 0; i < t->n_order; i++) {
+		size_t b = t->order[i];
+		if (b != m)
+			json_array_append_new(pairs, json_pack("{s:s, s:o, s:o}", "partner",
+				ro->members[b].name, "given", num(t->pair[m * t->n_rows + b]),
+				"received", num(t->pair[b * t->n_rows + m])));
+	}
+	return json_pack("{s:s, s:o, s:o, s:{s:o, s:I, s:I, s:I, s:o}, "
+			 "s:{s:o, s:I, s:I, s:o, s:o, s:o}, s:{s:o, s:I, s:o, s:I, s:o, s:I, s:o}, "
+			 "s:{s:o, s:o, s:o, s:o}, s:o}",
+		"partner", ro->members[m].name, "trust", num(tr->trust), "uncertainty",
+		num(tr->uncertainty),
+		"reliability", "score", score(r->reliability), "on_time", (json_int_t)r->on_time,
+		"late", (json_int_t)r->late, "missed", (json_int_t)r->missed, "evidence",
+		score_ids(ro, sc, m, AL_DIM_RELIABILITY),
+		"quality", "score", score(r->quality), "confirmed", (json_int_t)r->confirmed,
+		"disputed", (json_int_t)r->disputed, "mean_quality", score(r->mean_quality),
+		"mean_timeliness", score(r->mean_timeliness), "evidence",
+		score_ids(ro, sc, m, AL_DIM_QUALITY),
+		"responsiveness", "score", score(r->responsiveness), "answers",
+		(json_int_t)r->answers, "answer_hours", score(r->answer_hours), "verdicts",
+		(json_int_t)r->verdicts, "verdict_hours", score(r->verdict_hours), "waiting",
+		(json_int_t)r->waiting, "evidence", score_ids(ro, sc, m, AL_DIM_RESPONSIVENESS),
+		"reciprocity", "given", num(tr->given), "received", num(tr->received), "ratio",
+		tr->received > 0 ? num(tr->given / tr->received) : json_null(), "pairs", pairs,
+		"warnings", w);
+}
+
+/* One line per piece of member m's evidence, by dimension. */
+static json_t *score_details(const struct al_roster *ro, const struct al_scorecard *sc, size_t m)
+{
+	json_t *v = json_array();
+	for (size_t i = 0; i < sc->n_items; i++) {
+		const struct al_score_item *it = &sc->items[i];
+		char id[AL_IDLEN], at[AL_WHENLEN];
+		if (it->member != m)
+			continue;
+		json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "dimension",
+				      scorecard_dimension_name(it->dim), "id",
+				      roster_ref_name(ro, &it->id, id), "outcome", it->outcome, "at",
+				      when_format(it->at, at));
+		if (it->dim == AL_DIM_RECIPROCITY) {
+			json_object_set_new(d, "partner", json_string(ro->members[it->other].name));
+			json_object_set_new(d, "value", num(it->score));
+		} else {
+			json_object_set_new(d, "score", num(it->score));
+		}
+		if (it->dim == AL_DIM_QUALITY && it->quality) {
+			json_object_set_new(d, "quality", json_integer(it->quality));
+			json_object_set_new(d, "timeliness", json_integer(it->timeliness));
+		}
+		if (it->dim == AL_DIM_RESPONSIVENESS)
+			json_object_set_new(d, "hours", num(it->hours));
+		if (json_array_append_new(v, d)) {
+			json_decref(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+json_t *query_scorecard_table(const struct al_roster *ro, const struct al_scorecard *sc)
+{
+	json_t *v = json_array();
+	for (size_t i = 0; i < sc->t->n_order; i++)
+		if (json_array_append_new(v, scorecard_row(ro, sc, sc->t->order[i]))) {
+			json_decref(v); /* a row that cannot be shown: fail, never drop it */
+			return NULL;
+		}
+	return v;
+}
+
+int query_scorecard(const struct al_ledger *l, int64_t as_of, const char *name, json_t **out,
+		    char *why)
+{
+	const struct al_roster *ro = l->ro;
+	const struct al_member *m = NULL;
+	struct al_scorecard *sc = NULL;
+	char at[AL_WHENLEN];
+	*out = NULL;
+	if (name && *name && !(m = roster_member_named(ro, name))) {
+		char list[1024];
+		return al_errf(why, AL_E_INVAL, "no member named '%s' in charter '%s' (members: %s)",
+			       name, l->c->title, roster_member_list(ro, list, sizeof list));
+	}
+	if (scorecard_compute(l, as_of, &sc))
+		return al_errf(why, AL_E_NOMEM, "out of memory");
+	if (m) { /* a member's scorecard is its party's, as its trust row */
+		size_t p = roster_party(ro, (size_t)(m - ro->members));
+		json_t *d = score_details(ro, sc, p);
+		if ((*out = scorecard_row(ro, sc, p)) && d) {
+			json_object_set_new(*out, "as_of", json_string(when_format(as_of, at)));
+			json_object_set_new(*out, "details", d);
+		} else {
+			json_decref(*out);
+			json_decref(d);
+			*out = NULL;
+		}
+	} else {
+		*out = query_scorecard_table(ro, sc);
+	}
+	scorecard_destroy(&sc);
 	return *out ? AL_OK : al_errf(why, AL_E_NOMEM, "out of memory");
 }
 
@@ -250,13 +390,94 @@ int query_alliance(const struct al_ledger *l, int64_t as_of, json_t **out, char 
 			keys, "standing", roster_standing_name(l->standing[m]), "founder",
 			m < c->n_members));
 	}
-	*out = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o}", "id",
+	/* warn_trust: the threshold of the trust warning then in effect (the
+	 * charter's, as amended), which a report's trust chart marks. */
+	*out = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o}", "id",
 			 hex_encode(c->id.b, AL_HASHLEN, id), "title", c->title, "objectives",
 			 objectives, "scope", c->scope ? c->scope : "", "created",
 			 when_format(c->created, created), "as_of", when_format(as_of, at),
 			 "age_days", num((double)(as_of - c->created) / 86400000.0), "members",
-			 members);
+			 members, "warn_trust", num(l->params.warn_trust / 1000.0));
 	return *out ? AL_OK : al_errf(why, AL_E_NOMEM, "out of memory");
+}
+
+int query_series_points(const struct al_charter *c, const struct al_query *q, int64_t **points,
+			size_t *n, char *why)
+{
+	char a[AL_WHENLEN], b[AL_WHENLEN], d[AL_WHENLEN], e[AL_WHENLEN];
+	int64_t since = q->since ? q->since : c->created;
+	*points = NULL;
+	*n = 0;
+	if (!q->step)
+		return al_errf(why, AL_E_INVAL, "--series: the step must be a positive duration, "
+			       "not 0 (e.g. --series 1d)");
+	if (since > q->as_of)
+		return al_errf(why, AL_E_INVAL, "%s %s is after --as-of %s: give a --since at or "
+			       "before it", q->since ? "--since" : "the charter's creation (the "
+			       "default --since)", when_format(since, a), when_format(q->as_of, b));
+	/* In unsigned arithmetic: a span of the years 0 to 9999 fits, a step
+	 * past the end of time is one point and as_of. */
+	uint64_t span = (uint64_t)q->as_of - (uint64_t)since;
+	uint64_t step = q->step > UINT64_MAX / 1000 ? UINT64_MAX : q->step * 1000;
+	uint64_t count = span / step + 1 + (span % step != 0);
+	if (count > QUERY_SERIES_MAX) {
+		/* The least whole minutes, hours or days that fit. */
+		uint64_t fit = (span / 1000 + QUERY_SERIES_MAX - 2) / (QUERY_SERIES_MAX - 1);
+		uint64_t unit = fit > 86400 ? 86400 : fit > 3600 ? 3600 : fit > 60 ? 60 : 1;
+		return al_errf(why, AL_E_INVAL, "--series %s from %s to %s makes %llu points, more "
+			       "than %d: give a larger step (e.g. --series %s) or a later --since",
+			       duration_format(q->step, d), when_format(since, a),
+			       when_format(q->as_of, b), (unsigned long long)count,
+			       QUERY_SERIES_MAX, duration_format((fit + unit - 1) / unit * unit,
+								 e));
+	}
+	if (!(*points = malloc(count * sizeof **points)))
+		return al_errf(why, AL_E_NOMEM, "out of memory");
+	for (uint64_t i = 0; i <= span / step; i++) /* i x step never passes span */
+		(*points)[(*n)++] = (int64_t)((uint64_t)since + i * step);
+	if (span % step)
+		(*points)[(*n)++] = q->as_of;
+	return AL_OK;
+}
+
+/* ledger_of_log_series' call at each point: its table, as query_trust
+ * gives it, each row with "as_of", appended to the array arg. */
+static int series_point(void *arg, const struct al_ledger *l, int64_t point, char *why)
+{
+	char at[AL_WHENLEN];
+	json_t *rows, *row;
+	size_t i;
+	int rc = query_trust(l, point, "", &rows, why);
+	if (rc)
+		return rc;
+	json_array_foreach(rows, i, row)
+		if (json_object_set_new(row, "as_of", json_string(when_format(point, at))))
+			rc = AL_E_NOMEM;
+	if (rc || json_array_extend(arg, rows))
+		rc = al_errf(why, AL_E_NOMEM, "out of memory");
+	json_decref(rows);
+	return rc;
+}
+
+int query_series(const char *path, struct al_roster *ro, enum al_ledger_check check,
+		 const struct al_query *q, json_t **out, char *why)
+{
+	int64_t *points;
+	size_t n;
+	*out = NULL;
+	int rc = query_series_points(ro->c, q, &points, &n, why);
+	if (rc)
+		return rc;
+	json_t *all = json_array();
+	rc = all ? ledger_of_log_series(path, ro, check, points, n, series_point, all, why)
+		 : al_errf(why, AL_E_NOMEM, "out of memory");
+	free(points);
+	if (rc) {
+		json_decref(all); /* never a series with a point missing */
+		return rc;
+	}
+	*out = all;
+	return AL_OK;
 }
 
 int query_answer(const struct al_ledger *l, const struct al_msgs *msgs, const struct al_query *q,
@@ -269,5 +490,11 @@ int query_answer(const struct al_ledger *l, const struct al_msgs *msgs, const st
 		return query_commitments(l, msgs, q->as_of, q->state, out, why);
 	if (!strcmp(q->what, "alliance"))
 		return query_alliance(l, q->as_of, out, why);
-	return al_errf(why, AL_E_INVAL, "no query '%s' (trust, commitments, alliance)", q->what);
+	if (!strcmp(q->what, "scorecard"))
+		return query_scorecard(l, q->as_of, q->name, out, why);
+	if (!strcmp(q->what, "series"))
+		return al_errf(why, AL_E_INVAL, "the series is answered from the log, not a ledger: "
+			       "query_series");
+	return al_errf(why, AL_E_INVAL, "no query '%s' (trust, commitments, alliance, scorecard, "
+		       "series)", q->what);
 }

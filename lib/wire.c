@@ -999,6 +999,8 @@ int wire_request_pack(const struct al_request *r, uint8_t **out, size_t *len)
 		qr.now = r->query.now;
 		qr.name = STR(r->query.name);
 		qr.state = STR(r->query.state);
+		qr.step = r->query.step;
+		qr.since = r->query.since;
 		pb.query = &qr;
 		break;
 	default:
@@ -1096,6 +1098,8 @@ int wire_request_unpack(const uint8_t *buf, size_t len, struct al_request *r, ch
 		r->op = AL_OP_QUERY;
 		r->query.as_of = pb->query->as_of;
 		r->query.now = pb->query->now;
+		r->query.step = pb->query->step;
+		r->query.since = pb->query->since;
 		if (!(r->query.what = dup_str(pb->query->what)) ||
 		    !(r->query.name = dup_str(pb->query->name)) ||
 		    !(r->query.state = dup_str(pb->query->state)))

@@ -12,7 +12,8 @@
  *       --what and --note give the commitments' text and the delivery's
  *       note, any text at all (a partner's modified software, for tests of
  *       how other homes show text the daemon would refuse to sign).
- *   mklog charter FILE --title TEXT [--objective TEXT] [--created WHEN] CARD...
+ *   mklog charter FILE --title TEXT [--objective TEXT] [--created WHEN]
+ *                [--grace SECONDS] CARD...
  *       write a new, unsigned charter of the members of the CARD files with
  *       any title and objective (alliancectl charter new refuses control
  *       characters); the members sign it with alliancectl charter sign.
@@ -229,6 +230,9 @@ static int new_charter(int argc, char **argv)
 			c->objectives[c->n_objectives++] = strdup(argv[++i]);
 		} else if (!strcmp(argv[i], "--created") && i + 1 < argc) {
 			created = argv[++i];
+		} else if (!strcmp(argv[i], "--grace") && i + 1 < argc) {
+			/* seconds: a miss within a test's time */
+			c->params.grace = strtoull(argv[++i], NULL, 10);
 		} else if (!file) {
 			file = argv[i];
 		} else {
@@ -249,7 +253,7 @@ static int new_charter(int argc, char **argv)
 	}
 	if (!file || !c->title || c->n_members < 2)
 		return die("usage", "mklog charter FILE --title TEXT [--objective TEXT] "
-			   "[--created WHEN] CARD CARD...");
+			   "[--created WHEN] [--grace SECONDS] CARD CARD...");
 	c->resolvers = calloc(c->n_members, sizeof *c->resolvers);
 	for (size_t i = 0; i < c->n_members; i++)
 		c->resolvers[c->n_resolvers++] = strdup(c->members[i].name);
