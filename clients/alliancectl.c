@@ -48,6 +48,7 @@ static const struct command {
 	{ "trust", cmd_trust, "trust, uncertainty and reciprocity per partner (NAME explains)" },
 	{ "commitments", cmd_commitments, "every commitment and its state (--state, --as-of)" },
 	{ "portfolio", cmd_portfolio, "every alliance joined, and each partner firm across them" },
+	{ "report", cmd_report, "the alliance as one HTML page: charts, scorecard (-o FILE)" },
 	{ "log", cmd_log, "every message of the alliance, in arrival order (--follow)" },
 	{ "audit", cmd_audit, "verify logs offline against the charter" },
 };

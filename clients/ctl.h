@@ -187,6 +187,7 @@ int cmd_log(int argc, char **argv);
 int cmd_commitments(int argc, char **argv);
 int cmd_trust(int argc, char **argv);
 int cmd_portfolio(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* The trust table as JSON (trust --json, audit --json) and as text. */
 struct al_trust;

@@ -197,7 +197,8 @@ print(f"{w}x{h}: {len(px)} colours, white {white}, band {band}, line {line}")
 sys.exit(0 if len(px) > 50 and white < w * h * 0.97 and band > 5000 and line > 300 else 1)
 PY
 check "the screenshot is not blank and shows the bands and the trust lines" python3 "$T/png.py" "$T/page.png"
-pdftotext -layout "$T/page.pdf" "$T/page.txt" 2>/dev/null || not_ok "pdftotext (make test installs poppler-utils)"
+pdftotext "$T/page.pdf" "$T/page.raw" 2>/dev/null || not_ok "pdftotext (make test installs poppler-utils)"
+tr -s '[:space:]' ' ' <"$T/page.raw" >"$T/page.txt" # lines wrapped in a cell join again
 printed() { grep -qF -- "$1" "$T/page.txt" || { echo "'$1' not in the printed page"; return 1; }; }
 check "the printed page shows the hostile title as text" printed '<script>alert(1)</script> \u202eevil'
 check "...and the commitment's text, escaped" printed '<script>alert(1)</script> \u202egpj.exe'
@@ -215,7 +216,8 @@ while read -r w; do
 done < <(python3 -c 'import json,sys
 for r in json.load(open(sys.argv[1])):
     for w in r["warnings"]: print(w)' "$T/trust.json")
-check "there is a warning to show (initech missed)" grep -q "missed 1" "$T/trust.json"
+check "there is a warning to show (initech's)" python3 -c 'import json,sys
+sys.exit(not [w for r in json.load(open(sys.argv[1])) if r["partner"] == "initech" for w in r["warnings"]])' "$T/trust.json"
 check "the rendered DOM has no script element and the title as text" python3 -c '
 import sys
 d = open(sys.argv[1], encoding="utf-8").read()
