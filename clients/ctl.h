@@ -187,6 +187,19 @@ int cmd_log(int argc, char **argv);
 int cmd_commitments(int argc, char **argv);
 int cmd_trust(int argc, char **argv);
 int cmd_portfolio(int argc, char **argv);
+
+/* The portfolio document (lib/portfolio.h) of home dir: every alliance
+ * it has joined asked the queries alliance, commitments and trust through
+ * ctl_answer (offline, verify and q's as_of/now as it takes them; q->what
+ * is set here on a copy). 0 with *doc the caller's, or CTL_EXIT_FAIL
+ * after printing why (not a home, a refused query). */
+int ctl_portfolio(const char *dir, bool offline, bool verify, const struct al_query *q,
+		  json_t **doc);
+
+/* That document as one HTML page (portfolio_page.h) written whole to out
+ * (report --portfolio). 0, or CTL_EXIT_FAIL after printing why. */
+int ctl_portfolio_page(const char *dir, bool offline, bool verify, const struct al_query *q,
+		       const char *out);
 int cmd_report(int argc, char **argv);
 
 /* The trust table as JSON (trust --json, audit --json) and as text. */

@@ -6,9 +6,11 @@
  * printed as JSON or as text. */
 #include "ctl.h"
 #include "err.h"
+#include "file.h"
 #include "hex.h"
 #include "home.h"
 #include "portfolio.h"
+#include "portfolio_page.h"
 #include "when.h"
 
 #include <getopt.h>
@@ -151,18 +153,87 @@ static int portfolio_print(json_t *doc)
 }
 
 /* The three answers about alliance sel (its hex id) of home. */
-static int ask(const char *home, const char *sel, bool offline, struct al_query *q,
+static int ask(const char *home, const char *sel, bool offline, bool verify, struct al_query *q,
 	       json_t *ans[3])
 {
 	static const char *const what[3] = { "alliance", "commitments", "trust" };
 	char why[AL_ERRLEN];
 	for (int i = 0; i < 3; i++) {
 		q->what = (char *)what[i];
-		if (ctl_answer(home, NULL, sel, offline, false, q, &ans[i], why, NULL))
+		if (ctl_answer(home, NULL, sel, offline, verify, q, &ans[i], why, NULL))
 			return CTL_EXIT_FAIL;
 		if (!ans[i])
 			return ctl_error("alliance %s of home '%s': %s", sel, home, why);
 	}
+	return 0;
+}
+
+int ctl_portfolio(const char *dir, bool offline, bool verify, const struct al_query *query,
+		  json_t **doc)
+{
+	struct al_query q = *query;
+	char why[AL_ERRLEN];
+	*doc = NULL;
+	/* This firm: the home's member, by its signing key. */
+	struct al_home *h;
+	if (home_open(dir, &h, why))
+		return ctl_error("%s", why);
+	char key[2 * AL_KEYLEN + 1], name[sizeof h->self.name];
+	hex_encode(h->self.sign_key.b, AL_KEYLEN, key);
+	snprintf(name, sizeof name, "%s", h->self.name);
+	home_close(&h);
+
+	al_hash *ids;
+	size_t n;
+	if (home_alliances(dir, &ids, &n, why))
+		return ctl_error("%s", why);
+	struct al_portfolio_in *in = calloc(n ? n : 1, sizeof *in);
+	json_t **ans = calloc(3 * n + 1, sizeof *ans);
+	int rc = in && ans ? 0 : ctl_error("out of memory");
+	for (size_t i = 0; !rc && i < n; i++) {
+		char sel[2 * AL_HASHLEN + 1];
+		hex_encode(ids[i].b, AL_HASHLEN, sel);
+		rc = ask(dir, sel, offline, verify, &q, &ans[3 * i]);
+		in[i] = (struct al_portfolio_in){ ans[3 * i], ans[3 * i + 1], ans[3 * i + 2] };
+	}
+	if (!rc) {
+		char at[AL_WHENLEN];
+		*doc = portfolio_build(when_format(q.as_of, at), name, key, in, n);
+		if (!*doc)
+			rc = ctl_error("cannot make the portfolio of home '%s': out of memory, or an "
+				       "answer lacks a member's keys", dir);
+	}
+	for (size_t i = 0; ans && i < 3 * n; i++)
+		json_decref(ans[i]);
+	free(ans);
+	free(in);
+	free(ids);
+	return rc;
+}
+
+int ctl_portfolio_page(const char *dir, bool offline, bool verify, const struct al_query *q,
+		       const char *out)
+{
+	json_t *doc;
+	char why[AL_ERRLEN];
+	if (ctl_portfolio(dir, offline, verify, q, &doc))
+		return CTL_EXIT_FAIL;
+	char *page = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&page, &len);
+	int rc = !f || portfolio_page_write(f, doc);
+	if (f)
+		fclose(f);
+	json_decref(doc);
+	if (rc) {
+		free(page);
+		return ctl_error("cannot write the portfolio page: out of memory");
+	}
+	/* Written whole or not at all, as report writes its page. */
+	rc = file_replace(out, page, len, 0644, why);
+	free(page);
+	if (rc)
+		return ctl_error("report --portfolio: -o %s: %s", out, why);
 	return 0;
 }
 
@@ -204,47 +275,12 @@ int cmd_portfolio(int argc, char **argv)
 	const char *dir = ctl_home(home_opt);
 	if (!dir)
 		return CTL_EXIT_USAGE;
-
-	/* This firm: the home's member, by its signing key. */
-	struct al_home *h;
-	if (home_open(dir, &h, why))
-		return ctl_error("%s", why);
-	char key[2 * AL_KEYLEN + 1], name[sizeof h->self.name];
-	hex_encode(h->self.sign_key.b, AL_KEYLEN, key);
-	snprintf(name, sizeof name, "%s", h->self.name);
-	home_close(&h);
-
-	al_hash *ids;
-	size_t n;
-	if (home_alliances(dir, &ids, &n, why))
-		return ctl_error("%s", why);
-	struct al_portfolio_in *in = calloc(n ? n : 1, sizeof *in);
-	json_t **ans = calloc(3 * n + 1, sizeof *ans);
-	int rc = in && ans ? 0 : ctl_error("out of memory");
-	for (size_t i = 0; !rc && i < n; i++) {
-		char sel[2 * AL_HASHLEN + 1];
-		hex_encode(ids[i].b, AL_HASHLEN, sel);
-		rc = ask(dir, sel, offline, &q, &ans[3 * i]);
-		in[i] = (struct al_portfolio_in){ ans[3 * i], ans[3 * i + 1], ans[3 * i + 2] };
-	}
-	json_t *doc = NULL;
-	if (!rc) {
-		char at[AL_WHENLEN];
-		doc = portfolio_build(when_format(q.as_of, at), name, key, in, n);
-		if (!doc)
-			rc = ctl_error("cannot make the portfolio of home '%s': out of memory, or an "
-				       "answer lacks a member's keys", dir);
-	}
-	for (size_t i = 0; ans && i < 3 * n; i++)
-		json_decref(ans[i]);
-	free(ans);
-	free(in);
-	free(ids);
-	if (rc)
-		return rc;
+	json_t *doc;
+	if (ctl_portfolio(dir, offline, false, &q, &doc))
+		return CTL_EXIT_FAIL;
 	if (json)
 		return ctl_print_json(doc);
-	rc = portfolio_print(doc);
+	int rc = portfolio_print(doc);
 	json_decref(doc);
 	return rc;
 }

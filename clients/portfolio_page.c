@@ -91,9 +91,14 @@ static int alliance_section(FILE *f, const json_t *a, size_t i)
 {
 	static const char *const cnt[] = { "total", "open", "proposed", "accepted", "overdue",
 					   "missed" };
+	static const char *const cnt_h[] = { "In all", "Open", "Proposed", "Accepted", "Overdue",
+					     "Missed" };
 	static const char *const cols[] = { "trust", "uncertainty", "fulfilled", "late",
 					    "missed", "disputed", "given", "received",
 					    "reciprocity" };
+	static const char *const cols_h[] = { "Trust", "Uncertainty", "Fulfilled", "Late",
+					      "Missed", "Disputed", "Given", "Received",
+					      "Reciprocity" };
 	const char *id = str(a, "id");
 	const json_t *m, *r, *w, *c = json_object_get(a, "commitments");
 	size_t k, j, nw = 0;
@@ -126,8 +131,8 @@ static int alliance_section(FILE *f, const json_t *a, size_t i)
 	}
 	fputs("</dd>\n</dl>\n<h3>Commitments</h3>\n<table class=\"commitments\">\n<thead><tr>", f);
 	for (k = 0; k < sizeof cnt / sizeof cnt[0]; k++)
-		fprintf(f, "<th class=\"n\">%s</th>", cnt[k]);
-	fputs("<th class=\"n\">this firm owes</th><th class=\"n\">is owed</th></tr></thead>\n"
+		fprintf(f, "<th class=\"n\">%s</th>", cnt_h[k]);
+	fputs("<th class=\"n\">This firm owes</th><th class=\"n\">Is owed</th></tr></thead>\n"
 	      "<tbody><tr>", f);
 	for (k = 0; k < sizeof cnt / sizeof cnt[0]; k++) {
 		char key[32];
@@ -139,7 +144,7 @@ static int alliance_section(FILE *f, const json_t *a, size_t i)
 	fputs("</tr></tbody>\n</table>\n<h3>Partners' trust</h3>\n<table class=\"trust\">\n"
 	      "<thead><tr><th>Partner</th>", f);
 	for (k = 0; k < sizeof cols / sizeof cols[0]; k++)
-		fprintf(f, "<th class=\"n\">%s</th>", cols[k]);
+		fprintf(f, "<th class=\"n\">%s</th>", cols_h[k]);
 	fputs("</tr></thead>\n<tbody>\n", f);
 	json_array_foreach(json_object_get(a, "trust"), k, r) {
 		if (json_is_true(json_object_get(r, "me")))

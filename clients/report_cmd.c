@@ -23,7 +23,9 @@
 static const char report_usage[] =
 	"usage: alliancectl report -o FILE.html [HOME|LOG] [-H HOME] [--alliance ID|TITLE]\n"
 	"                          [--charter FILE] [--as-of WHEN] [--since WHEN]\n"
-	"                          [--offline] [--verify]\n\n"
+	"                          [--offline] [--verify]\n"
+	"       alliancectl report --portfolio -o FILE.html [-H HOME] [--as-of WHEN]\n"
+	"                          [--offline]\n\n"
 	"The alliance as one HTML page for the people who decide: what it is and\n"
 	"who is in it; each partner's trust over time with its uncertainty band;\n"
 	"the scorecard; commitments by state and a timeline of due dates naming\n"
@@ -41,7 +43,11 @@ static const char report_usage[] =
 	"                  creation); about 80 points up to the evaluation time\n"
 	"  --offline       read the log even when the daemon runs\n"
 	"  --verify        read the log and verify every signature of a home's own\n"
-	"                  log too\n";
+	"                  log too\n"
+	"  --portfolio     the home's portfolio instead: every alliance it has joined\n"
+	"                  (members, commitments, what it owes and is owed, partners'\n"
+	"                  trust and warnings) and each partner firm across them; the\n"
+	"                  numbers of 'alliancectl portfolio --json' (docs/portfolio.md)\n";
 
 /* The answers the page is made of, the caller's. */
 struct answers {
@@ -95,7 +101,7 @@ static int check_dir(const char *path)
 
 int cmd_report(int argc, char **argv)
 {
-	enum { O_ASOF = 256, O_SINCE, O_ALLIANCE, O_CHARTER, O_OFFLINE, O_VERIFY };
+	enum { O_ASOF = 256, O_SINCE, O_ALLIANCE, O_CHARTER, O_OFFLINE, O_VERIFY, O_PORTFOLIO };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "as-of", required_argument, NULL, O_ASOF },
@@ -104,6 +110,7 @@ int cmd_report(int argc, char **argv)
 		{ "charter", required_argument, NULL, O_CHARTER },
 		{ "offline", no_argument, NULL, O_OFFLINE },
 		{ "verify", no_argument, NULL, O_VERIFY },
+		{ "portfolio", no_argument, NULL, O_PORTFOLIO },
 		{ "home", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -111,6 +118,7 @@ int cmd_report(int argc, char **argv)
 	const char *home_opt = NULL, *out = NULL, *arg = NULL, *since_arg = NULL;
 	struct source src = { 0 };
 	int opt;
+	bool portfolio = false;
 	int64_t now = when_now(), since = 0;
 	struct al_query q = { .what = (char *)"alliance", .as_of = now, .now = true,
 			      .name = (char *)"", .state = (char *)"" };
@@ -125,6 +133,7 @@ int cmd_report(int argc, char **argv)
 		case O_CHARTER: src.charter_path = optarg; break;
 		case O_OFFLINE: src.offline = true; break;
 		case O_VERIFY: src.verify = true; break;
+		case O_PORTFOLIO: portfolio = true; break;
 		case O_ASOF:
 			if (when_parse(optarg, now, &q.as_of, why))
 				return ctl_usage("report", "--as-of: %s", why);
@@ -145,10 +154,15 @@ int cmd_report(int argc, char **argv)
 	}
 	if (!out || !*out)
 		return ctl_usage("report", "-o FILE.html is required: where to write the page");
+	if (portfolio && (src.sel || src.charter_path || since_arg))
+		return ctl_usage("report", "--portfolio covers every alliance of the home and has no "
+				 "trust charts: drop --alliance, --charter and --since");
 	if (!(src.arg = ctl_log_arg("report", arg, home_opt)))
 		return CTL_EXIT_USAGE;
 	if (check_dir(out))
 		return CTL_EXIT_FAIL;
+	if (portfolio) /* the home's portfolio page (portfolio_cmd.c) */
+		return ctl_portfolio_page(src.arg, src.offline, src.verify, &q, out);
 
 	struct answers a = { 0 };
 	int rc = ask(&src, &q, &a.alliance);

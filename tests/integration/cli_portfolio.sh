@@ -161,6 +161,72 @@ fails "a bad --as-of is refused" "${P[@]}" --as-of tomorrow
 contains "...naming it" "$(alliancectl portfolio -H "$T/acme" --as-of tomorrow 2>&1)" "--as-of"
 fails "a stray argument is refused" alliancectl portfolio -H "$T/acme" extra
 
+# report --portfolio: the same document as a page; every number on it is
+# the document's (the data-* hooks name where each came from).
+R=(alliancectl report --portfolio -H "$T/acme" --as-of "$AS")
+check "report --portfolio from acme's daemon" "${R[@]}" -o "$T/folio.html"
+check "...--offline: the same page" eval '"${R[@]}" -o "$T/folio-log.html" --offline && cmp "$T/folio.html" "$T/folio-log.html"'
+cat >"$T/page.py" <<'PY'
+# page.py PAGE DOC: every number with a data-key on the page equals the
+# document's; at least 100 of them, and each alliance's and partner's.
+import json, sys
+from html.parser import HTMLParser
+doc = json.load(open(sys.argv[2]))
+al = {a["id"]: a for a in doc["alliances"]}
+firms = {p["key"]: p for p in doc["partners"]}
+def want(at):
+    a, p, k = at.get("data-alliance"), at.get("data-partner"), at["data-key"]
+    if k == "as_of": return doc["as_of"]
+    if p in firms:  # the partners table: a record, or the totals
+        f = firms[p]
+        if a is None: return f["totals"][k.split(".", 1)[1]]
+        return [r for r in f["alliances"] if r["alliance"] == a][0][k]
+    x = al[a]
+    if p is not None: return [r for r in x["trust"] if r["partner"] == p][0][k]
+    if k == "members": return len(x["members"])
+    if k == "warnings": return sum(len(r["warnings"]) for r in x["trust"])
+    if k.startswith("commitments."): return x["commitments"][k.split(".", 1)[1]]
+    return x[k]
+class P(HTMLParser):
+    stack, n, bad, scripts, seen = [], 0, [], 0, set()
+    def handle_starttag(self, tag, attrs):
+        self.scripts += tag == "script"
+        at = dict(attrs)
+        self.stack.append(at if "data-key" in at and at["data-key"] != "title" else None)
+        self.text = ""
+    def handle_data(self, d): self.text = getattr(self, "text", "") + d
+    def handle_endtag(self, tag):
+        at = self.stack.pop() if self.stack else None
+        if not at: return
+        w, t = want(at), self.text.strip()
+        ok = (t == "\u2013") if w is None else (t == w if isinstance(w, str) else float(t) == w)
+        self.n += 1
+        self.seen.add(at.get("data-alliance")); self.seen.add(at.get("data-partner"))
+        if not ok: self.bad.append((at, t, w))
+p = P(); p.feed(open(sys.argv[1], encoding="utf-8").read())
+print(p.n, "numbers;", len(p.bad), "differ:", p.bad[:3])
+missing = (set(al) | set(firms)) - p.seen
+sys.exit(bool(p.bad) or p.n < 100 or p.scripts or bool(missing) and print("not on the page:", missing))
+PY
+check "every number on the page is the document's" python3 "$T/page.py" "$T/folio.html" "$T/acme.json"
+sed 's/data-key="owes">390.0</data-key="owes">391.0</' "$T/folio.html" >"$T/wrong.html"
+check "...a page with one wrong number fails that check" eval '! python3 "$T/page.py" "$T/wrong.html" "$T/acme.json"'
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$CHROMIUM" ]; then
+	check "chromium prints the page to PDF" timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
+		--no-first-run --user-data-dir="$T/chromium" --print-to-pdf="$T/folio.pdf" \
+		--no-pdf-header-footer "file://$T/folio.html"
+	pdftotext "$T/folio.pdf" - 2>/dev/null | tr -s '[:space:]' ' ' >"$T/folio.txt"
+	for s in "Portfolio of acme" "Alpha R&D" "Beta Ventures" "Partners across alliances" globex hooli initech 390; do
+		contains "the printed page shows '$s'" "$(cat "$T/folio.txt")" "$s"
+	done
+else
+	not_ok "chromium is installed (make test installs it: tools/install-deps chromium)"
+fi
+fails "report --portfolio --alliance is refused" "${R[@]}" -o "$T/x.html" --alliance "Alpha R&D"
+contains "...saying what to drop" "$("${R[@]}" -o "$T/x.html" --alliance "Alpha R&D" 2>&1)" "drop --alliance"
+check "...and writes nothing" test ! -e "$T/x.html"
+
 # A home that joined nothing: an empty portfolio, said so, exit 0.
 allianced init "$T/solo" --name solo --listen "tcp://127.0.0.1:$(free_port)" >/dev/null
 check "a home with no alliance: exit 0" alliancectl portfolio -H "$T/solo"
@@ -168,6 +234,8 @@ contains "...and the message" "$(alliancectl portfolio -H "$T/solo")" "joined no
 check "...an empty document in JSON" test "$(alliancectl portfolio -H "$T/solo" --json |
 	python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["home"]["name"], d["alliances"], d["partners"])')" = \
 	"solo [] []"
+check "...and its page says so" eval 'alliancectl report --portfolio -H "$T/solo" -o "$T/solo.html" &&
+	grep -q "joined no alliance yet" "$T/solo.html"'
 
 for n in acme globex initech hooli; do stop_daemon "$n"; done
 finish
