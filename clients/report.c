@@ -517,10 +517,43 @@ static void timeline(FILE *f, const struct report_in *in)
 	fputs("</svg>\n</figure>\n", f);
 }
 
+/* The commitments whose outcome is a or b, one row each, or "None.". */
+static void commit_table(FILE *f, const json_t *cs, enum outcome a, enum outcome b,
+			 const char *cls)
+{
+	const json_t *c;
+	size_t i, listed = 0;
+	json_array_foreach(cs, i, c) {
+		enum outcome o = outcome_of(c);
+		if (o != a && o != b)
+			continue;
+		if (!listed++)
+			fprintf(f, "<table class=\"%s\">\n<thead><tr><th>Id</th><th>Promisor</th>"
+				   "<th>What</th><th>Due</th><th class=\"n\">Value</th><th>State</th>"
+				   "<th>Outcome</th></tr></thead>\n<tbody>\n", cls);
+		fputs("<tr data-id=\"", f);
+		report_text(f, str(c, "id"));
+		fputs("\"><td>", f);
+		report_text(f, str(c, "id"));
+		fputs("</td><td>", f);
+		report_text(f, str(c, "promisor"));
+		fputs("</td><td class=\"what\">", f);
+		report_text(f, str(c, "what"));
+		fputs("</td><td>", f);
+		report_text(f, str(c, "due"));
+		fputs("</td><td class=\"n\">", f);
+		report_num(f, json_object_get(c, "value"));
+		fputs("</td><td>", f);
+		report_text(f, str(c, "state"));
+		fprintf(f, "</td><td>%s</td></tr>\n", outcome_name[o]);
+	}
+	fputs(listed ? "</tbody>\n</table>\n" : "<p class=\"ok\">None.</p>\n", f);
+}
+
 static void commitments_section(FILE *f, const struct report_in *in)
 {
 	const json_t *cs = in->commitments, *c;
-	size_t i, count[N_STATES] = { 0 }, most = 1, listed = 0;
+	size_t i, count[N_STATES] = { 0 }, most = 1;
 	json_array_foreach(cs, i, c)
 		for (size_t s = 0; s < N_STATES; s++)
 			if (!strcmp(str(c, "state"), states[s]))
@@ -541,31 +574,9 @@ static void commitments_section(FILE *f, const struct report_in *in)
 	fputs("</tbody>\n</table>\n", f);
 	timeline(f, in);
 	fputs("<h3>Missed or late</h3>\n", f);
-	json_array_foreach(cs, i, c) {
-		enum outcome o = outcome_of(c);
-		if (o != O_MISSED && o != O_LATE)
-			continue;
-		if (!listed++)
-			fputs("<table class=\"late\">\n<thead><tr><th>Id</th><th>Promisor</th><th>What"
-			      "</th><th>Due</th><th class=\"n\">Value</th><th>State</th>"
-			      "<th>Outcome</th></tr></thead>\n<tbody>\n", f);
-		fputs("<tr data-id=\"", f);
-		report_text(f, str(c, "id"));
-		fputs("\"><td>", f);
-		report_text(f, str(c, "id"));
-		fputs("</td><td>", f);
-		report_text(f, str(c, "promisor"));
-		fputs("</td><td class=\"what\">", f);
-		report_text(f, str(c, "what"));
-		fputs("</td><td>", f);
-		report_text(f, str(c, "due"));
-		fputs("</td><td class=\"n\">", f);
-		report_num(f, json_object_get(c, "value"));
-		fputs("</td><td>", f);
-		report_text(f, str(c, "state"));
-		fprintf(f, "</td><td>%s</td></tr>\n", outcome_name[o]);
-	}
-	fputs(listed ? "</tbody>\n</table>\n" : "<p class=\"ok\">None.</p>\n", f);
+	commit_table(f, cs, O_MISSED, O_LATE, "late");
+	fputs("<h3>Open (proposed, accepted or overdue)</h3>\n", f);
+	commit_table(f, cs, O_OPEN, O_OPEN, "open");
 	report_section_end(f);
 }
 
