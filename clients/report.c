@@ -40,7 +40,7 @@ static const char style[] =
 	"tbody th{font-size:inherit;color:var(--ink);border-bottom:1px solid var(--rule)}\n"
 	"td.n,th.n{text-align:right;white-space:nowrap}\n"
 	"td small,.small{display:block;color:var(--muted);font-size:11px;white-space:normal;"
-	"max-width:240px;margin-left:auto}\n"
+	"max-width:240px;margin-left:auto}\n.kv{white-space:nowrap}\n"
 	"td.what{max-width:340px;overflow-wrap:anywhere}\n"
 	".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:8px 24px}\n"
 	"figure{margin:0 0 8px}figure h3{margin:6px 0 2px}\n"
@@ -365,8 +365,9 @@ static void dim_cell(FILE *f, const char *partner, const json_t *row, const char
 	fputs("<small>", f);
 	for (size_t k = 0; keys[k]; k++) {
 		snprintf(key, sizeof key, "%s.%s", dim, keys[k]);
-		fprintf(f, "%s%s ", k ? " \u00b7 " : "", labels[k]);
+		fprintf(f, "%s<span class=\"kv\">%s ", k ? " \u00b7 " : "", labels[k]);
 		num_cell(f, "span", NULL, partner, key, json_object_get(d, keys[k]));
+		fputs("</span>", f);
 	}
 	fputs("</small></td>", f);
 }
@@ -406,11 +407,11 @@ static void scorecard_section(FILE *f, const struct report_in *in)
 		dim_cell(f, p, r, "responsiveness", resp_k, resp_l);
 		fputs("<td class=\"n\">", f);
 		num_cell(f, "span", NULL, p, "reciprocity.ratio", json_object_get(rc, "ratio"));
-		fputs("<small>given ", f);
+		fputs("<small><span class=\"kv\">given ", f);
 		num_cell(f, "span", NULL, p, "reciprocity.given", json_object_get(rc, "given"));
-		fputs(" \u00b7 received ", f);
+		fputs("</span> \u00b7 <span class=\"kv\">received ", f);
 		num_cell(f, "span", NULL, p, "reciprocity.received", json_object_get(rc, "received"));
-		fputs("</small></td></tr>\n", f);
+		fputs("</span></small></td></tr>\n", f);
 	}
 	fputs("</tbody>\n</table>\n", f);
 	report_section_end(f);
