@@ -40,7 +40,7 @@ static const char style[] =
 	"tbody th{font-size:inherit;color:var(--ink);border-bottom:1px solid var(--rule)}\n"
 	"td.n,th.n{text-align:right;white-space:nowrap}\n"
 	"td small,.small{display:block;color:var(--muted);font-size:11px;white-space:normal;"
-	"max-width:240px;margin-left:auto}\n"
+	"max-width:240px;margin-left:auto}\n.kv{white-space:nowrap}\n"
 	"td.what{max-width:340px;overflow-wrap:anywhere}\n"
 	".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:8px 24px}\n"
 	"figure{margin:0 0 8px}figure h3{margin:6px 0 2px}\n"
@@ -365,8 +365,9 @@ static void dim_cell(FILE *f, const char *partner, const json_t *row, const char
 	fputs("<small>", f);
 	for (size_t k = 0; keys[k]; k++) {
 		snprintf(key, sizeof key, "%s.%s", dim, keys[k]);
-		fprintf(f, "%s%s ", k ? " \u00b7 " : "", labels[k]);
+		fprintf(f, "%s<span class=\"kv\">%s ", k ? " \u00b7 " : "", labels[k]);
 		num_cell(f, "span", NULL, partner, key, json_object_get(d, keys[k]));
+		fputs("</span>", f);
 	}
 	fputs("</small></td>", f);
 }
@@ -406,11 +407,11 @@ static void scorecard_section(FILE *f, const struct report_in *in)
 		dim_cell(f, p, r, "responsiveness", resp_k, resp_l);
 		fputs("<td class=\"n\">", f);
 		num_cell(f, "span", NULL, p, "reciprocity.ratio", json_object_get(rc, "ratio"));
-		fputs("<small>given ", f);
+		fputs("<small><span class=\"kv\">given ", f);
 		num_cell(f, "span", NULL, p, "reciprocity.given", json_object_get(rc, "given"));
-		fputs(" \u00b7 received ", f);
+		fputs("</span> \u00b7 <span class=\"kv\">received ", f);
 		num_cell(f, "span", NULL, p, "reciprocity.received", json_object_get(rc, "received"));
-		fputs("</small></td></tr>\n", f);
+		fputs("</span></small></td></tr>\n", f);
 	}
 	fputs("</tbody>\n</table>\n", f);
 	report_section_end(f);
@@ -517,10 +518,43 @@ static void timeline(FILE *f, const struct report_in *in)
 	fputs("</svg>\n</figure>\n", f);
 }
 
+/* The commitments whose outcome is a or b, one row each, or "None.". */
+static void commit_table(FILE *f, const json_t *cs, enum outcome a, enum outcome b,
+			 const char *cls)
+{
+	const json_t *c;
+	size_t i, listed = 0;
+	json_array_foreach(cs, i, c) {
+		enum outcome o = outcome_of(c);
+		if (o != a && o != b)
+			continue;
+		if (!listed++)
+			fprintf(f, "<table class=\"%s\">\n<thead><tr><th>Id</th><th>Promisor</th>"
+				   "<th>What</th><th>Due</th><th class=\"n\">Value</th><th>State</th>"
+				   "<th>Outcome</th></tr></thead>\n<tbody>\n", cls);
+		fputs("<tr data-id=\"", f);
+		report_text(f, str(c, "id"));
+		fputs("\"><td>", f);
+		report_text(f, str(c, "id"));
+		fputs("</td><td>", f);
+		report_text(f, str(c, "promisor"));
+		fputs("</td><td class=\"what\">", f);
+		report_text(f, str(c, "what"));
+		fputs("</td><td>", f);
+		report_text(f, str(c, "due"));
+		fputs("</td><td class=\"n\">", f);
+		report_num(f, json_object_get(c, "value"));
+		fputs("</td><td>", f);
+		report_text(f, str(c, "state"));
+		fprintf(f, "</td><td>%s</td></tr>\n", outcome_name[o]);
+	}
+	fputs(listed ? "</tbody>\n</table>\n" : "<p class=\"ok\">None.</p>\n", f);
+}
+
 static void commitments_section(FILE *f, const struct report_in *in)
 {
 	const json_t *cs = in->commitments, *c;
-	size_t i, count[N_STATES] = { 0 }, most = 1, listed = 0;
+	size_t i, count[N_STATES] = { 0 }, most = 1;
 	json_array_foreach(cs, i, c)
 		for (size_t s = 0; s < N_STATES; s++)
 			if (!strcmp(str(c, "state"), states[s]))
@@ -541,31 +575,9 @@ static void commitments_section(FILE *f, const struct report_in *in)
 	fputs("</tbody>\n</table>\n", f);
 	timeline(f, in);
 	fputs("<h3>Missed or late</h3>\n", f);
-	json_array_foreach(cs, i, c) {
-		enum outcome o = outcome_of(c);
-		if (o != O_MISSED && o != O_LATE)
-			continue;
-		if (!listed++)
-			fputs("<table class=\"late\">\n<thead><tr><th>Id</th><th>Promisor</th><th>What"
-			      "</th><th>Due</th><th class=\"n\">Value</th><th>State</th>"
-			      "<th>Outcome</th></tr></thead>\n<tbody>\n", f);
-		fputs("<tr data-id=\"", f);
-		report_text(f, str(c, "id"));
-		fputs("\"><td>", f);
-		report_text(f, str(c, "id"));
-		fputs("</td><td>", f);
-		report_text(f, str(c, "promisor"));
-		fputs("</td><td class=\"what\">", f);
-		report_text(f, str(c, "what"));
-		fputs("</td><td>", f);
-		report_text(f, str(c, "due"));
-		fputs("</td><td class=\"n\">", f);
-		report_num(f, json_object_get(c, "value"));
-		fputs("</td><td>", f);
-		report_text(f, str(c, "state"));
-		fprintf(f, "</td><td>%s</td></tr>\n", outcome_name[o]);
-	}
-	fputs(listed ? "</tbody>\n</table>\n" : "<p class=\"ok\">None.</p>\n", f);
+	commit_table(f, cs, O_MISSED, O_LATE, "late");
+	fputs("<h3>Open (proposed, accepted or overdue)</h3>\n", f);
+	commit_table(f, cs, O_OPEN, O_OPEN, "open");
 	report_section_end(f);
 }
 

@@ -190,6 +190,7 @@ completes "alliancectl commit ... --k<TAB> gives --key" --key alliancectl commit
 completes "alliancectl accept ID --<TAB> includes --key" --key alliancectl accept acme/1 --
 completes "alliancectl po<TAB> gives portfolio" portfolio alliancectl po
 completes "alliancectl portfolio --<TAB> includes --offline" --offline alliancectl portfolio --
+completes "alliancectl report --<TAB> includes --portfolio" --portfolio alliancectl report --
 completes "allianced <TAB> includes check" check allianced ''
 completes "allianced init --<TAB> includes --advertise" --advertise allianced init x --
 completes "allianced run <TAB> gives directories" homeA allianced run home
