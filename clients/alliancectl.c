@@ -47,6 +47,7 @@ static const struct command {
 	{ "amend", cmd_amend, "propose or approve new trust parameters (at the quorum)" },
 	{ "trust", cmd_trust, "trust, uncertainty and reciprocity per partner (NAME explains)" },
 	{ "commitments", cmd_commitments, "every commitment and its state (--state, --as-of)" },
+	{ "scorecard", cmd_scorecard, "reliability, quality, responsiveness, reciprocity per partner" },
 	{ "log", cmd_log, "every message of the alliance, in arrival order (--follow)" },
 	{ "audit", cmd_audit, "verify logs offline against the charter" },
 };

@@ -186,6 +186,7 @@ int cmd_metrics(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_commitments(int argc, char **argv);
 int cmd_trust(int argc, char **argv);
+int cmd_scorecard(int argc, char **argv);
 
 /* The trust table as JSON (trust --json, audit --json) and as text. */
 struct al_trust;
