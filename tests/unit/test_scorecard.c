@@ -249,6 +249,21 @@ static void test_scorecard_worked_example(void **state)
 			       "\"reciprocity\",\"id\":\"m0/2\",\"outcome\":\"received\","
 			       "\"partner\":\"m0\",\"value\":100.0}"));
 	free(text);
+	json_decref(one);
+	/* each piece of evidence scores what the formula counts it for */
+	assert_int_equal(query_scorecard(l, T0 + 20 * DAY, "m0", &one, why), AL_OK);
+	text = json_dumps(json_object_get(one, "details"), DUMP);
+	assert_non_null(strstr(text, "{\"at\":\"2026-01-06T00:00:00Z\",\"dimension\":"
+			       "\"reliability\",\"id\":\"m0/2\",\"outcome\":\"late\",\"score\":0.5}"));
+	assert_non_null(strstr(text, "{\"at\":\"2026-01-12T00:00:00Z\",\"dimension\":"
+			       "\"reliability\",\"id\":\"m0/5\",\"outcome\":\"missed\",\"score\":0.0}"));
+	assert_non_null(strstr(text, "{\"at\":\"2026-01-05T00:00:00Z\",\"dimension\":"
+			       "\"quality\",\"id\":\"m0/1\",\"outcome\":\"confirmed\",\"quality\":5,"
+			       "\"score\":0.875,\"timeliness\":4}"));
+	assert_non_null(strstr(text, "{\"at\":\"2026-01-11T00:00:00Z\",\"dimension\":"
+			       "\"responsiveness\",\"hours\":240.0,\"id\":\"m1/7\",\"outcome\":"
+			       "\"waiting\",\"score\":0.0992}"));
+	free(text);
 	/* a name that is no member's: named, with the members */
 	json_decref(one);
 	assert_int_equal(query_scorecard(l, T0 + 20 * DAY, "hooli", &one, why), AL_E_INVAL);
