@@ -49,6 +49,7 @@ static const struct command {
 	{ "commitments", cmd_commitments, "every commitment and its state (--state, --as-of)" },
 	{ "portfolio", cmd_portfolio, "every alliance joined, and each partner firm across them" },
 	{ "report", cmd_report, "the alliance as one HTML page: charts, scorecard (-o FILE)" },
+	{ "scorecard", cmd_scorecard, "reliability, quality, responsiveness, reciprocity per partner" },
 	{ "log", cmd_log, "every message of the alliance, in arrival order (--follow)" },
 	{ "audit", cmd_audit, "verify logs offline against the charter" },
 };

@@ -2,6 +2,8 @@
 #include "ctl.h"
 #include "audit.h"
 #include "ledger.h"
+#include "query.h"
+#include "scorecard.h"
 #include "trust.h"
 #include "charter.h"
 #include "err.h"
@@ -34,7 +36,8 @@ static const char audit_usage[] =
 	"  --alliance ID     which alliance of a home that joined several (id or title)\n"
 	"  --as-of WHEN      evaluation time for the trust table (default: now)\n"
 	"  --json            {\"ok\", \"records\", \"faults\": [{log, record, offset, reason}],\n"
-	"                    \"violations\": [{member, id, rule}], \"trust\": [...]}\n\n"
+	"                    \"violations\": [{member, id, rule}], \"trust\": [...],\n"
+	"                    \"scorecard\": [...]} (trust --json's and scorecard --json's)\n\n"
 	"A violation is a signed, in-chain message that breaks the alliance's rules\n"
 	"(say, a delivery by someone other than the promisor): it is reported with\n"
 	"its author, but it is misbehaviour, not damage, so it is not a fault.\n"
@@ -193,6 +196,14 @@ int cmd_audit(int argc, char **argv)
 				      (json_int_t)a.records, "faults", faults, "violations", viol, "trust",
 				      ctl_trust_json(lr, trust),
 				      "alliance", hex, "as_of", when_format(as_of, t), "logs", logs);
+		/* The scorecards beside the trust table: query.h's, as scorecard
+		 * --json prints them. */
+		struct al_scorecard *sc = NULL;
+		json_t *cards = NULL;
+		if (scorecard_compute(ledger, as_of, &sc) || !(cards = query_scorecard_table(lr, sc)))
+			lost = 1;
+		scorecard_destroy(&sc);
+		lost |= json_object_set_new(j, "scorecard", cards);
 		if (lost) {
 			json_decref(j);
 			j = NULL;

@@ -201,6 +201,7 @@ int ctl_portfolio(const char *dir, bool offline, bool verify, const struct al_qu
 int ctl_portfolio_page(const char *dir, bool offline, bool verify, const struct al_query *q,
 		       const char *out);
 int cmd_report(int argc, char **argv);
+int cmd_scorecard(int argc, char **argv);
 
 /* The trust table as JSON (trust --json, audit --json) and as text. */
 struct al_trust;

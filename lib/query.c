@@ -125,8 +125,32 @@ static json_t *score_ids(const struct al_roster *ro, const struct al_scorecard *
 	return ids;
 }
 
+/* The ids of member m's evidence on dimension d by outcome, every outcome
+ * of the dimension a key (outcomes[0..n)), in this order: what the text
+ * view cites ("1 late (acme/4)"). */
+static json_t *score_by_outcome(const struct al_roster *ro, const struct al_scorecard *sc,
+				size_t m, enum al_dimension d, const char *const *outcomes, size_t n)
+{
+	json_t *o = json_object();
+	for (size_t k = 0; k < n; k++) {
+		json_t *ids = json_array();
+		for (size_t i = 0; i < sc->n_items; i++) {
+			const struct al_score_item *it = &sc->items[i];
+			char id[AL_IDLEN];
+			if (it->member == m && it->dim == d && !strcmp(it->outcome, outcomes[k]))
+				json_array_append_new(ids, json_string(roster_ref_name(ro, &it->id,
+										       id)));
+		}
+		json_object_set_new(o, outcomes[k], ids);
+	}
+	return o;
+}
+
 static json_t *scorecard_row(const struct al_roster *ro, const struct al_scorecard *sc, size_t m)
 {
+	static const char *const rel[] = { "on-time", "late", "missed" },
+		*const qual[] = { "confirmed", "disputed", "upheld" },
+		*const resp[] = { "accepted", "declined", "confirmed", "disputed", "waiting" };
 	const struct al_trust *t = sc->t;
 	const struct al_trust_row *tr = &t->rows[m];
 	const struct al_score_row *r = &sc->rows[m];
@@ -140,22 +164,25 @@ static json_t *scorecard_row(const struct al_roster *ro, const struct al_scoreca
 				ro->members[b].name, "given", num(t->pair[m * t->n_rows + b]),
 				"received", num(t->pair[b * t->n_rows + m])));
 	}
-	return json_pack("{s:s, s:o, s:o, s:{s:o, s:I, s:I, s:I, s:o}, "
-			 "s:{s:o, s:I, s:I, s:o, s:o, s:o}, s:{s:o, s:I, s:o, s:I, s:o, s:I, s:o}, "
-			 "s:{s:o, s:o, s:o, s:o}, s:o}",
+	return json_pack("{s:s, s:o, s:o, s:{s:o, s:I, s:I, s:I, s:o, s:o}, "
+			 "s:{s:o, s:I, s:I, s:o, s:o, s:o, s:o}, "
+			 "s:{s:o, s:I, s:o, s:I, s:o, s:I, s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:o}",
 		"partner", ro->members[m].name, "trust", num(tr->trust), "uncertainty",
 		num(tr->uncertainty),
 		"reliability", "score", score(r->reliability), "on_time", (json_int_t)r->on_time,
 		"late", (json_int_t)r->late, "missed", (json_int_t)r->missed, "evidence",
-		score_ids(ro, sc, m, AL_DIM_RELIABILITY),
+		score_ids(ro, sc, m, AL_DIM_RELIABILITY), "by_outcome",
+		score_by_outcome(ro, sc, m, AL_DIM_RELIABILITY, rel, 3),
 		"quality", "score", score(r->quality), "confirmed", (json_int_t)r->confirmed,
 		"disputed", (json_int_t)r->disputed, "mean_quality", score(r->mean_quality),
 		"mean_timeliness", score(r->mean_timeliness), "evidence",
-		score_ids(ro, sc, m, AL_DIM_QUALITY),
+		score_ids(ro, sc, m, AL_DIM_QUALITY), "by_outcome",
+		score_by_outcome(ro, sc, m, AL_DIM_QUALITY, qual, 3),
 		"responsiveness", "score", score(r->responsiveness), "answers",
 		(json_int_t)r->answers, "answer_hours", score(r->answer_hours), "verdicts",
 		(json_int_t)r->verdicts, "verdict_hours", score(r->verdict_hours), "waiting",
 		(json_int_t)r->waiting, "evidence", score_ids(ro, sc, m, AL_DIM_RESPONSIVENESS),
+		"by_outcome", score_by_outcome(ro, sc, m, AL_DIM_RESPONSIVENESS, resp, 5),
 		"reciprocity", "given", num(tr->given), "received", num(tr->received), "ratio",
 		tr->received > 0 ? num(tr->given / tr->received) : json_null(), "pairs", pairs,
 		"warnings", w);

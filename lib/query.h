@@ -66,7 +66,8 @@ json_t *query_trust_table(const struct al_roster *ro, const struct al_trust *t);
  * mean_timeliness, evidence}, responsiveness {score, answers, answer_hours,
  * verdicts, verdict_hours, waiting, evidence}, reciprocity {given,
  * received, ratio, pairs [{partner, given, received}]}, warnings} (a score
- * or mean with nothing to count: null; evidence: commitment ids); with
+ * or mean with nothing to count: null; evidence: commitment ids, and
+ * by_outcome: {outcome: [ids]} for each of the dimension's outcomes); with
  * name, that partner's object with "as_of" and "details", one {dimension,
  * id, outcome, at, ...} per piece of evidence (docs/trust.md section 7). */
 int query_scorecard(const struct al_ledger *l, int64_t as_of, const char *name, json_t **out,

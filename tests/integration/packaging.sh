@@ -185,6 +185,8 @@ completes "alliancectl --home=<TAB> gives directories" homeB alliancectl --home 
 check "...and never files" bash -c "! grep -qx rd.charter <<<\"\$1\"" _ "$(complete_words alliancectl -H '')"
 completes "alliancectl charter sign <TAB> gives files" rd.charter alliancectl charter sign rd
 completes "alliancectl commitments --state <TAB> gives states" overdue alliancectl commitments --state o
+completes "alliancectl sc<TAB> gives scorecard" scorecard alliancectl sc
+completes "alliancectl scorecard --<TAB> includes --as-of" --as-of alliancectl scorecard --
 completes "alliancectl commit ... --<TAB> includes --value" --value alliancectl commit x --to b --due +1d --
 completes "alliancectl commit ... --k<TAB> gives --key" --key alliancectl commit x --to b --due +1d --k
 completes "alliancectl accept ID --<TAB> includes --key" --key alliancectl accept acme/1 --

@@ -155,6 +155,8 @@ static struct al_scorecard *score_at(struct fx *x, int64_t as_of, struct al_ledg
 }
 
 #define R(x) trust_round(x)
+/* as alliancectl prints it (12 digits), compact, keys sorted */
+#define DUMP (JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12))
 
 static size_t count(const struct al_scorecard *sc, size_t m, enum al_dimension d,
 		    const char *outcome)
@@ -211,35 +213,56 @@ static void test_scorecard_worked_example(void **state)
 	json_t *all, *one;
 	char why[AL_ERRLEN];
 	assert_int_equal(query_scorecard(l, T0 + 20 * DAY, NULL, &all, why), AL_OK);
-	char *text = json_dumps(json_array_get(all, 0), JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
+	char *text = json_dumps(json_array_get(all, 0), DUMP);
 	assert_string_equal(text,
-		"{\"partner\":\"m0\",\"quality\":{\"confirmed\":2,\"disputed\":1,"
+		"{\"partner\":\"m0\",\"quality\":{\"by_outcome\":{\"confirmed\":[\"m0/1\",\"m0/2\"],"
+		"\"disputed\":[\"m0/3\"],\"upheld\":[]},\"confirmed\":2,\"disputed\":1,"
 		"\"evidence\":[\"m0/1\",\"m0/2\",\"m0/3\"],\"mean_quality\":4.0,"
 		"\"mean_timeliness\":3.0,\"score\":0.4167},\"reciprocity\":{\"given\":200.0,"
 		"\"pairs\":[{\"given\":200.0,\"partner\":\"m1\",\"received\":0.0},"
 		"{\"given\":0.0,\"partner\":\"m2\",\"received\":0.0}],\"ratio\":null,"
-		"\"received\":0.0},\"reliability\":{\"evidence\":[\"m0/1\",\"m0/2\",\"m0/5\"],"
+		"\"received\":0.0},\"reliability\":{\"by_outcome\":{\"late\":[\"m0/2\"],"
+		"\"missed\":[\"m0/5\"],\"on-time\":[\"m0/1\"]},\"evidence\":[\"m0/1\",\"m0/2\",\"m0/5\"],"
 		"\"late\":1,\"missed\":1,\"on_time\":1,\"score\":0.5},\"responsiveness\":"
-		"{\"answer_hours\":null,\"answers\":0,\"evidence\":[\"m1/7\"],\"score\":0.0992,"
+		"{\"answer_hours\":null,\"answers\":0,\"by_outcome\":{\"accepted\":[],"
+		"\"confirmed\":[],\"declined\":[],\"disputed\":[],\"waiting\":[\"m1/7\"]},"
+		"\"evidence\":[\"m1/7\"],\"score\":0.0992,"
 		"\"verdict_hours\":null,\"verdicts\":0,\"waiting\":1},\"trust\":0.4296,"
 		"\"uncertainty\":0.3305,\"warnings\":[]}");
 	free(text);
 	text = json_dumps(json_object_get(json_array_get(all, 1), "responsiveness"),
-			  JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
-	assert_string_equal(text, "{\"answer_hours\":12.0,\"answers\":3,\"evidence\":[\"m0/1\","
+			  DUMP);
+	assert_string_equal(text, "{\"answer_hours\":12.0,\"answers\":3,\"by_outcome\":{\"accepted\":"
+			    "[\"m0/1\",\"m0/2\"],\"confirmed\":[\"m0/1\",\"m0/2\"],\"declined\":[\"m2/5\"],"
+			    "\"disputed\":[],\"waiting\":[]},\"evidence\":[\"m0/1\","
 			    "\"m0/2\",\"m2/5\"],\"score\":0.8039,\"verdict_hours\":18.0,"
 			    "\"verdicts\":2,\"waiting\":0}");
 	free(text);
 	assert_int_equal(query_scorecard(l, T0 + 20 * DAY, "m1", &one, why), AL_OK);
 	assert_string_equal(json_string_value(json_object_get(one, "as_of")),
 			    "2026-01-21T00:00:00Z");
-	text = json_dumps(json_object_get(one, "details"), JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
+	text = json_dumps(json_object_get(one, "details"), DUMP);
 	assert_non_null(strstr(text, "{\"at\":\"2026-01-16T00:00:00Z\",\"dimension\":"
 			       "\"responsiveness\",\"hours\":72.0,\"id\":\"m2/5\",\"outcome\":"
 			       "\"declined\",\"score\":0.5}"));
 	assert_non_null(strstr(text, "{\"at\":\"2026-01-06T00:00:00Z\",\"dimension\":"
 			       "\"reciprocity\",\"id\":\"m0/2\",\"outcome\":\"received\","
 			       "\"partner\":\"m0\",\"value\":100.0}"));
+	free(text);
+	json_decref(one);
+	/* each piece of evidence scores what the formula counts it for */
+	assert_int_equal(query_scorecard(l, T0 + 20 * DAY, "m0", &one, why), AL_OK);
+	text = json_dumps(json_object_get(one, "details"), DUMP);
+	assert_non_null(strstr(text, "{\"at\":\"2026-01-06T00:00:00Z\",\"dimension\":"
+			       "\"reliability\",\"id\":\"m0/2\",\"outcome\":\"late\",\"score\":0.5}"));
+	assert_non_null(strstr(text, "{\"at\":\"2026-01-12T00:00:00Z\",\"dimension\":"
+			       "\"reliability\",\"id\":\"m0/5\",\"outcome\":\"missed\",\"score\":0.0}"));
+	assert_non_null(strstr(text, "{\"at\":\"2026-01-05T00:00:00Z\",\"dimension\":"
+			       "\"quality\",\"id\":\"m0/1\",\"outcome\":\"confirmed\",\"quality\":5,"
+			       "\"score\":0.875,\"timeliness\":4}"));
+	assert_non_null(strstr(text, "{\"at\":\"2026-01-11T00:00:00Z\",\"dimension\":"
+			       "\"responsiveness\",\"hours\":240.0,\"id\":\"m1/7\",\"outcome\":"
+			       "\"waiting\",\"score\":0.0992}"));
 	free(text);
 	/* a name that is no member's: named, with the members */
 	json_decref(one);
