@@ -70,6 +70,17 @@ EOF
 }
 check "the points: the creation, every second, --as-of; three rows each" points
 
+# As text: one table a point, headed by it.
+text_tables() {
+	local out first
+	out=$(alliancectl trust "${S[@]}" "${A[@]}") || return 1
+	first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["as_of"])' "$T/series.json")
+	[ "$(grep -c '^PARTNER ' <<<"$out")" = "$(($(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T/series.json") / 3))" ] &&
+		[ "$(head -n 1 <<<"$out")" = "as of $first" ] && grep -q "^globex  *0\.[0-9]\{4\} " <<<"$out" ||
+		{ echo "$out" | head -n 12; return 1; }
+}
+check "as text: a table a point, each headed by its time" text_tables
+
 # Each point's rows are those of trust --as-of POINT --json, byte for byte.
 at_each_point() {
 	local p rc=0
@@ -145,8 +156,12 @@ refused() { # STATUS TEXT ARGS...: exits STATUS, says TEXT, prints nothing else
 check "--series 0: refused (usage), naming it and an example" refused 2 "'0' is not a step" \
 	trust --series 0 "${A[@]}"
 check "...e.g." refused 2 "e.g. --series 1d" trust --series 0 "${A[@]}"
-check "--series -1d: refused" refused 2 "'-1d' is not a step" trust --series -1d "${A[@]}"
-check "--series soon: refused" refused 2 "'soon' is not a step" trust --series soon "${A[@]}"
+check "--series -1d: refused" refused 2 "bad duration '-1d'" trust --series -1d "${A[@]}"
+check "--series soon: refused, with an example" refused 2 \
+	"--series: bad duration 'soon' (use a number with s, m, h, d or w, e.g. 72h or 14d): give the step between points, e.g. --series 1d" \
+	trust --series soon "${A[@]}"
+check "--series past the end of time: refused" refused 2 "duration '99999999999999w' is out of range" \
+	trust --series 99999999999999w "${A[@]}"
 check "--since after --as-of: refused, naming both" refused 1 \
 	"--since 2030-01-02T00:00:00Z is after --as-of 2030-01-01T00:00:00Z" \
 	trust --series 1d --since 2030-01-02T00:00:00Z --as-of 2030-01-01T00:00:00Z "${A[@]}"
