@@ -1,11 +1,13 @@
-/* answer.c: where a read-only query (trust, commitments) is answered.
+/* answer.c: where a read-only query (trust, commitments, series) is
+ * answered.
  *
  * By the daemon serving the home when one runs: it holds the ledger, so
  * nothing is read or verified again (control op QUERY). Otherwise (no
- * daemon, one older than the op, --offline, --verify, a log or alliance
+ * daemon, one older than the op or the query, --offline, --verify, a log or alliance
  * directory named, --charter given) from the log, as audit reads it. Both give
  * lib/query.c's JSON, from which the commands print: the same bytes
- * either way for the same --as-of.
+ * either way for the same --as-of. The series is not a ledger's answer:
+ * both compute it in one pass over the log (query_series).
  */
 #include "ctl.h"
 #include "err.h"

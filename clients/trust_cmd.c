@@ -201,7 +201,10 @@ int cmd_trust(int argc, char **argv)
 		case O_JSON: json = 1; break;
 		case O_CSV: csv = 1; break;
 		case O_SERIES:
-			if (duration_parse(optarg, &q.step, why) || !q.step)
+			if (duration_parse(optarg, &q.step, why))
+				return ctl_usage("trust", "--series: %s: give the step between points, "
+						 "e.g. --series 1d", why);
+			if (!q.step)
 				return ctl_usage("trust", "--series: '%s' is not a step: give a positive "
 						 "duration, e.g. --series 1d (or 1h, 7d, 2w)", optarg);
 			q.what = (char *)"series";

@@ -8,6 +8,10 @@
  * line (status, join, commit, act, query; default: query) is refused with
  * that daemon's error (it could not unpack it), any other with {}. Runs
  * until SIGTERM (then removes the socket); prints "ready" once bound.
+ * With "series" among the ops: a daemon that knows QUERY but only the
+ * queries trust and commitments (the version before trust --series):
+ * another query is refused with that daemon's error, "no query 'WHAT'
+ * (trust, commitments)" (lib/query.c's), the others answered {}.
  *
  * It is not installed and not part of the product.
  */
@@ -35,7 +39,7 @@ static const char *const ops[] = { "none", "status", "join", "commit", "act", "q
 int main(int argc, char **argv)
 {
 	char path[4096], endpoint[4200], why[AL_ERRLEN];
-	bool refuse[sizeof ops / sizeof ops[0]] = { false };
+	bool refuse[sizeof ops / sizeof ops[0]] = { false }, series = false;
 	if (argc < 2) {
 		fprintf(stderr, "usage: oldctl HOME [OP]...\n");
 		return 2;
@@ -43,6 +47,8 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++)
 		for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
 			refuse[k] |= !strcmp(argv[i], ops[k]);
+	for (int i = 2; i < argc; i++)
+		series |= !strcmp(argv[i], "series");
 	if (argc == 2)
 		refuse[AL_OP_QUERY] = true;
 	snprintf(path, sizeof path, "%s/control.sock", argv[1]);
@@ -74,11 +80,18 @@ int main(int argc, char **argv)
 		if (n == 3) {
 			struct al_request rq;
 			struct al_reply rp = { 0 };
+			char older[AL_ERRLEN] = "";
 			int op = wire_request_unpack(zmq_msg_data(&part[2]), zmq_msg_size(&part[2]), &rq,
 						     why) ? AL_OP_NONE : (int)rq.op;
+			if (op == AL_OP_QUERY && series && strcmp(rq.query.what, "trust") &&
+			    strcmp(rq.query.what, "commitments"))
+				snprintf(older, sizeof older, "no query '%s' (trust, commitments)",
+					 rq.query.what);
 			if (op != AL_OP_NONE)
 				control_request_clear(&rq);
-			if (refuse[op] || op == AL_OP_NONE) {
+			if (*older) {
+				rp.error = older;
+			} else if (refuse[op] || op == AL_OP_NONE) {
 				rp.error = (char *)AL_CONTROL_UNKNOWN_OP " (is alliancectl newer than "
 					    "allianced?)";
 			} else {

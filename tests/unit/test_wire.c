@@ -368,6 +368,28 @@ static void request_carries_keys(void **state)
 	control_request_clear(&out);
 }
 
+/* A query carries the series' step and since (and the rest of it). */
+static void request_carries_series(void **state)
+{
+	(void)state;
+	struct al_request rq = { .op = AL_OP_QUERY, .alliance = (char *)"x",
+				 .query = { .what = (char *)"series", .as_of = 1767225600000LL,
+					    .name = (char *)"", .state = (char *)"",
+					    .step = 7 * 86400, .since = -62167219200000LL } }, out;
+	uint8_t *x;
+	size_t xl;
+	char why[AL_ERRLEN];
+	assert_int_equal(wire_request_pack(&rq, &x, &xl), 0);
+	assert_int_equal(wire_request_unpack(x, xl, &out, why), 0);
+	free(x);
+	assert_int_equal(out.op, AL_OP_QUERY);
+	assert_string_equal(out.query.what, "series");
+	assert_int_equal(out.query.as_of, 1767225600000LL);
+	assert_int_equal(out.query.step, 7 * 86400);
+	assert_int_equal(out.query.since, -62167219200000LL); /* year 0000: negative */
+	control_request_clear(&out);
+}
+
 static void envelope_shapes(void **state)
 {
 	(void)state;
@@ -525,6 +547,7 @@ int main(void)
 		cmocka_unit_test(equivocation_round_trip),
 		cmocka_unit_test(idempotency_key),
 		cmocka_unit_test(request_carries_keys),
+		cmocka_unit_test(request_carries_series),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
