@@ -189,8 +189,9 @@ soak: $(BINS) $(BUILD)/tests/crashshim.so $(BUILD)/tests/test_ledger_inc
 unit: $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) tests/run --unit $(T)
 
+# DEMO_SCREENSHOT=docs/report.png: also a screenshot of the report (chromium).
 demo: $(BINS) $(TOOL_BINS)
-	$(Q)BUILD=$(BUILD) demo/demo.sh
+	$(Q)BUILD=$(BUILD) DEMO_SCREENSHOT=$(DEMO_SCREENSHOT) demo/demo.sh
 
 # What an operator needs to run allianced under systemd. The unit is made
 # from dist/allianced@.service.in with the installed paths, straight into

@@ -13,6 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 PATH="$PWD/$BUILD:$PATH"
+OUT=$PWD/$BUILD/demo # what stays after the demo: the report
+case ${DEMO_SCREENSHOT:-} in '' | /*) ;; *) DEMO_SCREENSHOT=$PWD/$DEMO_SCREENSHOT ;; esac
 . tests/lib.sh   # the temporary directory, free_port, same_output, eventually
 declare -A PID=()
 FIRMS=(acme globex initech)
@@ -172,8 +174,22 @@ assert t["initech"]["missed"] == 1 and t["globex"]["late"] == 1 and t["acme"]["l
 assert list(t)[-1] == "umbrella" and t["umbrella"]["uncertainty"] == 1.0, t
 PY
 
+step "11. The report: one page for the steering committee, every number the CLI's"
+# Outside the demo's temporary directory, so that it stays: build/demo/.
+mkdir -p "$OUT"
+run alliancectl -H acme report -o "$OUT/report.html" --as-of "$asof"
+echo "report: $OUT/report.html (open it in a browser)"
+if [ -n "${DEMO_SCREENSHOT:-}" ] && command -v chromium >/dev/null; then
+	# make demo DEMO_SCREENSHOT=docs/report.png: the picture in the README.
+	chromium --headless --no-sandbox --disable-gpu --no-first-run --hide-scrollbars \
+		--user-data-dir="$T/chromium" --window-size=1200,1600 \
+		--screenshot="$DEMO_SCREENSHOT" "file://$OUT/report.html" 2>/dev/null &&
+		echo "screenshot: $DEMO_SCREENSHOT"
+fi
+
 echo
 echo "demo: done: three daemons replicated every commitment, one caught up after an outage;"
 echo "demo: acme (on time) is trusted more than globex (late), and globex more than initech (missed);"
 echo "demo: umbrella joined by amendment at the quorum and received the whole log;"
-echo "demo: a tampered copy was caught, and the four real logs audit clean and agree."
+echo "demo: a tampered copy was caught, and the four real logs audit clean and agree;"
+echo "demo: the report is $OUT/report.html."
