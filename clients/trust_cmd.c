@@ -5,6 +5,7 @@
 #include "ctl.h"
 #include "err.h"
 #include "query.h"
+#include "table.h"
 #include "trust.h"
 #include "when.h"
 
@@ -85,27 +86,44 @@ static int explain_print(json_t *j)
 }
 
 /* The trust table as text, from its JSON (query_trust_table), escaped in
- * place. */
+ * place; columns fitted to the data and the terminal (table.h). */
 static int table_print(json_t *v)
 {
+	static const struct { const char *h; unsigned flags; } cols[] = {
+		{ "PARTNER", 0 }, { "TRUST", CTL_TABLE_RIGHT }, { "UNCERT", CTL_TABLE_RIGHT },
+		{ "FULF", CTL_TABLE_RIGHT }, { "LATE", CTL_TABLE_RIGHT },
+		{ "MISSED", CTL_TABLE_RIGHT }, { "DISPUTED", CTL_TABLE_RIGHT },
+		{ "GIVEN", CTL_TABLE_RIGHT }, { "RECEIVED", CTL_TABLE_RIGHT },
+		{ "RECIP", CTL_TABLE_RIGHT },
+	};
+	struct ctl_table *t = ctl_table_new(2, "");
 	json_t *r, *w;
 	size_t i, k;
-	if (!v || ctl_json_escape(v))
+	if (!v || !t || ctl_json_escape(v)) {
+		ctl_table_destroy(&t);
 		return ctl_error("out of memory");
-	printf("%-16s %7s %7s %5s %5s %6s %8s %10s %10s %7s\n", "PARTNER", "TRUST", "UNCERT",
-	       "FULF", "LATE", "MISSED", "DISPUTED", "GIVEN", "RECEIVED", "RECIP");
-	json_array_foreach(v, i, r) {
-		char recip[16] = "-";
-		if (json_is_number(json_object_get(r, "reciprocity")))
-			snprintf(recip, sizeof recip, "%.2f", real(r, "reciprocity"));
-		printf("%-16s %7.4f %7.4f %5lld %5lld %6lld %8lld %10.2f %10.2f %7s\n",
-		       str(r, "partner"), real(r, "trust"), real(r, "uncertainty"),
-		       (long long)json_integer_value(json_object_get(r, "fulfilled")),
-		       (long long)json_integer_value(json_object_get(r, "late")),
-		       (long long)json_integer_value(json_object_get(r, "missed")),
-		       (long long)json_integer_value(json_object_get(r, "disputed")),
-		       real(r, "given"), real(r, "received"), recip);
 	}
+	for (i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		ctl_table_col(t, cols[i].h, cols[i].flags);
+	json_array_foreach(v, i, r) {
+		ctl_table_cell(t, str(r, "partner"));
+		ctl_table_cellf(t, "%.4f", real(r, "trust"));
+		ctl_table_cellf(t, "%.4f", real(r, "uncertainty"));
+		ctl_table_cellf(t, "%lld", (long long)json_integer_value(json_object_get(r, "fulfilled")));
+		ctl_table_cellf(t, "%lld", (long long)json_integer_value(json_object_get(r, "late")));
+		ctl_table_cellf(t, "%lld", (long long)json_integer_value(json_object_get(r, "missed")));
+		ctl_table_cellf(t, "%lld", (long long)json_integer_value(json_object_get(r, "disputed")));
+		ctl_table_cellf(t, "%.2f", real(r, "given"));
+		ctl_table_cellf(t, "%.2f", real(r, "received"));
+		if (json_is_number(json_object_get(r, "reciprocity")))
+			ctl_table_cellf(t, "%.2f", real(r, "reciprocity"));
+		else
+			ctl_table_cell(t, "-");
+	}
+	int rc = ctl_table_print(t, stdout, ctl_table_columns());
+	ctl_table_destroy(&t);
+	if (rc)
+		return ctl_error("out of memory");
 	json_array_foreach(v, i, r)
 		json_array_foreach(json_object_get(r, "warnings"), k, w)
 			printf("WARNING %s: %s\n", str(r, "partner"), json_string_value(w));
