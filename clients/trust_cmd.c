@@ -72,14 +72,36 @@ static int explain_print(json_t *j)
 	       str(j, "as_of"));
 	if (!json_array_size(json_object_get(j, "evidence")))
 		printf("  no evidence yet: trust starts at 0.5 with full uncertainty\n");
-	json_array_foreach(json_object_get(j, "evidence"), i, e)
-		printf("  %-14s %-9s %s  age %7.2f d  weight %6.2f  decay %.4f  +%.4f -%.4f\n",
-		       str(e, "id"), str(e, "outcome"), str(e, "at"), real(e, "age_days"),
-		       real(e, "weight"), real(e, "decay"), real(e, "positive"),
-		       real(e, "negative"));
-	json_array_foreach(json_object_get(j, "pairs"), i, e)
-		printf("  with %-16s delivered to it %10.2f, received from it %10.2f\n",
-		       str(e, "partner"), real(e, "delivered_to"), real(e, "received_from"));
+	/* Ids and names as wide as they come (table.h); the numbers' widths
+	 * are fixed. */
+	struct ctl_table *ev = ctl_table_new(1, "  "), *pairs = ctl_table_new(1, "  with ");
+	for (int c = 0; ev && c < 4; c++)
+		ctl_table_col(ev, "", 0);
+	for (int c = 0; pairs && c < 2; c++)
+		ctl_table_col(pairs, "", 0);
+	json_array_foreach(json_object_get(j, "evidence"), i, e) {
+		if (!ev)
+			break;
+		ctl_table_cell(ev, str(e, "id"));
+		ctl_table_cell(ev, str(e, "outcome"));
+		ctl_table_cell(ev, str(e, "at"));
+		ctl_table_cellf(ev, " age %7.2f d  weight %6.2f  decay %.4f  +%.4f -%.4f",
+				real(e, "age_days"), real(e, "weight"), real(e, "decay"),
+				real(e, "positive"), real(e, "negative"));
+	}
+	json_array_foreach(json_object_get(j, "pairs"), i, e) {
+		if (!pairs)
+			break;
+		ctl_table_cell(pairs, str(e, "partner"));
+		ctl_table_cellf(pairs, "delivered to it %10.2f, received from it %10.2f",
+				real(e, "delivered_to"), real(e, "received_from"));
+	}
+	int bad = !ev || !pairs || ctl_table_print(ev, stdout, ctl_table_columns()) ||
+		  ctl_table_print(pairs, stdout, ctl_table_columns());
+	ctl_table_destroy(&ev);
+	ctl_table_destroy(&pairs);
+	if (bad)
+		return ctl_error("out of memory");
 	json_array_foreach(json_object_get(j, "warnings"), i, e)
 		printf("  WARNING %s\n", json_string_value(e));
 	return 0;

@@ -142,4 +142,35 @@ COLUMNS=abc alliancectl commitments "${A[@]}" >"$T/commitments.abc" 2>&1
 check "COLUMNS=abc: ignored, nothing cut" cmp "$T/commitments" "$T/commitments.abc"
 COLUMNS=0 alliancectl commitments "${A[@]}" >"$T/commitments.0" 2>&1
 check "COLUMNS=0: ignored, nothing cut" cmp "$T/commitments" "$T/commitments.0"
+# --- the lists without headings: charter show's members, status's members
+# and links, trust NAME's evidence and pairs; the second column starts at
+# one column in every line of a list, whatever the name's length.
+# second FILE PREFIX: the lines of FILE that start with PREFIX, then a
+# word, then spaces: the next word starts at the same column in each.
+second() {
+	python3 - "$1" "$2" <<'PY'
+import re, sys
+path, prefix = sys.argv[1], sys.argv[2]
+at = {}
+for l in open(path, encoding='utf-8').read().splitlines():
+    if l.startswith(prefix):
+        m = re.match(re.escape(prefix) + r'\S+ +', l)
+        at[l] = m.end() if m else -1
+if len(at) < 2 or len(set(at.values())) != 1:
+    sys.exit("second column not aligned (or fewer than 2 lines): %r" % at)
+PY
+}
+alliancectl charter show "$T/charter" >"$T/show" 2>&1
+check "charter show: the members' endpoints aligned" second "$T/show" "  "
+check "...the long name whole" has "$T/show" "  $LONG tcp://"
+alliancectl status "${A[@]}" >"$T/status" 2>&1
+check "status: the members' endpoints aligned" second "$T/status" "  member  "
+check "status: the links aligned" second "$T/status" "  link    "
+check "...the long name whole" has "$T/status" "  link    $LONG "
+alliancectl trust acme "${A[@]}" --as-of +30d >"$T/trust.acme" 2>&1
+check "trust NAME: the pairs aligned" second "$T/trust.acme" "  with "
+check "...the long name whole" has "$T/trust.acme" "  with $LONG "
+alliancectl trust "$LONG" "${A[@]}" --as-of +30d >"$T/trust.long" 2>&1
+check "trust NAME: the evidence of the long name, its outcome after its id" \
+	has "$T/trust.long" "  $c2 "
 finish
