@@ -439,7 +439,7 @@ static int charter_show_cmd(int argc, char **argv)
 		if (*c->scope)
 			put_line("scope     ", c->scope);
 		printf("members   %zu\n", c->n_members);
-		struct ctl_table *tbl = ctl_table_new(1, "  "); /* name, endpoint, signed */
+		struct ctl_table *tbl = ctl_table_new(2, "  "); /* name, endpoint, signed */
 		for (int k = 0; tbl && k < 3; k++)
 			ctl_table_col(tbl, "", 0);
 		for (size_t i = 0; tbl && i < c->n_members; i++) {

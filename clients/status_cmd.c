@@ -408,7 +408,7 @@ int cmd_status(int argc, char **argv)
 		       (long long)json_integer_value(json_object_get(a, "equivocations")));
 		size_t k;
 		json_t *m;
-		struct ctl_table *t = ctl_table_new(1, "  member  ");
+		struct ctl_table *t = ctl_table_new(2, "  member  ");
 		for (int c = 0; t && c < 3; c++)
 			ctl_table_col(t, "", 0);
 		json_array_foreach(json_object_get(a, "members"), k, m) {
@@ -424,7 +424,7 @@ int cmd_status(int argc, char **argv)
 		}
 		list_print(&t);
 		printf("  authoring %s\n", json_string_value(json_object_get(a, "authoring")));
-		t = ctl_table_new(1, "  link    ");
+		t = ctl_table_new(2, "  link    ");
 		for (int c = 0; t && c < 4; c++)
 			ctl_table_col(t, "", 0);
 		json_array_foreach(json_object_get(a, "links"), k, m) {

@@ -74,7 +74,7 @@ static int explain_print(json_t *j)
 		printf("  no evidence yet: trust starts at 0.5 with full uncertainty\n");
 	/* Ids and names as wide as they come (table.h); the numbers' widths
 	 * are fixed. */
-	struct ctl_table *ev = ctl_table_new(1, "  "), *pairs = ctl_table_new(1, "  with ");
+	struct ctl_table *ev = ctl_table_new(1, "  "), *pairs = ctl_table_new(2, "  with ");
 	for (int c = 0; ev && c < 4; c++)
 		ctl_table_col(ev, "", 0);
 	for (int c = 0; pairs && c < 2; c++)

@@ -162,7 +162,7 @@ PY
 }
 alliancectl charter show "$T/charter" >"$T/show" 2>&1
 check "charter show: the members' endpoints aligned" second "$T/show" "  "
-check "...the long name whole" has "$T/show" "  $LONG tcp://"
+check "...the long name whole" has "$T/show" "  $LONG  tcp://"
 alliancectl status "${A[@]}" >"$T/status" 2>&1
 check "status: the members' endpoints aligned" second "$T/status" "  member  "
 check "status: the links aligned" second "$T/status" "  link    "
