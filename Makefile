@@ -133,6 +133,13 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/unit/testutil
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(CMOCKA_LIBS)
 
+# alliancectl's text table is in clients/, not the library: its test links it.
+$(BUILD)/tests/test_table: $(BUILD)/tests/unit/test_table.o $(BUILD)/tests/unit/testutil.o \
+		$(BUILD)/clients/table.o $(LIBA)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(CMOCKA_LIBS)
+$(BUILD)/tests/unit/test_table.o: CPPFLAGS += -Iclients
+
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBA)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)

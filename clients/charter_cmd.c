@@ -6,6 +6,7 @@
 #include "grow.h"
 #include "hex.h"
 #include "home.h"
+#include "table.h"
 #include "text.h"
 #include "when.h"
 
@@ -438,12 +439,18 @@ static int charter_show_cmd(int argc, char **argv)
 		if (*c->scope)
 			put_line("scope     ", c->scope);
 		printf("members   %zu\n", c->n_members);
-		for (size_t i = 0; i < c->n_members; i++) {
+		struct ctl_table *tbl = ctl_table_new(2, "  "); /* name, endpoint, signed */
+		for (int k = 0; tbl && k < 3; k++)
+			ctl_table_col(tbl, "", 0);
+		for (size_t i = 0; tbl && i < c->n_members; i++) {
 			const struct al_member *m = &c->members[i];
-			printf("  %-16s ", ctl_esc(m->name, name, sizeof name));
-			printf("%-28s %s\n", ctl_esc(m->endpoint, ep, sizeof ep),
-			       charter_signed_by(c, &m->sign_key) ? "signed" : "NOT SIGNED");
+			ctl_table_cell(tbl, ctl_esc(m->name, name, sizeof name));
+			ctl_table_cell(tbl, ctl_esc(m->endpoint, ep, sizeof ep));
+			ctl_table_cell(tbl, charter_signed_by(c, &m->sign_key) ? "signed" : "NOT SIGNED");
 		}
+		if (!tbl || ctl_table_print(tbl, stdout, ctl_table_columns()))
+			ctl_error("out of memory");
+		ctl_table_destroy(&tbl);
 		char *role = text_escaped(c->resolver_role);
 		printf("disputes  resolved by the %s: ", role ? role : "?");
 		free(role);

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "ledger.h"
 #include "log.h"
+#include "table.h"
 #include "when.h"
 
 #include <getopt.h>
@@ -27,7 +28,9 @@ static const char commitments_usage[] =
 	"(and an auditor) computes the same table for the same --as-of. The daemon\n"
 	"of the home answers when it runs (from the ledger it holds); with none, or\n"
 	"for a log, an alliance directory or --charter, the log is read here. Same\n"
-	"output either way.\n\n"
+	"output either way. Columns are as wide as their data; on a terminal, or\n"
+	"with $COLUMNS set, what is promised is cut to fit (with \u2026), and nothing\n"
+	"else is; piped, nothing is cut.\n\n"
 	"  --state STATE   only commitments in this state: proposed, accepted,\n"
 	"                  declined, delivered, confirmed, disputed, resolved,\n"
 	"                  released, overdue, missed\n"
@@ -48,6 +51,50 @@ static const struct csv_col commitment_cols[] = {
 	{ "id", NULL },  { "promisor", NULL }, { "to", ";" },    { "what", NULL }, { "due", NULL },
 	{ "value", NULL }, { "state", NULL },  { "late", NULL }, { "task", NULL },
 };
+
+/* The commitments as text, from their JSON (query.h), already escaped:
+ * columns fitted to the data and the terminal (table.h); the text of what
+ * is promised is the one column cut to fit. */
+static int table_print(const json_t *all)
+{
+	static const struct { const char *h; unsigned flags; } cols[] = {
+		{ "ID", 0 }, { "PROMISOR", 0 }, { "TO", 0 }, { "DUE", 0 },
+		{ "VALUE", CTL_TABLE_RIGHT }, { "STATE", 0 }, { "LATE", 0 },
+		{ "WHAT", CTL_TABLE_SHRINK },
+	};
+	struct ctl_table *t = ctl_table_new(2, "");
+	size_t i, b;
+	json_t *j, *n;
+	if (!t)
+		return ctl_error("out of memory");
+	for (i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		ctl_table_col(t, cols[i].h, cols[i].flags);
+	json_array_foreach(all, i, j) {
+		char *to = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&to, &len); /* the names, however many */
+		if (f)
+			json_array_foreach(json_object_get(j, "to"), b, n)
+				fprintf(f, "%s%s", b ? "," : "", json_string_value(n));
+		if (!f || fclose(f)) {
+			free(to);
+			ctl_table_destroy(&t);
+			return ctl_error("out of memory");
+		}
+		ctl_table_cell(t, json_string_value(json_object_get(j, "id")));
+		ctl_table_cell(t, json_string_value(json_object_get(j, "promisor")));
+		ctl_table_cell(t, to);
+		free(to);
+		ctl_table_cell(t, json_string_value(json_object_get(j, "due")));
+		ctl_table_cellf(t, "%lld", (long long)json_integer_value(json_object_get(j, "value")));
+		ctl_table_cell(t, json_string_value(json_object_get(j, "state")));
+		ctl_table_cell(t, json_is_true(json_object_get(j, "late")) ? "yes" : "no");
+		ctl_table_cell(t, json_string_value(json_object_get(j, "what")));
+	}
+	int rc = ctl_table_print(t, stdout, ctl_table_columns());
+	ctl_table_destroy(&t);
+	return rc ? ctl_error("out of memory") : 0;
+}
 
 int cmd_commitments(int argc, char **argv)
 {
@@ -124,30 +171,10 @@ int cmd_commitments(int argc, char **argv)
 		json_decref(all);
 		rc = ctl_error("out of memory");
 	} else {
-		size_t i;
-		json_t *j;
 		if (!json_array_size(all))
 			printf("no commitments%s%s\n", state ? " in state " : "", state ? state : "");
 		else
-			printf("%-14s %-10s %-18s %-24s %8s  %-10s %s\n", "ID", "PROMISOR", "TO",
-			       "DUE", "VALUE", "STATE", "WHAT");
-		json_array_foreach(all, i, j) {
-			char to[256] = "";
-			size_t b, used = 0;
-			json_t *n;
-			json_array_foreach(json_object_get(j, "to"), b, n)
-				if (used < sizeof to)
-					used += (size_t)snprintf(to + used, sizeof to - used, "%s%s",
-								 b ? "," : "", json_string_value(n));
-			printf("%-14s %-10s %-18s %-24s %8lld  %-10s %s%s\n",
-			       json_string_value(json_object_get(j, "id")),
-			       json_string_value(json_object_get(j, "promisor")), to,
-			       json_string_value(json_object_get(j, "due")),
-			       (long long)json_integer_value(json_object_get(j, "value")),
-			       json_string_value(json_object_get(j, "state")),
-			       json_string_value(json_object_get(j, "what")),
-			       json_is_true(json_object_get(j, "late")) ? " (late)" : "");
-		}
+			rc = table_print(all);
 		json_decref(all);
 	}
 	return rc;

@@ -51,8 +51,9 @@ char *ctl_json_dumps(const json_t *j, size_t flags);
  * text) only escaped (text_escape, text.h): a partner's ESC, newline or
  * bidi override shows as \x1b, \n, \u202e and drives nothing. Views that
  * print from JSON escape the whole document first with ctl_json_escape;
- * a field printed on its own goes through ctl_esc. Widths (%-16s) are
- * then measured on the escaped text, so columns stay aligned. */
+ * a field printed on its own goes through ctl_esc. Tables (table.h) then
+ * measure the escaped text as a terminal shows it, so columns stay
+ * aligned. */
 
 /* Rewrite every string in j (values and object keys, at any depth) as
  * text_escape shows it. 0, or -1 when memory ran out (j is then partly

@@ -3,6 +3,7 @@
  * rule (ctl_health) is here, and metrics_cmd.c uses it too. */
 #include "ctl.h"
 #include "err.h"
+#include "table.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -321,6 +322,15 @@ static int check(const char *home, const char *sel, const struct ctl_min_free *m
 	return ok ? 0 : CTL_EXIT_FAIL;
 }
 
+/* A list of status (members, links) as a table without headings, its
+ * columns as wide as the data (table.h); freed. */
+static void list_print(struct ctl_table **t)
+{
+	if (!*t || ctl_table_print(*t, stdout, ctl_table_columns()))
+		ctl_error("out of memory");
+	ctl_table_destroy(t);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	enum { O_JSON = 256, O_ALLIANCE, O_CHECK, O_MIN_FREE };
@@ -398,29 +408,41 @@ int cmd_status(int argc, char **argv)
 		       (long long)json_integer_value(json_object_get(a, "equivocations")));
 		size_t k;
 		json_t *m;
+		struct ctl_table *t = ctl_table_new(2, "  member  ");
+		for (int c = 0; t && c < 3; c++)
+			ctl_table_col(t, "", 0);
 		json_array_foreach(json_object_get(a, "members"), k, m) {
 			const char *standing = json_string_value(json_object_get(m, "standing"));
-			printf("  member  %-16s %-28s feed at %lld%s%s\n", /* acme, acme@2 */
-			       json_string_value(json_object_get(m, "feed")),
-			       json_string_value(json_object_get(m, "endpoint")),
-			       (long long)json_integer_value(json_object_get(m, "seq")),
-			       standing && strcmp(standing, "founder") ? ", " : "",
-			       standing && strcmp(standing, "founder") ? standing : "");
+			if (!t)
+				break;
+			ctl_table_cell(t, json_string_value(json_object_get(m, "feed"))); /* acme@2 */
+			ctl_table_cell(t, json_string_value(json_object_get(m, "endpoint")));
+			ctl_table_cellf(t, "feed at %lld%s%s",
+					(long long)json_integer_value(json_object_get(m, "seq")),
+					standing && strcmp(standing, "founder") ? ", " : "",
+					standing && strcmp(standing, "founder") ? standing : "");
 		}
+		list_print(&t);
 		printf("  authoring %s\n", json_string_value(json_object_get(a, "authoring")));
+		t = ctl_table_new(2, "  link    ");
+		for (int c = 0; t && c < 4; c++)
+			ctl_table_col(t, "", 0);
 		json_array_foreach(json_object_get(a, "links"), k, m) {
 			json_t *heard = json_object_get(m, "last_heard");
-			printf("  link    %-16s %-5s %-12s last heard %s, holds our feed to %lld, "
-			       "signed ack %lld, in %lld, out %lld\n",
-			       json_string_value(json_object_get(m, "member")),
-			       json_string_value(json_object_get(m, "state")),
-			       json_string_value(json_object_get(m, "connection")),
-			       json_is_string(heard) ? json_string_value(heard) : "never",
-			       (long long)json_integer_value(json_object_get(m, "holds_ours")),
-			       (long long)json_integer_value(json_object_get(m, "acked")),
-			       (long long)json_integer_value(json_object_get(m, "received")),
-			       (long long)json_integer_value(json_object_get(m, "sent")));
+			if (!t)
+				break;
+			ctl_table_cell(t, json_string_value(json_object_get(m, "member")));
+			ctl_table_cell(t, json_string_value(json_object_get(m, "state")));
+			ctl_table_cell(t, json_string_value(json_object_get(m, "connection")));
+			ctl_table_cellf(t, "last heard %s, holds our feed to %lld, signed ack %lld, "
+					"in %lld, out %lld",
+					json_is_string(heard) ? json_string_value(heard) : "never",
+					(long long)json_integer_value(json_object_get(m, "holds_ours")),
+					(long long)json_integer_value(json_object_get(m, "acked")),
+					(long long)json_integer_value(json_object_get(m, "received")),
+					(long long)json_integer_value(json_object_get(m, "sent")));
 		}
+		list_print(&t);
 		const char *tag;
 		json_t *v;
 		int any = 0;

@@ -6,6 +6,7 @@
 #include "ctl.h"
 #include "err.h"
 #include "query.h"
+#include "table.h"
 #include "trust.h"
 #include "when.h"
 
@@ -31,7 +32,8 @@ static const char trust_usage[] =
 	"same --as-of (docs/trust.md has the model). The daemon of the home answers\n"
 	"when it runs (from the ledger it holds: nothing is read again); with none,\n"
 	"or for a log, an alliance directory or --charter, the log is read here.\n"
-	"Same output either way.\n\n"
+	"Same output either way. Columns are as wide as their data (the table has\n"
+	"no free text to cut to $COLUMNS).\n\n"
 	"  NAME            explain one partner: every piece of evidence, its weight,\n"
 	"                  age and decay, and the value exchanged with each partner\n"
 	"  --as-of WHEN    evaluate at this time (ISO-8601 or +/-duration; default now)\n"
@@ -98,41 +100,80 @@ static int explain_print(json_t *j)
 	       str(j, "as_of"));
 	if (!json_array_size(json_object_get(j, "evidence")))
 		printf("  no evidence yet: trust starts at 0.5 with full uncertainty\n");
-	json_array_foreach(json_object_get(j, "evidence"), i, e)
-		printf("  %-14s %-9s %s  age %7.2f d  weight %6.2f  decay %.4f  +%.4f -%.4f\n",
-		       str(e, "id"), str(e, "outcome"), str(e, "at"), real(e, "age_days"),
-		       real(e, "weight"), real(e, "decay"), real(e, "positive"),
-		       real(e, "negative"));
-	json_array_foreach(json_object_get(j, "pairs"), i, e)
-		printf("  with %-16s delivered to it %10.2f, received from it %10.2f\n",
-		       str(e, "partner"), real(e, "delivered_to"), real(e, "received_from"));
+	/* Ids and names as wide as they come (table.h); the numbers' widths
+	 * are fixed. */
+	struct ctl_table *ev = ctl_table_new(1, "  "), *pairs = ctl_table_new(2, "  with ");
+	for (int c = 0; ev && c < 4; c++)
+		ctl_table_col(ev, "", 0);
+	for (int c = 0; pairs && c < 2; c++)
+		ctl_table_col(pairs, "", 0);
+	json_array_foreach(json_object_get(j, "evidence"), i, e) {
+		if (!ev)
+			break;
+		ctl_table_cell(ev, str(e, "id"));
+		ctl_table_cell(ev, str(e, "outcome"));
+		ctl_table_cell(ev, str(e, "at"));
+		ctl_table_cellf(ev, " age %7.2f d  weight %6.2f  decay %.4f  +%.4f -%.4f",
+				real(e, "age_days"), real(e, "weight"), real(e, "decay"),
+				real(e, "positive"), real(e, "negative"));
+	}
+	json_array_foreach(json_object_get(j, "pairs"), i, e) {
+		if (!pairs)
+			break;
+		ctl_table_cell(pairs, str(e, "partner"));
+		ctl_table_cellf(pairs, "delivered to it %10.2f, received from it %10.2f",
+				real(e, "delivered_to"), real(e, "received_from"));
+	}
+	int bad = !ev || !pairs || ctl_table_print(ev, stdout, ctl_table_columns()) ||
+		  ctl_table_print(pairs, stdout, ctl_table_columns());
+	ctl_table_destroy(&ev);
+	ctl_table_destroy(&pairs);
+	if (bad)
+		return ctl_error("out of memory");
 	json_array_foreach(json_object_get(j, "warnings"), i, e)
 		printf("  WARNING %s\n", json_string_value(e));
 	return 0;
 }
 
 /* The trust table as text, from its JSON (query_trust_table), escaped in
- * place. */
+ * place; columns fitted to the data and the terminal (table.h). */
 static int table_print(json_t *v)
 {
+	static const struct { const char *h; unsigned flags; } cols[] = {
+		{ "PARTNER", 0 }, { "TRUST", CTL_TABLE_RIGHT }, { "UNCERT", CTL_TABLE_RIGHT },
+		{ "FULF", CTL_TABLE_RIGHT }, { "LATE", CTL_TABLE_RIGHT },
+		{ "MISSED", CTL_TABLE_RIGHT }, { "DISPUTED", CTL_TABLE_RIGHT },
+		{ "GIVEN", CTL_TABLE_RIGHT }, { "RECEIVED", CTL_TABLE_RIGHT },
+		{ "RECIP", CTL_TABLE_RIGHT },
+	};
+	struct ctl_table *t = ctl_table_new(2, "");
 	json_t *r, *w;
 	size_t i, k;
-	if (!v || ctl_json_escape(v))
+	if (!v || !t || ctl_json_escape(v)) {
+		ctl_table_destroy(&t);
 		return ctl_error("out of memory");
-	printf("%-16s %7s %7s %5s %5s %6s %8s %10s %10s %7s\n", "PARTNER", "TRUST", "UNCERT",
-	       "FULF", "LATE", "MISSED", "DISPUTED", "GIVEN", "RECEIVED", "RECIP");
-	json_array_foreach(v, i, r) {
-		char recip[16] = "-";
-		if (json_is_number(json_object_get(r, "reciprocity")))
-			snprintf(recip, sizeof recip, "%.2f", real(r, "reciprocity"));
-		printf("%-16s %7.4f %7.4f %5lld %5lld %6lld %8lld %10.2f %10.2f %7s\n",
-		       str(r, "partner"), real(r, "trust"), real(r, "uncertainty"),
-		       (long long)json_integer_value(json_object_get(r, "fulfilled")),
-		       (long long)json_integer_value(json_object_get(r, "late")),
-		       (long long)json_integer_value(json_object_get(r, "missed")),
-		       (long long)json_integer_value(json_object_get(r, "disputed")),
-		       real(r, "given"), real(r, "received"), recip);
 	}
+	for (i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		ctl_table_col(t, cols[i].h, cols[i].flags);
+	json_array_foreach(v, i, r) {
+		ctl_table_cell(t, str(r, "partner"));
+		ctl_table_cellf(t, "%.4f", real(r, "trust"));
+		ctl_table_cellf(t, "%.4f", real(r, "uncertainty"));
+		ctl_table_cellf(t, "%lld", (long long)json_integer_value(json_object_get(r, "fulfilled")));
+		ctl_table_cellf(t, "%lld", (long long)json_integer_value(json_object_get(r, "late")));
+		ctl_table_cellf(t, "%lld", (long long)json_integer_value(json_object_get(r, "missed")));
+		ctl_table_cellf(t, "%lld", (long long)json_integer_value(json_object_get(r, "disputed")));
+		ctl_table_cellf(t, "%.2f", real(r, "given"));
+		ctl_table_cellf(t, "%.2f", real(r, "received"));
+		if (json_is_number(json_object_get(r, "reciprocity")))
+			ctl_table_cellf(t, "%.2f", real(r, "reciprocity"));
+		else
+			ctl_table_cell(t, "-");
+	}
+	int rc = ctl_table_print(t, stdout, ctl_table_columns());
+	ctl_table_destroy(&t);
+	if (rc)
+		return ctl_error("out of memory");
 	json_array_foreach(v, i, r)
 		json_array_foreach(json_object_get(r, "warnings"), k, w)
 			printf("WARNING %s: %s\n", str(r, "partner"), json_string_value(w));

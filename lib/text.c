@@ -54,6 +54,139 @@ static enum danger danger(uint32_t cp)
 	return SAFE;
 }
 
+/* Display width (text_width, text_cut). Ranges of code points, sorted and
+ * disjoint, searched by bisection. */
+struct range {
+	uint32_t lo, hi;
+};
+
+/* Unicode 14.0 EastAsianWidth.txt, W and F, assigned code points only;
+ * neighbouring ranges are merged across unassigned code points and
+ * combining marks (zero is looked up first). */
+static const struct range wide[] = {
+	{ 0x1100, 0x115f }, { 0x231a, 0x231b }, { 0x2329, 0x232a }, { 0x23e9, 0x23ec },
+	{ 0x23f0, 0x23f0 }, { 0x23f3, 0x23f3 }, { 0x25fd, 0x25fe }, { 0x2614, 0x2615 },
+	{ 0x2648, 0x2653 }, { 0x267f, 0x267f }, { 0x2693, 0x2693 }, { 0x26a1, 0x26a1 },
+	{ 0x26aa, 0x26ab }, { 0x26bd, 0x26be }, { 0x26c4, 0x26c5 }, { 0x26ce, 0x26ce },
+	{ 0x26d4, 0x26d4 }, { 0x26ea, 0x26ea }, { 0x26f2, 0x26f3 }, { 0x26f5, 0x26f5 },
+	{ 0x26fa, 0x26fa }, { 0x26fd, 0x26fd }, { 0x2705, 0x2705 }, { 0x270a, 0x270b },
+	{ 0x2728, 0x2728 }, { 0x274c, 0x274c }, { 0x274e, 0x274e }, { 0x2753, 0x2755 },
+	{ 0x2757, 0x2757 }, { 0x2795, 0x2797 }, { 0x27b0, 0x27b0 }, { 0x27bf, 0x27bf },
+	{ 0x2b1b, 0x2b1c }, { 0x2b50, 0x2b50 }, { 0x2b55, 0x2b55 }, { 0x2e80, 0x303e },
+	{ 0x3041, 0x3247 }, { 0x3250, 0x4dbf }, { 0x4e00, 0xa4c6 }, { 0xa960, 0xa97c },
+	{ 0xac00, 0xd7a3 }, { 0xf900, 0xfad9 }, { 0xfe10, 0xfe6b }, { 0xff01, 0xff60 },
+	{ 0xffe0, 0xffe6 }, { 0x16fe0, 0x1b2fb }, { 0x1f004, 0x1f004 }, { 0x1f0cf, 0x1f0cf },
+	{ 0x1f18e, 0x1f18e }, { 0x1f191, 0x1f19a }, { 0x1f200, 0x1f320 }, { 0x1f32d, 0x1f335 },
+	{ 0x1f337, 0x1f37c }, { 0x1f37e, 0x1f393 }, { 0x1f3a0, 0x1f3ca }, { 0x1f3cf, 0x1f3d3 },
+	{ 0x1f3e0, 0x1f3f0 }, { 0x1f3f4, 0x1f3f4 }, { 0x1f3f8, 0x1f43e }, { 0x1f440, 0x1f440 },
+	{ 0x1f442, 0x1f4fc }, { 0x1f4ff, 0x1f53d }, { 0x1f54b, 0x1f54e }, { 0x1f550, 0x1f567 },
+	{ 0x1f57a, 0x1f57a }, { 0x1f595, 0x1f596 }, { 0x1f5a4, 0x1f5a4 }, { 0x1f5fb, 0x1f64f },
+	{ 0x1f680, 0x1f6c5 }, { 0x1f6cc, 0x1f6cc }, { 0x1f6d0, 0x1f6d2 }, { 0x1f6d5, 0x1f6df },
+	{ 0x1f6eb, 0x1f6ec }, { 0x1f6f4, 0x1f6fc }, { 0x1f7e0, 0x1f7f0 }, { 0x1f90c, 0x1f93a },
+	{ 0x1f93c, 0x1f945 }, { 0x1f947, 0x1f9ff }, { 0x1fa70, 0x1faf6 }, { 0x20000, 0x3134a },
+};
+
+/* The common combining blocks (Mn and Me, a few unassigned code points
+ * between them), the variation selectors and the zero-width format
+ * characters: U+200B..U+200D, U+2060, U+FEFF. */
+static const struct range zero[] = {
+	{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd }, { 0x05bf, 0x05bf },
+	{ 0x05c1, 0x05c2 }, { 0x05c4, 0x05c5 }, { 0x05c7, 0x05c7 }, { 0x0610, 0x061a },
+	{ 0x064b, 0x065f }, { 0x0670, 0x0670 }, { 0x06d6, 0x06dc }, { 0x06df, 0x06e4 },
+	{ 0x06e7, 0x06e8 }, { 0x06ea, 0x06ed }, { 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff },
+	{ 0x200b, 0x200d }, { 0x2060, 0x2060 }, { 0x20d0, 0x20ff }, { 0x302a, 0x302d },
+	{ 0x3099, 0x309a }, { 0xfe00, 0xfe0f }, { 0xfe20, 0xfe2f }, { 0xfeff, 0xfeff },
+	{ 0xe0100, 0xe01ef },
+};
+
+static bool in(const struct range *r, size_t n, uint32_t cp)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cp > r[mid].hi)
+			lo = mid + 1;
+		else if (cp < r[mid].lo)
+			hi = mid;
+		else
+			return true;
+	}
+	return false;
+}
+
+/* The next piece of shown text at p: a character, an escape of
+ * text_escape's (\\, \n, \xNN, \uNNNN: one piece, never cut) or a byte
+ * that is not UTF-8. Its length in bytes (0 at the end), its columns in *w. */
+static size_t piece(const unsigned char *p, size_t *w)
+{
+	uint32_t cp;
+	size_t len;
+	if (!*p)
+		return 0;
+	if (*p == '\\') {
+		size_t hex = p[1] == 'x' ? 2 : p[1] == 'u' ? 4 : 0;
+		len = 1;
+		if (p[1] == '\\' || p[1] == 'n' || p[1] == 'r' || p[1] == 't')
+			len = 2;
+		else if (hex && strspn((const char *)p + 2, "0123456789abcdefABCDEF") >= hex)
+			len = 2 + hex;
+		*w = len;
+		return len;
+	}
+	len = decode(p, &cp);
+	if (!len) {
+		*w = 1;
+		return 1;
+	}
+	if (in(zero, sizeof zero / sizeof zero[0], cp))
+		*w = 0;
+	else if (in(wide, sizeof wide / sizeof wide[0], cp))
+		*w = 2;
+	else
+		*w = 1;
+	return len;
+}
+
+size_t text_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len, w, cols = 0;
+	while ((len = piece(p, &w))) {
+		cols += w;
+		p += len;
+	}
+	return cols;
+}
+
+size_t text_cut(const char *s, size_t cols, char *out, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const size_t mark = sizeof TEXT_CUT_MARK - 1;
+	size_t len, w, used = 0, width = 0;
+	if (!n)
+		return 0;
+	bool whole = strlen(s) < n && text_width(s) <= cols;
+	if (!whole && (!cols || n <= mark)) { /* not even room for the mark */
+		out[0] = '\0';
+		return 0;
+	}
+	/* Cut, the text keeps a column and the mark's bytes free. */
+	size_t room = whole ? cols : cols - 1, bytes = whole ? n - 1 : n - 1 - mark;
+	while ((len = piece(p, &w)) && width + w <= room && used + len <= bytes) {
+		memcpy(out + used, p, len);
+		used += len;
+		width += w;
+		p += len;
+	}
+	if (!whole) {
+		memcpy(out + used, TEXT_CUT_MARK, mark);
+		used += mark;
+		width++;
+	}
+	out[used] = '\0';
+	return width;
+}
+
 bool text_utf8(const char *s, size_t *bad)
 {
 	const unsigned char *p = (const unsigned char *)s;

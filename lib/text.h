@@ -49,6 +49,33 @@ size_t text_escape(const char *s, char *out, size_t n);
  * when memory ran out. */
 char *text_escaped(const char *s);
 
+/* The columns s (text as text_escape shows it: UTF-8, its escapes plain
+ * ASCII) takes on a terminal, whatever the process locale (alliancectl runs
+ * under LANG=C too): 2 for each East Asian Wide or Fullwidth character
+ * (CJK, kana, Hangul, fullwidth forms, most emoji), 0 for the combining
+ * marks of the common combining blocks (the diacriticals of Latin, Greek,
+ * Cyrillic, Hebrew and Arabic, for symbols, the half marks, kana voicing),
+ * the variation selectors and the zero-width space, joiners and BOM, 1 for
+ * any other character and for each byte that is not UTF-8. The wide ranges
+ * are Unicode 14.0's EastAsianWidth.txt (W and F); a combining mark outside
+ * those blocks (an Indic vowel sign, say) counts 1, as many terminals show it. */
+size_t text_width(const char *s);
+
+/* The cut mark text_cut ends a cut text with: U+2026 HORIZONTAL ELLIPSIS,
+ * one column (it is East Asian Ambiguous: one column outside CJK locales,
+ * and the tables it ends are padded by text_width's count either way). */
+#define TEXT_CUT_MARK "\xe2\x80\xa6"
+
+/* s (shown text, as for text_width) in at most cols columns, into out (n
+ * bytes, always NUL-terminated when n > 0): s whole when it fits; else
+ * its longest beginning that fits in cols - 1 columns, then TEXT_CUT_MARK.
+ * The cut falls only between characters and escapes: never inside a UTF-8
+ * sequence nor inside \x1b, \u202e or \\ (a combining mark stays with the
+ * character before it). n = strlen(s) + sizeof TEXT_CUT_MARK always
+ * suffices; with less, fewer whole pieces are kept. Returns the columns
+ * written. */
+size_t text_cut(const char *s, size_t cols, char *out, size_t n);
+
 /* A JSON document (json, as jansson dumped it: valid UTF-8) with DEL and
  * the dangerous characters above U+007F written as \uNNNN escapes (jansson
  * already escapes the C0 controls), written into out as text_escape does

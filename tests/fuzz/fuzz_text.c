@@ -2,7 +2,7 @@
  * and durations), and the escapes every text view prints a partner's text
  * through (text.h): whatever the bytes, the escaped text is valid UTF-8
  * with no control, bidi or separator character left, and a cut one is a
- * prefix of the whole. */
+ * prefix of the whole; cut to a column's width, it fits. */
 #include "fuzz.h"
 
 #include <stdlib.h>
@@ -42,6 +42,24 @@ static void escapes(const char *s)
 	char why[AL_ERRLEN];
 	if (text_check("the text", s, why) == AL_OK && (!text_utf8(s, NULL) || strchr(s, '\x1b')))
 		abort();
+	/* Cut to fit a table's column: never wider, still valid UTF-8 with
+	 * nothing dangerous, the whole when it fits, else a beginning of it
+	 * and the mark. */
+	size_t cols = (unsigned char)*s % (text_width(all) + 1); /* 0 to the whole */
+	size_t n = strlen(all) + sizeof TEXT_CUT_MARK;
+	char *fit = malloc(n);
+	if (fit) {
+		size_t w = text_cut(all, cols, fit, n), len = strlen(fit);
+		if (w > cols || w != text_width(fit) || !text_utf8(fit, NULL) || dangerous(fit))
+			abort();
+		size_t mark = sizeof TEXT_CUT_MARK - 1;
+		if (text_width(all) <= cols ? strcmp(fit, all) != 0
+		    : !cols ? len != 0 /* no room even for the mark */
+			    : len < mark || strcmp(fit + len - mark, TEXT_CUT_MARK) ||
+				      strncmp(fit, all, len - mark))
+			abort();
+		free(fit);
+	}
 	free(all);
 }
 

@@ -106,6 +106,109 @@ static void cut(void **state)
 	assert_string_equal(buf, "a");
 }
 
+/* Columns on a terminal, as Unicode 14.0 and the common combining blocks
+ * say, whatever the locale. */
+static void width(void **state)
+{
+	(void)state;
+	static const struct { const char *s; size_t w; } cases[] = {
+		{ "", 0 },
+		{ "acme", 4 },
+		{ "0123456789abcdef0123456789abcdef", 32 },
+		/* CJK and kana: two columns each (株式会社グローバル: 9 characters). */
+		{ "\xe6\xa0\xaa\xe5\xbc\x8f\xe4\xbc\x9a\xe7\xa4\xbe\xe3\x82\xb0\xe3\x83\xad"
+		  "\xe3\x83\xbc\xe3\x83\x90\xe3\x83\xab", 18 },
+		{ "\xea\xb0\x80", 2 },                   /* Hangul 가 */
+		{ "\xef\xbc\xa1", 2 },                   /* fullwidth A */
+		{ "\xef\xbd\xb1", 1 },                   /* halfwidth katakana ｱ */
+		{ "\xe3\x80\x80", 2 },                   /* ideographic space */
+		{ "\xf0\xa0\x80\x80", 2 },               /* CJK extension B */
+		/* Emoji: wide; a variation selector or a joiner takes nothing. */
+		{ "\xf0\x9f\x98\x80", 2 },
+		{ "\xf0\x9f\x9a\x80!", 3 },
+		{ "\xe2\x9c\x85", 2 },                   /* U+2705, wide since Unicode 9 */
+		{ "\xe2\x9d\xa4\xef\xb8\x8f", 1 },       /* U+2764 (narrow) + VS16 */
+		/* Combining marks: nothing. e + U+0301, a + U+0308 + U+0323. */
+		{ "Cafe\xcc\x81", 4 },
+		{ "a\xcc\x88\xcc\xa3", 1 },
+		{ "caf\xc3\xa9", 4 },                    /* precomposed: one column */
+		{ "a\xe2\x80\x8b" "b", 2 },              /* zero width space */
+		{ "\xe3\x81\x8b\xe3\x82\x99", 2 },       /* か + combining voiced mark */
+		/* Latin, Greek, Cyrillic, Hebrew, the en dash, no-break space: one. */
+		{ "\xc3\xbc\xce\xb1\xd0\x96\xd7\x90\xe2\x80\x93\xc2\xa0", 6 },
+		/* Escapes are ASCII: counted as printed. */
+		{ "\\x1b[2J", 7 },
+		{ "a\\u202eb", 8 },
+		{ "\\\\", 2 },
+		/* A byte that is not UTF-8 (never in escaped text): one. */
+		{ "\xff", 1 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		if (text_width(cases[i].s) != cases[i].w)
+			fail_msg("case %zu '%s': width %zu, want %zu", i, cases[i].s,
+				 text_width(cases[i].s), cases[i].w);
+}
+
+#define MARK TEXT_CUT_MARK
+
+/* Cut to N columns: whole pieces, a mark, never wider than N. */
+static void cut_to_width(void **state)
+{
+	(void)state;
+	static const struct { const char *s; size_t cols; const char *out; size_t w; } cases[] = {
+		{ "working prototype", 20, "working prototype", 17 }, /* fits: whole */
+		{ "working prototype", 17, "working prototype", 17 },
+		{ "working prototype", 16, "working prototy" MARK, 16 },
+		{ "working prototype", 8, "working" MARK, 8 },
+		{ "working prototype", 1, MARK, 1 },
+		{ "working prototype", 0, "", 0 },
+		{ "", 0, "", 0 },
+		/* A wide character that would straddle the edge stays out. */
+		{ "\xe6\xa0\xaa\xe5\xbc\x8f\xe4\xbc\x9a\xe7\xa4\xbe", 6,
+		  "\xe6\xa0\xaa\xe5\xbc\x8f" MARK, 5 },
+		{ "\xe6\xa0\xaa\xe5\xbc\x8f\xe4\xbc\x9a\xe7\xa4\xbe", 5,
+		  "\xe6\xa0\xaa\xe5\xbc\x8f" MARK, 5 },
+		{ "\xe6\xa0\xaa\xe5\xbc\x8f\xe4\xbc\x9a\xe7\xa4\xbe", 8,
+		  "\xe6\xa0\xaa\xe5\xbc\x8f\xe4\xbc\x9a\xe7\xa4\xbe", 8 },
+		{ "a\xf0\x9f\x98\x80" "bc", 3, "a" MARK, 2 },
+		/* A combining mark stays with its letter. */
+		{ "Cafe\xcc\x81 noir", 5, "Cafe\xcc\x81" MARK, 5 },
+		/* Escapes go whole or not at all. */
+		{ "\\x1b[2J", 4, MARK, 1 }, /* never "\\x1" */
+		{ "ab\\x1b[2J", 5, "ab" MARK, 3 },
+		{ "ab\\x1b[2J", 7, "ab\\x1b" MARK, 7 },
+		{ "a\\u202eb", 6, "a" MARK, 2 },
+		{ "a\\u202ebc", 8, "a\\u202e" MARK, 8 },
+		{ "a\\\\b", 2, "a" MARK, 2 },
+		{ "a\\\\bc", 4, "a\\\\" MARK, 4 },
+		{ "a\\nbc", 4, "a\\n" MARK, 4 },
+	};
+	char buf[64];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(buf, 'z', sizeof buf);
+		size_t w = text_cut(cases[i].s, cases[i].cols, buf, sizeof buf);
+		if (strcmp(buf, cases[i].out) || w != cases[i].w)
+			fail_msg("case %zu: '%s' in %zu columns gave '%s' (%zu), want '%s' (%zu)", i,
+				 cases[i].s, cases[i].cols, buf, w, cases[i].out, cases[i].w);
+		assert_int_equal(text_width(buf), w);
+		assert_true(w <= cases[i].cols);
+		assert_true(text_utf8(buf, NULL));
+	}
+	/* strlen + sizeof MARK bytes suffice; fewer keep fewer whole pieces. */
+	const char *cjk = "\xe6\xa0\xaa\xe5\xbc\x8f\xe4\xbc\x9a"; /* 9 bytes, 6 columns */
+	assert_int_equal(text_cut(cjk, 4, buf, strlen(cjk) + sizeof MARK), 3);
+	assert_string_equal(buf, "\xe6\xa0\xaa" MARK);
+	assert_int_equal(text_cut(cjk, 6, buf, 10), 6);
+	assert_string_equal(buf, cjk);
+	assert_int_equal(text_cut(cjk, 6, buf, 9), 3); /* no room for the whole */
+	assert_string_equal(buf, "\xe6\xa0\xaa" MARK);
+	assert_int_equal(text_cut(cjk, 6, buf, 4), 1); /* only for the mark */
+	assert_string_equal(buf, MARK);
+	assert_int_equal(text_cut(cjk, 6, buf, 3), 0); /* not even for it */
+	assert_string_equal(buf, "");
+	assert_int_equal(text_cut(cjk, 6, NULL, 0), 0);
+}
+
 /* Reads text_escape's output back: the escapes name one text each. */
 static size_t unescape(const char *s, char *out)
 {
@@ -309,6 +412,8 @@ int main(void)
 		cmocka_unit_test(utf8),
 		cmocka_unit_test(escapes),
 		cmocka_unit_test(cut),
+		cmocka_unit_test(width),
+		cmocka_unit_test(cut_to_width),
 		cmocka_unit_test(property),
 		cmocka_unit_test(json_post_pass),
 		cmocka_unit_test(authoring_policy),
