@@ -224,3 +224,40 @@ char *duration_format(uint64_t s, char *buf)
 		snprintf(buf, AL_WHENLEN, "%" PRIu64 "s", s);
 	return buf;
 }
+
+char *when_span(int64_t ms, char *buf)
+{
+	/* Each unit, and how many of it make the next (0: the last). */
+	static const struct { uint64_t ms; uint64_t next; const char *one, *many; } units[] = {
+		{ 1000, 60, "s", "s" },
+		{ 60 * 1000, 60, "min", "min" },
+		{ 3600 * 1000, 48, "h", "h" },
+		{ 86400 * 1000, 0, "day", "days" },
+	};
+	const char *sign = ms < 0 ? "-" : "";
+	uint64_t u = ms < 0 ? -(uint64_t)ms : (uint64_t)ms; /* INT64_MIN too */
+	if (u < 1000) {
+		snprintf(buf, AL_WHENLEN, "%s%" PRIu64 " ms", sign, u);
+		return buf;
+	}
+	for (size_t i = 0;; i++) {
+		uint64_t unit = units[i].ms;
+		/* Rounded tenths and wholes; unit / 20 is exact for every unit,
+		 * and u + unit does not overflow (u <= 2^63). */
+		uint64_t tenths = (u + unit / 20) / (unit / 10), whole = (u + unit / 2) / unit;
+		if (tenths < 100) {
+			const char *name = tenths == 10 ? units[i].one : units[i].many;
+			if (tenths % 10)
+				snprintf(buf, AL_WHENLEN, "%s%" PRIu64 ".%" PRIu64 " %s", sign,
+					 tenths / 10, tenths % 10, name);
+			else
+				snprintf(buf, AL_WHENLEN, "%s%" PRIu64 " %s", sign, tenths / 10,
+					 name);
+			return buf;
+		}
+		if (!units[i].next || whole < units[i].next) {
+			snprintf(buf, AL_WHENLEN, "%s%" PRIu64 " %s", sign, whole, units[i].many);
+			return buf;
+		}
+	}
+}

@@ -44,4 +44,12 @@ char *when_format(int64_t ms, char *buf);
  * (AL_WHENLEN bytes). Returns buf. */
 char *duration_format(uint64_t s, char *buf);
 
+/* Format a span of ms milliseconds (a delay, an age) as a person reads it
+ * into buf (AL_WHENLEN bytes): "400 ms", "12 s", "4 min", "3.5 h",
+ * "12 days". The unit is the largest that leaves at least 1 (but hours up
+ * to 48, then days); one decimal below 10 of it, dropped when it is .0;
+ * rounded to the nearest, so 59.97 s is "1 min", never "60 s". A
+ * negative span gets a '-'. Any ms is safe. Returns buf. */
+char *when_span(int64_t ms, char *buf);
+
 #endif

@@ -144,6 +144,42 @@ static void formatting(void **state)
 	}
 }
 
+/* Spans as people read them: the largest unit that leaves at least 1
+ * (hours up to 48), a decimal below 10, rounded without ever showing 60 s
+ * or 48 h. */
+static void spans(void **state)
+{
+	(void)state;
+	char buf[AL_WHENLEN];
+	static const struct { int64_t ms; const char *want; } cases[] = {
+		{ 0, "0 ms" },
+		{ 400, "400 ms" },
+		{ 999, "999 ms" },
+		{ 1000, "1 s" },
+		{ 1049, "1 s" },
+		{ 1050, "1.1 s" },
+		{ 9949, "9.9 s" },
+		{ 9950, "10 s" },
+		{ 12000, "12 s" },
+		{ 59499, "59 s" },
+		{ 59500, "1 min" },   /* never "60 s" */
+		{ 240000, "4 min" },
+		{ 90000, "1.5 min" },
+		{ 3600000 - 30000, "1 h" }, /* 59.5 min */
+		{ 3600000 * 7 / 2, "3.5 h" },
+		{ 3600000LL * 47, "47 h" },
+		{ 3600000LL * 47 + 1800000, "2 days" }, /* 47.5 h: never "48 h" */
+		{ 86400000LL * 5 / 2, "2.5 days" },
+		{ 86400000LL * 12, "12 days" },
+		{ 86400000LL * 400, "400 days" },
+		{ -12000, "-12 s" },
+		{ INT64_MAX, "106751991167 days" },
+		{ INT64_MIN, "-106751991167 days" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		assert_string_equal(when_span(cases[i].ms, buf), cases[i].want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +189,7 @@ int main(void)
 		cmocka_unit_test(deadlines_saturate),
 		cmocka_unit_test(durations),
 		cmocka_unit_test(formatting),
+		cmocka_unit_test(spans),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
