@@ -11,9 +11,12 @@
 #include "home.h"
 #include "portfolio.h"
 #include "portfolio_page.h"
+#include "table.h"
 #include "when.h"
 
 #include <getopt.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +36,8 @@ static const char portfolio_usage[] =
 	"answered by the daemon when it runs, else from the logs. A home that\n"
 	"joined nothing gets an empty portfolio (exit 0). 'alliancectl report\n"
 	"--portfolio -o FILE.html' writes the same as a page. docs/portfolio.md\n"
-	"has the rules.\n\n"
+	"has the rules. Columns are as wide as their data; alliance titles are cut\n"
+	"to fit $COLUMNS (or the terminal), names and numbers never.\n\n"
 	"  --as-of WHEN    evaluate every alliance at this time (ISO-8601 or\n"
 	"                  +/-duration; default now)\n"
 	"  --offline       read the logs even when the daemon runs\n"
@@ -64,65 +68,126 @@ static const char *str(const json_t *o, const char *key)
 	return s ? s : "";
 }
 
-/* One alliance's block: who, what is open and owed, the trust table. */
-static void alliance_print(const json_t *a, const char *home)
+/* A table of columns heads[] (the first n), the first left-aligned (a
+ * name), the rest numbers; columns fitted to the data (table.h). Free
+ * text (an alliance's title) is column shrink, 0 for none. */
+static struct ctl_table *table_new(const char *indent, const char *const *heads, size_t n,
+				   size_t shrink)
 {
-	const json_t *c = json_object_get(a, "commitments"), *m, *r, *w;
+	struct ctl_table *t = ctl_table_new(2, indent);
+	for (size_t i = 0; t && i < n; i++)
+		ctl_table_col(t, heads[i], !i ? 0 : shrink && i == shrink ? CTL_TABLE_SHRINK
+					    : CTL_TABLE_RIGHT);
+	return t;
+}
+
+/* "1 open (1 proposed, 2 overdue)": the counts of c that are not zero. */
+static void counts_print(const json_t *c)
+{
+	static const char *const parts[] = { "proposed", "accepted", "overdue" };
+	bool first = true;
+	printf("  commitments: %lld open", integer(c, "open"));
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+		if (!integer(c, parts[i]))
+			continue;
+		printf("%s%lld %s", first ? " (" : ", ", integer(c, parts[i]), parts[i]);
+		first = false;
+	}
+	printf("%s", first ? "" : ")");
+	if (integer(c, "missed"))
+		printf(", %lld missed", integer(c, "missed"));
+	printf(", %lld in all\n", integer(c, "total"));
+}
+
+/* One alliance's block: who, what is open and owed, the trust table. 0,
+ * or -1 when memory ran out. */
+static int alliance_print(const json_t *a, const char *home)
+{
+	static const char *const heads[] = { "PARTNER", "TRUST", "UNCERT", "FULF", "LATE",
+					      "MISSED", "GIVEN", "RECEIVED" };
+	const json_t *m, *r, *w;
 	size_t i, k;
-	printf("ALLIANCE %s  (id %.16s, %.1f days old)\n", str(a, "title"), str(a, "id"),
-	       real(a, "age_days"));
+	char age[AL_WHENLEN];
+	double ms = real(a, "age_days") * 86400.0 * 1000.0;
+	printf("ALLIANCE %s  (id %.16s, %s old)\n", str(a, "title"), str(a, "id"),
+	       when_span(ms >= 9.2e18 ? INT64_MAX : ms < 0 ? 0 : llround(ms), age));
 	printf("  members:");
 	json_array_foreach(json_object_get(a, "members"), i, m)
 		printf("%s %s%s", i ? "," : "", str(m, "name"),
 		       json_is_true(json_object_get(m, "me")) ? " (this firm)" : "");
-	printf("\n  commitments: %lld open (%lld proposed, %lld accepted, %lld overdue), "
-	       "%lld missed, %lld in all\n", integer(c, "open"), integer(c, "proposed"),
-	       integer(c, "accepted"), integer(c, "overdue"), integer(c, "missed"),
-	       integer(c, "total"));
+	printf("\n");
+	counts_print(json_object_get(a, "commitments"));
 	if (json_is_string(json_object_get(a, "me")))
 		printf("  %s owes %.2f and is owed %.2f (open commitments)\n", str(a, "me"),
 		       real(a, "owes"), real(a, "owed"));
 	else
 		printf("  %s is not a member of this alliance (not yet, or no longer)\n", home);
-	printf("  %-16s %7s %7s %5s %5s %6s %10s %10s\n", "PARTNER", "TRUST", "UNCERT", "FULF",
-	       "LATE", "MISSED", "GIVEN", "RECEIVED");
+	struct ctl_table *t = table_new("  ", heads, sizeof heads / sizeof *heads, 0);
 	json_array_foreach(json_object_get(a, "trust"), i, r) {
-		if (json_is_true(json_object_get(r, "me")))
+		if (!t || json_is_true(json_object_get(r, "me")))
 			continue;
-		printf("  %-16s %7.4f %7.4f %5lld %5lld %6lld %10.2f %10.2f\n", str(r, "partner"),
-		       real(r, "trust"), real(r, "uncertainty"), integer(r, "fulfilled"),
-		       integer(r, "late"), integer(r, "missed"), real(r, "given"),
-		       real(r, "received"));
+		ctl_table_cell(t, str(r, "partner"));
+		ctl_table_cellf(t, "%.4f", real(r, "trust"));
+		ctl_table_cellf(t, "%.4f", real(r, "uncertainty"));
+		ctl_table_cellf(t, "%lld", integer(r, "fulfilled"));
+		ctl_table_cellf(t, "%lld", integer(r, "late"));
+		ctl_table_cellf(t, "%lld", integer(r, "missed"));
+		ctl_table_cellf(t, "%.2f", real(r, "given"));
+		ctl_table_cellf(t, "%.2f", real(r, "received"));
 	}
+	int rc = !t || ctl_table_print(t, stdout, ctl_table_columns()) ? -1 : 0;
+	ctl_table_destroy(&t);
 	json_array_foreach(json_object_get(a, "trust"), i, r)
 		json_array_foreach(json_object_get(r, "warnings"), k, w)
 			printf("  WARNING %s: %s\n", str(r, "partner"), json_string_value(w));
+	return rc;
 }
 
-/* The partners across alliances: a line per alliance, then the totals. */
-static void partners_print(const json_t *partners)
+/* The partners across alliances: a line per alliance, then, for a
+ * partner in more than one, the totals (the name and the cells that do
+ * not add up, trust and uncertainty, left empty). 0, or -1 when memory
+ * ran out. */
+static int partners_print(const json_t *partners)
 {
+	static const char *const heads[] = { "PARTNER", "ALLIANCE", "TRUST", "UNCERT", "FULF",
+					      "LATE", "MISSED", "OPEN", "OVERDUE", "GIVEN",
+					      "RECEIVED", "OWES-US", "WE-OWE" };
+	static const char *const counts[] = { "fulfilled", "late", "missed", "open", "overdue" };
+	static const char *const values[] = { "given", "received", "owes_us", "owed_by_us" };
 	const json_t *p, *r;
-	size_t i, k;
-	printf("PARTNERS ACROSS ALLIANCES\n");
-	printf("%-16s %-20s %7s %7s %5s %5s %6s %5s %7s %10s %10s %10s %10s\n", "PARTNER",
-	       "ALLIANCE", "TRUST", "UNCERT", "FULF", "LATE", "MISSED", "OPEN", "OVERDUE",
-	       "GIVEN", "RECEIVED", "OWES-US", "WE-OWE");
+	size_t i, k, c;
+	struct ctl_table *t = table_new("", heads, sizeof heads / sizeof *heads, 1);
 	json_array_foreach(partners, i, p) {
-		const json_t *t = json_object_get(p, "totals");
-		json_array_foreach(json_object_get(p, "alliances"), k, r)
-			printf("%-16s %-20.20s %7.4f %7.4f %5lld %5lld %6lld %5lld %7lld %10.2f "
-			       "%10.2f %10.2f %10.2f\n", str(r, "partner"), str(r, "title"),
-			       real(r, "trust"), real(r, "uncertainty"), integer(r, "fulfilled"),
-			       integer(r, "late"), integer(r, "missed"), integer(r, "open"),
-			       integer(r, "overdue"), real(r, "given"), real(r, "received"),
-			       real(r, "owes_us"), real(r, "owed_by_us"));
-		printf("%-16s %-20s %7s %7s %5lld %5lld %6lld %5lld %7lld %10.2f %10.2f %10.2f "
-		       "%10.2f\n", "", "total", "", "", integer(t, "fulfilled"), integer(t, "late"),
-		       integer(t, "missed"), integer(t, "open"), integer(t, "overdue"),
-		       real(t, "given"), real(t, "received"), real(t, "owes_us"),
-		       real(t, "owed_by_us"));
+		const json_t *tot = json_object_get(p, "totals");
+		json_array_foreach(json_object_get(p, "alliances"), k, r) {
+			if (!t)
+				break;
+			ctl_table_cell(t, str(r, "partner"));
+			ctl_table_cell(t, str(r, "title"));
+			ctl_table_cellf(t, "%.4f", real(r, "trust"));
+			ctl_table_cellf(t, "%.4f", real(r, "uncertainty"));
+			for (c = 0; c < sizeof counts / sizeof *counts; c++)
+				ctl_table_cellf(t, "%lld", integer(r, counts[c]));
+			for (c = 0; c < sizeof values / sizeof *values; c++)
+				ctl_table_cellf(t, "%.2f", real(r, values[c]));
+		}
+		if (!t)
+			break;
+		if (json_array_size(json_object_get(p, "alliances")) < 2)
+			continue; /* the totals are its one line */
+		ctl_table_cell(t, "");
+		ctl_table_cell(t, "total");
+		ctl_table_cell(t, "");
+		ctl_table_cell(t, "");
+		for (c = 0; c < sizeof counts / sizeof *counts; c++)
+			ctl_table_cellf(t, "%lld", integer(tot, counts[c]));
+		for (c = 0; c < sizeof values / sizeof *values; c++)
+			ctl_table_cellf(t, "%.2f", real(tot, values[c]));
 	}
+	printf("PARTNERS ACROSS ALLIANCES\n");
+	int rc = !t || ctl_table_print(t, stdout, ctl_table_columns()) ? -1 : 0;
+	ctl_table_destroy(&t);
+	return rc;
 }
 
 /* The text view of the document, escaped in place (names, titles and
@@ -146,10 +211,12 @@ static int portfolio_print(json_t *doc)
 	}
 	json_array_foreach(alliances, i, a) {
 		printf("\n");
-		alliance_print(a, str(home, "name"));
+		if (alliance_print(a, str(home, "name")))
+			return ctl_error("out of memory");
 	}
 	printf("\n");
-	partners_print(json_object_get(doc, "partners"));
+	if (partners_print(json_object_get(doc, "partners")))
+		return ctl_error("out of memory");
 	return 0;
 }
 

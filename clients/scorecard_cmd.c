@@ -6,9 +6,12 @@
 #include "ctl.h"
 #include "err.h"
 #include "query.h"
+#include "table.h"
 #include "when.h"
 
 #include <getopt.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,7 +31,8 @@ static const char scorecard_usage[] =
 	"scorecards for the same --as-of (docs/trust.md section 7 has every\n"
 	"formula). The daemon of the home answers when it runs; with none, or for a\n"
 	"log, an alliance directory or --charter, the log is read here. Same output\n"
-	"either way.\n\n"
+	"either way. Columns are as wide as their data; delays read as people say\n"
+	"them (400 ms, 12 s, 4 min, 3.5 h, 12 days; --json gives hours).\n\n"
 	"  NAME            one partner: every piece of evidence of each dimension,\n"
 	"                  with its time and what it scores\n"
 	"  --as-of WHEN    evaluate at this time (ISO-8601 or +/-duration; default now)\n"
@@ -70,23 +74,17 @@ static const char *score(const json_t *o, const char *key, char *buf, size_t n)
 	return buf;
 }
 
-/* A delay in hours (a JSON number) as people read it: "40 s", "12 min",
- * "5.5 h", "3.2 d"; "-" for none. */
-static const char *delay(const json_t *o, const char *key, char *buf, size_t n)
+/* A delay in hours (a JSON number) as people read it (when_span: "40 s",
+ * "12 min", "5.5 h", "3.2 days"); "-" for none. */
+static const char *delay(const json_t *o, const char *key, char *buf)
 {
 	const json_t *v = json_object_get(o, key);
-	double h = json_number_value(v);
 	if (!json_is_number(v))
 		return "-";
-	if (h < 1.0 / 60.0)
-		snprintf(buf, n, "%.1f s", h * 3600.0);
-	else if (h < 1.0)
-		snprintf(buf, n, "%.0f min", h * 60.0);
-	else if (h < 48.0)
-		snprintf(buf, n, "%.1f h", h);
-	else
-		snprintf(buf, n, "%.1f d", h / 24.0);
-	return buf;
+	/* Past the int64 range of ms (a time a partner signed may be
+	 * anything): the largest span, not an overflow. */
+	double ms = json_number_value(v) * 3600.0 * 1000.0;
+	return when_span(ms >= 9.2e18 ? INT64_MAX : ms <= -9.2e18 ? -INT64_MAX : llround(ms), buf);
 }
 
 /* ", N WHAT (id, id, ... and K more)" for the ids of dim's by_outcome
@@ -115,7 +113,7 @@ static void summary_print(const json_t *r)
 	const json_t *rel = json_object_get(r, "reliability"), *q = json_object_get(r, "quality"),
 		     *resp = json_object_get(r, "responsiveness"),
 		     *rec = json_object_get(r, "reciprocity"), *w;
-	char b1[32], b2[32];
+	char b1[AL_WHENLEN], b2[AL_WHENLEN];
 	bool first = true;
 	size_t i;
 	printf("  reliability %s: ", score(rel, "score", b1, sizeof b1));
@@ -138,36 +136,51 @@ static void summary_print(const json_t *r)
 	cite(resp, "accepted", "accepted", &first);
 	cite(resp, "declined", "declined", &first);
 	if (!first)
-		printf(" in a median %s", delay(resp, "answer_hours", b1, sizeof b1));
+		printf(" in a median %s", delay(resp, "answer_hours", b1));
 	cite(resp, "confirmed", "confirmed", &first);
 	cite(resp, "disputed", "disputed", &first);
 	if (integer(resp, "verdicts"))
-		printf(" in a median %s", delay(resp, "verdict_hours", b1, sizeof b1));
+		printf(" in a median %s", delay(resp, "verdict_hours", b1));
 	cite(resp, "waiting", "waiting past the grace period", &first);
-	printf("%s\n  reciprocity %s: given %.2f, received %.2f\n", first ? "nothing asked yet" : "",
-	       score(rec, "ratio", b1, sizeof b1), real(rec, "given"), real(rec, "received"));
+	printf("%s\n  reciprocity %s: ", first ? "nothing asked yet" : "",
+	       score(rec, "ratio", b1, sizeof b1));
+	if (real(rec, "given") || real(rec, "received"))
+		printf("given %.2f, received %.2f\n", real(rec, "given"), real(rec, "received"));
+	else
+		printf("nothing given or received yet\n");
 	json_array_foreach(json_object_get(r, "warnings"), i, w)
 		printf("  WARNING %s\n", json_string_value(w));
 }
 
 /* The scorecards as text, from their JSON (query_scorecard_table), escaped
- * in place. */
+ * in place; columns fitted to the data (table.h), as trust's. */
 static int table_print(json_t *v)
 {
+	static const char *const heads[] = { "PARTNER", "TRUST", "UNCERT", "RELIAB", "QUALITY",
+					      "RESPONS", "RECIP" };
+	struct ctl_table *t = ctl_table_new(2, "");
 	json_t *r;
 	size_t i;
-	char b[4][32];
-	if (!v || ctl_json_escape(v))
+	char b[32];
+	if (!v || !t || ctl_json_escape(v)) {
+		ctl_table_destroy(&t);
 		return ctl_error("out of memory");
-	printf("%-16s %7s %7s %7s %7s %7s %7s\n", "PARTNER", "TRUST", "UNCERT", "RELIAB",
-	       "QUALITY", "RESPONS", "RECIP");
-	json_array_foreach(v, i, r)
-		printf("%-16s %7.4f %7.4f %7s %7s %7s %7s\n", str(r, "partner"), real(r, "trust"),
-		       real(r, "uncertainty"),
-		       score(json_object_get(r, "reliability"), "score", b[0], sizeof b[0]),
-		       score(json_object_get(r, "quality"), "score", b[1], sizeof b[1]),
-		       score(json_object_get(r, "responsiveness"), "score", b[2], sizeof b[2]),
-		       score(json_object_get(r, "reciprocity"), "ratio", b[3], sizeof b[3]));
+	}
+	for (i = 0; i < sizeof heads / sizeof *heads; i++)
+		ctl_table_col(t, heads[i], i ? CTL_TABLE_RIGHT : 0);
+	json_array_foreach(v, i, r) {
+		ctl_table_cell(t, str(r, "partner"));
+		ctl_table_cellf(t, "%.4f", real(r, "trust"));
+		ctl_table_cellf(t, "%.4f", real(r, "uncertainty"));
+		ctl_table_cell(t, score(json_object_get(r, "reliability"), "score", b, sizeof b));
+		ctl_table_cell(t, score(json_object_get(r, "quality"), "score", b, sizeof b));
+		ctl_table_cell(t, score(json_object_get(r, "responsiveness"), "score", b, sizeof b));
+		ctl_table_cell(t, score(json_object_get(r, "reciprocity"), "ratio", b, sizeof b));
+	}
+	int rc = ctl_table_print(t, stdout, ctl_table_columns());
+	ctl_table_destroy(&t);
+	if (rc)
+		return ctl_error("out of memory");
 	json_array_foreach(v, i, r) {
 		printf("\n%s\n", str(r, "partner"));
 		summary_print(r);
@@ -175,39 +188,88 @@ static int table_print(json_t *v)
 	return 0;
 }
 
+/* The evidence of one dimension, details[from, to), as a list under its
+ * name: id, outcome and time, then what it scores; the columns a
+ * dimension has (a delay, ratings, the partner of a value) only when one
+ * of its lines has them, so that no line carries an empty column. */
+static int dimension_print(const json_t *details, size_t from, size_t to)
+{
+	bool hours = false, ratings = false;
+	const char *dim = str(json_array_get(details, from), "dimension");
+	bool value = !strcmp(dim, "reciprocity");
+	char b[AL_WHENLEN];
+	for (size_t i = from; i < to; i++) {
+		hours |= json_object_get(json_array_get(details, i), "hours") != NULL;
+		ratings |= json_object_get(json_array_get(details, i), "quality") != NULL;
+	}
+	struct ctl_table *t = ctl_table_new(2, "  ");
+	int n = 3 + (value ? 3 : hours + ratings + 1);
+	for (int c = 0; t && c < n; c++)
+		ctl_table_col(t, "", value && c == n - 1 ? CTL_TABLE_RIGHT : 0);
+	for (size_t i = from; t && i < to; i++) {
+		const json_t *d = json_array_get(details, i);
+		ctl_table_cell(t, str(d, "id"));
+		ctl_table_cell(t, str(d, "outcome"));
+		ctl_table_cell(t, str(d, "at"));
+		if (value) {
+			ctl_table_cell(t, strcmp(str(d, "outcome"), "given") ? "from" : "to");
+			ctl_table_cell(t, str(d, "partner"));
+			ctl_table_cellf(t, "%.2f", real(d, "value"));
+			continue;
+		}
+		if (hours)
+			ctl_table_cellf(t, json_object_get(d, "hours") ? "after %s" : "%s",
+					json_object_get(d, "hours") ? delay(d, "hours", b) : "");
+		if (ratings && json_object_get(d, "quality"))
+			ctl_table_cellf(t, "quality %lld timeliness %lld", integer(d, "quality"),
+					integer(d, "timeliness"));
+		else if (ratings)
+			ctl_table_cell(t, "");
+		ctl_table_cellf(t, "scores %s", score(d, "score", b, sizeof b));
+	}
+	printf("%s:\n", dim);
+	int rc = !t || ctl_table_print(t, stdout, ctl_table_columns());
+	ctl_table_destroy(&t);
+	return rc;
+}
+
 /* scorecard NAME as text: the summary, then every piece of evidence by
- * dimension, from the answer's JSON, escaped in place. */
+ * dimension, then the value exchanged with each partner, from the
+ * answer's JSON, escaped in place. */
 static int explain_print(json_t *j)
 {
-	json_t *d, *p;
-	size_t i;
-	char b[32];
+	const json_t *details = json_object_get(j, "details"), *p;
+	size_t i, from = 0, n = json_array_size(details);
 	if (ctl_json_escape(j))
 		return ctl_error("out of memory");
 	printf("%s: trust %.4f, uncertainty %.4f as of %s\n", str(j, "partner"), real(j, "trust"),
 	       real(j, "uncertainty"), str(j, "as_of"));
 	summary_print(j);
-	const char *dim = "";
-	json_array_foreach(json_object_get(j, "details"), i, d) {
-		if (strcmp(dim, str(d, "dimension")))
-			printf("%s:\n", dim = str(d, "dimension"));
-		printf("  %-14s %-9s %s", str(d, "id"), str(d, "outcome"), str(d, "at"));
-		if (!strcmp(dim, "reciprocity")) {
-			printf("  %s %-16s %10.2f\n", strcmp(str(d, "outcome"), "given") ? "from"
-			       : "to  ", str(d, "partner"), real(d, "value"));
+	for (i = 1; i <= n; i++) {
+		if (i < n && !strcmp(str(json_array_get(details, i), "dimension"),
+				     str(json_array_get(details, from), "dimension")))
 			continue;
-		}
-		if (json_object_get(d, "hours"))
-			printf("  after %-9s", delay(d, "hours", b, sizeof b));
-		if (json_object_get(d, "quality"))
-			printf("  quality %lld timeliness %lld", integer(d, "quality"),
-			       integer(d, "timeliness"));
-		printf("  scores %s\n", score(d, "score", b, sizeof b));
+		if (dimension_print(details, from, i))
+			return ctl_error("out of memory");
+		from = i;
 	}
-	json_array_foreach(json_object_get(json_object_get(j, "reciprocity"), "pairs"), i, p)
-		printf("  with %-16s given %10.2f, received %10.2f\n", str(p, "partner"),
-		       real(p, "given"), real(p, "received"));
-	return 0;
+	/* Names as wide as they come, the numbers right-aligned. */
+	struct ctl_table *t = ctl_table_new(2, "  with ");
+	static const unsigned flags[] = { 0, 0, CTL_TABLE_RIGHT, 0, CTL_TABLE_RIGHT };
+	for (i = 0; t && i < sizeof flags / sizeof *flags; i++)
+		ctl_table_col(t, "", flags[i]);
+	json_array_foreach(json_object_get(json_object_get(j, "reciprocity"), "pairs"), i, p) {
+		if (!t)
+			break;
+		ctl_table_cell(t, str(p, "partner"));
+		ctl_table_cell(t, "given");
+		ctl_table_cellf(t, "%.2f,", real(p, "given"));
+		ctl_table_cell(t, "received");
+		ctl_table_cellf(t, "%.2f", real(p, "received"));
+	}
+	int rc = !t || ctl_table_print(t, stdout, ctl_table_columns());
+	ctl_table_destroy(&t);
+	return rc ? ctl_error("out of memory") : 0;
 }
 
 int cmd_scorecard(int argc, char **argv)

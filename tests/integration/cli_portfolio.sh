@@ -149,6 +149,12 @@ contains "text: Beta's block" "$out" "ALLIANCE Beta Ventures"
 contains "text: what acme owes and is owed in Alpha" "$out" "acme owes 390.00 and is owed 160.00"
 contains "text: the partners table" "$out" "PARTNERS ACROSS ALLIANCES"
 check "text: globex has a line per alliance" test "$(grep -c '^globex ' <<<"$out")" = 2
+check "...and totals; initech and hooli, in one each, none" \
+	test "$(grep -c '^ *total ' <<<"$out")" = 1
+contains "text: Alpha's counts, none missed" "$out" \
+	"  commitments: 4 open (2 proposed, 1 accepted, 1 overdue), 4 in all"
+contains "...Beta's: only the counts that are not zero" "$out" \
+	"  commitments: 1 open (1 proposed), 1 missed, 3 in all"
 
 # From globex's home: acme is the partner it shares both alliances with.
 check "portfolio from globex" eval 'alliancectl portfolio -H "$T/globex" --as-of "$AS" --json >"$T/globex.json"'

@@ -92,7 +92,8 @@ check "trust and uncertainty are trust --json's" \
 		python3 -c 'import json,sys; print([(r["trust"], r["uncertainty"]) for r in json.load(sys.stdin)])')"
 
 text=$(alliancectl scorecard "${A[@]}" --as-of "$later")
-contains "the table's header" "$text" "PARTNER            TRUST  UNCERT  RELIAB QUALITY RESPONS   RECIP"
+contains "the table's header, columns as wide as the data" "$text" \
+	"PARTNER   TRUST  UNCERT  RELIAB  QUALITY  RESPONS  RECIP"
 contains "acme's reliability line cites its ids" "$text" \
 	"reliability 0.50: 1 on time ($c1), 1 late ($c2), 1 missed ($c3)"
 contains "a score with nothing to count is -" "$text" "reliability -: nothing due yet"
@@ -101,6 +102,15 @@ for id in "$c1" "$c2" "$c3" "$c4"; do
 	contains "scorecard acme shows $id" "$text" "$id"
 done
 contains "...as evidence lines" "$text" "  $c3"
+contains "...an empty part left out" "$(alliancectl scorecard initech "${A[@]}" --as-of "$later")" \
+	"reciprocity -: nothing given or received yet"
+# Delays as people read them (when_span), not hours: initech leaves acme's
+# proposal waiting for an hour (--as-of is an hour on), globex answered
+# in less than a second.
+contains "a delay in hours: 1 h" "$(alliancectl scorecard initech "${A[@]}" --as-of "$later")" \
+	"  after 1 h  scores 0.00"
+check "...a delay under a second in ms" grep -qE "^  responsiveness .* in a median [0-9]{1,3} ms" \
+	<<<"$(alliancectl scorecard globex "${A[@]}" --as-of "$later")"
 
 # As of a past instant: the daemon replays its log, as the offline path does.
 check "--as-of in the past: the daemon's answer is the log's" \

@@ -115,6 +115,31 @@ check "trust: every column aligned with a 32-character name" \
 	aligned "$T/trust" TRUST UNCERT FULF LATE MISSED DISPUTED GIVEN RECEIVED RECIP
 check "trust: the name whole" has "$T/trust" "$LONG "
 
+# The scorecard's and the portfolio's tables too (their first lines; the
+# partners table from its header).
+# table FILE FROM: FILE's lines from the first matching the regex FROM to
+# the line before the next empty or WARNING line.
+table() { awk -v from="$2" '$0 ~ from { on = 1 } on && (/^$/ || /^ *WARNING/) { exit } on' "$1"; }
+env -u COLUMNS alliancectl scorecard "${A[@]}" >"$T/scorecard" 2>&1
+table "$T/scorecard" '^PARTNER ' >"$T/scorecard.table"
+check "scorecard: a header and three rows" test "$(wc -l <"$T/scorecard.table")" -eq 4
+check "scorecard: every column aligned with a 32-character name" \
+	aligned "$T/scorecard.table" TRUST UNCERT RELIAB QUALITY RESPONS RECIP
+check "...the name whole" has "$T/scorecard.table" "$LONG "
+env -u COLUMNS alliancectl portfolio "${A[@]}" >"$T/portfolio" 2>&1
+table "$T/portfolio" '^  PARTNER ' >"$T/portfolio.alliance"
+check "portfolio: the alliance's table, a header and two rows" \
+	test "$(wc -l <"$T/portfolio.alliance")" -eq 3
+check "...every column aligned with a 32-character name" \
+	aligned "$T/portfolio.alliance" TRUST UNCERT FULF LATE MISSED GIVEN RECEIVED
+table "$T/portfolio" '^PARTNER ' >"$T/portfolio.partners"
+check "portfolio: the partners table, a header and two rows" \
+	test "$(wc -l <"$T/portfolio.partners")" -eq 3
+check "...every column aligned with a 32-character name" \
+	aligned "$T/portfolio.partners" TRUST UNCERT FULF LATE MISSED OPEN OVERDUE GIVEN \
+	RECEIVED OWES-US WE-OWE
+check "...the name whole" has "$T/portfolio.partners" "$LONG "
+
 # --- COLUMNS: only what is promised is cut, with the mark, to fit
 full=$(widest "$T/commitments")
 fixed=$((full - $(python3 -c '
@@ -173,4 +198,9 @@ check "...the long name whole" has "$T/trust.acme" "  with $LONG "
 alliancectl trust "$LONG" "${A[@]}" --as-of +30d >"$T/trust.long" 2>&1
 check "trust NAME: the evidence of the long name, its outcome after its id" \
 	has "$T/trust.long" "  $c2 "
+alliancectl scorecard acme "${A[@]}" --as-of +30d >"$T/scorecard.acme" 2>&1
+check "scorecard NAME: the pairs aligned" second "$T/scorecard.acme" "  with "
+check "...the long name whole" has "$T/scorecard.acme" "  with $LONG "
+check "scorecard NAME: the value received, from the long name, aligned" \
+	grep -qE "^  $c2 +received +[-0-9T:.Z]+ +from +$LONG +20.00$" "$T/scorecard.acme"
 finish
