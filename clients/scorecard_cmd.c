@@ -245,6 +245,8 @@ static int explain_print(json_t *j)
 	printf("%s: trust %.4f, uncertainty %.4f as of %s\n", str(j, "partner"), real(j, "trust"),
 	       real(j, "uncertainty"), str(j, "as_of"));
 	summary_print(j);
+	if (n)
+		printf("\n"); /* the summary apart from the evidence */
 	for (i = 1; i <= n; i++) {
 		if (i < n && !strcmp(str(json_array_get(details, i), "dimension"),
 				     str(json_array_get(details, from), "dimension")))
@@ -263,7 +265,7 @@ static int explain_print(json_t *j)
 			break;
 		ctl_table_cell(t, str(p, "partner"));
 		ctl_table_cell(t, "given");
-		ctl_table_cellf(t, "%.2f,", real(p, "given"));
+		ctl_table_cellf(t, "%.2f", real(p, "given"));
 		ctl_table_cell(t, "received");
 		ctl_table_cellf(t, "%.2f", real(p, "received"));
 	}
