@@ -4,7 +4,8 @@
 # is down for a while and catches up; acme delivers on time, globex late,
 # initech not at all, and the trust table shows it; a fourth firm joins by
 # amendment; an auditor checks the four logs against the charter and each
-# other and recomputes the table.
+# other and recomputes the table. Then acme's views for its alliance
+# manager: the scorecards, trust over time, its portfolio, the report.
 # To fit in a minute, the charter's grace period is 2 seconds and some
 # promises are due within seconds. Everything runs in a temporary
 # directory on 127.0.0.1 (tests/lib.sh's), removed on exit; every daemon
@@ -130,6 +131,15 @@ run alliancectl -H initech commitments
 echo
 run alliancectl -H acme trust
 run alliancectl -H acme trust initech
+echo
+echo "   (the scorecard: a score per dimension beside trust, each citing its commitments)"
+run alliancectl -H acme scorecard
+echo
+echo "   (initech, the partner that missed: every piece of evidence behind its scores)"
+run alliancectl -H acme scorecard initech
+echo
+echo "   (trust over time: the table every 5 s since the charter, as CSV for a spreadsheet)"
+run alliancectl -H acme trust --series 5s --csv
 
 step "8. A fourth firm joins: a member proposes its card, another approves (quorum 2 of 3)"
 run allianced init umbrella --name umbrella --listen "tcp://127.0.0.1:$(free_port)" | tail -n 1 >umbrella.card
@@ -174,7 +184,10 @@ assert t["initech"]["missed"] == 1 and t["globex"]["late"] == 1 and t["acme"]["l
 assert list(t)[-1] == "umbrella" and t["umbrella"]["uncertainty"] == 1.0, t
 PY
 
-step "11. The report: one page for the steering committee, every number the CLI's"
+step "11. acme's portfolio: every alliance it has joined, and every partner firm across them"
+run alliancectl -H acme portfolio
+
+step "12. The report: one page for the steering committee, every number the CLI's"
 # Outside the demo's temporary directory, so that it stays: build/demo/.
 mkdir -p "$OUT"
 run alliancectl -H acme report -o "$OUT/report.html" --as-of "$asof"
