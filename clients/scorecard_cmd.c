@@ -217,9 +217,10 @@ static int dimension_print(const json_t *details, size_t from, size_t to)
 			ctl_table_cellf(t, "%.2f", real(d, "value"));
 			continue;
 		}
-		if (hours)
-			ctl_table_cellf(t, json_object_get(d, "hours") ? "after %s" : "%s",
-					json_object_get(d, "hours") ? delay(d, "hours", b) : "");
+		if (hours && json_object_get(d, "hours"))
+			ctl_table_cellf(t, "after %s", delay(d, "hours", b));
+		else if (hours)
+			ctl_table_cell(t, "");
 		if (ratings && json_object_get(d, "quality"))
 			ctl_table_cellf(t, "quality %lld timeliness %lld", integer(d, "quality"),
 					integer(d, "timeliness"));
