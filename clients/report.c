@@ -1,7 +1,8 @@
 /* report.c: the HTML report of an alliance, from the query answers' JSON
- * (report.h). Nothing here computes a figure: every number on the page is
- * one of the answers', written with the same digits the CLI prints, so
- * that the page and `alliancectl ... --json` never disagree. Charts are
+ * (report.h). Nothing here computes a figure but counts: every number on
+ * the page is one of the answers', shown as the CLI's text views round it,
+ * its data-value the digits --json prints, so that the page and
+ * `alliancectl ...` never disagree. Charts are
  * inline SVG drawn from the same numbers; no script, nothing fetched.
  */
 #include "report.h"
