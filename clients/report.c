@@ -75,7 +75,7 @@ static const char style[] =
 	"@media print{@page{size:A4;margin:14mm}main{max-width:none;padding:0}"
 	"body{font-size:11px}.charts{grid-template-columns:1fr 1fr}"
 	"figure,tr,svg,dl,table,ul.warnings li,section#glance{break-inside:avoid}thead{display:table-header-group}"
-	"h2{break-after:avoid}section{break-inside:auto}}\n";
+	"h2,h3,p.note{break-after:avoid}section{break-inside:auto}}\n";
 
 /* The outcomes of the timeline: how a commitment ended, or that it has
  * not; each its own shape. */
