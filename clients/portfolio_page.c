@@ -76,9 +76,9 @@ static void glance(FILE *f, const json_t *doc)
 	json_int_t sum[4] = { 0 };
 	size_t i, k, warnings = 0, named = 0;
 	json_array_foreach(alliances, i, a) {
+		const json_t *c = json_object_get(a, "commitments");
 		for (k = 0; k < 4; k++)
-			sum[k] += json_integer_value(json_object_get(json_object_get(a, "commitments"),
-								     keys[k]));
+			sum[k] += json_integer_value(json_object_get(c, keys[k]));
 		json_array_foreach(json_object_get(a, "trust"), k, r)
 			warnings += json_array_size(json_object_get(r, "warnings"));
 	}

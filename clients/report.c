@@ -74,7 +74,8 @@ static const char style[] =
 	"footer code{font-size:11px;overflow-wrap:anywhere}\n"
 	"@media print{@page{size:A4;margin:14mm}main{max-width:none;padding:0}"
 	"body{font-size:11px}.charts{grid-template-columns:1fr 1fr}"
-	"figure,tr,svg,dl,table,ul.warnings li,section#glance{break-inside:avoid}thead{display:table-header-group}"
+	"figure,tr,svg,dl,table,ul.warnings li,section#glance{break-inside:avoid}"
+	"thead{display:table-header-group}"
 	"h2,h3,p.note{break-after:avoid}section{break-inside:auto}}\n";
 
 /* The outcomes of the timeline: how a commitment ended, or that it has
@@ -508,7 +509,8 @@ static void scorecard_section(FILE *f, const struct report_in *in)
 		report_text(f, p);
 		fputs("</td>", f);
 		num_cell(f, "td", "n", p, "trust", json_object_get(r, "trust"), RK_TRUST);
-		num_cell(f, "td", "n", p, "uncertainty", json_object_get(r, "uncertainty"), RK_TRUST);
+		num_cell(f, "td", "n", p, "uncertainty", json_object_get(r, "uncertainty"),
+			 RK_TRUST);
 
 		dim_open(f, p, "reliability", rel);
 		first = true;
@@ -541,9 +543,11 @@ static void scorecard_section(FILE *f, const struct report_in *in)
 		dim_close(f, first, "nothing asked yet");
 
 		fputs("<td class=\"n\">", f);
-		num_cell(f, "span", NULL, p, "reciprocity.ratio", json_object_get(rc, "ratio"), RK_SCORE);
+		num_cell(f, "span", NULL, p, "reciprocity.ratio", json_object_get(rc, "ratio"),
+			 RK_SCORE);
 		fputs("<small><span class=\"kv\">given ", f);
-		num_cell(f, "span", NULL, p, "reciprocity.given", json_object_get(rc, "given"), RK_VALUE);
+		num_cell(f, "span", NULL, p, "reciprocity.given", json_object_get(rc, "given"),
+			 RK_VALUE);
 		fputs("</span> \u00b7 <span class=\"kv\">received ", f);
 		num_cell(f, "span", NULL, p, "reciprocity.received", json_object_get(rc, "received"),
 			 RK_VALUE);
@@ -874,7 +878,7 @@ static void glance_section(FILE *f, const struct report_in *in)
 		report_text(f, str(r, "partner"));
 		fputs("\">", f);
 		report_text(f, str(r, "partner"));
-		fprintf(f, "</span>%s", n > 1 ? "" : "");
+		fputs("</span>", f);
 		if (n > 1)
 			fprintf(f, " \u00d7%zu", n);
 	}
@@ -892,7 +896,8 @@ static void glance_section(FILE *f, const struct report_in *in)
 		report_trust_bar(f, json_object_get(r, "trust"), json_object_get(r, "uncertainty"),
 				 warn);
 		fputs("</td>", f);
-		num_cell(f, "td", "n", p, "uncertainty", json_object_get(r, "uncertainty"), RK_TRUST);
+		num_cell(f, "td", "n", p, "uncertainty", json_object_get(r, "uncertainty"),
+			 RK_TRUST);
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody>\n</table>\n", f);
