@@ -140,6 +140,13 @@ $(BUILD)/tests/test_table: $(BUILD)/tests/unit/test_table.o $(BUILD)/tests/unit/
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/unit/test_table.o: CPPFLAGS += -Iclients
 
+# The report's numbers (clients/report.c) likewise.
+$(BUILD)/tests/test_report: $(BUILD)/tests/unit/test_report.o $(BUILD)/tests/unit/testutil.o \
+		$(BUILD)/clients/report.o $(LIBA)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(CMOCKA_LIBS)
+$(BUILD)/tests/unit/test_report.o: CPPFLAGS += -Iclients
+
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBA)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)

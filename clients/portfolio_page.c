@@ -1,7 +1,8 @@
 /* portfolio_page.c: the portfolio page (portfolio_page.h): one section per
  * alliance (members, commitments, what this firm owes and is owed, the
  * partners' trust and warnings) and the partners across alliances, on the
- * report's page shell. Writes the document's numbers; computes none. */
+ * report's page shell. Writes the document's numbers, shown as portfolio's
+ * text view shows them; computes only the sums of the overview's counts. */
 #include "portfolio_page.h"
 #include "report.h"
 
@@ -24,19 +25,113 @@ static void attr(FILE *f, const char *name, const char *value)
 	fputc('"', f);
 }
 
-/* <td class="n" data-alliance=ID data-partner=P data-key=KEY>number</td>:
- * the hook a test reads (ID or P may be NULL: not written). */
-static void num_td(FILE *f, const char *id, const char *partner, const char *key,
-		   const json_t *v)
+/* How the number of document key KEY ("totals.given": the last part) is
+ * shown: as portfolio's text view shows it. */
+static enum report_kind kind_of(const char *key)
 {
-	fputs("<td class=\"n\"", f);
+	static const char *const values[] = { "owes", "owed", "given", "received", "owes_us",
+					      "owed_by_us" };
+	const char *k = strrchr(key, '.') ? strrchr(key, '.') + 1 : key;
+	if (!strcmp(k, "trust") || !strcmp(k, "uncertainty"))
+		return RK_TRUST;
+	if (!strcmp(k, "reciprocity"))
+		return RK_SCORE;
+	if (!strcmp(k, "age_days"))
+		return RK_DAYS;
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+		if (!strcmp(k, values[i]))
+			return RK_VALUE;
+	return RK_COUNT;
+}
+
+/* <TAG class="n" data-alliance=ID data-partner=P data-key=KEY
+ * data-value=JSON>shown</TAG>: the hooks a test reads (ID or P may be
+ * NULL: not written). */
+static void num_el(FILE *f, const char *tag, const char *id, const char *partner,
+		   const char *key, const json_t *v)
+{
+	fprintf(f, "<%s class=\"n\"", tag);
 	if (id)
 		attr(f, "data-alliance", id);
 	if (partner)
 		attr(f, "data-partner", partner);
-	fprintf(f, " data-key=\"%s\">", key);
-	report_num(f, v);
-	fputs("</td>", f);
+	fprintf(f, " data-key=\"%s\"", key);
+	report_value(f, v, kind_of(key));
+	fprintf(f, "</%s>", tag);
+}
+
+static void num_td(FILE *f, const char *id, const char *partner, const char *key,
+		   const json_t *v)
+{
+	num_el(f, "td", id, partner, key, v);
+}
+
+/* The figures read first: the alliances, their commitments summed, the
+ * open warnings and whose, and each partner firm's trust in each alliance
+ * (the same hooks as the partners table's). */
+static void glance(FILE *f, const json_t *doc)
+{
+	static const char *const keys[] = { "total", "open", "overdue", "missed" };
+	const json_t *alliances = json_object_get(doc, "alliances"), *a, *r, *p;
+	json_int_t sum[4] = { 0 };
+	size_t i, k, warnings = 0, named = 0;
+	json_array_foreach(alliances, i, a) {
+		const json_t *c = json_object_get(a, "commitments");
+		for (k = 0; k < 4; k++)
+			sum[k] += json_integer_value(json_object_get(c, keys[k]));
+		json_array_foreach(json_object_get(a, "trust"), k, r)
+			warnings += json_array_size(json_object_get(r, "warnings"));
+	}
+	report_section(f, "glance", "At a glance");
+	fprintf(f, "<dl class=\"figs\">\n<dt>Alliances</dt><dd><span class=\"big\" "
+		   "data-key=\"glance.alliances\">%zu</span></dd>\n<dt>Partner firms</dt><dd>"
+		   "<span class=\"big\" data-key=\"glance.partners\">%zu</span></dd>\n"
+		   "<dt>Commitments</dt><dd><span class=\"big\" data-key=\"glance.total\">%lld"
+		   "</span> in all: <span data-key=\"glance.open\">%lld</span> open (of which "
+		   "<span data-key=\"glance.overdue\">%lld</span> overdue) \u00b7 "
+		   "<span data-key=\"glance.missed\">%lld</span> missed</dd>\n<dt>Open warnings"
+		   "</dt><dd><span class=\"big%s\" data-key=\"glance.warnings\">%zu</span>",
+		json_array_size(alliances), json_array_size(json_object_get(doc, "partners")),
+		(long long)sum[0], (long long)sum[1], (long long)sum[2], (long long)sum[3],
+		warnings ? " warned" : "", warnings);
+	json_array_foreach(alliances, i, a)
+		json_array_foreach(json_object_get(a, "trust"), k, r) {
+			if (!json_array_size(json_object_get(r, "warnings")))
+				continue;
+			fputs(named++ ? ", " : " (", f);
+			fputs("<span class=\"warned\">", f);
+			report_text(f, str(r, "partner"));
+			fputs("</span> in ", f);
+			report_text(f, str(a, "title"));
+		}
+	fputs(named ? ")</dd>\n</dl>\n" : "</dd>\n</dl>\n", f);
+	if (!json_array_size(json_object_get(doc, "partners"))) {
+		report_section_end(f);
+		return;
+	}
+	fputs("<table class=\"glance\">\n<thead><tr><th>Partner</th><th>Alliance</th>"
+	      "<th class=\"n\">Trust</th><th>0 \u2013 trust and its uncertainty band \u2013 1</th>"
+	      "<th class=\"n\">Uncertainty</th></tr></thead>\n<tbody>\n", f);
+	json_array_foreach(json_object_get(doc, "partners"), i, p) {
+		const char *key = str(p, "key");
+		json_array_foreach(json_object_get(p, "alliances"), k, r) {
+			fputs("<tr><td>", f);
+			report_text(f, str(r, "partner"));
+			fputs("</td><td>", f);
+			report_text(f, str(r, "title"));
+			fputs("</td>", f);
+			num_td(f, str(r, "alliance"), key, "trust", json_object_get(r, "trust"));
+			fputs("<td>", f);
+			report_trust_bar(f, json_object_get(r, "trust"),
+					 json_object_get(r, "uncertainty"), NULL);
+			fputs("</td>", f);
+			num_td(f, str(r, "alliance"), key, "uncertainty",
+			       json_object_get(r, "uncertainty"));
+			fputs("</tr>\n", f);
+		}
+	}
+	fputs("</tbody>\n</table>\n", f);
+	report_section_end(f);
 }
 
 /* The overview: a line per alliance. */
@@ -114,11 +209,9 @@ static int alliance_section(FILE *f, const json_t *a, size_t i)
 	free(heading);
 	fputs("<dl class=\"facts\">\n<dt>Alliance id</dt><dd><code>", f);
 	report_text(f, id);
-	fputs("</code></dd>\n<dt>Age</dt><dd><span", f);
-	attr(f, "data-alliance", id);
-	fputs(" data-key=\"age_days\">", f);
-	report_num(f, json_object_get(a, "age_days"));
-	fputs("</span> days</dd>\n<dt>Members</dt><dd>", f);
+	fputs("</code></dd>\n<dt>Age</dt><dd>", f);
+	num_el(f, "span", id, NULL, "age_days", json_object_get(a, "age_days"));
+	fputs("</dd>\n<dt>Members</dt><dd>", f);
 	json_array_foreach(json_object_get(a, "members"), k, m) {
 		fputs(k ? ", " : "", f);
 		fputs("<span", f);
@@ -266,6 +359,7 @@ int portfolio_page_write(FILE *f, const json_t *doc)
 	if (!json_array_size(alliances)) {
 		fputs("<p class=\"ok\">This home has joined no alliance yet.</p>\n", f);
 	} else {
+		glance(f, doc);
 		overview(f, doc);
 		json_array_foreach(alliances, i, a)
 			if (alliance_section(f, a, i)) {
@@ -284,9 +378,11 @@ int portfolio_page_write(FILE *f, const json_t *doc)
 	fputs("<p>Generated by alliancectl from the signed logs of the home's alliances. Every "
 	      "number here is what <code>alliancectl portfolio --json --as-of ", ft);
 	report_text(ft, str(doc, "as_of"));
-	fputs("</code> prints; each alliance's trust is <code>alliancectl trust --json "
-	      "--alliance ID</code> for the same time, identical in every member's home "
-	      "(docs/portfolio.md).</p>", ft);
+	fputs("</code> prints (shown as <code>alliancectl portfolio</code> rounds it: trust to 4 "
+	      "decimals, values to 2; the exact value in each number's data-value), the "
+	      "figures at a glance summed over the alliances; each alliance's trust is "
+	      "<code>alliancectl trust --json --alliance ID</code> for the same time, identical "
+	      "in every member's home (docs/portfolio.md).</p>", ft);
 	fclose(ft);
 	report_end(f, foot);
 	free(foot);

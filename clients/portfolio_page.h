@@ -3,9 +3,10 @@
  *
  * Pure: the portfolio document (lib/portfolio.h, what 'alliancectl
  * portfolio --json' prints) in, one self-contained page out on a FILE: no
- * script, nothing fetched. Nothing is computed here: every number is the
- * document's, written with the digits its JSON has (report_num), on an
- * element whose data-* hooks name where it came from (data-alliance: the
+ * script, nothing fetched. Nothing is computed here but the counts at a
+ * glance: every number is the document's, shown as portfolio's text view
+ * rounds it (report_show), on an element whose data-value holds the digits
+ * its JSON has (report_num) and whose data-* hooks name where it came from (data-alliance: the
  * alliance id; data-partner: a member's name in an alliance's table, a
  * firm's key in the partners table; data-key: the document's key), so a
  * test can compare the page with the document. Partner text goes through

@@ -1,7 +1,8 @@
 /* report.c: the HTML report of an alliance, from the query answers' JSON
- * (report.h). Nothing here computes a figure: every number on the page is
- * one of the answers', written with the same digits the CLI prints, so
- * that the page and `alliancectl ... --json` never disagree. Charts are
+ * (report.h). Nothing here computes a figure but counts: every number on
+ * the page is one of the answers', shown as the CLI's text views round it,
+ * its data-value the digits --json prints, so that the page and
+ * `alliancectl ...` never disagree. Charts are
  * inline SVG drawn from the same numbers; no script, nothing fetched.
  */
 #include "report.h"
@@ -56,14 +57,26 @@ static const char style[] =
 	".bar{display:inline-block;height:12px;background:var(--line);vertical-align:middle}\n"
 	"td.bars{width:60%}\n"
 	"ul.warnings{margin:4px 0;padding-left:20px}ul.warnings li{margin:3px 0}\n"
+	"section#glance{display:flex;flex-wrap:wrap;gap:10px 40px;align-items:flex-start;"
+	"margin:14px 0 4px}\n"
+	"section#glance h2{flex-basis:100%;margin:0}\n"
+	".figs{display:grid;grid-template-columns:max-content auto;gap:4px 14px;margin:0;"
+	"align-items:baseline}\n"
+	".figs dt{color:var(--muted)}.figs dd{margin:0}\n"
+	".big{font-size:20px;font-weight:600;font-variant-numeric:tabular-nums}\n"
+	"table.glance td{vertical-align:middle}\n"
+	"svg.tbar{display:inline-block;width:130px;height:14px;vertical-align:middle}\n"
+	"svg.tbar .track{fill:#f0f2f4}svg.tbar .tick{fill:var(--line)}\n"
+	".warning,.warned{color:var(--warn)}\n"
 	".ok{color:var(--muted)}\n"
 	"footer{margin-top:32px;padding-top:10px;border-top:1px solid var(--rule);color:var(--muted);"
 	"font-size:12px}\n"
 	"footer code{font-size:11px;overflow-wrap:anywhere}\n"
 	"@media print{@page{size:A4;margin:14mm}main{max-width:none;padding:0}"
 	"body{font-size:11px}.charts{grid-template-columns:1fr 1fr}"
-	"figure,tr,svg,dl,ul.warnings li{break-inside:avoid}thead{display:table-header-group}"
-	"h2{break-after:avoid}section{break-inside:auto}}\n";
+	"figure,tr,svg,dl,table,ul.warnings li,section#glance{break-inside:avoid}"
+	"thead{display:table-header-group}"
+	"h2,h3,p.note{break-after:avoid}section{break-inside:auto}}\n";
 
 /* The outcomes of the timeline: how a commitment ended, or that it has
  * not; each its own shape. */
@@ -118,10 +131,77 @@ void report_num(FILE *f, const json_t *v)
 	free(s);
 }
 
-/* <TAG class=CLS data-partner=P data-key=KEY>number</TAG>: the hook a test
- * reads; data-value holds the JSON text too ("null" for none). */
+/* A delay of h hours as people read it, from seconds to days; one
+ * decimal where a whole number would hide half the value. */
+static void duration_show(FILE *f, double h)
+{
+	double s = h * 3600.0;
+	if (s < 59.5)
+		fprintf(f, "%.0f s", s < 0 ? 0 : s);
+	else if (s < 3570)
+		fprintf(f, "%.0f min", s / 60.0);
+	else if (h < 47.95)
+		fprintf(f, "%.1f h", h);
+	else if (h < 239.5)
+		fprintf(f, "%.1f days", h / 24.0);
+	else
+		fprintf(f, "%.0f days", h / 24.0);
+}
+
+void report_show(FILE *f, const json_t *v, enum report_kind k)
+{
+	if (!json_is_number(v)) {
+		fputs("\u2013", f);
+		return;
+	}
+	double x = json_number_value(v);
+	switch (k) {
+	case RK_TRUST: fprintf(f, "%.4f", x); break;
+	case RK_SCORE:
+	case RK_VALUE: fprintf(f, "%.2f", x); break;
+	case RK_COUNT: fprintf(f, "%.0f", x); break;
+	case RK_HOURS: duration_show(f, x); break;
+	case RK_DAYS: duration_show(f, x * 24.0); break;
+	}
+}
+
+void report_value(FILE *f, const json_t *v, enum report_kind k)
+{
+	fputs(" data-value=\"", f);
+	if (json_is_number(v))
+		report_num(f, v);
+	else
+		fputs("null", f);
+	fputs("\">", f);
+	report_show(f, v, k);
+}
+
+void report_trust_bar(FILE *f, const json_t *trust, const json_t *uncertainty,
+		      const json_t *warn)
+{
+	double t = json_number_value(trust), u = json_number_value(uncertainty);
+	double lo = t - u / 2, hi = t + u / 2;
+	lo = lo < 0 ? 0 : lo;
+	hi = hi > 1 ? 1 : hi;
+	/* 0..1 over 120 units; the band light, trust a dark tick, 0.5 dashed. */
+	fprintf(f, "<svg class=\"tbar\" viewBox=\"0 0 124 14\" aria-hidden=\"true\">"
+		   "<rect class=\"track\" x=\"2\" y=\"3\" width=\"120\" height=\"8\"/>"
+		   "<rect class=\"band\" x=\"%.1f\" y=\"3\" width=\"%.1f\" height=\"8\"/>"
+		   "<line class=\"half\" x1=\"62\" y1=\"1\" x2=\"62\" y2=\"13\"/>",
+		2 + 120 * lo, 120 * (hi - lo));
+	if (json_is_number(warn))
+		fprintf(f, "<line class=\"warnl\" x1=\"%.1f\" y1=\"1\" x2=\"%.1f\" y2=\"13\"/>",
+			2 + 120 * json_number_value(warn), 2 + 120 * json_number_value(warn));
+	if (json_is_number(trust))
+		fprintf(f, "<rect class=\"tick\" x=\"%.1f\" y=\"0\" width=\"3\" height=\"14\"/>",
+			0.5 + 120 * (t < 0 ? 0 : t > 1 ? 1 : t));
+	fputs("</svg>", f);
+}
+
+/* <TAG class=CLS data-partner=P data-key=KEY data-value=JSON>shown</TAG>:
+ * the hooks a test reads. */
 static void num_cell(FILE *f, const char *tag, const char *cls, const char *partner,
-		     const char *key, const json_t *v)
+		     const char *key, const json_t *v, enum report_kind k)
 {
 	fprintf(f, "<%s%s%s%s", tag, cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
 	if (partner) {
@@ -129,8 +209,8 @@ static void num_cell(FILE *f, const char *tag, const char *cls, const char *part
 		report_text(f, partner);
 		fputc('"', f);
 	}
-	fprintf(f, " data-key=\"%s\">", key);
-	report_num(f, v);
+	fprintf(f, " data-key=\"%s\"", key);
+	report_value(f, v, k);
 	fprintf(f, "</%s>", tag);
 }
 
@@ -284,7 +364,7 @@ static void trust_chart(FILE *f, const json_t *series, const char *partner, int6
 		ly, ly + 9, ly + 5, ly + 5, ly + 9, ly + 5, ly + 5, ly + 9);
 	if (json_is_number(warn)) {
 		fprintf(f, "<line class=\"warnl\" x1=\"410\" y1=\"%.0f\" x2=\"432\" y2=\"%.0f\"/>"
-			   "<text x=\"436\" y=\"%.0f\">warning below ", ly + 5, ly + 5, ly + 9);
+			   "<text x=\"436\" y=\"%.0f\">warn_trust ", ly + 5, ly + 5, ly + 9);
 		report_num(f, warn);
 		fputs("</text>\n", f);
 	}
@@ -306,9 +386,9 @@ static void alliance_section(FILE *f, const struct report_in *in)
 	report_text(f, *str(a, "scope") ? str(a, "scope") : "\u2013");
 	fputs("</dd>\n<dt>Created</dt><dd><span data-key=\"created\">", f);
 	report_text(f, str(a, "created"));
-	fputs("</span> (<span data-key=\"age_days\">", f);
-	report_num(f, json_object_get(a, "age_days"));
-	fputs("</span> days before the evaluation time)</dd>\n<dt>Evaluated as of</dt>"
+	fputs("</span> (<span data-key=\"age_days\"", f);
+	report_value(f, json_object_get(a, "age_days"), RK_DAYS);
+	fputs("</span> before the evaluation time)</dd>\n<dt>Evaluated as of</dt>"
 	      "<dd data-key=\"as_of\">", f);
 	report_text(f, str(a, "as_of"));
 	fputs("</dd>\n<dt>Period shown</dt><dd>from <span data-key=\"since\">", f);
@@ -343,7 +423,9 @@ static void trust_section(FILE *f, const struct report_in *in)
 	report_section(f, "trust", "Trust over time");
 	fputs("<p class=\"note\">Each partner's trust (the line) and its uncertainty band: what "
 	      "trust could become if what is still uncertain resolved wholly one way or the other "
-	      "(docs/trust.md). 0.5 is what is believed of a partner nothing is known about.</p>\n"
+	      "(docs/trust.md \u00a72). 0.5 is what is believed of a partner nothing is known about. "
+	      "The dotted line is the charter's warn_trust: below it, on solid evidence (low "
+	      "uncertainty), a partner is warned about (docs/trust.md \u00a74).</p>\n"
 	      "<div class=\"charts\">\n", f);
 	json_array_foreach(in->trust, i, r)
 		trust_chart(f, in->series, str(r, "partner"), t0, t1,
@@ -352,43 +434,65 @@ static void trust_section(FILE *f, const struct report_in *in)
 	report_section_end(f);
 }
 
-/* One dimension of a scorecard row: its score, and the counts behind it in
- * small type. */
-static void dim_cell(FILE *f, const char *partner, const json_t *row, const char *dim,
-		     const char *const *keys, const char *const *labels)
+/* One part of a dimension's cell, "3 on time", with its count's hook;
+ * nothing when the count is 0 (a row of zeros is noise). The label takes
+ * an s for more than one when plural is set. Returns whether it wrote. */
+static bool part(FILE *f, const char *partner, const char *dim, const json_t *d,
+		 const char *key, const char *label, bool plural, bool *first)
 {
-	const json_t *d = json_object_get(row, dim);
-	char key[64];
-	snprintf(key, sizeof key, "%s.score", dim);
-	fprintf(f, "<td class=\"n\">");
-	num_cell(f, "span", NULL, partner, key, json_object_get(d, "score"));
+	const json_t *v = json_object_get(d, key);
+	char hook[64];
+	if (!json_number_value(v))
+		return false;
+	snprintf(hook, sizeof hook, "%s.%s", dim, key);
+	fputs(*first ? "<span class=\"kv\">" : " \u00b7 <span class=\"kv\">", f);
+	num_cell(f, "span", NULL, partner, hook, v, RK_COUNT);
+	fprintf(f, " %s%s</span>", label, plural && json_number_value(v) != 1 ? "s" : "");
+	*first = false;
+	return true;
+}
+
+/* ", median 3.5 h" after a part: the delay's hook, shown as people read
+ * it, the exact hours in data-value. */
+static void median(FILE *f, const char *partner, const char *dim, const json_t *d,
+		   const char *key)
+{
+	char hook[64];
+	snprintf(hook, sizeof hook, "%s.%s", dim, key);
+	fputs(", <span class=\"kv\">median ", f);
+	num_cell(f, "span", NULL, partner, hook, json_object_get(d, key), RK_HOURS);
+	fputs("</span>", f);
+}
+
+/* A dimension's cell: its score, then what is behind it in small type,
+ * only the parts there are (as scorecard's text view says them), or
+ * what nothing means. */
+static void dim_open(FILE *f, const char *partner, const char *dim, const json_t *d)
+{
+	char hook[64];
+	snprintf(hook, sizeof hook, "%s.score", dim);
+	fputs("<td class=\"n\">", f);
+	num_cell(f, "span", NULL, partner, hook, json_object_get(d, "score"), RK_SCORE);
 	fputs("<small>", f);
-	for (size_t k = 0; keys[k]; k++) {
-		snprintf(key, sizeof key, "%s.%s", dim, keys[k]);
-		fprintf(f, "%s<span class=\"kv\">%s ", k ? " \u00b7 " : "", labels[k]);
-		num_cell(f, "span", NULL, partner, key, json_object_get(d, keys[k]));
-		fputs("</span>", f);
-	}
+}
+
+static void dim_close(FILE *f, bool first, const char *none)
+{
+	if (first)
+		fputs(none, f);
 	fputs("</small></td>", f);
 }
 
 static void scorecard_section(FILE *f, const struct report_in *in)
 {
-	static const char *const rel_k[] = { "on_time", "late", "missed", NULL };
-	static const char *const rel_l[] = { "on time", "late", "missed" };
-	static const char *const qual_k[] = { "confirmed", "disputed", "mean_quality",
-					      "mean_timeliness", NULL };
-	static const char *const qual_l[] = { "confirmed", "disputed", "mean quality",
-					      "mean timeliness" };
-	static const char *const resp_k[] = { "answers", "answer_hours", "verdicts",
-					      "verdict_hours", "waiting", NULL };
-	static const char *const resp_l[] = { "answers", "median hours", "verdicts",
-					      "median hours", "waiting" };
 	const json_t *r;
 	size_t i;
 	report_section(f, "scorecard", "Scorecard");
 	fputs("<p class=\"note\">Per partner, one score per dimension (0 to 1; \u2013 where there "
-	      "is no evidence yet), with the counts behind it. docs/trust.md gives every "
+	      "is no evidence yet), with what it counts. Reliability and quality judge the "
+	      "partner as promisor, responsiveness as beneficiary (how soon it answers proposals "
+	      "and judges deliveries; waiting: proposals to it unanswered past the grace period), "
+	      "reciprocity is value given over value received. docs/trust.md \u00a77 gives every "
 	      "formula; <code>alliancectl scorecard NAME</code> lists the evidence.</p>\n"
 	      "<table class=\"scorecard\">\n<thead><tr><th>Partner</th><th class=\"n\">Trust</th>"
 	      "<th class=\"n\">Uncertainty</th><th class=\"n\">Reliability</th>"
@@ -397,20 +501,56 @@ static void scorecard_section(FILE *f, const struct report_in *in)
 	json_array_foreach(in->scorecard, i, r) {
 		const char *p = str(r, "partner");
 		const json_t *rc = json_object_get(r, "reciprocity");
+		const json_t *rel = json_object_get(r, "reliability");
+		const json_t *q = json_object_get(r, "quality");
+		const json_t *resp = json_object_get(r, "responsiveness");
+		bool first;
 		fputs("<tr><td>", f);
 		report_text(f, p);
 		fputs("</td>", f);
-		num_cell(f, "td", "n", p, "trust", json_object_get(r, "trust"));
-		num_cell(f, "td", "n", p, "uncertainty", json_object_get(r, "uncertainty"));
-		dim_cell(f, p, r, "reliability", rel_k, rel_l);
-		dim_cell(f, p, r, "quality", qual_k, qual_l);
-		dim_cell(f, p, r, "responsiveness", resp_k, resp_l);
+		num_cell(f, "td", "n", p, "trust", json_object_get(r, "trust"), RK_TRUST);
+		num_cell(f, "td", "n", p, "uncertainty", json_object_get(r, "uncertainty"),
+			 RK_TRUST);
+
+		dim_open(f, p, "reliability", rel);
+		first = true;
+		part(f, p, "reliability", rel, "on_time", "on time", false, &first);
+		part(f, p, "reliability", rel, "late", "late", false, &first);
+		part(f, p, "reliability", rel, "missed", "missed", false, &first);
+		dim_close(f, first, "nothing due yet");
+
+		dim_open(f, p, "quality", q);
+		first = true;
+		if (part(f, p, "quality", q, "confirmed", "confirmed", false, &first)) {
+			fputs(", <span class=\"kv\">rated ", f);
+			num_cell(f, "span", NULL, p, "quality.mean_quality",
+				 json_object_get(q, "mean_quality"), RK_SCORE);
+			fputs(" for quality</span>, <span class=\"kv\">", f);
+			num_cell(f, "span", NULL, p, "quality.mean_timeliness",
+				 json_object_get(q, "mean_timeliness"), RK_SCORE);
+			fputs(" for timeliness</span> (1 to 5)", f);
+		}
+		part(f, p, "quality", q, "disputed", "disputed", false, &first);
+		dim_close(f, first, "nothing judged yet");
+
+		dim_open(f, p, "responsiveness", resp);
+		first = true;
+		if (part(f, p, "responsiveness", resp, "answers", "answer", true, &first))
+			median(f, p, "responsiveness", resp, "answer_hours");
+		if (part(f, p, "responsiveness", resp, "verdicts", "verdict", true, &first))
+			median(f, p, "responsiveness", resp, "verdict_hours");
+		part(f, p, "responsiveness", resp, "waiting", "waiting", false, &first);
+		dim_close(f, first, "nothing asked yet");
+
 		fputs("<td class=\"n\">", f);
-		num_cell(f, "span", NULL, p, "reciprocity.ratio", json_object_get(rc, "ratio"));
+		num_cell(f, "span", NULL, p, "reciprocity.ratio", json_object_get(rc, "ratio"),
+			 RK_SCORE);
 		fputs("<small><span class=\"kv\">given ", f);
-		num_cell(f, "span", NULL, p, "reciprocity.given", json_object_get(rc, "given"));
+		num_cell(f, "span", NULL, p, "reciprocity.given", json_object_get(rc, "given"),
+			 RK_VALUE);
 		fputs("</span> \u00b7 <span class=\"kv\">received ", f);
-		num_cell(f, "span", NULL, p, "reciprocity.received", json_object_get(rc, "received"));
+		num_cell(f, "span", NULL, p, "reciprocity.received", json_object_get(rc, "received"),
+			 RK_VALUE);
 		fputs("</span></small></td></tr>\n", f);
 	}
 	fputs("</tbody>\n</table>\n", f);
@@ -542,8 +682,10 @@ static void commit_table(FILE *f, const json_t *cs, enum outcome a, enum outcome
 		report_text(f, str(c, "what"));
 		fputs("</td><td>", f);
 		report_text(f, str(c, "due"));
-		fputs("</td><td class=\"n\">", f);
-		report_num(f, json_object_get(c, "value"));
+		fputs("</td><td class=\"n\" data-id=\"", f);
+		report_text(f, str(c, "id"));
+		fputs("\" data-key=\"value\"", f);
+		report_value(f, json_object_get(c, "value"), RK_VALUE);
 		fputs("</td><td>", f);
 		report_text(f, str(c, "state"));
 		fprintf(f, "</td><td>%s</td></tr>\n", outcome_name[o]);
@@ -602,8 +744,10 @@ static void reciprocity_section(FILE *f, const struct report_in *in)
 	const json_t *r, *c;
 	size_t i, k;
 	report_section(f, "reciprocity", "Reciprocity");
-	fputs("<p class=\"note\">Value delivered, weighted as trust weighs it: rows gave, "
-	      "columns received. <code>alliancectl trust NAME</code> prints each row's pairs.</p>\n"
+	fputs("<p class=\"note\">Value delivered and agreed (docs/trust.md \u00a73: counted once a "
+	      "beneficiary agrees to the delivery, neither decayed nor weighted), a commitment to "
+	      "several partners split equally between them: rows gave, columns received. Ratio is "
+	      "given / received. <code>alliancectl trust NAME</code> prints each row's pairs.</p>\n"
 	      "<table class=\"matrix\">\n<thead><tr><th>gave \u2193 / to \u2192</th>", f);
 	json_array_foreach(in->trust, k, c) {
 		fputs("<th class=\"n\">", f);
@@ -627,13 +771,14 @@ static void reciprocity_section(FILE *f, const struct report_in *in)
 			report_text(f, from);
 			fputs("\" data-to=\"", f);
 			report_text(f, to);
-			fputs("\">", f);
-			report_num(f, pair_value(in->explain, from, to));
+			fputc('"', f);
+			report_value(f, pair_value(in->explain, from, to), RK_VALUE);
 			fputs("</td>", f);
 		}
-		num_cell(f, "td", "n", from, "given", json_object_get(r, "given"));
-		num_cell(f, "td", "n", from, "received", json_object_get(r, "received"));
-		num_cell(f, "td", "n", from, "reciprocity", json_object_get(r, "reciprocity"));
+		num_cell(f, "td", "n", from, "given", json_object_get(r, "given"), RK_VALUE);
+		num_cell(f, "td", "n", from, "received", json_object_get(r, "received"), RK_VALUE);
+		num_cell(f, "td", "n", from, "reciprocity", json_object_get(r, "reciprocity"),
+			 RK_SCORE);
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody>\n</table>\n", f);
@@ -688,6 +833,77 @@ static void warnings_section(FILE *f, const struct report_in *in)
 	report_section_end(f);
 }
 
+/* The figures a steering committee reads first, each the same number
+ * (and hook) as in the section below that details it: members,
+ * commitments by what became of them, the open warnings and who has
+ * them, each partner's trust. */
+static void glance_section(FILE *f, const struct report_in *in)
+{
+	static const char *const open_states[] = { "proposed", "accepted", "overdue" };
+	const json_t *cs = in->commitments, *c, *r;
+	const json_t *warn = json_object_get(in->alliance, "warn_trust");
+	size_t i, k, open = 0, overdue = 0, missed = 0, warnings = 0, named = 0;
+	json_int_t fulfilled = 0;
+	json_array_foreach(cs, i, c) {
+		for (k = 0; k < 3; k++)
+			open += !strcmp(str(c, "state"), open_states[k]);
+		overdue += !strcmp(str(c, "state"), "overdue");
+		missed += !strcmp(str(c, "state"), "missed");
+	}
+	/* Fulfilled as trust counts it (docs/trust.md §2: delivered and
+	 * agreed), each commitment in its promisor's row once. */
+	json_array_foreach(in->trust, i, r) {
+		fulfilled += json_integer_value(json_object_get(r, "fulfilled"));
+		warnings += json_array_size(json_object_get(r, "warnings"));
+	}
+	report_section(f, "glance", "At a glance");
+	fprintf(f, "<dl class=\"figs\">\n<dt>Members</dt><dd><span class=\"big\" "
+		   "data-key=\"glance.members\">%zu</span></dd>\n"
+		   "<dt>Commitments</dt><dd><span class=\"big\" data-key=\"glance.commitments\">"
+		   "%zu</span> in all</dd>\n"
+		   "<dt></dt><dd><span data-key=\"glance.open\">%zu</span> open (of which "
+		   "<span data-key=\"glance.overdue\">%zu</span> overdue) \u00b7 "
+		   "<span data-key=\"glance.missed\">%zu</span> missed \u00b7 "
+		   "<span data-key=\"glance.fulfilled\">%lld</span> fulfilled</dd>\n"
+		   "<dt>Open warnings</dt><dd><span class=\"big%s\" data-key=\"glance.warnings\">"
+		   "%zu</span>",
+		json_array_size(json_object_get(in->alliance, "members")), json_array_size(cs),
+		open, overdue, missed, (long long)fulfilled, warnings ? " warned" : "", warnings);
+	json_array_foreach(in->trust, i, r) {
+		size_t n = json_array_size(json_object_get(r, "warnings"));
+		if (!n)
+			continue;
+		fputs(named++ ? ", " : " (", f);
+		fputs("<span class=\"warned\" data-warned=\"", f);
+		report_text(f, str(r, "partner"));
+		fputs("\">", f);
+		report_text(f, str(r, "partner"));
+		fputs("</span>", f);
+		if (n > 1)
+			fprintf(f, " \u00d7%zu", n);
+	}
+	fputs(named ? ")</dd>\n</dl>\n" : "</dd>\n</dl>\n", f);
+	fputs("<table class=\"glance\">\n<thead><tr><th>Partner</th><th class=\"n\">Trust</th>"
+	      "<th>0 \u2013 trust and its uncertainty band \u2013 1</th>"
+	      "<th class=\"n\">Uncertainty</th></tr></thead>\n<tbody>\n", f);
+	json_array_foreach(in->trust, i, r) {
+		const char *p = str(r, "partner");
+		fputs("<tr><td>", f);
+		report_text(f, p);
+		fputs("</td>", f);
+		num_cell(f, "td", "n", p, "trust", json_object_get(r, "trust"), RK_TRUST);
+		fputs("<td>", f);
+		report_trust_bar(f, json_object_get(r, "trust"), json_object_get(r, "uncertainty"),
+				 warn);
+		fputs("</td>", f);
+		num_cell(f, "td", "n", p, "uncertainty", json_object_get(r, "uncertainty"),
+			 RK_TRUST);
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody>\n</table>\n", f);
+	report_section_end(f);
+}
+
 int report_write(FILE *f, const struct report_in *in)
 {
 	if (!json_is_object(in->alliance) || !json_is_array(in->trust) ||
@@ -727,7 +943,10 @@ int report_write(FILE *f, const struct report_in *in)
 	fputs("</code>.</p>\n<p>Every number here is what <code>alliancectl scorecard/trust/"
 	      "commitments --as-of ", ft);
 	report_text(ft, as_of);
-	fputs("</code> prints. To recompute it from any member's home or from a copy of the log:"
+	fputs("</code> prints, rounded as their text views round it (trust and uncertainty to 4 "
+	      "decimals, scores and values to 2); with <code>--json</code> they print the exact "
+	      "values, which each number on this page also carries (data-value). To recompute "
+	      "it from any member's home or from a copy of the log:"
 	      "</p>\n<p><code>alliancectl scorecard --as-of ", ft);
 	report_text(ft, as_of);
 	fputs(" --json</code><br><code>alliancectl trust --as-of ", ft);
@@ -748,8 +967,9 @@ int report_write(FILE *f, const struct report_in *in)
 	fclose(ft);
 
 	report_begin(f, str(a, "title"), sub);
-	alliance_section(f, in);
+	glance_section(f, in);
 	trust_section(f, in);
+	alliance_section(f, in);
 	scorecard_section(f, in);
 	commitments_section(f, in);
 	reciprocity_section(f, in);

@@ -3,9 +3,11 @@
  * Pure: JSON documents in (the same ones alliancectl trust, scorecard,
  * commitments ... --json print), one self-contained HTML page out on a
  * FILE: inline CSS and inline SVG, no script, nothing fetched, printable
- * on A4. Every number is written as the CLI's JSON writes it (the same
- * digits), on an element carrying data-* hooks that name where it came
- * from, so that a test can compare the page with the CLI. Every string
+ * on A4. Every number is shown as the CLI's text views show it (trust to
+ * 4 decimals, scores and values to 2, counts whole, delays as "3.5 h"), on
+ * an element whose data-* hooks name where it came from and whose
+ * data-value holds it as the CLI's JSON writes it (the same digits), so
+ * that a test can compare the page with the CLI. Every string
  * that came from a log or a charter is partner text: it goes through
  * text_escape (no bidi override reorders the page) and then HTML escaping.
  *
@@ -52,7 +54,32 @@ void report_end(FILE *f, const char *footer_html);
 void report_text(FILE *f, const char *s);
 
 /* A number of a query answer as the CLI's --json prints it (jansson,
- * 12 significant digits: 0.6154, 1.0, 3); null (or absent) as "–". */
+ * 12 significant digits: 0.6154, 1.0, 3); null (or absent) as "–". What
+ * the data-value hooks hold. */
 void report_num(FILE *f, const json_t *v);
+
+/* What kind of number a figure is, which says how it is shown: as the
+ * CLI's text views show that kind. */
+enum report_kind {
+	RK_TRUST, /* trust, uncertainty: 4 decimals (trust's table) */
+	RK_SCORE, /* a scorecard score, ratio or mean rating: 2 decimals */
+	RK_VALUE, /* a value, given, received, owed: 2 decimals */
+	RK_COUNT, /* a count: a whole number */
+	RK_HOURS, /* a delay in hours: "12 s", "4 min", "3.5 h", "12 days" */
+	RK_DAYS,  /* an age in days: as RK_HOURS */
+};
+
+/* v as a person reads a number of kind k; null (or absent) as "–". */
+void report_show(FILE *f, const json_t *v, enum report_kind k);
+
+/* ` data-value="JSON">shown`: the end of a number's opening tag (its
+ * other hooks written before), then the number shown. */
+void report_value(FILE *f, const json_t *v, enum report_kind k);
+
+/* The style sheet's inline bar of a trust (0..1) and its uncertainty band
+ * (trust +/- u/2), the warning threshold warn (a number or NULL) marked:
+ * a small SVG, drawn from the same numbers. */
+void report_trust_bar(FILE *f, const json_t *trust, const json_t *uncertainty,
+		      const json_t *warn);
 
 #endif

@@ -172,17 +172,26 @@ fails "a stray argument is refused" alliancectl portfolio -H "$T/acme" extra
 R=(alliancectl report --portfolio -H "$T/acme" --as-of "$AS")
 check "report --portfolio from acme's daemon" "${R[@]}" -o "$T/folio.html"
 check "...--offline: the same page" eval '"${R[@]}" -o "$T/folio-log.html" --offline && cmp "$T/folio.html" "$T/folio-log.html"'
+"${P[@]}" >"$T/acme.txt" || not_ok "portfolio's text view"
 cat >"$T/page.py" <<'PY'
-# page.py PAGE DOC: every number with a data-key on the page equals the
-# document's; at least 100 of them, and each alliance's and partner's.
+# page.py PAGE DOC TEXT: every number with a data-key on the page is the
+# document's: its data-value the JSON's digits, the number shown rounded
+# as portfolio's text view (TEXT) rounds that kind; at least 100 of them,
+# and each alliance's and partner's; the trust shown is the text view's.
 import json, sys
 from html.parser import HTMLParser
 doc = json.load(open(sys.argv[2]))
 al = {a["id"]: a for a in doc["alliances"]}
 firms = {p["key"]: p for p in doc["partners"]}
+def glance(k):
+    if k == "alliances": return len(al)
+    if k == "partners": return len(firms)
+    if k == "warnings": return sum(len(r["warnings"]) for a in al.values() for r in a["trust"])
+    return sum(a["commitments"][k] for a in al.values())
 def want(at):
     a, p, k = at.get("data-alliance"), at.get("data-partner"), at["data-key"]
     if k == "as_of": return doc["as_of"]
+    if k.startswith("glance."): return glance(k[7:])
     if p in firms:  # the partners table: a record, or the totals
         f = firms[p]
         if a is None: return f["totals"][k.split(".", 1)[1]]
@@ -193,8 +202,28 @@ def want(at):
     if k == "warnings": return sum(len(r["warnings"]) for r in x["trust"])
     if k.startswith("commitments."): return x["commitments"][k.split(".", 1)[1]]
     return x[k]
+def duration(h):  # a delay in hours, as people read it
+    s = h * 3600
+    if s < 59.5: return "%.0f s" % max(s, 0)
+    if s < 3570: return "%.0f min" % (s / 60)
+    if h < 47.95: return "%.1f h" % h
+    return ("%.1f days" if h < 239.5 else "%.0f days") % (h / 24)
+VALUES = ("owes", "owed", "given", "received", "owes_us", "owed_by_us")
+def show(key, v):  # the text view's: trust %.4f, values and ratios %.2f, counts whole
+    if v is None: return "\u2013"
+    k = key.split(".")[-1]
+    if k in ("trust", "uncertainty"): return "%.4f" % v
+    if k == "age_days": return duration(v * 24)
+    if k in VALUES or k == "reciprocity": return "%.2f" % v
+    return "%d" % v
+# The text view's trust rows: (alliance title, partner) -> "trust uncert".
+text, title = {}, None
+for line in open(sys.argv[3], encoding="utf-8"):
+    if line.startswith("ALLIANCE "): title = line[9:].split("  (id")[0]
+    elif title and line.startswith("  ") and len(line.split()) == 8 and line.split()[0] != "PARTNER":
+        w = line.split(); text[(title, w[0], "trust")], text[(title, w[0], "uncertainty")] = w[1], w[2]
 class P(HTMLParser):
-    stack, n, bad, scripts, seen = [], 0, [], 0, set()
+    stack, n, bad, scripts, seen, viewed = [], 0, [], 0, set(), 0
     def handle_starttag(self, tag, attrs):
         self.scripts += tag == "script"
         at = dict(attrs)
@@ -205,25 +234,39 @@ class P(HTMLParser):
         at = self.stack.pop() if self.stack else None
         if not at: return
         w, t = want(at), self.text.strip()
-        ok = (t == "\u2013") if w is None else (t == w if isinstance(w, str) else float(t) == w)
+        if isinstance(w, str): ok = t == w
+        else:
+            ok = t == show(at["data-key"], w)
+            if at["data-key"].startswith("glance."): ok = ok and "data-value" not in at
+            else: ok = ok and at.get("data-value") == ("null" if w is None else json.dumps(w))
         self.n += 1
         self.seen.add(at.get("data-alliance")); self.seen.add(at.get("data-partner"))
         if not ok: self.bad.append((at, t, w))
+        a = al.get(at.get("data-alliance"))
+        tv = a and text.get((a["title"], at.get("data-partner"), at["data-key"]))
+        if tv:
+            self.viewed += 1
+            if tv != t: self.bad.append(("text view", at, t, tv))
 p = P(); p.feed(open(sys.argv[1], encoding="utf-8").read())
-print(p.n, "numbers;", len(p.bad), "differ:", p.bad[:3])
+print(p.n, "numbers;", p.viewed, "against the text view;", len(p.bad), "differ:", p.bad[:3])
 missing = (set(al) | set(firms)) - p.seen
-sys.exit(bool(p.bad) or p.n < 100 or p.scripts or bool(missing) and print("not on the page:", missing))
+sys.exit(bool(p.bad) or p.n < 100 or p.viewed < 8 or p.scripts or bool(missing) and print("not on the page:", missing))
 PY
-check "every number on the page is the document's" python3 "$T/page.py" "$T/folio.html" "$T/acme.json"
-sed 's/data-key="owes">390.0</data-key="owes">391.0</' "$T/folio.html" >"$T/wrong.html"
-check "...a page with one wrong number fails that check" eval '! python3 "$T/page.py" "$T/wrong.html" "$T/acme.json"'
+check "every number on the page is the document's, shown as the text view shows it" \
+	python3 "$T/page.py" "$T/folio.html" "$T/acme.json" "$T/acme.txt"
+sed 's/data-key="owes" data-value="390.0"/data-key="owes" data-value="391.0"/' "$T/folio.html" >"$T/wrong.html"
+check "...a page with one wrong number fails that check" eval '! python3 "$T/page.py" "$T/wrong.html" "$T/acme.json" "$T/acme.txt"'
+sed 's/data-key="owes" data-value="390.0">390.00</data-key="owes" data-value="390.0">390.0</' "$T/folio.html" >"$T/wrong.html"
+check "...and one shown as JSON writes it" eval '! python3 "$T/page.py" "$T/wrong.html" "$T/acme.json" "$T/acme.txt"'
+sed 's/data-key="glance.overdue">1</data-key="glance.overdue">2</' "$T/folio.html" >"$T/wrong.html"
+check "...and a wrong count at a glance" eval '! python3 "$T/page.py" "$T/wrong.html" "$T/acme.json" "$T/acme.txt"'
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$CHROMIUM" ]; then
 	check "chromium prints the page to PDF" timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
 		--no-first-run --user-data-dir="$T/chromium" --print-to-pdf="$T/folio.pdf" \
 		--no-pdf-header-footer "file://$T/folio.html"
 	pdftotext "$T/folio.pdf" - 2>/dev/null | tr -s '[:space:]' ' ' >"$T/folio.txt"
-	for s in "Portfolio of acme" "Alpha R&D" "Beta Ventures" "Partners across alliances" globex hooli initech 390; do
+	for s in "Portfolio of acme" "At a glance" "Alpha R&D" "Beta Ventures" "Partners across alliances" globex hooli initech 390.00; do
 		contains "the printed page shows '$s'" "$(cat "$T/folio.txt")" "$s"
 	done
 else

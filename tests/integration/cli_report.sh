@@ -88,8 +88,12 @@ h = open(sys.argv[1], encoding="utf-8").read()
 print(re.search(r"data-key=\"since\">([^<]*)<", h).group(1), re.search(r"data-key=\"step\">([^<]*)<", h).group(1))' "$T/daemon.html")
 alliancectl trust --series "$STEP" --since "$SINCE" "${Q[@]}" --json >"$T/series.json" ||
 	not_ok "trust --series $STEP --since $SINCE"
+alliancectl trust "${Q[@]}" >"$T/trust.txt" && alliancectl scorecard "${Q[@]}" >"$T/scorecard.txt" ||
+	not_ok "the CLI's text views for $ASOF"
 cat >"$T/numbers.py" <<'PY'
-# numbers.py PAGE DIR: every number hook of PAGE against the CLI's JSON in DIR.
+# numbers.py PAGE DIR: every number hook of PAGE against the CLI's JSON in
+# DIR: its data-value is the JSON's digits, and the number shown is it
+# rounded as the CLI's text views round that kind (show below).
 import html.parser, json, sys
 page, d = sys.argv[1], sys.argv[2]
 J = lambda n: json.load(open(f"{d}/{n}.json"))
@@ -110,11 +114,26 @@ class P(html.parser.HTMLParser):
     def handle_data(s, data):
         if s.stack: s.stack[-1][1] += data
 p = P(); p.feed(open(page, encoding="utf-8").read())
+def duration(h):  # a delay in hours, as people read it
+    s = h * 3600
+    if s < 59.5: return "%.0f s" % max(s, 0)
+    if s < 3570: return "%.0f min" % (s / 60)
+    if h < 47.95: return "%.1f h" % h
+    return ("%.1f days" if h < 239.5 else "%.0f days") % (h / 24)
+def show(key, v):  # trust's table %.4f; scorecard's scores, values %.2f; counts whole
+    if v is None: return "\u2013"
+    k = key.split(".")[-1]
+    if k in ("trust", "uncertainty"): return "%.4f" % v
+    if k.endswith("_hours"): return duration(v)
+    if k == "age_days": return duration(v * 24)
+    if isinstance(v, int) and k not in ("value", "given", "received"): return "%d" % v
+    return "%.2f" % v
 bad, n = [], 0
-def same(what, shown, v):
+def same(what, a, shown, key, v):
     global n; n += 1
-    want = "\u2013" if v is None else json.dumps(v)
-    if shown.strip() != want: bad.append(f"{what}: page {shown.strip()!r}, CLI {want!r}")
+    want, exact = show(key, v), "null" if v is None else json.dumps(v)
+    if shown.strip() != want: bad.append(f"{what}: page shows {shown.strip()!r}, CLI {want!r}")
+    if a.get("data-value") != exact: bad.append(f"{what}: page holds {a.get('data-value')!r}, CLI {exact!r}")
 rows = {r["partner"]: r for r in card}
 trows = {r["partner"]: r for r in trust}
 for a, text in p.cells:
@@ -122,33 +141,67 @@ for a, text in p.cells:
         v = rows[a["data-partner"]]
         for k in a["data-key"].split("."):
             v = v[k]
-        same(f'{a["data-partner"]} {a["data-key"]}', text, v)
+        same(f'{a["data-partner"]} {a["data-key"]}', a, text, a["data-key"], v)
     elif "data-from" in a:
         pair = [x for x in explain[a["data-from"]]["pairs"] if x["partner"] == a["data-to"]][0]
-        same(f'{a["data-from"]} -> {a["data-to"]}', text, pair["delivered_to"])
+        same(f'{a["data-from"]} -> {a["data-to"]}', a, text, "given", pair["delivered_to"])
+    elif a.get("data-key") == "value":
+        same(f'value of {a["data-id"]}', a, text, "value", [c for c in cs if c["id"] == a["data-id"]][0]["value"])
     elif a.get("data-key", "").startswith("state."):
-        same(a["data-key"], text, sum(c["state"] == a["data-key"][6:] for c in cs))
+        n += 1
+        if text != str(sum(c["state"] == a["data-key"][6:] for c in cs)): bad.append(a["data-key"])
 # The reciprocity table's given/received/ratio are trust --json's too.
 for a, text in p.cells:
     if a.get("data-key") in ("given", "received", "reciprocity") and "data-partner" in a:
-        same(f'trust {a["data-partner"]} {a["data-key"]}', text, trows[a["data-partner"]][a["data-key"]])
+        same(f'trust {a["data-partner"]} {a["data-key"]}', a, text, a["data-key"], trows[a["data-partner"]][a["data-key"]])
+# At a glance: the counts, from the same answers.
+state = lambda *s: sum(c["state"] in s for c in cs)
+glance = {"members": len(trust), "commitments": len(cs), "open": state("proposed", "accepted", "overdue"),
+          "overdue": state("overdue"), "missed": state("missed"),
+          "fulfilled": sum(r["fulfilled"] for r in trust), "warnings": sum(len(r["warnings"]) for r in trust)}
+shown = {a["data-key"][7:]: t for a, t in p.cells if a.get("data-key", "").startswith("glance.")}
+if shown != {k: str(v) for k, v in glance.items()}: bad.append(f"at a glance {shown}, CLI {glance}")
+warned = [a["data-warned"] for a in p.attrs if "data-warned" in a]
+if warned != [r["partner"] for r in trust if r["warnings"]]: bad.append(f"warned {warned}")
+n += len(glance)
+glance_trust = [a for a in p.attrs if a.get("data-key") == "trust"]
+if len(glance_trust) != 2 * len(trust): bad.append(f"{len(glance_trust)} trust cells, not 2 per partner")
 # Each chart has the series' points; each commitment one mark.
 for a in p.attrs:
     if "data-points" in a:
-        same(f'points of {a["data-partner"]}', a["data-points"],
-             sum(r["partner"] == a["data-partner"] for r in series))
+        n += 1
+        if a["data-points"] != str(sum(r["partner"] == a["data-partner"] for r in series)): bad.append(f'points of {a["data-partner"]}')
 marks = {a["data-id"] for a in p.attrs if "data-outcome" in a}
 if marks != {c["id"] for c in cs}: bad.append(f"timeline marks {sorted(marks)}, commitments {[c['id'] for c in cs]}")
 for r in card:
     for k in ("trust", "uncertainty"):
         if r[k] != trows[r["partner"]][k]: bad.append(f"scorecard {k} is not trust's")
+# What the page shows is what the CLI's text views print: trust's table
+# (PARTNER TRUST UNCERT ...) and scorecard's (... RELIAB QUALITY RESPONS RECIP).
+text = {}
+for f, cols in (("trust.txt", ("trust", "uncertainty")), ("scorecard.txt",
+        ("trust", "uncertainty", "reliability.score", "quality.score", "responsiveness.score", "reciprocity.ratio"))):
+    for line in open(f"{d}/{f}"):
+        w = line.split()
+        if w and w[0] in rows and len(w) > len(cols):
+            for k, v in zip(cols, w[1:]): text.setdefault((w[0], k), set()).add("\u2013" if v == "-" else v)
+for a, t in p.cells:
+    key = (a.get("data-partner"), a.get("data-key"))
+    if key in text:
+        n += 1
+        if text[key] != {t.strip()}: bad.append(f"{key}: page {t.strip()!r}, text view {text[key]}")
+if len({k for k in text}) < 6 * len(card): bad.append(f"text views parsed: {sorted(text)}")
 if bad or n < 40 or not len(series) or not marks:
     print(f"{n} numbers compared; wrong:", *bad[:20], sep="\n  "); sys.exit(1)
 print(f"{n} numbers equal")
 PY
 check "every number on the page is the CLI's JSON for the same --as-of" python3 "$T/numbers.py" "$T/daemon.html" "$T"
-sed 's/data-key="trust">\([0-9.]*\)</data-key="trust">0.123</' "$T/daemon.html" >"$T/wrong.html"
+sed 's/data-key="trust" data-value="\([0-9.]*\)"/data-key="trust" data-value="0.123"/' "$T/daemon.html" >"$T/wrong.html"
 check "...a page with one wrong number fails that check" eval '! python3 "$T/numbers.py" "$T/wrong.html" "$T"'
+sed 's/\(data-key="trust" data-value="[0-9.]*">[0-9.]*\)</\10</' "$T/daemon.html" >"$T/wrong.html"
+check "...and so does one shown with a digit too many" eval '! python3 "$T/numbers.py" "$T/wrong.html" "$T"'
+sed 's/data-key="glance.missed">[0-9]*</data-key="glance.missed">7</' "$T/daemon.html" >"$T/wrong.html"
+check "...and a wrong count at a glance" eval '! python3 "$T/numbers.py" "$T/wrong.html" "$T"'
 check "the trust charts have 60 to 100 points each" python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1])); n = len(s) // 3
@@ -205,14 +258,14 @@ printed() { grep -qF -- "${1//[[:space:]]/}" "$T/page.txt" || { echo "'$1' not i
 check "the printed page shows the hostile title as text" printed '<script>alert(1)</script> \u202eevil'
 check "...and the commitment's text, escaped" printed '<script>alert(1)</script> \u202egpj.exe'
 for n in acme globex initech; do check "...and partner $n" printed "$n"; done
-for s in "Trust over time" "Scorecard" "Commitments" "Reciprocity" "Open warnings" "uncertainty band"; do
+for s in "At a glance" "Trust over time" "Scorecard" "Commitments" "Reciprocity" "Open warnings" "uncertainty band"; do
 	check "...and '$s'" printed "$s"
 done
 while read -r num; do
 	check "...and the scorecard number $num" printed "$num"
 done < <(python3 -c 'import json,sys
 for r in json.load(open(sys.argv[1])):
-    print(json.dumps(r["trust"])); print(json.dumps(r["uncertainty"]))' "$T/scorecard.json" | sort -u)
+    print("%.4f" % r["trust"]); print("%.4f" % r["uncertainty"])' "$T/scorecard.json" | sort -u)
 while read -r w; do
 	check "...and the warning '$w'" printed "$w"
 done < <(python3 -c 'import json,sys
