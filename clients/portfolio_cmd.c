@@ -110,7 +110,7 @@ static int alliance_print(const json_t *a, const char *home)
 	char age[AL_WHENLEN];
 	double ms = real(a, "age_days") * 86400.0 * 1000.0;
 	printf("ALLIANCE %s  (id %.16s, %s old)\n", str(a, "title"), str(a, "id"),
-	       when_span(ms >= 9.2e18 ? INT64_MAX : ms < 0 ? 0 : llround(ms), age));
+	       when_span_of(ms < 0 ? 0 : ms, age));
 	printf("  members:");
 	json_array_foreach(json_object_get(a, "members"), i, m)
 		printf("%s %s%s", i ? "," : "", str(m, "name"),

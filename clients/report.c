@@ -131,21 +131,11 @@ void report_num(FILE *f, const json_t *v)
 	free(s);
 }
 
-/* A delay of h hours as people read it, from seconds to days; one
- * decimal where a whole number would hide half the value. */
+/* A span of h hours as the text views show it (when_span). */
 static void duration_show(FILE *f, double h)
 {
-	double s = h * 3600.0;
-	if (s < 59.5)
-		fprintf(f, "%.0f s", s < 0 ? 0 : s);
-	else if (s < 3570)
-		fprintf(f, "%.0f min", s / 60.0);
-	else if (h < 47.95)
-		fprintf(f, "%.1f h", h);
-	else if (h < 239.5)
-		fprintf(f, "%.1f days", h / 24.0);
-	else
-		fprintf(f, "%.0f days", h / 24.0);
+	char buf[AL_WHENLEN];
+	fputs(when_span_of(h * 3600.0 * 1000.0, buf), f);
 }
 
 void report_show(FILE *f, const json_t *v, enum report_kind k)

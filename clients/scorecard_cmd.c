@@ -81,10 +81,7 @@ static const char *delay(const json_t *o, const char *key, char *buf)
 	const json_t *v = json_object_get(o, key);
 	if (!json_is_number(v))
 		return "-";
-	/* Past the int64 range of ms (a time a partner signed may be
-	 * anything): the largest span, not an overflow. */
-	double ms = json_number_value(v) * 3600.0 * 1000.0;
-	return when_span(ms >= 9.2e18 ? INT64_MAX : ms <= -9.2e18 ? -INT64_MAX : llround(ms), buf);
+	return when_span_of(json_number_value(v) * 3600.0 * 1000.0, buf);
 }
 
 /* ", N WHAT (id, id, ... and K more)" for the ids of dim's by_outcome

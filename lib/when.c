@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,4 +261,9 @@ char *when_span(int64_t ms, char *buf)
 			return buf;
 		}
 	}
+}
+
+char *when_span_of(double ms, char *buf)
+{
+	return when_span(ms >= 9.2e18 ? INT64_MAX : ms <= -9.2e18 ? -INT64_MAX : llround(ms), buf);
 }

@@ -52,4 +52,9 @@ char *duration_format(uint64_t s, char *buf);
  * negative span gets a '-'. Any ms is safe. Returns buf. */
 char *when_span(int64_t ms, char *buf);
 
+/* when_span of a span computed in doubles (hours or days of a JSON
+ * answer, times 3.6e6 or 8.64e7): past the int64 range, the largest span
+ * of its sign, never an overflow. */
+char *when_span_of(double ms, char *buf);
+
 #endif

@@ -114,12 +114,17 @@ class P(html.parser.HTMLParser):
     def handle_data(s, data):
         if s.stack: s.stack[-1][1] += data
 p = P(); p.feed(open(page, encoding="utf-8").read())
-def duration(h):  # a delay in hours, as people read it
-    s = h * 3600
-    if s < 59.5: return "%.0f s" % max(s, 0)
-    if s < 3570: return "%.0f min" % (s / 60)
-    if h < 47.95: return "%.1f h" % h
-    return ("%.1f days" if h < 239.5 else "%.0f days") % (h / 24)
+def duration(h):  # a span in hours as lib/when.c's when_span words it
+    ms = round(h * 3600000)
+    sign, u = ("-" if ms < 0 else ""), abs(ms)
+    if u < 1000: return "%s%d ms" % (sign, u)
+    for unit, nxt, one, many in ((1000, 60, "s", "s"), (60000, 60, "min", "min"),
+                                 (3600000, 48, "h", "h"), (86400000, 0, "day", "days")):
+        tenths, whole = (u + unit // 20) // (unit // 10), (u + unit // 2) // unit
+        if tenths < 100:
+            name = one if tenths == 10 else many
+            return "%s%d%s %s" % (sign, tenths // 10, ".%d" % (tenths % 10) if tenths % 10 else "", name)
+        if not nxt or whole < nxt: return "%s%d %s" % (sign, whole, many)
 def show(key, v):  # trust's table %.4f; scorecard's scores, values %.2f; counts whole
     if v is None: return "\u2013"
     k = key.split(".")[-1]

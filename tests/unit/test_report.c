@@ -54,21 +54,21 @@ static void decimals_per_kind(void **state)
 static void delays_as_people_read_them(void **state)
 {
 	(void)state;
-	expect(json_real(0.0002), RK_HOURS, "1 s");
+	expect(json_real(0.0002), RK_HOURS, "720 ms");
 	expect(json_real(12 / 3600.0), RK_HOURS, "12 s");
-	expect(json_real(0.0), RK_HOURS, "0 s");
+	expect(json_real(0.0), RK_HOURS, "0 ms");
 	expect(json_real(59.4 / 3600.0), RK_HOURS, "59 s");
 	expect(json_real(60 / 3600.0), RK_HOURS, "1 min");
 	expect(json_real(4 / 60.0), RK_HOURS, "4 min");
 	expect(json_real(3.5), RK_HOURS, "3.5 h");
-	expect(json_real(1.0), RK_HOURS, "1.0 h");
-	expect(json_real(47.9), RK_HOURS, "47.9 h");
+	expect(json_real(1.0), RK_HOURS, "1 h");
+	expect(json_real(47.9), RK_HOURS, "2 days");
 	expect(json_real(60.0), RK_HOURS, "2.5 days");
 	expect(json_real(12 * 24.0), RK_HOURS, "12 days");
 	/* An age in days: the same words. */
 	expect(json_real(0.0002), RK_DAYS, "17 s");
 	expect(json_real(12.0), RK_DAYS, "12 days");
-	expect(json_real(0.0417), RK_DAYS, "1.0 h");
+	expect(json_real(0.0417), RK_DAYS, "1 h");
 }
 
 static void the_exact_value_in_the_hook(void **state)
@@ -81,7 +81,7 @@ static void the_exact_value_in_the_hook(void **state)
 	assert_string_equal(s, " data-value=\"500.0\">500.00");
 	free(s);
 	s = shown(json_real(0.0002), RK_HOURS, true);
-	assert_string_equal(s, " data-value=\"0.0002\">1 s");
+	assert_string_equal(s, " data-value=\"0.0002\">720 ms");
 	free(s);
 	s = shown(json_null(), RK_SCORE, true);
 	assert_string_equal(s, " data-value=\"null\">\u2013");

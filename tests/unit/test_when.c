@@ -178,6 +178,11 @@ static void spans(void **state)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
 		assert_string_equal(when_span(cases[i].ms, buf), cases[i].want);
+	/* From doubles (hours or days of a JSON answer): rounded to the ms,
+	 * and past the int64 range the largest span, not an overflow. */
+	assert_string_equal(when_span_of(0.0002 * 3600.0 * 1000.0, buf), "720 ms");
+	assert_string_equal(when_span_of(1e300, buf), "106751991167 days");
+	assert_string_equal(when_span_of(-1e300, buf), "-106751991167 days");
 }
 
 int main(void)
