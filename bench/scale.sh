@@ -9,7 +9,10 @@
 # copied byte for byte to the others' homes before their daemons start (a
 # daemon takes about 5k messages/s, too slow to build 1M). Then, on acme:
 #
-#   status, trust                 median latency of repeated calls
+#   status, trust, scorecard      median latency of repeated calls
+#   trust --as-of, --series       one replay to a past instant, against the
+#                                 series of SERIES_POINTS points in one pass
+#   report                        the HTML report as of a past instant
 #   accept                        median latency of accepting globex's commitments
 #   log --follow                  bytes it reads while the log is idle (/proc/PID/io)
 #   audit                         records/s against cores x raw verify
@@ -44,7 +47,8 @@ LAT_N=${BENCH_LAT_N:-450}
 LAT_BUDGET=${BENCH_LAT_BUDGET:-20}
 FOLLOW_S=${BENCH_FOLLOW_S:-10}
 IDLE_S=${BENCH_IDLE_S:-5}
-RUNS=${BENCH_RUNS:-20} # status; trust and accept get half (at least 3)
+RUNS=${BENCH_RUNS:-20} # status; trust, scorecard and accept get half (at least 3)
+SERIES_POINTS=${BENCH_SERIES_POINTS:-100}
 GROWTH=${BENCH_GROWTH:-0}
 GROWTH_SCALES=${BENCH_GROWTH_SCALES:-10000 100000 1000000}
 GROWTH_MEMBERS=${BENCH_GROWTH_MEMBERS:-3 10 20}
@@ -130,6 +134,26 @@ measure_queries() {
 	put_json status "$out"
 	out=$("$DRIVE" timeit "$((RUNS / 2))" 30 alliancectl -H "$A" trust) || fail "trust"
 	put_json trust "$out"
+	out=$("$DRIVE" timeit "$((RUNS / 2))" 30 alliancectl -H "$A" scorecard) || fail "scorecard"
+	put_json scorecard "$out"
+	# The history as a manager reads it: one replay to a past instant (the
+	# day before), the trust table at SERIES_POINTS instants up to it in one
+	# pass, and the report of that instant.
+	local asof since
+	asof=$(python3 -c "import datetime as d; print((d.datetime.now(d.timezone.utc) - d.timedelta(days=1)).strftime('%Y-%m-%dT%H:%M:%SZ'))")
+	local step=$((365 * 86400 / (SERIES_POINTS - 1)))
+	since=$(python3 -c "import datetime as d; print((d.datetime.strptime('$asof', '%Y-%m-%dT%H:%M:%SZ') - d.timedelta(seconds=$step * ($SERIES_POINTS - 1))).strftime('%Y-%m-%dT%H:%M:%SZ'))")
+	t0=$(now)
+	alliancectl -H "$A" trust --as-of "$asof" --json >/dev/null || fail "trust --as-of"
+	put asof_s "$(since "$t0")"
+	t0=$(now)
+	alliancectl -H "$A" trust --series "${step}s" --since "$since" \
+		--as-of "$asof" --json >"$T/$PHASE.series" || fail "trust --series"
+	put series_s "$(since "$t0")"
+	put series_points "$(python3 -c "import json; print(len({r['as_of'] for r in json.load(open('$T/$PHASE.series'))}))")"
+	t0=$(now)
+	alliancectl -H "$A" report -o "$T/$PHASE.html" --as-of "$asof" || fail "report"
+	put report_s "$(since "$t0")"
 	# accept: globex proposes ACTS commitments to acme, which accepts each.
 	python3 -c "
 import json

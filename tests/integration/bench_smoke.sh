@@ -39,7 +39,7 @@ check "bench/report.py prints the table and writes the JSON" "$BENCH_DIR/report.
 check "every row has a figure for the small log and at scale, the raw limits are there" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-want = ["accept", "trust", "status", "VmRSS", "VmHWM", "restart", "audit", "peer (3 daemons)", "alone (2 daemons)",
+want = ["accept", "trust", "scorecard", "--series", "--as-of", "report -o", "status", "VmRSS", "VmHWM", "restart", "audit", "peer (3 daemons)", "alone (2 daemons)",
         "acknowledged", "p50", "p99", "--follow"]
 rows = d["rows"]
 for w in want:
@@ -51,6 +51,8 @@ for r in rows:
 raw = d["raw"]
 for k in ("sign_per_s_per_core", "verify_per_s_per_core", "cores", "zmq_curve_msgs_per_s", "fsync_per_s"):
     assert isinstance(raw[k], (int, float)) and raw[k] > 0, (k, raw[k])
+series = [r for r in rows if "--series" in r["what"]][0]
+assert series["what"].startswith("trust --series, 100 points"), series
 assert d["scale_messages"] == 500 and d["small_messages"] == 50, d
 ' "$T/results.json"
 finish
