@@ -120,6 +120,13 @@ int ctl_resolve(const char *arg, const struct al_charter *c, const char *sel,
  * usage error (both given, or neither). */
 const char *ctl_log_arg(const char *cmd, const char *arg, const char *home_opt);
 
+/* The words after the options of a command that explains one partner
+ * (trust, scorecard): [NAME] [HOME|LOG], a HOME|LOG being a path (it has a
+ * '/'). *name and *arg (NULL when not given) point into argv. 0, or
+ * prints a usage error for a third word and returns CTL_EXIT_USAGE. */
+int ctl_name_and_log(const char *cmd, int argc, char **argv, int first, const char **name,
+		     const char **arg);
+
 /* Resolve arg as ctl_resolve does and load the charter: charter_path, or
  * the one beside the log (*c stays NULL when there is none and
  * !need_charter). Prints the error and returns CTL_EXIT_FAIL, or 0. */

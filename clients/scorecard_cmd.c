@@ -310,15 +310,8 @@ int cmd_scorecard(int argc, char **argv)
 		default: return ctl_usage("scorecard", "bad option");
 		}
 	}
-	/* NAME, then an optional HOME|LOG (a path: it has a '/'), as trust. */
-	for (int i = optind; i < argc; i++) {
-		if (!name && !strchr(argv[i], '/') && !arg)
-			name = argv[i];
-		else if (!arg)
-			arg = argv[i];
-		else
-			return ctl_usage("scorecard", "unexpected argument '%s'", argv[i]);
-	}
+	if (ctl_name_and_log("scorecard", argc, argv, optind, &name, &arg))
+		return CTL_EXIT_USAGE;
 	if (!(arg = ctl_log_arg("scorecard", arg, home_opt)))
 		return CTL_EXIT_USAGE;
 	if (name)

@@ -177,3 +177,18 @@ const char *ctl_log_arg(const char *cmd, const char *arg, const char *home_opt)
 	}
 	return arg ? arg : ctl_home(home_opt);
 }
+
+int ctl_name_and_log(const char *cmd, int argc, char **argv, int first, const char **name,
+		     const char **arg)
+{
+	*name = *arg = NULL;
+	for (int i = first; i < argc; i++) {
+		if (!*name && !strchr(argv[i], '/') && !*arg)
+			*name = argv[i];
+		else if (!*arg)
+			*arg = argv[i];
+		else
+			return ctl_usage(cmd, "unexpected argument '%s'", argv[i]);
+	}
+	return 0;
+}

@@ -267,15 +267,8 @@ int cmd_trust(int argc, char **argv)
 		default: return ctl_usage("trust", "bad option");
 		}
 	}
-	/* NAME, then an optional HOME|LOG (a path: it has a '/'). */
-	for (int i = optind; i < argc; i++) {
-		if (!name && !strchr(argv[i], '/') && !arg)
-			name = argv[i];
-		else if (!arg)
-			arg = argv[i];
-		else
-			return ctl_usage("trust", "unexpected argument '%s'", argv[i]);
-	}
+	if (ctl_name_and_log("trust", argc, argv, optind, &name, &arg))
+		return CTL_EXIT_USAGE;
 	if (json && csv)
 		return ctl_usage("trust", "give --json or --csv, not both");
 	if (name && (csv || q.step))
