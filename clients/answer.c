@@ -6,8 +6,11 @@
  * daemon, one older than the op or the query, --offline, --verify, a log or alliance
  * directory named, --charter given) from the log, as audit reads it. Both give
  * lib/query.c's JSON, from which the commands print: the same bytes
- * either way for the same --as-of. The series is not a ledger's answer:
- * both compute it in one pass over the log (query_series).
+ * either way for the same --as-of. The series is not a ledger's answer,
+ * and is always computed here, in one pass over the log (query_series):
+ * it costs a table per point, seconds on a long log, and the daemon's
+ * single thread must not stop serving its peers and other requests for
+ * that.
  */
 #include "ctl.h"
 #include "err.h"
@@ -62,7 +65,8 @@ int ctl_answer(const char *arg, const char *charter_path, const char *sel, bool 
 	*why = '\0';
 	if (from)
 		*from = "daemon";
-	if (!offline && !verify && !charter_path && is_home(arg)) {
+	bool series = !strcmp(q->what, "series");
+	if (!series && !offline && !verify && !charter_path && is_home(arg)) {
 		struct al_request rq = { .op = AL_OP_QUERY, .alliance = (char *)(sel ? sel : ""),
 					 .query = *q };
 		struct al_reply rp;
@@ -89,7 +93,7 @@ int ctl_answer(const char *arg, const char *charter_path, const char *sel, bool 
 	}
 	if (from)
 		*from = "log";
-	if (!strcmp(q->what, "series"))
+	if (series)
 		return series_of_log(arg, charter_path, sel, verify, q, out, why);
 	struct al_charter *c;
 	struct al_roster *ro;

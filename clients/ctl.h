@@ -89,7 +89,9 @@ int ctl_call_query(const char *home, const struct al_request *rq, struct al_repl
  * alliance of arg (HOME|LOG, as ctl_log_arg gives it; sel: --alliance):
  * from the daemon serving arg when arg is a home with a daemon running and
  * none of offline, verify (every signature checked again: only the log can
- * be) or charter_path is given; otherwise computed here from the log
+ * be) or charter_path is given, and q is not "series" (never asked of the
+ * daemon: a table per point would stop its reactor); otherwise computed
+ * here from the log
  * (ctl_load_ledger, verify as it takes it). Either way the same JSON (query.h). 0 with
  * *out (the caller's), or with *out NULL and why (AL_ERRLEN) holding the
  * refusal of a bad value (the same words either way), not printed;
