@@ -183,6 +183,11 @@ check "too many points: refused, naming the count and a step" refused 1 \
 	trust --series 1s --since 2030-01-01T00:00:00Z --as-of 2030-01-02T00:00:00Z "${A[@]}"
 check "...the same from the log" refused 1 "makes 86401 points" \
 	trust --series 1s --since 2030-01-01T00:00:00Z --as-of 2030-01-02T00:00:00Z "${A[@]}" --offline
+check "...a fraction of a second past 10000: the step suggested fits" refused 1 \
+	"makes 10001 points, more than 10000: give a larger step (e.g. --series 2s)" \
+	trust --series 1s --since 2030-01-01T00:00:00Z --as-of 2030-01-01T02:46:39.500Z "${A[@]}"
+check "...and is answered" eval 'alliancectl trust --series 2s --since 2030-01-01T00:00:00Z \
+	--as-of 2030-01-01T02:46:39.500Z --csv "${A[@]}" | test "$(wc -l)" = 15004'
 check "10000 points exactly: answered" eval 'alliancectl trust --series 1s --since 2030-01-01T00:00:00Z \
 	--as-of 2030-01-01T02:46:39Z --csv "${A[@]}" | test "$(wc -l)" = 30001'
 check "--since without --series: refused" refused 2 "--since is the first point of --series" \
