@@ -6,8 +6,11 @@
  * daemon, one older than the op or the query, --offline, --verify, a log or alliance
  * directory named, --charter given) from the log, as audit reads it. Both give
  * lib/query.c's JSON, from which the commands print: the same bytes
- * either way for the same --as-of. The series is not a ledger's answer:
- * both compute it in one pass over the log (query_series).
+ * either way for the same --as-of. The series is not a ledger's answer,
+ * and is always computed here, in one pass over the log (query_series):
+ * it costs a table per point, seconds on a long log, and the daemon's
+ * single thread must not stop serving its peers and other requests for
+ * that.
  */
 #include "ctl.h"
 #include "err.h"
@@ -62,7 +65,8 @@ int ctl_answer(const char *arg, const char *charter_path, const char *sel, bool 
 	*why = '\0';
 	if (from)
 		*from = "daemon";
-	if (!offline && !verify && !charter_path && is_home(arg)) {
+	bool series = !strcmp(q->what, "series");
+	if (!series && !offline && !verify && !charter_path && is_home(arg)) {
 		struct al_request rq = { .op = AL_OP_QUERY, .alliance = (char *)(sel ? sel : ""),
 					 .query = *q };
 		struct al_reply rp;
@@ -89,7 +93,7 @@ int ctl_answer(const char *arg, const char *charter_path, const char *sel, bool 
 	}
 	if (from)
 		*from = "log";
-	if (!strcmp(q->what, "series"))
+	if (series)
 		return series_of_log(arg, charter_path, sel, verify, q, out, why);
 	struct al_charter *c;
 	struct al_roster *ro;
@@ -108,4 +112,56 @@ int ctl_answer(const char *arg, const char *charter_path, const char *sel, bool 
 	roster_destroy(&ro);
 	charter_destroy(&c);
 	return 0;
+}
+
+int ctl_book_open(struct ctl_book *b, const char *arg, const char *charter_path, const char *sel,
+		  int64_t as_of, bool verify)
+{
+	*b = (struct ctl_book){ .arg = arg, .charter_path = charter_path, .sel = sel,
+				.as_of = as_of, .verify = verify };
+	return ctl_load_ledger(arg, charter_path, sel, as_of, verify, &b->c, &b->ro, &b->l, &b->m);
+}
+
+int ctl_book_answer(const struct ctl_book *b, const struct al_query *query, json_t **out,
+		    char *why)
+{
+	/* The book's time, whatever q says: every answer about the same
+	 * messages, evaluated at the same moment. */
+	struct al_query q = *query;
+	q.as_of = b->as_of;
+	q.now = false;
+	*out = NULL;
+	*why = '\0';
+	if (!strcmp(q.what, "series"))
+		return series_of_log(b->arg, b->charter_path, b->sel, b->verify, &q, out, why);
+	struct al_msgs msgs = { feeds_body, b->m.index };
+	int rc = query_answer(b->l, &msgs, &q, out, why);
+	/* A bad value is refused in why; a log that cannot be read again
+	 * (a commitment's text) leaves no answer. */
+	return rc && rc != AL_E_INVAL ? ctl_error("%s", why) : 0;
+}
+
+void ctl_book_close(struct ctl_book *b)
+{
+	ctl_log_msgs_close(&b->m);
+	ledger_destroy(&b->l);
+	roster_destroy(&b->ro);
+	charter_destroy(&b->c);
+}
+
+int ctl_answer_all(const char *arg, const char *charter_path, const char *sel, bool verify,
+		   int64_t as_of, const struct al_query *qs, size_t n, json_t **outs, char *why)
+{
+	struct ctl_book b;
+	for (size_t i = 0; i < n; i++)
+		outs[i] = NULL;
+	*why = '\0';
+	if (ctl_book_open(&b, arg, charter_path, sel, as_of, verify))
+		return CTL_EXIT_FAIL;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n; i++)
+		if (!(rc = ctl_book_answer(&b, &qs[i], &outs[i], why)) && !outs[i])
+			break; /* refused: why says so */
+	ctl_book_close(&b);
+	return rc;
 }

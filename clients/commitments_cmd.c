@@ -43,8 +43,9 @@ static const char commitments_usage[] =
 	"                  state, late, task}\n"
 	"  --csv           CSV (RFC 4180, a header line): id, promisor, to (joined\n"
 	"                  with \";\"), what, due, value, state, late (true/false), task\n"
-	"                  (empty when none); text not escaped, but a field starting\n"
-	"                  with = + - @ gets a leading ' (no spreadsheet formula)\n";
+	"                  (empty when none); text as it is to a file or pipe\n"
+	"                  (escaped on a terminal), a field starting with = + - @\n"
+	"                  with a leading ' (no spreadsheet formula)\n";
 
 /* The CSV columns (csv.h). */
 static const struct csv_col commitment_cols[] = {

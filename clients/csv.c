@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "text.h"
+
+#include <unistd.h>
 
 /* A number as --json prints it (ctl_print_json's precision), so that a
  * spreadsheet reads the same value. NULL when memory ran out. */
@@ -56,8 +59,8 @@ static int field(FILE *out, const char *s, size_t len, bool text)
 	return quote && fputc('"', out) == EOF ? -1 : 0;
 }
 
-/* Row r's value for column c into out. */
-static int cell(FILE *out, const json_t *r, const struct csv_col *c)
+/* Row r's value for column c into out; its text escaped when tty. */
+static int cell(FILE *out, const json_t *r, const struct csv_col *c, bool tty)
 {
 	const json_t *v = json_object_get(r, c->key), *e;
 	char *buf = NULL;
@@ -74,6 +77,15 @@ static int cell(FILE *out, const json_t *r, const struct csv_col *c)
 	}
 	if (f && fclose(f))
 		rc = -1;
+	/* On a terminal, partner text is shown as every view shows it (an
+	 * ESC drives nothing); the file or pipe gets the data as it is. */
+	if (rc == 0 && text && tty) {
+		char *esc = text_escaped(buf ? buf : "");
+		free(buf);
+		if (!(buf = esc))
+			return -1;
+		len = strlen(buf);
+	}
 	if (rc == 0)
 		rc = field(out, buf ? buf : "", len, text);
 	free(buf);
@@ -85,6 +97,7 @@ int csv_print(FILE *out, const json_t *rows, const struct csv_col *cols, size_t 
 	const json_t *r;
 	size_t i;
 	int rc = 0;
+	bool tty = isatty(fileno(out));
 	for (size_t k = 0; rc == 0 && k < n; k++)
 		rc = fputs(k ? "," : "", out) == EOF ||
 		     field(out, cols[k].key, strlen(cols[k].key), false) ? -1 : 0;
@@ -92,7 +105,7 @@ int csv_print(FILE *out, const json_t *rows, const struct csv_col *cols, size_t 
 		rc = -1;
 	json_array_foreach(rows, i, r) {
 		for (size_t k = 0; rc == 0 && k < n; k++)
-			if ((k && fputc(',', out) == EOF) || cell(out, r, &cols[k]))
+			if ((k && fputc(',', out) == EOF) || cell(out, r, &cols[k], tty))
 				rc = -1;
 		if (rc == 0 && fputc('\n', out) == EOF)
 			rc = -1;

@@ -4,10 +4,12 @@
  * line ends; a field holding a comma, a double quote, CR or LF is quoted,
  * its quotes doubled. Values are the JSON's: numbers with the digits
  * --json prints, true/false, null as an empty field, an array's elements
- * joined. Partner text is data here, not terminal output: it is not
- * escaped (ctl_esc), but a text field starting with =, +, -, @, TAB or CR
+ * joined. Partner text is data here when it goes to a file or a pipe: it
+ * is not escaped, but a text field starting with =, +, -, @, TAB or CR
  * gets a leading single quote (') so that no spreadsheet runs it as a
- * formula (CSV injection).
+ * formula (CSV injection). Written to a terminal, text fields are escaped
+ * (text_escape) as in every other view: a partner's ESC or bidi override
+ * reaches no terminal raw.
  */
 #ifndef CTL_CSV_H
 #define CTL_CSV_H

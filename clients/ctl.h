@@ -89,7 +89,9 @@ int ctl_call_query(const char *home, const struct al_request *rq, struct al_repl
  * alliance of arg (HOME|LOG, as ctl_log_arg gives it; sel: --alliance):
  * from the daemon serving arg when arg is a home with a daemon running and
  * none of offline, verify (every signature checked again: only the log can
- * be) or charter_path is given; otherwise computed here from the log
+ * be) or charter_path is given, and q is not "series" (never asked of the
+ * daemon: a table per point would stop its reactor); otherwise computed
+ * here from the log
  * (ctl_load_ledger, verify as it takes it). Either way the same JSON (query.h). 0 with
  * *out (the caller's), or with *out NULL and why (AL_ERRLEN) holding the
  * refusal of a bad value (the same words either way), not printed;
@@ -157,6 +159,41 @@ int ctl_load_ledger(const char *arg, const char *charter_path, const char *sel, 
 		    bool verify, struct al_charter **c, struct al_roster **ro,
 		    struct al_ledger **l, struct ctl_log_msgs *msgs);
 
+/* One ledger of the log that arg names, as of one time, to answer many
+ * queries from (answer.c): every answer is about the same messages, those
+ * signed at or before as_of, evaluated at as_of, whatever arrives at the
+ * daemon meanwhile, and the daemon is not asked (its thread is not held
+ * for a replay per query). What a report and a portfolio are made of. */
+struct ctl_book {
+	const char *arg, *charter_path, *sel; /* borrowed: for the series */
+	int64_t as_of;
+	bool verify;
+	struct al_charter *c;
+	struct al_roster *ro;
+	struct al_ledger *l;
+	struct ctl_log_msgs m;
+};
+
+/* Load the ledger (ctl_load_ledger: same arguments, same checks). 0, or
+ * CTL_EXIT_FAIL after printing the error (nothing to close then). */
+int ctl_book_open(struct ctl_book *b, const char *arg, const char *charter_path, const char *sel,
+		  int64_t as_of, bool verify);
+
+/* The answer to q (its as_of and now ignored: the book's as_of) from the
+ * book's ledger; "series" from one pass over the same log. As
+ * ctl_answer: 0 with *out, or 0 with *out NULL and why holding a refusal;
+ * CTL_EXIT_FAIL after printing an error that leaves no answer. */
+int ctl_book_answer(const struct ctl_book *b, const struct al_query *q, json_t **out, char *why);
+
+void ctl_book_close(struct ctl_book *b);
+
+/* The answers to the n queries qs from one book (open, answer each,
+ * close) into outs (the caller's, json_decref each; NULL for those not
+ * answered). 0 with every outs[i]; 0 with the first refused one NULL and
+ * why (the rest not asked); or CTL_EXIT_FAIL after printing the error. */
+int ctl_answer_all(const char *arg, const char *charter_path, const char *sel, bool verify,
+		   int64_t as_of, const struct al_query *qs, size_t n, json_t **outs, char *why);
+
 /* The health rule of status --check and metrics (docs/metrics.md), over
  * the JSON of a status request. Free space in the home's filesystem is too
  * little below bytes or below percent of its size (0: that test is off). */
@@ -197,17 +234,15 @@ int cmd_trust(int argc, char **argv);
 int cmd_portfolio(int argc, char **argv);
 
 /* The portfolio document (lib/portfolio.h) of home dir: every alliance
- * it has joined asked the queries alliance, commitments and trust through
- * ctl_answer (offline, verify and q's as_of/now as it takes them; q->what
- * is set here on a copy). 0 with *doc the caller's, or CTL_EXIT_FAIL
- * after printing why (not a home, a refused query). */
-int ctl_portfolio(const char *dir, bool offline, bool verify, const struct al_query *q,
-		  json_t **doc);
+ * it has joined asked the queries alliance, commitments and trust from
+ * one ledger of its log as of q->as_of (ctl_answer_all; verify as it
+ * takes it; q->what is set here on a copy). 0 with *doc the caller's, or
+ * CTL_EXIT_FAIL after printing why (not a home, a refused query). */
+int ctl_portfolio(const char *dir, bool verify, const struct al_query *q, json_t **doc);
 
 /* That document as one HTML page (portfolio_page.h) written whole to out
  * (report --portfolio). 0, or CTL_EXIT_FAIL after printing why. */
-int ctl_portfolio_page(const char *dir, bool offline, bool verify, const struct al_query *q,
-		       const char *out);
+int ctl_portfolio_page(const char *dir, bool verify, const struct al_query *q, const char *out);
 int cmd_report(int argc, char **argv);
 int cmd_scorecard(int argc, char **argv);
 

@@ -33,14 +33,15 @@ static const char portfolio_usage[] =
 	"keys is one firm), its record in every alliance it shares with this home\n"
 	"and the totals. Every number is what 'trust --json' and 'commitments\n"
 	"--json' print for the alliance at the same --as-of: the same queries,\n"
-	"answered by the daemon when it runs, else from the logs. A home that\n"
+	"answered from each alliance's log, all three from one state of it (the\n"
+	"messages signed by --as-of), whether the daemon runs or not. A home that\n"
 	"joined nothing gets an empty portfolio (exit 0). 'alliancectl report\n"
 	"--portfolio -o FILE.html' writes the same as a page. docs/portfolio.md\n"
 	"has the rules. Columns are as wide as their data; alliance titles are cut\n"
 	"to fit $COLUMNS (or the terminal), names and numbers never.\n\n"
 	"  --as-of WHEN    evaluate every alliance at this time (ISO-8601 or\n"
 	"                  +/-duration; default now)\n"
-	"  --offline       read the logs even when the daemon runs\n"
+	"  --offline       accepted, and changes nothing: the logs are always read\n"
 	"  --json          one document: {as_of, home: {name, key},\n"
 	"                  alliances: [{id, title, as_of, age_days, me, members,\n"
 	"                  commitments: {total, open, proposed, accepted, overdue,\n"
@@ -220,24 +221,30 @@ static int portfolio_print(json_t *doc)
 	return 0;
 }
 
-/* The three answers about alliance sel (its hex id) of home. */
-static int ask(const char *home, const char *sel, bool offline, bool verify, struct al_query *q,
+/* The three answers about alliance sel (its hex id) of home, from one
+ * ledger of its log as of q->as_of (ctl_answer_all), with or without
+ * --as-of: three questions to the daemon could straddle a message's
+ * arrival, and then the members, the commitments and the trust of one
+ * alliance would disagree (and each --as-of a replay on its thread). */
+static int ask(const char *home, const char *sel, bool verify, const struct al_query *q,
 	       json_t *ans[3])
 {
 	static const char *const what[3] = { "alliance", "commitments", "trust" };
+	struct al_query qs[3];
 	char why[AL_ERRLEN];
 	for (int i = 0; i < 3; i++) {
-		q->what = (char *)what[i];
-		if (ctl_answer(home, NULL, sel, offline, verify, q, &ans[i], why, NULL))
-			return CTL_EXIT_FAIL;
+		qs[i] = *q;
+		qs[i].what = (char *)what[i];
+	}
+	if (ctl_answer_all(home, NULL, sel, verify, q->as_of, qs, 3, ans, why))
+		return CTL_EXIT_FAIL;
+	for (int i = 0; i < 3; i++)
 		if (!ans[i])
 			return ctl_error("alliance %s of home '%s': %s", sel, home, why);
-	}
 	return 0;
 }
 
-int ctl_portfolio(const char *dir, bool offline, bool verify, const struct al_query *query,
-		  json_t **doc)
+int ctl_portfolio(const char *dir, bool verify, const struct al_query *query, json_t **doc)
 {
 	struct al_query q = *query;
 	char why[AL_ERRLEN];
@@ -261,7 +268,7 @@ int ctl_portfolio(const char *dir, bool offline, bool verify, const struct al_qu
 	for (size_t i = 0; !rc && i < n; i++) {
 		char sel[2 * AL_HASHLEN + 1];
 		hex_encode(ids[i].b, AL_HASHLEN, sel);
-		rc = ask(dir, sel, offline, verify, &q, &ans[3 * i]);
+		rc = ask(dir, sel, verify, &q, &ans[3 * i]);
 		in[i] = (struct al_portfolio_in){ ans[3 * i], ans[3 * i + 1], ans[3 * i + 2] };
 	}
 	if (!rc) {
@@ -279,12 +286,11 @@ int ctl_portfolio(const char *dir, bool offline, bool verify, const struct al_qu
 	return rc;
 }
 
-int ctl_portfolio_page(const char *dir, bool offline, bool verify, const struct al_query *q,
-		       const char *out)
+int ctl_portfolio_page(const char *dir, bool verify, const struct al_query *q, const char *out)
 {
 	json_t *doc;
 	char why[AL_ERRLEN];
-	if (ctl_portfolio(dir, offline, verify, q, &doc))
+	if (ctl_portfolio(dir, verify, q, &doc))
 		return CTL_EXIT_FAIL;
 	char *page = NULL;
 	size_t len = 0;
@@ -318,7 +324,6 @@ int cmd_portfolio(int argc, char **argv)
 	};
 	const char *home_opt = NULL;
 	int opt, json = 0;
-	bool offline = false;
 	struct al_query q = { .as_of = when_now(), .now = true, .name = (char *)"",
 			      .state = (char *)"" };
 	char why[AL_ERRLEN];
@@ -328,7 +333,7 @@ int cmd_portfolio(int argc, char **argv)
 		case 'h': fputs(portfolio_usage, stdout); return 0;
 		case 'H': home_opt = optarg; break;
 		case O_JSON: json = 1; break;
-		case O_OFFLINE: offline = true; break;
+		case O_OFFLINE: break; /* the logs are always read */
 		case O_ASOF:
 			if (when_parse(optarg, when_now(), &q.as_of, why))
 				return ctl_usage("portfolio", "--as-of: %s", why);
@@ -344,7 +349,7 @@ int cmd_portfolio(int argc, char **argv)
 	if (!dir)
 		return CTL_EXIT_USAGE;
 	json_t *doc;
-	if (ctl_portfolio(dir, offline, false, &q, &doc))
+	if (ctl_portfolio(dir, false, &q, &doc))
 		return CTL_EXIT_FAIL;
 	if (json)
 		return ctl_print_json(doc);

@@ -1,8 +1,12 @@
 /* report_cmd.c: alliancectl report -o FILE.html: the alliance as a page a
  * steering committee reads. Every figure is the answer of a query the CLI
  * prints (alliance, trust, trust NAME, scorecard, series, commitments),
- * asked through ctl_answer for one evaluation time, so the page equals
- * what `alliancectl ... --as-of WHEN --json` prints; report.c renders it.
+ * all answered from one ledger of the log as of one evaluation time
+ * (ctl_book: --as-of, or now to the second), so the page equals what
+ * `alliancectl ... --as-of WHEN --json` prints, and one page never mixes
+ * two states of the alliance; report.c renders it. The log is read here,
+ * never asked of the daemon: a replay per query would hold its one thread,
+ * and a message arriving between two queries would make them disagree.
  * The file is written whole or not at all (file_replace: a temporary
  * file renamed over it).
  */
@@ -35,16 +39,18 @@ static const char report_usage[] =
 	"(inline CSS and SVG, no script, nothing fetched), readable offline and\n"
 	"printable on A4. Every number in it is what scorecard, trust and\n"
 	"commitments print for the same --as-of, rounded as their text views\n"
-	"round it (the exact --json value in its data-value): the daemon of the\n"
-	"home answers when it runs, the log is read otherwise, and the page is\n"
-	"the same bytes either way.\n\n"
+	"round it (the exact --json value in its data-value): all are read from\n"
+	"the log at once, as of one time, whether the daemon runs or not (it is\n"
+	"not asked), so the page from any member's home or an auditor's copy of\n"
+	"the log is the same bytes.\n\n"
 	"  -o FILE         write the page here (its directory must exist); the file\n"
 	"                  is replaced whole, never left half written\n"
 	"  --as-of WHEN    evaluate at this time (ISO-8601 or +/-duration; default\n"
-	"                  now); give it to get the same page again\n"
+	"                  now, to the second: the messages signed by then); give\n"
+	"                  it to get the same page again\n"
 	"  --since WHEN    where the trust charts start (default: the charter's\n"
 	"                  creation); about 80 points up to the evaluation time\n"
-	"  --offline       read the log even when the daemon runs\n"
+	"  --offline       accepted, and changes nothing: the log is always read\n"
 	"  --verify        read the log and verify every signature of a home's own\n"
 	"                  log too\n"
 	"  --portfolio     the home's portfolio instead: every alliance it has joined\n"
@@ -70,16 +76,15 @@ static void answers_clear(struct answers *a)
 /* Where the answers come from, the same for every query. */
 struct source {
 	const char *arg, *charter_path, *sel;
-	bool offline, verify;
+	bool verify;
 };
 
-/* The answer to q into *out; prints why there is none (a refusal: an
- * older daemon or a log without that query) and returns CTL_EXIT_FAIL:
- * never half a report. */
-static int ask(const struct source *s, const struct al_query *q, json_t **out)
+/* The answer to q into *out; prints why there is none (a refusal) and
+ * returns CTL_EXIT_FAIL: never half a report. */
+static int ask(const struct ctl_book *b, const struct al_query *q, json_t **out)
 {
 	char why[AL_ERRLEN];
-	if (ctl_answer(s->arg, s->charter_path, s->sel, s->offline, s->verify, q, out, why, NULL))
+	if (ctl_book_answer(b, q, out, why))
 		return CTL_EXIT_FAIL;
 	if (!*out)
 		return ctl_error("report: the query '%s' was refused: %s", q->what, why);
@@ -122,8 +127,10 @@ int cmd_report(int argc, char **argv)
 	struct source src = { 0 };
 	int opt;
 	bool portfolio = false;
-	int64_t now = when_now(), since = 0;
-	struct al_query q = { .what = (char *)"alliance", .as_of = now, .now = true,
+	/* Now to the second: the time the page shows is one --as-of takes
+	 * back to make the same page. */
+	int64_t now = when_now() / 1000 * 1000, since = 0;
+	struct al_query q = { .what = (char *)"alliance", .as_of = now, .now = false,
 			      .name = (char *)"", .state = (char *)"" };
 	char why[AL_ERRLEN];
 	optind = 1;
@@ -134,13 +141,12 @@ int cmd_report(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case O_ALLIANCE: src.sel = optarg; break;
 		case O_CHARTER: src.charter_path = optarg; break;
-		case O_OFFLINE: src.offline = true; break;
+		case O_OFFLINE: break; /* the log is always read */
 		case O_VERIFY: src.verify = true; break;
 		case O_PORTFOLIO: portfolio = true; break;
 		case O_ASOF:
 			if (when_parse(optarg, now, &q.as_of, why))
 				return ctl_usage("report", "--as-of: %s", why);
-			q.now = false;
 			break;
 		case O_SINCE:
 			if (when_parse(optarg, now, &since, why))
@@ -165,24 +171,32 @@ int cmd_report(int argc, char **argv)
 	if (check_dir(out))
 		return CTL_EXIT_FAIL;
 	if (portfolio) /* the home's portfolio page (portfolio_cmd.c) */
-		return ctl_portfolio_page(src.arg, src.offline, src.verify, &q, out);
+		return ctl_portfolio_page(src.arg, src.verify, &q, out);
 
 	struct answers a = { 0 };
-	int rc = ask(&src, &q, &a.alliance);
+	struct ctl_book book;
+	if (ctl_book_open(&book, src.arg, src.charter_path, src.sel, q.as_of, src.verify))
+		return CTL_EXIT_FAIL;
+	int rc = ask(&book, &q, &a.alliance);
 	int64_t created = 0;
 	if (!rc && when_parse(json_string_value(json_object_get(a.alliance, "created")), 0,
 			      &created, why))
 		rc = ctl_error("report: the alliance's creation time cannot be read: %s", why);
 	if (!rc) {
+		char s_at[AL_WHENLEN], e_at[AL_WHENLEN];
 		if (!since_arg)
 			since = created;
+		/* Name what was given, or the default it came from. */
 		if (since >= q.as_of)
-			rc = ctl_usage("report", "--since %s: it is not before the evaluation time "
-				       "(--as-of); give an earlier time", since_arg);
+			rc = ctl_usage("report", "%s %s is not before the evaluation time %s: give "
+				       "%s", since_arg ? "--since" : "the charter's creation (the "
+				       "default --since)", when_format(since, s_at),
+				       when_format(q.as_of, e_at), since_arg ? "an earlier --since" :
+				       "a later --as-of");
 	}
 	if (!rc) {
 		q.what = (char *)"trust";
-		rc = ask(&src, &q, &a.trust);
+		rc = ask(&book, &q, &a.trust);
 	}
 	/* Each partner's pairs and evidence: trust NAME, as the CLI explains it. */
 	if (!rc && !(a.explain = json_array()))
@@ -194,13 +208,13 @@ int cmd_report(int argc, char **argv)
 		if (rc)
 			break;
 		q.name = (char *)json_string_value(json_object_get(r, "partner"));
-		if (!(rc = ask(&src, &q, &e)) && json_array_append_new(a.explain, e))
+		if (!(rc = ask(&book, &q, &e)) && json_array_append_new(a.explain, e))
 			rc = ctl_error("out of memory");
 	}
 	q.name = (char *)"";
 	if (!rc) {
 		q.what = (char *)"scorecard";
-		rc = ask(&src, &q, &a.scorecard);
+		rc = ask(&book, &q, &a.scorecard);
 	}
 	/* About 80 points from since to the evaluation time, a whole second
 	 * apart at least. */
@@ -223,12 +237,13 @@ int cmd_report(int argc, char **argv)
 		q.what = (char *)"series";
 		q.step = step;
 		q.since = since;
-		rc = ask(&src, &q, &a.series);
+		rc = ask(&book, &q, &a.series);
 	}
 	if (!rc) {
 		q.what = (char *)"commitments";
-		rc = ask(&src, &q, &a.commitments);
+		rc = ask(&book, &q, &a.commitments);
 	}
+	ctl_book_close(&book);
 	if (rc) {
 		answers_clear(&a);
 		return rc;

@@ -134,14 +134,14 @@ static void tally(const json_t *commitments, const json_t *trust, const char *me
 
 /* One alliance's object of the document. */
 static json_t *alliance_json(const struct al_portfolio_in *in, const char *me,
-			     const char *home_key, const struct sums *s)
+			     const struct sums *s)
 {
 	const json_t *a = in->alliance;
 	json_t *members = json_array(), *rows = json_array(), *m, *r;
 	size_t i;
 	json_array_foreach(json_object_get(a, "members"), i, m) {
 		json_t *c = json_deep_copy(m);
-		json_object_set_new(c, "me", json_boolean(keys_of(m) && has_key(keys_of(m), home_key)));
+		json_object_set_new(c, "me", json_boolean(me && !strcmp(str(m, "name"), me)));
 		json_array_append_new(members, c);
 	}
 	json_array_foreach(in->trust, i, r) {
@@ -268,13 +268,47 @@ static int by_name(const void *x, const void *y)
 	return c ? c : strcmp(str(a, "key"), str(b, "key"));
 }
 
-/* This firm's name in alliance a: the member whose keys hold home_key. */
-static const char *me_in(const json_t *a, const char *home_key)
+/* This firm's keys: home_key and every key of a member, in any alliance,
+ * that shares one with them, until none is added (the firm recognised
+ * across alliances, as partners are). A key replacement in effect in one
+ * alliance and pending in another makes one member hold the old and the
+ * new key there and the other only the old one: both are this firm. The
+ * caller's (json_decref); NULL when memory ran out. */
+static json_t *my_keys(const struct al_portfolio_in *in, size_t n, const char *home_key)
+{
+	json_t *mine = json_pack("[s]", home_key);
+	bool grew = mine != NULL;
+	while (grew) {
+		grew = false;
+		for (size_t i = 0; i < n; i++) {
+			size_t j, k;
+			json_t *m, *key;
+			json_array_foreach(json_object_get(in[i].alliance, "members"), j, m) {
+				if (!keys_of(m) || !share_key(keys_of(m), mine))
+					continue;
+				json_array_foreach(keys_of(m), k, key) {
+					if (!json_is_string(key) ||
+					    has_key(mine, json_string_value(key)))
+						continue;
+					if (json_array_append(mine, key)) {
+						json_decref(mine);
+						return NULL;
+					}
+					grew = true;
+				}
+			}
+		}
+	}
+	return mine;
+}
+
+/* This firm's name in alliance a: the member whose keys meet mine. */
+static const char *me_in(const json_t *a, const json_t *mine)
 {
 	size_t i;
 	json_t *m;
 	json_array_foreach(json_object_get(a, "members"), i, m)
-		if (keys_of(m) && has_key(keys_of(m), home_key))
+		if (keys_of(m) && share_key(keys_of(m), mine))
 			return str(m, "name");
 	return NULL;
 }
@@ -285,9 +319,10 @@ json_t *portfolio_build(const char *as_of, const char *home_name, const char *ho
 	const struct al_portfolio_in **order = calloc(n ? n : 1, sizeof *order);
 	struct sums *sums = calloc(n ? n : 1, sizeof *sums);
 	json_t *doc = NULL, *alliances = json_array(), *groups = json_array(), *partners = NULL;
+	json_t *mine = my_keys(in, n, home_key);
 	struct total *tot = NULL;
 	const json_t **sorted = NULL;
-	bool ok = order && sums && alliances && groups;
+	bool ok = order && sums && alliances && groups && mine;
 	for (size_t i = 0; ok && i < n; i++)
 		order[i] = &in[i];
 	if (ok && n)
@@ -296,14 +331,13 @@ json_t *portfolio_build(const char *as_of, const char *home_name, const char *ho
 	/* Each alliance, and the firms its partners are. */
 	for (size_t i = 0; ok && i < n; i++) {
 		const json_t *a = order[i]->alliance, *m, *r;
-		const char *me = me_in(a, home_key);
+		const char *me = me_in(a, mine);
 		size_t k;
 		sums[i].row = calloc(json_array_size(order[i]->trust) + 1, sizeof *sums[i].row);
 		if (!(ok = sums[i].row != NULL))
 			break;
 		tally(order[i]->commitments, order[i]->trust, me, &sums[i]);
-		ok = !json_array_append_new(alliances, alliance_json(order[i], me, home_key,
-								      &sums[i]));
+		ok = !json_array_append_new(alliances, alliance_json(order[i], me, &sums[i]));
 		/* The partners with a row in the trust table: each firm then
 		 * has a record in some alliance. */
 		json_array_foreach(order[i]->trust, k, r) {
@@ -329,7 +363,7 @@ json_t *portfolio_build(const char *as_of, const char *home_name, const char *ho
 	}
 	for (size_t i = 0; ok && i < n; i++) {
 		const json_t *a = order[i]->alliance, *r;
-		const char *me = me_in(a, home_key);
+		const char *me = me_in(a, mine);
 		size_t k;
 		json_array_foreach(order[i]->trust, k, r) {
 			const json_t *m = member_named(a, str(r, "partner"));
@@ -376,6 +410,7 @@ json_t *portfolio_build(const char *as_of, const char *home_name, const char *ho
 	free(tot);
 	free(sorted);
 	json_decref(alliances);
+	json_decref(mine);
 	json_decref(groups);
 	json_decref(partners);
 	return doc;

@@ -28,7 +28,9 @@ struct al_portfolio_in {
 
 /* The portfolio of the home whose member is named home_name with the hex
  * signing key home_key (it is "this firm" in each alliance where a
- * member's keys hold home_key), as of as_of (ISO-8601, as given), over
+ * member's keys meet the firm's: home_key and, across alliances, every
+ * key of a member holding one of those, as partner firms are recognised),
+ * as of as_of (ISO-8601, as given), over
  * the n alliances of in (any order: they are shown by title, then id):
  *   {"as_of", "home": {"name", "key"}, "alliances": [...], "partners": [...]}
  * (docs/portfolio.md). The caller's (json_decref), or NULL when memory ran

@@ -428,6 +428,13 @@ int query_alliance(const struct al_ledger *l, int64_t as_of, json_t **out, char 
 	return *out ? AL_OK : al_errf(why, AL_E_NOMEM, "out of memory");
 }
 
+/* The points of a series over span ms by step ms: every step from the
+ * start, and the end when it is not on one. */
+static uint64_t series_count(uint64_t span, uint64_t step)
+{
+	return span / step + 1 + (span % step != 0);
+}
+
 int query_series_points(const struct al_charter *c, const struct al_query *q, int64_t **points,
 			size_t *n, char *why)
 {
@@ -446,17 +453,23 @@ int query_series_points(const struct al_charter *c, const struct al_query *q, in
 	 * past the end of time is one point and as_of. */
 	uint64_t span = (uint64_t)q->as_of - (uint64_t)since;
 	uint64_t step = q->step > UINT64_MAX / 1000 ? UINT64_MAX : q->step * 1000;
-	uint64_t count = span / step + 1 + (span % step != 0);
+	uint64_t count = series_count(span, step);
 	if (count > QUERY_SERIES_MAX) {
-		/* The least whole minutes, hours or days that fit. */
-		uint64_t fit = (span / 1000 + QUERY_SERIES_MAX - 2) / (QUERY_SERIES_MAX - 1);
+		/* The least whole seconds that fit, counted in milliseconds (a
+		 * span's fraction of a second is a point too), then whole
+		 * minutes, hours or days; checked, so that the step suggested
+		 * is never one refused. */
+		uint64_t fit = (span + (QUERY_SERIES_MAX - 1) * 1000ULL - 1) /
+			       ((QUERY_SERIES_MAX - 1) * 1000ULL);
 		uint64_t unit = fit > 86400 ? 86400 : fit > 3600 ? 3600 : fit > 60 ? 60 : 1;
+		fit = (fit + unit - 1) / unit * unit;
+		while (series_count(span, fit * 1000) > QUERY_SERIES_MAX)
+			fit += unit;
 		return al_errf(why, AL_E_INVAL, "--series %s from %s to %s makes %llu points, more "
 			       "than %d: give a larger step (e.g. --series %s) or a later --since",
 			       duration_format(q->step, d), when_format(since, a),
 			       when_format(q->as_of, b), (unsigned long long)count,
-			       QUERY_SERIES_MAX, duration_format((fit + unit - 1) / unit * unit,
-								 e));
+			       QUERY_SERIES_MAX, duration_format(fit, e));
 	}
 	if (!(*points = malloc(count * sizeof **points)))
 		return al_errf(why, AL_E_NOMEM, "out of memory");

@@ -4,7 +4,7 @@
 # carriage returns, C1 controls and bidi overrides into its messages and
 # its charter gets them replicated and audited like any text; every text
 # view of the other home (log, commitments, trust, status, audit, charter
-# show) shows them escaped (\x1b, \u202e), --json carries them exactly, and
+# show, and --csv on a terminal) shows them escaped (\x1b, \u202e), --json carries them exactly, and
 # alliancectl through this home's daemon refuses to sign such text at all.
 . "$(dirname "$0")/../lib.sh"
 MKLOG="$ROOT/$BUILD/tests/mklog"
@@ -97,6 +97,15 @@ col = lines[0].index("WHAT")
 bad = [l for l in lines[1:] if l[col - 1] != ' ' or l[col] == ' ']
 sys.exit(print("misaligned:", bad) if bad else 0)
 PY
+# --csv is data for files and pipes; on a terminal (script gives
+# alliancectl one) its text is escaped like every view's. The terminal
+# ends lines with CR LF: only that CR is dropped before looking.
+command -v script >/dev/null || not_ok "script (util-linux) is needed to give alliancectl a terminal"
+script -qec "alliancectl commitments -H '$T/acme' --csv" /dev/null </dev/null 2>&1 |
+	sed 's/\r$//' >"$T/commitments.tty"
+safe "commitments --csv on a terminal" "$T/commitments.tty" "${WANT[@]}"
+alliancectl commitments -H "$T/acme" --csv >"$T/commitments.csv" 2>&1
+check "...and to a file, the text as it is" has "$T/commitments.csv" "$CLEAR"
 alliancectl trust -H "$T/acme" >"$T/trust" 2>&1
 safe "trust" "$T/trust" "globex"
 alliancectl trust globex -H "$T/acme" >"$T/trust.globex" 2>&1

@@ -5,7 +5,7 @@
 # as commitments --json gives them, each alliance's trust table as trust
 # --json gives it in every member's home, and globex (the same key in
 # both) once across alliances with both records; --offline prints the
-# same document; the text view names every alliance; a home that joined
+# same document, and so does a frozen daemon (never asked); the text view names every alliance; a home that joined
 # nothing gets an empty portfolio and says so.
 . "$(dirname "$0")/../lib.sh"
 
@@ -143,6 +143,13 @@ check "globex once across alliances, both records, totals" py partners
 check "--offline: the same document as the daemon's" \
 	same_as --rows "${P[@]}" --json -- "${P[@]}" --json --offline
 check "the daemon's text view is the log's too" same_as "${P[@]}" -- "${P[@]}" --offline
+# Each alliance's three answers come from one ledger of its log, the
+# daemon not asked: frozen, the same document at once.
+"${P[@]}" --json >"$T/folio.json"
+kill -STOP "$PID_acme"
+check "a frozen daemon: the same document, the daemon not asked" \
+	eval 'ALLIANCE_TIMEOUT=2 "${P[@]}" --json | cmp - "$T/folio.json"'
+kill -CONT "$PID_acme"
 out=$("${P[@]}")
 contains "text: Alpha's block" "$out" "ALLIANCE Alpha R&D"
 contains "text: Beta's block" "$out" "ALLIANCE Beta Ventures"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # alliancectl report -o FILE.html: three daemons, a history with a delivery
 # on time, one late and one missed, and a partner's hostile text in the
-# charter's title and in a commitment. The page is the same bytes from the
-# daemon and from the log for one --as-of; every number on it is what the
+# charter's title and in a commitment. The page is the same bytes from any
+# home, with or without a daemon (never asked: one ledger of the log answers
+# every query) for one --as-of; every number on it is what the
 # CLI's --json prints for that --as-of; it has no script and fetches
 # nothing; and headless Chromium renders it: the screenshot shows the
 # charts, the printed text holds the title (as text), every partner, the
@@ -55,6 +56,24 @@ check "report from globex's home, read offline" alliancectl report -o "$T/globex
 check "the daemon's page and the log's are the same bytes" cmp "$T/daemon.html" "$T/log.html"
 check "...and globex's home gives the same page" cmp "$T/daemon.html" "$T/globex.html"
 check "no temporary file is left beside it" test ! -e "$T/daemon.html.tmp"
+
+# Every answer comes from one ledger of the log, as of one time, and the
+# daemon is never asked: with acme's daemon frozen the page is written at
+# once, the same bytes.
+kill -STOP "$PID_acme"
+check "a frozen daemon: the same page, the daemon not asked" eval 'ALLIANCE_TIMEOUT=2 \
+	alliancectl report -o "$T/frozen.html" "${A[@]}" --as-of "$ASOF" && cmp "$T/daemon.html" "$T/frozen.html"'
+kill -CONT "$PID_acme"
+# Without --as-of, the page is the one --as-of its own time gives: the
+# time it shows is what every number on it means.
+page_as_of() { python3 -c 'import re,sys
+print(re.search(r"data-key=\"as_of\">([^<]*)<", open(sys.argv[1]).read()).group(1))' "$1"; }
+now_page() {
+	alliancectl report -o "$T/now.html" "${A[@]}" &&
+		alliancectl report -o "$T/again.html" "${A[@]}" --as-of "$(page_as_of "$T/now.html")" &&
+		cmp "$T/now.html" "$T/again.html"
+}
+check "without --as-of: the page of --as-of the time it shows" now_page
 
 # --- nothing that runs or fetches
 no_active() {
@@ -293,6 +312,11 @@ contains "...names it and the fix" "$(alliancectl report -o "$T/nosuch/r.html" "
 check "...and creates nothing" test ! -e "$T/nosuch"
 fails "--since after --as-of" alliancectl report -o "$T/daemon.html" "${A[@]}" --as-of "$ASOF" --since +1d
 check "...and leaves the page as it was" test "$(cat "$T/daemon.html")" = "$before"
+contains "an --as-of before the charter: names its creation, the default --since" \
+	"$(alliancectl report -o "$T/x.html" "${A[@]}" --as-of 2020-01-01T00:00:00Z 2>&1)" \
+	"the charter's creation (the default --since) $(alliancectl charter show "$T/charter" --json |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["created"])') is not before the evaluation time 2020-01-01T00:00:00Z: give a later --as-of"
+check "...writes nothing" test ! -e "$T/x.html"
 fails "a bad --as-of" alliancectl report -o "$T/x.html" "${A[@]}" --as-of tomorrow
 check "...writes nothing" test ! -e "$T/x.html"
 for n in acme globex initech; do stop_daemon "$n"; done

@@ -4,7 +4,8 @@
 # rows of trust --as-of POINT; --csv of trust, of the series and of
 # commitments parses (RFC 4180) to the values --json prints, with partner
 # text that starts a formula guarded; bad steps, a --since after --as-of
-# and too many points are refused, naming the value and the fix; a daemon
+# and too many points are refused, naming the value and the fix; the series
+# never waits for the daemon (it is read from the log); a daemon
 # older than the query leaves it to the log.
 . "$(dirname "$0")/../lib.sh"
 
@@ -43,6 +44,14 @@ check "...and read from the bare log file" same_as --rows \
 	alliancectl trust "${S[@]}" --json "${A[@]}" -- \
 	alliancectl trust "${S[@]}" --json "$(find "$T/acme" -name log -type f)"
 alliancectl trust "${S[@]}" --json "${A[@]}" >"$T/series.json"
+
+# The series is never asked of the daemon (a table a point would hold its
+# one thread): with acme's daemon frozen, alliancectl still answers it,
+# from the log, the same rows, and nothing waits for the daemon.
+kill -STOP "$PID_acme"
+check "a frozen daemon: the series is still answered, from the log" \
+	eval 'ALLIANCE_TIMEOUT=2 alliancectl trust "${S[@]}" --json "${A[@]}" | cmp - "$T/series.json"'
+kill -CONT "$PID_acme"
 
 # The points: the charter's creation, then every second, then --as-of.
 created=$(alliancectl charter show "$T/charter" --json | python3 -c '
@@ -174,6 +183,11 @@ check "too many points: refused, naming the count and a step" refused 1 \
 	trust --series 1s --since 2030-01-01T00:00:00Z --as-of 2030-01-02T00:00:00Z "${A[@]}"
 check "...the same from the log" refused 1 "makes 86401 points" \
 	trust --series 1s --since 2030-01-01T00:00:00Z --as-of 2030-01-02T00:00:00Z "${A[@]}" --offline
+check "...a fraction of a second past 10000: the step suggested fits" refused 1 \
+	"makes 10001 points, more than 10000: give a larger step (e.g. --series 2s)" \
+	trust --series 1s --since 2030-01-01T00:00:00Z --as-of 2030-01-01T02:46:39.500Z "${A[@]}"
+check "...and is answered" eval 'alliancectl trust --series 2s --since 2030-01-01T00:00:00Z \
+	--as-of 2030-01-01T02:46:39.500Z --csv "${A[@]}" | test "$(wc -l)" = 15004'
 check "10000 points exactly: answered" eval 'alliancectl trust --series 1s --since 2030-01-01T00:00:00Z \
 	--as-of 2030-01-01T02:46:39Z --csv "${A[@]}" | test "$(wc -l)" = 30001'
 check "--since without --series: refused" refused 2 "--since is the first point of --series" \

@@ -184,6 +184,49 @@ static void firms_across_alliances(void **state)
 	}
 }
 
+/* The home replaced its key K0 by K9: in effect in Alpha (me: K0, K9),
+ * still pending in Beta (me: K0 only) while the home signs with K9. It
+ * is this firm in both: Beta's "me" is not a partner, and owes there. */
+static void me_across_a_key_replacement(void **state)
+{
+	(void)state;
+	struct al_portfolio_in in[2] = {
+		{ alliance("aa", "Alpha", json_pack("[o, o]", member("me", "K0", "K9"),
+			member("p", "K1", NULL))),
+		  json_pack("[]"),
+		  json_pack("[o, o]", row("me", 0.5, 0, 0, 0), row("p", 0.6, 1, 0, 0)) },
+		{ alliance("bb", "Beta", json_pack("[o, o]", member("me", "K0", NULL),
+			member("p", "K1", NULL))),
+		  json_pack("[o]", commitment("me", "p", NULL, 8, "accepted")),
+		  json_pack("[o, o]", row("me", 0.5, 0, 0, 0), row("p", 0.6, 1, 0, 0)) },
+	};
+	json_t *doc = portfolio_build("2026-02-01T00:00:00.000Z", "me", "K9", in, 2);
+	assert_non_null(doc);
+	const json_t *as = json_object_get(doc, "alliances");
+	for (size_t i = 0; i < 2; i++) {
+		const json_t *a = json_array_get(as, i);
+		assert_true(json_is_string(json_object_get(a, "me")));
+		assert_string_equal(json_string_value(json_object_get(a, "me")), "me");
+		const json_t *m = json_array_get(json_object_get(a, "members"), 0);
+		assert_true(json_is_true(json_object_get(m, "me")));
+		const json_t *t = json_array_get(json_object_get(a, "trust"), 0);
+		assert_true(json_is_true(json_object_get(t, "me")));
+	}
+	assert_true(num(json_array_get(as, 1), "owes") == 8);
+	/* One partner, p, in both: the home's old key is not a partner. */
+	assert_int_equal(json_array_size(json_object_get(doc, "partners")), 1);
+	assert_null(partner_named(doc, "me"));
+	const json_t *p = partner_named(doc, "p");
+	assert_non_null(p);
+	assert_true(num(json_object_get(p, "totals"), "owed_by_us") == 8);
+	json_decref(doc);
+	for (size_t i = 0; i < 2; i++) {
+		json_decref((json_t *)in[i].alliance);
+		json_decref((json_t *)in[i].commitments);
+		json_decref((json_t *)in[i].trust);
+	}
+}
+
 /* Nothing joined: an empty portfolio; a member with no keys: no document. */
 static void empty_and_bad(void **state)
 {
@@ -211,6 +254,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(one_alliance),
 		cmocka_unit_test(firms_across_alliances),
+		cmocka_unit_test(me_across_a_key_replacement),
 		cmocka_unit_test(empty_and_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
