@@ -214,8 +214,25 @@ int ctl_parse_min_free(const char *arg, struct ctl_min_free *out);
  * disk: disk full ...; ..." when the daemon's disk is full. */
 bool ctl_health(const json_t *status, const struct ctl_min_free *mf, char *buf, size_t n);
 
-/* An integer field of the status JSON (0 when absent). */
-long long ctl_jint(const json_t *o, const char *key);
+/* A field of an answer's JSON object o: an integer (0 when absent or
+ * not one), a number (0), a string ("": never NULL, for printf). Inline:
+ * the pure renderers (report.c, table.c's users in unit tests) link no
+ * more than they use. */
+static inline long long ctl_jint(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static inline double ctl_jreal(const json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
+static inline const char *ctl_jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
 
 /* Does a member of this standing (status JSON's "standing") act now: a
  * founder, or one that joined by amendment? */

@@ -53,22 +53,6 @@ static const char portfolio_usage[] =
 	"                  disputed, given, received, open, overdue, owes_us,\n"
 	"                  owed_by_us, warnings}}]}\n";
 
-static double real(const json_t *o, const char *key)
-{
-	return json_number_value(json_object_get(o, key));
-}
-
-static long long integer(const json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
 /* A table of columns heads[] (the first n), the first left-aligned (a
  * name), the rest numbers; columns fitted to the data (table.h). Free
  * text (an alliance's title) is column shrink, 0 for none. */
@@ -87,17 +71,17 @@ static void counts_print(const json_t *c)
 {
 	static const char *const parts[] = { "proposed", "accepted", "overdue" };
 	bool first = true;
-	printf("  commitments: %lld open", integer(c, "open"));
+	printf("  commitments: %lld open", ctl_jint(c, "open"));
 	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
-		if (!integer(c, parts[i]))
+		if (!ctl_jint(c, parts[i]))
 			continue;
-		printf("%s%lld %s", first ? " (" : ", ", integer(c, parts[i]), parts[i]);
+		printf("%s%lld %s", first ? " (" : ", ", ctl_jint(c, parts[i]), parts[i]);
 		first = false;
 	}
 	printf("%s", first ? "" : ")");
-	if (integer(c, "missed"))
-		printf(", %lld missed", integer(c, "missed"));
-	printf(", %lld in all\n", integer(c, "total"));
+	if (ctl_jint(c, "missed"))
+		printf(", %lld missed", ctl_jint(c, "missed"));
+	printf(", %lld in all\n", ctl_jint(c, "total"));
 }
 
 /* One alliance's block: who, what is open and owed, the trust table. 0,
@@ -109,38 +93,38 @@ static int alliance_print(const json_t *a, const char *home)
 	const json_t *m, *r, *w;
 	size_t i, k;
 	char age[AL_WHENLEN];
-	double ms = real(a, "age_days") * 86400.0 * 1000.0;
-	printf("ALLIANCE %s  (id %.16s, %s old)\n", str(a, "title"), str(a, "id"),
+	double ms = ctl_jreal(a, "age_days") * 86400.0 * 1000.0;
+	printf("ALLIANCE %s  (id %.16s, %s old)\n", ctl_jstr(a, "title"), ctl_jstr(a, "id"),
 	       when_span_of(ms < 0 ? 0 : ms, age));
 	printf("  members:");
 	json_array_foreach(json_object_get(a, "members"), i, m)
-		printf("%s %s%s", i ? "," : "", str(m, "name"),
+		printf("%s %s%s", i ? "," : "", ctl_jstr(m, "name"),
 		       json_is_true(json_object_get(m, "me")) ? " (this firm)" : "");
 	printf("\n");
 	counts_print(json_object_get(a, "commitments"));
 	if (json_is_string(json_object_get(a, "me")))
-		printf("  %s owes %.2f and is owed %.2f (open commitments)\n", str(a, "me"),
-		       real(a, "owes"), real(a, "owed"));
+		printf("  %s owes %.2f and is owed %.2f (open commitments)\n", ctl_jstr(a, "me"),
+		       ctl_jreal(a, "owes"), ctl_jreal(a, "owed"));
 	else
 		printf("  %s is not a member of this alliance (not yet, or no longer)\n", home);
 	struct ctl_table *t = table_new("  ", heads, sizeof heads / sizeof *heads, 0);
 	json_array_foreach(json_object_get(a, "trust"), i, r) {
 		if (!t || json_is_true(json_object_get(r, "me")))
 			continue;
-		ctl_table_cell(t, str(r, "partner"));
-		ctl_table_cellf(t, "%.4f", real(r, "trust"));
-		ctl_table_cellf(t, "%.4f", real(r, "uncertainty"));
-		ctl_table_cellf(t, "%lld", integer(r, "fulfilled"));
-		ctl_table_cellf(t, "%lld", integer(r, "late"));
-		ctl_table_cellf(t, "%lld", integer(r, "missed"));
-		ctl_table_cellf(t, "%.2f", real(r, "given"));
-		ctl_table_cellf(t, "%.2f", real(r, "received"));
+		ctl_table_cell(t, ctl_jstr(r, "partner"));
+		ctl_table_cellf(t, "%.4f", ctl_jreal(r, "trust"));
+		ctl_table_cellf(t, "%.4f", ctl_jreal(r, "uncertainty"));
+		ctl_table_cellf(t, "%lld", ctl_jint(r, "fulfilled"));
+		ctl_table_cellf(t, "%lld", ctl_jint(r, "late"));
+		ctl_table_cellf(t, "%lld", ctl_jint(r, "missed"));
+		ctl_table_cellf(t, "%.2f", ctl_jreal(r, "given"));
+		ctl_table_cellf(t, "%.2f", ctl_jreal(r, "received"));
 	}
 	int rc = !t || ctl_table_print(t, stdout, ctl_table_columns()) ? -1 : 0;
 	ctl_table_destroy(&t);
 	json_array_foreach(json_object_get(a, "trust"), i, r)
 		json_array_foreach(json_object_get(r, "warnings"), k, w)
-			printf("  WARNING %s: %s\n", str(r, "partner"), json_string_value(w));
+			printf("  WARNING %s: %s\n", ctl_jstr(r, "partner"), json_string_value(w));
 	return rc;
 }
 
@@ -163,14 +147,14 @@ static int partners_print(const json_t *partners)
 		json_array_foreach(json_object_get(p, "alliances"), k, r) {
 			if (!t)
 				break;
-			ctl_table_cell(t, str(r, "partner"));
-			ctl_table_cell(t, str(r, "title"));
-			ctl_table_cellf(t, "%.4f", real(r, "trust"));
-			ctl_table_cellf(t, "%.4f", real(r, "uncertainty"));
+			ctl_table_cell(t, ctl_jstr(r, "partner"));
+			ctl_table_cell(t, ctl_jstr(r, "title"));
+			ctl_table_cellf(t, "%.4f", ctl_jreal(r, "trust"));
+			ctl_table_cellf(t, "%.4f", ctl_jreal(r, "uncertainty"));
 			for (c = 0; c < sizeof counts / sizeof *counts; c++)
-				ctl_table_cellf(t, "%lld", integer(r, counts[c]));
+				ctl_table_cellf(t, "%lld", ctl_jint(r, counts[c]));
 			for (c = 0; c < sizeof values / sizeof *values; c++)
-				ctl_table_cellf(t, "%.2f", real(r, values[c]));
+				ctl_table_cellf(t, "%.2f", ctl_jreal(r, values[c]));
 		}
 		if (!t)
 			break;
@@ -181,9 +165,9 @@ static int partners_print(const json_t *partners)
 		ctl_table_cell(t, "");
 		ctl_table_cell(t, "");
 		for (c = 0; c < sizeof counts / sizeof *counts; c++)
-			ctl_table_cellf(t, "%lld", integer(tot, counts[c]));
+			ctl_table_cellf(t, "%lld", ctl_jint(tot, counts[c]));
 		for (c = 0; c < sizeof values / sizeof *values; c++)
-			ctl_table_cellf(t, "%.2f", real(tot, values[c]));
+			ctl_table_cellf(t, "%.2f", ctl_jreal(tot, values[c]));
 	}
 	printf("PARTNERS ACROSS ALLIANCES\n");
 	int rc = !t || ctl_table_print(t, stdout, ctl_table_columns()) ? -1 : 0;
@@ -202,7 +186,7 @@ static int portfolio_print(json_t *doc)
 	const json_t *home = json_object_get(doc, "home");
 	const json_t *alliances = json_object_get(doc, "alliances");
 	printf("PORTFOLIO of %s (key %.16s) as of %s: %zu alliance%s, %zu partner firm%s\n",
-	       str(home, "name"), str(home, "key"), str(doc, "as_of"), json_array_size(alliances),
+	       ctl_jstr(home, "name"), ctl_jstr(home, "key"), ctl_jstr(doc, "as_of"), json_array_size(alliances),
 	       json_array_size(alliances) == 1 ? "" : "s",
 	       json_array_size(json_object_get(doc, "partners")),
 	       json_array_size(json_object_get(doc, "partners")) == 1 ? "" : "s");
@@ -212,7 +196,7 @@ static int portfolio_print(json_t *doc)
 	}
 	json_array_foreach(alliances, i, a) {
 		printf("\n");
-		if (alliance_print(a, str(home, "name")))
+		if (alliance_print(a, ctl_jstr(home, "name")))
 			return ctl_error("out of memory");
 	}
 	printf("\n");

@@ -4,18 +4,13 @@
  * report's page shell. Writes the document's numbers, shown as portfolio's
  * text view shows them; computes only the sums of the overview's counts. */
 #include "portfolio_page.h"
+#include "ctl.h"
 #include "report.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
 
 /* ATTR="partner text" */
 static void attr(FILE *f, const char *name, const char *value)
@@ -100,9 +95,9 @@ static void glance(FILE *f, const json_t *doc)
 				continue;
 			fputs(named++ ? ", " : " (", f);
 			fputs("<span class=\"warned\">", f);
-			report_text(f, str(r, "partner"));
+			report_text(f, ctl_jstr(r, "partner"));
 			fputs("</span> in ", f);
-			report_text(f, str(a, "title"));
+			report_text(f, ctl_jstr(a, "title"));
 		}
 	fputs(named ? ")</dd>\n</dl>\n" : "</dd>\n</dl>\n", f);
 	if (!json_array_size(json_object_get(doc, "partners"))) {
@@ -113,19 +108,19 @@ static void glance(FILE *f, const json_t *doc)
 	      "<th class=\"n\">Trust</th><th>0 \u2013 trust and its uncertainty band \u2013 1</th>"
 	      "<th class=\"n\">Uncertainty</th></tr></thead>\n<tbody>\n", f);
 	json_array_foreach(json_object_get(doc, "partners"), i, p) {
-		const char *key = str(p, "key");
+		const char *key = ctl_jstr(p, "key");
 		json_array_foreach(json_object_get(p, "alliances"), k, r) {
 			fputs("<tr><td>", f);
-			report_text(f, str(r, "partner"));
+			report_text(f, ctl_jstr(r, "partner"));
 			fputs("</td><td>", f);
-			report_text(f, str(r, "title"));
+			report_text(f, ctl_jstr(r, "title"));
 			fputs("</td>", f);
-			num_td(f, str(r, "alliance"), key, "trust", json_object_get(r, "trust"));
+			num_td(f, ctl_jstr(r, "alliance"), key, "trust", json_object_get(r, "trust"));
 			fputs("<td>", f);
 			report_trust_bar(f, json_object_get(r, "trust"),
 					 json_object_get(r, "uncertainty"), NULL);
 			fputs("</td>", f);
-			num_td(f, str(r, "alliance"), key, "uncertainty",
+			num_td(f, ctl_jstr(r, "alliance"), key, "uncertainty",
 			       json_object_get(r, "uncertainty"));
 			fputs("</tr>\n", f);
 		}
@@ -149,7 +144,7 @@ static void overview(FILE *f, const json_t *doc)
 	      "<th class=\"n\">Overdue</th><th class=\"n\">Missed</th><th class=\"n\">Owes</th>"
 	      "<th class=\"n\">Owed</th><th class=\"n\">Warnings</th></tr></thead>\n<tbody>\n", f);
 	json_array_foreach(json_object_get(doc, "alliances"), i, a) {
-		const char *id = str(a, "id");
+		const char *id = ctl_jstr(a, "id");
 		const json_t *c = json_object_get(a, "commitments");
 		json_int_t warnings = 0;
 		json_array_foreach(json_object_get(a, "trust"), k, r)
@@ -157,9 +152,9 @@ static void overview(FILE *f, const json_t *doc)
 		fputs("<tr><td", f);
 		attr(f, "data-alliance", id);
 		fputs(" data-key=\"title\">", f);
-		report_text(f, str(a, "title"));
+		report_text(f, ctl_jstr(a, "title"));
 		fputs("</td><td>", f);
-		report_text(f, json_is_string(json_object_get(a, "me")) ? str(a, "me")
+		report_text(f, json_is_string(json_object_get(a, "me")) ? ctl_jstr(a, "me")
 			    : "(not a member)");
 		fputs("</td>", f);
 		json_t *n = json_integer((json_int_t)json_array_size(json_object_get(a, "members")));
@@ -194,7 +189,7 @@ static int alliance_section(FILE *f, const json_t *a, size_t i)
 	static const char *const cols_h[] = { "Trust", "Uncertainty", "Fulfilled", "Late",
 					      "Missed", "Disputed", "Given", "Received",
 					      "Reciprocity" };
-	const char *id = str(a, "id");
+	const char *id = ctl_jstr(a, "id");
 	const json_t *m, *r, *w, *c = json_object_get(a, "commitments");
 	size_t k, j, nw = 0;
 	char sid[32], *heading = NULL;
@@ -202,7 +197,7 @@ static int alliance_section(FILE *f, const json_t *a, size_t i)
 	FILE *h = open_memstream(&heading, &nh); /* the title is partner text */
 	if (!h)
 		return -1;
-	report_text(h, str(a, "title"));
+	report_text(h, ctl_jstr(a, "title"));
 	fclose(h);
 	snprintf(sid, sizeof sid, "alliance-%zu", i + 1);
 	report_section(f, sid, heading);
@@ -215,9 +210,9 @@ static int alliance_section(FILE *f, const json_t *a, size_t i)
 	json_array_foreach(json_object_get(a, "members"), k, m) {
 		fputs(k ? ", " : "", f);
 		fputs("<span", f);
-		attr(f, "data-member", str(m, "name"));
+		attr(f, "data-member", ctl_jstr(m, "name"));
 		fputs(">", f);
-		report_text(f, str(m, "name"));
+		report_text(f, ctl_jstr(m, "name"));
 		fputs("</span>", f);
 		if (json_is_true(json_object_get(m, "me")))
 			fputs(" (this firm)", f);
@@ -243,10 +238,10 @@ static int alliance_section(FILE *f, const json_t *a, size_t i)
 		if (json_is_true(json_object_get(r, "me")))
 			continue;
 		fputs("<tr><td>", f);
-		report_text(f, str(r, "partner"));
+		report_text(f, ctl_jstr(r, "partner"));
 		fputs("</td>", f);
 		for (j = 0; j < sizeof cols / sizeof cols[0]; j++)
-			num_td(f, id, str(r, "partner"), cols[j], json_object_get(r, cols[j]));
+			num_td(f, id, ctl_jstr(r, "partner"), cols[j], json_object_get(r, cols[j]));
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody>\n</table>\n", f);
@@ -254,9 +249,9 @@ static int alliance_section(FILE *f, const json_t *a, size_t i)
 		json_array_foreach(json_object_get(r, "warnings"), j, w) {
 			fputs(nw++ ? "" : "<ul class=\"warnings\">\n", f);
 			fputs("<li", f);
-			attr(f, "data-partner", str(r, "partner"));
+			attr(f, "data-partner", ctl_jstr(r, "partner"));
 			fputs("><strong>", f);
-			report_text(f, str(r, "partner"));
+			report_text(f, ctl_jstr(r, "partner"));
 			fputs("</strong>: <span class=\"warning\">", f);
 			report_text(f, json_string_value(w));
 			fputs("</span></li>\n", f);
@@ -286,18 +281,18 @@ static void partners_section(FILE *f, const json_t *doc)
 		fprintf(f, "<th class=\"n\">%s</th>", heads[k]);
 	fputs("</tr></thead>\n<tbody>\n", f);
 	json_array_foreach(json_object_get(doc, "partners"), i, p) {
-		const char *key = str(p, "key");
+		const char *key = ctl_jstr(p, "key");
 		const json_t *t = json_object_get(p, "totals");
 		json_array_foreach(json_object_get(p, "alliances"), k, r) {
 			fputs("<tr><td", f);
 			attr(f, "data-firm", key);
 			fputs(">", f);
-			report_text(f, str(r, "partner"));
+			report_text(f, ctl_jstr(r, "partner"));
 			fputs("</td><td>", f);
-			report_text(f, str(r, "title"));
+			report_text(f, ctl_jstr(r, "title"));
 			fputs("</td>", f);
 			for (j = 0; j < sizeof cols / sizeof cols[0]; j++)
-				num_td(f, str(r, "alliance"), key, cols[j], json_object_get(r, cols[j]));
+				num_td(f, ctl_jstr(r, "alliance"), key, cols[j], json_object_get(r, cols[j]));
 			fputs("</tr>\n", f);
 		}
 		fputs("<tr class=\"total\"><th>", f);
@@ -342,15 +337,15 @@ int portfolio_page_write(FILE *f, const json_t *doc)
 	}
 	/* The title is partner text for report_begin (it escapes it); the
 	 * subtitle is HTML, the home's name escaped here. */
-	fprintf(t, "Portfolio of %s", str(home, "name"));
+	fprintf(t, "Portfolio of %s", ctl_jstr(home, "name"));
 	fclose(t);
 	fputs("As of <span data-key=\"as_of\">", s);
-	report_text(s, str(doc, "as_of"));
+	report_text(s, ctl_jstr(doc, "as_of"));
 	fprintf(s, "</span> \u00b7 %zu alliance%s \u00b7 %zu partner firm%s \u00b7 key <code>",
 		json_array_size(alliances), json_array_size(alliances) == 1 ? "" : "s",
 		json_array_size(json_object_get(doc, "partners")),
 		json_array_size(json_object_get(doc, "partners")) == 1 ? "" : "s");
-	report_text(s, str(home, "key"));
+	report_text(s, ctl_jstr(home, "key"));
 	fputs("</code>", s);
 	fclose(s);
 	report_begin(f, title, sub);
@@ -377,7 +372,7 @@ int portfolio_page_write(FILE *f, const json_t *doc)
 	}
 	fputs("<p>Generated by alliancectl from the signed logs of the home's alliances. Every "
 	      "number here is what <code>alliancectl portfolio --json --as-of ", ft);
-	report_text(ft, str(doc, "as_of"));
+	report_text(ft, ctl_jstr(doc, "as_of"));
 	fputs("</code> prints (shown as <code>alliancectl portfolio</code> rounds it: trust to 4 "
 	      "decimals, values to 2; the exact value in each number's data-value), the "
 	      "figures at a glance summed over the alliances; each alliance's trust is "

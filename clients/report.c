@@ -6,6 +6,7 @@
  * inline SVG drawn from the same numbers; no script, nothing fetched.
  */
 #include "report.h"
+#include "ctl.h"
 #include "text.h"
 #include "when.h"
 
@@ -89,17 +90,6 @@ static const char *const states[] = { "proposed", "accepted", "declined", "deliv
 				      "confirmed", "disputed", "resolved", "released",
 				      "overdue", "missed" };
 #define N_STATES (sizeof states / sizeof states[0])
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
-static double real(const json_t *o, const char *key)
-{
-	return json_number_value(json_object_get(o, key));
-}
 
 void report_text(FILE *f, const char *s)
 {
@@ -298,7 +288,7 @@ static void trust_chart(FILE *f, const json_t *series, const char *partner, int6
 	size_t i, n = 0;
 	const json_t *r;
 	json_array_foreach(series, i, r)
-		n += !strcmp(str(r, "partner"), partner);
+		n += !strcmp(ctl_jstr(r, "partner"), partner);
 	fputs("<figure class=\"chart\" data-partner=\"", f);
 	report_text(f, partner);
 	fprintf(f, "\" data-points=\"%zu\"><h3>", n);
@@ -314,19 +304,19 @@ static void trust_chart(FILE *f, const json_t *series, const char *partner, int6
 	/* The band: upper edge forward, lower edge back. */
 	fputs("<polygon class=\"band\" points=\"", f);
 	json_array_foreach(series, i, r) {
-		if (strcmp(str(r, "partner"), partner))
+		if (strcmp(ctl_jstr(r, "partner"), partner))
 			continue;
 		int64_t t;
-		if (!ms_of(str(r, "as_of"), &t))
+		if (!ms_of(ctl_jstr(r, "as_of"), &t))
 			continue;
-		fprintf(f, "%.1f,%.1f ", px(&p, t), py(&p, real(r, "trust") + real(r, "uncertainty") / 2));
+		fprintf(f, "%.1f,%.1f ", px(&p, t), py(&p, ctl_jreal(r, "trust") + ctl_jreal(r, "uncertainty") / 2));
 	}
 	for (i = json_array_size(series); i-- > 0;) {
 		int64_t t;
 		r = json_array_get(series, i);
-		if (strcmp(str(r, "partner"), partner) || !ms_of(str(r, "as_of"), &t))
+		if (strcmp(ctl_jstr(r, "partner"), partner) || !ms_of(ctl_jstr(r, "as_of"), &t))
 			continue;
-		fprintf(f, "%.1f,%.1f ", px(&p, t), py(&p, real(r, "trust") - real(r, "uncertainty") / 2));
+		fprintf(f, "%.1f,%.1f ", px(&p, t), py(&p, ctl_jreal(r, "trust") - ctl_jreal(r, "uncertainty") / 2));
 	}
 	fputs("\"/>\n", f);
 	fprintf(f, "<line class=\"half\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", p.x0,
@@ -338,8 +328,8 @@ static void trust_chart(FILE *f, const json_t *series, const char *partner, int6
 	fputs("<polyline class=\"trust\" points=\"", f);
 	json_array_foreach(series, i, r) {
 		int64_t t;
-		if (!strcmp(str(r, "partner"), partner) && ms_of(str(r, "as_of"), &t))
-			fprintf(f, "%.1f,%.1f ", px(&p, t), py(&p, real(r, "trust")));
+		if (!strcmp(ctl_jstr(r, "partner"), partner) && ms_of(ctl_jstr(r, "as_of"), &t))
+			fprintf(f, "%.1f,%.1f ", px(&p, t), py(&p, ctl_jreal(r, "trust")));
 	}
 	fputs("\"/>\n", f);
 	x_axis(f, &p);
@@ -373,29 +363,29 @@ static void alliance_section(FILE *f, const struct report_in *in)
 		fputs("</li>", f);
 	}
 	fputs("</ul></dd>\n<dt>Scope</dt><dd>", f);
-	report_text(f, *str(a, "scope") ? str(a, "scope") : "\u2013");
+	report_text(f, *ctl_jstr(a, "scope") ? ctl_jstr(a, "scope") : "\u2013");
 	fputs("</dd>\n<dt>Created</dt><dd><span data-key=\"created\">", f);
-	report_text(f, str(a, "created"));
+	report_text(f, ctl_jstr(a, "created"));
 	fputs("</span> (<span data-key=\"age_days\"", f);
 	report_value(f, json_object_get(a, "age_days"), RK_DAYS);
 	fputs("</span> before the evaluation time)</dd>\n<dt>Evaluated as of</dt>"
 	      "<dd data-key=\"as_of\">", f);
-	report_text(f, str(a, "as_of"));
+	report_text(f, ctl_jstr(a, "as_of"));
 	fputs("</dd>\n<dt>Period shown</dt><dd>from <span data-key=\"since\">", f);
 	report_text(f, in->since);
 	fputs("</span> to the evaluation time, every <span data-key=\"step\">", f);
 	report_text(f, in->step);
 	fputs("</span></dd>\n<dt>Alliance id</dt><dd><code>", f);
-	report_text(f, str(a, "id"));
+	report_text(f, ctl_jstr(a, "id"));
 	fputs("</code></dd>\n</dl>\n<h3>Members</h3>\n<table>\n<thead><tr><th>Member</th>"
 	      "<th>Standing</th><th>Founder</th></tr></thead>\n<tbody>\n", f);
 	json_array_foreach(json_object_get(a, "members"), i, v) {
 		fputs("<tr><td data-member=\"", f);
-		report_text(f, str(v, "name"));
+		report_text(f, ctl_jstr(v, "name"));
 		fputs("\">", f);
-		report_text(f, str(v, "name"));
+		report_text(f, ctl_jstr(v, "name"));
 		fputs("</td><td>", f);
-		report_text(f, str(v, "standing"));
+		report_text(f, ctl_jstr(v, "standing"));
 		fprintf(f, "</td><td>%s</td></tr>\n",
 			json_is_true(json_object_get(v, "founder")) ? "yes" : "no (by amendment)");
 	}
@@ -408,7 +398,7 @@ static void trust_section(FILE *f, const struct report_in *in)
 	const json_t *r;
 	size_t i;
 	int64_t t0, t1;
-	if (!ms_of(in->since, &t0) || !ms_of(str(in->alliance, "as_of"), &t1))
+	if (!ms_of(in->since, &t0) || !ms_of(ctl_jstr(in->alliance, "as_of"), &t1))
 		t0 = t1 = 0;
 	report_section(f, "trust", "Trust over time");
 	fputs("<p class=\"note\">Each partner's trust (the line) and its uncertainty band: what "
@@ -418,7 +408,7 @@ static void trust_section(FILE *f, const struct report_in *in)
 	      "uncertainty), a partner is warned about (docs/trust.md \u00a74).</p>\n"
 	      "<div class=\"charts\">\n", f);
 	json_array_foreach(in->trust, i, r)
-		trust_chart(f, in->series, str(r, "partner"), t0, t1,
+		trust_chart(f, in->series, ctl_jstr(r, "partner"), t0, t1,
 			    json_object_get(in->alliance, "warn_trust"));
 	fputs("</div>\n", f);
 	report_section_end(f);
@@ -489,7 +479,7 @@ static void scorecard_section(FILE *f, const struct report_in *in)
 	      "<th class=\"n\">Quality</th><th class=\"n\">Responsiveness</th>"
 	      "<th class=\"n\">Reciprocity</th></tr></thead>\n<tbody>\n", f);
 	json_array_foreach(in->scorecard, i, r) {
-		const char *p = str(r, "partner");
+		const char *p = ctl_jstr(r, "partner");
 		const json_t *rc = json_object_get(r, "reciprocity");
 		const json_t *rel = json_object_get(r, "reliability");
 		const json_t *q = json_object_get(r, "quality");
@@ -549,7 +539,7 @@ static void scorecard_section(FILE *f, const struct report_in *in)
 
 static enum outcome outcome_of(const json_t *c)
 {
-	const char *s = str(c, "state");
+	const char *s = ctl_jstr(c, "state");
 	if (!strcmp(s, "missed"))
 		return O_MISSED;
 	if (json_is_true(json_object_get(c, "late")))
@@ -593,11 +583,11 @@ static void timeline(FILE *f, const struct report_in *in)
 	const json_t *members = json_object_get(in->alliance, "members");
 	size_t i, j, rows = json_array_size(members);
 	int64_t t0, t1, t;
-	if (!ms_of(str(in->alliance, "created"), &t0) || !ms_of(str(in->alliance, "as_of"), &t1))
+	if (!ms_of(ctl_jstr(in->alliance, "created"), &t0) || !ms_of(ctl_jstr(in->alliance, "as_of"), &t1))
 		return;
 	int64_t now = t1;
 	json_array_foreach(cs, i, c) {
-		if (!ms_of(str(c, "due"), &t))
+		if (!ms_of(ctl_jstr(c, "due"), &t))
 			continue;
 		if (t < t0)
 			t0 = t;
@@ -618,18 +608,18 @@ static void timeline(FILE *f, const struct report_in *in)
 		fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
 			   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", p.x0, y, p.x0 + p.w, y,
 			p.x0 - 8, y + 4);
-		report_text(f, str(m, "name"));
+		report_text(f, ctl_jstr(m, "name"));
 		fputs("</text>\n", f);
 		json_array_foreach(cs, i, c) {
-			if (strcmp(str(c, "promisor"), str(m, "name")) || !ms_of(str(c, "due"), &t))
+			if (strcmp(ctl_jstr(c, "promisor"), ctl_jstr(m, "name")) || !ms_of(ctl_jstr(c, "due"), &t))
 				continue;
 			enum outcome o = outcome_of(c);
 			fprintf(f, "<g data-id=\"");
-			report_text(f, str(c, "id"));
+			report_text(f, ctl_jstr(c, "id"));
 			fprintf(f, "\" data-outcome=\"%s\"><title>", outcome_key[o]);
-			report_text(f, str(c, "id"));
+			report_text(f, ctl_jstr(c, "id"));
 			fputs(": ", f);
-			report_text(f, str(c, "what"));
+			report_text(f, ctl_jstr(c, "what"));
 			fprintf(f, " (%s)</title>", outcome_name[o]);
 			mark(f, o, px(&p, t), y);
 			fputs("</g>\n", f);
@@ -663,21 +653,21 @@ static void commit_table(FILE *f, const json_t *cs, enum outcome a, enum outcome
 				   "<th>What</th><th>Due</th><th class=\"n\">Value</th><th>State</th>"
 				   "<th>Outcome</th></tr></thead>\n<tbody>\n", cls);
 		fputs("<tr data-id=\"", f);
-		report_text(f, str(c, "id"));
+		report_text(f, ctl_jstr(c, "id"));
 		fputs("\"><td>", f);
-		report_text(f, str(c, "id"));
+		report_text(f, ctl_jstr(c, "id"));
 		fputs("</td><td>", f);
-		report_text(f, str(c, "promisor"));
+		report_text(f, ctl_jstr(c, "promisor"));
 		fputs("</td><td class=\"what\">", f);
-		report_text(f, str(c, "what"));
+		report_text(f, ctl_jstr(c, "what"));
 		fputs("</td><td>", f);
-		report_text(f, str(c, "due"));
+		report_text(f, ctl_jstr(c, "due"));
 		fputs("</td><td class=\"n\" data-id=\"", f);
-		report_text(f, str(c, "id"));
+		report_text(f, ctl_jstr(c, "id"));
 		fputs("\" data-key=\"value\"", f);
 		report_value(f, json_object_get(c, "value"), RK_VALUE);
 		fputs("</td><td>", f);
-		report_text(f, str(c, "state"));
+		report_text(f, ctl_jstr(c, "state"));
 		fprintf(f, "</td><td>%s</td></tr>\n", outcome_name[o]);
 	}
 	fputs(listed ? "</tbody>\n</table>\n" : "<p class=\"ok\">None.</p>\n", f);
@@ -689,7 +679,7 @@ static void commitments_section(FILE *f, const struct report_in *in)
 	size_t i, count[N_STATES] = { 0 }, most = 1;
 	json_array_foreach(cs, i, c)
 		for (size_t s = 0; s < N_STATES; s++)
-			if (!strcmp(str(c, "state"), states[s]))
+			if (!strcmp(ctl_jstr(c, "state"), states[s]))
 				count[s]++;
 	for (size_t s = 0; s < N_STATES; s++)
 		if (count[s] > most)
@@ -720,10 +710,10 @@ static const json_t *pair_value(const json_t *explain, const char *from, const c
 	const json_t *e, *pr;
 	size_t i, k;
 	json_array_foreach(explain, i, e) {
-		if (strcmp(str(e, "partner"), from))
+		if (strcmp(ctl_jstr(e, "partner"), from))
 			continue;
 		json_array_foreach(json_object_get(e, "pairs"), k, pr)
-			if (!strcmp(str(pr, "partner"), to))
+			if (!strcmp(ctl_jstr(pr, "partner"), to))
 				return json_object_get(pr, "delivered_to");
 	}
 	return NULL;
@@ -741,18 +731,18 @@ static void reciprocity_section(FILE *f, const struct report_in *in)
 	      "<table class=\"matrix\">\n<thead><tr><th>gave \u2193 / to \u2192</th>", f);
 	json_array_foreach(in->trust, k, c) {
 		fputs("<th class=\"n\">", f);
-		report_text(f, str(c, "partner"));
+		report_text(f, ctl_jstr(c, "partner"));
 		fputs("</th>", f);
 	}
 	fputs("<th class=\"n\">Given</th><th class=\"n\">Received</th><th class=\"n\">Ratio</th>"
 	      "</tr></thead>\n<tbody>\n", f);
 	json_array_foreach(in->trust, i, r) {
-		const char *from = str(r, "partner");
+		const char *from = ctl_jstr(r, "partner");
 		fputs("<tr><th>", f);
 		report_text(f, from);
 		fputs("</th>", f);
 		json_array_foreach(in->trust, k, c) {
-			const char *to = str(c, "partner");
+			const char *to = ctl_jstr(c, "partner");
 			if (!strcmp(from, to)) {
 				fputs("<td class=\"n ok\">\u00b7</td>", f);
 				continue;
@@ -787,9 +777,9 @@ static void warnings_section(FILE *f, const struct report_in *in)
 			fputs("<ul class=\"warnings\">\n", f);
 		json_array_foreach(json_object_get(r, "warnings"), k, w) {
 			fputs("<li data-partner=\"", f);
-			report_text(f, str(r, "partner"));
+			report_text(f, ctl_jstr(r, "partner"));
 			fputs("\"><strong>", f);
-			report_text(f, str(r, "partner"));
+			report_text(f, ctl_jstr(r, "partner"));
 			fputs("</strong>: <span class=\"warning\">", f);
 			report_text(f, json_string_value(w));
 			fputs("</span></li>\n", f);
@@ -804,14 +794,14 @@ static void warnings_section(FILE *f, const struct report_in *in)
 			if (!json_array_size(json_object_get(r, "warnings")))
 				continue;
 			fputs("<tr><td>", f);
-			report_text(f, str(r, "partner"));
+			report_text(f, ctl_jstr(r, "partner"));
 			fputs("</td><td>", f);
 			json_array_foreach(ev, k, e) {
 				fputs(k ? ", " : "", f);
 				fputs("<span class=\"ev\">", f);
-				report_text(f, str(e, "id"));
+				report_text(f, ctl_jstr(e, "id"));
 				fputs(": ", f);
-				report_text(f, str(e, "outcome"));
+				report_text(f, ctl_jstr(e, "outcome"));
 				fputs("</span>", f);
 			}
 			fputs("</td></tr>\n", f);
@@ -836,9 +826,9 @@ static void glance_section(FILE *f, const struct report_in *in)
 	json_int_t fulfilled = 0;
 	json_array_foreach(cs, i, c) {
 		for (k = 0; k < 3; k++)
-			open += !strcmp(str(c, "state"), open_states[k]);
-		overdue += !strcmp(str(c, "state"), "overdue");
-		missed += !strcmp(str(c, "state"), "missed");
+			open += !strcmp(ctl_jstr(c, "state"), open_states[k]);
+		overdue += !strcmp(ctl_jstr(c, "state"), "overdue");
+		missed += !strcmp(ctl_jstr(c, "state"), "missed");
 	}
 	/* Fulfilled as trust counts it (docs/trust.md §2: delivered and
 	 * agreed), each commitment in its promisor's row once. */
@@ -865,9 +855,9 @@ static void glance_section(FILE *f, const struct report_in *in)
 			continue;
 		fputs(named++ ? ", " : " (", f);
 		fputs("<span class=\"warned\" data-warned=\"", f);
-		report_text(f, str(r, "partner"));
+		report_text(f, ctl_jstr(r, "partner"));
 		fputs("\">", f);
-		report_text(f, str(r, "partner"));
+		report_text(f, ctl_jstr(r, "partner"));
 		fputs("</span>", f);
 		if (n > 1)
 			fprintf(f, " \u00d7%zu", n);
@@ -877,7 +867,7 @@ static void glance_section(FILE *f, const struct report_in *in)
 	      "<th>0 \u2013 trust and its uncertainty band \u2013 1</th>"
 	      "<th class=\"n\">Uncertainty</th></tr></thead>\n<tbody>\n", f);
 	json_array_foreach(in->trust, i, r) {
-		const char *p = str(r, "partner");
+		const char *p = ctl_jstr(r, "partner");
 		fputs("<tr><td>", f);
 		report_text(f, p);
 		fputs("</td>", f);
@@ -903,7 +893,7 @@ int report_write(FILE *f, const struct report_in *in)
 		return -1;
 	}
 	const json_t *a = in->alliance;
-	const char *as_of = str(a, "as_of");
+	const char *as_of = ctl_jstr(a, "as_of");
 	size_t i;
 	const json_t *m;
 	/* The subtitle and the footer are ours; the title and names are
@@ -923,11 +913,11 @@ int report_write(FILE *f, const struct report_in *in)
 	fputs("</span> \u00b7 members: ", s);
 	json_array_foreach(json_object_get(a, "members"), i, m) {
 		fputs(i ? ", " : "", s);
-		report_text(s, str(m, "name"));
+		report_text(s, ctl_jstr(m, "name"));
 	}
 	fclose(s);
 	fputs("<p>Generated by alliancectl from the alliance's signed log. Alliance <code>", ft);
-	report_text(ft, str(a, "id"));
+	report_text(ft, ctl_jstr(a, "id"));
 	fputs("</code>, as of <code>", ft);
 	report_text(ft, as_of);
 	fputs("</code>.</p>\n<p>Every number here is what <code>alliancectl scorecard/trust/"
@@ -956,7 +946,7 @@ int report_write(FILE *f, const struct report_in *in)
 	fputs("</code></p>", ft);
 	fclose(ft);
 
-	report_begin(f, str(a, "title"), sub);
+	report_begin(f, ctl_jstr(a, "title"), sub);
 	glance_section(f, in);
 	trust_section(f, in);
 	alliance_section(f, in);

@@ -48,22 +48,6 @@ static const char scorecard_usage[] =
 /* How many ids a summary line cites before "and N more". */
 #define CITE 4
 
-static double real(const json_t *o, const char *key)
-{
-	return json_number_value(json_object_get(o, key));
-}
-
-static long long integer(const json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
 /* A score to 2 decimals, "-" for none (null). */
 static const char *score(const json_t *o, const char *key, char *buf, size_t n)
 {
@@ -136,13 +120,13 @@ static void summary_print(const json_t *r)
 		printf(" in a median %s", delay(resp, "answer_hours", b1));
 	cite(resp, "confirmed", "confirmed", &first);
 	cite(resp, "disputed", "disputed", &first);
-	if (integer(resp, "verdicts"))
+	if (ctl_jint(resp, "verdicts"))
 		printf(" in a median %s", delay(resp, "verdict_hours", b1));
 	cite(resp, "waiting", "waiting past the grace period", &first);
 	printf("%s\n  reciprocity %s: ", first ? "nothing asked yet" : "",
 	       score(rec, "ratio", b1, sizeof b1));
-	if (real(rec, "given") || real(rec, "received"))
-		printf("given %.2f, received %.2f\n", real(rec, "given"), real(rec, "received"));
+	if (ctl_jreal(rec, "given") || ctl_jreal(rec, "received"))
+		printf("given %.2f, received %.2f\n", ctl_jreal(rec, "given"), ctl_jreal(rec, "received"));
 	else
 		printf("nothing given or received yet\n");
 	json_array_foreach(json_object_get(r, "warnings"), i, w)
@@ -166,9 +150,9 @@ static int table_print(json_t *v)
 	for (i = 0; i < sizeof heads / sizeof *heads; i++)
 		ctl_table_col(t, heads[i], i ? CTL_TABLE_RIGHT : 0);
 	json_array_foreach(v, i, r) {
-		ctl_table_cell(t, str(r, "partner"));
-		ctl_table_cellf(t, "%.4f", real(r, "trust"));
-		ctl_table_cellf(t, "%.4f", real(r, "uncertainty"));
+		ctl_table_cell(t, ctl_jstr(r, "partner"));
+		ctl_table_cellf(t, "%.4f", ctl_jreal(r, "trust"));
+		ctl_table_cellf(t, "%.4f", ctl_jreal(r, "uncertainty"));
 		ctl_table_cell(t, score(json_object_get(r, "reliability"), "score", b, sizeof b));
 		ctl_table_cell(t, score(json_object_get(r, "quality"), "score", b, sizeof b));
 		ctl_table_cell(t, score(json_object_get(r, "responsiveness"), "score", b, sizeof b));
@@ -179,7 +163,7 @@ static int table_print(json_t *v)
 	if (rc)
 		return ctl_error("out of memory");
 	json_array_foreach(v, i, r) {
-		printf("\n%s\n", str(r, "partner"));
+		printf("\n%s\n", ctl_jstr(r, "partner"));
 		summary_print(r);
 	}
 	return 0;
@@ -192,7 +176,7 @@ static int table_print(json_t *v)
 static int dimension_print(const json_t *details, size_t from, size_t to)
 {
 	bool hours = false, ratings = false;
-	const char *dim = str(json_array_get(details, from), "dimension");
+	const char *dim = ctl_jstr(json_array_get(details, from), "dimension");
 	bool value = !strcmp(dim, "reciprocity");
 	char b[AL_WHENLEN];
 	for (size_t i = from; i < to; i++) {
@@ -205,13 +189,13 @@ static int dimension_print(const json_t *details, size_t from, size_t to)
 		ctl_table_col(t, "", value && c == n - 1 ? CTL_TABLE_RIGHT : 0);
 	for (size_t i = from; t && i < to; i++) {
 		const json_t *d = json_array_get(details, i);
-		ctl_table_cell(t, str(d, "id"));
-		ctl_table_cell(t, str(d, "outcome"));
-		ctl_table_cell(t, str(d, "at"));
+		ctl_table_cell(t, ctl_jstr(d, "id"));
+		ctl_table_cell(t, ctl_jstr(d, "outcome"));
+		ctl_table_cell(t, ctl_jstr(d, "at"));
 		if (value) {
-			ctl_table_cell(t, strcmp(str(d, "outcome"), "given") ? "from" : "to");
-			ctl_table_cell(t, str(d, "partner"));
-			ctl_table_cellf(t, "%.2f", real(d, "value"));
+			ctl_table_cell(t, strcmp(ctl_jstr(d, "outcome"), "given") ? "from" : "to");
+			ctl_table_cell(t, ctl_jstr(d, "partner"));
+			ctl_table_cellf(t, "%.2f", ctl_jreal(d, "value"));
 			continue;
 		}
 		if (hours && json_object_get(d, "hours"))
@@ -219,8 +203,8 @@ static int dimension_print(const json_t *details, size_t from, size_t to)
 		else if (hours)
 			ctl_table_cell(t, "");
 		if (ratings && json_object_get(d, "quality"))
-			ctl_table_cellf(t, "quality %lld timeliness %lld", integer(d, "quality"),
-					integer(d, "timeliness"));
+			ctl_table_cellf(t, "quality %lld timeliness %lld", ctl_jint(d, "quality"),
+					ctl_jint(d, "timeliness"));
 		else if (ratings)
 			ctl_table_cell(t, "");
 		ctl_table_cellf(t, "scores %s", score(d, "score", b, sizeof b));
@@ -240,14 +224,14 @@ static int explain_print(json_t *j)
 	size_t i, from = 0, n = json_array_size(details);
 	if (ctl_json_escape(j))
 		return ctl_error("out of memory");
-	printf("%s: trust %.4f, uncertainty %.4f as of %s\n", str(j, "partner"), real(j, "trust"),
-	       real(j, "uncertainty"), str(j, "as_of"));
+	printf("%s: trust %.4f, uncertainty %.4f as of %s\n", ctl_jstr(j, "partner"), ctl_jreal(j, "trust"),
+	       ctl_jreal(j, "uncertainty"), ctl_jstr(j, "as_of"));
 	summary_print(j);
 	if (n)
 		printf("\n"); /* the summary apart from the evidence */
 	for (i = 1; i <= n; i++) {
-		if (i < n && !strcmp(str(json_array_get(details, i), "dimension"),
-				     str(json_array_get(details, from), "dimension")))
+		if (i < n && !strcmp(ctl_jstr(json_array_get(details, i), "dimension"),
+				     ctl_jstr(json_array_get(details, from), "dimension")))
 			continue;
 		if (dimension_print(details, from, i))
 			return ctl_error("out of memory");
@@ -261,11 +245,11 @@ static int explain_print(json_t *j)
 	json_array_foreach(json_object_get(json_object_get(j, "reciprocity"), "pairs"), i, p) {
 		if (!t)
 			break;
-		ctl_table_cell(t, str(p, "partner"));
+		ctl_table_cell(t, ctl_jstr(p, "partner"));
 		ctl_table_cell(t, "given");
-		ctl_table_cellf(t, "%.2f", real(p, "given"));
+		ctl_table_cellf(t, "%.2f", ctl_jreal(p, "given"));
 		ctl_table_cell(t, "received");
-		ctl_table_cellf(t, "%.2f", real(p, "received"));
+		ctl_table_cellf(t, "%.2f", ctl_jreal(p, "received"));
 	}
 	int rc = !t || ctl_table_print(t, stdout, ctl_table_columns());
 	ctl_table_destroy(&t);

@@ -130,10 +130,6 @@ static const char *jstr(const json_t *o, const char *key)
 	return s ? s : "?";
 }
 
-long long ctl_jint(const json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
 
 bool ctl_standing_current(const char *standing)
 {

@@ -76,19 +76,6 @@ json_t *ctl_trust_json(const struct al_roster *ro, const struct al_trust *t)
 	return query_trust_table(ro, t);
 }
 
-/* A number of the answer (a JSON real, or an integer when it came back
- * as one). */
-static double real(const json_t *o, const char *key)
-{
-	return json_number_value(json_object_get(o, key));
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
 /* trust NAME as text, from the answer's JSON (query.h), escaped in place:
  * names and ids are the members' text. */
 static int explain_print(json_t *j)
@@ -97,9 +84,9 @@ static int explain_print(json_t *j)
 	size_t i;
 	if (ctl_json_escape(j))
 		return ctl_error("out of memory");
-	printf("%s: trust %.4f, uncertainty %.4f (r %.4f, s %.4f) as of %s\n", str(j, "partner"),
-	       real(j, "trust"), real(j, "uncertainty"), real(j, "positive"), real(j, "negative"),
-	       str(j, "as_of"));
+	printf("%s: trust %.4f, uncertainty %.4f (r %.4f, s %.4f) as of %s\n", ctl_jstr(j, "partner"),
+	       ctl_jreal(j, "trust"), ctl_jreal(j, "uncertainty"), ctl_jreal(j, "positive"), ctl_jreal(j, "negative"),
+	       ctl_jstr(j, "as_of"));
 	if (!json_array_size(json_object_get(j, "evidence")))
 		printf("  no evidence yet: trust starts at 0.5 with full uncertainty\n");
 	/* Ids and names as wide as they come (table.h); the numbers' widths
@@ -112,19 +99,19 @@ static int explain_print(json_t *j)
 	json_array_foreach(json_object_get(j, "evidence"), i, e) {
 		if (!ev)
 			break;
-		ctl_table_cell(ev, str(e, "id"));
-		ctl_table_cell(ev, str(e, "outcome"));
-		ctl_table_cell(ev, str(e, "at"));
+		ctl_table_cell(ev, ctl_jstr(e, "id"));
+		ctl_table_cell(ev, ctl_jstr(e, "outcome"));
+		ctl_table_cell(ev, ctl_jstr(e, "at"));
 		ctl_table_cellf(ev, " age %7.2f d  weight %6.2f  decay %.4f  +%.4f -%.4f",
-				real(e, "age_days"), real(e, "weight"), real(e, "decay"),
-				real(e, "positive"), real(e, "negative"));
+				ctl_jreal(e, "age_days"), ctl_jreal(e, "weight"), ctl_jreal(e, "decay"),
+				ctl_jreal(e, "positive"), ctl_jreal(e, "negative"));
 	}
 	json_array_foreach(json_object_get(j, "pairs"), i, e) {
 		if (!pairs)
 			break;
-		ctl_table_cell(pairs, str(e, "partner"));
+		ctl_table_cell(pairs, ctl_jstr(e, "partner"));
 		ctl_table_cellf(pairs, "delivered to it %10.2f, received from it %10.2f",
-				real(e, "delivered_to"), real(e, "received_from"));
+				ctl_jreal(e, "delivered_to"), ctl_jreal(e, "received_from"));
 	}
 	int bad = !ev || !pairs || ctl_table_print(ev, stdout, ctl_table_columns()) ||
 		  ctl_table_print(pairs, stdout, ctl_table_columns());
@@ -158,17 +145,17 @@ static int table_print(json_t *v)
 	for (i = 0; i < sizeof cols / sizeof cols[0]; i++)
 		ctl_table_col(t, cols[i].h, cols[i].flags);
 	json_array_foreach(v, i, r) {
-		ctl_table_cell(t, str(r, "partner"));
-		ctl_table_cellf(t, "%.4f", real(r, "trust"));
-		ctl_table_cellf(t, "%.4f", real(r, "uncertainty"));
+		ctl_table_cell(t, ctl_jstr(r, "partner"));
+		ctl_table_cellf(t, "%.4f", ctl_jreal(r, "trust"));
+		ctl_table_cellf(t, "%.4f", ctl_jreal(r, "uncertainty"));
 		ctl_table_cellf(t, "%lld", (long long)json_integer_value(json_object_get(r, "fulfilled")));
 		ctl_table_cellf(t, "%lld", (long long)json_integer_value(json_object_get(r, "late")));
 		ctl_table_cellf(t, "%lld", (long long)json_integer_value(json_object_get(r, "missed")));
 		ctl_table_cellf(t, "%lld", (long long)json_integer_value(json_object_get(r, "disputed")));
-		ctl_table_cellf(t, "%.2f", real(r, "given"));
-		ctl_table_cellf(t, "%.2f", real(r, "received"));
+		ctl_table_cellf(t, "%.2f", ctl_jreal(r, "given"));
+		ctl_table_cellf(t, "%.2f", ctl_jreal(r, "received"));
 		if (json_is_number(json_object_get(r, "reciprocity")))
-			ctl_table_cellf(t, "%.2f", real(r, "reciprocity"));
+			ctl_table_cellf(t, "%.2f", ctl_jreal(r, "reciprocity"));
 		else
 			ctl_table_cell(t, "-");
 	}
@@ -178,7 +165,7 @@ static int table_print(json_t *v)
 		return ctl_error("out of memory");
 	json_array_foreach(v, i, r)
 		json_array_foreach(json_object_get(r, "warnings"), k, w)
-			printf("WARNING %s: %s\n", str(r, "partner"), json_string_value(w));
+			printf("WARNING %s: %s\n", ctl_jstr(r, "partner"), json_string_value(w));
 	return 0;
 }
 
@@ -190,10 +177,10 @@ static int series_print(json_t *v)
 	size_t i;
 	int rc = point ? 0 : ctl_error("out of memory");
 	json_array_foreach(v, i, r) {
-		const char *at = str(r, "as_of");
+		const char *at = ctl_jstr(r, "as_of");
 		json_array_append(point, r);
 		json_t *next = json_array_get(v, i + 1);
-		if (rc || (next && !strcmp(str(next, "as_of"), at)))
+		if (rc || (next && !strcmp(ctl_jstr(next, "as_of"), at)))
 			continue;
 		char esc[4 * AL_WHENLEN];
 		printf("%sas of %s\n", i + 1 == json_array_size(point) ? "" : "\n",
