@@ -8,6 +8,7 @@
 # same document, and so does a frozen daemon (never asked); the text view names every alliance; a home that joined
 # nothing gets an empty portfolio and says so.
 . "$(dirname "$0")/../lib.sh"
+export PYTHONPATH="$ROOT/tests/tools"  # spans.py
 
 init_partners acme globex initech hooli || { not_ok "four homes"; finish; }
 new_charter() { # FILE TITLE MEMBERS... [-- OPTIONS...]
@@ -209,17 +210,7 @@ def want(at):
     if k == "warnings": return sum(len(r["warnings"]) for r in x["trust"])
     if k.startswith("commitments."): return x["commitments"][k.split(".", 1)[1]]
     return x[k]
-def duration(h):  # a span in hours as lib/when.c's when_span words it
-    ms = round(h * 3600000)
-    sign, u = ("-" if ms < 0 else ""), abs(ms)
-    if u < 1000: return "%s%d ms" % (sign, u)
-    for unit, nxt, one, many in ((1000, 60, "s", "s"), (60000, 60, "min", "min"),
-                                 (3600000, 48, "h", "h"), (86400000, 0, "day", "days")):
-        tenths, whole = (u + unit // 20) // (unit // 10), (u + unit // 2) // unit
-        if tenths < 100:
-            name = one if tenths == 10 else many
-            return "%s%d%s %s" % (sign, tenths // 10, ".%d" % (tenths % 10) if tenths % 10 else "", name)
-        if not nxt or whole < nxt: return "%s%d %s" % (sign, whole, many)
+from spans import duration  # tests/tools/spans.py: when_span's words
 VALUES = ("owes", "owed", "given", "received", "owes_us", "owed_by_us")
 def show(key, v):  # the text view's: trust %.4f, values and ratios %.2f, counts whole
     if v is None: return "\u2013"

@@ -9,6 +9,7 @@
 # charts, the printed text holds the title (as text), every partner, the
 # scorecard's numbers and the warnings. Bad -o changes nothing.
 . "$(dirname "$0")/../lib.sh"
+export PYTHONPATH="$ROOT/tests/tools"  # spans.py
 MKLOG="$ROOT/$BUILD/tests/mklog"
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 
@@ -133,17 +134,7 @@ class P(html.parser.HTMLParser):
     def handle_data(s, data):
         if s.stack: s.stack[-1][1] += data
 p = P(); p.feed(open(page, encoding="utf-8").read())
-def duration(h):  # a span in hours as lib/when.c's when_span words it
-    ms = round(h * 3600000)
-    sign, u = ("-" if ms < 0 else ""), abs(ms)
-    if u < 1000: return "%s%d ms" % (sign, u)
-    for unit, nxt, one, many in ((1000, 60, "s", "s"), (60000, 60, "min", "min"),
-                                 (3600000, 48, "h", "h"), (86400000, 0, "day", "days")):
-        tenths, whole = (u + unit // 20) // (unit // 10), (u + unit // 2) // unit
-        if tenths < 100:
-            name = one if tenths == 10 else many
-            return "%s%d%s %s" % (sign, tenths // 10, ".%d" % (tenths % 10) if tenths % 10 else "", name)
-        if not nxt or whole < nxt: return "%s%d %s" % (sign, whole, many)
+from spans import duration  # tests/tools/spans.py: when_span's words
 def show(key, v):  # trust's table %.4f; scorecard's scores, values %.2f; counts whole
     if v is None: return "\u2013"
     k = key.split(".")[-1]
