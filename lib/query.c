@@ -106,44 +106,33 @@ static json_t *score(double x)
 	return isnan(x) ? json_null() : num(x);
 }
 
-/* The ids of member m's evidence on dimension d, each once. */
-static json_t *score_ids(const struct al_roster *ro, const struct al_scorecard *sc, size_t m,
-			 enum al_dimension d)
+/* Member m's evidence on dimension d in one walk of the items: its ids,
+ * each once, into *ids (a commitment answered and judged is cited once),
+ * and by outcome into *by, every outcome of the dimension a key
+ * (outcomes[0..n)), in this order: what the text view cites ("1 late
+ * (acme/4)"). Each id's string is made once and shared by both. */
+static void score_evidence(const struct al_roster *ro, const struct al_scorecard *sc, size_t m,
+			   enum al_dimension d, const char *const *outcomes, size_t n,
+			   json_t **ids, json_t **by)
 {
-	json_t *ids = json_array();
 	const struct al_ref *last = NULL;
+	*ids = json_array();
+	*by = json_object();
+	for (size_t k = 0; k < n; k++)
+		json_object_set_new(*by, outcomes[k], json_array());
 	for (size_t i = 0; i < sc->n_items; i++) {
 		const struct al_score_item *it = &sc->items[i];
 		char id[AL_IDLEN];
-		if (it->member != m || it->dim != d ||
-		    (last && last->seq == it->id.seq && !memcmp(&last->author, &it->id.author,
-								AL_KEYLEN)))
-			continue; /* (a commitment answered and judged: cited once) */
+		if (it->member != m || it->dim != d)
+			continue;
+		json_t *s = json_string(roster_ref_name(ro, &it->id, id));
+		json_array_append(json_object_get(*by, it->outcome), s);
+		if (!last || last->seq != it->id.seq ||
+		    memcmp(&last->author, &it->id.author, AL_KEYLEN))
+			json_array_append(*ids, s);
+		json_decref(s);
 		last = &it->id;
-		json_array_append_new(ids, json_string(roster_ref_name(ro, &it->id, id)));
 	}
-	return ids;
-}
-
-/* The ids of member m's evidence on dimension d by outcome, every outcome
- * of the dimension a key (outcomes[0..n)), in this order: what the text
- * view cites ("1 late (acme/4)"). */
-static json_t *score_by_outcome(const struct al_roster *ro, const struct al_scorecard *sc,
-				size_t m, enum al_dimension d, const char *const *outcomes, size_t n)
-{
-	json_t *o = json_object();
-	for (size_t k = 0; k < n; k++) {
-		json_t *ids = json_array();
-		for (size_t i = 0; i < sc->n_items; i++) {
-			const struct al_score_item *it = &sc->items[i];
-			char id[AL_IDLEN];
-			if (it->member == m && it->dim == d && !strcmp(it->outcome, outcomes[k]))
-				json_array_append_new(ids, json_string(roster_ref_name(ro, &it->id,
-										       id)));
-		}
-		json_object_set_new(o, outcomes[k], ids);
-	}
-	return o;
 }
 
 static json_t *scorecard_row(const struct al_roster *ro, const struct al_scorecard *sc, size_t m)
@@ -154,7 +143,10 @@ static json_t *scorecard_row(const struct al_roster *ro, const struct al_scoreca
 	const struct al_trust *t = sc->t;
 	const struct al_trust_row *tr = &t->rows[m];
 	const struct al_score_row *r = &sc->rows[m];
-	json_t *w = json_array(), *pairs = json_array();
+	json_t *w = json_array(), *pairs = json_array(), *ids[3], *by[3];
+	score_evidence(ro, sc, m, AL_DIM_RELIABILITY, rel, 3, &ids[0], &by[0]);
+	score_evidence(ro, sc, m, AL_DIM_QUALITY, qual, 3, &ids[1], &by[1]);
+	score_evidence(ro, sc, m, AL_DIM_RESPONSIVENESS, resp, 5, &ids[2], &by[2]);
 	for (size_t i = 0; i < tr->n_warnings; i++)
 		json_array_append_new(w, json_string(tr->warnings[i]));
 	for (size_t i = 0; i < t->n_order; i++) {
@@ -171,18 +163,16 @@ static json_t *scorecard_row(const struct al_roster *ro, const struct al_scoreca
 		num(tr->uncertainty),
 		"reliability", "score", score(r->reliability), "on_time", (json_int_t)r->on_time,
 		"late", (json_int_t)r->late, "missed", (json_int_t)r->missed, "evidence",
-		score_ids(ro, sc, m, AL_DIM_RELIABILITY), "by_outcome",
-		score_by_outcome(ro, sc, m, AL_DIM_RELIABILITY, rel, 3),
+		ids[0], "by_outcome", by[0],
 		"quality", "score", score(r->quality), "confirmed", (json_int_t)r->confirmed,
 		"disputed", (json_int_t)r->disputed, "mean_quality", score(r->mean_quality),
 		"mean_timeliness", score(r->mean_timeliness), "evidence",
-		score_ids(ro, sc, m, AL_DIM_QUALITY), "by_outcome",
-		score_by_outcome(ro, sc, m, AL_DIM_QUALITY, qual, 3),
+		ids[1], "by_outcome", by[1],
 		"responsiveness", "score", score(r->responsiveness), "answers",
 		(json_int_t)r->answers, "answer_hours", score(r->answer_hours), "verdicts",
 		(json_int_t)r->verdicts, "verdict_hours", score(r->verdict_hours), "waiting",
-		(json_int_t)r->waiting, "evidence", score_ids(ro, sc, m, AL_DIM_RESPONSIVENESS),
-		"by_outcome", score_by_outcome(ro, sc, m, AL_DIM_RESPONSIVENESS, resp, 5),
+		(json_int_t)r->waiting, "evidence", ids[2],
+		"by_outcome", by[2],
 		"reciprocity", "given", num(tr->given), "received", num(tr->received), "ratio",
 		tr->received > 0 ? num(tr->given / tr->received) : json_null(), "pairs", pairs,
 		"warnings", w);
