@@ -46,10 +46,10 @@ static const struct command {
 	{ "feedback", cmd_feedback, "rate a member outside any one commitment" },
 	{ "amend", cmd_amend, "propose or approve new trust parameters (at the quorum)" },
 	{ "trust", cmd_trust, "trust, uncertainty and reciprocity per partner (NAME explains)" },
+	{ "scorecard", cmd_scorecard, "reliability, quality, responsiveness, reciprocity per partner" },
 	{ "commitments", cmd_commitments, "every commitment and its state (--state, --as-of)" },
 	{ "portfolio", cmd_portfolio, "every alliance joined, and each partner firm across them" },
 	{ "report", cmd_report, "the alliance as one HTML page: charts, scorecard (-o FILE)" },
-	{ "scorecard", cmd_scorecard, "reliability, quality, responsiveness, reciprocity per partner" },
 	{ "log", cmd_log, "every message of the alliance, in arrival order (--follow)" },
 	{ "audit", cmd_audit, "verify logs offline against the charter" },
 };
